@@ -1,0 +1,30 @@
+/**
+ * Starts one real Temporal dev server for the whole jest run, on free loopback ports so it never
+ * collides with a running `npm start`. Test files reach it through TEST_TEMPORAL_ADDRESS.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findFreePort } from '../../src/net/ports';
+import { startDevServer, type TemporalServer } from '../../src/temporal/dev-server';
+import { ensureTemporalCli } from '../../src/temporal/provision';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/definitions';
+
+declare global {
+  var __TEST_TEMPORAL__: { server: TemporalServer } | undefined;
+}
+
+export default async function globalSetup(): Promise<void> {
+  const cli = await ensureTemporalCli();
+  const dir = await mkdtemp(join(tmpdir(), 'bi-okta-test-temporal-'));
+  const server = await startDevServer({
+    cliPath: cli.path,
+    port: await findFreePort(),
+    searchAttributes: SEARCH_ATTRIBUTE_KEYS,
+    logFile: join(dir, 'temporal.log'),
+  });
+  globalThis.__TEST_TEMPORAL__ = { server };
+  process.env.TEST_TEMPORAL_ADDRESS = server.address;
+  process.env.TEST_TEMPORAL_NAMESPACE = server.namespace;
+  process.env.TEST_TEMPORAL_CLI_PATH = cli.path;
+}
