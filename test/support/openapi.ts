@@ -13,11 +13,39 @@ import { PROJECT_ROOT } from './processes';
 export const SPECS_DIR = join(PROJECT_ROOT, '..', 'shared', 'specs');
 export type SpecName = 'beyond-identity-v1' | 'okta-management';
 
+interface Response {
+  $ref?: string;
+  content?: Record<string, { schema?: unknown }>;
+}
 interface Operation {
-  responses?: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+  responses?: Record<string, Response>;
 }
 interface Spec {
   paths: Record<string, Record<string, Operation>>;
+  components?: { responses?: Record<string, Response> };
+}
+
+/**
+ * OpenAPI polymorphism: a `oneOf` with a discriminator mapping takes the branch its mapping names
+ * for the object's discriminator value. Ajv does not support mappings, and without them a loose
+ * object matches several branches and fails `oneOf`; so each such `oneOf` becomes an if/then chain
+ * on the discriminator value, keeping the plain `oneOf` for values the mapping does not name.
+ */
+function selectBranchesByDiscriminator(node: unknown, seen: WeakSet<object>): void {
+  if (node === null || typeof node !== 'object' || seen.has(node)) return;
+  seen.add(node);
+  for (const child of Object.values(node)) selectBranchesByDiscriminator(child, seen);
+  const schema = node as { oneOf?: unknown[]; discriminator?: { propertyName?: string; mapping?: Record<string, string> }; [key: string]: unknown };
+  const property = schema.discriminator?.propertyName;
+  const mapping = schema.discriminator?.mapping;
+  if (!Array.isArray(schema.oneOf) || !property || !mapping) return;
+  let chain: Record<string, unknown> = { oneOf: schema.oneOf };
+  for (const [value, ref] of Object.entries(mapping).reverse()) {
+    chain = { if: { properties: { [property]: { const: value } }, required: [property] }, then: { $ref: ref }, else: chain };
+  }
+  delete schema.oneOf;
+  delete schema.discriminator;
+  Object.assign(schema, chain);
 }
 
 export function specPath(name: SpecName): string {
@@ -53,7 +81,8 @@ export class OpenApiValidator {
 
   constructor(name: SpecName) {
     this.spec = parse(readFileSync(specPath(name), 'utf8'), { maxAliasCount: -1 }) as Spec;
-    // OpenAPI 3.0 schemas: `nullable` is understood by Ajv; `discriminator`, `example`, `x-*` are annotations here.
+    selectBranchesByDiscriminator(this.spec, new WeakSet());
+    // OpenAPI 3.0 schemas: `nullable` is understood by Ajv; `discriminator` mappings are rewritten above; `example`, `x-*` are annotations here.
     this.ajv = new Ajv({ strict: false, allErrors: true, logger: false, discriminator: false });
     addFormats(this.ajv);
     this.ajv.addSchema(this.spec as object, 'spec');
@@ -79,13 +108,21 @@ export class OpenApiValidator {
     const responses = operation.responses ?? {};
     const key = [String(status), `${String(status)[0]}XX`, 'default'].find((candidate) => candidate in responses);
     if (!key) return { template, response: '(none)', errors: [`the spec lists no ${status} response for ${method} ${template} (it lists ${Object.keys(responses).join(', ')})`] };
-    const content = responses[key]?.content;
+    // A response may be a reference to components/responses (the Okta spec's errors are).
+    let responsePath = ['paths', template, method.toLowerCase(), 'responses', key];
+    let response = responses[key];
+    const responseRef = response?.$ref;
+    if (responseRef?.startsWith('#/components/responses/')) {
+      responsePath = responseRef.slice(2).split('/');
+      response = this.spec.components?.responses?.[responsePath[2] ?? ''];
+    }
+    const content = response?.content;
     const jsonSchema = content?.['application/json']?.schema;
     if (!jsonSchema) {
       const empty = body === undefined || body === '' || body === null;
       return { template, response: key, errors: empty ? [] : [`the spec declares no JSON body for ${method} ${template} ${key}, but one was sent`] };
     }
-    const pointer = ['paths', template, method.toLowerCase(), 'responses', key, 'content', 'application/json', 'schema']
+    const pointer = [...responsePath, 'content', 'application/json', 'schema']
       .map((part) => part.replace(/~/g, '~0').replace(/\//g, '~1'))
       .join('/');
     const ref = `spec#/${pointer}`;
