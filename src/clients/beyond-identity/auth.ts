@@ -1,0 +1,91 @@
+/**
+ * Bearer tokens for the Management API: a static API token, or client credentials against the
+ * Management API application's token endpoint, cached until shortly before expiry and refreshed
+ * once when the API answers 401/403 (an expired token may come back as either, contract §2.4).
+ */
+import { JsonClient, type Authorization, type ClientLogger, type HttpTimeouts, type RetryOptions } from '../http/json-client';
+import { registerSecret } from '../http/secrets';
+import { accessTokenResponseSchema, parseBeyondIdentityError } from './schemas';
+import type { BeyondIdentityCredentials } from './config';
+
+/** A token is renewed this long before it expires. */
+const EXPIRY_MARGIN_MS = 60_000;
+
+export function beyondIdentityAuthorization(
+  credentials: BeyondIdentityCredentials,
+  options: { timeouts?: Partial<HttpTimeouts>; retry?: Partial<RetryOptions>; logger?: ClientLogger } = {},
+): Authorization & { close(): Promise<void> } {
+  if (credentials.kind === 'api-token') {
+    registerSecret(credentials.token);
+    const header = `Bearer ${credentials.token}`;
+    return { header: async () => header, close: async () => undefined };
+  }
+  return new ClientCredentialsAuthorization(credentials, options);
+}
+
+class ClientCredentialsAuthorization implements Authorization {
+  private readonly client: JsonClient;
+  private readonly tokenPath: string;
+  private current: { token: string; expiresAtMs: number } | undefined;
+  private pending: Promise<string> | undefined;
+
+  constructor(
+    private readonly credentials: Extract<BeyondIdentityCredentials, { kind: 'client-credentials' }>,
+    options: { timeouts?: Partial<HttpTimeouts>; retry?: Partial<RetryOptions>; logger?: ClientLogger },
+  ) {
+    registerSecret(credentials.clientSecret);
+    const url = new URL(credentials.tokenUrl);
+    this.tokenPath = `${url.pathname}${url.search}`;
+    this.client = new JsonClient({
+      service: 'beyond-identity',
+      baseUrl: url.origin,
+      parseError: parseBeyondIdentityError,
+      timeouts: options.timeouts,
+      retry: options.retry,
+      logger: options.logger,
+      connections: 2,
+      authorization: {
+        header: async () => `Basic ${Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64')}`,
+      },
+    });
+  }
+
+  async header(signal?: AbortSignal): Promise<string> {
+    if (this.current && Date.now() < this.current.expiresAtMs - EXPIRY_MARGIN_MS) return `Bearer ${this.current.token}`;
+    return `Bearer ${await this.fetchToken(signal)}`;
+  }
+
+  async refresh(): Promise<boolean> {
+    this.current = undefined;
+    await this.fetchToken();
+    return true;
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  /** One request at a time: concurrent callers share the answer. */
+  private fetchToken(signal?: AbortSignal): Promise<string> {
+    this.pending ??= (async () => {
+      try {
+        const { data } = await this.client.request({
+          operation: 'get an access token (client credentials)',
+          method: 'POST',
+          path: this.tokenPath,
+          form: { grant_type: 'client_credentials' },
+          schema: accessTokenResponseSchema,
+          // Asking for a token twice is harmless.
+          idempotent: true,
+          signal,
+        });
+        registerSecret(data.access_token);
+        this.current = { token: data.access_token, expiresAtMs: Date.now() + (data.expires_in ?? 3600) * 1000 };
+        return data.access_token;
+      } finally {
+        this.pending = undefined;
+      }
+    })();
+    return this.pending;
+  }
+}

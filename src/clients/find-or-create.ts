@@ -1,0 +1,43 @@
+/**
+ * The shape every ensure-operation shares: find by a strict key; else create; and when the
+ * create fails in a way that may have taken effect (timeout, reset connection, 5xx) or says the
+ * object already exists, find again before creating a second time.
+ */
+import { TransientUpstreamError } from './http/errors';
+
+export type EnsureOutcome = 'created' | 'adopted' | 'updated';
+
+export interface Ensured<T> {
+  outcome: EnsureOutcome;
+  value: T;
+  /** For 'updated': which settings differed from the desired ones (names only, never secret values). */
+  drift?: string[];
+}
+
+/** How often a create whose outcome is unknown is looked up and tried again, within one call. */
+const AMBIGUOUS_CREATE_ATTEMPTS = 3;
+
+export async function findOrCreate<T>(
+  find: () => Promise<T | undefined>,
+  create: () => Promise<T>,
+  alreadyExists: (error: unknown) => boolean = () => false,
+): Promise<{ outcome: 'created' | 'adopted'; value: T }> {
+  const existing = await find();
+  if (existing) return { outcome: 'adopted', value: existing };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { outcome: 'created', value: await create() };
+    } catch (error) {
+      const ambiguous = error instanceof TransientUpstreamError && error.kind !== 'rate-limited';
+      if (!(ambiguous || alreadyExists(error)) || attempt >= AMBIGUOUS_CREATE_ATTEMPTS) throw error;
+      // Our own create may have landed before the failure: then that object is ours.
+      const landed = await find();
+      if (landed) return { outcome: 'created', value: landed };
+    }
+  }
+}
+
+/** Same members, in any order. */
+export function sameSet(a: readonly string[] | null | undefined, b: readonly string[]): boolean {
+  return JSON.stringify([...(a ?? [])].sort()) === JSON.stringify([...b].sort());
+}

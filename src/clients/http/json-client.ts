@@ -1,0 +1,298 @@
+/**
+ * A JSON-over-HTTP client for one upstream host, on an undici pool (keep-alive, connect, headers
+ * and body timeouts). Every response is parsed by a zod schema; every failure becomes one of the
+ * classes in errors.ts; transient failures are retried with backoff (cockatiel), honouring the
+ * wait a 429 asks for; a shared pacer keeps us under the upstream's rate limits.
+ *
+ * Creates (POST, PATCH) are not retried blindly on an ambiguous failure, since the request may
+ * have taken effect: the ensure-operations above look the object up again instead. A 429 is the
+ * exception: it says the request was not processed.
+ */
+import { DelegateBackoff, handleWhen, retry } from 'cockatiel';
+import { Pool, type Dispatcher } from 'undici';
+import type { z } from 'zod';
+import {
+  MalformedUpstreamResponseError,
+  RejectedUpstreamError,
+  TransientUpstreamError,
+  type UpstreamErrorDetails,
+  type UpstreamService,
+} from './errors';
+import type { RateLimitObservation, RateLimitPacer } from './rate-limit-pacer';
+import { retryAfterMs } from './retry-after';
+import { redactSecrets } from './secrets';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type ResponseHeaders = Record<string, string | string[] | undefined>;
+
+export interface HttpTimeouts {
+  connectMs: number;
+  headersMs: number;
+  bodyMs: number;
+}
+export const DEFAULT_TIMEOUTS: HttpTimeouts = { connectMs: 5_000, headersMs: 30_000, bodyMs: 30_000 };
+
+export interface RetryOptions {
+  /** Attempts in all, the first included. */
+  maxAttempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+  /** A 429 asking for a longer wait than this is handed up (to Temporal's retry) instead of waited out here. */
+  maxRetryAfterMs: number;
+}
+export const DEFAULT_RETRY: RetryOptions = { maxAttempts: 4, initialDelayMs: 200, maxDelayMs: 5_000, maxRetryAfterMs: 65_000 };
+
+/** Supplies the Authorization header; `refresh` (when present) is tried once after a 401/403. */
+export interface Authorization {
+  header(signal?: AbortSignal): Promise<string>;
+  refresh?(): Promise<boolean>;
+}
+
+export interface ClientLogger {
+  debug(message: string, meta?: Record<string, unknown>): void;
+  warn(message: string, meta?: Record<string, unknown>): void;
+}
+const silentLogger: ClientLogger = { debug: () => undefined, warn: () => undefined };
+
+export interface Pacing {
+  pacer: RateLimitPacer;
+  bucketOf(method: HttpMethod, path: string): string;
+  observe(status: number, headers: ResponseHeaders, receivedAtMs: number): RateLimitObservation | undefined;
+}
+
+export interface JsonClientOptions {
+  service: UpstreamService;
+  baseUrl: string;
+  authorization?: Authorization;
+  /** Reads the upstream's error code and message out of an error body. */
+  parseError(body: unknown): { code?: string; message?: string };
+  requestIdHeader?: string;
+  timeouts?: Partial<HttpTimeouts>;
+  retry?: Partial<RetryOptions>;
+  pacing?: Pacing;
+  connections?: number;
+  logger?: ClientLogger;
+}
+
+export interface JsonRequest<T> {
+  /** In words, for messages: "create identity". */
+  operation: string;
+  method: HttpMethod;
+  /** Path (already encoded) under the base URL, or an absolute URL on the same origin (Link headers). */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  json?: unknown;
+  form?: Record<string, string>;
+  headers?: Record<string, string>;
+  /** Schema of a successful body; omit when the body is empty (204, or 200 with nothing). */
+  schema?: z.ZodType<T>;
+  /** Safe to repeat after an ambiguous failure. Default: GET, PUT and DELETE. */
+  idempotent?: boolean;
+  /** Statuses that are an expected answer rather than a failure (e.g. 404 on a lookup); their `data` is undefined. */
+  acceptStatuses?: number[];
+  signal?: AbortSignal;
+}
+
+export interface JsonResponse<T> {
+  status: number;
+  data: T;
+  headers: ResponseHeaders;
+  requestId?: string;
+}
+
+export class JsonClient {
+  readonly baseUrl: URL;
+  private readonly pool: Pool;
+  private readonly timeouts: HttpTimeouts;
+  private readonly retryOptions: RetryOptions;
+  private readonly logger: ClientLogger;
+
+  constructor(private readonly options: JsonClientOptions) {
+    this.baseUrl = new URL(options.baseUrl);
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.retryOptions = { ...DEFAULT_RETRY, ...options.retry };
+    this.logger = options.logger ?? silentLogger;
+    this.pool = new Pool(this.baseUrl.origin, {
+      connections: options.connections ?? 16,
+      connectTimeout: this.timeouts.connectMs,
+      headersTimeout: this.timeouts.headersMs,
+      bodyTimeout: this.timeouts.bodyMs,
+      keepAliveTimeout: 10_000,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+
+  async request<T>(request: JsonRequest<T>): Promise<JsonResponse<T>> {
+    const idempotent = request.idempotent ?? (request.method === 'GET' || request.method === 'PUT' || request.method === 'DELETE');
+    const { maxAttempts, initialDelayMs, maxDelayMs, maxRetryAfterMs } = this.retryOptions;
+    const policy = retry(
+      handleWhen(
+        (error) =>
+          error instanceof TransientUpstreamError &&
+          (idempotent || error.kind === 'rate-limited') &&
+          (error.retryAfterMs ?? 0) <= maxRetryAfterMs,
+      ),
+      {
+        maxAttempts: maxAttempts - 1,
+        backoff: new DelegateBackoff((context) => {
+          const error = 'error' in context.result ? context.result.error : undefined;
+          const asked = error instanceof TransientUpstreamError ? error.retryAfterMs : undefined;
+          if (asked !== undefined) return asked;
+          const exponential = Math.min(maxDelayMs, initialDelayMs * 2 ** (context.attempt - 1));
+          return Math.round(exponential / 2 + Math.random() * (exponential / 2));
+        }),
+      },
+    );
+    policy.onRetry((reason) => {
+      const error = 'error' in reason ? reason.error : undefined;
+      this.logger.warn(`retrying "${request.operation}" in ${reason.delay} ms`, {
+        service: this.options.service,
+        reason: error instanceof Error ? redactSecrets(error.message) : 'unexpected result',
+      });
+    });
+    return policy.execute(({ signal }) => this.attempt(request, combineSignals(signal, request.signal)), request.signal);
+  }
+
+  private async attempt<T>(request: JsonRequest<T>, signal: AbortSignal | undefined): Promise<JsonResponse<T>> {
+    const { path, search } = this.resolve(request);
+    const bucket = this.options.pacing?.bucketOf(request.method, path);
+    const release = bucket === undefined ? undefined : await this.options.pacing!.pacer.acquire(bucket, signal);
+    let refreshed = false;
+    try {
+      for (;;) {
+        const response = await this.send(request, `${path}${search}`, signal);
+        release?.(this.options.pacing?.observe(response.status, response.headers, Date.now()));
+        if ((response.status === 401 || response.status === 403) && !refreshed && this.options.authorization?.refresh) {
+          refreshed = true;
+          if (await this.options.authorization.refresh()) continue; // a fresh token, once
+        }
+        return this.interpret(request, response);
+      }
+    } finally {
+      release?.();
+    }
+  }
+
+  private resolve(request: JsonRequest<unknown>): { path: string; search: string } {
+    const url = /^https?:\/\//i.test(request.path) ? new URL(request.path) : new URL(joinPath(this.baseUrl.pathname, request.path), this.baseUrl);
+    if (url.origin !== this.baseUrl.origin) {
+      throw new MalformedUpstreamResponseError({
+        ...this.details(request),
+        problems: [`a link points to ${url.origin}, not to ${this.baseUrl.origin}; it is not followed`],
+      });
+    }
+    for (const [key, value] of Object.entries(request.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    return { path: url.pathname, search: url.search };
+  }
+
+  private async send(
+    request: JsonRequest<unknown>,
+    pathAndQuery: string,
+    signal: AbortSignal | undefined,
+  ): Promise<{ status: number; headers: ResponseHeaders; text: string }> {
+    const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
+    let body: string | undefined;
+    if (request.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(request.json);
+    } else if (request.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(request.form).toString();
+    } else if (request.method === 'POST' || request.method === 'PUT') {
+      body = ''; // an explicit Content-Length: 0, which Okta requires on body-less POST/PUT
+    }
+    if (this.options.authorization) headers.authorization = await this.options.authorization.header(signal);
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.pool.request({ method: request.method, path: pathAndQuery, headers, body, signal });
+    } catch (error) {
+      throw this.networkFailure(request, error);
+    }
+    try {
+      const text = await response.body.text();
+      return { status: response.statusCode, headers: response.headers, text };
+    } catch (error) {
+      throw this.networkFailure(request, error);
+    }
+  }
+
+  private interpret<T>(request: JsonRequest<T>, response: { status: number; headers: ResponseHeaders; text: string }): JsonResponse<T> {
+    const requestId = this.requestId(response.headers);
+    const base = { ...this.details(request), status: response.status, requestId };
+    const ok = (response.status >= 200 && response.status < 300) || request.acceptStatuses?.includes(response.status);
+    if (!ok) {
+      const parsed = this.options.parseError(safeJson(response.text));
+      const upstream = { ...base, upstreamCode: parsed.code, upstreamMessage: parsed.message ?? snippet(response.text) };
+      if (response.status === 429) {
+        throw new TransientUpstreamError('rate-limited', { ...upstream, retryAfterMs: retryAfterMs(response.headers, Date.now()) });
+      }
+      if (response.status >= 500) throw new TransientUpstreamError('server-error', upstream);
+      if (response.status >= 400) throw new RejectedUpstreamError(upstream);
+      throw new MalformedUpstreamResponseError({ ...base, problems: [`unexpected HTTP ${response.status}`] });
+    }
+    // An accepted non-2xx answer (a 404 on a lookup) carries an error body, not the resource.
+    const success = response.status >= 200 && response.status < 300;
+    if (!request.schema || !success) return { status: response.status, data: undefined as T, headers: response.headers, requestId };
+    let json: unknown;
+    try {
+      json = response.text === '' ? undefined : JSON.parse(response.text);
+    } catch {
+      throw new MalformedUpstreamResponseError({ ...base, problems: [`the body is not JSON: ${snippet(response.text)}`] });
+    }
+    const parsed = request.schema.safeParse(json);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(body)'}: ${issue.message}`);
+      throw new MalformedUpstreamResponseError({ ...base, problems });
+    }
+    return { status: response.status, data: parsed.data, headers: response.headers, requestId };
+  }
+
+  private networkFailure(request: JsonRequest<unknown>, error: unknown): Error {
+    if (request.signal?.aborted) return error instanceof Error ? error : new Error(String(error));
+    const code = (error as { code?: string }).code ?? '';
+    const timeout = /TIMEOUT/i.test(code) || (error as Error).name === 'TimeoutError';
+    return new TransientUpstreamError(timeout ? 'timeout' : 'network', {
+      ...this.details(request),
+      reason: code || (error instanceof Error ? error.message : String(error)),
+    });
+  }
+
+  private details(request: JsonRequest<unknown>): UpstreamErrorDetails {
+    return { service: this.options.service, operation: request.operation };
+  }
+
+  private requestId(headers: ResponseHeaders): string | undefined {
+    const name = this.options.requestIdHeader;
+    const value = name ? headers[name.toLowerCase()] : undefined;
+    return Array.isArray(value) ? value[0] : value;
+  }
+}
+
+function joinPath(basePath: string, path: string): string {
+  return `${basePath.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function snippet(text: string): string | undefined {
+  const trimmed = text.trim();
+  if (!trimmed) return undefined;
+  return trimmed.length > 200 ? `${trimmed.slice(0, 200)}…` : trimmed;
+}
+
+function combineSignals(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return AbortSignal.any([a, b]);
+}

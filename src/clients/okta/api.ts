@@ -1,0 +1,252 @@
+/**
+ * The Okta Management API calls we make: users, OIDC identity providers, the IdP-discovery policy
+ * and its rules. Typed, validated, paced under the org's rate limits, paged by `Link` headers.
+ */
+import type { z } from 'zod';
+import { JsonClient, type ClientLogger, type HttpTimeouts, type JsonRequest, type RetryOptions } from '../http/json-client';
+import type { RateLimitPacer } from '../http/rate-limit-pacer';
+import { registerSecret } from '../http/secrets';
+import { nextLink } from './link-header';
+import { oktaPacing } from './rate-limits';
+import { oktaIdpSchema, oktaPolicySchema, oktaRuleSchema, oktaUserSchema, parseOktaError, type OktaIdp, type OktaRule, type OktaUser } from './schemas';
+
+export interface OktaClientConfig {
+  /** The org URL, e.g. https://example.okta.com (or the simulator's http://127.0.0.1:8025). */
+  orgUrl: string;
+  apiToken: string;
+  timeouts?: Partial<HttpTimeouts>;
+  retry?: Partial<RetryOptions>;
+  logger?: ClientLogger;
+  /** Defaults to the process-wide pacer. */
+  pacer?: RateLimitPacer;
+}
+
+const MAX_PAGES = 10_000;
+const PAGE_LIMIT = { users: 200, idps: 200, rules: 200 };
+
+/** Okta filter string literal: backslash and double quote escaped. */
+export function filterLiteral(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+export interface OktaUserInput {
+  login: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+}
+
+export class OktaApi {
+  private readonly http: JsonClient;
+  readonly orgUrl: string;
+
+  constructor(config: OktaClientConfig) {
+    registerSecret(config.apiToken);
+    this.orgUrl = config.orgUrl.replace(/\/+$/, '');
+    const header = `SSWS ${config.apiToken}`;
+    this.http = new JsonClient({
+      service: 'okta',
+      baseUrl: this.orgUrl,
+      authorization: { header: async () => header },
+      parseError: parseOktaError,
+      requestIdHeader: 'x-okta-request-id',
+      timeouts: config.timeouts,
+      retry: config.retry,
+      logger: config.logger,
+      pacing: oktaPacing(config.pacer),
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.http.close();
+  }
+
+  // Users
+
+  /**
+   * The user whose login is exactly `login` (case-insensitive). GET by login is strongly
+   * consistent, but it also answers to a login's short name and cannot carry a `/`, so the answer
+   * is checked, and the `filter` list is the fallback.
+   */
+  async findUserByLogin(login: string, signal?: AbortSignal): Promise<OktaUser | undefined> {
+    const wanted = login.toLowerCase();
+    if (!login.includes('/')) {
+      const response = await this.http.request({
+        operation: 'get user by login',
+        method: 'GET',
+        path: `/api/v1/users/${encodeURIComponent(login)}`,
+        schema: oktaUserSchema,
+        acceptStatuses: [404],
+        signal,
+      });
+      if (response.status === 404) return undefined;
+      if (response.data.profile.login.toLowerCase() === wanted) return response.data;
+    }
+    const users = await this.listAll('find user by login', '/api/v1/users', { filter: `profile.login eq ${filterLiteral(login)}`, limit: PAGE_LIMIT.users }, oktaUserSchema, signal);
+    return users.find((user) => user.profile.login.toLowerCase() === wanted);
+  }
+
+  /** An ACTIVE user at once, with no password and no activation email: they sign in through the IdP only. */
+  createFederatedUser(input: OktaUserInput, signal?: AbortSignal): Promise<OktaUser> {
+    return this.call({
+      operation: 'create user',
+      method: 'POST',
+      path: '/api/v1/users',
+      query: { activate: true, provider: true },
+      json: {
+        profile: { firstName: input.firstName, lastName: input.lastName, email: input.email, login: input.login },
+        credentials: { provider: { type: 'FEDERATION', name: 'FEDERATION' } },
+      },
+      schema: oktaUserSchema,
+      signal,
+    });
+  }
+
+  async getUser(userId: string, signal?: AbortSignal): Promise<OktaUser | undefined> {
+    const response = await this.http.request({ operation: 'get user', method: 'GET', path: `/api/v1/users/${encodeURIComponent(userId)}`, schema: oktaUserSchema, acceptStatuses: [404], signal });
+    return response.status === 404 ? undefined : response.data;
+  }
+
+  /** Deactivate, then delete for good (Okta's first DELETE only deprovisions). Missing is fine. */
+  async removeUser(userId: string, signal?: AbortSignal): Promise<boolean> {
+    const path = `/api/v1/users/${encodeURIComponent(userId)}`;
+    const user = await this.getUser(userId, signal);
+    if (!user) return false;
+    if (user.status !== 'DEPROVISIONED') {
+      await this.http.request({ operation: 'deactivate user', method: 'DELETE', path, acceptStatuses: [404], signal });
+    }
+    await this.http.request({ operation: 'delete user', method: 'DELETE', path, acceptStatuses: [404], signal });
+    return true;
+  }
+
+  // Identity providers
+
+  /** IdPs whose name matches `q` the way Okta matches it (not exactly): callers compare names themselves. */
+  listOidcIdps(q: string, signal?: AbortSignal): Promise<OktaIdp[]> {
+    return this.listAll('list identity providers', '/api/v1/idps', { q, type: 'OIDC', limit: PAGE_LIMIT.idps }, oktaIdpSchema, signal);
+  }
+
+  async getIdp(idpId: string, signal?: AbortSignal): Promise<OktaIdp | undefined> {
+    const response = await this.http.request({ operation: 'get identity provider', method: 'GET', path: `/api/v1/idps/${encodeURIComponent(idpId)}`, schema: oktaIdpSchema, acceptStatuses: [404], signal });
+    return response.status === 404 ? undefined : response.data;
+  }
+
+  createIdp(body: unknown, signal?: AbortSignal): Promise<OktaIdp> {
+    return this.call({ operation: 'create identity provider', method: 'POST', path: '/api/v1/idps', json: body, schema: oktaIdpSchema, signal });
+  }
+
+  replaceIdp(idpId: string, body: unknown, signal?: AbortSignal): Promise<OktaIdp> {
+    return this.call({ operation: 'replace identity provider', method: 'PUT', path: `/api/v1/idps/${encodeURIComponent(idpId)}`, json: body, schema: oktaIdpSchema, signal });
+  }
+
+  setIdpActive(idpId: string, active: boolean, signal?: AbortSignal): Promise<OktaIdp> {
+    return this.call({
+      operation: active ? 'activate identity provider' : 'deactivate identity provider',
+      method: 'POST',
+      path: `/api/v1/idps/${encodeURIComponent(idpId)}/lifecycle/${active ? 'activate' : 'deactivate'}`,
+      schema: oktaIdpSchema,
+      // Setting a status twice leaves it the same.
+      idempotent: true,
+      signal,
+    });
+  }
+
+  /** Deactivate, then delete, each tolerating a missing IdP (as Terraform does). */
+  async removeIdp(idpId: string, signal?: AbortSignal): Promise<boolean> {
+    const path = `/api/v1/idps/${encodeURIComponent(idpId)}`;
+    const deactivated = await this.http.request({ operation: 'deactivate identity provider', method: 'POST', path: `${path}/lifecycle/deactivate`, idempotent: true, acceptStatuses: [404], signal });
+    const deleted = await this.http.request({ operation: 'delete identity provider', method: 'DELETE', path, acceptStatuses: [404], signal });
+    return deactivated.status !== 404 || deleted.status !== 404;
+  }
+
+  // IdP discovery
+
+  async idpDiscoveryPolicyId(signal?: AbortSignal): Promise<string> {
+    const policies = await this.listAll('find the IdP discovery policy', '/api/v1/policies', { type: 'IDP_DISCOVERY' }, oktaPolicySchema, signal);
+    const policy = policies.find((candidate) => candidate.type === 'IDP_DISCOVERY');
+    if (!policy) throw new Error('Okta returned no IDP_DISCOVERY policy; every org has one, so the org URL or token may be wrong');
+    return policy.id;
+  }
+
+  listRules(policyId: string, signal?: AbortSignal): Promise<OktaRule[]> {
+    return this.listAll('list routing rules', `/api/v1/policies/${encodeURIComponent(policyId)}/rules`, { limit: PAGE_LIMIT.rules }, oktaRuleSchema, signal);
+  }
+
+  createRule(policyId: string, body: unknown, signal?: AbortSignal): Promise<OktaRule> {
+    return this.call({
+      operation: 'create routing rule',
+      method: 'POST',
+      path: `/api/v1/policies/${encodeURIComponent(policyId)}/rules`,
+      query: { activate: true },
+      json: body,
+      schema: oktaRuleSchema,
+      signal,
+    });
+  }
+
+  replaceRule(policyId: string, ruleId: string, body: unknown, signal?: AbortSignal): Promise<OktaRule> {
+    return this.call({
+      operation: 'replace routing rule',
+      method: 'PUT',
+      path: `/api/v1/policies/${encodeURIComponent(policyId)}/rules/${encodeURIComponent(ruleId)}`,
+      json: body,
+      schema: oktaRuleSchema,
+      signal,
+    });
+  }
+
+  async setRuleActive(policyId: string, ruleId: string, active: boolean, signal?: AbortSignal): Promise<void> {
+    await this.http.request({
+      operation: active ? 'activate routing rule' : 'deactivate routing rule',
+      method: 'POST',
+      path: `/api/v1/policies/${encodeURIComponent(policyId)}/rules/${encodeURIComponent(ruleId)}/lifecycle/${active ? 'activate' : 'deactivate'}`,
+      idempotent: true,
+      signal,
+    });
+  }
+
+  async deleteRule(policyId: string, ruleId: string, signal?: AbortSignal): Promise<boolean> {
+    const response = await this.http.request({
+      operation: 'delete routing rule',
+      method: 'DELETE',
+      path: `/api/v1/policies/${encodeURIComponent(policyId)}/rules/${encodeURIComponent(ruleId)}`,
+      acceptStatuses: [404],
+      signal,
+    });
+    return response.status !== 404;
+  }
+
+  // Plumbing
+
+  private async call<T>(request: JsonRequest<T>): Promise<T> {
+    return (await this.http.request(request)).data;
+  }
+
+  /** Follows `rel="next"` links exactly as given (never builds cursors), on the org's own origin only. */
+  private async listAll<T>(
+    operation: string,
+    path: string,
+    query: Record<string, string | number>,
+    item: z.ZodType<T>,
+    signal?: AbortSignal,
+  ): Promise<T[]> {
+    const schema = (item as z.ZodType).array() as unknown as z.ZodType<T[]>;
+    const items: T[] = [];
+    let next: { path: string; query?: Record<string, string | number> } | undefined = { path, query };
+    for (let page = 0; next && page < MAX_PAGES; page++) {
+      const response: { data: T[]; headers: Record<string, string | string[] | undefined> } = await this.http.request({
+        operation,
+        method: 'GET',
+        path: next.path,
+        query: next.query,
+        schema,
+        signal,
+      });
+      items.push(...response.data);
+      const link = nextLink(response.headers);
+      next = link ? { path: link } : undefined;
+    }
+    if (next) throw new Error(`${operation}: more than ${MAX_PAGES} pages; refusing to continue`);
+    return items;
+  }
+}

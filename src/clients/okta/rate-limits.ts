@@ -1,0 +1,41 @@
+/**
+ * Okta's rate-limit buckets (contract §0.4) and how its headers feed the shared pacer.
+ * The bucket a request counts against decides which window the pacer must respect.
+ */
+import type { HttpMethod, Pacing, ResponseHeaders } from '../http/json-client';
+import { RateLimitPacer, type RateLimitObservation } from '../http/rate-limit-pacer';
+import { headerValue, serverNow } from '../http/retry-after';
+
+export type OktaBucket = 'users-collection' | 'user-by-id' | 'user-mutations' | 'other';
+
+export function oktaBucket(method: HttpMethod, path: string): OktaBucket {
+  const usersPath = path.replace(/\/+$/, '');
+  if (usersPath === '/api/v1/users') return 'users-collection';
+  if (usersPath.startsWith('/api/v1/users/')) {
+    const rest = usersPath.slice('/api/v1/users/'.length);
+    if (method === 'GET' && !rest.includes('/')) return 'user-by-id';
+    return 'user-mutations';
+  }
+  return 'other';
+}
+
+/** Limit, remaining and reset from an Okta response; reset converted to our clock via the `Date` header. */
+export function observeOktaHeaders(_status: number, headers: ResponseHeaders, receivedAtMs: number): RateLimitObservation | undefined {
+  const limit = Number(headerValue(headers, 'x-rate-limit-limit'));
+  const remaining = Number(headerValue(headers, 'x-rate-limit-remaining'));
+  const reset = headerValue(headers, 'x-rate-limit-reset');
+  if (!reset || !/^\d+$/.test(reset.trim()) || Number.isNaN(remaining)) return undefined;
+  const resetAtMs = receivedAtMs + (Number(reset) * 1000 - serverNow(headers, receivedAtMs));
+  return { limit: Number.isNaN(limit) ? undefined : limit, remaining, resetAtMs };
+}
+
+/** One pacer for the whole process: every Okta call of every activity shares the org's budget. */
+let processPacer: RateLimitPacer | undefined;
+export function sharedOktaPacer(): RateLimitPacer {
+  processPacer ??= new RateLimitPacer({ reserve: 2 });
+  return processPacer;
+}
+
+export function oktaPacing(pacer: RateLimitPacer = sharedOktaPacer()): Pacing {
+  return { pacer, bucketOf: oktaBucket, observe: observeOktaHeaders };
+}

@@ -1,0 +1,112 @@
+/**
+ * Zod schemas for the Okta Management API responses we read: unknown fields are tolerated
+ * (Okta adds properties at any time), nested policy objects are optional (Terraform crashed on a
+ * null `accountLink.filter`), and the fields we rely on must be there with the right type.
+ */
+import { z } from 'zod';
+
+export const oktaUserSchema = z.object({
+  id: z.string().min(1),
+  status: z.string(),
+  profile: z.object({
+    login: z.string(),
+    email: z.string().nullish(),
+    firstName: z.string().nullish(),
+    lastName: z.string().nullish(),
+  }),
+});
+export type OktaUser = z.infer<typeof oktaUserSchema>;
+
+const endpointSchema = z.object({ url: z.string(), binding: z.string().optional() }).nullish();
+
+export const oktaIdpSchema = z.object({
+  id: z.string().min(1),
+  type: z.string(),
+  name: z.string(),
+  status: z.string(),
+  issuerMode: z.string().nullish(),
+  protocol: z.object({
+    type: z.string(),
+    scopes: z.array(z.string()).nullish(),
+    endpoints: z
+      .object({ authorization: endpointSchema, token: endpointSchema, jwks: endpointSchema, userInfo: endpointSchema })
+      .nullish(),
+    issuer: z.object({ url: z.string() }).nullish(),
+    credentials: z
+      .object({
+        client: z
+          .object({
+            client_id: z.string().nullish(),
+            client_secret: z.string().nullish(),
+            token_endpoint_auth_method: z.string().nullish(),
+          })
+          .nullish(),
+      })
+      .nullish(),
+  }),
+  policy: z
+    .object({
+      subject: z
+        .object({
+          userNameTemplate: z.object({ template: z.string() }).nullish(),
+          matchType: z.string().nullish(),
+          matchAttribute: z.string().nullish(),
+        })
+        .nullish(),
+    })
+    .passthrough()
+    .nullish(),
+});
+export type OktaIdp = z.infer<typeof oktaIdpSchema>;
+
+export const oktaPolicySchema = z.object({
+  id: z.string().min(1),
+  type: z.string(),
+  name: z.string().optional(),
+  status: z.string().optional(),
+  system: z.boolean().optional(),
+});
+
+const patternSchema = z.object({ matchType: z.string(), value: z.string() });
+
+export const oktaRuleSchema = z.object({
+  id: z.string().min(1),
+  type: z.string().optional(),
+  name: z.string(),
+  status: z.string(),
+  priority: z.number().int().nullish(),
+  system: z.boolean().nullish(),
+  conditions: z
+    .object({
+      userIdentifier: z
+        .object({ type: z.string().nullish(), attribute: z.string().nullish(), patterns: z.array(patternSchema).nullish() })
+        .nullish(),
+    })
+    .passthrough()
+    .nullish(),
+  actions: z
+    .object({
+      idp: z
+        .object({
+          providers: z.array(z.object({ type: z.string(), id: z.string().nullish() })).nullish(),
+          idpSelectionType: z.string().nullish(),
+        })
+        .nullish(),
+    })
+    .nullish(),
+});
+export type OktaRule = z.infer<typeof oktaRuleSchema>;
+
+/** Okta's error body: `{errorCode, errorSummary, errorLink, errorId, errorCauses[]}`. */
+export function parseOktaError(body: unknown): { code?: string; message?: string } {
+  if (!body || typeof body !== 'object') return {};
+  const record = body as Record<string, unknown>;
+  const causes = Array.isArray(record.errorCauses)
+    ? record.errorCauses.map((cause) => (cause as { errorSummary?: unknown }).errorSummary).filter((text): text is string => typeof text === 'string')
+    : [];
+  const summary = typeof record.errorSummary === 'string' ? record.errorSummary : undefined;
+  return {
+    code: typeof record.errorCode === 'string' ? record.errorCode : undefined,
+    message: [summary, ...causes].filter(Boolean).join('; ') || undefined,
+  };
+}

@@ -1,0 +1,171 @@
+/** Unit tests of the clients' pure logic: header parsing, buckets, drift, reuse rules, redaction. */
+import { pickReusableJob, usernameProblem, usernameFor, applicationDrift, oidcEndpoints } from '../../src/clients/beyond-identity/ensure';
+import { RejectedUpstreamError, TransientUpstreamError, MalformedUpstreamResponseError } from '../../src/clients/http/errors';
+import { retryAfterMs } from '../../src/clients/http/retry-after';
+import { redactSecrets, registerSecret, REDACTED } from '../../src/clients/http/secrets';
+import { nextLink, linkRelations } from '../../src/clients/okta/link-header';
+import { oktaBucket, observeOktaHeaders } from '../../src/clients/okta/rate-limits';
+import { filterLiteral } from '../../src/clients/okta/api';
+import { ruleDrift, routingRuleBody, idpDrift, oidcIdpBody } from '../../src/clients/okta/ensure';
+
+describe('Link headers', () => {
+  const self = '<https://example.okta.com/api/v1/users?limit=2>; rel="self"';
+  const next = '<https://example.okta.com/api/v1/users?after=00u1abc&limit=2>; rel="next"';
+  it('parse as separate header lines', () => {
+    expect(nextLink({ link: [self, next] })).toBe('https://example.okta.com/api/v1/users?after=00u1abc&limit=2');
+  });
+  it('parse when joined into one value with ", "', () => {
+    expect(nextLink({ link: `${self}, ${next}` })).toBe('https://example.okta.com/api/v1/users?after=00u1abc&limit=2');
+    expect(linkRelations({ link: `${self}, ${next}` }).get('self')).toBe('https://example.okta.com/api/v1/users?limit=2');
+  });
+  it('have no next on the last page', () => {
+    expect(nextLink({ link: self })).toBeUndefined();
+    expect(nextLink({})).toBeUndefined();
+  });
+});
+
+describe('the wait a 429 asks for', () => {
+  const now = Date.parse('2026-01-01T00:00:00Z');
+  it('reads Retry-After in seconds and as a date', () => {
+    expect(retryAfterMs({ 'retry-after': '3' }, now)).toBe(3000);
+    expect(retryAfterMs({ 'retry-after': 'Thu, 01 Jan 2026 00:00:05 GMT', date: 'Thu, 01 Jan 2026 00:00:00 GMT' }, now)).toBe(5000);
+  });
+  it('reads X-Rate-Limit-Reset against the response Date, not our clock', () => {
+    const serverNow = now + 3_600_000; // the server's clock is an hour ahead of ours
+    const headers = { 'x-rate-limit-reset': String(serverNow / 1000 + 10), date: new Date(serverNow).toUTCString() };
+    expect(retryAfterMs(headers, now)).toBe(11_000); // 10 s plus the 1 s the rounding margin adds
+  });
+  it('distrusts a duplicated reset header and falls back to nothing', () => {
+    expect(retryAfterMs({ 'x-rate-limit-reset': '1767225610, 1767225610' }, now)).toBeUndefined();
+  });
+  it('reads RateLimit-Reset deltas', () => {
+    expect(retryAfterMs({ 'ratelimit-reset': '7' }, now)).toBe(7000);
+  });
+});
+
+describe('Okta rate-limit buckets', () => {
+  it('follow the contract', () => {
+    expect(oktaBucket('GET', '/api/v1/users')).toBe('users-collection');
+    expect(oktaBucket('POST', '/api/v1/users')).toBe('users-collection');
+    expect(oktaBucket('GET', '/api/v1/users/a%40b.com')).toBe('user-by-id');
+    expect(oktaBucket('DELETE', '/api/v1/users/00u1')).toBe('user-mutations');
+    expect(oktaBucket('POST', '/api/v1/users/00u1/lifecycle/activate')).toBe('user-mutations');
+    expect(oktaBucket('GET', '/api/v1/idps')).toBe('other');
+    expect(oktaBucket('POST', '/api/v1/policies/00p1/rules')).toBe('other');
+  });
+  it('turn headers into an observation on our clock', () => {
+    const received = 1_000_000;
+    const observation = observeOktaHeaders(200, { 'x-rate-limit-limit': '600', 'x-rate-limit-remaining': '598', 'x-rate-limit-reset': '1060', date: new Date(1_000_000).toUTCString() }, received);
+    expect(observation).toEqual({ limit: 600, remaining: 598, resetAtMs: received + 60_000 });
+    expect(observeOktaHeaders(200, {}, received)).toBeUndefined();
+  });
+});
+
+describe('Beyond Identity usernames', () => {
+  it('are the lower-cased email, so two spellings are one person', () => {
+    expect(usernameFor(' Alice@Example.COM ')).toBe('alice@example.com');
+  });
+  it('explain the characters Beyond Identity refuses', () => {
+    expect(usernameProblem('a+b@example.com')).toBeUndefined();
+    expect(usernameProblem('a/b@example.com')).toMatch(/does not accept "\/"/);
+    expect(usernameProblem('100%@example.com')).toMatch(/"%"/);
+    expect(usernameProblem(`${'x'.repeat(60)}@example.com`)).toMatch(/1 to 64 characters/);
+  });
+  it('build OIDC endpoints on the auth host, ids encoded', () => {
+    expect(oidcEndpoints('https://auth-us.beyondidentity.com/', 't1', 'r1', 'a/1')).toEqual({
+      issuer: 'https://auth-us.beyondidentity.com/v1/tenants/t1/realms/r1/applications/a%2F1',
+      authorization: 'https://auth-us.beyondidentity.com/v1/tenants/t1/realms/r1/applications/a%2F1/authorize',
+      token: 'https://auth-us.beyondidentity.com/v1/tenants/t1/realms/r1/applications/a%2F1/token',
+      jwks: 'https://auth-us.beyondidentity.com/v1/tenants/t1/realms/r1/applications/a%2F1/.well-known/jwks.json',
+      discovery: 'https://auth-us.beyondidentity.com/v1/tenants/t1/realms/r1/applications/a%2F1/.well-known/openid-configuration',
+    });
+  });
+});
+
+describe('binding job reuse', () => {
+  const now = Date.parse('2026-01-01T00:00:00Z');
+  const job = (id: string, state: string | undefined, expire: string, created = '2025-12-31T00:00:00Z') => ({ id, state, expire_time: expire, create_time: created });
+  it('reuses a live link, never an expired or revoked one', () => {
+    expect(pickReusableJob([job('a', 'EXPIRED', '2026-01-02T00:00:00Z'), job('b', 'LINK_SENT', '2026-01-02T00:00:00Z')], now)?.id).toBe('b');
+    expect(pickReusableJob([job('a', 'LINK_SENT', '2025-12-31T12:00:00Z')], now)).toBeUndefined(); // past its expire_time
+    expect(pickReusableJob([job('a', 'REVOKED', '2026-01-02T00:00:00Z'), job('b', 'FAILED_TO_SEND', '2026-01-02T00:00:00Z')], now)).toBeUndefined();
+    expect(pickReusableJob([job('a', undefined, '2026-01-02T00:00:00Z'), job('b', 'SOMETHING_NEW', '2026-01-02T00:00:00Z')], now)).toBeUndefined();
+  });
+  it('prefers a completed job, then the newest live one', () => {
+    const jobs = [
+      job('old', 'LINK_OPENED', '2026-01-02T00:00:00Z', '2025-12-30T00:00:00Z'),
+      job('new', 'LINK_SENT', '2026-01-02T00:00:00Z', '2025-12-31T00:00:00Z'),
+    ];
+    expect(pickReusableJob(jobs, now)?.id).toBe('new');
+    expect(pickReusableJob([...jobs, job('done', 'COMPLETE', '2025-01-01T00:00:00Z')], now)?.id).toBe('done');
+  });
+});
+
+describe('drift', () => {
+  const desiredApp = { displayName: 'Okta', authenticatorConfigId: 'ac1', redirectUris: ['https://o.example/oauth2/v1/authorize/callback'], expiresAfterSeconds: 604800 };
+  const app = {
+    id: 'a1',
+    display_name: 'Okta',
+    authenticator_config_id: 'ac1',
+    protocol_config: {
+      type: 'oidc',
+      confidentiality: 'confidential',
+      grant_type: ['authorization_code'],
+      redirect_uris: ['https://o.example/oauth2/v1/authorize/callback'],
+      allowed_scopes: [],
+      token_endpoint_auth_method: 'client_secret_basic',
+      token_configuration: { expires_after: 604800, subject_field: 'email', token_signing_algorithm: 'RS256' },
+    },
+  };
+  it('finds none in the guide application, whatever auth method the server reports', () => {
+    expect(applicationDrift(app, desiredApp)).toEqual([]);
+  });
+  it('names each differing application setting', () => {
+    const changed = { ...app, protocol_config: { ...app.protocol_config, redirect_uris: ['https://other/cb'], token_configuration: { expires_after: 60, subject_field: 'id' } } };
+    expect(applicationDrift(changed, desiredApp)).toEqual([
+      'protocol_config.redirect_uris',
+      'protocol_config.token_configuration.expires_after',
+      'protocol_config.token_configuration.subject_field',
+    ]);
+  });
+
+  const desiredIdp = { name: 'BI', clientId: 'cid', clientSecret: 'very-secret-value', issuer: 'https://auth/i', authorizationUrl: 'https://auth/i/authorize', tokenUrl: 'https://auth/i/token', jwksUrl: 'https://auth/i/jwks' };
+  const idpFromBody = (body: ReturnType<typeof oidcIdpBody>) => ({ ...body, id: '0oa1', status: 'ACTIVE' });
+  it('finds none in an IdP made from the desired body, and names a changed secret without its value', () => {
+    const idp = idpFromBody(oidcIdpBody(desiredIdp));
+    expect(idpDrift(idp, desiredIdp)).toEqual([]);
+    const drift = idpDrift({ ...idp, protocol: { ...idp.protocol, scopes: ['openid', 'email'], credentials: { client: { client_id: 'cid', client_secret: 'old' } } } }, desiredIdp);
+    expect(drift).toEqual(['protocol.scopes', 'protocol.credentials.client.client_secret']);
+    expect(JSON.stringify(drift)).not.toContain('very-secret-value');
+  });
+
+  const desiredRule = { name: 'BI routing', idpId: '0oa1', emails: ['a@example.com', 'b@example.com'], priority: 1 };
+  it('compares rule emails as a set, case-insensitively', () => {
+    const rule = { ...routingRuleBody(desiredRule), id: '0pr1', status: 'ACTIVE' };
+    expect(ruleDrift(rule, desiredRule)).toEqual([]);
+    const reordered = { ...rule, conditions: { ...rule.conditions, userIdentifier: { type: 'IDENTIFIER', patterns: [{ matchType: 'EQUALS', value: 'B@example.com' }, { matchType: 'EQUALS', value: 'a@example.com' }] } } };
+    expect(ruleDrift(reordered, desiredRule)).toEqual([]);
+    expect(ruleDrift({ ...rule, priority: 3 }, desiredRule)).toEqual(['priority']);
+    expect(ruleDrift(rule, { ...desiredRule, emails: ['a@example.com'] })).toEqual(['conditions.userIdentifier.patterns']);
+  });
+});
+
+describe('failure classes and secrets', () => {
+  it('keep secrets out of messages even when the upstream echoes them', () => {
+    registerSecret('sk_live_0123456789abcdef');
+    const rejected = new RejectedUpstreamError({ service: 'okta', operation: 'create identity provider', status: 400, upstreamCode: 'E0000001', upstreamMessage: 'bad client_secret sk_live_0123456789abcdef' });
+    expect(rejected.message).not.toContain('sk_live_0123456789abcdef');
+    expect(rejected.message).toContain(REDACTED);
+    expect(JSON.stringify(rejected.toJSON())).not.toContain('sk_live_0123456789abcdef');
+    expect(redactSecrets('token=sk_live_0123456789abcdef;')).toBe(`token=${REDACTED};`);
+  });
+  it('are named for what went wrong, which is what Temporal records', () => {
+    expect(new TransientUpstreamError('timeout', { service: 'okta', operation: 'x' }).name).toBe('TransientUpstreamError');
+    expect(new RejectedUpstreamError({ service: 'okta', operation: 'x', status: 401 }).kind).toBe('authentication');
+    expect(new RejectedUpstreamError({ service: 'beyond-identity', operation: 'x', status: 409 }).kind).toBe('conflict');
+    expect(new MalformedUpstreamResponseError({ service: 'okta', operation: 'x', problems: ['id: expected string'] }).message).toMatch(/id: expected string/);
+  });
+  it('escape Okta filter literals', () => {
+    expect(filterLiteral('a"b\\c@example.com')).toBe('"a\\"b\\\\c@example.com"');
+  });
+});
