@@ -1,0 +1,74 @@
+/**
+ * Request bodies: the resource wrapped under its singular key, checked with zod, failures turned
+ * into the API's FieldViolations with dotted paths (`identity.traits.username` / `empty string`).
+ * A missing or non-object wrapper is "invalid request", as malformed JSON is (contract §5).
+ * Unknown fields are ignored (dropped), never rejected: the spec sets no additionalProperties
+ * limit, the contract says to ignore them, and BI's own automation sends unlisted ones.
+ */
+import { z } from 'zod';
+import { apiErrors, type FieldViolation } from './flavour';
+
+/** The spec's display_name/username pattern: none of { } [ ] < > ; : ? \ / | * ^ % $ # = ~ ` ! */
+export const SAFE_NAME_PATTERN = /^[^{}[\]<>;:?\\/|*^%$#=~`!]*$/;
+export const safeName = () => z.string().min(1).max(64).regex(SAFE_NAME_PATTERN);
+
+export const absoluteUrl = () =>
+  z.string().refine((value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'http:' || url.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, 'invalid value');
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+export function readWrapped<S extends z.ZodType>(body: unknown, key: string, schema: S): z.infer<S> {
+  if (!isObject(body) || !isObject(body[key])) throw apiErrors.invalidRequest();
+  const result = schema.safeParse(body[key]);
+  if (!result.success) throw apiErrors.invalidParameters(fieldViolations(result.error.issues, key, body[key]));
+  return result.data;
+}
+
+export function fieldViolations(issues: readonly z.core.$ZodIssue[], prefix: string, input: unknown): FieldViolation[] {
+  const seen = new Set<string>();
+  const violations: FieldViolation[] = [];
+  for (const issue of issues) {
+    const field = [prefix, ...issue.path.map(String)].join('.');
+    if (seen.has(field)) continue;
+    seen.add(field);
+    violations.push({ field, description: describeIssue(issue, valueAt(input, issue.path)) });
+  }
+  return violations;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
+  if (value === undefined && issue.code !== 'custom') return 'missing';
+  switch (issue.code) {
+    case 'invalid_type':
+      return 'invalid type';
+    case 'too_small':
+      if (issue.origin === 'string' && Number(issue.minimum) === 1) return 'empty string';
+      return issue.origin === 'array' ? 'too few items' : 'too small';
+    case 'too_big':
+      return issue.origin === 'string' ? 'too long' : 'too large';
+    case 'invalid_format':
+      return issue.format === 'regex' ? 'invalid characters' : 'invalid format';
+    case 'custom':
+      return issue.message;
+    default:
+      return 'invalid value';
+  }
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let current = input;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
