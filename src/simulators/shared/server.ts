@@ -65,6 +65,10 @@ export function createSimulatorApp(options: SimulatorAppOptions): FastifyInstanc
     // Emails and ids appear in paths; keep them whole.
     routerOptions: { maxParamLength: 1024 },
     return503OnClosing: false,
+    // A path that does not percent-decode names nothing: answer 404 in the API's shape, not fastify's.
+    frameworkErrors: (_error, request, reply) => {
+      sendRendered(reply, options.flavour.error('not-found', 404, request));
+    },
   });
   const { flavour, faults } = options;
   const hangTimers = new Set<NodeJS.Timeout>();
