@@ -1,0 +1,128 @@
+/**
+ * The Okta simulator: a stateful Okta Management API on loopback (users, OIDC identity
+ * providers, the IdP-discovery policy and its rules) with Okta's auth, errors, paging and rate
+ * limits, shared fault injection, and a federated sign-in check (`POST /_sim/sign-in`).
+ * See README.md in this folder.
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { FaultInjector, type FaultConfigInput } from '../shared/faults';
+import { createSimulatorApp, listen, sendRendered } from '../shared/server';
+import { installApiGuards } from './api-guards';
+import type { OktaContext } from './context';
+import { OktaApiError } from './errors';
+import { createOktaFlavour } from './flavour';
+import { registerIdpRoutes } from './idps';
+import { registerPolicyRoutes } from './policies';
+import { DEFAULT_RATE_LIMITS, RateLimiter } from './rate-limits';
+import { registerSimState } from './sim-state';
+import { OktaStore } from './state';
+import { registerUserRoutes } from './users';
+
+export interface OktaSimulatorOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 8025; 0 = any free port. */
+  port?: number;
+  /** Accepted `SSWS`/`Bearer` tokens; default one fixed development token. */
+  apiTokens?: string[];
+  /** Per-bucket limits per window (default 600/2000/600/1200 per 60 s, like a Workforce org). */
+  rateLimits?: Partial<{ usersCollection: number; userById: number; userMutations: number; other: number; windowSeconds: number }>;
+  faults?: FaultConfigInput;
+  /** Optional JSON persistence of the org's objects (it holds IdP client secrets in clear). */
+  stateFile?: string;
+  /** The cause of the 400 for a duplicate rule name; the real wording is unverified (contract §0.3). */
+  duplicateRuleNameCause?: string;
+}
+
+export interface RunningOktaSimulator {
+  /** The "Okta org URL", e.g. http://127.0.0.1:8025; `Link` headers and `_links` use it. */
+  url: string;
+  /** The first accepted token. */
+  apiToken: string;
+  usingDevelopmentDefaults: { apiToken: boolean };
+  faults: FaultInjector;
+  /** Lines for `npm start`'s banner. */
+  bannerLines(): string[];
+  stop(): Promise<void>;
+}
+
+/** Printed at start when used; only ever accepted by this simulator. */
+export const DEVELOPMENT_API_TOKEN = '00okta-simulator-development-token';
+export const DEFAULT_PORT = 8025;
+const DEFAULT_DUPLICATE_RULE_NAME_CAUSE = 'A rule with this name already exists in the policy.';
+
+const rateLimitsSchema = z
+  .object({
+    usersCollection: z.number().int().min(1),
+    userById: z.number().int().min(1),
+    userMutations: z.number().int().min(1),
+    other: z.number().int().min(1),
+    windowSeconds: z.number().int().min(1).max(3600),
+  })
+  .strict();
+
+/** Route errors thrown as OktaApiError render as Okta errors; anything else goes to the shared handler. */
+async function registerApiRoutes(app: FastifyInstance, context: OktaContext): Promise<void> {
+  await app.register(async (api) => {
+    const sharedHandler = api.errorHandler;
+    api.setErrorHandler(function handle(error, request, reply) {
+      if (error instanceof OktaApiError) return sendRendered(reply, error.render());
+      return sharedHandler.call(this, error, request, reply);
+    });
+    // The Okta API takes JSON only. A body of another or no content type: empty counts as no body
+    // (so a chunked, empty POST gets the 411 rule); anything else is refused as 415.
+    api.removeContentTypeParser(['text/plain', 'application/x-www-form-urlencoded']);
+    api.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+      if (String(body).trim() === '') return done(null, undefined);
+      done(Object.assign(new Error('unsupported media type'), { statusCode: 415, simFailure: 'unsupported-media-type' }), undefined);
+    });
+    registerUserRoutes(api, context);
+    registerIdpRoutes(api, context);
+    registerPolicyRoutes(api, context);
+  });
+}
+
+export async function startOktaSimulator(options: OktaSimulatorOptions = {}): Promise<RunningOktaSimulator> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? DEFAULT_PORT;
+  const givenTokens = (options.apiTokens ?? []).filter((token) => token.trim() !== '');
+  const usingDefaultToken = givenTokens.length === 0;
+  const apiTokens = usingDefaultToken ? [DEVELOPMENT_API_TOKEN] : givenTokens;
+  const limiter = new RateLimiter(rateLimitsSchema.parse({ ...DEFAULT_RATE_LIMITS, ...options.rateLimits }));
+  const faults = new FaultInjector(options.faults);
+  const store = new OktaStore(options.stateFile);
+  let orgUrl = '';
+  const context: OktaContext = { store, orgUrl: () => orgUrl, duplicateRuleNameCause: options.duplicateRuleNameCause ?? DEFAULT_DUPLICATE_RULE_NAME_CAUSE };
+
+  const app = createSimulatorApp({ flavour: createOktaFlavour(limiter), faults });
+  installApiGuards(app, { apiTokens, limiter });
+  await registerApiRoutes(app, context);
+  registerSimState(app, context, limiter);
+  try {
+    orgUrl = await listen(app, host, port);
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url: orgUrl,
+    apiToken: apiTokens[0]!,
+    usingDevelopmentDefaults: { apiToken: usingDefaultToken },
+    faults,
+    bannerLines: () => [
+      `Okta simulator (org URL): ${orgUrl}`,
+      ...(usingDefaultToken ? [`  API token: SSWS ${DEVELOPMENT_API_TOKEN} (a development default, accepted only by this simulator)`] : []),
+      `  sign-in check: POST ${orgUrl}/_sim/sign-in {"email": "..."}; state: GET ${orgUrl}/_sim/state; faults: GET/POST/DELETE ${orgUrl}/_sim/faults`,
+    ],
+    stop: () => {
+      stopped ??= (async () => {
+        await app.close();
+        store.flush();
+      })();
+      return stopped;
+    },
+  };
+}

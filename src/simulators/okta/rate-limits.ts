@@ -1,0 +1,90 @@
+/**
+ * Okta's per-org rate limits (contract §0.4): each request under /api/v1 counts against one
+ * bucket; each bucket has a ceiling per fixed window. Windows are aligned to multiples of
+ * `windowSeconds` since the epoch, so `X-Rate-Limit-Reset` (epoch seconds of the window end) is
+ * the same for every request in a window, as it is on a real org.
+ */
+export type RateLimitBucket = 'usersCollection' | 'userById' | 'userMutations' | 'other';
+
+export interface RateLimitConfig {
+  usersCollection: number;
+  userById: number;
+  userMutations: number;
+  other: number;
+  windowSeconds: number;
+}
+
+/** Shaped like an Enterprise/Workforce org's per-minute limits (contract §0.4 table). */
+export const DEFAULT_RATE_LIMITS: RateLimitConfig = { usersCollection: 600, userById: 2000, userMutations: 600, other: 1200, windowSeconds: 60 };
+
+export interface RateLimitState {
+  bucket: RateLimitBucket;
+  limit: number;
+  remaining: number;
+  /** UTC epoch seconds at which the current window ends. */
+  reset: number;
+}
+
+export const API_PREFIX = '/api/v1/';
+
+/**
+ * The bucket a request counts against, or undefined outside /api/v1:
+ * GET/POST /api/v1/users → usersCollection; GET /api/v1/users/{idOrLogin} → userById;
+ * POST/PUT/DELETE /api/v1/users/{id} and below → userMutations; everything else → other.
+ */
+export function bucketFor(method: string, path: string): RateLimitBucket | undefined {
+  if (!path.startsWith(API_PREFIX) && path !== '/api/v1') return undefined;
+  const segments = path.split('/').filter(Boolean); // ['api', 'v1', 'users', ...]
+  if (segments[2] !== 'users') return 'other';
+  const verb = method.toUpperCase();
+  if (segments.length === 3) return verb === 'GET' || verb === 'POST' ? 'usersCollection' : 'other';
+  if (verb === 'GET') return segments.length === 4 ? 'userById' : 'other';
+  return verb === 'POST' || verb === 'PUT' || verb === 'DELETE' ? 'userMutations' : 'other';
+}
+
+export class RateLimiter {
+  private readonly used = new Map<RateLimitBucket, { windowStart: number; count: number }>();
+
+  constructor(
+    readonly config: RateLimitConfig,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Counts one request if the bucket has room; a refused request does not count. */
+  consume(bucket: RateLimitBucket): RateLimitState & { allowed: boolean } {
+    const window = this.window(bucket);
+    const limit = this.config[bucket];
+    const allowed = window.count < limit;
+    if (allowed) window.count += 1;
+    return { ...this.describe(bucket, window), allowed };
+  }
+
+  /** The bucket's state without counting (for responses that did not reach the counter). */
+  peek(bucket: RateLimitBucket): RateLimitState {
+    return this.describe(bucket, this.window(bucket));
+  }
+
+  snapshot(): RateLimitState[] {
+    return (['usersCollection', 'userById', 'userMutations', 'other'] as const).map((bucket) => this.peek(bucket));
+  }
+
+  private window(bucket: RateLimitBucket): { windowStart: number; count: number } {
+    const windowMs = this.config.windowSeconds * 1000;
+    const windowStart = Math.floor(this.now() / windowMs) * windowMs;
+    let window = this.used.get(bucket);
+    if (!window || window.windowStart !== windowStart) {
+      window = { windowStart, count: 0 };
+      this.used.set(bucket, window);
+    }
+    return window;
+  }
+
+  private describe(bucket: RateLimitBucket, window: { windowStart: number; count: number }): RateLimitState {
+    const limit = this.config[bucket];
+    return { bucket, limit, remaining: Math.max(0, limit - window.count), reset: Math.ceil((window.windowStart + this.config.windowSeconds * 1000) / 1000) };
+  }
+}
+
+export function rateLimitHeaders(state: Pick<RateLimitState, 'limit' | 'remaining' | 'reset'>): Record<string, string> {
+  return { 'x-rate-limit-limit': String(state.limit), 'x-rate-limit-remaining': String(state.remaining), 'x-rate-limit-reset': String(state.reset) };
+}

@@ -1,0 +1,117 @@
+/**
+ * The simulated org's objects, kept as plain JSON so the whole state can be persisted and shown.
+ * Records hold what the API needs to render; renderers (users.ts, idps.ts, policies.ts) add
+ * `_links` from the org URL at response time, so a persisted state works on any port.
+ */
+import { z } from 'zod';
+import { JsonStateFile } from '../shared/persistence';
+import { newPolicyId, newRuleId } from './ids';
+
+const json = z.record(z.string(), z.unknown());
+
+export const userRecordSchema = z.object({
+  /** Creation order, for stable paging cursors. */
+  seq: z.number().int(),
+  id: z.string(),
+  status: z.enum(['STAGED', 'PROVISIONED', 'ACTIVE', 'DEPROVISIONED', 'SUSPENDED', 'LOCKED_OUT', 'PASSWORD_EXPIRED', 'RECOVERY']),
+  created: z.string(),
+  activated: z.string().nullable(),
+  statusChanged: z.string().nullable(),
+  lastLogin: z.string().nullable(),
+  lastUpdated: z.string(),
+  passwordChanged: z.string().nullable(),
+  /** Whether a password was set at creation (it is never stored or shown). */
+  hasPassword: z.boolean(),
+  profile: json,
+  provider: z.object({ type: z.string(), name: z.string() }),
+});
+export type UserRecord = z.infer<typeof userRecordSchema>;
+
+export const idpRecordSchema = z.object({
+  seq: z.number().int(),
+  id: z.string(),
+  status: z.enum(['ACTIVE', 'INACTIVE']),
+  created: z.string(),
+  lastUpdated: z.string(),
+  /** The validated request body: type, name, issuerMode, protocol, policy (client secret included). */
+  body: json,
+});
+export type IdpRecord = z.infer<typeof idpRecordSchema>;
+
+export const ruleRecordSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  status: z.enum(['ACTIVE', 'INACTIVE']),
+  system: z.boolean(),
+  created: z.string().nullable(),
+  lastUpdated: z.string(),
+  conditions: json,
+  actions: json,
+});
+export type RuleRecord = z.infer<typeof ruleRecordSchema>;
+
+export const oktaStateSchema = z.object({
+  version: z.literal(1),
+  nextSeq: z.number().int(),
+  users: z.array(userRecordSchema),
+  idps: z.array(idpRecordSchema),
+  policy: z.object({ id: z.string(), name: z.string(), created: z.string(), lastUpdated: z.string() }),
+  /** The user-made rules in priority order (index 0 = priority 1); the system default rule is always after them. */
+  rules: z.array(ruleRecordSchema),
+  defaultRule: ruleRecordSchema,
+});
+export type OktaState = z.infer<typeof oktaStateSchema>;
+
+export function nowIso(): string {
+  return new Date().toISOString();
+}
+
+/** A fresh org: no users or IdPs, the one system IdP-discovery policy and its default rule routing to Okta. */
+export function emptyState(): OktaState {
+  const created = nowIso();
+  return {
+    version: 1,
+    nextSeq: 1,
+    users: [],
+    idps: [],
+    policy: { id: newPolicyId(), name: 'Idp Discovery Policy', created, lastUpdated: created },
+    rules: [],
+    defaultRule: {
+      id: newRuleId(),
+      name: 'Default Rule',
+      status: 'ACTIVE',
+      system: true,
+      // The spec's example of the default rule has `created: null`.
+      created: null,
+      lastUpdated: created,
+      conditions: { network: { connection: 'ANYWHERE' }, platform: { include: [], exclude: [] }, userIdentifier: { patterns: [] }, app: { include: [], exclude: [] } },
+      actions: { idp: { providers: [{ type: 'OKTA' }], idpSelectionType: 'SPECIFIC', shouldFallBackToOkta: false } },
+    },
+  };
+}
+
+/** The state plus its optional file; every mutation calls `changed()`. */
+export class OktaStore {
+  readonly state: OktaState;
+  private readonly file: JsonStateFile<OktaState> | undefined;
+
+  constructor(stateFile?: string) {
+    this.file = stateFile === undefined ? undefined : new JsonStateFile(stateFile, oktaStateSchema);
+    this.state = this.file?.load() ?? emptyState();
+    if (this.file) this.changed();
+  }
+
+  nextSeq(): number {
+    const seq = this.state.nextSeq;
+    this.state.nextSeq += 1;
+    return seq;
+  }
+
+  changed(): void {
+    this.file?.scheduleSave(() => this.state);
+  }
+
+  flush(): void {
+    this.file?.flush();
+  }
+}

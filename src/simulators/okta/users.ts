@@ -1,0 +1,189 @@
+/**
+ * Users (contract §1): get by id, login or login shortname; list with filter/search/q and cursor
+ * paging; create with `activate`/`provider`; lifecycle activate/deactivate; two-step delete.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { queryBoolean, queryOf, rawSegment, type OktaContext } from './context';
+import { notFound, OktaApiError, validationFailed, type FieldProblem } from './errors';
+import { newUserId, randomToken } from './ids';
+import { pageRequest, setLinkHeaders, takePage } from './links';
+import { nowIso, type UserRecord } from './state';
+import { parseUserQuery } from './user-query';
+import { parseBody } from './validation';
+
+const PROVIDER_TYPES = ['OKTA', 'ACTIVE_DIRECTORY', 'LDAP', 'FEDERATION', 'SOCIAL', 'IMPORT'] as const;
+/** Providers whose users sign in elsewhere, so activation needs no password (contract §1.2). */
+const EXTERNAL_PROVIDERS = new Set(['FEDERATION', 'SOCIAL']);
+const REQUIRED_PROFILE = ['firstName', 'lastName', 'email', 'login'] as const;
+const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
+
+const createUserBody = z.object({
+  profile: z.record(z.string(), z.unknown()),
+  credentials: z
+    .object({
+      password: z.object({ value: z.string().min(1, 'The password cannot be empty.') }).optional(),
+      provider: z.object({ type: z.enum(PROVIDER_TYPES), name: z.string().optional() }).optional(),
+      recovery_question: z.unknown().optional(),
+    })
+    .optional(),
+  groupIds: z.array(z.string()).optional(),
+  type: z.object({ id: z.string() }).optional(),
+});
+
+function profileProblems(profile: Record<string, unknown>): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  for (const field of REQUIRED_PROFILE) {
+    const value = profile[field];
+    if (typeof value !== 'string' || value.trim() === '') problems.push({ field, message: 'The field cannot be left blank' });
+  }
+  const { login, email } = profile;
+  if (typeof login === 'string' && login.trim() !== '' && (login.length < 5 || login.length > 100)) {
+    problems.push({ field: 'login', message: 'The login must be between 5 and 100 characters long' });
+  }
+  if (typeof email === 'string' && email.trim() !== '' && (!EMAIL_SHAPE.test(email) || email.length > 100)) {
+    problems.push({ field: 'email', message: 'Does not match required pattern' });
+  }
+  return problems;
+}
+
+export function findUser(users: UserRecord[], idOrLogin: string): UserRecord | undefined {
+  const byId = users.find((user) => user.id === idOrLogin);
+  if (byId) return byId;
+  const folded = idOrLogin.toLowerCase();
+  const byLogin = users.find((user) => String(user.profile.login).toLowerCase() === folded);
+  if (byLogin) return byLogin;
+  // The login shortname (the part before @), only when it names exactly one user.
+  const byShortname = users.filter((user) => String(user.profile.login).toLowerCase().split('@')[0] === folded);
+  return byShortname.length === 1 ? byShortname[0] : undefined;
+}
+
+export function renderUser(user: UserRecord, orgUrl: string): Record<string, unknown> {
+  const self = `${orgUrl}/api/v1/users/${user.id}`;
+  const links: Record<string, unknown> = { self: { href: self } };
+  if (user.status === 'STAGED' || user.status === 'DEPROVISIONED') links.activate = { href: `${self}/lifecycle/activate`, method: 'POST' };
+  if (user.status !== 'DEPROVISIONED') links.deactivate = { href: `${self}/lifecycle/deactivate`, method: 'POST' };
+  return {
+    id: user.id,
+    status: user.status,
+    created: user.created,
+    activated: user.activated,
+    statusChanged: user.statusChanged,
+    lastLogin: user.lastLogin,
+    lastUpdated: user.lastUpdated,
+    passwordChanged: user.passwordChanged,
+    type: { id: 'oty1defaultusertype0' },
+    profile: { mobilePhone: null, secondEmail: null, ...user.profile },
+    credentials: { ...(user.hasPassword ? { password: {} } : {}), provider: user.provider },
+    _links: links,
+  };
+}
+
+function setStatus(user: UserRecord, status: UserRecord['status']): void {
+  if (user.status === status) return;
+  const now = nowIso();
+  user.status = status;
+  user.statusChanged = now;
+  user.lastUpdated = now;
+  if (status === 'ACTIVE') user.activated = now;
+}
+
+/** The status activation leads to: ACTIVE with a password or an external provider, else PROVISIONED (the person must finish activation). */
+function activatedStatus(user: UserRecord): UserRecord['status'] {
+  return user.hasPassword || EXTERNAL_PROVIDERS.has(user.provider.type) ? 'ACTIVE' : 'PROVISIONED';
+}
+
+export function registerUserRoutes(app: FastifyInstance, context: OktaContext): void {
+  const { store } = context;
+  const users = () => store.state.users;
+
+  function userFromPath(request: FastifyRequest): UserRecord {
+    const { raw, decoded } = rawSegment(request, 3);
+    // Logins containing "/" can only be fetched by id (contract §1.1).
+    const user = decoded === undefined || /%2f/i.test(raw) ? undefined : findUser(users(), decoded);
+    if (!user) throw notFound(decoded ?? raw, 'User');
+    return user;
+  }
+
+  app.get('/api/v1/users', async (request, reply) => {
+    const query = queryOf(request);
+    const predicates: ((user: UserRecord) => boolean)[] = [];
+    if (query.search !== undefined) predicates.push(parseUserQuery(query.search, 'search'));
+    if (query.filter !== undefined) predicates.push(parseUserQuery(query.filter, 'filter'));
+    if (query.q !== undefined) {
+      const prefix = query.q.toLowerCase();
+      predicates.push((user) => ['firstName', 'lastName', 'email'].some((field) => String(user.profile[field] ?? '').toLowerCase().startsWith(prefix)));
+    }
+    // Only filter and search show DEPROVISIONED users (contract §1.1).
+    if (query.search === undefined && query.filter === undefined) predicates.push((user) => user.status !== 'DEPROVISIONED');
+    const matching = users().filter((user) => predicates.every((predicate) => predicate(user)));
+    const page = takePage(matching, pageRequest(query, { defaultLimit: query.q !== undefined ? 10 : 200, maxLimit: 200 }));
+    setLinkHeaders(reply, context.orgUrl(), request, page.nextCursor);
+    return page.items.map((user) => renderUser(user, context.orgUrl()));
+  });
+
+  app.post('/api/v1/users', async (request) => {
+    const query = queryOf(request);
+    const body = parseBody(createUserBody, request.body);
+    const problems = profileProblems(body.profile);
+    if (problems.length > 0) throw validationFailed(problems);
+    const login = String(body.profile.login);
+    if (users().some((user) => String(user.profile.login).toLowerCase() === login.toLowerCase())) {
+      throw validationFailed([{ field: 'login', message: 'An object with this field already exists in the current organization' }]);
+    }
+    const activate = queryBoolean(query.activate, true);
+    const providerFlag = queryBoolean(query.provider, false);
+    const providerType = providerFlag ? (body.credentials?.provider?.type ?? 'OKTA') : 'OKTA';
+    const now = nowIso();
+    const user: UserRecord = {
+      seq: store.nextSeq(),
+      id: newUserId(),
+      status: 'STAGED',
+      created: now,
+      activated: null,
+      statusChanged: null,
+      lastLogin: null,
+      lastUpdated: now,
+      passwordChanged: body.credentials?.password ? now : null,
+      hasPassword: body.credentials?.password !== undefined,
+      profile: body.profile,
+      provider: { type: providerType, name: body.credentials?.provider?.name ?? providerType },
+    };
+    if (activate) {
+      user.status = activatedStatus(user);
+      user.statusChanged = now;
+      if (user.status === 'ACTIVE') user.activated = now;
+    }
+    users().push(user);
+    store.changed();
+    return renderUser(user, context.orgUrl());
+  });
+
+  app.get('/api/v1/users/:idOrLogin', async (request) => renderUser(userFromPath(request), context.orgUrl()));
+
+  app.post('/api/v1/users/:id/lifecycle/activate', async (request) => {
+    const user = userFromPath(request);
+    if (user.status === 'ACTIVE') throw new OktaApiError(403, 'E0000016', 'Activation failed because the user is already active');
+    setStatus(user, activatedStatus(user));
+    store.changed();
+    if (queryBoolean(queryOf(request).sendEmail, true)) return {};
+    const token = randomToken(20);
+    return { activationUrl: `${context.orgUrl()}/welcome/${token}`, activationToken: token };
+  });
+
+  app.post('/api/v1/users/:id/lifecycle/deactivate', async (request) => {
+    const user = userFromPath(request);
+    setStatus(user, 'DEPROVISIONED');
+    store.changed();
+    return {};
+  });
+
+  app.delete('/api/v1/users/:id', async (request, reply: FastifyReply) => {
+    const user = userFromPath(request);
+    // The first DELETE deactivates; only a DEPROVISIONED user is removed (contract §1.3).
+    if (user.status === 'DEPROVISIONED') store.state.users = users().filter((other) => other !== user);
+    else setStatus(user, 'DEPROVISIONED');
+    store.changed();
+    return reply.code(204).send();
+  });
+}
