@@ -40,8 +40,8 @@ function verifyAccessToken(context: SimContext, token: string): Principal {
   const claims = store.signingKey.verify(token);
   if (!claims) throw apiErrors.unauthorized();
   const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-  const issuer = typeof claims.iss === 'string' && claims.iss.startsWith(context.urls.auth) ? claims.iss.slice(context.urls.auth.length) : '';
-  const [, , realmId, applicationId] = ISSUER_PATH.exec(issuer) ?? [];
+  // Only the issuer's path is compared: the signature proves the origin, and a restart may move the port.
+  const [, , realmId, applicationId] = ISSUER_PATH.exec(issuerPath(claims.iss)) ?? [];
   const application = applicationId ? store.applications.get(applicationId) : undefined;
   const tenantId = claims.bi_t;
   if (
@@ -56,6 +56,14 @@ function verifyAccessToken(context: SimContext, token: string): Principal {
   if (typeof claims.exp !== 'number' || claims.exp * 1000 <= store.nowMs()) throw apiErrors.forbidden();
   const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : [];
   return { tenantId, scopes: new Set(scopes) };
+}
+
+function issuerPath(issuer: unknown): string {
+  try {
+    return typeof issuer === 'string' ? new URL(issuer).pathname : '';
+  } catch {
+    return '';
+  }
 }
 
 /** Route guard: authenticated, for the tenant in the path, holding `scope`. */
