@@ -1,16 +1,19 @@
 /**
- * The operator CLI: `npm run cli -- <command>` or the `bi-okta` bin.
- * (The onboarding commands arrive with the workflows; `doctor` checks the Temporal side now.)
+ * The operator CLI: `npm run cli -- <command>` or the `bi-okta` package bin. It talks to Temporal
+ * only; the worker holds the Beyond Identity and Okta credentials.
  */
-import { Command } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { Connection } from '@temporalio/client';
+import { ConfigError } from './config';
+import * as commands from './cli/commands';
+import { readPeopleFile, validatePeople, PeopleInputError } from './cli/people';
+import { CliError, EXIT, openSession, output, type Output, type Session } from './cli/session';
 import { temporalTarget } from './temporal/connection';
-import { SEARCH_ATTRIBUTE_KEYS } from './workflows/definitions';
+import { ALL_STATUSES, SEARCH_ATTRIBUTE_KEYS } from './workflows/definitions';
 
-/** Exit codes scripts can rely on. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
+export { EXIT } from './cli/session';
 
-async function doctor(options: { json?: boolean }): Promise<number> {
+async function doctor(out: Output): Promise<number> {
   const target = temporalTarget();
   const report: { address: string; namespace: string; reachable: boolean; missingSearchAttributes: string[]; error?: string } = {
     address: target.address,
@@ -29,39 +32,131 @@ async function doctor(options: { json?: boolean }): Promise<number> {
   } finally {
     await connection?.close();
   }
-
-  if (options.json) {
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  } else if (!report.reachable) {
-    process.stderr.write(
-      `Temporal is not reachable at ${report.address} (namespace ${report.namespace}): ${report.error}\n` +
-        'Start the embedded stack with `npm start`, or point TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE (and TEMPORAL_API_KEY or TLS settings) at your cluster.\n',
-    );
-  } else if (report.missingSearchAttributes.length > 0) {
-    process.stderr.write(
-      `Temporal at ${report.address} answers, but these search attributes are not registered in namespace ${report.namespace}: ` +
+  out.print(report, () => {
+    if (!report.reachable) {
+      return (
+        `Temporal is not reachable at ${report.address} (namespace ${report.namespace}): ${report.error}\n` +
+        'Start the embedded stack with `npm start`, or point TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE (and TEMPORAL_API_KEY or TLS settings) at your cluster.'
+      );
+    }
+    if (report.missingSearchAttributes.length > 0) {
+      return (
+        `Temporal at ${report.address} answers, but these search attributes are not registered in namespace ${report.namespace}: ` +
         `${report.missingSearchAttributes.join(', ')}.\n` +
-        `Register them (all Keyword), e.g. \`temporal operator search-attribute create --namespace ${report.namespace} --name Integration --type Keyword\`.\n`,
-    );
-  } else {
-    process.stdout.write(`Temporal at ${report.address} (namespace ${report.namespace}) is reachable; search attributes are registered.\n`);
-  }
+        `Register them (all Keyword), e.g. \`temporal operator search-attribute create --namespace ${report.namespace} --name Integration --type Keyword\`.`
+      );
+    }
+    return `Temporal at ${report.address} (namespace ${report.namespace}) is reachable; search attributes are registered.`;
+  });
   if (!report.reachable) return EXIT.unreachable;
   return report.missingSearchAttributes.length > 0 ? EXIT.failed : EXIT.ok;
 }
 
+/** Opens a session, runs the command, closes the session, and records the exit code. */
+function withSession(run: (session: Session, out: Output, ...args: never[]) => Promise<number>) {
+  return async (...args: unknown[]): Promise<void> => {
+    const command = args[args.length - 1] as Command;
+    const json = Boolean(command.optsWithGlobals<{ json?: boolean }>().json);
+    const session = await openSession();
+    try {
+      process.exitCode = await run(session, output(json), ...(args.slice(0, -1) as never[]));
+    } finally {
+      await session.close();
+    }
+  };
+}
+
+function positiveSeconds(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('must be a positive number of seconds');
+  return parsed;
+}
+
 export function buildProgram(): Command {
   const program = new Command('bi-okta')
-    .description('Onboard people to Beyond Identity passkeys for Okta sign-in, as durable Temporal workflows.')
+    .description(
+      'Onboard people to Beyond Identity passkeys for Okta sign-in, as durable Temporal workflows.\n' +
+        'The integration is chosen by BI_TENANT_ID, BI_REALM_NAME and OKTA_ORG_URL (defaults: the embedded stack).',
+    )
+    .addOption(new Option('--json', 'machine-readable output on stdout'))
     .showHelpAfterError()
     .exitOverride();
+
+  program
+    .command('onboard')
+    .description('start onboarding people: identity, binding email, wait for the passkey, Okta user, routing')
+    .argument('[emails...]', 'email addresses')
+    .option('-f, --file <people.csv>', 'a CSV with an email column (and optionally firstName, lastName), or one email per line')
+    .action(
+      withSession(async (session, out, emails: string[], options: { file?: string }) => {
+        const candidates = emails.map((email, index) => ({ email, where: `argument ${index + 1}` }));
+        if (options.file) candidates.push(...(await readPeopleFile(options.file)));
+        const people = validatePeople(candidates, session.spec.integrationId);
+        return commands.onboard(session, out, people);
+      }),
+    );
+
+  program
+    .command('status')
+    .description("one person's onboarding, or the integration's shared objects when no email is given")
+    .argument('[email]')
+    .action(withSession(async (session, out, email: string | undefined) => commands.status(session, out, email)));
+
+  program
+    .command('bound')
+    .description('tell the onboarding that the person has bound a passkey (verified with Beyond Identity before routing)')
+    .argument('<email>')
+    .option('--check', 'ask the workflow to check with Beyond Identity now and answer accepted or rejected (exit 1 when rejected)')
+    .action(withSession(async (session, out, email: string, options: { check?: boolean }) => commands.bound(session, out, email, Boolean(options.check))));
+
+  program
+    .command('list')
+    .description('the onboardings of this integration')
+    .addOption(new Option('--status <status>', 'only those with this status').choices(ALL_STATUSES))
+    .action(withSession(async (session, out, options: { status?: string }) => commands.list(session, out, options.status)));
+
+  program
+    .command('watch')
+    .description('live progress of every onboarding, refreshed in place')
+    .option('--interval <seconds>', 'refresh interval', positiveSeconds, 2)
+    .option('--until-settled', 'exit once nobody is still running, waiting or needing attention')
+    .action(
+      withSession(async (session, out, options: { interval: number; untilSettled?: boolean }) =>
+        commands.watch(session, out, { intervalSeconds: options.interval, untilSettled: Boolean(options.untilSettled) }),
+      ),
+    );
+
+  program
+    .command('retry')
+    .description('after fixing what NeedsAttention named, retry the failed step (of a person, or of the integration without an email)')
+    .argument('[email]')
+    .action(withSession(async (session, out, email: string | undefined) => commands.retry(session, out, email)));
+
+  program
+    .command('cancel')
+    .description('stop onboarding a person (or offboard one who is done): out of routing, then undo what the service created')
+    .argument('<email>')
+    .action(withSession(async (session, out, email: string) => commands.cancel(session, out, email)));
+
+  program
+    .command('teardown')
+    .description('undo everything this integration created, in reverse order (adopted objects are kept)')
+    .option('--yes', 'confirm: this removes the routing rule, the people the service created, and the shared objects')
+    .option('--wait', 'wait until the teardown has finished')
+    .action(
+      withSession(async (session, out, options: { yes?: boolean; wait?: boolean }) => {
+        if (!options.yes) throw new CliError(`Teardown removes what integration ${session.spec.integrationId} created. Run again with --yes to confirm.`, EXIT.usage);
+        return commands.teardown(session, out, Boolean(options.wait));
+      }),
+    );
+
   program
     .command('doctor')
     .description('check that Temporal is reachable and set up for this service')
-    .option('--json', 'machine-readable output')
-    .action(async (options: { json?: boolean }) => {
-      process.exitCode = await doctor(options);
+    .action(async (_options: unknown, command: Command) => {
+      process.exitCode = await doctor(output(Boolean(command.optsWithGlobals<{ json?: boolean }>().json)));
     });
+
   return program;
 }
 
@@ -69,10 +164,20 @@ export async function runCli(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {
-    const code = (error as { exitCode?: number }).exitCode;
-    // commander has already printed usage errors and help.
-    process.exitCode = code === 0 ? EXIT.ok : code !== undefined ? EXIT.usage : EXIT.failed;
-    if (code === undefined) process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    const code = (error as { exitCode?: number; code?: string }).exitCode;
+    if (error instanceof CliError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exitCode = error.exitCode;
+    } else if (error instanceof PeopleInputError || error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exitCode = EXIT.usage;
+    } else if (code !== undefined) {
+      // commander has already printed the usage error or the help.
+      process.exitCode = code === 0 ? EXIT.ok : EXIT.usage;
+    } else {
+      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = EXIT.failed;
+    }
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import type { IntegrationSpec } from './workflows/definitions';
 
 export const PROJECT_ROOT = resolve(__dirname, '..');
 
@@ -36,4 +37,125 @@ export function parseConfig<T extends z.ZodType>(schema: T, env: NodeJS.ProcessE
     return `  ${name}: ${issue.message}`;
   });
   throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+}
+
+/**
+ * Development defaults for the embedded stack: the simulators accept them and the worker uses
+ * them. They are printed at start as what they are; set BI_API_TOKEN, OKTA_API_TOKEN and
+ * BI_TENANT_ID to use your own values with the simulators.
+ */
+export const DEVELOPMENT_DEFAULTS = {
+  biTenantId: '0001f1f460b1ace6',
+  biApiToken: 'dev-bi-api-token-for-the-local-simulator',
+  oktaApiToken: 'dev-okta-api-token-for-the-local-simulator',
+  biManagementPort: 8023,
+  biAuthPort: 8021,
+  oktaPort: 8025,
+} as const;
+
+const url = z.url({ protocol: /^https?$/ });
+const secret = z.string().min(1);
+
+/** Ports of the simulators in the embedded stack. */
+export const simulatorPortsSchema = z.object({
+  BI_SIM_MANAGEMENT_PORT: port.default(DEVELOPMENT_DEFAULTS.biManagementPort),
+  BI_SIM_AUTH_PORT: port.default(DEVELOPMENT_DEFAULTS.biAuthPort),
+  OKTA_SIM_PORT: port.default(DEVELOPMENT_DEFAULTS.oktaPort),
+});
+
+/** True when no real upstream is configured: `npm start` then runs against the simulators. */
+export function usesEmbeddedUpstreams(env: NodeJS.ProcessEnv = process.env): boolean {
+  return !env.BI_REGION && !env.BI_MANAGEMENT_URL && !env.BI_AUTH_URL && !env.OKTA_ORG_URL;
+}
+
+/** What the worker needs to reach Beyond Identity and Okta. Values are never echoed in errors. */
+export const upstreamConfigSchema = z
+  .object({
+    BI_TENANT_ID: z.string().min(1, 'required: the Beyond Identity tenant id'),
+    BI_API_TOKEN: secret.optional(),
+    BI_CLIENT_ID: z.string().min(1).optional(),
+    BI_CLIENT_SECRET: secret.optional(),
+    BI_TOKEN_URL: url.optional(),
+    BI_REGION: z.enum(['us', 'eu', 'us-fedramp']).optional(),
+    BI_MANAGEMENT_URL: url.optional(),
+    BI_AUTH_URL: url.optional(),
+    OKTA_ORG_URL: url,
+    OKTA_API_TOKEN: secret,
+    UPSTREAM_TIMEOUT_SECONDS: z.coerce.number().positive().max(600).default(30),
+  })
+  .superRefine((env, context) => {
+    const clientCredentials = [env.BI_CLIENT_ID, env.BI_CLIENT_SECRET, env.BI_TOKEN_URL];
+    const someClientCredentials = clientCredentials.some(Boolean);
+    if (!env.BI_API_TOKEN && !someClientCredentials) {
+      context.addIssue({ code: 'custom', path: ['BI_API_TOKEN'], message: 'required: a Beyond Identity API token, or BI_CLIENT_ID + BI_CLIENT_SECRET + BI_TOKEN_URL' });
+    }
+    if (env.BI_API_TOKEN && someClientCredentials) {
+      context.addIssue({ code: 'custom', path: ['BI_API_TOKEN'], message: 'set either BI_API_TOKEN or client credentials (BI_CLIENT_ID, BI_CLIENT_SECRET, BI_TOKEN_URL), not both' });
+    }
+    if (someClientCredentials && !clientCredentials.every(Boolean)) {
+      context.addIssue({ code: 'custom', path: ['BI_CLIENT_ID'], message: 'client credentials need all three of BI_CLIENT_ID, BI_CLIENT_SECRET and BI_TOKEN_URL' });
+    }
+    const explicitUrls = Boolean(env.BI_MANAGEMENT_URL) || Boolean(env.BI_AUTH_URL);
+    if (!env.BI_REGION && !explicitUrls) {
+      context.addIssue({ code: 'custom', path: ['BI_REGION'], message: 'required: us, eu or us-fedramp (or BI_MANAGEMENT_URL and BI_AUTH_URL)' });
+    }
+    if (env.BI_REGION && explicitUrls) {
+      context.addIssue({ code: 'custom', path: ['BI_REGION'], message: 'set either BI_REGION or BI_MANAGEMENT_URL + BI_AUTH_URL, not both' });
+    }
+    if (explicitUrls && !(env.BI_MANAGEMENT_URL && env.BI_AUTH_URL)) {
+      context.addIssue({ code: 'custom', path: [env.BI_MANAGEMENT_URL ? 'BI_AUTH_URL' : 'BI_MANAGEMENT_URL'], message: 'required with the other: both Beyond Identity hosts (management API and auth)' });
+    }
+  });
+export type UpstreamConfig = z.infer<typeof upstreamConfigSchema>;
+
+const seconds = (fallback: number) => z.coerce.number().positive().default(fallback);
+
+/**
+ * Which integration the CLI works on, and its settings. With nothing set: the embedded stack's
+ * tenant and the Okta simulator, so `npm start` and `npm run cli` agree without configuration.
+ */
+export const integrationConfigSchema = z.object({
+  BI_TENANT_ID: z.string().min(1).default(DEVELOPMENT_DEFAULTS.biTenantId),
+  OKTA_ORG_URL: url.optional(),
+  OKTA_SIM_PORT: port.default(DEVELOPMENT_DEFAULTS.oktaPort),
+  BI_REALM_NAME: z.string().min(1).max(64).default('Okta federation'),
+  BI_AUTHENTICATOR_CONFIG_NAME: z.string().min(1).max(64).default('Okta hosted web'),
+  BI_APPLICATION_NAME: z.string().min(1).max(64).default('Okta'),
+  OKTA_IDP_NAME: z.string().min(1).max(100).default('Beyond Identity'),
+  OKTA_ROUTING_RULE_NAME: z.string().min(1).max(100).default('Beyond Identity passkeys'),
+  OKTA_ROUTING_RULE_PRIORITY: z.coerce.number().int().min(1).default(1),
+  BI_TOKEN_EXPIRY_SECONDS: z.coerce.number().int().positive().default(604_800),
+  BINDING_POLL_INTERVAL_SECONDS: seconds(30),
+  BINDING_MAX_RESENDS: z.coerce.number().int().min(0).max(20).default(3),
+  BINDING_DEADLINE_SECONDS: seconds(7 * 24 * 3600),
+  ACTIVITY_TIMEOUT_SECONDS: seconds(60),
+});
+export type IntegrationConfig = z.infer<typeof integrationConfigSchema>;
+
+/** The workflow id of an integration: one per (Beyond Identity tenant + realm, Okta org). */
+export function integrationId(biTenantId: string, realmName: string, oktaOrgUrl: string): string {
+  const slug = realmName.trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'realm';
+  return `bi-okta/${biTenantId}/${slug}/${new URL(oktaOrgUrl).host}`;
+}
+
+export function integrationSpecFrom(config: IntegrationConfig): IntegrationSpec {
+  const oktaOrgUrl = (config.OKTA_ORG_URL ?? `http://127.0.0.1:${config.OKTA_SIM_PORT}`).replace(/\/+$/, '');
+  return {
+    integrationId: integrationId(config.BI_TENANT_ID, config.BI_REALM_NAME, oktaOrgUrl),
+    biTenantId: config.BI_TENANT_ID,
+    realmName: config.BI_REALM_NAME,
+    authenticatorConfigName: config.BI_AUTHENTICATOR_CONFIG_NAME,
+    applicationName: config.BI_APPLICATION_NAME,
+    oktaOrgUrl,
+    idpName: config.OKTA_IDP_NAME,
+    routingRuleName: config.OKTA_ROUTING_RULE_NAME,
+    routingRulePriority: config.OKTA_ROUTING_RULE_PRIORITY,
+    tokenExpirySeconds: config.BI_TOKEN_EXPIRY_SECONDS,
+    binding: {
+      pollIntervalMs: config.BINDING_POLL_INTERVAL_SECONDS * 1000,
+      maxResends: config.BINDING_MAX_RESENDS,
+      deadlineMs: config.BINDING_DEADLINE_SECONDS * 1000,
+    },
+    activityTimeoutMs: config.ACTIVITY_TIMEOUT_SECONDS * 1000,
+  };
 }

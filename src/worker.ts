@@ -1,34 +1,95 @@
 /**
  * The worker process: polls the onboarding task queue of the configured Temporal cluster and runs
- * the workflows (src/workflows) and activities (src/activities). Stops gracefully on SIGINT/SIGTERM
- * (the SDK's Runtime handles them), letting running activities finish within the grace time.
+ * the workflows (src/workflows) and activities (src/activities) against Beyond Identity and Okta
+ * (real, or the simulators of the embedded stack). Configuration comes from the environment and
+ * is checked as a whole before anything starts. SIGINT/SIGTERM stop it gracefully: the SDK's
+ * Runtime handles them, running activities get the grace time to finish.
  */
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDependencies } from './activities';
+import { BEYOND_IDENTITY_REGIONS } from './clients/beyond-identity/config';
+import { ConfigError, parseConfig, upstreamConfigSchema, type UpstreamConfig } from './config';
 import { DEFAULT_TASK_QUEUE, temporalTarget } from './temporal/connection';
 
-export async function runWorker(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const target = temporalTarget(env);
-  const taskQueue = env.TASK_QUEUE || DEFAULT_TASK_QUEUE;
-  const connection = await NativeConnection.connect(target.connectionOptions);
+export function activityDependencies(config: UpstreamConfig): ActivityDependencies {
+  const hosts = config.BI_REGION
+    ? BEYOND_IDENTITY_REGIONS[config.BI_REGION]
+    : { managementUrl: config.BI_MANAGEMENT_URL!, authUrl: config.BI_AUTH_URL! };
+  const timeoutMs = config.UPSTREAM_TIMEOUT_SECONDS * 1000;
+  const timeouts = { connectMs: Math.min(timeoutMs, 10_000), headersMs: timeoutMs, bodyMs: timeoutMs };
+  return {
+    beyondIdentity: {
+      ...hosts,
+      tenantId: config.BI_TENANT_ID,
+      credentials: config.BI_API_TOKEN
+        ? { kind: 'api-token', token: config.BI_API_TOKEN }
+        : { kind: 'client-credentials', clientId: config.BI_CLIENT_ID!, clientSecret: config.BI_CLIENT_SECRET!, tokenUrl: config.BI_TOKEN_URL! },
+      timeouts,
+    },
+    okta: { orgUrl: config.OKTA_ORG_URL, apiToken: config.OKTA_API_TOKEN, timeouts },
+  };
+}
+
+export interface WorkerRun {
+  worker: Worker;
+  /** Resolves when the worker has stopped and its connections are closed. */
+  done: Promise<void>;
+}
+
+const LOG_LEVELS: LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
+
+/** LOG_LEVEL (default INFO) for the SDK's and our activities' logs; only the first call in a process counts. */
+function installLogger(env: NodeJS.ProcessEnv): void {
+  const level = (env.LOG_LEVEL ?? 'INFO').toUpperCase() as LogLevel;
+  if (!LOG_LEVELS.includes(level)) throw new ConfigError(`Invalid configuration:\n  LOG_LEVEL: one of ${LOG_LEVELS.join(', ')}`);
   try {
-    const worker = await Worker.create({
-      connection,
-      namespace: target.namespace,
-      taskQueue,
-      workflowsPath: require.resolve('./workflows'),
-      activities: {},
-      shutdownGraceTime: '10 seconds',
-    });
-    process.stdout.write(`Worker polling task queue "${taskQueue}" on ${target.address} (namespace ${target.namespace}).\n`);
-    await worker.run();
-  } finally {
-    await connection.close();
+    Runtime.install({ logger: new DefaultLogger(level) });
+  } catch {
+    // Already installed (a second worker in the same process): keep the first.
   }
 }
 
-if (require.main === module) {
-  runWorker().catch((error: unknown) => {
-    process.stderr.write(`Worker stopped: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
+/** Creates the worker (connected, activities wired) and starts it running. */
+export async function startWorker(env: NodeJS.ProcessEnv = process.env, overrides: Partial<WorkerOptions> = {}): Promise<WorkerRun> {
+  const upstream = parseConfig(upstreamConfigSchema, env);
+  installLogger(env);
+  const target = temporalTarget(env);
+  const taskQueue = env.TASK_QUEUE || DEFAULT_TASK_QUEUE;
+  const { activities, close } = createActivities(activityDependencies(upstream));
+  const connection = await NativeConnection.connect(target.connectionOptions);
+  const bundlePath = env.WORKFLOW_BUNDLE_PATH;
+  let worker: Worker;
+  try {
+    worker = await Worker.create({
+      connection,
+      namespace: target.namespace,
+      taskQueue,
+      activities,
+      ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: require.resolve('./workflows') }),
+      shutdownGraceTime: '10 seconds',
+      ...overrides,
+    });
+  } catch (error) {
+    await Promise.all([connection.close(), close()]);
+    throw error;
+  }
+  process.stdout.write(
+    `Worker polling task queue "${taskQueue}" on ${target.address} (namespace ${target.namespace}); ` +
+      `Beyond Identity tenant ${upstream.BI_TENANT_ID}, Okta ${upstream.OKTA_ORG_URL}.\n`,
+  );
+  const done = worker.run().finally(async () => {
+    await Promise.all([connection.close(), close()]);
   });
+  return { worker, done };
+}
+
+if (require.main === module) {
+  startWorker()
+    .then(({ done }) => done)
+    .then(() => process.stdout.write('Worker stopped.\n'))
+    .catch((error: unknown) => {
+      const text = error instanceof ConfigError ? `${error.message}\nSee README.md, "Configuration".` : error instanceof Error ? error.message : String(error);
+      process.stderr.write(`Worker stopped: ${text}\n`);
+      process.exit(1);
+    });
 }

@@ -14,6 +14,17 @@ export interface Ensured<T> {
   drift?: string[];
 }
 
+/** What callers of an ensure-operation may pass. */
+export interface EnsureOptions {
+  signal?: AbortSignal;
+  /**
+   * Called just before the first create request. An activity records it (a heartbeat) so that,
+   * if the process dies after the create landed, its next attempt knows the object it then finds
+   * is its own (created), not someone else's (adopted).
+   */
+  beforeCreate?: () => void;
+}
+
 /** How often a create whose outcome is unknown is looked up and tried again, within one call. */
 const AMBIGUOUS_CREATE_ATTEMPTS = 3;
 
@@ -21,9 +32,11 @@ export async function findOrCreate<T>(
   find: () => Promise<T | undefined>,
   create: () => Promise<T>,
   alreadyExists: (error: unknown) => boolean = () => false,
+  beforeCreate?: () => void,
 ): Promise<{ outcome: 'created' | 'adopted'; value: T }> {
   const existing = await find();
   if (existing) return { outcome: 'adopted', value: existing };
+  beforeCreate?.();
   for (let attempt = 1; ; attempt++) {
     try {
       return { outcome: 'created', value: await create() };

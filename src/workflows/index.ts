@@ -1,2 +1,3 @@
 // The workflow bundle's entry point: every workflow the worker runs is exported from here.
-export {};
+export { integration } from './integration';
+export { personOnboarding } from './person';

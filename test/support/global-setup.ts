@@ -2,9 +2,10 @@
  * Starts one real Temporal dev server for the whole jest run, on free loopback ports so it never
  * collides with a running `npm start`. Test files reach it through TEST_TEMPORAL_ADDRESS.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import { findFreePort } from '../../src/net/ports';
 import { startDevServer, type TemporalServer } from '../../src/temporal/dev-server';
 import { ensureTemporalCli } from '../../src/temporal/provision';
@@ -13,6 +14,15 @@ import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/definitions';
 declare global {
   var __TEST_TEMPORAL__: { server: TemporalServer } | undefined;
 }
+
+const quietBundlerLogger = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => process.stderr.write(`workflow bundle: ${message}\n`),
+  error: (message: string) => process.stderr.write(`workflow bundle: ${message}\n`),
+  log: () => undefined,
+};
 
 export default async function globalSetup(): Promise<void> {
   const cli = await ensureTemporalCli();
@@ -23,6 +33,11 @@ export default async function globalSetup(): Promise<void> {
     searchAttributes: SEARCH_ATTRIBUTE_KEYS,
     logFile: join(dir, 'temporal.log'),
   });
+  // The workflow bundle is built once per run; every worker in the suite loads it.
+  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietBundlerLogger });
+  const bundlePath = join(dir, 'workflow-bundle.js');
+  await writeFile(bundlePath, bundle.code);
+  process.env.TEST_WORKFLOW_BUNDLE_PATH = bundlePath;
   globalThis.__TEST_TEMPORAL__ = { server };
   process.env.TEST_TEMPORAL_ADDRESS = server.address;
   process.env.TEST_TEMPORAL_NAMESPACE = server.namespace;

@@ -4,7 +4,7 @@
  * fails in a way that may have taken effect (a timeout, a reset connection, a 5xx), the object is
  * looked up again before anything is created a second time. Each says what it did.
  */
-import { findOrCreate, sameSet, type Ensured } from '../find-or-create';
+import { findOrCreate, sameSet, type EnsureOptions, type Ensured } from '../find-or-create';
 import { registerSecret } from '../http/secrets';
 import { BeyondIdentityApi, type OidcApplicationSettings } from './api';
 import type { Application, BindingJob, Identity } from './schemas';
@@ -83,20 +83,22 @@ export type { Ensured, EnsureOutcome } from '../find-or-create';
 export class BeyondIdentitySetup {
   constructor(readonly api: BeyondIdentityApi) {}
 
-  async ensureRealm(displayName: string, signal?: AbortSignal): Promise<Ensured<RealmSummary>> {
+  async ensureRealm(displayName: string, options: EnsureOptions = {}): Promise<Ensured<RealmSummary>> {
+    const { signal } = options;
     if (displayName.trim().toLowerCase() === ADMIN_REALM_NAME.toLowerCase()) {
       throw new InvalidBeyondIdentityInputError(`The "${ADMIN_REALM_NAME}" realm is Beyond Identity's own; choose a realm dedicated to the Okta integration.`);
     }
     const find = async () => (await this.api.listRealms(signal)).find((realm) => realm.display_name === displayName);
-    const result = await findOrCreate(find, () => this.api.createRealm(displayName, signal));
+    const result = await findOrCreate(find, () => this.api.createRealm(displayName, signal), undefined, options.beforeCreate);
     return { outcome: result.outcome, value: { id: result.value.id, displayName: result.value.display_name } };
   }
 
   /** The hosted_web config an authorization-code app needs, found by display name. */
-  async ensureHostedWebAuthenticatorConfig(realmId: string, displayName: string, signal?: AbortSignal): Promise<Ensured<{ id: string }>> {
+  async ensureHostedWebAuthenticatorConfig(realmId: string, displayName: string, options: EnsureOptions = {}): Promise<Ensured<{ id: string }>> {
+    const { signal } = options;
     const find = async () =>
       (await this.api.listAuthenticatorConfigs(realmId, signal)).find((config) => config.display_name === displayName && config.config.type === 'hosted_web');
-    const result = await findOrCreate(find, () => this.api.createHostedWebAuthenticatorConfig(realmId, displayName, signal));
+    const result = await findOrCreate(find, () => this.api.createHostedWebAuthenticatorConfig(realmId, displayName, signal), undefined, options.beforeCreate);
     return { outcome: result.outcome, value: { id: result.value.id } };
   }
 
@@ -105,9 +107,10 @@ export class BeyondIdentitySetup {
    * brought to the desired ones (and the differences reported); its authenticator config is kept,
    * since the app's own `authenticator_config_id` is what binding jobs must use (guide step 4).
    */
-  async ensureOidcApplication(realmId: string, desired: OidcApplicationSettings, signal?: AbortSignal): Promise<Ensured<ApplicationSummary>> {
+  async ensureOidcApplication(realmId: string, desired: OidcApplicationSettings, options: EnsureOptions = {}): Promise<Ensured<ApplicationSummary>> {
+    const { signal } = options;
     const find = async () => (await this.api.listApplications(realmId, signal)).find((app) => app.display_name === desired.displayName);
-    const result = await findOrCreate(find, () => this.api.createApplication(realmId, desired, signal));
+    const result = await findOrCreate(find, () => this.api.createApplication(realmId, desired, signal), undefined, options.beforeCreate);
     registerSecret(result.value.protocol_config.client_secret);
     if (result.outcome === 'created') return { outcome: 'created', value: summarizeApplication(result.value) };
     const existing = result.value;
@@ -132,7 +135,8 @@ export class BeyondIdentitySetup {
     return { clientId, clientSecret };
   }
 
-  async ensureIdentity(realmId: string, email: string, displayName?: string, signal?: AbortSignal): Promise<Ensured<IdentitySummary>> {
+  async ensureIdentity(realmId: string, email: string, displayName?: string, options: EnsureOptions = {}): Promise<Ensured<IdentitySummary>> {
+    const { signal } = options;
     const problem = usernameProblem(email);
     if (problem) throw new InvalidBeyondIdentityInputError(problem);
     const username = usernameFor(email);
@@ -142,6 +146,7 @@ export class BeyondIdentitySetup {
       () => this.api.createIdentity(realmId, { username, email: username, displayName: (displayName ?? username).slice(0, 64) }, signal),
       // 409 "username already exists": someone (or our own lost create) got there first.
       (error) => (error as { status?: number }).status === 409,
+      options.beforeCreate,
     );
     return { outcome: result.outcome, value: summarizeIdentity(result.value) };
   }
@@ -150,15 +155,11 @@ export class BeyondIdentitySetup {
    * An emailed binding link for the identity: a live job (link sent or opened, not expired) or a
    * completed one is reused, so a repeat never sends a second email; otherwise a new job is made.
    */
-  async ensureBindingJob(realmId: string, identityId: string, authenticatorConfigId: string, signal?: AbortSignal): Promise<Ensured<BindingJobSummary>> {
+  async ensureBindingJob(realmId: string, identityId: string, authenticatorConfigId: string, options: EnsureOptions = {}): Promise<Ensured<BindingJobSummary>> {
+    const { signal } = options;
     const find = async () => pickReusableJob(await this.api.listBindingJobs(realmId, identityId, signal), Date.now());
-    const result = await findOrCreate(find, () => this.api.createEmailBindingJob(realmId, identityId, authenticatorConfigId, signal));
+    const result = await findOrCreate(find, () => this.api.createEmailBindingJob(realmId, identityId, authenticatorConfigId, signal), undefined, options.beforeCreate);
     return { outcome: result.outcome, value: summarizeJob(result.value) };
-  }
-
-  /** Always a new email (after the previous link expired): the caller decides when that is right. */
-  async sendNewBindingEmail(realmId: string, identityId: string, authenticatorConfigId: string, signal?: AbortSignal): Promise<BindingJobSummary> {
-    return summarizeJob(await this.api.createEmailBindingJob(realmId, identityId, authenticatorConfigId, signal));
   }
 
   /** Has the person bound a passkey? The job's state, and an ACTIVE credential, both count (contract §3.6). */

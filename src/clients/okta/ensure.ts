@@ -4,7 +4,7 @@
  * strict key first (login; exact IdP name; rule name), corrects drift, and says what it did.
  */
 import { RejectedUpstreamError } from '../http/errors';
-import { findOrCreate, sameSet, type Ensured } from '../find-or-create';
+import { findOrCreate, sameSet, type EnsureOptions, type Ensured } from '../find-or-create';
 import { OktaApi, type OktaUserInput } from './api';
 import type { OktaIdp, OktaRule, OktaUser } from './schemas';
 
@@ -140,20 +140,23 @@ export class OktaSetup {
    * password, no activation email). An existing one is adopted as it is, and its status reported:
    * a SUSPENDED or DEPROVISIONED user is for an administrator to decide about, not for us.
    */
-  async ensureUser(input: OktaUserInput, signal?: AbortSignal): Promise<Ensured<OktaUserSummary>> {
+  async ensureUser(input: OktaUserInput, options: EnsureOptions = {}): Promise<Ensured<OktaUserSummary>> {
+    const { signal } = options;
     const result = await findOrCreate(
       () => this.api.findUserByLogin(input.login, signal),
       () => this.api.createFederatedUser(input, signal),
       isDuplicateLogin,
+      options.beforeCreate,
     );
     return { outcome: result.outcome, value: summarizeUser(result.value) };
   }
 
   /** The Beyond Identity IdP, found by exact name (Okta's `q` is not exact), drift replaced, activated. */
-  async ensureOidcIdp(desired: DesiredOidcIdp, signal?: AbortSignal): Promise<Ensured<OktaIdpSummary>> {
+  async ensureOidcIdp(desired: DesiredOidcIdp, options: EnsureOptions = {}): Promise<Ensured<OktaIdpSummary>> {
+    const { signal } = options;
     const body = oidcIdpBody(desired);
     const find = async () => (await this.api.listOidcIdps(desired.name, signal)).find((idp) => idp.name === desired.name);
-    const result = await findOrCreate(find, () => this.api.createIdp(body, signal));
+    const result = await findOrCreate(find, () => this.api.createIdp(body, signal), undefined, options.beforeCreate);
     let idp = result.value;
     let outcome: Ensured<OktaIdpSummary>['outcome'] = result.outcome;
     const drift = result.outcome === 'adopted' ? idpDrift(idp, desired) : [];
@@ -174,7 +177,8 @@ export class OktaSetup {
    * IdP at an explicit priority, active. With no emails the rule is deactivated instead: a rule
    * with no patterns would match everyone.
    */
-  async ensureRoutingRule(desired: DesiredRoutingRule, signal?: AbortSignal): Promise<Ensured<RoutingRuleSummary | null>> {
+  async ensureRoutingRule(desired: DesiredRoutingRule, options: EnsureOptions = {}): Promise<Ensured<RoutingRuleSummary | null>> {
+    const { signal } = options;
     const wanted = { ...desired, emails: [...new Set(desired.emails.map((email) => email.toLowerCase()))].sort() };
     const policyId = await this.api.idpDiscoveryPolicyId(signal);
     const find = async () => (await this.api.listRules(policyId, signal)).find((rule) => rule.name === wanted.name && !rule.system);
@@ -190,7 +194,7 @@ export class OktaSetup {
     }
 
     const body = routingRuleBody(wanted);
-    const result = await findOrCreate(find, () => this.api.createRule(policyId, body, signal), isDuplicateRuleName);
+    const result = await findOrCreate(find, () => this.api.createRule(policyId, body, signal), isDuplicateRuleName, options.beforeCreate);
     let rule = result.value;
     let outcome: Ensured<RoutingRuleSummary>['outcome'] = result.outcome;
     const drift = ruleDrift(rule, wanted);

@@ -1,0 +1,109 @@
+/**
+ * The Beyond Identity steps of the guide as activities: thin calls into the client's
+ * ensure-operations, with the cancellation signal passed down and failures classified.
+ * Inputs and results are ids and names only; the client reads its token from the worker's config.
+ */
+import { Context } from '@temporalio/activity';
+import { BeyondIdentitySetup, type BindingProgress } from '../clients/beyond-identity/ensure';
+import { RejectedUpstreamError } from '../clients/http/errors';
+import type { ObjectRecord } from '../workflows/definitions';
+import { classified, markCreateStarted, wasAdopted } from './failures';
+
+function options() {
+  return { signal: Context.current().cancellationSignal, beforeCreate: markCreateStarted };
+}
+
+function signal(): AbortSignal {
+  return Context.current().cancellationSignal;
+}
+
+export interface DeleteResult {
+  deleted: boolean;
+  /** Why it was left in place, when it was. */
+  kept?: string;
+}
+
+export function createBeyondIdentityActivities(setup: BeyondIdentitySetup) {
+  return {
+    ensureRealm: classified(async (input: { realmName: string }): Promise<ObjectRecord> => {
+      const result = await setup.ensureRealm(input.realmName, options());
+      return { id: result.value.id, adopted: wasAdopted(result.outcome) };
+    }),
+
+    ensureAuthenticatorConfig: classified(async (input: { realmId: string; name: string }): Promise<ObjectRecord> => {
+      const result = await setup.ensureHostedWebAuthenticatorConfig(input.realmId, input.name, options());
+      return { id: result.value.id, adopted: wasAdopted(result.outcome) };
+    }),
+
+    ensureApplication: classified(
+      async (input: {
+        realmId: string;
+        name: string;
+        authenticatorConfigId: string;
+        redirectUri: string;
+        tokenExpirySeconds: number;
+      }): Promise<ObjectRecord & { authenticatorConfigId: string; drift: string[] }> => {
+        const result = await setup.ensureOidcApplication(
+          input.realmId,
+          {
+            displayName: input.name,
+            authenticatorConfigId: input.authenticatorConfigId,
+            redirectUris: [input.redirectUri],
+            expiresAfterSeconds: input.tokenExpirySeconds,
+          },
+          options(),
+        );
+        if (result.drift?.length) Context.current().log.warn('Beyond Identity application differed from the guide; corrected', { drift: result.drift });
+        return {
+          id: result.value.id,
+          adopted: wasAdopted(result.outcome),
+          // The app's own config is the one binding jobs must use (guide step 4).
+          authenticatorConfigId: result.value.authenticatorConfigId,
+          drift: result.drift ?? [],
+        };
+      },
+    ),
+
+    ensureIdentity: classified(async (input: { realmId: string; email: string; displayName?: string }): Promise<ObjectRecord> => {
+      const result = await setup.ensureIdentity(input.realmId, input.email, input.displayName, options());
+      return { id: result.value.id, adopted: wasAdopted(result.outcome) };
+    }),
+
+    /** Sends the binding email, unless a live link (or a completed binding) already exists; after an expiry, a new one. */
+    ensureBindingEmail: classified(
+      async (input: { realmId: string; identityId: string; authenticatorConfigId: string }): Promise<{ jobId: string; state?: string; sent: boolean }> => {
+        const result = await setup.ensureBindingJob(input.realmId, input.identityId, input.authenticatorConfigId, options());
+        return { jobId: result.value.id, state: result.value.state, sent: result.outcome === 'created' };
+      },
+    ),
+
+    checkBinding: classified(
+      async (input: { realmId: string; identityId: string; jobId?: string }): Promise<BindingProgress> =>
+        setup.bindingProgress(input.realmId, input.identityId, input.jobId, signal()),
+    ),
+
+    deleteIdentity: classified(async (input: { realmId: string; identityId: string }): Promise<DeleteResult> => {
+      return { deleted: await setup.api.deleteIdentity(input.realmId, input.identityId, signal()) };
+    }),
+
+    deleteApplication: classified(async (input: { realmId: string; applicationId: string }): Promise<DeleteResult> => {
+      return { deleted: await setup.api.deleteApplication(input.realmId, input.applicationId, signal()) };
+    }),
+
+    deleteAuthenticatorConfig: classified(async (input: { realmId: string; authenticatorConfigId: string }): Promise<DeleteResult> => {
+      return { deleted: await setup.api.deleteAuthenticatorConfig(input.realmId, input.authenticatorConfigId, signal()) };
+    }),
+
+    /** A realm that still holds identities we did not create is kept (409 "realm has children"). */
+    deleteRealm: classified(async (input: { realmId: string }): Promise<DeleteResult> => {
+      try {
+        return { deleted: await setup.api.deleteRealm(input.realmId, signal()) };
+      } catch (error) {
+        if (error instanceof RejectedUpstreamError && error.status === 409) {
+          return { deleted: false, kept: `realm ${input.realmId} still has identities, groups or roles the service did not create` };
+        }
+        throw error;
+      }
+    }),
+  };
+}

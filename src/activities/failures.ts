@@ -1,0 +1,70 @@
+/**
+ * How activities report failures to Temporal. A client error becomes an ApplicationFailure whose
+ * type is the error class's name and whose details are the error's plain, secret-free fields:
+ * transient ones are retried by the activity retry policy (a 429 after the wait it asked for),
+ * rejected and malformed ones are not, so the workflow can show NeedsAttention.
+ */
+import { activityInfo, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { InvalidBeyondIdentityInputError } from '../clients/beyond-identity/ensure';
+import { MalformedUpstreamResponseError, RejectedUpstreamError, TransientUpstreamError, UpstreamError } from '../clients/http/errors';
+import { redactSecrets } from '../clients/http/secrets';
+
+/** Raised by activities for input no upstream will accept (an email Beyond Identity cannot take, a missing object). */
+export class InvalidInputError extends Error {
+  override name = 'InvalidInputError';
+}
+
+export function toApplicationFailure(error: unknown): Error {
+  if (error instanceof ApplicationFailure) return error;
+  if (error instanceof TransientUpstreamError) {
+    return ApplicationFailure.create({
+      type: error.name,
+      message: error.message,
+      details: [error.toJSON()],
+      nonRetryable: false,
+      // Temporal waits what the upstream asked for (429) instead of its own backoff.
+      nextRetryDelay: error.retryAfterMs,
+    });
+  }
+  if (error instanceof RejectedUpstreamError || error instanceof MalformedUpstreamResponseError || error instanceof UpstreamError) {
+    return ApplicationFailure.create({ type: error.name, message: error.message, details: [error.toJSON()], nonRetryable: true });
+  }
+  if (error instanceof InvalidInputError || error instanceof InvalidBeyondIdentityInputError) {
+    return ApplicationFailure.create({ type: error.name, message: redactSecrets(error.message), nonRetryable: true });
+  }
+  if (Context.current().cancellationSignal.aborted) return error instanceof Error ? error : new Error(String(error));
+  // Anything else is a bug or an unforeseen fault: retry it, without leaking a secret in the message.
+  const message = error instanceof Error ? error.message : String(error);
+  return ApplicationFailure.create({ type: error instanceof Error ? error.name : 'Error', message: redactSecrets(message), nonRetryable: false });
+}
+
+/** Wraps an activity so every failure it throws is classified. */
+export function classified<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args: A) => {
+    try {
+      return await fn(...args);
+    } catch (error) {
+      throw toApplicationFailure(error);
+    }
+  };
+}
+
+/** Records, before a create request, that this activity began creating; survives a crash of the worker. */
+export function markCreateStarted(): void {
+  Context.current().heartbeat({ createStarted: true });
+}
+
+/**
+ * True when an earlier attempt of this activity began a create: an object found now is then our
+ * own create that landed before the crash, not someone else's.
+ */
+export function earlierAttemptStartedCreate(): boolean {
+  const details = activityInfo().heartbeatDetails as { createStarted?: boolean } | undefined;
+  return details?.createStarted === true;
+}
+
+/** `adopted` only when the object was there before this activity (in any attempt) tried to create it. */
+export function wasAdopted(outcome: 'created' | 'adopted' | 'updated'): boolean {
+  return outcome !== 'created' && !earlierAttemptStartedCreate();
+}

@@ -1,0 +1,36 @@
+/**
+ * Every activity the worker registers, built from the clients the worker configured.
+ * Workflows import only the type `Activities`.
+ */
+import { BeyondIdentityApi } from '../clients/beyond-identity/api';
+import type { BeyondIdentityClientConfig } from '../clients/beyond-identity/config';
+import { BeyondIdentitySetup } from '../clients/beyond-identity/ensure';
+import { OktaApi, type OktaClientConfig } from '../clients/okta/api';
+import { OktaSetup } from '../clients/okta/ensure';
+import { createBeyondIdentityActivities } from './beyond-identity';
+import { createOktaActivities } from './okta';
+import { createTargetActivities } from './target';
+
+export interface ActivityDependencies {
+  beyondIdentity: BeyondIdentityClientConfig;
+  okta: OktaClientConfig;
+}
+
+export function createActivities(dependencies: ActivityDependencies) {
+  const biApi = new BeyondIdentityApi(dependencies.beyondIdentity);
+  const oktaApi = new OktaApi(dependencies.okta);
+  const beyondIdentity = new BeyondIdentitySetup(biApi);
+  const okta = new OktaSetup(oktaApi);
+  return {
+    activities: {
+      ...createTargetActivities({ biTenantId: dependencies.beyondIdentity.tenantId, oktaOrgUrl: dependencies.okta.orgUrl }),
+      ...createBeyondIdentityActivities(beyondIdentity),
+      ...createOktaActivities(okta, beyondIdentity),
+    },
+    close: async () => {
+      await Promise.all([biApi.close(), oktaApi.close()]);
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>['activities'];

@@ -1,0 +1,288 @@
+/**
+ * The operator's commands. Each talks to Temporal only (never to Beyond Identity or Okta, whose
+ * credentials live with the worker), prints for people or as JSON, and returns an exit code.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { WorkflowExecutionInfo } from '@temporalio/client';
+import {
+  confirmBindingUpdate,
+  credentialBoundSignal,
+  emailKey,
+  integrationKey,
+  integrationStatusQuery,
+  normalizeEmail,
+  offboardSignal,
+  onboardingStatusKey,
+  onboardingStepKey,
+  onboardSignal,
+  personStatusQuery,
+  personWorkflowId,
+  retrySignal,
+  teardownSignal,
+  type IntegrationState,
+  type PersonInput,
+  type PersonState,
+} from '../workflows/definitions';
+import type { integration } from '../workflows/integration';
+import { CliError, EXIT, isNotFound, workerWarning, workflowLink, type Output, type Session } from './session';
+
+export async function onboard(session: Session, out: Output, people: PersonInput[]): Promise<number> {
+  const { spec } = session;
+  await session.client.workflow.signalWithStart<typeof integration, [{ people: PersonInput[] }]>('integration', {
+    workflowId: spec.integrationId,
+    taskQueue: session.taskQueue,
+    args: [{ spec }],
+    signal: onboardSignal,
+    signalArgs: [{ people }],
+    typedSearchAttributes: [
+      { key: integrationKey, value: spec.integrationId },
+      { key: onboardingStatusKey, value: 'SettingUp' },
+      { key: onboardingStepKey, value: 'Start' },
+    ],
+    staticSummary: `Okta ↔ Beyond Identity: realm "${spec.realmName}", ${spec.oktaOrgUrl}`,
+    staticDetails: `Shared objects (realm, authenticator config, OIDC app, Okta IdP, routing rule) and one child workflow per person.`,
+  });
+  const warning = await workerWarning(session);
+  out.print(
+    {
+      integrationId: spec.integrationId,
+      people: people.map((person) => ({ email: person.email, workflowId: personWorkflowId(spec.integrationId, person.email) })),
+      warning,
+    },
+    () =>
+      [
+        `Onboarding ${people.length} ${people.length === 1 ? 'person' : 'people'} on integration ${spec.integrationId}:`,
+        ...people.map((person) => `  ${person.email}`),
+        '',
+        `Each will get a binding email. Progress: \`npm run cli -- watch\`; Temporal UI: ${workflowLink(session, spec.integrationId)}`,
+        ...(warning ? ['', `Warning: ${warning}`] : []),
+      ].join('\n'),
+  );
+  return EXIT.ok;
+}
+
+async function personState(session: Session, email: string): Promise<PersonState> {
+  const handle = session.client.workflow.getHandle(personWorkflowId(session.spec.integrationId, email));
+  try {
+    return await handle.query(personStatusQuery);
+  } catch (error) {
+    if (isNotFound(error)) {
+      throw new CliError(`No onboarding of ${email} in integration ${session.spec.integrationId}. Start one with \`onboard ${email}\`.`, EXIT.notFound);
+    }
+    throw error;
+  }
+}
+
+export async function status(session: Session, out: Output, email: string | undefined): Promise<number> {
+  if (!email) {
+    const state = await integrationState(session);
+    out.print(state, () => describeIntegration(session, state));
+    return EXIT.ok;
+  }
+  const normalized = normalizeEmail(email);
+  const state = await personState(session, normalized);
+  out.print(state, () => describePerson(session, state));
+  return state.status === 'NeedsAttention' ? EXIT.failed : EXIT.ok;
+}
+
+export async function bound(session: Session, out: Output, email: string, check: boolean): Promise<number> {
+  const normalized = normalizeEmail(email);
+  const handle = session.client.workflow.getHandle(personWorkflowId(session.spec.integrationId, normalized));
+  try {
+    if (!check) {
+      await handle.signal(credentialBoundSignal);
+      out.print({ email: normalized, signalled: true }, () =>
+        `Told the onboarding of ${normalized} that a passkey is bound. It checks with Beyond Identity before routing; see \`status ${normalized}\`.`,
+      );
+      return EXIT.ok;
+    }
+    const result = await handle.executeUpdate(confirmBindingUpdate);
+    out.print({ email: normalized, ...result }, () => `${result.accepted ? 'Accepted' : 'Rejected'}: ${result.reason}`);
+    return result.accepted ? EXIT.ok : EXIT.failed;
+  } catch (error) {
+    if (isNotFound(error)) throw new CliError(`No running onboarding of ${normalized} in integration ${session.spec.integrationId}.`, EXIT.notFound);
+    // A validator's refusal: nothing to confirm yet, or the onboarding has ended.
+    throw new CliError(`Refused: ${(error as Error).message}`, EXIT.failed);
+  }
+}
+
+export async function retry(session: Session, out: Output, email: string | undefined): Promise<number> {
+  const workflowId = email ? personWorkflowId(session.spec.integrationId, normalizeEmail(email)) : session.spec.integrationId;
+  try {
+    await session.client.workflow.getHandle(workflowId).signal(retrySignal);
+  } catch (error) {
+    if (isNotFound(error)) throw new CliError(`No running workflow ${workflowId}.`, EXIT.notFound);
+    throw error;
+  }
+  out.print({ workflowId, retried: true }, () => `Asked ${email ? normalizeEmail(email) : 'the integration'} to retry its failed step.`);
+  return EXIT.ok;
+}
+
+export async function cancel(session: Session, out: Output, email: string): Promise<number> {
+  const normalized = normalizeEmail(email);
+  const state = await integrationState(session);
+  if (!state.people[normalized]) throw new CliError(`${normalized} is not part of integration ${session.spec.integrationId}.`, EXIT.notFound);
+  await session.client.workflow.getHandle(session.spec.integrationId).signal(offboardSignal, { email: normalized });
+  out.print({ email: normalized, offboarding: true }, () =>
+    `Offboarding ${normalized}: out of routing first, then what the service created for them is removed (adopted objects are kept).`,
+  );
+  return EXIT.ok;
+}
+
+export async function teardown(session: Session, out: Output, wait: boolean): Promise<number> {
+  const handle = session.client.workflow.getHandle<typeof integration>(session.spec.integrationId);
+  try {
+    await handle.signal(teardownSignal);
+  } catch (error) {
+    if (isNotFound(error)) throw new CliError(`No running integration ${session.spec.integrationId}.`, EXIT.notFound);
+    throw error;
+  }
+  out.info(`Tearing down ${session.spec.integrationId}: routing, then people, then the shared objects; adopted objects are kept.`);
+  if (!wait) return EXIT.ok;
+  const state = await handle.result();
+  out.print(state, () => `Torn down at ${state.tornDownAt}.${state.kept.length ? `\nKept:\n${state.kept.map((item) => `  ${item}`).join('\n')}` : ''}`);
+  return EXIT.ok;
+}
+
+export interface PersonRow {
+  email: string;
+  status: string;
+  step: string;
+  execution: string;
+  startedAt?: string;
+  workflowId: string;
+}
+
+export async function listPeople(session: Session, statusFilter?: string): Promise<PersonRow[]> {
+  const clauses = [`WorkflowType = 'personOnboarding'`, `Integration = '${session.spec.integrationId.replace(/'/g, "\\'")}'`];
+  if (statusFilter) clauses.push(`OnboardingStatus = '${statusFilter.replace(/'/g, "\\'")}'`);
+  const rows = new Map<string, PersonRow>();
+  for await (const info of session.client.workflow.list({ query: clauses.join(' AND ') })) {
+    const row = personRow(info);
+    const previous = rows.get(row.email);
+    // A re-onboarded person has several runs: show the newest.
+    if (!previous || (row.startedAt ?? '') > (previous.startedAt ?? '')) rows.set(row.email, row);
+  }
+  return [...rows.values()].sort((a, b) => a.email.localeCompare(b.email));
+}
+
+function personRow(info: WorkflowExecutionInfo): PersonRow {
+  const attributes = info.typedSearchAttributes;
+  return {
+    email: attributes.get(emailKey) ?? info.workflowId,
+    status: attributes.get(onboardingStatusKey) ?? '?',
+    step: attributes.get(onboardingStepKey) ?? '?',
+    execution: info.status.name,
+    startedAt: info.startTime.toISOString(),
+    workflowId: info.workflowId,
+  };
+}
+
+export async function list(session: Session, out: Output, statusFilter?: string): Promise<number> {
+  const rows = await listPeople(session, statusFilter);
+  out.print(rows, () => (rows.length === 0 ? `No onboardings${statusFilter ? ` with status ${statusFilter}` : ''} in ${session.spec.integrationId}.` : table(rows)));
+  return EXIT.ok;
+}
+
+function table(rows: PersonRow[]): string {
+  const headers = ['EMAIL', 'STATUS', 'STEP', 'WORKFLOW', 'STARTED'];
+  const cells = rows.map((row) => [row.email, row.status, row.step, row.execution, row.startedAt?.replace('T', ' ').slice(0, 19) ?? '']);
+  const widths = headers.map((header, column) => Math.max(header.length, ...cells.map((cell) => cell[column]!.length)));
+  const line = (values: string[]) => values.map((value, column) => value.padEnd(widths[column]!)).join('  ').trimEnd();
+  return [line(headers), ...cells.map(line)].join('\n');
+}
+
+/** Statuses in which a person still needs something to happen. */
+const UNSETTLED = ['Running', 'WaitingForBinding', 'NeedsAttention', 'Starting', '?'];
+
+export async function watch(session: Session, out: Output, options: { intervalSeconds: number; untilSettled: boolean }): Promise<number> {
+  const tty = process.stdout.isTTY && !out.json;
+  let previous = '';
+  for (;;) {
+    const [rows, integrationView] = await Promise.all([listPeople(session), integrationState(session).catch(() => undefined)]);
+    const counts = new Map<string, number>();
+    for (const row of rows) counts.set(row.status, (counts.get(row.status) ?? 0) + 1);
+    const summary = [...counts.entries()].map(([name, count]) => `${name} ${count}`).join(', ') || 'nobody yet';
+    const settled = rows.length > 0 && rows.every((row) => !UNSETTLED.includes(row.status) || row.execution !== 'RUNNING');
+    if (out.json) {
+      out.print({ at: new Date().toISOString(), integration: integrationView?.status, counts: Object.fromEntries(counts), people: rows }, () => '');
+    } else {
+      const screen = [
+        `Integration ${session.spec.integrationId}: ${integrationView ? `${integrationView.status} (step ${integrationView.step})` : 'not started'}`,
+        `People: ${rows.length} — ${summary}; routed to Beyond Identity: ${integrationView?.routedEmails.length ?? 0}`,
+        ...(integrationView?.attention ? [`Needs attention: ${integrationView.attention.message}`] : []),
+        '',
+        rows.length > 0 ? table(rows) : '(no onboardings yet)',
+      ].join('\n');
+      if (tty) process.stdout.write(`\x1b[H\x1b[2J${screen}\n\n(refreshing every ${options.intervalSeconds} s; Ctrl-C to stop)\n`);
+      else if (screen !== previous) process.stdout.write(`${new Date().toISOString()}\n${screen}\n\n`);
+      previous = screen;
+    }
+    if (options.untilSettled && settled) return EXIT.ok;
+    await sleep(options.intervalSeconds * 1000);
+  }
+}
+
+export async function integrationState(session: Session): Promise<IntegrationState> {
+  try {
+    return await session.client.workflow.getHandle(session.spec.integrationId).query(integrationStatusQuery);
+  } catch (error) {
+    if (isNotFound(error)) throw new CliError(`Integration ${session.spec.integrationId} has not been started; \`onboard <email>\` starts it.`, EXIT.notFound);
+    throw error;
+  }
+}
+
+function describeIntegration(session: Session, state: IntegrationState): string {
+  const object = (label: string, record?: { id: string; adopted: boolean }) => `  ${label.padEnd(24)}${record ? `${record.id}${record.adopted ? ' (adopted)' : ''}` : '—'}`;
+  const people = Object.values(state.people);
+  return [
+    `Integration ${session.spec.integrationId}: ${state.status} (step ${state.step})`,
+    object('Realm', state.realm),
+    object('Authenticator config', state.authenticatorConfig),
+    object('OIDC application', state.application),
+    object('Okta identity provider', state.idp),
+    object('Routing rule', state.routingRule),
+    `  People                  ${people.length}, routed ${state.routedEmails.length}`,
+    ...(state.attention ? ['', attentionText(state.attention)] : []),
+    ...(state.kept.length ? ['', 'Kept:', ...state.kept.map((item) => `  ${item}`)] : []),
+    '',
+    workflowLink(session, session.spec.integrationId),
+  ].join('\n');
+}
+
+function describePerson(session: Session, state: PersonState): string {
+  return [
+    `${state.email}: ${state.status} (step ${state.step})`,
+    `  identity       ${state.identity ? `${state.identity.id}${state.identity.adopted ? ' (adopted)' : ''}` : '—'}`,
+    `  binding        ${state.bound ? `bound via ${state.boundVia} at ${state.boundAt}` : state.bindingJobId ? `job ${state.bindingJobId} ${state.bindingJobState ?? ''}` : '—'}`,
+    `  emails sent    ${state.emailsSent}${state.resends ? ` (${state.resends} after expiry)` : ''}`,
+    `  deadline       ${state.deadlineAt ?? '—'}`,
+    `  Okta user      ${state.oktaUser ? `${state.oktaUser.id}${state.oktaUser.adopted ? ' (adopted)' : ''}` : '—'}`,
+    `  routed         ${state.routed ? 'yes' : 'no'}`,
+    ...(state.note ? ['', state.note] : []),
+    ...(state.attention ? ['', attentionText(state.attention)] : []),
+    '',
+    workflowLink(session, personWorkflowId(session.spec.integrationId, state.email)),
+  ].join('\n');
+}
+
+function attentionText(attention: NonNullable<PersonState['attention']>): string {
+  const where = [attention.service, attention.status ? `HTTP ${attention.status}` : undefined, attention.upstreamCode].filter(Boolean).join(', ');
+  return `Needs attention at ${attention.step} since ${attention.since}: ${attention.message}${where ? ` [${where}]` : ''}\nFix the cause, then \`retry\`.`;
+}
+
+/** Waits until `predicate` holds for the person (used by the demo and scripts). */
+export async function waitForPerson(session: Session, email: string, predicate: (state: PersonState) => boolean, timeoutMs: number): Promise<PersonState> {
+  const deadline = Date.now() + timeoutMs;
+  let last: PersonState | undefined;
+  while (Date.now() < deadline) {
+    try {
+      last = await personState(session, email);
+      if (predicate(last)) return last;
+    } catch (error) {
+      if (!(error instanceof CliError && error.exitCode === EXIT.notFound)) throw error;
+    }
+    await sleep(250);
+  }
+  throw new CliError(`Timed out waiting for ${email}${last ? ` (last: ${last.status}, step ${last.step})` : ''}.`, EXIT.failed);
+}

@@ -1,0 +1,436 @@
+/**
+ * One integration (Beyond Identity tenant + realm ↔ Okta org), a long-lived workflow with a
+ * deterministic id: it owns the shared objects (realm, authenticator config, OIDC application,
+ * Okta identity provider, routing rule), so they are created once however many onboardings start
+ * at the same moment; it starts one child per person and routes each person only after that
+ * person has bound a passkey. Teardown undoes, in reverse order, only what it created.
+ */
+import {
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  isCancellation,
+  log,
+  ParentClosePolicy,
+  setCurrentDetails,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  allHandlersFinished,
+  workflowInfo,
+  WorkflowIdReusePolicy,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import {
+  emailKey,
+  integrationKey,
+  integrationStatusQuery,
+  normalizeEmail,
+  offboardSignal,
+  onboardingStatusKey,
+  onboardingStepKey,
+  onboardSignal,
+  personReportSignal,
+  personWorkflowId,
+  retrySignal,
+  routingChangedSignal,
+  teardownSignal,
+  type IntegrationCarry,
+  type IntegrationState,
+  type IntegrationStatus,
+  type IntegrationWorkflowInput,
+  type PersonContext,
+  type PersonInput,
+  type PersonRecord,
+} from './definitions';
+import { personOnboarding } from './person';
+import { activities, attentionMarkdown, runStep, type AttentionHost } from './steps';
+
+/** Children started per workflow task: large onboardings go out in batches. */
+const START_BATCH = 100;
+/** Statuses after which a person's workflow has ended. */
+const ENDED = ['Onboarded', 'BindingExpired', 'DeadlinePassed', 'Cancelled'];
+
+export async function integration(input: IntegrationWorkflowInput): Promise<IntegrationState> {
+  const { spec } = input;
+  const carry: IntegrationCarry = input.resume ?? {
+    state: { status: 'SettingUp', step: 'Start', people: {}, routedEmails: [], kept: [] },
+    queued: [],
+    offboards: [],
+    toRoute: [],
+    toUnroute: [],
+    teardownRequested: false,
+  };
+  const { state } = carry;
+  let retryRequested = false;
+  const timeout = spec.activityTimeoutMs;
+  const act = (summary: string) => activities(summary, timeout);
+
+  const host: AttentionHost = {
+    setAttention(attention) {
+      state.attention = attention;
+      setStatus(attention ? 'NeedsAttention' : carry.teardownRequested ? 'TearingDown' : state.application && state.idp ? 'Ready' : 'SettingUp', state.step);
+    },
+    retryRequested: () => retryRequested,
+    consumeRetry: () => {
+      retryRequested = false;
+    },
+  };
+
+  function setStatus(status: IntegrationStatus, step: string): void {
+    if (status !== state.status || step !== state.step) {
+      state.status = status;
+      state.step = step;
+      upsertSearchAttributes([
+        { key: onboardingStatusKey, value: status },
+        { key: onboardingStepKey, value: step },
+      ]);
+    }
+    refreshDetails();
+  }
+
+  function refreshDetails(): void {
+    const people = Object.values(state.people);
+    const count = (status: string) => people.filter((person) => person.status === status).length;
+    const object = (label: string, record?: { id: string; adopted: boolean }) =>
+      `- ${label}: ${record ? `\`${record.id}\`${record.adopted ? ' (adopted, never deleted)' : ''}` : '—'}`;
+    const lines = [
+      `**Integration** ${spec.realmName} ↔ ${spec.oktaOrgUrl}: ${state.status} (step \`${state.step}\`)`,
+      '',
+      object('Realm', state.realm),
+      object('Authenticator config', state.authenticatorConfig),
+      object('Application', state.application),
+      object('Okta identity provider', state.idp),
+      object('Routing rule', state.routingRule),
+      '',
+      `People: ${people.length} — onboarded ${count('Onboarded')}, waiting ${count('WaitingForBinding')}, needs attention ${count('NeedsAttention')}, ` +
+        `running ${count('Running') + count('Starting')}, ended otherwise ${count('BindingExpired') + count('DeadlinePassed') + count('Cancelled')}; ` +
+        `routed to Beyond Identity: ${state.routedEmails.length}`,
+    ];
+    if (state.kept.length > 0) lines.push('', 'Kept on teardown:', ...state.kept.map((item) => `- ${item}`));
+    if (state.attention) lines.push('', attentionMarkdown(state.attention));
+    setCurrentDetails(lines.join('\n'));
+  }
+
+  setHandler(integrationStatusQuery, () => state);
+  setHandler(retrySignal, () => {
+    retryRequested = true;
+  });
+  setHandler(onboardSignal, ({ people }) => {
+    for (const person of people) {
+      const email = normalizeEmail(person.email);
+      const known = state.people[email];
+      // Already onboarding or onboarded: nothing to do. Ended otherwise: a fresh start.
+      if (known && !['BindingExpired', 'DeadlinePassed', 'Cancelled'].includes(known.status)) continue;
+      if (carry.queued.some((queued) => normalizeEmail(queued.email) === email)) continue;
+      carry.queued.push({ ...person, email, integrationId: spec.integrationId });
+    }
+    refreshDetails();
+  });
+  setHandler(offboardSignal, ({ email }) => {
+    const normalized = normalizeEmail(email);
+    if (!carry.offboards.includes(normalized)) carry.offboards.push(normalized);
+  });
+  setHandler(teardownSignal, () => {
+    carry.teardownRequested = true;
+  });
+  setHandler(personReportSignal, (report) => {
+    const record = state.people[report.email];
+    if (!record) return;
+    record.status = report.status;
+    if (report.identity) record.identity = report.identity;
+    if (report.oktaUser) record.oktaUser = report.oktaUser;
+    if (report.status === 'Cancelled') {
+      record.identity = report.identity;
+      record.oktaUser = report.oktaUser;
+    }
+    if (report.readyToRoute && !carry.toRoute.includes(report.email)) carry.toRoute.push(report.email);
+    if (report.withdraw && !carry.toUnroute.includes(report.email)) carry.toUnroute.push(report.email);
+    refreshDetails();
+  });
+
+  upsertSearchAttributes([
+    { key: integrationKey, value: spec.integrationId },
+    { key: onboardingStatusKey, value: state.status },
+    { key: onboardingStepKey, value: state.step },
+  ]);
+  refreshDetails();
+
+  if (!state.application || !state.idp) await setUp();
+  if (!carry.teardownRequested) {
+    setStatus('Ready', 'Ready');
+    for (;;) {
+      await condition(
+        () =>
+          carry.teardownRequested ||
+          carry.queued.length > 0 ||
+          carry.offboards.length > 0 ||
+          carry.toRoute.length > 0 ||
+          carry.toUnroute.length > 0 ||
+          workflowInfo().continueAsNewSuggested,
+      );
+      if (carry.teardownRequested) break;
+      if (carry.queued.length > 0) await startPeople();
+      if (carry.offboards.length > 0) await offboardPeople();
+      if (carry.toRoute.length > 0 || carry.toUnroute.length > 0) await updateRouting();
+      if (workflowInfo().continueAsNewSuggested) {
+        await condition(allHandlersFinished);
+        await continueAsNew<typeof integration>({ spec, resume: carry });
+      }
+    }
+  }
+  await tearDown();
+  await condition(allHandlersFinished);
+  return state;
+
+  /** Steps 1, 3, 4 and 7 of the guide: the objects every person shares. */
+  async function setUp(): Promise<void> {
+    setStatus('SettingUp', 'CheckWorker');
+    await runStep(host, 'CheckWorker', () =>
+      act('Check the worker is configured for this tenant and org').checkWorkerTarget({ biTenantId: spec.biTenantId, oktaOrgUrl: spec.oktaOrgUrl }),
+    );
+    if (!state.realm) {
+      setStatus('SettingUp', 'CreateRealm');
+      state.realm = await runStep(host, 'CreateRealm', () => act(`Create Beyond Identity realm "${spec.realmName}"`).ensureRealm({ realmName: spec.realmName }));
+    }
+    const realmId = state.realm.id;
+    if (!state.application) {
+      if (!state.authenticatorConfig) {
+        setStatus('SettingUp', 'CreateAuthenticatorConfig');
+        state.authenticatorConfig = await runStep(host, 'CreateAuthenticatorConfig', () =>
+          act('Create hosted web authenticator config').ensureAuthenticatorConfig({ realmId, name: spec.authenticatorConfigName }),
+        );
+      }
+      setStatus('SettingUp', 'CreateApplication');
+      const configId = state.authenticatorConfig.id;
+      const app = await runStep(host, 'CreateApplication', () =>
+        act(`Create OIDC application "${spec.applicationName}"`).ensureApplication({
+          realmId,
+          name: spec.applicationName,
+          authenticatorConfigId: configId,
+          redirectUri: `${spec.oktaOrgUrl.replace(/\/+$/, '')}/oauth2/v1/authorize/callback`,
+          tokenExpirySeconds: spec.tokenExpirySeconds,
+        }),
+      );
+      state.application = { id: app.id, adopted: app.adopted };
+      // Guide step 4: the application's own authenticator config is the one binding jobs use.
+      if (app.authenticatorConfigId && app.authenticatorConfigId !== state.authenticatorConfig.id) {
+        state.kept.push(`authenticator config ${state.authenticatorConfig.id} (the adopted application uses ${app.authenticatorConfigId})`);
+        state.authenticatorConfig = { id: app.authenticatorConfigId, adopted: true };
+      }
+    }
+    if (!state.idp) {
+      setStatus('SettingUp', 'CreateIdentityProvider');
+      const applicationId = state.application.id;
+      state.idp = await runStep(host, 'CreateIdentityProvider', () =>
+        act(`Create Okta identity provider "${spec.idpName}"`).ensureIdentityProvider({ realmId, applicationId, idpName: spec.idpName }),
+      );
+    }
+  }
+
+  function personContext(): PersonContext {
+    return {
+      realmId: state.realm!.id,
+      applicationId: state.application!.id,
+      authenticatorConfigId: state.authenticatorConfig!.id,
+      binding: spec.binding,
+      activityTimeoutMs: spec.activityTimeoutMs,
+    };
+  }
+
+  async function startPeople(): Promise<void> {
+    const batch = carry.queued.splice(0, START_BATCH);
+    const context = personContext();
+    await Promise.all(batch.map((person) => startPerson(person, context)));
+    refreshDetails();
+  }
+
+  async function startPerson(person: PersonInput, context: PersonContext): Promise<void> {
+    const email = normalizeEmail(person.email);
+    const workflowId = personWorkflowId(spec.integrationId, email);
+    const record: PersonRecord = { email, workflowId, status: 'Starting', routed: false };
+    state.people[email] = record;
+    try {
+      await startChild(personOnboarding, {
+        workflowId,
+        args: [{ person, context }],
+        // The integration continues-as-new; its people must outlive each run.
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        typedSearchAttributes: [
+          { key: integrationKey, value: spec.integrationId },
+          { key: emailKey, value: email },
+          { key: onboardingStatusKey, value: 'Running' },
+          { key: onboardingStepKey, value: 'Start' },
+        ],
+        staticSummary: `Onboard ${email} to Beyond Identity passkeys`,
+        staticDetails: `Integration \`${spec.integrationId}\`: identity, binding email, wait for the passkey, Okta user, routing.`,
+      });
+      record.status = 'Running';
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        record.status = 'Running'; // already running (a restart of this integration): keep tracking it
+        return;
+      }
+      throw error;
+    }
+  }
+
+  /** The rule routes exactly the people who have bound a passkey and have an Okta user. */
+  async function updateRouting(): Promise<void> {
+    const adding = carry.toRoute.splice(0);
+    const removing = carry.toUnroute.splice(0);
+    const emails = new Set(state.routedEmails);
+    for (const email of adding) if (!removing.includes(email)) emails.add(email);
+    for (const email of removing) emails.delete(email);
+    const wanted = [...emails].sort();
+    if (wanted.join(',') !== state.routedEmails.join(',')) {
+      setStatus(state.status === 'NeedsAttention' ? 'Ready' : state.status, 'UpdateRoutingRule');
+      const idpId = state.idp!.id;
+      const rule = await runStep(host, 'UpdateRoutingRule', () =>
+        act(`Route ${wanted.length} people to Beyond Identity`).ensureRoutingRule({
+          ruleName: spec.routingRuleName,
+          idpId,
+          emails: wanted,
+          priority: spec.routingRulePriority,
+        }),
+      );
+      if (rule && !state.routingRule) state.routingRule = rule;
+      state.routedEmails = wanted;
+      setStatus('Ready', 'Ready');
+    }
+    for (const email of adding) if (emails.has(email)) await tellPerson(email, true);
+    for (const email of removing) await tellPerson(email, false);
+  }
+
+  async function tellPerson(email: string, routed: boolean): Promise<void> {
+    const record = state.people[email];
+    if (record) record.routed = routed;
+    try {
+      await getExternalWorkflowHandle(personWorkflowId(spec.integrationId, email)).signal(routingChangedSignal, { routed });
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      log.warn('could not tell a person about routing', { email, error: String(error) });
+    }
+  }
+
+  /** A running person is cancelled (it withdraws and undoes itself); a finished one is undone here. */
+  async function offboardPeople(): Promise<void> {
+    for (const email of carry.offboards.splice(0)) {
+      const record = state.people[email];
+      if (!record) continue;
+      if (!ENDED.includes(record.status)) {
+        await cancelPerson(record);
+      } else if (record.status !== 'Cancelled') {
+        await undoFinishedPerson(record);
+      }
+    }
+  }
+
+  async function cancelPerson(record: PersonRecord): Promise<void> {
+    try {
+      await getExternalWorkflowHandle(record.workflowId).cancel();
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      log.warn('could not cancel a person workflow', { email: record.email, error: String(error) });
+    }
+  }
+
+  async function undoFinishedPerson(record: PersonRecord): Promise<void> {
+    if (state.routedEmails.includes(record.email)) {
+      carry.toUnroute.push(record.email);
+      await updateRouting();
+    }
+    const realmId = state.realm!.id;
+    if (record.oktaUser && !record.oktaUser.adopted) {
+      const userId = record.oktaUser.id;
+      await runStep(host, 'RemoveOktaUser', () => act(`Remove Okta user ${record.email}`).removeOktaUser({ userId }));
+      record.oktaUser = undefined;
+    }
+    if (record.identity && !record.identity.adopted) {
+      const identityId = record.identity.id;
+      await runStep(host, 'DeleteIdentity', () => act(`Delete Beyond Identity identity ${record.email}`).deleteIdentity({ realmId, identityId }));
+      record.identity = undefined;
+    }
+    record.status = 'Cancelled';
+    refreshDetails();
+  }
+
+  /** Routing first, then the people, then the shared objects: the reverse of setting up. */
+  async function tearDown(): Promise<void> {
+    setStatus('TearingDown', 'RemoveRouting');
+    if (state.routingRule) {
+      const rule = state.routingRule;
+      if (rule.adopted) {
+        // Not ours to delete: take our people out (which deactivates it when none are left).
+        await runStep(host, 'RemoveRouting', () =>
+          act('Take our people out of the adopted routing rule').ensureRoutingRule({
+            ruleName: spec.routingRuleName,
+            idpId: state.idp!.id,
+            emails: [],
+            priority: spec.routingRulePriority,
+          }),
+        );
+        state.kept.push(`routing rule ${rule.id} (adopted; deactivated)`);
+      } else {
+        await runStep(host, 'RemoveRouting', () => act('Delete the routing rule').deleteRoutingRule({ policyId: rule.policyId, ruleId: rule.id }));
+      }
+      state.routingRule = undefined;
+    }
+    state.routedEmails = [];
+
+    setStatus('TearingDown', 'OffboardPeople');
+    const running = Object.values(state.people).filter((record) => !ENDED.includes(record.status));
+    for (const record of running) await cancelPerson(record);
+    // Answer their withdrawals at once (nothing routes to them any more) and wait until each has undone itself.
+    await waitForPeople(running.map((record) => record.email));
+    for (const record of Object.values(state.people)) {
+      if (ENDED.includes(record.status) && record.status !== 'Cancelled') await undoFinishedPerson(record);
+    }
+
+    const realmId = state.realm?.id;
+    if (state.idp) {
+      setStatus('TearingDown', 'RemoveIdentityProvider');
+      const idp = state.idp;
+      if (idp.adopted) state.kept.push(`Okta identity provider ${idp.id} (adopted)`);
+      else await runStep(host, 'RemoveIdentityProvider', () => act('Remove the Okta identity provider').removeIdentityProvider({ idpId: idp.id }));
+      state.idp = undefined;
+    }
+    if (state.application && realmId) {
+      setStatus('TearingDown', 'DeleteApplication');
+      const app = state.application;
+      if (app.adopted) state.kept.push(`Beyond Identity application ${app.id} (adopted)`);
+      else await runStep(host, 'DeleteApplication', () => act('Delete the OIDC application').deleteApplication({ realmId, applicationId: app.id }));
+      state.application = undefined;
+    }
+    if (state.authenticatorConfig && realmId) {
+      setStatus('TearingDown', 'DeleteAuthenticatorConfig');
+      const config = state.authenticatorConfig;
+      if (config.adopted) state.kept.push(`authenticator config ${config.id} (adopted)`);
+      else await runStep(host, 'DeleteAuthenticatorConfig', () => act('Delete the authenticator config').deleteAuthenticatorConfig({ realmId, authenticatorConfigId: config.id }));
+      state.authenticatorConfig = undefined;
+    }
+    if (state.realm) {
+      setStatus('TearingDown', 'DeleteRealm');
+      const realm = state.realm;
+      if (realm.adopted) state.kept.push(`realm ${realm.id} (adopted)`);
+      else {
+        const result = await runStep(host, 'DeleteRealm', () => act(`Delete realm "${spec.realmName}"`).deleteRealm({ realmId: realm.id }));
+        if (result.kept) state.kept.push(result.kept);
+      }
+      state.realm = undefined;
+    }
+    state.tornDownAt = new Date().toISOString();
+    setStatus('TornDown', 'Done');
+  }
+
+  async function waitForPeople(emails: string[]): Promise<void> {
+    for (;;) {
+      for (const email of carry.toUnroute.splice(0)) await tellPerson(email, false);
+      carry.toRoute.splice(0);
+      if (emails.every((email) => ENDED.includes(state.people[email]?.status ?? 'Cancelled'))) return;
+      await condition(() => carry.toUnroute.length > 0 || emails.every((email) => ENDED.includes(state.people[email]?.status ?? 'Cancelled')));
+    }
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * How workflows run a step of the guide: as an activity with a summary Temporal UI shows, retried
+ * by Temporal while the failure is transient; and when it is not (a rejected token, bad input, a
+ * malformed answer), shown as NeedsAttention with the upstream's words until an operator fixes
+ * the cause and says `retry`. Nothing done before is redone.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  isCancellation,
+  proxyActivities,
+  TemporalFailure,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { NON_RETRYABLE_ERROR_TYPES, type Attention } from './definitions';
+
+/** Activities with the project's retry policy and this call's summary. */
+export function activities(summary: string, startToCloseMs: number): Activities {
+  return proxyActivities<Activities>({
+    summary,
+    startToCloseTimeout: startToCloseMs,
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      // No maximumAttempts: transient failures are retried for as long as it takes; the UI shows the attempts.
+      nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+    },
+  });
+}
+
+export interface AttentionHost {
+  /** Shows (or clears) the NeedsAttention state. */
+  setAttention(attention: Attention | undefined): void;
+  /** True once the operator has asked to retry since the failure. */
+  retryRequested(): boolean;
+  /** Marks the retry request as used. */
+  consumeRetry(): void;
+}
+
+export async function runStep<T>(host: AttentionHost, step: string, run: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await run();
+    } catch (error) {
+      if (isCancellation(error)) throw error;
+      host.consumeRetry(); // a retry asked for before this failure does not count for it
+      host.setAttention(describeFailure(step, error));
+      await condition(() => host.retryRequested());
+      host.consumeRetry();
+      host.setAttention(undefined);
+    }
+  }
+}
+
+/** The upstream's code and message, from the ApplicationFailure an activity raised (never a secret: see activities/failures.ts). */
+export function describeFailure(step: string, error: unknown): Attention {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  const since = new Date().toISOString();
+  if (cause instanceof ApplicationFailure) {
+    const details = (cause.details?.[0] ?? {}) as { service?: string; status?: number; upstreamCode?: string; requestId?: string };
+    return {
+      step,
+      type: cause.type ?? 'Error',
+      message: cause.message,
+      service: details.service,
+      status: details.status,
+      upstreamCode: details.upstreamCode,
+      requestId: details.requestId,
+      since,
+    };
+  }
+  if (cause instanceof TemporalFailure) return { step, type: cause.name, message: cause.message, since };
+  return { step, type: 'Error', message: cause instanceof Error ? cause.message : String(cause), since };
+}
+
+export function attentionMarkdown(attention: Attention): string {
+  const where = [attention.service, attention.status ? `HTTP ${attention.status}` : undefined, attention.upstreamCode].filter(Boolean).join(' · ');
+  return [
+    `**Needs attention** at step \`${attention.step}\` since ${attention.since}`,
+    '',
+    `${attention.type}${where ? ` (${where})` : ''}: ${attention.message}`,
+    attention.requestId ? `\nUpstream request id: \`${attention.requestId}\`` : '',
+    '',
+    'Fix the cause (credentials, input, the object in the admin console), then send `retry` (CLI: `retry`).',
+  ].join('\n');
+}
