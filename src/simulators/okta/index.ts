@@ -13,8 +13,10 @@ import type { OktaContext } from './context';
 import { OktaApiError } from './errors';
 import { createOktaFlavour } from './flavour';
 import { registerIdpRoutes } from './idps';
+import { LoopbackHttp } from './outbound';
 import { registerPolicyRoutes } from './policies';
 import { DEFAULT_RATE_LIMITS, RateLimiter } from './rate-limits';
+import { registerSignIn } from './sign-in';
 import { registerSimState } from './sim-state';
 import { OktaStore } from './state';
 import { registerUserRoutes } from './users';
@@ -92,6 +94,7 @@ export async function startOktaSimulator(options: OktaSimulatorOptions = {}): Pr
   const limiter = new RateLimiter(rateLimitsSchema.parse({ ...DEFAULT_RATE_LIMITS, ...options.rateLimits }));
   const faults = new FaultInjector(options.faults);
   const store = new OktaStore(options.stateFile);
+  const http = new LoopbackHttp();
   let orgUrl = '';
   const context: OktaContext = { store, orgUrl: () => orgUrl, duplicateRuleNameCause: options.duplicateRuleNameCause ?? DEFAULT_DUPLICATE_RULE_NAME_CAUSE };
 
@@ -99,9 +102,11 @@ export async function startOktaSimulator(options: OktaSimulatorOptions = {}): Pr
   installApiGuards(app, { apiTokens, limiter });
   await registerApiRoutes(app, context);
   registerSimState(app, context, limiter);
+  registerSignIn(app, context, http);
   try {
     orgUrl = await listen(app, host, port);
   } catch (error) {
+    await http.close();
     await app.close();
     throw error;
   }
@@ -114,12 +119,13 @@ export async function startOktaSimulator(options: OktaSimulatorOptions = {}): Pr
     faults,
     bannerLines: () => [
       `Okta simulator (org URL): ${orgUrl}`,
-      ...(usingDefaultToken ? [`  API token: SSWS ${DEVELOPMENT_API_TOKEN} (a development default, accepted only by this simulator)`] : []),
+      ...(usingDefaultToken ? [`  API token: SSWS ${DEVELOPMENT_API_TOKEN} (development default; set OKTA_API_TOKEN to change)`] : []),
       `  sign-in check: POST ${orgUrl}/_sim/sign-in {"email": "..."}; state: GET ${orgUrl}/_sim/state; faults: GET/POST/DELETE ${orgUrl}/_sim/faults`,
     ],
     stop: () => {
       stopped ??= (async () => {
         await app.close();
+        await http.close();
         store.flush();
       })();
       return stopped;
