@@ -1,26 +1,15 @@
 /**
- * `npm start`: the embedded stack on loopback, started and stopped as one. A real Temporal dev
- * server (SQLite in .data/), and, as they arrive, the simulators and the worker. Runs until
- * Ctrl-C or SIGTERM, then stops everything it started, in reverse order.
+ * `npm start`: the embedded stack on loopback, started and stopped as one: a real Temporal dev
+ * server (SQLite in .data/), the Beyond Identity and Okta simulators (unless real upstreams are
+ * configured), and the worker. Runs until Ctrl-C or SIGTERM, then stops everything it started,
+ * in reverse order.
  */
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseConfig, stackConfigSchema, type StackConfig } from './config';
+import { integrationConfigSchema, integrationSpecFrom, parseConfig, simulatorPortsSchema, stackConfigSchema, usesEmbeddedUpstreams } from './config';
 import { isPortFree } from './net/ports';
-import { reuseServer, startDevServer } from './temporal/dev-server';
-import { ensureTemporalCli } from './temporal/provision';
-import { SEARCH_ATTRIBUTE_KEYS } from './workflows/definitions';
-
-interface Running {
-  name: string;
-  /** Lines for the banner: addresses and what to do with them. */
-  lines: string[];
-  stop(): Promise<void>;
-}
-
-export class StackStartError extends Error {
-  override name = 'StackStartError';
-}
+import { startBeyondIdentity, startOkta, startTemporal, startWorkerProcess, StackStartError, type Running } from './stack/components';
+import { DEFAULT_TASK_QUEUE } from './temporal/connection';
 
 /** Failures we explain in words; anything else also prints its stack. */
 const EXPECTED_ERRORS = new Set(['StackStartError', 'ConfigError', 'TemporalCliUnavailableError', 'DevServerStartError']);
@@ -76,52 +65,32 @@ async function assertPortsFree(ports: { port: number; variable: string; what: st
   }
 }
 
-async function startTemporal(config: StackConfig): Promise<Running> {
-  if (config.TEMPORAL_ADDRESS) {
-    const reused = await reuseServer(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, SEARCH_ATTRIBUTE_KEYS);
-    if (!reused) {
-      throw new StackStartError(
-        `TEMPORAL_ADDRESS=${config.TEMPORAL_ADDRESS} is set, but no Temporal frontend answers there ` +
-          `(namespace "${config.TEMPORAL_NAMESPACE}"). Start that server, or unset TEMPORAL_ADDRESS to run the embedded one.`,
-      );
-    }
-    return {
-      name: 'Temporal',
-      lines: [`Temporal server   ${reused.address} (already running; reused, not stopped on exit)`],
-      stop: reused.stop,
-    };
-  }
-  const cli = await ensureTemporalCli({ log: say });
-  const server = await startDevServer({
-    cliPath: cli.path,
-    port: config.TEMPORAL_PORT,
-    uiPort: config.TEMPORAL_UI_PORT,
-    dbFilename: join(config.DATA_DIR, 'temporal.db'),
-    namespace: config.TEMPORAL_NAMESPACE,
-    searchAttributes: SEARCH_ATTRIBUTE_KEYS,
-    logFile: join(config.DATA_DIR, 'temporal.log'),
-  });
-  return {
-    name: 'Temporal',
-    lines: [
-      `Temporal server   ${server.address} (namespace ${server.namespace}; ${cli.version})`,
-      `Temporal UI       ${server.uiUrl ?? '(headless)'}`,
-      `Temporal data     ${join(config.DATA_DIR, 'temporal.db')} (log: ${join(config.DATA_DIR, 'temporal.log')})`,
-    ],
-    stop: server.stop,
-  };
+export interface EmbeddedStack {
+  embedded: boolean;
+  running: Running[];
+  temporalAddress: string;
+  namespace: string;
+  uiUrl?: string;
+  biManagementUrl?: string;
+  oktaUrl?: string;
+  /** Stops everything started, in reverse order, and releases the lock. */
+  stop(): Promise<void>;
 }
 
-async function main(): Promise<void> {
-  const config = parseConfig(stackConfigSchema);
+/**
+ * Starts the whole stack (checks first: the lock, then every port, so a refusal starts nothing).
+ * `isStopping` lets a signal that arrives during start cut it short.
+ */
+export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => void, isStopping: () => boolean = () => false): Promise<EmbeddedStack> {
+  const config = { ...parseConfig(stackConfigSchema, env), ...parseConfig(simulatorPortsSchema, env) };
+  const embedded = usesEmbeddedUpstreams(env);
   const releaseLock = await takeLock(config.DATA_DIR);
   const running: Running[] = [];
   let stopping: Promise<void> | undefined;
-
-  const stopAll = (): Promise<void> => {
+  const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      for (const component of running.reverse()) {
-        say(`Stopping ${component.name} ...`);
+      for (const component of [...running].reverse()) {
+        log(`Stopping ${component.name} ...`);
         try {
           await component.stop();
         } catch (error) {
@@ -132,45 +101,106 @@ async function main(): Promise<void> {
     })();
     return stopping;
   };
+  const stack: EmbeddedStack = { embedded, running, temporalAddress: '', namespace: config.TEMPORAL_NAMESPACE, stop };
+
+  try {
+    const ports = [
+      ...(config.TEMPORAL_ADDRESS
+        ? []
+        : [
+            { port: config.TEMPORAL_PORT, variable: 'TEMPORAL_PORT', what: 'Temporal frontend' },
+            { port: config.TEMPORAL_UI_PORT, variable: 'TEMPORAL_UI_PORT', what: 'Temporal UI' },
+          ]),
+      ...(embedded
+        ? [
+            { port: config.BI_SIM_MANAGEMENT_PORT, variable: 'BI_SIM_MANAGEMENT_PORT', what: 'Beyond Identity simulator, management API' },
+            { port: config.BI_SIM_AUTH_PORT, variable: 'BI_SIM_AUTH_PORT', what: 'Beyond Identity simulator, auth host' },
+            { port: config.OKTA_SIM_PORT, variable: 'OKTA_SIM_PORT', what: 'Okta simulator' },
+          ]
+        : []),
+    ];
+    await assertPortsFree(ports);
+
+    const temporal = await startTemporal(config, log);
+    running.push(temporal);
+    stack.temporalAddress = temporal.server.address;
+    stack.uiUrl = temporal.server.uiUrl;
+    const workerEnv: NodeJS.ProcessEnv = {
+      ...env,
+      TEMPORAL_ADDRESS: temporal.server.address,
+      TEMPORAL_NAMESPACE: temporal.server.namespace,
+      TASK_QUEUE: env.TASK_QUEUE || DEFAULT_TASK_QUEUE,
+      LOG_LEVEL: env.LOG_LEVEL || 'WARN',
+    };
+    if (embedded) {
+      if (isStopping()) return stack;
+      const bi = await startBeyondIdentity(config, env);
+      running.push(bi);
+      stack.biManagementUrl = bi.sim.managementUrl;
+      if (isStopping()) return stack;
+      const okta = await startOkta(config, env);
+      running.push(okta);
+      stack.oktaUrl = okta.sim.url;
+      Object.assign(workerEnv, {
+        BI_TENANT_ID: bi.sim.tenantId,
+        BI_API_TOKEN: bi.sim.apiToken,
+        BI_MANAGEMENT_URL: bi.sim.managementUrl,
+        BI_AUTH_URL: bi.sim.authUrl,
+        OKTA_ORG_URL: okta.sim.url,
+        OKTA_API_TOKEN: okta.sim.apiToken,
+      });
+    }
+    if (isStopping()) return stack;
+    running.push(await startWorkerProcess(config, workerEnv));
+    return stack;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const env = process.env;
   let signalled = false;
+  const started: { stack?: EmbeddedStack } = {};
   const onSignal = (signal: NodeJS.Signals): void => {
     if (signalled) return;
     signalled = true;
     say(`\n${signal} received; stopping the stack.`);
-    void stopAll().then(() => process.exit(0));
+    // During start, startStack notices and stops what it started; afterwards we stop it here.
+    void (started.stack?.stop() ?? Promise.resolve()).then(() => process.exit(0));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
 
-  try {
-    const ports = config.TEMPORAL_ADDRESS
-      ? []
-      : [
-          { port: config.TEMPORAL_PORT, variable: 'TEMPORAL_PORT', what: 'Temporal frontend' },
-          { port: config.TEMPORAL_UI_PORT, variable: 'TEMPORAL_UI_PORT', what: 'Temporal UI' },
-        ];
-    await assertPortsFree(ports);
-    const steps: (() => Promise<Running>)[] = [() => startTemporal(config)];
-    for (const step of steps) {
-      if (signalled) return;
-      running.push(await step());
-    }
-  } catch (error) {
-    await stopAll();
-    throw error;
+  const stack = await startStack(env, say, () => signalled);
+  started.stack = stack;
+  if (signalled) {
+    await stack.stop();
+    process.exit(0);
   }
-
+  const spec = integrationSpecFrom(parseConfig(integrationConfigSchema, env));
   say('');
-  say('The embedded stack is up:');
-  for (const component of running) for (const line of component.lines) say(`  ${line}`);
+  say(`The ${stack.embedded ? 'embedded ' : ''}stack is up:`);
+  for (const component of stack.running) for (const line of component.lines) say(`  ${line}`);
+  say('');
+  say(`Integration       ${spec.integrationId}`);
+  say('Try it:           npm run cli -- onboard alice@example.com   (then: npm run cli -- watch)');
+  if (stack.embedded) say('                  npm run demo   (one person end to end, with the sign-in check)');
   say('');
   say('Press Ctrl-C to stop everything.');
 }
 
-main().catch((error: unknown) => {
+/** The message for a failure to start: words for the expected ones, the stack trace for bugs. */
+export function startFailureText(error: unknown): string {
   const expected = error instanceof Error && EXPECTED_ERRORS.has(error.name);
-  const text = error instanceof Error ? (expected ? error.message : (error.stack ?? error.message)) : String(error);
-  process.stderr.write(`${text}\n`);
-  process.exit(1);
-});
+  return error instanceof Error ? (expected ? error.message : (error.stack ?? error.message)) : String(error);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${startFailureText(error)}\n`);
+    process.exit(1);
+  });
+}

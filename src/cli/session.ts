@@ -51,7 +51,7 @@ export async function openSession(env: NodeJS.ProcessEnv = process.env): Promise
     taskQueue: env.TASK_QUEUE || DEFAULT_TASK_QUEUE,
     address: target.address,
     namespace: target.namespace,
-    uiUrl: (env.TEMPORAL_UI_URL || 'http://127.0.0.1:8233').replace(/\/+$/, ''),
+    uiUrl: (env.TEMPORAL_UI_URL || `http://127.0.0.1:${env.TEMPORAL_UI_PORT || 8233}`).replace(/\/+$/, ''),
     close: () => connection.close(),
   };
 }

@@ -27,11 +27,12 @@ const quietBundlerLogger = {
 export default async function globalSetup(): Promise<void> {
   const cli = await ensureTemporalCli();
   const dir = await mkdtemp(join(tmpdir(), 'bi-okta-test-temporal-'));
-  const server = await startDevServer({
-    cliPath: cli.path,
-    port: await findFreePort(),
-    searchAttributes: SEARCH_ATTRIBUTE_KEYS,
-    logFile: join(dir, 'temporal.log'),
+  const start = async () =>
+    startDevServer({ cliPath: cli.path, port: await findFreePort(), searchAttributes: SEARCH_ATTRIBUTE_KEYS, logFile: join(dir, 'temporal.log') });
+  // A free port can be taken by another process between our check and the server's bind: try once more.
+  const server = await start().catch(async (error: unknown) => {
+    process.stderr.write(`The test Temporal server did not start (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); trying another port.\n`);
+    return start();
   });
   // The workflow bundle is built once per run; every worker in the suite loads it.
   const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietBundlerLogger });
