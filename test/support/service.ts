@@ -29,6 +29,8 @@ export interface HarnessOptions {
   okta?: OktaSimulatorOptions;
   /** Integration settings as environment variables (BINDING_POLL_INTERVAL_SECONDS, ...). */
   integrationEnv?: Record<string, string>;
+  /** Another Temporal server than the run's shared one (a test that restarts its own). */
+  temporalAddress?: string;
 }
 
 const silent: Output = { json: true, print: () => undefined, info: () => undefined };
@@ -45,15 +47,17 @@ export class ServiceHarness {
     readonly okta: RunningOktaSimulator,
     readonly connection: Connection,
     readonly client: Client,
+    readonly temporalAddress: string,
   ) {}
 
   static async start(options: HarnessOptions = {}): Promise<ServiceHarness> {
-    const { address, namespace } = testTemporal();
+    const { namespace } = testTemporal();
+    const address = options.temporalAddress ?? testTemporal().address;
     const bi = await startBeyondIdentitySimulator({ managementPort: 0, authPort: 0, apiTokens: [`bi-token-${randomUUID()}`], ...options.bi });
     const okta = await startOktaSimulator({ port: 0, apiTokens: [`okta-token-${randomUUID()}`], ...options.okta });
     const connection = await Connection.connect({ address });
     const client = new Client({ connection, namespace });
-    const harness = new ServiceHarness(bi, okta, connection, client);
+    const harness = new ServiceHarness(bi, okta, connection, client, address);
     harness.spec = integrationSpecFrom(
       parseConfig(integrationConfigSchema, {
         BI_TENANT_ID: bi.tenantId,
@@ -78,11 +82,11 @@ export class ServiceHarness {
 
   /** The environment a worker (or the CLI) of this harness runs with; `overrides` may replace anything, e.g. a wrong token. */
   env(overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
-    const { address, namespace, workflowBundlePath } = testTemporal();
+    const { namespace, workflowBundlePath } = testTemporal();
     return {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
-      TEMPORAL_ADDRESS: address,
+      TEMPORAL_ADDRESS: this.temporalAddress,
       TEMPORAL_NAMESPACE: namespace,
       TASK_QUEUE: this.taskQueue,
       WORKFLOW_BUNDLE_PATH: workflowBundlePath,

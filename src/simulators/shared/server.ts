@@ -39,6 +39,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by fault injection: handle the request, then lose the response. */
     simLoseResponse?: boolean;
+    /** Set by fault injection: latency applied once the body is in, before the handler runs. */
+    simDelayMs?: number;
   }
 }
 
@@ -118,8 +120,17 @@ export function createSimulatorApp(options: SimulatorAppOptions): FastifyInstanc
     const path = pathOf(request);
     if (path.startsWith(SIM_PREFIX)) return;
     const decision = faults.decide(request.method, path);
+    if (decision.action.kind === 'none' || decision.action.kind === 'lose-response') {
+      // A slow server is slow at work: the delay comes after the request has been received, so a
+      // client that gives up (or dies) meanwhile does not stop the request from taking effect.
+      request.simDelayMs = decision.delayMs;
+      return applyFault(decision.action, request, reply);
+    }
     if (decision.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.delayMs));
     return applyFault(decision.action, request, reply);
+  });
+  app.addHook('preHandler', async (request) => {
+    if (request.simDelayMs) await new Promise((resolve) => setTimeout(resolve, request.simDelayMs));
   });
   app.addHook('onSend', async (request, reply, payload) => {
     if (request.simLoseResponse) {

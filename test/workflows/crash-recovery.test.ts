@@ -1,0 +1,152 @@
+/**
+ * Crashes and restarts: a worker process killed with SIGKILL in the middle of an activity (while
+ * its request is in flight and lands anyway) and between steps, and the Temporal server itself
+ * stopped and restarted on the same SQLite file during the wait. Each time the onboarding
+ * completes with no object created twice and no second binding email.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findFreePort } from '../../src/net/ports';
+import { startDevServer, type TemporalServer } from '../../src/temporal/dev-server';
+import { personStatusQuery, SEARCH_ATTRIBUTE_KEYS, type PersonState } from '../../src/workflows/definitions';
+import { ServiceHarness } from '../support/service';
+import { testTemporal } from '../support/temporal';
+import { waitFor } from '../support/wait';
+
+const FAST_RETRY = { ACTIVITY_TIMEOUT_SECONDS: '4' };
+
+async function personState(harness: ServiceHarness, email: string): Promise<PersonState> {
+  return harness.personHandle(email).query(personStatusQuery);
+}
+
+async function expectSecretsAbsent(harness: ServiceHarness): Promise<void> {
+  const secrets = await harness.secrets();
+  for (const { json } of await harness.histories()) for (const secret of secrets) expect(json).not.toContain(secret);
+}
+
+describe('a worker process killed with SIGKILL', () => {
+  let harness: ServiceHarness;
+  beforeAll(async () => {
+    harness = await ServiceHarness.start({ integrationEnv: FAST_RETRY });
+  });
+  afterAll(async () => {
+    await harness?.stop();
+  });
+
+  it('in the middle of creating the identity: the create that landed is found, not repeated', async () => {
+    const email = 'killed.during.identity@example.com';
+    let worker = await harness.spawnWorker();
+    // Hold the identity create in the simulator long enough to kill the worker while it is in flight.
+    harness.bi.faults.configure({ seed: 1, rules: [{ path: '/identities$', methods: ['POST'], latencyMs: 2_500 }] });
+    await harness.onboard([email]);
+    await waitFor(async () => harness.bi.faults.describe().stats.delayed, (delayed) => delayed >= 1, 60_000, 50);
+    worker.child.kill('SIGKILL');
+    await worker.exited;
+
+    // The request completes in the simulator with nobody left to hear the answer.
+    await waitFor(async () => (await harness.biState()).identities.filter((identity) => identity.traits.username === email).length, (count) => count === 1, 10_000);
+    harness.bi.faults.configure({});
+    worker = await harness.spawnWorker();
+
+    await waitFor(() => personState(harness, email), (state) => state.status === 'WaitingForBinding', 60_000);
+    await harness.bind(email);
+    const done = (await harness.personHandle(email).result()) as PersonState;
+    expect(done.status).toBe('Onboarded');
+    // The identity the dead attempt created counts as ours (so teardown would remove it).
+    expect(done.identity?.adopted).toBe(false);
+
+    const bi = await harness.biState();
+    expect(bi.identities.filter((identity) => identity.traits.username === email)).toHaveLength(1);
+    expect(bi.outbox.filter((message) => message.to === email)).toHaveLength(1);
+    expect((await harness.signIn(email)).ok).toBe(true);
+  });
+
+  it('in the middle of sending the binding email: no second email', async () => {
+    const email = 'killed.during.email@example.com';
+    let worker = await harness.spawnWorker();
+    harness.bi.faults.configure({ seed: 2, rules: [{ path: '/credential-binding-jobs$', methods: ['POST'], latencyMs: 2_500 }] });
+    await harness.onboard([email]);
+    await waitFor(async () => harness.bi.faults.describe().stats.delayed, (delayed) => delayed >= 1, 60_000, 50);
+    worker.child.kill('SIGKILL');
+    await worker.exited;
+    await waitFor(async () => (await harness.outbox(email)).length, (count) => count === 1, 10_000);
+    harness.bi.faults.configure({});
+    worker = await harness.spawnWorker();
+
+    await waitFor(() => personState(harness, email), (state) => state.status === 'WaitingForBinding', 60_000);
+    await harness.bind(email);
+    const done = (await harness.personHandle(email).result()) as PersonState;
+    expect(done.status).toBe('Onboarded');
+    expect(await harness.outbox(email)).toHaveLength(1);
+    const bi = await harness.biState();
+    const identity = bi.identities.find((candidate) => candidate.traits.username === email);
+    expect(bi.credential_binding_jobs.filter((job) => job.identity_id === identity?.id)).toHaveLength(1);
+  });
+
+  it('between steps, while the person binds: completes when a worker comes back', async () => {
+    const email = 'killed.between.steps@example.com';
+    let worker = await harness.spawnWorker();
+    await harness.onboard([email]);
+    await waitFor(() => personState(harness, email), (state) => state.status === 'WaitingForBinding', 60_000);
+    worker.child.kill('SIGKILL');
+    await worker.exited;
+
+    await harness.bind(email); // the person does not know or care that no worker is running
+    worker = await harness.spawnWorker();
+    const done = (await harness.personHandle(email).result()) as PersonState;
+    expect(done.status).toBe('Onboarded');
+    expect(done.emailsSent).toBe(1);
+
+    const okta = await harness.oktaState();
+    expect(okta.users.filter((user) => user.profile.login === email)).toHaveLength(1);
+    expect(okta.idps).toHaveLength(1);
+    expect(okta.rules).toHaveLength(1);
+    const bi = await harness.biState();
+    expect(bi.realms.filter((realm) => realm.display_name === harness.spec.realmName)).toHaveLength(1);
+    expect(bi.applications).toHaveLength(2); // ours, and the management API app of the admin realm
+    expect((await harness.signIn(email)).ok).toBe(true);
+    await expectSecretsAbsent(harness);
+  });
+});
+
+describe('the Temporal server stopped and restarted during the wait', () => {
+  let harness: ServiceHarness | undefined;
+  let server: TemporalServer | undefined;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bi-okta-restart-'));
+  });
+  afterAll(async () => {
+    await harness?.stop();
+    await server?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('completes on the same SQLite file, with the binding done while the server was down', async () => {
+    const options = {
+      cliPath: testTemporal().cliPath,
+      port: await findFreePort(),
+      dbFilename: join(dir, 'temporal.db'),
+      searchAttributes: SEARCH_ATTRIBUTE_KEYS,
+      logFile: join(dir, 'temporal.log'),
+    };
+    server = await startDevServer(options);
+    harness = await ServiceHarness.start({ temporalAddress: server.address, integrationEnv: FAST_RETRY });
+    await harness.spawnWorker();
+    const email = 'server.restart@example.com';
+    await harness.onboard([email]);
+    await waitFor(() => personState(harness!, email), (state) => state.status === 'WaitingForBinding', 60_000);
+
+    await server.stop();
+    await harness.bind(email);
+    server = await startDevServer(options);
+
+    const done = await waitFor(() => personState(harness!, email), (state) => state.status === 'Onboarded', 90_000, 500);
+    expect(done.routed).toBe(true);
+    expect(await harness.outbox(email)).toHaveLength(1);
+    expect((await harness.signIn(email)).ok).toBe(true);
+    await expectSecretsAbsent(harness);
+  });
+});
