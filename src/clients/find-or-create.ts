@@ -1,7 +1,8 @@
 /**
  * The shape every ensure-operation shares: find by a strict key; else create; and when the
  * create fails in a way that may have taken effect (timeout, reset connection, 5xx) or says the
- * object already exists, find again before creating a second time.
+ * object already exists, find again before creating a second time. What is found then is
+ * 'created' if our own create may have landed, 'adopted' if the upstream said someone else's did.
  */
 import { TransientUpstreamError } from './http/errors';
 
@@ -37,15 +38,18 @@ export async function findOrCreate<T>(
   const existing = await find();
   if (existing) return { outcome: 'adopted', value: existing };
   beforeCreate?.();
+  let mayHaveLanded = false;
   for (let attempt = 1; ; attempt++) {
     try {
       return { outcome: 'created', value: await create() };
     } catch (error) {
       const ambiguous = error instanceof TransientUpstreamError && error.kind !== 'rate-limited';
       if (!(ambiguous || alreadyExists(error)) || attempt >= AMBIGUOUS_CREATE_ATTEMPTS) throw error;
-      // Our own create may have landed before the failure: then that object is ours.
+      mayHaveLanded ||= ambiguous;
+      // After an ambiguous failure our own create may have landed: then that object is ours. An
+      // "already exists" with no such failure before it means someone else made it since we looked.
       const landed = await find();
-      if (landed) return { outcome: 'created', value: landed };
+      if (landed) return { outcome: mayHaveLanded ? 'created' : 'adopted', value: landed };
     }
   }
 }

@@ -8,7 +8,8 @@ import { registerSecret } from '../http/secrets';
 import { accessTokenResponseSchema, parseBeyondIdentityError } from './schemas';
 import type { BeyondIdentityCredentials } from './config';
 
-/** A token is renewed this long before it expires. */
+/** A token is renewed this long before it expires, or after nine tenths of its life if that is sooner
+ *  (a token that lives less than the margin would otherwise never be reused). */
 const EXPIRY_MARGIN_MS = 60_000;
 
 export function beyondIdentityAuthorization(
@@ -26,7 +27,7 @@ export function beyondIdentityAuthorization(
 class ClientCredentialsAuthorization implements Authorization {
   private readonly client: JsonClient;
   private readonly tokenPath: string;
-  private current: { token: string; expiresAtMs: number } | undefined;
+  private current: { token: string; renewAtMs: number } | undefined;
   private pending: Promise<string> | undefined;
 
   constructor(
@@ -51,13 +52,15 @@ class ClientCredentialsAuthorization implements Authorization {
   }
 
   async header(signal?: AbortSignal): Promise<string> {
-    if (this.current && Date.now() < this.current.expiresAtMs - EXPIRY_MARGIN_MS) return `Bearer ${this.current.token}`;
+    if (this.current && Date.now() < this.current.renewAtMs) return `Bearer ${this.current.token}`;
     return `Bearer ${await this.fetchToken(signal)}`;
   }
 
-  async refresh(): Promise<boolean> {
+  async refresh(refused?: string): Promise<boolean> {
+    // Another call already replaced the refused token: retry with the new one.
+    if (refused !== undefined && this.current && refused !== `Bearer ${this.current.token}`) return true;
     this.current = undefined;
-    await this.fetchToken();
+    await this.fetchToken(); // joins a fetch already under way
     return true;
   }
 
@@ -80,7 +83,8 @@ class ClientCredentialsAuthorization implements Authorization {
           signal,
         });
         registerSecret(data.access_token);
-        this.current = { token: data.access_token, expiresAtMs: Date.now() + (data.expires_in ?? 3600) * 1000 };
+        const lifetimeMs = (data.expires_in ?? 3600) * 1000;
+        this.current = { token: data.access_token, renewAtMs: Date.now() + lifetimeMs - Math.min(EXPIRY_MARGIN_MS, lifetimeMs / 10) };
         return data.access_token;
       } finally {
         this.pending = undefined;

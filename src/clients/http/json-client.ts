@@ -42,10 +42,13 @@ export interface RetryOptions {
 }
 export const DEFAULT_RETRY: RetryOptions = { maxAttempts: 4, initialDelayMs: 200, maxDelayMs: 5_000, maxRetryAfterMs: 65_000 };
 
-/** Supplies the Authorization header; `refresh` (when present) is tried once after a 401/403. */
+/**
+ * Supplies the Authorization header; `refresh` (when present) is tried once after a 401/403, with
+ * the header that was refused, so that concurrent refusals of one token renew it only once.
+ */
 export interface Authorization {
   header(signal?: AbortSignal): Promise<string>;
-  refresh?(): Promise<boolean>;
+  refresh?(refused?: string): Promise<boolean>;
 }
 
 export interface ClientLogger {
@@ -167,7 +170,7 @@ export class JsonClient {
         release?.(this.options.pacing?.observe(response.status, response.headers, Date.now()));
         if ((response.status === 401 || response.status === 403) && !refreshed && this.options.authorization?.refresh) {
           refreshed = true;
-          if (await this.options.authorization.refresh()) continue; // a fresh token, once
+          if (await this.options.authorization.refresh(response.authorization)) continue; // a fresh token, once
         }
         return this.interpret(request, response);
       }
@@ -194,7 +197,7 @@ export class JsonClient {
     request: JsonRequest<unknown>,
     pathAndQuery: string,
     signal: AbortSignal | undefined,
-  ): Promise<{ status: number; headers: ResponseHeaders; text: string }> {
+  ): Promise<{ status: number; headers: ResponseHeaders; text: string; authorization?: string }> {
     const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
     let body: string | undefined;
     if (request.json !== undefined) {
@@ -215,7 +218,7 @@ export class JsonClient {
     }
     try {
       const text = await response.body.text();
-      return { status: response.statusCode, headers: response.headers, text };
+      return { status: response.statusCode, headers: response.headers, text, authorization: headers.authorization };
     } catch (error) {
       throw this.networkFailure(request, error);
     }
