@@ -156,7 +156,9 @@ export class JsonClient {
         reason: error instanceof Error ? redactSecrets(error.message) : 'unexpected result',
       });
     });
-    return policy.execute(({ signal }) => this.attempt(request, combineSignals(signal, request.signal)), request.signal);
+    // The caller's signal only: without one, cockatiel hands every attempt one shared never-aborted
+    // signal, and the waits and requests of concurrent calls would pile listeners onto it.
+    return policy.execute(() => this.attempt(request, request.signal), request.signal);
   }
 
   private async attempt<T>(request: JsonRequest<T>, signal: AbortSignal | undefined): Promise<JsonResponse<T>> {
@@ -292,10 +294,4 @@ function snippet(text: string): string | undefined {
   const trimmed = text.trim();
   if (!trimmed) return undefined;
   return trimmed.length > 200 ? `${trimmed.slice(0, 200)}…` : trimmed;
-}
-
-function combineSignals(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
-  if (!a) return b;
-  if (!b) return a;
-  return AbortSignal.any([a, b]);
 }
