@@ -54,7 +54,6 @@ export const DEVELOPMENT_DEFAULTS = {
 } as const;
 
 const url = z.url({ protocol: /^https?$/ });
-const secret = z.string().min(1);
 
 /** Ports of the simulators in the embedded stack. */
 export const simulatorPortsSchema = z.object({
@@ -68,44 +67,67 @@ export function usesEmbeddedUpstreams(env: NodeJS.ProcessEnv = process.env): boo
   return !env.BI_REGION && !env.BI_MANAGEMENT_URL && !env.BI_AUTH_URL && !env.OKTA_ORG_URL;
 }
 
-/** What the worker needs to reach Beyond Identity and Okta. Values are never echoed in errors. */
+const REGIONS = ['us', 'eu', 'us-fedramp'] as const;
+
+function isHttpUrl(value: string): boolean {
+  try {
+    return ['http:', 'https:'].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What the worker needs to reach Beyond Identity and Okta. Every field is read as a plain string
+ * and every rule is checked in one pass, so one run lists everything to fix. Values are never
+ * echoed in the messages.
+ */
 export const upstreamConfigSchema = z
   .object({
-    BI_TENANT_ID: z.string().min(1, 'required: the Beyond Identity tenant id'),
-    BI_API_TOKEN: secret.optional(),
-    BI_CLIENT_ID: z.string().min(1).optional(),
-    BI_CLIENT_SECRET: secret.optional(),
-    BI_TOKEN_URL: url.optional(),
-    BI_REGION: z.enum(['us', 'eu', 'us-fedramp']).optional(),
-    BI_MANAGEMENT_URL: url.optional(),
-    BI_AUTH_URL: url.optional(),
-    OKTA_ORG_URL: url,
-    OKTA_API_TOKEN: secret,
-    UPSTREAM_TIMEOUT_SECONDS: z.coerce.number().positive().max(600).default(30),
+    BI_TENANT_ID: z.string().optional(),
+    BI_API_TOKEN: z.string().optional(),
+    BI_CLIENT_ID: z.string().optional(),
+    BI_CLIENT_SECRET: z.string().optional(),
+    BI_TOKEN_URL: z.string().optional(),
+    BI_REGION: z.string().optional(),
+    BI_MANAGEMENT_URL: z.string().optional(),
+    BI_AUTH_URL: z.string().optional(),
+    OKTA_ORG_URL: z.string().optional(),
+    OKTA_API_TOKEN: z.string().optional(),
+    UPSTREAM_TIMEOUT_SECONDS: z.string().optional(),
   })
   .superRefine((env, context) => {
+    const problem = (name: keyof typeof env, message: string) => context.addIssue({ code: 'custom', path: [name], message });
+    if (!env.BI_TENANT_ID) problem('BI_TENANT_ID', 'required: the Beyond Identity tenant id');
+    if (!env.OKTA_ORG_URL) problem('OKTA_ORG_URL', 'required: the Okta org URL, e.g. https://example.okta.com');
+    if (!env.OKTA_API_TOKEN) problem('OKTA_API_TOKEN', 'required: an Okta API token (SSWS)');
+    for (const name of ['OKTA_ORG_URL', 'BI_MANAGEMENT_URL', 'BI_AUTH_URL', 'BI_TOKEN_URL'] as const) {
+      if (env[name] && !isHttpUrl(env[name])) problem(name, 'must be an http(s) URL');
+    }
+    if (env.BI_REGION && !(REGIONS as readonly string[]).includes(env.BI_REGION)) problem('BI_REGION', `must be one of ${REGIONS.join(', ')}`);
+    if (env.UPSTREAM_TIMEOUT_SECONDS && !(Number(env.UPSTREAM_TIMEOUT_SECONDS) > 0 && Number(env.UPSTREAM_TIMEOUT_SECONDS) <= 600)) {
+      problem('UPSTREAM_TIMEOUT_SECONDS', 'must be a number of seconds from 0 to 600');
+    }
     const clientCredentials = [env.BI_CLIENT_ID, env.BI_CLIENT_SECRET, env.BI_TOKEN_URL];
     const someClientCredentials = clientCredentials.some(Boolean);
-    if (!env.BI_API_TOKEN && !someClientCredentials) {
-      context.addIssue({ code: 'custom', path: ['BI_API_TOKEN'], message: 'required: a Beyond Identity API token, or BI_CLIENT_ID + BI_CLIENT_SECRET + BI_TOKEN_URL' });
-    }
-    if (env.BI_API_TOKEN && someClientCredentials) {
-      context.addIssue({ code: 'custom', path: ['BI_API_TOKEN'], message: 'set either BI_API_TOKEN or client credentials (BI_CLIENT_ID, BI_CLIENT_SECRET, BI_TOKEN_URL), not both' });
-    }
-    if (someClientCredentials && !clientCredentials.every(Boolean)) {
-      context.addIssue({ code: 'custom', path: ['BI_CLIENT_ID'], message: 'client credentials need all three of BI_CLIENT_ID, BI_CLIENT_SECRET and BI_TOKEN_URL' });
-    }
+    if (!env.BI_API_TOKEN && !someClientCredentials) problem('BI_API_TOKEN', 'required: a Beyond Identity API token, or BI_CLIENT_ID + BI_CLIENT_SECRET + BI_TOKEN_URL');
+    if (env.BI_API_TOKEN && someClientCredentials) problem('BI_API_TOKEN', 'set either BI_API_TOKEN or client credentials (BI_CLIENT_ID, BI_CLIENT_SECRET, BI_TOKEN_URL), not both');
+    if (someClientCredentials && !clientCredentials.every(Boolean)) problem('BI_CLIENT_ID', 'client credentials need all three of BI_CLIENT_ID, BI_CLIENT_SECRET and BI_TOKEN_URL');
     const explicitUrls = Boolean(env.BI_MANAGEMENT_URL) || Boolean(env.BI_AUTH_URL);
-    if (!env.BI_REGION && !explicitUrls) {
-      context.addIssue({ code: 'custom', path: ['BI_REGION'], message: 'required: us, eu or us-fedramp (or BI_MANAGEMENT_URL and BI_AUTH_URL)' });
-    }
-    if (env.BI_REGION && explicitUrls) {
-      context.addIssue({ code: 'custom', path: ['BI_REGION'], message: 'set either BI_REGION or BI_MANAGEMENT_URL + BI_AUTH_URL, not both' });
-    }
+    if (!env.BI_REGION && !explicitUrls) problem('BI_REGION', 'required: us, eu or us-fedramp (or BI_MANAGEMENT_URL and BI_AUTH_URL)');
+    if (env.BI_REGION && explicitUrls) problem('BI_REGION', 'set either BI_REGION or BI_MANAGEMENT_URL + BI_AUTH_URL, not both');
     if (explicitUrls && !(env.BI_MANAGEMENT_URL && env.BI_AUTH_URL)) {
-      context.addIssue({ code: 'custom', path: [env.BI_MANAGEMENT_URL ? 'BI_AUTH_URL' : 'BI_MANAGEMENT_URL'], message: 'required with the other: both Beyond Identity hosts (management API and auth)' });
+      problem(env.BI_MANAGEMENT_URL ? 'BI_AUTH_URL' : 'BI_MANAGEMENT_URL', 'required with the other: both Beyond Identity hosts (management API and auth)');
     }
-  });
+  })
+  .transform((env) => ({
+    ...env,
+    BI_TENANT_ID: env.BI_TENANT_ID!,
+    BI_REGION: env.BI_REGION as (typeof REGIONS)[number] | undefined,
+    OKTA_ORG_URL: env.OKTA_ORG_URL!,
+    OKTA_API_TOKEN: env.OKTA_API_TOKEN!,
+    UPSTREAM_TIMEOUT_SECONDS: env.UPSTREAM_TIMEOUT_SECONDS ? Number(env.UPSTREAM_TIMEOUT_SECONDS) : 30,
+  }));
 export type UpstreamConfig = z.infer<typeof upstreamConfigSchema>;
 
 const seconds = (fallback: number) => z.coerce.number().positive().default(fallback);
