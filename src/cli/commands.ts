@@ -3,7 +3,7 @@
  * credentials live with the worker), prints for people or as JSON, and returns an exit code.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowExecutionInfo } from '@temporalio/client';
 import {
   confirmBindingUpdate,
   credentialBoundSignal,
@@ -101,8 +101,10 @@ export async function bound(session: Session, out: Output, email: string, check:
     return result.accepted ? EXIT.ok : EXIT.failed;
   } catch (error) {
     if (isNotFound(error)) throw new CliError(`No running onboarding of ${normalized} in integration ${session.spec.integrationId}.`, EXIT.notFound);
-    // A validator's refusal: nothing to confirm yet, or the onboarding has ended.
-    throw new CliError(`Refused: ${(error as Error).message}`, EXIT.failed);
+    // A validator's refusal (nothing to confirm yet, or the onboarding has ended): its reason is the
+    // cause; the update error itself only says "Workflow Update failed".
+    const reason = error instanceof WorkflowUpdateFailedError ? (error.cause?.message ?? error.message) : (error as Error).message;
+    throw new CliError(`Refused: ${reason}`, EXIT.failed);
   }
 }
 
