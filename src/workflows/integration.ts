@@ -266,11 +266,12 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
         staticSummary: `Onboard ${email} to Beyond Identity passkeys`,
         staticDetails: `Integration \`${spec.integrationId}\`: identity, binding email, wait for the passkey, Okta user, routing.`,
       });
-      record.status = 'Running';
+      // A report from the child may have come in before its start was confirmed: keep the newer status.
+      if (record.status === 'Starting') record.status = 'Running';
     } catch (error) {
       if (isCancellation(error)) throw error;
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
-        record.status = 'Running'; // already running (a restart of this integration): keep tracking it
+        if (record.status === 'Starting') record.status = 'Running'; // already running (a restart of this integration): keep tracking it
         return;
       }
       throw error;

@@ -16,6 +16,7 @@ import {
   allHandlersFinished,
   workflowInfo,
   log,
+  patched,
 } from '@temporalio/workflow';
 import {
   confirmBindingUpdate,
@@ -34,6 +35,13 @@ import {
   normalizeEmail,
 } from './definitions';
 import { activities, attentionMarkdown, runStep, type AttentionHost } from './steps';
+
+/**
+ * The integration's roster follows every status of the person: waiting for the passkey, needs
+ * attention, running again once bound. Runs started before this patch reported only
+ * Running/ended, and replay them unchanged.
+ */
+const ROSTER_PATCH = 'person-reports-waiting-and-attention';
 
 /** Job states after which the link can no longer be used: a new email is due. */
 const DEAD_JOB_STATES = ['EXPIRED', 'FAILED_TO_SEND', 'REVOKED'];
@@ -62,6 +70,7 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
     setAttention(attention) {
       state.attention = attention;
       setStatus(attention ? 'NeedsAttention' : state.bound ? 'Running' : state.bindingJobId ? 'WaitingForBinding' : 'Running', state.step);
+      if (patched(ROSTER_PATCH)) void report();
     },
     retryRequested: () => retryRequested,
     consumeRetry: () => {
@@ -216,6 +225,7 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
         return state;
       }
     }
+    if (patched(ROSTER_PATCH)) setStatus('Running', state.oktaUser ? 'Route' : 'CreateOktaUser');
     await report();
 
     // Step 6: the Okta user, only once the passkey is bound.
@@ -247,6 +257,7 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
 
   async function waitForBinding(): Promise<'bound' | 'BindingExpired' | 'DeadlinePassed'> {
     setStatus('WaitingForBinding', 'WaitForBinding');
+    if (patched(ROSTER_PATCH)) await report();
     const deadline = Date.parse(state.deadlineAt!);
     for (;;) {
       if (state.bound) return 'bound';
