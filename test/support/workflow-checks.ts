@@ -1,0 +1,114 @@
+/**
+ * What the workflow behaviour tests check again and again: a person's state, the routing rule as
+ * Okta has it, history events, and secrets in histories. Histories carry payloads (inputs,
+ * results, signals, search attributes, summaries, failure details) base64-encoded, so a secret in
+ * one would never show as a substring of the history's JSON: `historyText` decodes them first.
+ */
+import { request } from 'undici';
+import { personStatusQuery, type PersonState } from '../../src/workflows/definitions';
+import type { ServiceHarness } from './service';
+import { waitFor } from './wait';
+
+export async function personState(harness: ServiceHarness, email: string): Promise<PersonState> {
+  return harness.personHandle(email).query(personStatusQuery);
+}
+
+/** Waits until the person's `status` query satisfies `done`; fails with the last state seen. */
+export async function waitForPerson(harness: ServiceHarness, email: string, done: (state: PersonState) => boolean, timeoutMs = 20_000): Promise<PersonState> {
+  return waitFor(() => personState(harness, email), done, timeoutMs);
+}
+
+/** The emails the harness integration's routing rule sends to Beyond Identity now; [] when there is no active rule. */
+export async function routedByOkta(harness: ServiceHarness, ruleName = harness.spec.routingRuleName): Promise<string[]> {
+  const okta = await harness.oktaState();
+  const rules = okta.rules.filter((rule) => rule.name === ruleName);
+  if (rules.length > 1) throw new Error(`${rules.length} routing rules named "${ruleName}"`);
+  const rule = rules[0];
+  if (!rule || rule.status !== 'ACTIVE') return [];
+  return (rule.conditions.userIdentifier?.patterns ?? []).map((pattern) => pattern.value).sort();
+}
+
+/** A call to the Okta simulator's management API with its token, as an administrator would make it. */
+export async function oktaApi(harness: ServiceHarness, method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
+  const response = await request(`${harness.okta.url}${path}`, {
+    method,
+    headers: {
+      authorization: `SSWS ${harness.okta.apiToken}`,
+      accept: 'application/json',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.body.text();
+  if (response.statusCode >= 400) throw new Error(`Okta ${method} ${path}: HTTP ${response.statusCode} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** Expires a live binding job now (the BI simulator's test hook). */
+export async function expireBindingJob(harness: ServiceHarness, jobId: string): Promise<void> {
+  const response = await request(`${harness.bi.managementUrl}/_sim/binding-jobs/${encodeURIComponent(jobId)}/expire`, { method: 'POST' });
+  const text = await response.body.text();
+  if (response.statusCode >= 400) throw new Error(`expire ${jobId}: HTTP ${response.statusCode} ${text}`);
+}
+
+interface HistoryEvent {
+  eventType?: string;
+  activityTaskScheduledEventAttributes?: { activityType?: { name?: string } };
+}
+
+export function historyEvents(json: string): HistoryEvent[] {
+  return (JSON.parse(json) as { events?: HistoryEvent[] }).events ?? [];
+}
+
+/** How many times each activity type was scheduled in one history. */
+export function scheduledActivities(json: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const event of historyEvents(json)) {
+    if (event.eventType !== 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED') continue;
+    const name = event.activityTaskScheduledEventAttributes?.activityType?.name ?? '?';
+    counts[name] = (counts[name] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** The activity types in the order they were scheduled. */
+export function activityOrder(json: string): string[] {
+  return historyEvents(json)
+    .filter((event) => event.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED')
+    .map((event) => event.activityTaskScheduledEventAttributes?.activityType?.name ?? '?');
+}
+
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/** The history's JSON followed by every base64 string in it decoded (payload data and metadata). */
+export function historyText(json: string): string {
+  const decoded: string[] = [];
+  const visit = (value: unknown): void => {
+    if (typeof value === 'string') {
+      if (value.length >= 4 && value.length % 4 === 0 && BASE64.test(value)) decoded.push(Buffer.from(value, 'base64').toString('utf8'));
+    } else if (Array.isArray(value)) {
+      value.forEach(visit);
+    } else if (value && typeof value === 'object') {
+      Object.values(value).forEach(visit);
+    }
+  };
+  visit(JSON.parse(json));
+  return `${json}\n${decoded.join('\n')}`;
+}
+
+/**
+ * Every history of the harness's integration (people included), decoded, must contain none of
+ * `secrets`; and must contain `mustContain` (proof that the payloads were really decoded).
+ * Returns the number of histories scanned.
+ */
+export async function expectNoSecretsInHistories(harness: ServiceHarness, secrets: Iterable<string>, mustContain = harness.spec.realmName): Promise<number> {
+  const all = [...new Set(secrets)].filter((secret) => secret.length >= 8);
+  const histories = await harness.histories();
+  const texts = histories.map(({ workflowId, json }) => ({ workflowId, text: historyText(json) }));
+  expect(texts.some(({ text }) => text.includes(mustContain))).toBe(true);
+  for (const { workflowId, text } of texts) {
+    const found = all.filter((secret) => text.includes(secret));
+    expect({ workflowId, found }).toEqual({ workflowId, found: [] });
+  }
+  return histories.length;
+}
