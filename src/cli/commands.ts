@@ -147,6 +147,8 @@ export async function teardown(session: Session, out: Output, wait: boolean): Pr
 }
 
 export interface PersonRow {
+  /** `list` shows the integration as a row of its own (email empty): when it needs attention, everyone waits on it. */
+  kind: 'person' | 'integration';
   email: string;
   status: string;
   step: string;
@@ -168,9 +170,10 @@ export async function listPeople(session: Session, statusFilter?: string): Promi
   return [...rows.values()].sort((a, b) => a.email.localeCompare(b.email));
 }
 
-function personRow(info: WorkflowExecutionInfo): PersonRow {
+function personRow(info: Pick<WorkflowExecutionInfo, 'typedSearchAttributes' | 'status' | 'startTime' | 'workflowId'>): PersonRow {
   const attributes = info.typedSearchAttributes;
   return {
+    kind: 'person',
     email: attributes.get(emailKey) ?? info.workflowId,
     status: attributes.get(onboardingStatusKey) ?? '?',
     step: attributes.get(onboardingStepKey) ?? '?',
@@ -180,15 +183,28 @@ function personRow(info: WorkflowExecutionInfo): PersonRow {
   };
 }
 
+/** The integration's own row, when it has started and has the status asked for. */
+async function integrationRow(session: Session, statusFilter?: string): Promise<PersonRow | undefined> {
+  let row: PersonRow;
+  try {
+    row = { ...personRow(await session.client.workflow.getHandle(session.spec.integrationId).describe()), kind: 'integration', email: '' };
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+  return !statusFilter || row.status === statusFilter ? row : undefined;
+}
+
 export async function list(session: Session, out: Output, statusFilter?: string): Promise<number> {
-  const rows = await listPeople(session, statusFilter);
+  const [integration, people] = await Promise.all([integrationRow(session, statusFilter), listPeople(session, statusFilter)]);
+  const rows = integration ? [integration, ...people] : people;
   out.print(rows, () => (rows.length === 0 ? `No onboardings${statusFilter ? ` with status ${statusFilter}` : ''} in ${session.spec.integrationId}.` : table(rows)));
   return EXIT.ok;
 }
 
 function table(rows: PersonRow[]): string {
   const headers = ['EMAIL', 'STATUS', 'STEP', 'WORKFLOW', 'STARTED'];
-  const cells = rows.map((row) => [row.email, row.status, row.step, row.execution, row.startedAt?.replace('T', ' ').slice(0, 19) ?? '']);
+  const cells = rows.map((row) => [row.kind === 'integration' ? '(integration)' : row.email, row.status, row.step, row.execution, row.startedAt?.replace('T', ' ').slice(0, 19) ?? '']);
   const widths = headers.map((header, column) => Math.max(header.length, ...cells.map((cell) => cell[column]!.length)));
   const line = (values: string[]) => values.map((value, column) => value.padEnd(widths[column]!)).join('  ').trimEnd();
   return [line(headers), ...cells.map(line)].join('\n');

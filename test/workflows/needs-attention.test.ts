@@ -1,0 +1,178 @@
+/**
+ * A failure no retry can fix puts the workflow in NeedsAttention, visibly (status query, search
+ * attributes, the CLI), keeps all progress, and after the operator fixes the cause and sends
+ * `retry` it completes without redoing the steps that had finished.
+ */
+import * as commands from '../../src/cli/commands';
+import type { Output } from '../../src/cli/session';
+import { integrationStatusQuery, onboardingStatusKey, onboardingStepKey, type PersonState } from '../../src/workflows/definitions';
+import { ServiceHarness } from '../support/service';
+import { waitFor } from '../support/wait';
+import { expectNoSecretsInHistories, oktaApi, personState, routedByOkta, scheduledActivities, waitForPerson } from '../support/workflow-checks';
+
+const WRONG_OKTA_TOKEN = 'okta-token-that-okta-never-issued-0123456789';
+
+/** The CLI's output, both ways: what `--json` prints and what a person reads. */
+function capture(): Output & { data: unknown[]; text: string[] } {
+  const data: unknown[] = [];
+  const text: string[] = [];
+  return {
+    json: false,
+    data,
+    text,
+    print: (value, describe) => {
+      data.push(value);
+      text.push(describe());
+    },
+    info: (line) => text.push(line),
+  };
+}
+
+describe('NeedsAttention, fixed, retry', () => {
+  let harness: ServiceHarness;
+  beforeAll(async () => {
+    harness = await ServiceHarness.start();
+  });
+  afterAll(async () => {
+    await harness?.stop();
+  });
+
+  it('a wrong Okta token stops the integration at CreateIdentityProvider, visibly; the right one and `retry` complete it without redoing Beyond Identity', async () => {
+    const wrongWorker = await harness.startWorker({ OKTA_API_TOKEN: WRONG_OKTA_TOKEN });
+    const email = 'first.person@example.com';
+    await harness.onboard([email]);
+
+    const stuck = await waitFor(() => harness.integrationHandle().query(integrationStatusQuery), (state) => state.status === 'NeedsAttention', 20_000);
+    expect(stuck.step).toBe('CreateIdentityProvider');
+    expect(stuck.attention).toMatchObject({ step: 'CreateIdentityProvider', type: 'RejectedUpstreamError', service: 'okta', status: 401, upstreamCode: 'E0000011' });
+    expect(stuck.attention?.message).toMatch(/Okta/);
+    expect(stuck.realm?.adopted).toBe(false);
+    expect(stuck.application?.adopted).toBe(false);
+    expect(stuck.idp).toBeUndefined();
+
+    // Search attributes: an operator (or the UI) finds it by status.
+    const query = `Integration = '${harness.spec.integrationId}' AND OnboardingStatus = 'NeedsAttention'`;
+    const listed = await waitFor(
+      async () => {
+        const found = [];
+        for await (const info of harness.client.workflow.list({ query })) found.push(info);
+        return found;
+      },
+      (found) => found.length === 1,
+      15_000,
+    );
+    expect(listed[0]!.workflowId).toBe(harness.spec.integrationId);
+    expect(listed[0]!.typedSearchAttributes.get(onboardingStepKey)).toBe('CreateIdentityProvider');
+    expect(listed[0]!.typedSearchAttributes.get(onboardingStatusKey)).toBe('NeedsAttention');
+
+    // The CLI: `status` (the integration) and `list --status NeedsAttention`.
+    const status = capture();
+    expect(await commands.status(harness.session, status, undefined)).toBe(0);
+    expect(status.data[0]).toMatchObject({ status: 'NeedsAttention', step: 'CreateIdentityProvider' });
+    expect(status.text[0]).toMatch(/NeedsAttention \(step CreateIdentityProvider\)/);
+    expect(status.text[0]).toMatch(/Needs attention at CreateIdentityProvider.*\[okta, HTTP 401, E0000011\]/s);
+    const list = capture();
+    expect(await commands.list(harness.session, list, 'NeedsAttention')).toBe(0);
+    expect(list.data[0]).toEqual([expect.objectContaining({ kind: 'integration', workflowId: harness.spec.integrationId, status: 'NeedsAttention', step: 'CreateIdentityProvider' })]);
+    expect(list.text[0]).toMatch(/\(integration\)\s+NeedsAttention\s+CreateIdentityProvider/);
+
+    // Nothing for the person yet: people start once the shared objects exist.
+    expect((await harness.biState()).identities).toEqual([]);
+    expect((await harness.oktaState()).idps).toEqual([]);
+
+    // The fix: a worker with the right token, then `retry`.
+    wrongWorker.worker.shutdown();
+    await wrongWorker.done;
+    await harness.startWorker();
+    const retried = capture();
+    expect(await commands.retry(harness.session, retried, undefined)).toBe(0);
+
+    await waitForPerson(harness, email, (state) => state.status === 'WaitingForBinding');
+    await harness.bind(email);
+    const done = (await harness.personHandle(email).result()) as PersonState;
+    expect(done).toMatchObject({ status: 'Onboarded', routed: true });
+    expect(await routedByOkta(harness)).toEqual([email]);
+    expect((await harness.signIn(email)).ok).toBe(true);
+
+    const ready = await harness.integrationHandle().query(integrationStatusQuery);
+    expect(ready.status).toBe('Ready');
+    expect(ready.attention).toBeUndefined();
+    expect(ready.realm).toEqual(stuck.realm);
+    expect(ready.application).toEqual(stuck.application);
+    expect(ready.authenticatorConfig).toEqual(stuck.authenticatorConfig);
+
+    // Beyond Identity was not set up twice: one of each in the simulator, one activity each in the history.
+    const bi = await harness.biState();
+    expect(bi.realms.filter((realm) => realm.display_name === harness.spec.realmName)).toHaveLength(1);
+    expect(bi.applications.filter((app) => app.realm_id === stuck.realm!.id)).toHaveLength(1);
+    expect(bi.authenticator_configs.filter((config) => config.realm_id === stuck.realm!.id)).toHaveLength(1);
+    expect((await harness.oktaState()).idps).toHaveLength(1);
+    const history = await harness.integrationHandle().fetchHistory();
+    expect(scheduledActivities(JSON.stringify(history))).toEqual({
+      checkWorkerTarget: 1,
+      ensureRealm: 1,
+      ensureAuthenticatorConfig: 1,
+      ensureApplication: 1,
+      ensureIdentityProvider: 2, // refused with the wrong token, then done with the right one
+      ensureRoutingRule: 1,
+    });
+  });
+
+  it('a person whose Okta user exists but is DEPROVISIONED needs attention at CreateOktaUser; activated in Okta and `retry`, they are onboarded', async () => {
+    const email = 'returning.person@example.com';
+    // An administrator's earlier user for this person, deactivated since.
+    const user = (await oktaApi(harness, 'POST', '/api/v1/users?activate=true', {
+      profile: { login: email, email, firstName: 'Returning', lastName: 'Person' },
+      credentials: { password: { value: 'An0ld-Passw0rd!' } },
+    })) as { id: string };
+    await oktaApi(harness, 'POST', `/api/v1/users/${user.id}/lifecycle/deactivate`);
+
+    await harness.onboard([email]);
+    await waitForPerson(harness, email, (state) => state.status === 'WaitingForBinding');
+    await harness.bind(email);
+    const stuck = await waitForPerson(harness, email, (state) => state.status === 'NeedsAttention');
+    expect(stuck.step).toBe('CreateOktaUser');
+    expect(stuck.bound).toBe(true);
+    expect(stuck.attention).toMatchObject({ step: 'CreateOktaUser', type: 'InvalidInputError' });
+    expect(stuck.attention?.message).toMatch(/DEPROVISIONED.*must be ACTIVE/);
+    expect(await routedByOkta(harness)).toEqual(['first.person@example.com']);
+
+    const listed = capture();
+    await waitFor(
+      async () => {
+        listed.data.length = 0;
+        listed.text.length = 0;
+        await commands.list(harness.session, listed, 'NeedsAttention');
+        return listed.data[0] as { email: string; status: string; step: string }[];
+      },
+      (rows) => rows.some((row) => row.email === email && row.status === 'NeedsAttention' && row.step === 'CreateOktaUser'),
+      15_000,
+    );
+    expect(listed.text[0]).toMatch(/returning\.person@example\.com\s+NeedsAttention\s+CreateOktaUser/);
+    const shown = capture();
+    expect(await commands.status(harness.session, shown, email)).toBe(1);
+    expect(shown.text[0]).toMatch(/Needs attention at CreateOktaUser.*DEPROVISIONED/s);
+    const roster = await harness.integrationHandle().query(integrationStatusQuery);
+    expect(roster.people[email]?.status).toBe('NeedsAttention');
+
+    // The fix, in Okta; then retry.
+    await oktaApi(harness, 'POST', `/api/v1/users/${user.id}/lifecycle/activate?sendEmail=false`);
+    expect(await commands.retry(harness.session, capture(), email)).toBe(0);
+    const done = (await harness.personHandle(email).result()) as PersonState;
+    expect(done).toMatchObject({ status: 'Onboarded', routed: true, oktaUser: { id: user.id, adopted: true } });
+    expect(done.attention).toBeUndefined();
+    expect(await routedByOkta(harness)).toEqual(['first.person@example.com', email]);
+    expect((await harness.signIn(email)).ok).toBe(true);
+    expect((await personState(harness, email)).emailsSent).toBe(1);
+
+    // Identity and binding email were not redone; the Okta user step ran twice (refused, then adopted).
+    const history = await harness.personHandle(email).fetchHistory();
+    expect(scheduledActivities(JSON.stringify(history))).toMatchObject({ ensureIdentity: 1, ensureBindingEmail: 1, ensureOktaUser: 2 });
+    expect((await harness.oktaState()).users.filter((candidate) => candidate.profile.login === email)).toHaveLength(1);
+  });
+
+  it('keeps every token (the wrong one too) and client secret out of every history', async () => {
+    const secrets = [...(await harness.secrets()), WRONG_OKTA_TOKEN];
+    expect(await expectNoSecretsInHistories(harness, secrets)).toBe(3);
+  });
+});
