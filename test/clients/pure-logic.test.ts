@@ -50,6 +50,7 @@ describe('Okta rate-limit buckets', () => {
     expect(oktaBucket('GET', '/api/v1/users/a%40b.com')).toBe('user-by-id');
     expect(oktaBucket('DELETE', '/api/v1/users/00u1')).toBe('user-mutations');
     expect(oktaBucket('POST', '/api/v1/users/00u1/lifecycle/activate')).toBe('user-mutations');
+    expect(oktaBucket('GET', '/api/v1/users/00u1/groups')).toBe('other');
     expect(oktaBucket('GET', '/api/v1/idps')).toBe('other');
     expect(oktaBucket('POST', '/api/v1/policies/00p1/rules')).toBe('other');
   });

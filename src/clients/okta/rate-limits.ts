@@ -13,7 +13,7 @@ export function oktaBucket(method: HttpMethod, path: string): OktaBucket {
   if (usersPath === '/api/v1/users') return 'users-collection';
   if (usersPath.startsWith('/api/v1/users/')) {
     const rest = usersPath.slice('/api/v1/users/'.length);
-    if (method === 'GET' && !rest.includes('/')) return 'user-by-id';
+    if (method === 'GET') return rest.includes('/') ? 'other' : 'user-by-id';
     return 'user-mutations';
   }
   return 'other';

@@ -25,6 +25,13 @@ export interface RateLimitState {
   reset: number;
 }
 
+/** Totals since start, for benchmarks and soak runs: how many requests counted and how many got 429. */
+export interface RateLimitTotals {
+  bucket: RateLimitBucket;
+  counted: number;
+  refused: number;
+}
+
 export const API_PREFIX = '/api/v1/';
 
 /**
@@ -44,6 +51,7 @@ export function bucketFor(method: string, path: string): RateLimitBucket | undef
 
 export class RateLimiter {
   private readonly used = new Map<RateLimitBucket, { windowStart: number; count: number }>();
+  private readonly totals = new Map<RateLimitBucket, { counted: number; refused: number }>();
 
   constructor(
     readonly config: RateLimitConfig,
@@ -56,7 +64,15 @@ export class RateLimiter {
     const limit = this.config[bucket];
     const allowed = window.count < limit;
     if (allowed) window.count += 1;
+    const totals = this.totals.get(bucket) ?? { counted: 0, refused: 0 };
+    if (allowed) totals.counted += 1;
+    else totals.refused += 1;
+    this.totals.set(bucket, totals);
     return { ...this.describe(bucket, window), allowed };
+  }
+
+  totalsSnapshot(): RateLimitTotals[] {
+    return (['usersCollection', 'userById', 'userMutations', 'other'] as const).map((bucket) => ({ bucket, counted: 0, refused: 0, ...this.totals.get(bucket) }));
   }
 
   /** The bucket's state without counting (for responses that did not reach the counter). */

@@ -13,6 +13,6 @@ export function registerSimState(app: FastifyInstance, context: OktaContext, lim
       const client = (idp.body as IdpBody).protocol?.credentials?.client;
       if (client?.client_secret !== undefined) client.client_secret = MASK;
     }
-    return { orgUrl: context.orgUrl(), ...state, rateLimits: { config: limiter.config, buckets: limiter.snapshot() } };
+    return { orgUrl: context.orgUrl(), ...state, rateLimits: { config: limiter.config, buckets: limiter.snapshot(), totals: limiter.totalsSnapshot() } };
   });
 }
