@@ -43,6 +43,14 @@ import { activities, attentionMarkdown, runStep, type AttentionHost } from './st
  */
 const ROSTER_PATCH = 'person-reports-waiting-and-attention';
 
+/**
+ * A cancelled person waits for the integration to say it has taken them out of the rule (a
+ * `routingChanged` false after the withdrawal), not merely for `routed` to be false: while the
+ * integration is still adding them, `routed` is false too, and removing the Okta user and the
+ * identity then would leave the rule sending them to an identity that is gone.
+ */
+const WITHDRAW_PATCH = 'person-waits-for-withdrawal-confirmed';
+
 /** Job states after which the link can no longer be used: a new email is due. */
 const DEAD_JOB_STATES = ['EXPIRED', 'FAILED_TO_SEND', 'REVOKED'];
 
@@ -65,6 +73,8 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
   let retryRequested = false;
   let checkNow = false;
   let readyReported = false;
+  /** The integration has told us, since we withdrew, that the rule no longer routes us. */
+  let withdrawalConfirmed = false;
 
   const host: AttentionHost = {
     setAttention(attention) {
@@ -145,6 +155,7 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
   setHandler(routingChangedSignal, ({ routed }) => {
     state.routed = routed;
     if (routed) state.routedAt = now();
+    else withdrawalConfirmed = true;
   });
   setHandler(
     confirmBindingUpdate,
@@ -310,8 +321,12 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
   async function undo(): Promise<void> {
     setStatus('Cancelled', 'Withdraw');
     if (state.routed || readyReported) {
+      withdrawalConfirmed = false;
       const told = await report({ withdraw: true });
-      if (told) await condition(() => !state.routed, '1 hour');
+      if (told) {
+        if (patched(WITHDRAW_PATCH)) await condition(() => withdrawalConfirmed, '1 hour');
+        else await condition(() => !state.routed, '1 hour');
+      }
     }
     if (state.oktaUser && !state.oktaUser.adopted) {
       setStatus('Cancelled', 'RemoveOktaUser');
