@@ -52,12 +52,37 @@ export async function expireBindingJob(harness: ServiceHarness, jobId: string): 
 }
 
 interface HistoryEvent {
+  eventId?: string;
   eventType?: string;
+  eventTime?: { seconds?: string; nanos?: number };
   activityTaskScheduledEventAttributes?: { activityType?: { name?: string } };
+  activityTaskCompletedEventAttributes?: { scheduledEventId?: string };
 }
 
 export function historyEvents(json: string): HistoryEvent[] {
   return (JSON.parse(json) as { events?: HistoryEvent[] }).events ?? [];
+}
+
+/** An event's time in ms since the epoch (fractions kept). */
+function eventMs(event: HistoryEvent): number {
+  return Number(event.eventTime?.seconds ?? 0) * 1000 + (event.eventTime?.nanos ?? 0) / 1e6;
+}
+
+function activityType(event: HistoryEvent): string | undefined {
+  return event.activityTaskScheduledEventAttributes?.activityType?.name;
+}
+
+/** When each activity of `type` was scheduled, in history order. */
+export function scheduledAt(events: HistoryEvent[], type: string): number[] {
+  return events.filter((event) => event.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED' && activityType(event) === type).map(eventMs);
+}
+
+/** When each activity of `type` completed, in history order. */
+export function completedAt(events: HistoryEvent[], type: string): number[] {
+  const scheduled = new Set(events.filter((event) => activityType(event) === type).map((event) => event.eventId));
+  return events
+    .filter((event) => event.eventType === 'EVENT_TYPE_ACTIVITY_TASK_COMPLETED' && scheduled.has(event.activityTaskCompletedEventAttributes?.scheduledEventId))
+    .map(eventMs);
 }
 
 /** How many times each activity type was scheduled in one history. */
