@@ -44,7 +44,7 @@ import {
   type PersonRecord,
 } from './definitions';
 import { personOnboarding } from './person';
-import { activities, attentionMarkdown, runStep, type AttentionHost } from './steps';
+import { activities, attentionMarkdown, runStep, StepAbandoned, type AttentionHost } from './steps';
 
 /** Children started per workflow task: large onboardings go out in batches. */
 const START_BATCH = 100;
@@ -63,6 +63,8 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
   };
   const { state } = carry;
   let retryRequested = false;
+  /** Teardown's own steps wait for a retry like any other; only the steps before it are abandoned. */
+  let tearingDown = false;
   const timeout = spec.activityTimeoutMs;
   const act = (summary: string) => activities(summary, timeout);
 
@@ -75,7 +77,19 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
     consumeRetry: () => {
       retryRequested = false;
     },
+    // A step stuck in NeedsAttention must not keep a teardown waiting (a wrong org or token the
+    // operator gave up on): it is abandoned, and teardown undoes what was made before it.
+    abandoned: () => carry.teardownRequested && !tearingDown,
   };
+
+  /** Runs `work` unless teardown abandons one of its steps. */
+  async function unlessTornDown(work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      if (!(error instanceof StepAbandoned)) throw error;
+    }
+  }
 
   function setStatus(status: IntegrationStatus, step: string): void {
     if (status !== state.status || step !== state.step) {
@@ -156,7 +170,7 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
   ]);
   refreshDetails();
 
-  if (!state.application || !state.idp) await setUp();
+  if (!state.application || !state.idp) await unlessTornDown(setUp);
   if (!carry.teardownRequested) {
     setStatus('Ready', 'Ready');
     for (;;) {
@@ -171,8 +185,8 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
       );
       if (carry.teardownRequested) break;
       if (carry.queued.length > 0) await startPeople();
-      if (carry.offboards.length > 0) await offboardPeople();
-      if (carry.toRoute.length > 0 || carry.toUnroute.length > 0) await updateRouting();
+      if (carry.offboards.length > 0) await unlessTornDown(offboardPeople);
+      if (carry.toRoute.length > 0 || carry.toUnroute.length > 0) await unlessTornDown(updateRouting);
       if (workflowInfo().continueAsNewSuggested) {
         await condition(allHandlersFinished);
         await continueAsNew<typeof integration>({ spec, resume: carry });
@@ -360,6 +374,7 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
 
   /** Routing first, then the people, then the shared objects: the reverse of setting up. */
   async function tearDown(): Promise<void> {
+    tearingDown = true;
     setStatus('TearingDown', 'RemoveRouting');
     if (state.routingRule) {
       const rule = state.routingRule;

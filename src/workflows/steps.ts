@@ -37,6 +37,13 @@ export interface AttentionHost {
   retryRequested(): boolean;
   /** Marks the retry request as used. */
   consumeRetry(): void;
+  /** True when the failed step is no longer wanted (its integration is being torn down): stop waiting for a retry. */
+  abandoned?(): boolean;
+}
+
+/** Thrown by runStep instead of waiting on for a retry, once the host has abandoned the step. */
+export class StepAbandoned extends Error {
+  override name = 'StepAbandoned';
 }
 
 export async function runStep<T>(host: AttentionHost, step: string, run: () => Promise<T>): Promise<T> {
@@ -47,9 +54,10 @@ export async function runStep<T>(host: AttentionHost, step: string, run: () => P
       if (isCancellation(error)) throw error;
       host.consumeRetry(); // a retry asked for before this failure does not count for it
       host.setAttention(describeFailure(step, error));
-      await condition(() => host.retryRequested());
+      await condition(() => host.retryRequested() || host.abandoned?.() === true);
       host.consumeRetry();
       host.setAttention(undefined);
+      if (host.abandoned?.()) throw new StepAbandoned(`${step} was abandoned`);
     }
   }
 }
