@@ -30,11 +30,13 @@ function capture(): Output & { data: unknown[]; text: string[] } {
 
 describe('NeedsAttention, fixed, retry', () => {
   let harness: ServiceHarness;
+  /** An integration whose operator gives up instead of fixing the token. */
+  let abandoned: ServiceHarness;
   beforeAll(async () => {
-    harness = await ServiceHarness.start();
+    [harness, abandoned] = await Promise.all([ServiceHarness.start(), ServiceHarness.start()]);
   });
   afterAll(async () => {
-    await harness?.stop();
+    await Promise.allSettled([harness?.stop(), abandoned?.stop()]);
   });
 
   it('a wrong Okta token stops the integration at CreateIdentityProvider, visibly; the right one and `retry` complete it without redoing Beyond Identity', async () => {
@@ -171,8 +173,35 @@ describe('NeedsAttention, fixed, retry', () => {
     expect((await harness.oktaState()).users.filter((candidate) => candidate.profile.login === email)).toHaveLength(1);
   });
 
+  it('teardown of an integration stuck in NeedsAttention undoes what setup had made, without a retry', async () => {
+    await abandoned.startWorker({ OKTA_API_TOKEN: WRONG_OKTA_TOKEN });
+    await abandoned.onboard(['never.started@example.com']);
+    const stuck = await waitFor(() => abandoned.integrationHandle().query(integrationStatusQuery), (state) => state.status === 'NeedsAttention', 20_000);
+    expect(stuck.step).toBe('CreateIdentityProvider');
+    secretsOfAbandoned.push(...(await abandoned.secrets()));
+
+    const output = capture();
+    const teardown = commands.teardown(abandoned.session, output, true);
+    const outcome = await Promise.race([teardown.then(() => 'done'), new Promise((resolve) => setTimeout(resolve, 15_000, 'still waiting'))]);
+    expect(outcome).toBe('done');
+    expect(output.data[0]).toMatchObject({ status: 'TornDown', kept: [] });
+    const bi = await abandoned.biState();
+    expect(bi.realms.filter((realm) => realm.display_name === abandoned.spec.realmName)).toEqual([]);
+    expect(bi.applications.filter((app) => app.realm_id === stuck.realm!.id)).toEqual([]);
+    expect(bi.authenticator_configs.filter((config) => config.realm_id === stuck.realm!.id)).toEqual([]);
+    expect(bi.identities).toEqual([]);
+    expect((await abandoned.oktaState()).idps).toEqual([]);
+    // No person was ever started; the failed step was not tried again.
+    const history = JSON.stringify(await abandoned.integrationHandle().fetchHistory());
+    expect(scheduledActivities(history)).toMatchObject({ ensureIdentityProvider: 1 });
+    expect(history).not.toContain('START_CHILD_WORKFLOW_EXECUTION_INITIATED');
+  });
+
+  const secretsOfAbandoned: string[] = [];
+
   it('keeps every token (the wrong one too) and client secret out of every history', async () => {
-    const secrets = [...(await harness.secrets()), WRONG_OKTA_TOKEN];
+    const secrets = [...(await harness.secrets()), ...secretsOfAbandoned, WRONG_OKTA_TOKEN];
     expect(await expectNoSecretsInHistories(harness, secrets)).toBe(3);
+    expect(await expectNoSecretsInHistories(abandoned, secrets)).toBe(1);
   });
 });
