@@ -182,7 +182,9 @@ describe('NeedsAttention, fixed, retry', () => {
 
     const output = capture();
     const teardown = commands.teardown(abandoned.session, output, true);
-    const outcome = await Promise.race([teardown.then(() => 'done'), new Promise((resolve) => setTimeout(resolve, 15_000, 'still waiting'))]);
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([teardown.then(() => 'done'), new Promise((resolve) => (timer = setTimeout(resolve, 15_000, 'still waiting')))]);
+    clearTimeout(timer);
     expect(outcome).toBe('done');
     expect(output.data[0]).toMatchObject({ status: 'TornDown', kept: [] });
     const bi = await abandoned.biState();
