@@ -77,7 +77,7 @@ export async function status(session: Session, out: Output, email: string | unde
   if (!email) {
     const state = await integrationState(session);
     out.print(state, () => describeIntegration(session, state));
-    return EXIT.ok;
+    return state.status === 'NeedsAttention' ? EXIT.failed : EXIT.ok;
   }
   const normalized = normalizeEmail(email);
   const state = await personState(session, normalized);
@@ -96,7 +96,12 @@ export async function bound(session: Session, out: Output, email: string, check:
       );
       return EXIT.ok;
     }
-    const result = await handle.executeUpdate(confirmBindingUpdate);
+    const result = await handle.executeUpdate(confirmBindingUpdate).catch(async (error: unknown) => {
+      // The onboarding may have ended meanwhile because its own check saw the passkey: answer from its final state.
+      const state = await handle.query(personStatusQuery).catch(() => undefined);
+      if (state?.bound) return { accepted: true, reason: `the passkey binding was already confirmed (onboarding ${state.status})` };
+      throw error;
+    });
     out.print({ email: normalized, ...result }, () => `${result.accepted ? 'Accepted' : 'Rejected'}: ${result.reason}`);
     return result.accepted ? EXIT.ok : EXIT.failed;
   } catch (error) {

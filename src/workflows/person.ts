@@ -16,7 +16,6 @@ import {
   allHandlersFinished,
   workflowInfo,
   log,
-  patched,
 } from '@temporalio/workflow';
 import {
   confirmBindingUpdate,
@@ -35,21 +34,6 @@ import {
   normalizeEmail,
 } from './definitions';
 import { activities, attentionMarkdown, runStep, type AttentionHost } from './steps';
-
-/**
- * The integration's roster follows every status of the person: waiting for the passkey, needs
- * attention, running again once bound. Runs started before this patch reported only
- * Running/ended, and replay them unchanged.
- */
-const ROSTER_PATCH = 'person-reports-waiting-and-attention';
-
-/**
- * A cancelled person waits for the integration to say it has taken them out of the rule (a
- * `routingChanged` false after the withdrawal), not merely for `routed` to be false: while the
- * integration is still adding them, `routed` is false too, and removing the Okta user and the
- * identity then would leave the rule sending them to an identity that is gone.
- */
-const WITHDRAW_PATCH = 'person-waits-for-withdrawal-confirmed';
 
 /** Job states after which the link can no longer be used: a new email is due. */
 const DEAD_JOB_STATES = ['EXPIRED', 'FAILED_TO_SEND', 'REVOKED'];
@@ -80,7 +64,8 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
     setAttention(attention) {
       state.attention = attention;
       setStatus(attention ? 'NeedsAttention' : state.bound ? 'Running' : state.bindingJobId ? 'WaitingForBinding' : 'Running', state.step);
-      if (patched(ROSTER_PATCH)) void report();
+      // The integration's roster follows every status: waiting, needs attention, running again.
+      void report();
     },
     retryRequested: () => retryRequested,
     consumeRetry: () => {
@@ -236,7 +221,7 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
         return state;
       }
     }
-    if (patched(ROSTER_PATCH)) setStatus('Running', state.oktaUser ? 'Route' : 'CreateOktaUser');
+    setStatus('Running', state.oktaUser ? 'Route' : 'CreateOktaUser');
     await report();
 
     // Step 6: the Okta user, only once the passkey is bound.
@@ -268,7 +253,7 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
 
   async function waitForBinding(): Promise<'bound' | 'BindingExpired' | 'DeadlinePassed'> {
     setStatus('WaitingForBinding', 'WaitForBinding');
-    if (patched(ROSTER_PATCH)) await report();
+    await report();
     const deadline = Date.parse(state.deadlineAt!);
     for (;;) {
       if (state.bound) return 'bound';
@@ -323,10 +308,11 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
     if (state.routed || readyReported) {
       withdrawalConfirmed = false;
       const told = await report({ withdraw: true });
-      if (told) {
-        if (patched(WITHDRAW_PATCH)) await condition(() => withdrawalConfirmed, '1 hour');
-        else await condition(() => !state.routed, '1 hour');
-      }
+      // Wait for the integration to say the rule no longer routes us (a `routingChanged` false after
+      // the withdrawal), not merely for `routed` to be false: while it is still adding us, `routed`
+      // is false too, and removing the Okta user and identity then would leave the rule sending us
+      // to an identity that is gone.
+      if (told) await condition(() => withdrawalConfirmed, '1 hour');
     }
     if (state.oktaUser && !state.oktaUser.adopted) {
       setStatus('Cancelled', 'RemoveOktaUser');

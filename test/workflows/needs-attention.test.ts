@@ -69,7 +69,7 @@ describe('NeedsAttention, fixed, retry', () => {
 
     // The CLI: `status` (the integration) and `list --status NeedsAttention`.
     const status = capture();
-    expect(await commands.status(harness.session, status, undefined)).toBe(0);
+    expect(await commands.status(harness.session, status, undefined)).toBe(1);
     expect(status.data[0]).toMatchObject({ status: 'NeedsAttention', step: 'CreateIdentityProvider' });
     expect(status.text[0]).toMatch(/NeedsAttention \(step CreateIdentityProvider\)/);
     expect(status.text[0]).toMatch(/Needs attention at CreateIdentityProvider.*\[okta, HTTP 401, E0000011\]/s);
