@@ -1,0 +1,240 @@
+/**
+ * The baseline: the guide's API calls made by a plain script with no Temporal, through the
+ * project's own clients (the ensure-operations of src/clients, the same pacer), against fresh
+ * simulators with the run's limits and latency (no injected faults: a plain script has nothing to
+ * survive them with). The same people bind after the same delays; the script waits for each
+ * binding by polling, as the workflow does.
+ *
+ * - sequential: one call at a time. Everyone's identity and email first, then person by person:
+ *   wait for the passkey, create the Okta user; then one routing rule with everyone.
+ * - concurrent: every person in flight at once, at most as many calls at a time as the workers
+ *   have activity slots; a router adds whoever is ready to the rule, batch after batch.
+ */
+import { setMaxListeners } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BeyondIdentityApi } from '../src/clients/beyond-identity/api';
+import { BeyondIdentitySetup, oidcEndpoints } from '../src/clients/beyond-identity/ensure';
+import { RateLimitPacer } from '../src/clients/http/rate-limit-pacer';
+import { OktaApi } from '../src/clients/okta/api';
+import { OktaSetup } from '../src/clients/okta/ensure';
+import type { IntegrationSpec } from '../src/workflows/definitions';
+import { personNames } from '../src/workflows/person';
+import { checkSimulators, type SimulatorChecks } from './checks';
+import { Cleanup } from './cleanup';
+import type { BenchConfig } from './options';
+import { PeoplePlayer, type Person } from './people';
+import { startSimulators } from './stack';
+import { mapLimit, summarize, type Summary } from './stats';
+
+/** Activity slots of one worker (the SDK's default maxConcurrentActivityTaskExecutions). */
+export const ACTIVITY_SLOTS_PER_WORKER = 100;
+const DEAD_JOB_STATES = ['EXPIRED', 'FAILED_TO_SEND', 'REVOKED'];
+
+export interface BaselineResult {
+  mode: 'sequential' | 'concurrent';
+  /** Calls in flight at most. */
+  concurrency: number;
+  finished: boolean;
+  wallSeconds: number;
+  routed: number;
+  bindToRoutedSeconds: Summary;
+  /** Seconds since the start at which each person was routed (for the chart). */
+  routedAtSeconds: number[];
+  checks: SimulatorChecks;
+  pacer: { delayedRequests: number; totalDelaySeconds: number };
+  error?: string;
+}
+
+/** At most `size` at a time. */
+class Semaphore {
+  private waiting: (() => void)[] = [];
+  private held = 0;
+  constructor(private readonly size: number) {}
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.held >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.held += 1;
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.held -= 1;
+    }
+  }
+}
+
+export async function runBaseline(
+  mode: 'sequential' | 'concurrent',
+  config: BenchConfig,
+  spec: IntegrationSpec,
+  people: readonly Person[],
+  deadline: number,
+  interrupted: AbortSignal,
+  say: (line: string) => void,
+): Promise<BaselineResult> {
+  const cleanup = new Cleanup(say);
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), Math.max(0, deadline - Date.now()));
+  const onInterrupt = () => stop.abort();
+  interrupted.addEventListener('abort', onInterrupt);
+  const signal = stop.signal;
+  // One signal for every call of the script: each request in flight listens to it.
+  setMaxListeners(0, signal);
+  try {
+    const sims = await startSimulators(config, cleanup, false);
+    const timeouts = { connectMs: 5_000, headersMs: config.upstreamTimeoutSeconds * 1000, bodyMs: config.upstreamTimeoutSeconds * 1000 };
+    const biApi = new BeyondIdentityApi({
+      managementUrl: sims.bi.managementUrl,
+      authUrl: sims.bi.authUrl,
+      tenantId: sims.bi.tenantId,
+      credentials: { kind: 'api-token', token: sims.bi.apiToken },
+      timeouts,
+    });
+    cleanup.add('baseline Beyond Identity client', () => biApi.close());
+    // The worker's pacer settings (sharedOktaPacer), fresh: this org is not the worker's.
+    const pacer = new RateLimitPacer({ reserve: 2 });
+    const oktaApi = new OktaApi({ orgUrl: sims.okta.url, apiToken: sims.okta.apiToken, timeouts, pacer });
+    cleanup.add('baseline Okta client', () => oktaApi.close());
+    const bi = new BeyondIdentitySetup(biApi);
+    const okta = new OktaSetup(oktaApi);
+    const options = { signal };
+    const concurrency = mode === 'sequential' ? 1 : Math.min(people.length, config.workers * ACTIVITY_SLOTS_PER_WORKER);
+    const slots = new Semaphore(concurrency);
+
+    const player = new PeoplePlayer(sims.bi.managementUrl, people);
+    const startedAt = Date.now();
+    player.start(signal);
+
+    // Steps 1, 3, 4, 7: the shared objects.
+    const realm = (await bi.ensureRealm(spec.realmName, options)).value;
+    const authenticatorConfig = (await bi.ensureHostedWebAuthenticatorConfig(realm.id, spec.authenticatorConfigName, options)).value;
+    const app = (
+      await bi.ensureOidcApplication(
+        realm.id,
+        {
+          displayName: spec.applicationName,
+          authenticatorConfigId: authenticatorConfig.id,
+          redirectUris: [`${sims.okta.url}/oauth2/v1/authorize/callback`],
+          expiresAfterSeconds: spec.tokenExpirySeconds,
+        },
+        options,
+      )
+    ).value;
+    const { clientId, clientSecret } = await bi.applicationCredentials(realm.id, app.id, signal);
+    const endpoints = oidcEndpoints(sims.bi.authUrl, sims.bi.tenantId, realm.id, app.id);
+    const idp = (
+      await okta.ensureOidcIdp(
+        { name: spec.idpName, clientId, clientSecret, issuer: endpoints.issuer, authorizationUrl: endpoints.authorization, tokenUrl: endpoints.token, jwksUrl: endpoints.jwks },
+        options,
+      )
+    ).value;
+
+    const identities = new Map<string, { identityId: string; jobId: string }>();
+    // Steps 2 and 5: the identity and the binding email.
+    const invite = (person: Person) =>
+      slots.run(async () => {
+        const identity = (await bi.ensureIdentity(realm.id, person.email, person.email, options)).value;
+        const job = (await bi.ensureBindingJob(realm.id, identity.id, app.authenticatorConfigId, options)).value;
+        identities.set(person.email, { identityId: identity.id, jobId: job.id });
+      });
+    // The wait, by polling; a dead link gets a new email (as the workflow does, up to 3 times).
+    const waitForBinding = async (person: Person) => {
+      const known = identities.get(person.email)!;
+      for (let resends = 0; ; ) {
+        const progress = await slots.run(() => bi.bindingProgress(realm.id, known.identityId, known.jobId, signal));
+        if (progress.activeCredential || progress.jobState === 'COMPLETE') return;
+        if (progress.jobState && DEAD_JOB_STATES.includes(progress.jobState) && resends < 3) {
+          resends += 1;
+          known.jobId = (await slots.run(() => bi.ensureBindingJob(realm.id, known.identityId, app.authenticatorConfigId, options))).value.id;
+          continue;
+        }
+        await sleep(config.pollIntervalSeconds * 1000, undefined, { signal });
+      }
+    };
+    // Step 6: the Okta user.
+    const createUser = (person: Person) =>
+      slots.run(async () => {
+        const names = personNames(person.email);
+        await okta.ensureUser({ login: person.email, email: person.email, ...names }, options);
+      });
+    const routedAt = new Map<string, number>();
+    // Step 8: the rule routes everyone ready so far.
+    const route = async (emails: string[]) => {
+      await slots.run(() => okta.ensureRoutingRule({ name: spec.routingRuleName, idpId: idp.id, emails, priority: spec.routingRulePriority }, options));
+      const now = Date.now();
+      for (const email of emails) if (!routedAt.has(email)) routedAt.set(email, now);
+    };
+
+    let error: string | undefined;
+    try {
+      if (mode === 'sequential') {
+        for (const person of people) await invite(person);
+        for (const person of people) {
+          await waitForBinding(person);
+          await createUser(person);
+        }
+        await route(people.map((person) => person.email));
+      } else {
+        const ready: string[] = [];
+        let allReady = false;
+        let routerError: unknown;
+        const router = (async () => {
+          while (routedAt.size < people.length) {
+            if (ready.length > routedAt.size) await route([...ready]);
+            else if (allReady) break;
+            else await sleep(100, undefined, { signal });
+          }
+        })().catch((caught: unknown) => {
+          routerError = caught;
+        });
+        await mapLimit(people, people.length, async (person) => {
+          await invite(person);
+          await waitForBinding(person);
+          await createUser(person);
+          ready.push(person.email);
+        }).finally(() => {
+          allReady = true;
+        });
+        allReady = true;
+        await router;
+        if (routerError) throw routerError;
+      }
+    } catch (caught) {
+      error = signal.aborted ? (interrupted.aborted ? 'interrupted' : 'timeout') : caught instanceof Error ? caught.message : String(caught);
+    }
+    const endedAt = Math.max(startedAt, ...routedAt.values());
+    stop.abort();
+    await player.stopped();
+    const roster = people.map((person) => person.email);
+    const checks = await checkSimulators(
+      { biManagement: sims.bi.managementUrl, okta: sims.okta.url },
+      spec,
+      roster,
+      [...routedAt.keys()],
+      config.linkTtlSeconds,
+      config.limits.windowSeconds,
+    );
+    const bindToRouted = people.flatMap((person) => {
+      const bound = player.progress.get(person.email)?.boundAt;
+      const routed = routedAt.get(person.email);
+      return bound !== undefined && routed !== undefined ? [(routed - bound) / 1000] : [];
+    });
+    const stats = pacer.stats();
+    return {
+      mode,
+      concurrency,
+      finished: routedAt.size === people.length,
+      wallSeconds: ((routedAt.size === people.length ? endedAt : Date.now()) - startedAt) / 1000,
+      routed: routedAt.size,
+      bindToRoutedSeconds: summarize(bindToRouted),
+      routedAtSeconds: [...routedAt.values()].map((at) => (at - startedAt) / 1000).sort((a, b) => a - b),
+      checks,
+      pacer: { delayedRequests: stats.delayedRequests, totalDelaySeconds: stats.totalDelayMs / 1000 },
+      ...(error ? { error } : {}),
+    };
+  } finally {
+    clearTimeout(timer);
+    interrupted.removeEventListener('abort', onInterrupt);
+    await cleanup.run();
+  }
+}

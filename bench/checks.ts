@@ -1,0 +1,144 @@
+/**
+ * What the simulators hold at the end of a run, judged against the roster: duplicates (more than
+ * one realm, config, application, IdP or rule of the integration's names; more than one identity
+ * per username or Okta user per login), orphans (identities and users that belong to nobody on
+ * the roster), binding emails per person (and whether a second one ever went out while the first
+ * link was still live), the routing rule against the people onboarded, and Okta's counters.
+ */
+import { request } from 'undici';
+import type { IntegrationSpec } from '../src/workflows/definitions';
+import type { Bucket } from './options';
+import { mean } from './stats';
+
+interface BiState {
+  realms: { id: string; display_name: string }[];
+  identities: { id: string; realm_id: string; traits: { username: string } }[];
+  authenticator_configs: { id: string; realm_id: string; display_name?: string }[];
+  applications: { id: string; realm_id: string; display_name: string }[];
+  credential_binding_jobs: { id: string; identity_id: string; state: string; expire_time?: string }[];
+  outbox: { to: string; job_id: string; sent_time: string }[];
+}
+
+interface OktaState {
+  users: { id: string; status: string; created: string; profile: { login: string } }[];
+  idps: { id: string; body: { name: string } }[];
+  rules: { id: string; name: string; conditions: { userIdentifier?: { patterns?: { value: string }[] } } }[];
+  rateLimits: { totals: { bucket: Bucket; counted: number; refused: number }[] };
+}
+
+export interface SimulatorChecks {
+  duplicates: Record<'realms' | 'authenticatorConfigs' | 'applications' | 'idps' | 'rules' | 'identities' | 'oktaUsers', number> & { total: number };
+  orphans: { identities: number; oktaUsers: number; total: number };
+  emails: {
+    perPersonMean: number | null;
+    perPersonMax: number;
+    /** The most emails one person got within any one link lifetime. */
+    maxPerLinkLifetime: number;
+    /** Emails sent while the same person's previous link was still live. */
+    sentWhileLinkLive: number;
+    peopleWithoutEmail: number;
+  };
+  routing: { patterns: number; missing: number; extra: number };
+  okta: { totals: Record<Bucket, { counted: number; refused: number }>; refused: number; usersCreatedPerWindow: number[] };
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const response = await request(url, { headersTimeout: 120_000, bodyTimeout: 120_000 });
+  if (response.statusCode !== 200) throw new Error(`${url} answered HTTP ${response.statusCode}`);
+  return (await response.body.json()) as T;
+}
+
+function extras(names: string[]): number {
+  const counts = new Map<string, number>();
+  for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
+  return [...counts.values()].reduce((sum, count) => sum + Math.max(0, count - 1), 0);
+}
+
+/**
+ * `roster`: every person the run onboarded; `onboarded`: those whose workflow ended Onboarded
+ * (the rule must route exactly them); `windowSeconds`: Okta's rate-limit window, for the
+ * per-window histogram of user creates.
+ */
+export async function checkSimulators(
+  urls: { biManagement: string; okta: string },
+  spec: Pick<IntegrationSpec, 'realmName' | 'authenticatorConfigName' | 'applicationName' | 'idpName' | 'routingRuleName'>,
+  roster: readonly string[],
+  onboarded: readonly string[],
+  linkTtlSeconds: number,
+  windowSeconds: number,
+): Promise<SimulatorChecks> {
+  const [bi, okta] = await Promise.all([getJson<BiState>(`${urls.biManagement}/_sim/state`), getJson<OktaState>(`${urls.okta}/_sim/state`)]);
+  const people = new Set(roster);
+  const ourRealms = bi.realms.filter((realm) => realm.display_name === spec.realmName);
+  const realmIds = new Set(ourRealms.map((realm) => realm.id));
+  const inRealm = <T extends { realm_id: string }>(items: T[]) => items.filter((item) => realmIds.has(item.realm_id));
+  const identities = inRealm(bi.identities);
+
+  const duplicates = {
+    realms: Math.max(0, ourRealms.length - 1),
+    authenticatorConfigs: extras(inRealm(bi.authenticator_configs).filter((config) => config.display_name === spec.authenticatorConfigName).map(() => 'config')),
+    applications: extras(inRealm(bi.applications).filter((app) => app.display_name === spec.applicationName).map(() => 'app')),
+    idps: extras(okta.idps.filter((idp) => idp.body.name === spec.idpName).map(() => 'idp')),
+    rules: extras(okta.rules.filter((rule) => rule.name === spec.routingRuleName).map(() => 'rule')),
+    identities: extras(identities.map((identity) => identity.traits.username.toLowerCase())),
+    oktaUsers: extras(okta.users.map((user) => user.profile.login.toLowerCase())),
+  };
+  const orphans = {
+    identities: identities.filter((identity) => !people.has(identity.traits.username.toLowerCase())).length,
+    oktaUsers: okta.users.filter((user) => !people.has(user.profile.login.toLowerCase())).length,
+  };
+
+  const jobs = new Map(bi.credential_binding_jobs.map((job) => [job.id, job]));
+  const mail = new Map<string, { sent: number; expires: number }[]>();
+  for (const message of bi.outbox) {
+    const to = message.to.toLowerCase();
+    if (!people.has(to)) continue;
+    const expires = Date.parse(jobs.get(message.job_id)?.expire_time ?? '') || Number.POSITIVE_INFINITY;
+    mail.set(to, [...(mail.get(to) ?? []), { sent: Date.parse(message.sent_time), expires }]);
+  }
+  let maxPerLinkLifetime = 0;
+  let sentWhileLinkLive = 0;
+  for (const messages of mail.values()) {
+    messages.sort((a, b) => a.sent - b.sent);
+    messages.forEach((message, index) => {
+      if (index > 0 && message.sent < messages[index - 1]!.expires) sentWhileLinkLive += 1;
+      const within = messages.filter((other) => other.sent >= message.sent && other.sent < message.sent + linkTtlSeconds * 1000).length;
+      maxPerLinkLifetime = Math.max(maxPerLinkLifetime, within);
+    });
+  }
+  const perPerson = roster.map((email) => mail.get(email)?.length ?? 0);
+
+  const rule = okta.rules.find((candidate) => candidate.name === spec.routingRuleName);
+  const patterns = new Set((rule?.conditions.userIdentifier?.patterns ?? []).map((pattern) => pattern.value.toLowerCase()));
+  const wanted = new Set(onboarded);
+
+  const totals = Object.fromEntries(okta.rateLimits.totals.map(({ bucket, counted, refused }) => [bucket, { counted, refused }])) as SimulatorChecks['okta']['totals'];
+  const creates = okta.users.map((user) => Date.parse(user.created)).filter(Number.isFinite);
+  const windows = new Map<number, number>();
+  for (const at of creates) {
+    const window = Math.floor(at / (windowSeconds * 1000));
+    windows.set(window, (windows.get(window) ?? 0) + 1);
+  }
+  const first = Math.min(...windows.keys());
+  const last = Math.max(...windows.keys());
+  const usersCreatedPerWindow = windows.size === 0 ? [] : Array.from({ length: last - first + 1 }, (_, index) => windows.get(first + index) ?? 0);
+
+  const sum = (record: Record<string, number>) => Object.values(record).reduce((total, value) => total + value, 0);
+  return {
+    duplicates: { ...duplicates, total: sum(duplicates) },
+    orphans: { ...orphans, total: sum(orphans) },
+    emails: {
+      perPersonMean: mean(perPerson),
+      perPersonMax: Math.max(0, ...perPerson),
+      maxPerLinkLifetime,
+      sentWhileLinkLive,
+      peopleWithoutEmail: perPerson.filter((count) => count === 0).length,
+    },
+    routing: {
+      patterns: patterns.size,
+      missing: [...wanted].filter((email) => !patterns.has(email)).length,
+      extra: [...patterns].filter((email) => !wanted.has(email)).length,
+    },
+    okta: { totals, refused: okta.rateLimits.totals.reduce((total, bucket) => total + bucket.refused, 0), usersCreatedPerWindow },
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * What one workflow history tells about where time went: its size, how it closed (and the result
+ * it closed with), and for each activity and workflow task how long it waited for a worker
+ * (schedule-to-start) and how long it ran (start-to-close), with its attempts.
+ */
+import { defaultPayloadConverter } from '@temporalio/common';
+import { tsToMs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
+
+const EventType = temporal.api.enums.v1.EventType;
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+export interface ActivityTiming {
+  type: string;
+  scheduledAt: number;
+  startedAt?: number;
+  closedAt?: number;
+  scheduleToStartMs?: number;
+  startToCloseMs?: number;
+  attempts: number;
+  outcome: 'completed' | 'failed' | 'timed-out' | 'cancelled' | 'open';
+}
+
+export interface HistoryFacts {
+  events: number;
+  bytes: number;
+  /** RUNNING, or how it closed: COMPLETED, FAILED, TIMED_OUT, TERMINATED, CANCELED, CONTINUED_AS_NEW. */
+  execution: string;
+  result?: unknown;
+  activities: ActivityTiming[];
+  workflowTasks: { scheduleToStartMs: number; startToCloseMs?: number }[];
+  signals: number;
+}
+
+const CLOSE_EVENTS: Record<number, string> = {
+  [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED]: 'COMPLETED',
+  [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED]: 'FAILED',
+  [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT]: 'TIMED_OUT',
+  [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED]: 'TERMINATED',
+  [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED]: 'CANCELED',
+  [EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW]: 'CONTINUED_AS_NEW',
+};
+
+const id = (value: unknown): string => String(value ?? '');
+const at = (event: HistoryEvent): number => tsToMs(event.eventTime);
+
+export function historyFacts(history: temporal.api.history.v1.IHistory): HistoryFacts {
+  const events = history.events ?? [];
+  const activities = new Map<string, ActivityTiming>();
+  const tasks = new Map<string, { scheduledAt: number; startedAt?: number; closedAt?: number }>();
+  let signals = 0;
+  let execution = 'RUNNING';
+  let result: unknown;
+  for (const event of events) {
+    const type = event.eventType ?? 0;
+    switch (type) {
+      case EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+        activities.set(id(event.eventId), {
+          type: event.activityTaskScheduledEventAttributes?.activityType?.name ?? '?',
+          scheduledAt: at(event),
+          attempts: 0,
+          outcome: 'open',
+        });
+        break;
+      case EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED: {
+        const attributes = event.activityTaskStartedEventAttributes;
+        const activity = activities.get(id(attributes?.scheduledEventId));
+        if (activity) {
+          activity.scheduleToStartMs = at(event) - activity.scheduledAt;
+          activity.attempts = attributes?.attempt ?? 1;
+          activity.startedAt = at(event);
+        }
+        break;
+      }
+      case EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+      case EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED:
+      case EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT:
+      case EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED: {
+        const attributes =
+          event.activityTaskCompletedEventAttributes ??
+          event.activityTaskFailedEventAttributes ??
+          event.activityTaskTimedOutEventAttributes ??
+          event.activityTaskCanceledEventAttributes;
+        const activity = activities.get(id(attributes?.scheduledEventId));
+        if (!activity) break;
+        activity.closedAt = at(event);
+        if (activity.startedAt !== undefined) activity.startToCloseMs = activity.closedAt - activity.startedAt;
+        activity.outcome =
+          type === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED
+            ? 'completed'
+            : type === EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED
+              ? 'failed'
+              : type === EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT
+                ? 'timed-out'
+                : 'cancelled';
+        break;
+      }
+      case EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
+        tasks.set(id(event.eventId), { scheduledAt: at(event) });
+        break;
+      case EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED: {
+        const task = tasks.get(id(event.workflowTaskStartedEventAttributes?.scheduledEventId));
+        if (task) task.startedAt = at(event);
+        break;
+      }
+      case EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED: {
+        const task = tasks.get(id(event.workflowTaskCompletedEventAttributes?.scheduledEventId));
+        if (task) task.closedAt = at(event);
+        break;
+      }
+      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+        signals += 1;
+        break;
+      default:
+        if (CLOSE_EVENTS[type]) {
+          execution = CLOSE_EVENTS[type]!;
+          const payload = event.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0];
+          if (payload) result = defaultPayloadConverter.fromPayload(payload);
+        }
+    }
+  }
+  return {
+    events: events.length,
+    bytes: temporal.api.history.v1.History.encode(history).finish().length,
+    execution,
+    result,
+    activities: [...activities.values()],
+    workflowTasks: [...tasks.values()]
+      .filter((task) => task.startedAt !== undefined)
+      .map((task) => ({ scheduleToStartMs: task.startedAt! - task.scheduledAt, startToCloseMs: task.closedAt === undefined ? undefined : task.closedAt - task.startedAt! })),
+    signals,
+  };
+}

@@ -1,0 +1,296 @@
+/**
+ * The figures of a run, from what Temporal and the simulators hold at the end: every person's
+ * history (size, result, per-step timings), the integration's runs, the bounds the rate limits
+ * and one person's critical path set, and the people's own timestamps (bound at, routed at).
+ */
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { integrationStatusQuery, onboardingStatusKey, personStatusQuery, personWorkflowId, type PersonState } from '../src/workflows/definitions';
+import type { SimulatorChecks } from './checks';
+import { historyFacts, type HistoryFacts } from './history';
+import type { OnboardingRun, Wave } from './onboarding';
+import type { Person } from './people';
+import { BUCKETS, type BenchConfig, type Bucket } from './options';
+import type { BenchStack } from './stack';
+import { mapLimit, mean, round, summarize, type Summary } from './stats';
+
+/** Okta calls the guide makes per person (GET the user by login, then POST it), per bucket. */
+export const GUIDE_OKTA_CALLS_PER_PERSON: Record<Bucket, number> = { usersCollection: 1, userById: 1, userMutations: 0, other: 0 };
+/** Okta calls made once per run: list and create the IdP; find the policy, list its rules, create the rule. */
+export const GUIDE_OKTA_CALLS_ONCE: Record<Bucket, number> = { usersCollection: 0, userById: 0, userMutations: 0, other: 5 };
+/**
+ * Upstream round trips one after another on the way of one person with an empty org: set-up
+ * (realm, config, application: list + create each; read the app; list + create the IdP: 9), the
+ * identity and the email (list + create each: 4), one binding check (3 GETs in parallel: 1), the
+ * Okta user (GET + POST: 2), the rule (policy, rules, create: 3).
+ */
+export const CRITICAL_PATH_ROUND_TRIPS = 19;
+
+export interface PersonOutcome {
+  email: string;
+  wave: number;
+  execution: string;
+  status: string;
+  state?: PersonState;
+  facts?: HistoryFacts;
+}
+
+export async function collectPeople(stack: BenchStack, run: OnboardingRun): Promise<PersonOutcome[]> {
+  const everyone = run.waves.flatMap((wave) => wave.people.map((person) => ({ email: person.email, wave: wave.index })));
+  return mapLimit(everyone, 8, async ({ email, wave }): Promise<PersonOutcome> => {
+    const handle = stack.client.workflow.getHandle(personWorkflowId(stack.spec.integrationId, email));
+    let facts: HistoryFacts;
+    try {
+      facts = historyFacts(await handle.fetchHistory());
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError || /not found/i.test(String(error))) return { email, wave, execution: 'MISSING', status: 'Missing' };
+      throw error;
+    }
+    if (facts.execution === 'COMPLETED' && facts.result) {
+      const state = facts.result as PersonState;
+      return { email, wave, execution: facts.execution, status: state.status, state, facts };
+    }
+    if (facts.execution !== 'RUNNING') return { email, wave, execution: facts.execution, status: facts.execution, facts };
+    // Still running: what it says about itself (a query needs a worker: give it 10 s), else its search attribute.
+    const state = await Promise.race([handle.query(personStatusQuery).catch(() => undefined), sleep(10_000, undefined)]);
+    const attribute = state ? undefined : (await handle.describe().catch(() => undefined))?.typedSearchAttributes.get(onboardingStatusKey);
+    return { email, wave, execution: 'RUNNING', status: state?.status ?? attribute ?? 'Unknown', state, facts };
+  });
+}
+
+export interface IntegrationFacts {
+  /** What the integration says about itself at the end (a query: it needs a worker). */
+  state?: { status: string; step: string; attention?: string; people: number; routed: number };
+  runs: number;
+  events: number;
+  bytes: number;
+  routingUpdates: number;
+  routingUpdateSeconds: Summary;
+  workflowTaskScheduleToStartMs: Summary;
+}
+
+export async function integrationFacts(stack: BenchStack): Promise<IntegrationFacts> {
+  const runs: HistoryFacts[] = [];
+  for await (const info of stack.client.workflow.list({ query: `WorkflowId = '${stack.spec.integrationId}'` })) {
+    runs.push(historyFacts(await stack.client.workflow.getHandle(info.workflowId, info.runId).fetchHistory()));
+  }
+  const routing = runs.flatMap((run) => run.activities.filter((activity) => activity.type === 'ensureRoutingRule'));
+  const handle = stack.client.workflow.getHandle(stack.spec.integrationId);
+  const state = await Promise.race([handle.query(integrationStatusQuery).catch(() => undefined), sleep(10_000, undefined)]);
+  return {
+    ...(state && {
+      state: {
+        status: state.status,
+        step: state.step,
+        ...(state.attention && { attention: `${state.attention.step}: ${state.attention.type}: ${state.attention.message}` }),
+        people: Object.keys(state.people).length,
+        routed: state.routedEmails.length,
+      },
+    }),
+    runs: runs.length,
+    events: runs.reduce((sum, run) => sum + run.events, 0),
+    bytes: runs.reduce((sum, run) => sum + run.bytes, 0),
+    routingUpdates: routing.length,
+    routingUpdateSeconds: summarize(routing.flatMap((activity) => (activity.closedAt ? [(activity.closedAt - activity.scheduledAt) / 1000] : []))),
+    workflowTaskScheduleToStartMs: summarize(runs.flatMap((run) => run.workflowTasks.map((task) => task.scheduleToStartMs))),
+  };
+}
+
+/**
+ * The longest wait a person adds on their own: their bind delay, plus, for those left to the
+ * workflow's own check, one poll interval (the operator's signal is noticed at once).
+ */
+export function longestPersonalWaitSeconds(config: BenchConfig, people: readonly Person[]): number {
+  return Math.max(0, ...people.map((person) => person.bindDelayMs / 1000 + (person.signalled ? 0 : config.pollIntervalSeconds)));
+}
+
+export interface Bounds {
+  /** Per bucket: the guide's calls for N people over the bucket's rate. */
+  rateLimitSecondsByBucket: Record<Bucket, number>;
+  rateLimitSeconds: number;
+  rateLimitBucket: Bucket;
+  /** Beyond Identity publishes no per-bucket limits and its simulator enforces none (only injected 429s). */
+  beyondIdentitySeconds: null;
+  criticalPathSeconds: number;
+  /** The person with the longest bind delay + notice (one poll interval unless signalled), plus the chain of calls. */
+  criticalPath: { longestWaitSeconds: number; chainSeconds: number; roundTrips: number; meanLatencyMs: number };
+}
+
+export function bounds(config: BenchConfig, people: number, longestWaitSeconds: number): Bounds {
+  const { limits } = config;
+  const byBucket = Object.fromEntries(
+    BUCKETS.map((bucket) => [bucket, ((GUIDE_OKTA_CALLS_PER_PERSON[bucket] * people + GUIDE_OKTA_CALLS_ONCE[bucket]) / limits[bucket]) * limits.windowSeconds]),
+  ) as Record<Bucket, number>;
+  const rateLimitBucket = BUCKETS.reduce((worst, bucket) => (byBucket[bucket] > byBucket[worst] ? bucket : worst), BUCKETS[0]!);
+  const meanLatencyMs = config.latencyMs + config.jitterMs / 2;
+  const chainSeconds = (CRITICAL_PATH_ROUND_TRIPS * meanLatencyMs) / 1000;
+  return {
+    rateLimitSecondsByBucket: byBucket,
+    rateLimitSeconds: byBucket[rateLimitBucket],
+    rateLimitBucket,
+    beyondIdentitySeconds: null,
+    criticalPathSeconds: longestWaitSeconds + chainSeconds,
+    criticalPath: { longestWaitSeconds, chainSeconds, roundTrips: CRITICAL_PATH_ROUND_TRIPS, meanLatencyMs },
+  };
+}
+
+export interface WaveFigures {
+  wave: number;
+  people: number;
+  finished: boolean;
+  wallSeconds: number;
+  bounds: Bounds;
+  /** wall / max(bounds). */
+  ratio: number;
+  /** Seconds since the wave started at which each person was routed, sorted. */
+  routedAtSeconds: number[];
+}
+
+export function waveFigures(config: BenchConfig, wave: Wave, outcomes: readonly PersonOutcome[]): WaveFigures {
+  const mine = outcomes.filter((outcome) => outcome.wave === wave.index);
+  const finishedAt = mine.flatMap((outcome) => (outcome.state?.finishedAt ? [Date.parse(outcome.state.finishedAt)] : []));
+  const end = wave.finished && finishedAt.length > 0 ? Math.max(...finishedAt) : wave.endedAt;
+  const wallSeconds = (end - wave.startedAt) / 1000;
+  const limits = bounds(config, wave.people.length, longestPersonalWaitSeconds(config, wave.people));
+  return {
+    wave: wave.index,
+    people: wave.people.length,
+    finished: wave.finished,
+    wallSeconds,
+    bounds: limits,
+    ratio: wallSeconds / Math.max(limits.rateLimitSeconds, limits.criticalPathSeconds),
+    routedAtSeconds: mine
+      .flatMap((outcome) => (outcome.state?.routedAt ? [(Date.parse(outcome.state.routedAt) - wave.startedAt) / 1000] : []))
+      .sort((a, b) => a - b),
+  };
+}
+
+/** What is unfinished at the end, person by person (the first `limit`). */
+export function unfinished(outcomes: readonly PersonOutcome[], limit = 50) {
+  return outcomes
+    .filter((outcome) => outcome.status !== 'Onboarded')
+    .slice(0, limit)
+    .map((outcome) => ({
+      email: outcome.email,
+      execution: outcome.execution,
+      status: outcome.status,
+      step: outcome.state?.step,
+      bound: outcome.state?.bound,
+      routed: outcome.state?.routed,
+      ...(outcome.state?.attention && { attention: `${outcome.state.attention.type}: ${outcome.state.attention.message}` }),
+      ...(outcome.state?.note && { note: outcome.state.note }),
+    }));
+}
+
+export interface OutcomeCounts {
+  total: number;
+  onboarded: number;
+  /** Ended without being onboarded, or waiting for an operator (NeedsAttention). */
+  failed: number;
+  /** Still running at the end and not waiting for an operator. */
+  stuck: number;
+  /** On the roster with no workflow at all. */
+  lost: number;
+  byStatus: Record<string, number>;
+}
+
+export function outcomeCounts(outcomes: readonly PersonOutcome[]): OutcomeCounts {
+  const byStatus: Record<string, number> = {};
+  for (const outcome of outcomes) {
+    const key = `${outcome.status}${outcome.execution === 'RUNNING' ? ' (running)' : ''}`;
+    byStatus[key] = (byStatus[key] ?? 0) + 1;
+  }
+  const onboarded = outcomes.filter((outcome) => outcome.status === 'Onboarded' && outcome.execution === 'COMPLETED').length;
+  const lost = outcomes.filter((outcome) => outcome.execution === 'MISSING').length;
+  const stuck = outcomes.filter((outcome) => outcome.execution === 'RUNNING' && outcome.status !== 'NeedsAttention').length;
+  return { total: outcomes.length, onboarded, failed: outcomes.length - onboarded - lost - stuck, stuck, lost, byStatus };
+}
+
+export interface StepFigures {
+  activity: string;
+  count: number;
+  retried: number;
+  scheduleToStartMs: Summary;
+  startToCloseMs: Summary;
+}
+
+/** Where the time of each activity went, over every person's history. */
+export function stepFigures(outcomes: readonly PersonOutcome[]): StepFigures[] {
+  const byType = new Map<string, HistoryFacts['activities']>();
+  for (const outcome of outcomes) for (const activity of outcome.facts?.activities ?? []) byType.set(activity.type, [...(byType.get(activity.type) ?? []), activity]);
+  return [...byType.entries()].map(([activity, runs]) => ({
+    activity,
+    count: runs.length,
+    retried: runs.filter((run) => run.attempts > 1).length,
+    scheduleToStartMs: summarize(runs.flatMap((run) => (run.scheduleToStartMs === undefined ? [] : [run.scheduleToStartMs]))),
+    startToCloseMs: summarize(runs.flatMap((run) => (run.startToCloseMs === undefined ? [] : [run.startToCloseMs]))),
+  }));
+}
+
+export interface LatencyFigures {
+  /** The bench's bind timestamp to the person's routedAt. */
+  bindToRoutedSeconds: Summary;
+  /** Where that time went: noticing the binding (signal or poll), creating the Okta user, being routed. */
+  phases: {
+    noticeSignalledSeconds: Summary;
+    noticeDetectedSeconds: Summary;
+    oktaUserSeconds: Summary;
+    routeSeconds: Summary;
+  };
+}
+
+export function latencyFigures(run: OnboardingRun, outcomes: readonly PersonOutcome[]): LatencyFigures {
+  const people = new Map(run.waves.flatMap((wave) => wave.people.map((person) => [person.email, { person, progress: wave.player.progress.get(person.email)! }] as const)));
+  const total: number[] = [];
+  const signalled: number[] = [];
+  const detected: number[] = [];
+  const oktaUser: number[] = [];
+  const route: number[] = [];
+  for (const outcome of outcomes) {
+    const known = people.get(outcome.email);
+    const state = outcome.state;
+    const boundAt = known?.progress.boundAt;
+    if (!known || !state || boundAt === undefined) continue;
+    const noticed = state.boundAt ? Date.parse(state.boundAt) : undefined;
+    const routed = state.routedAt ? Date.parse(state.routedAt) : undefined;
+    const userDone = outcome.facts?.activities.filter((activity) => activity.type === 'ensureOktaUser' && activity.closedAt).at(-1)?.closedAt;
+    if (routed !== undefined) total.push((routed - boundAt) / 1000);
+    if (noticed !== undefined) (state.boundVia === 'signal' ? signalled : detected).push((noticed - boundAt) / 1000);
+    if (noticed !== undefined && userDone !== undefined) oktaUser.push((userDone - noticed) / 1000);
+    if (userDone !== undefined && routed !== undefined) route.push((routed - userDone) / 1000);
+  }
+  return {
+    bindToRoutedSeconds: summarize(total),
+    phases: { noticeSignalledSeconds: summarize(signalled), noticeDetectedSeconds: summarize(detected), oktaUserSeconds: summarize(oktaUser), routeSeconds: summarize(route) },
+  };
+}
+
+/** Per-bucket Okta figures: the guide's calls, what was actually counted and refused, and the bound each implies. */
+export function oktaBucketFigures(config: BenchConfig, people: number, checks: SimulatorChecks) {
+  return Object.fromEntries(
+    BUCKETS.map((bucket) => {
+      const limit = config.limits[bucket];
+      const counted = checks.okta.totals[bucket]?.counted ?? 0;
+      return [
+        bucket,
+        {
+          limitPerWindow: limit,
+          guideCallsPerPerson: GUIDE_OKTA_CALLS_PER_PERSON[bucket],
+          countedCalls: counted,
+          countedPerPerson: round(counted / Math.max(1, people)),
+          refused: checks.okta.totals[bucket]?.refused ?? 0,
+          boundFromCountedSeconds: round((counted / limit) * config.limits.windowSeconds),
+        },
+      ];
+    }),
+  );
+}
+
+export function historySizes(outcomes: readonly PersonOutcome[]): { eventsPerPerson: Summary; bytesPerPerson: Summary; signalsPerPerson: number | null } {
+  const facts = outcomes.flatMap((outcome) => (outcome.facts ? [outcome.facts] : []));
+  return {
+    eventsPerPerson: summarize(facts.map((fact) => fact.events)),
+    bytesPerPerson: summarize(facts.map((fact) => fact.bytes)),
+    signalsPerPerson: mean(facts.map((fact) => fact.signals)),
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * The measured run on Temporal: onboard a wave of N people with the operator's `onboard` (one
+ * signal-with-start, as `onboard --file` sends), play the people, send `credentialBound` for the
+ * share that gets one, and wait until every person's workflow has closed, the deadline passes or
+ * the run is interrupted. The soak preset starts wave after wave until its duration is up.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import * as commands from '../src/cli/commands';
+import { validatePeople } from '../src/cli/people';
+import type { Output } from '../src/cli/session';
+import { credentialBoundSignal, personWorkflowId } from '../src/workflows/definitions';
+import type { BenchConfig } from './options';
+import { makeRoster, PeoplePlayer, type Person } from './people';
+import type { BenchStack } from './stack';
+
+export interface Wave {
+  index: number;
+  people: Person[];
+  player: PeoplePlayer;
+  startedAt: number;
+  /** When the last person's workflow closed, or when the wave was stopped. */
+  endedAt: number;
+  finished: boolean;
+}
+
+export interface TimelinePoint {
+  /** Seconds since the first wave started. */
+  t: number;
+  closed: number;
+  onboarded: number;
+  bound: number;
+  workersUp: number;
+}
+
+export interface OnboardingRun {
+  startedAt: number;
+  waves: Wave[];
+  timeline: TimelinePoint[];
+  stoppedBy: 'finished' | 'timeout' | 'interrupted';
+}
+
+const silent: Output = { json: true, print: () => undefined, info: () => undefined };
+const SAMPLE_MS = 2_000;
+const PROGRESS_EVERY_MS = 10_000;
+
+export async function runOnboarding(
+  stack: BenchStack,
+  config: BenchConfig,
+  random: () => number,
+  deadline: number,
+  interrupted: AbortSignal,
+  say: (line: string) => void,
+): Promise<OnboardingRun> {
+  const run: OnboardingRun = { startedAt: Date.now(), waves: [], timeline: [], stoppedBy: 'finished' };
+  const { client, spec } = stack;
+  const scope = `WorkflowType = 'personOnboarding' AND Integration = '${spec.integrationId}'`;
+  const count = async (extra: string) => Number((await client.workflow.count(`${scope} AND ${extra}`)).count);
+
+  const signalBound = async (person: Person): Promise<void> => {
+    const handle = client.workflow.getHandle(personWorkflowId(spec.integrationId, person.email));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await handle.signal(credentialBoundSignal);
+      } catch (error) {
+        if (attempt >= 5) throw error;
+        await sleep(1_000);
+      }
+    }
+  };
+
+  for (let index = 0; ; index++) {
+    const people = makeRoster(config, index, random);
+    const player = new PeoplePlayer(stack.sims.bi.managementUrl, people, signalBound);
+    const playing = new AbortController();
+    const wave: Wave = { index, people, player, startedAt: Date.now(), endedAt: 0, finished: false };
+    run.waves.push(wave);
+    const before = config.n * index; // earlier waves have all closed before this one starts
+    say(`wave ${index + 1}: onboarding ${people.length} people`);
+    await commands.onboard(stack.session, silent, validatePeople(people.map((person, at) => ({ email: person.email, where: `#${at}` })), spec.integrationId));
+    player.start(playing.signal);
+
+    let lastProgress = Date.now();
+    for (;;) {
+      if (interrupted.aborted) run.stoppedBy = 'interrupted';
+      else if (Date.now() >= deadline) run.stoppedBy = 'timeout';
+      if (run.stoppedBy !== 'finished') break;
+      let point: TimelinePoint | undefined;
+      try {
+        const [closed, onboarded] = await Promise.all([count(`ExecutionStatus != 'Running'`), count(`OnboardingStatus = 'Onboarded'`)]);
+        point = { t: (Date.now() - run.startedAt) / 1000, closed, onboarded, bound: player.boundCount() + before, workersUp: stack.workers.liveCount() };
+        run.timeline.push(point);
+      } catch {
+        // Visibility did not answer this time; the next sample will.
+      }
+      if (point && point.closed - before >= people.length) {
+        wave.finished = true;
+        break;
+      }
+      if (point && Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
+        lastProgress = Date.now();
+        say(
+          `  t=${Math.round(point.t)} s  bound ${point.bound - before}/${people.length}  onboarded ${point.onboarded - before}  closed ${point.closed - before}  workers up ${point.workersUp}`,
+        );
+      }
+      await sleep(SAMPLE_MS, undefined, { signal: interrupted }).catch(() => undefined);
+    }
+    wave.endedAt = Date.now();
+    playing.abort();
+    await player.stopped();
+    say(`wave ${index + 1}: ${wave.finished ? 'every workflow closed' : `stopped (${run.stoppedBy})`} after ${Math.round((wave.endedAt - wave.startedAt) / 1000)} s`);
+    const soakGoesOn = config.durationSeconds > 0 && Date.now() - run.startedAt < config.durationSeconds * 1000;
+    if (!wave.finished || !soakGoesOn) break;
+  }
+  return run;
+}

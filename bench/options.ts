@@ -1,0 +1,187 @@
+/**
+ * What one benchmark run is: the presets, every knob with its bounds, and the values derived
+ * from them (Okta limits per bucket, the fault mix). Everything is bounded in count and time.
+ */
+import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from '../src/simulators/okta/rate-limits';
+
+export type Bucket = 'usersCollection' | 'userById' | 'userMutations' | 'other';
+export const BUCKETS: readonly Bucket[] = ['usersCollection', 'userById', 'userMutations', 'other'];
+
+export type BaselineMode = 'both' | 'sequential' | 'concurrent' | 'none';
+
+export interface FaultMix {
+  /** Probability of 500/503 per upstream request. */
+  errorRate: number;
+  /** Probability of a request that never answers (the client times out). */
+  hangRate: number;
+  hangMs: number;
+  /** Probability of a connection closed before the request is handled. */
+  dropRate: number;
+  /** Probability of a request that takes effect but whose answer never arrives. */
+  lostResponseRate: number;
+  /** Every this many seconds, the next `burstSize` upstream requests within `burstSeconds` get 429 (0 = never). */
+  burstEverySeconds: number;
+  burstSize: number;
+  burstSeconds: number;
+}
+
+export interface BenchConfig {
+  preset: 'default' | 'soak';
+  /** People per wave. */
+  n: number;
+  workers: number;
+  seed: number;
+  /** Simulator latency on every upstream request: fixed + uniform jitter. */
+  latencyMs: number;
+  jitterMs: number;
+  /** Okta limits per window, per bucket. */
+  limits: RateLimitConfig;
+  faults: FaultMix;
+  faultPreset: 'none' | 'mix';
+  /** SIGKILL a random worker every this many seconds (0 = never); restarted after `restartAfterSeconds`. */
+  killEverySeconds: number;
+  restartAfterSeconds: number;
+  bindDelaySeconds: { min: number; max: number };
+  /** Share of people for whom the operator also sends `credentialBound`; the rest are detected by polling. */
+  signalShare: number;
+  pollIntervalSeconds: number;
+  /** Lifetime of a binding link (the BI simulator's binding job expiry). */
+  linkTtlSeconds: number;
+  activityTimeoutSeconds: number;
+  upstreamTimeoutSeconds: number;
+  /** Soak: keep starting waves of `n` people until this many seconds have passed (0 = one wave). */
+  durationSeconds: number;
+  /** The whole run stops by itself after this long and reports what is unfinished. */
+  timeoutSeconds: number;
+  baseline: BaselineMode;
+  outDir: string;
+}
+
+/** The Okta limits: the simulator's DEFAULT_RATE_LIMITS (a Workforce org's per-minute ratios), at `scale` of that rate, per `windowSeconds`. */
+export function scaledLimits(scale: number, windowSeconds: number): RateLimitConfig {
+  const per = (perMinute: number) => Math.max(1, Math.round((perMinute * scale * windowSeconds) / DEFAULT_RATE_LIMITS.windowSeconds));
+  return {
+    usersCollection: per(DEFAULT_RATE_LIMITS.usersCollection),
+    userById: per(DEFAULT_RATE_LIMITS.userById),
+    userMutations: per(DEFAULT_RATE_LIMITS.userMutations),
+    other: per(DEFAULT_RATE_LIMITS.other),
+    windowSeconds,
+  };
+}
+
+const NO_FAULTS: FaultMix = { errorRate: 0, hangRate: 0, hangMs: 15_000, dropRate: 0, lostResponseRate: 0, burstEverySeconds: 0, burstSize: 0, burstSeconds: 5 };
+/** Rare enough that most people meet none, frequent enough that every kind happens many times in a run of hundreds. */
+const MIX: FaultMix = { errorRate: 0.02, hangRate: 0.003, hangMs: 15_000, dropRate: 0.01, lostResponseRate: 0.01, burstEverySeconds: 45, burstSize: 15, burstSeconds: 5 };
+
+export const PRESETS = {
+  default: { n: 200, workers: 2, faults: 'none', killEvery: 0, duration: 0, timeout: 900, baseline: 'both', linkTtl: 86_400, bindDelay: '2-40', poll: 5 },
+  soak: { n: 500, workers: 2, faults: 'mix', killEvery: 30, duration: 420, timeout: 1_200, baseline: 'none', linkTtl: 60, bindDelay: '2-75', poll: 5 },
+} as const;
+
+export interface RawOptions {
+  preset: string;
+  n?: string;
+  workers?: string;
+  seed: string;
+  latency: string;
+  jitter: string;
+  window: string;
+  limitScale: string;
+  limits?: string;
+  faults?: string;
+  errorRate?: string;
+  hangRate?: string;
+  dropRate?: string;
+  lostRate?: string;
+  burstEvery?: string;
+  burstSize?: string;
+  killEvery?: string;
+  restartAfter: string;
+  bindDelay?: string;
+  signalShare: string;
+  pollInterval?: string;
+  linkTtl?: string;
+  activityTimeout: string;
+  upstreamTimeout: string;
+  duration?: string;
+  timeout?: string;
+  baseline?: string;
+  out: string;
+}
+
+export class OptionsError extends Error {
+  override name = 'OptionsError';
+}
+
+/** Every problem at once, or the run's configuration. */
+export function resolveOptions(raw: RawOptions): BenchConfig {
+  const problems: string[] = [];
+  if (raw.preset !== 'default' && raw.preset !== 'soak') problems.push(`--preset: default or soak, not "${raw.preset}"`);
+  const preset = raw.preset === 'soak' ? PRESETS.soak : PRESETS.default;
+  const number = (name: string, value: string | undefined, fallback: number, min: number, max: number, integer = false): number => {
+    const parsed = value === undefined ? fallback : Number(value);
+    if (!Number.isFinite(parsed) || parsed < min || parsed > max || (integer && !Number.isInteger(parsed))) {
+      problems.push(`--${name}: ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, not "${value}"`);
+      return fallback;
+    }
+    return parsed;
+  };
+
+  const windowSeconds = number('window', raw.window, 10, 1, 3600, true);
+  const limits = scaledLimits(number('limit-scale', raw.limitScale, 0.3, 0.001, 100), windowSeconds);
+  for (const part of (raw.limits ?? '').split(',').filter(Boolean)) {
+    const [name, value] = part.split('=');
+    if (!name || !(BUCKETS as readonly string[]).includes(name)) problems.push(`--limits: unknown bucket "${name}" (one of ${BUCKETS.join(', ')})`);
+    else limits[name as Bucket] = number(`limits ${name}`, value, 1, 1, 1_000_000, true);
+  }
+
+  const faultPreset = raw.faults ?? preset.faults;
+  if (faultPreset !== 'none' && faultPreset !== 'mix') problems.push(`--faults: none or mix, not "${faultPreset}"`);
+  const base = faultPreset === 'mix' ? MIX : NO_FAULTS;
+  const faults: FaultMix = {
+    errorRate: number('error-rate', raw.errorRate, base.errorRate, 0, 0.5),
+    hangRate: number('hang-rate', raw.hangRate, base.hangRate, 0, 0.5),
+    hangMs: base.hangMs,
+    dropRate: number('drop-rate', raw.dropRate, base.dropRate, 0, 0.5),
+    lostResponseRate: number('lost-rate', raw.lostRate, base.lostResponseRate, 0, 0.5),
+    burstEverySeconds: number('burst-every', raw.burstEvery, base.burstEverySeconds, 0, 3600),
+    burstSize: number('burst-size', raw.burstSize, base.burstSize, 0, 1000, true),
+    burstSeconds: base.burstSeconds,
+  };
+
+  const [minText, maxText] = (raw.bindDelay ?? preset.bindDelay).split('-');
+  const bindMin = number('bind-delay (min)', minText, 2, 0, 86_400);
+  const bindMax = number('bind-delay (max)', maxText ?? minText, 40, 0, 86_400);
+  if (bindMax < bindMin) problems.push('--bind-delay: MIN-MAX with MIN <= MAX');
+
+  const baseline = raw.baseline ?? preset.baseline;
+  if (!['both', 'sequential', 'concurrent', 'none'].includes(baseline)) problems.push(`--baseline: both, sequential, concurrent or none, not "${baseline}"`);
+
+  const config: BenchConfig = {
+    preset: raw.preset === 'soak' ? 'soak' : 'default',
+    n: number('n', raw.n, preset.n, 1, 5_000, true),
+    workers: number('workers', raw.workers, preset.workers, 1, 8, true),
+    seed: number('seed', raw.seed, 1, 0, 2 ** 31, true),
+    latencyMs: number('latency', raw.latency, 20, 0, 10_000, true),
+    jitterMs: number('jitter', raw.jitter, 40, 0, 10_000, true),
+    limits,
+    faults,
+    faultPreset: faultPreset === 'mix' ? 'mix' : 'none',
+    killEverySeconds: number('kill-every', raw.killEvery, preset.killEvery, 0, 86_400),
+    restartAfterSeconds: number('restart-after', raw.restartAfter, 3, 0, 600),
+    bindDelaySeconds: { min: bindMin, max: bindMax },
+    signalShare: number('signal-share', raw.signalShare, 0.5, 0, 1),
+    pollIntervalSeconds: number('poll-interval', raw.pollInterval, preset.poll, 0.5, 3600),
+    linkTtlSeconds: number('link-ttl', raw.linkTtl, preset.linkTtl, 5, 30 * 86_400),
+    activityTimeoutSeconds: number('activity-timeout', raw.activityTimeout, 30, 2, 3600),
+    upstreamTimeoutSeconds: number('upstream-timeout', raw.upstreamTimeout, 5, 1, 600),
+    durationSeconds: number('duration', raw.duration, preset.duration, 0, 7 * 86_400),
+    timeoutSeconds: 0,
+    baseline: baseline as BaselineMode,
+    outDir: raw.out,
+  };
+  config.timeoutSeconds = number('timeout', raw.timeout, Math.max(preset.timeout, config.durationSeconds + 600), 10, 8 * 86_400);
+  if (config.killEverySeconds > 0 && config.workers < 2) problems.push('--kill-every needs --workers 2 or more (someone must keep working while one is down)');
+  if (problems.length > 0) throw new OptionsError(`Nothing was started; fix these:\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
+  return config;
+}

@@ -1,0 +1,71 @@
+/**
+ * `npm run bench -- [options]`: how fast many onboardings finish against Okta's rate limits, and
+ * that faults and crashes lose nothing. Starts its own stack on free loopback ports, onboards N
+ * people, plays them, measures, compares with a plain script, and writes
+ * bench/results/<timestamp>-<preset>.json and .svg. See `npm run bench -- --help`.
+ */
+import { Command, Option } from 'commander';
+import { runBench } from './bench';
+import { OptionsError, resolveOptions, type RawOptions } from './options';
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+const program = new Command('bench')
+  .description('Benchmark and soak harness: onboards N people on its own stack (Temporal dev server, both simulators, K workers) and reports the figures.')
+  .addOption(new Option('--preset <name>', 'default (200 people, no faults, baselines) or soak (500 people a wave, faults and kills, waves until --duration)').default('default'))
+  .option('--n <count>', 'people per wave (1-5000; default 200, soak 500)')
+  .option('--workers <count>', 'worker processes (1-8; default 2)')
+  .option('--seed <n>', 'seed of the people, their delays, the faults and the kills', '1')
+  .option('--latency <ms>', 'simulator latency on every upstream request', '20')
+  .option('--jitter <ms>', 'plus a uniform random 0..jitter ms', '40')
+  .option('--window <s>', "Okta's rate-limit window", '10')
+  .option('--limit-scale <x>', "Okta limits: a Workforce org's per-minute limits (600/2000/600/1200) times this, per window", '0.3')
+  .option('--limits <list>', 'override buckets, e.g. usersCollection=30,userById=100 (usersCollection, userById, userMutations, other)')
+  .option('--faults <mix>', 'none or mix (5xx, hangs, dropped connections, lost responses, 429 bursts); default none, soak mix')
+  .option('--error-rate <p>', 'probability of 500/503 per request')
+  .option('--hang-rate <p>', 'probability of a request that never answers')
+  .option('--drop-rate <p>', 'probability of a dropped connection')
+  .option('--lost-rate <p>', 'probability of a lost response (the request takes effect)')
+  .option('--burst-every <s>', 'a burst of 429s every this many seconds (0 = none)')
+  .option('--burst-size <n>', 'requests refused with 429 per burst')
+  .option('--kill-every <s>', 'SIGKILL a random worker every this many seconds (0 = never; soak 30)')
+  .option('--restart-after <s>', 'a killed worker is replaced after this pause', '3')
+  .option('--bind-delay <min-max>', 'seconds after the email arrives that each person binds (default 2-40, soak 2-75)')
+  .option('--signal-share <p>', "share of people who also get the operator's credentialBound signal", '0.5')
+  .option('--poll-interval <s>', "the workflow's own binding check interval (BINDING_POLL_INTERVAL_SECONDS)", undefined)
+  .option('--link-ttl <s>', 'binding link lifetime (default one day; soak 60, so some links expire)')
+  .option('--activity-timeout <s>', 'ACTIVITY_TIMEOUT_SECONDS: how soon work lost with a killed worker is retried', '30')
+  .option('--upstream-timeout <s>', "UPSTREAM_TIMEOUT_SECONDS of the workers' clients", '5')
+  .option('--duration <s>', 'soak: keep starting waves until this many seconds have passed (default 420)')
+  .option('--timeout <s>', 'the whole run stops by itself after this long and reports what is unfinished (default 900; soak the larger of 1200 and duration + 600)')
+  .option('--baseline <which>', 'both, sequential, concurrent or none (default both; soak none)')
+  .option('--out <dir>', 'where the JSON, SVG and logs go', 'bench/results')
+  .addHelpText('after', '\nExamples:\n  npm run bench\n  npm run bench -- --preset soak --duration 600\n  npm run bench -- --n 2000 --baseline concurrent --timeout 2400');
+
+program.parse();
+const raw = program.opts<RawOptions>();
+
+let config;
+try {
+  config = resolveOptions(raw);
+} catch (error) {
+  process.stderr.write(`${error instanceof OptionsError ? error.message : String(error)}\n`);
+  process.exit(2);
+}
+
+const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
+runBench(config, command, say)
+  .then(({ table, files }) => {
+    say('');
+    say(table);
+    say('');
+    say(`Figures: ${files.json}`);
+    say(`Picture: ${files.svg}`);
+    process.exit(0);
+  })
+  .catch((error: unknown) => {
+    process.stderr.write(`The benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  });

@@ -1,0 +1,140 @@
+/**
+ * The run's own stack, on free loopback ports only (never the 7233/8233/802x defaults): a real
+ * Temporal dev server (headless, in memory) from src/temporal, both simulators in this process
+ * with the run's rate limits, latency and faults, the workflow bundle built once, and K worker
+ * processes loading it. Every part registers its stop with the run's Cleanup.
+ */
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { Session } from '../src/cli/session';
+import { integrationConfigSchema, integrationSpecFrom, parseConfig } from '../src/config';
+import { findFreePort } from '../src/net/ports';
+import { startBeyondIdentitySimulator, type RunningBeyondIdentitySimulator } from '../src/simulators/beyond-identity';
+import { startOktaSimulator, type RunningOktaSimulator } from '../src/simulators/okta';
+import { startDevServer, type TemporalServer } from '../src/temporal/dev-server';
+import { ensureTemporalCli } from '../src/temporal/provision';
+import { SEARCH_ATTRIBUTE_KEYS, type IntegrationSpec } from '../src/workflows/definitions';
+import type { Cleanup } from './cleanup';
+import { API_PATHS, FaultPlan } from './faults';
+import type { BenchConfig } from './options';
+import { WorkerPool } from './workers';
+
+export const PROJECT_ROOT = resolve(__dirname, '..');
+
+export interface Simulators {
+  bi: RunningBeyondIdentitySimulator;
+  okta: RunningOktaSimulator;
+  biFaults: FaultPlan;
+  oktaFaults: FaultPlan;
+}
+
+/**
+ * Both simulators on ports the OS picks, with the run's limits and link lifetime. `withFaults`
+ * false gives the baseline's simulators: the same limits and latency, no injected faults.
+ */
+export async function startSimulators(config: BenchConfig, cleanup: Cleanup, withFaults: boolean): Promise<Simulators> {
+  const bi = await startBeyondIdentitySimulator({
+    managementPort: 0,
+    authPort: 0,
+    apiTokens: [`bench-bi-${randomUUID()}`],
+    bindingLinkTtlSeconds: config.linkTtlSeconds,
+  });
+  cleanup.add('Beyond Identity simulator', () => bi.stop());
+  const okta = await startOktaSimulator({ port: 0, apiTokens: [`bench-okta-${randomUUID()}`], rateLimits: config.limits });
+  cleanup.add('Okta simulator', () => okta.stop());
+  const plan = (injector: typeof bi.faults, path: string, seed: number) =>
+    new FaultPlan({ injector, path, latencyMs: config.latencyMs, jitterMs: config.jitterMs, mix: withFaults && config.faultPreset !== 'none' ? config.faults : undefined, seed });
+  return { bi, okta, biFaults: plan(bi.faults, API_PATHS.beyondIdentity, config.seed), oktaFaults: plan(okta.faults, API_PATHS.okta, config.seed + 7919) };
+}
+
+export interface BenchStack {
+  temporal: TemporalServer;
+  temporalVersion: string;
+  client: Client;
+  sims: Simulators;
+  workers: WorkerPool;
+  spec: IntegrationSpec;
+  session: Session;
+}
+
+const quietBundler = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: (message: string) => process.stderr.write(`workflow bundle: ${message}\n`),
+  log: () => undefined,
+};
+
+export async function startStack(config: BenchConfig, files: { workDir: string; logPrefix: string }, cleanup: Cleanup, random: () => number, say: (line: string) => void): Promise<BenchStack> {
+  const cli = await ensureTemporalCli({ log: say });
+  const temporal = await startDevServer({
+    cliPath: cli.path,
+    port: await findFreePort(),
+    searchAttributes: SEARCH_ATTRIBUTE_KEYS,
+    logFile: `${files.logPrefix}.temporal.log`,
+  });
+  cleanup.add('Temporal dev server', () => temporal.stop(), () => temporal.pid && process.kill(temporal.pid, 'SIGKILL'));
+  say(`  Temporal dev server ${temporal.address} (${cli.version})`);
+
+  const sims = await startSimulators(config, cleanup, true);
+  say(`  simulators: Beyond Identity ${sims.bi.managementUrl} (auth ${sims.bi.authUrl}), Okta ${sims.okta.url}`);
+
+  const connection = await Connection.connect({ address: temporal.address });
+  cleanup.add('Temporal client', () => connection.close());
+  const client = new Client({ connection, namespace: temporal.namespace });
+
+  say('  bundling the workflows once for every worker ...');
+  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: quietBundler });
+  const bundlePath = join(files.workDir, 'workflow-bundle.js');
+  await writeFile(bundlePath, bundle.code);
+
+  const taskQueue = `bench-${randomUUID().slice(0, 8)}`;
+  const spec = integrationSpecFrom(
+    parseConfig(integrationConfigSchema, {
+      BI_TENANT_ID: sims.bi.tenantId,
+      OKTA_ORG_URL: sims.okta.url,
+      BI_REALM_NAME: `Okta federation bench ${taskQueue.slice(6)}`,
+      BINDING_POLL_INTERVAL_SECONDS: String(config.pollIntervalSeconds),
+      ACTIVITY_TIMEOUT_SECONDS: String(config.activityTimeoutSeconds),
+      BINDING_MAX_RESENDS: '3',
+    }),
+  );
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_NAMESPACE: temporal.namespace,
+    TASK_QUEUE: taskQueue,
+    WORKFLOW_BUNDLE_PATH: bundlePath,
+    BI_TENANT_ID: sims.bi.tenantId,
+    BI_API_TOKEN: sims.bi.apiToken,
+    BI_MANAGEMENT_URL: sims.bi.managementUrl,
+    BI_AUTH_URL: sims.bi.authUrl,
+    OKTA_ORG_URL: sims.okta.url,
+    OKTA_API_TOKEN: sims.okta.apiToken,
+    UPSTREAM_TIMEOUT_SECONDS: String(config.upstreamTimeoutSeconds),
+    LOG_LEVEL: 'WARN',
+  };
+  const log = createWriteStream(`${files.logPrefix}.workers.log`, { flags: 'a' });
+  cleanup.add('workers log', () => new Promise((done) => log.end(done)));
+  const workers = new WorkerPool({ root: PROJECT_ROOT, env, count: config.workers, log, random, say });
+  cleanup.add('workers', () => workers.stop(), () => workers.killAllNow());
+  say(`  starting ${config.workers} worker process(es) ...`);
+  await workers.start();
+
+  const session: Session = {
+    client,
+    spec,
+    taskQueue,
+    address: temporal.address,
+    namespace: temporal.namespace,
+    uiUrl: 'http://127.0.0.1',
+    close: async () => undefined,
+  };
+  return { temporal, temporalVersion: cli.version, client, sims, workers, spec, session };
+}
