@@ -4,6 +4,7 @@
  * Bounded by the overall timeout; SIGINT/SIGTERM stop waiting, measure what is there, and stop
  * everything (a second signal stops everything at once).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -34,6 +35,17 @@ export interface BenchOutcome {
   figures: Figures;
   table: string;
   files: { json: string; svg: string };
+}
+
+/** The code measured: the commit, and whether src/ differs from it. */
+function sourceOf(root: string): { commit: string; srcChanged: boolean } | null {
+  try {
+    const commit = execFileSync('git', ['-C', root, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+    const changed = execFileSync('git', ['-C', root, 'status', '--porcelain', '--', 'src'], { encoding: 'utf8' }).trim();
+    return { commit, srcChanged: changed !== '' };
+  } catch {
+    return null;
+  }
 }
 
 function stampNow(): string {
@@ -124,6 +136,7 @@ export async function runBench(config: BenchConfig, command: string, say: (line:
         startedAt: new Date(startedAt).toISOString(),
         stoppedBy: run.stoppedBy,
         machine: { cpus: cpus().length, node: process.version, temporal: stack.temporalVersion },
+        source: sourceOf(PROJECT_ROOT),
         config,
       },
       headline,

@@ -18,6 +18,7 @@ export interface Figures {
     startedAt: string;
     stoppedBy: string;
     machine: { cpus: number; node: string; temporal: string };
+    source: { commit: string; srcChanged: boolean } | null;
     config: BenchConfig;
   };
   /** The first wave (one fresh org): the headline. */
