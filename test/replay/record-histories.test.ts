@@ -1,0 +1,104 @@
+/**
+ * Records the histories that test/replay/replay.test.ts replays: `npm run histories:record`.
+ * Skipped in ordinary runs (it rewrites files in test/histories/). The scenario walks the paths a
+ * production history can take: every way the wait ends, a resend after expiry, NeedsAttention and
+ * retry, the update rejected then accepted, offboarding a waiting and a finished person, teardown.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import * as commands from '../../src/cli/commands';
+import { confirmBindingUpdate, credentialBoundSignal, personStatusQuery, type PersonState } from '../../src/workflows/definitions';
+import { PROJECT_ROOT } from '../support/processes';
+import { ServiceHarness } from '../support/service';
+import { waitFor } from '../support/wait';
+import { expireBindingJob, historyText, oktaApi } from '../support/workflow-checks';
+
+const recording = process.env.RECORD_HISTORIES === '1';
+const describeRecording = recording ? describe : describe.skip;
+const silent = { json: true, print: () => undefined, info: () => undefined };
+
+describeRecording('recording replay histories (RECORD_HISTORIES=1)', () => {
+  let harness: ServiceHarness;
+  beforeAll(async () => {
+    harness = await ServiceHarness.start({
+      integrationEnv: { BINDING_POLL_INTERVAL_SECONDS: '1', BINDING_MAX_RESENDS: '1', BINDING_DEADLINE_SECONDS: '25' },
+    });
+    await harness.startWorker();
+  });
+  afterAll(async () => {
+    await harness?.stop();
+  });
+
+  const state = (email: string) => harness.personHandle(email).query(personStatusQuery);
+  const until = (email: string, done: (person: PersonState) => boolean, timeoutMs = 40_000) => waitFor(() => state(email), done, timeoutMs);
+
+  it('walks the scenario and writes test/histories/scenario-*.json', async () => {
+    const people = {
+      signal: 'signal.person@example.com',
+      update: 'update.person@example.com',
+      detected: 'detected.person@example.com',
+      resent: 'resent.person@example.com',
+      expired: 'expired.person@example.com',
+      deadline: 'deadline.person@example.com',
+      attention: 'attention.person@example.com',
+      waitingCancelled: 'waiting.cancelled@example.com',
+    };
+    // An Okta user that exists but is suspended: the person reaches NeedsAttention at CreateOktaUser.
+    await oktaApi(harness, 'POST', '/api/v1/users?activate=true&provider=true', {
+      profile: { firstName: 'Attention', lastName: 'Person', email: people.attention, login: people.attention },
+      credentials: { provider: { type: 'FEDERATION', name: 'FEDERATION' } },
+    });
+    const suspended = (await oktaApi(harness, 'GET', `/api/v1/users/${encodeURIComponent(people.attention)}`)) as { id: string };
+    await oktaApi(harness, 'POST', `/api/v1/users/${suspended.id}/lifecycle/deactivate`, {});
+
+    await harness.onboard(Object.values(people));
+    for (const email of Object.values(people)) await until(email, (person) => person.status === 'WaitingForBinding');
+
+    // The operator's signal after binding; the update rejected, then accepted; detection alone.
+    await harness.bind(people.signal);
+    await harness.personHandle(people.signal).signal(credentialBoundSignal);
+    expect((await harness.personHandle(people.update).executeUpdate(confirmBindingUpdate)).accepted).toBe(false);
+    await harness.bind(people.update);
+    expect((await harness.personHandle(people.update).executeUpdate(confirmBindingUpdate)).accepted).toBe(true);
+    await harness.bind(people.detected);
+    for (const email of [people.signal, people.update, people.detected]) await until(email, (person) => person.status === 'Onboarded');
+
+    // A link that expires gets one new email; the second expiry ends the onboarding.
+    await expireBindingJob(harness, (await state(people.resent)).bindingJobId!);
+    await until(people.resent, (person) => person.resends === 1);
+    await harness.bind(people.resent);
+    await until(people.resent, (person) => person.status === 'Onboarded');
+    await expireBindingJob(harness, (await state(people.expired)).bindingJobId!);
+    const resent = await until(people.expired, (person) => person.resends === 1);
+    await expireBindingJob(harness, resent.bindingJobId!);
+    await until(people.expired, (person) => person.status === 'BindingExpired');
+
+    // NeedsAttention until the administrator reactivates the Okta user; then retry.
+    await harness.bind(people.attention);
+    await until(people.attention, (person) => person.status === 'NeedsAttention');
+    await oktaApi(harness, 'POST', `/api/v1/users/${suspended.id}/lifecycle/activate?sendEmail=false`, {});
+    await commands.retry(harness.session, silent, people.attention);
+    await until(people.attention, (person) => person.status === 'Onboarded');
+
+    // Offboard a waiting person and a finished one, let the deadline pass for another, tear down.
+    await commands.cancel(harness.session, silent, people.waitingCancelled);
+    await commands.cancel(harness.session, silent, people.signal);
+    await until(people.deadline, (person) => person.status === 'DeadlinePassed', 60_000);
+    await commands.teardown(harness.session, silent, true);
+
+    const recorded: { workflowId: string; workflowType: string; scenario: string; history: unknown }[] = [];
+    for await (const info of harness.client.workflow.list({ query: `Integration = '${harness.spec.integrationId}'` })) {
+      const history = await harness.client.workflow.getHandle(info.workflowId, info.runId).fetchHistory();
+      const scenario = info.type === 'integration' ? 'integration' : (Object.entries(people).find(([, email]) => info.workflowId.endsWith(email))?.[0] ?? 'person');
+      recorded.push({ workflowId: info.workflowId, workflowType: info.type, scenario, history: JSON.parse(historyToJSON(history)) });
+    }
+    const secrets = await harness.secrets();
+    const text = JSON.stringify(recorded);
+    const decoded = historyText(text);
+    expect(decoded).toContain(harness.spec.realmName);
+    for (const secret of secrets) expect(decoded).not.toContain(secret);
+    await writeFile(join(PROJECT_ROOT, 'test', 'histories', 'scenario-v1.json'), `${text}\n`);
+    expect(recorded.length).toBe(Object.keys(people).length + 1);
+  });
+});
