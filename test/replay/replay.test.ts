@@ -8,7 +8,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { PROJECT_ROOT } from '../support/processes';
 import { testTemporal } from '../support/temporal';
 
@@ -19,6 +19,13 @@ interface RecordedHistory {
   workflowType: string;
   scenario: string;
   history: unknown;
+}
+
+// Replay workers log every state change at INFO; only problems matter here.
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  // already installed in this module registry
 }
 
 describe('committed workflow histories', () => {
