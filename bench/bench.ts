@@ -5,7 +5,7 @@
  * everything (a second signal stops everything at once).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { seededRandom } from '../src/simulators/shared/random';
@@ -96,7 +96,10 @@ export async function runBench(config: BenchConfig, command: string, say: (line:
 
     say('Measuring: every history, the simulators\' state ...');
     const outcomes = await collectPeople(stack, run);
-    const integration = await integrationFacts(stack);
+    const integration = await integrationFacts(
+      stack,
+      config.keepHistories ? (runId, json) => writeFile(`${join(outDir, base)}.integration-${runId.slice(0, 8)}.history.json`, json) : undefined,
+    );
     const roster = run.waves.flatMap((wave) => wave.people.map((person) => person.email));
     const onboarded = outcomes.filter((outcome) => outcome.status === 'Onboarded').map((outcome) => outcome.email);
     const checks = await checkSimulators(

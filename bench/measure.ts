@@ -4,6 +4,7 @@
  * and one person's critical path set, and the people's own timestamps (bound at, routed at).
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { integrationStatusQuery, onboardingStatusKey, personStatusQuery, personWorkflowId, type PersonState } from '../src/workflows/definitions';
 import type { SimulatorChecks } from './checks';
@@ -69,10 +70,13 @@ export interface IntegrationFacts {
   workflowTaskScheduleToStartMs: Summary;
 }
 
-export async function integrationFacts(stack: BenchStack): Promise<IntegrationFacts> {
+/** `keep`: also hands each run's history (JSON, as `temporal workflow show` writes it) to it, for a closer look. */
+export async function integrationFacts(stack: BenchStack, keep?: (runId: string, json: string) => Promise<void>): Promise<IntegrationFacts> {
   const runs: HistoryFacts[] = [];
   for await (const info of stack.client.workflow.list({ query: `WorkflowId = '${stack.spec.integrationId}'` })) {
-    runs.push(historyFacts(await stack.client.workflow.getHandle(info.workflowId, info.runId).fetchHistory()));
+    const history = await stack.client.workflow.getHandle(info.workflowId, info.runId).fetchHistory();
+    runs.push(historyFacts(history));
+    if (keep) await keep(info.runId, historyToJSON(history));
   }
   const routing = runs.flatMap((run) => run.activities.filter((activity) => activity.type === 'ensureRoutingRule'));
   const handle = stack.client.workflow.getHandle(stack.spec.integrationId);

@@ -55,6 +55,8 @@ export interface BenchConfig {
   timeoutSeconds: number;
   baseline: BaselineMode;
   outDir: string;
+  /** Also write the integration's histories next to the figures. */
+  keepHistories: boolean;
 }
 
 /** The Okta limits: the simulator's DEFAULT_RATE_LIMITS (a Workforce org's per-minute ratios), at `scale` of that rate, per `windowSeconds`. */
@@ -107,6 +109,7 @@ export interface RawOptions {
   timeout?: string;
   baseline?: string;
   out: string;
+  keepHistories?: boolean;
 }
 
 export class OptionsError extends Error {
@@ -179,6 +182,7 @@ export function resolveOptions(raw: RawOptions): BenchConfig {
     timeoutSeconds: 0,
     baseline: baseline as BaselineMode,
     outDir: raw.out,
+    keepHistories: raw.keepHistories === true,
   };
   config.timeoutSeconds = number('timeout', raw.timeout, Math.max(preset.timeout, config.durationSeconds + 600), 10, 8 * 86_400);
   if (config.killEverySeconds > 0 && config.workers < 2) problems.push('--kill-every needs --workers 2 or more (someone must keep working while one is down)');

@@ -42,6 +42,7 @@ const program = new Command('bench')
   .option('--timeout <s>', 'the whole run stops by itself after this long and reports what is unfinished (default 900; soak the larger of 1200 and duration + 600)')
   .option('--baseline <which>', 'both, sequential, concurrent or none (default both; soak none)')
   .option('--out <dir>', 'where the JSON, SVG and logs go', 'bench/results')
+  .option('--keep-histories', "also write the integration's workflow histories there (JSON), for a closer look")
   .addHelpText('after', '\nExamples:\n  npm run bench\n  npm run bench -- --preset soak --duration 600\n  npm run bench -- --n 2000 --baseline concurrent --timeout 2400');
 
 program.parse();
