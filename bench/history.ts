@@ -30,6 +30,8 @@ export interface HistoryFacts {
   activities: ActivityTiming[];
   workflowTasks: { scheduleToStartMs: number; startToCloseMs?: number }[];
   signals: number;
+  /** Signals this workflow sent to another: initiated → delivered (the workflow waits that long when it awaits one). */
+  externalSignalMs: number[];
 }
 
 const CLOSE_EVENTS: Record<number, string> = {
@@ -49,6 +51,8 @@ export function historyFacts(history: temporal.api.history.v1.IHistory): History
   const activities = new Map<string, ActivityTiming>();
   const tasks = new Map<string, { scheduledAt: number; startedAt?: number; closedAt?: number }>();
   let signals = 0;
+  const outgoing = new Map<string, number>();
+  const externalSignalMs: number[] = [];
   let execution = 'RUNNING';
   let result: unknown;
   for (const event of events) {
@@ -111,6 +115,14 @@ export function historyFacts(history: temporal.api.history.v1.IHistory): History
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
         signals += 1;
         break;
+      case EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED:
+        outgoing.set(id(event.eventId), at(event));
+        break;
+      case EventType.EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_SIGNALED: {
+        const initiated = outgoing.get(id(event.externalWorkflowExecutionSignaledEventAttributes?.initiatedEventId));
+        if (initiated !== undefined) externalSignalMs.push(at(event) - initiated);
+        break;
+      }
       default:
         if (CLOSE_EVENTS[type]) {
           execution = CLOSE_EVENTS[type]!;
@@ -129,5 +141,6 @@ export function historyFacts(history: temporal.api.history.v1.IHistory): History
       .filter((task) => task.startedAt !== undefined)
       .map((task) => ({ scheduleToStartMs: task.startedAt! - task.scheduledAt, startToCloseMs: task.closedAt === undefined ? undefined : task.closedAt - task.startedAt! })),
     signals,
+    externalSignalMs,
   };
 }

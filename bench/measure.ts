@@ -234,6 +234,11 @@ export function stepFigures(outcomes: readonly PersonOutcome[]): StepFigures[] {
 export interface LatencyFigures {
   /** The bench's bind timestamp to the person's routedAt. */
   bindToRoutedSeconds: Summary;
+  /** Before the binding: the onboard call to the person's workflow starting, and from there to the binding email sent. */
+  startSeconds: Summary;
+  inviteSeconds: Summary;
+  /** A person's report to the integration (a signal it awaits): initiated → delivered. */
+  reportSignalMs: Summary;
   /** Where that time went: noticing the binding (signal or poll), creating the Okta user, being routed. */
   phases: {
     noticeSignalledSeconds: Summary;
@@ -250,9 +255,16 @@ export function latencyFigures(run: OnboardingRun, outcomes: readonly PersonOutc
   const detected: number[] = [];
   const oktaUser: number[] = [];
   const route: number[] = [];
+  const starts: number[] = [];
+  const invites: number[] = [];
+  const waveStart = new Map(run.waves.map((wave) => [wave.index, wave.startedAt]));
   for (const outcome of outcomes) {
     const known = people.get(outcome.email);
     const state = outcome.state;
+    const startedAt = state?.startedAt ? Date.parse(state.startedAt) : undefined;
+    const emailed = outcome.facts?.activities.find((activity) => activity.type === 'ensureBindingEmail' && activity.closedAt)?.closedAt;
+    if (startedAt !== undefined) starts.push((startedAt - waveStart.get(outcome.wave)!) / 1000);
+    if (startedAt !== undefined && emailed !== undefined) invites.push((emailed - startedAt) / 1000);
     const boundAt = known?.progress.boundAt;
     if (!known || !state || boundAt === undefined) continue;
     const noticed = state.boundAt ? Date.parse(state.boundAt) : undefined;
@@ -265,6 +277,9 @@ export function latencyFigures(run: OnboardingRun, outcomes: readonly PersonOutc
   }
   return {
     bindToRoutedSeconds: summarize(total),
+    startSeconds: summarize(starts),
+    inviteSeconds: summarize(invites),
+    reportSignalMs: summarize(outcomes.flatMap((outcome) => outcome.facts?.externalSignalMs ?? [])),
     phases: { noticeSignalledSeconds: summarize(signalled), noticeDetectedSeconds: summarize(detected), oktaUserSeconds: summarize(oktaUser), routeSeconds: summarize(route) },
   };
 }
