@@ -39,20 +39,40 @@ export function toApplicationFailure(error: unknown): Error {
   return ApplicationFailure.create({ type: error instanceof Error ? error.name : 'Error', message: redactSecrets(message), nonRetryable: false });
 }
 
-/** Wraps an activity so every failure it throws is classified. */
+interface HeartbeatDetails {
+  createStarted?: boolean;
+}
+
+/** What this attempt heartbeats: the earlier attempts' details, plus what it has recorded itself. */
+const heartbeatDetails = new WeakMap<Context, HeartbeatDetails>();
+
+/**
+ * Wraps an activity so every failure it throws is classified, and so it heartbeats while it runs
+ * (when the workflow set a heartbeat timeout): a worker that dies mid-activity is noticed within
+ * that timeout instead of the whole start-to-close timeout.
+ */
 export function classified<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
   return async (...args: A) => {
+    const context = Context.current();
+    heartbeatDetails.set(context, { ...((activityInfo().heartbeatDetails as HeartbeatDetails | undefined) ?? {}) });
+    const timeoutMs = context.info.heartbeatTimeoutMs;
+    const timer = timeoutMs ? setInterval(() => context.heartbeat(heartbeatDetails.get(context)), Math.max(500, timeoutMs / 3)) : undefined;
     try {
       return await fn(...args);
     } catch (error) {
       throw toApplicationFailure(error);
+    } finally {
+      if (timer) clearInterval(timer);
     }
   };
 }
 
 /** Records, before a create request, that this activity began creating; survives a crash of the worker. */
 export function markCreateStarted(): void {
-  Context.current().heartbeat({ createStarted: true });
+  const context = Context.current();
+  const details = { ...heartbeatDetails.get(context), createStarted: true };
+  heartbeatDetails.set(context, details);
+  context.heartbeat(details);
 }
 
 /**
@@ -60,7 +80,7 @@ export function markCreateStarted(): void {
  * own create that landed before the crash, not someone else's.
  */
 export function earlierAttemptStartedCreate(): boolean {
-  const details = activityInfo().heartbeatDetails as { createStarted?: boolean } | undefined;
+  const details = activityInfo().heartbeatDetails as HeartbeatDetails | undefined;
   return details?.createStarted === true;
 }
 

@@ -151,7 +151,6 @@ export interface PersonState {
 
 export interface PersonRecord {
   email: string;
-  workflowId: string;
   status: PersonStatus | 'Starting';
   identity?: ObjectRecord;
   oktaUser?: ObjectRecord;

@@ -11,6 +11,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   ParentClosePolicy,
   setCurrentDetails,
   setHandler,
@@ -47,7 +48,9 @@ import { personOnboarding } from './person';
 import { activities, attentionMarkdown, runStep, StepAbandoned, type AttentionHost } from './steps';
 
 /** Children started per workflow task: large onboardings go out in batches. */
-const START_BATCH = 100;
+const START_BATCH = 250;
+/** Marks the runs that signal a routing change to everyone at once rather than one by one. */
+const PARALLEL_ROUTING_SIGNALS = 'parallel-routing-signals';
 /** Statuses after which a person's workflow has ended. */
 const ENDED = ['Onboarded', 'BindingExpired', 'DeadlinePassed', 'Cancelled'];
 
@@ -262,7 +265,7 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
   async function startPerson(person: PersonInput, context: PersonContext): Promise<void> {
     const email = normalizeEmail(person.email);
     const workflowId = personWorkflowId(spec.integrationId, email);
-    const record: PersonRecord = { email, workflowId, status: 'Starting', routed: false };
+    const record: PersonRecord = { email, status: 'Starting', routed: false };
     state.people[email] = record;
     try {
       await startChild(personOnboarding, {
@@ -315,8 +318,22 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
       state.routedEmails = wanted;
       setStatus('Ready', 'Ready');
     }
-    for (const email of adding) if (emails.has(email)) await tellPerson(email, true);
-    for (const email of removing) await tellPerson(email, false);
+    await tellPeople([
+      ...adding.filter((email) => emails.has(email)).map((email) => ({ email, routed: true })),
+      ...removing.map((email) => ({ email, routed: false })),
+    ]);
+  }
+
+  /**
+   * Tells each person about the change at once: all the signals leave in one workflow task.
+   * (Runs recorded before this change sent them one task at a time; they replay that way.)
+   */
+  async function tellPeople(changes: { email: string; routed: boolean }[]): Promise<void> {
+    if (patched(PARALLEL_ROUTING_SIGNALS)) {
+      await Promise.all(changes.map(({ email, routed }) => tellPerson(email, routed)));
+    } else {
+      for (const { email, routed } of changes) await tellPerson(email, routed);
+    }
   }
 
   async function tellPerson(email: string, routed: boolean): Promise<void> {
@@ -345,7 +362,7 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
 
   async function cancelPerson(record: PersonRecord): Promise<void> {
     try {
-      await getExternalWorkflowHandle(record.workflowId).cancel();
+      await getExternalWorkflowHandle(personWorkflowId(spec.integrationId, record.email)).cancel();
     } catch (error) {
       if (isCancellation(error)) throw error;
       log.warn('could not cancel a person workflow', { email: record.email, error: String(error) });
@@ -443,7 +460,7 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
 
   async function waitForPeople(emails: string[]): Promise<void> {
     for (;;) {
-      for (const email of carry.toUnroute.splice(0)) await tellPerson(email, false);
+      await tellPeople(carry.toUnroute.splice(0).map((email) => ({ email, routed: false })));
       carry.toRoute.splice(0);
       if (emails.every((email) => ENDED.includes(state.people[email]?.status ?? 'Cancelled'))) return;
       await condition(() => carry.toUnroute.length > 0 || emails.every((email) => ENDED.includes(state.people[email]?.status ?? 'Cancelled')));

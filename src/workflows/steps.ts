@@ -15,11 +15,16 @@ import {
 import type { Activities } from '../activities';
 import { NON_RETRYABLE_ERROR_TYPES, type Attention } from './definitions';
 
+const HEARTBEAT_TIMEOUT_MS = 10_000;
+
 /** Activities with the project's retry policy and this call's summary. */
 export function activities(summary: string, startToCloseMs: number): Activities {
   return proxyActivities<Activities>({
     summary,
     startToCloseTimeout: startToCloseMs,
+    // Activities heartbeat while they run (src/activities/failures.ts): one lost with a dead worker
+    // is retried after this, not after the whole start-to-close timeout.
+    heartbeatTimeout: Math.min(startToCloseMs, HEARTBEAT_TIMEOUT_MS),
     retry: {
       initialInterval: '1 second',
       backoffCoefficient: 2,

@@ -32,7 +32,7 @@ export function observeOktaHeaders(_status: number, headers: ResponseHeaders, re
 /** One pacer for the whole process: every Okta call of every activity shares the org's budget. */
 let processPacer: RateLimitPacer | undefined;
 export function sharedOktaPacer(): RateLimitPacer {
-  processPacer ??= new RateLimitPacer({ reserve: 2 });
+  processPacer ??= new RateLimitPacer({ reserve: 1 });
   return processPacer;
 }
 
