@@ -5,13 +5,14 @@
  * is checked as a whole before anything starts. SIGINT/SIGTERM stop it gracefully: the SDK's
  * Runtime handles them, running activities get the grace time to finish.
  */
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from './activities';
 import { BEYOND_IDENTITY_REGIONS } from './clients/beyond-identity/config';
 import { ConfigError, parseConfig, upstreamConfigSchema, type UpstreamConfig } from './config';
 import { DEFAULT_TASK_QUEUE, temporalTarget } from './temporal/connection';
 
-export function activityDependencies(config: UpstreamConfig): ActivityDependencies {
+export function activityDependencies(config: UpstreamConfig, temporal: ActivityDependencies['temporal']): ActivityDependencies {
   const hosts = config.BI_REGION
     ? BEYOND_IDENTITY_REGIONS[config.BI_REGION]
     : { managementUrl: config.BI_MANAGEMENT_URL!, authUrl: config.BI_AUTH_URL! };
@@ -27,6 +28,7 @@ export function activityDependencies(config: UpstreamConfig): ActivityDependenci
       timeouts,
     },
     okta: { orgUrl: config.OKTA_ORG_URL, apiToken: config.OKTA_API_TOKEN, timeouts },
+    temporal,
   };
 }
 
@@ -55,8 +57,17 @@ export async function startWorker(env: NodeJS.ProcessEnv = process.env, override
   installLogger(env);
   const target = temporalTarget(env);
   const taskQueue = env.TASK_QUEUE || DEFAULT_TASK_QUEUE;
-  const { activities, close } = createActivities(activityDependencies(upstream));
   const connection = await NativeConnection.connect(target.connectionOptions);
+  // The activities' own client (person workflows are started from an activity).
+  const clientConnection = await Connection.connect(target.connectionOptions).catch(async (error: unknown) => {
+    await connection.close();
+    throw error;
+  });
+  const client = new Client({ connection: clientConnection, namespace: target.namespace });
+  const { activities, close: closeClients } = createActivities(activityDependencies(upstream, { client, taskQueue }));
+  const close = async () => {
+    await Promise.all([closeClients(), clientConnection.close()]);
+  };
   const bundlePath = env.WORKFLOW_BUNDLE_PATH;
   let worker: Worker;
   try {

@@ -8,12 +8,16 @@ import { BeyondIdentitySetup } from '../clients/beyond-identity/ensure';
 import { OktaApi, type OktaClientConfig } from '../clients/okta/api';
 import { OktaSetup } from '../clients/okta/ensure';
 import { createBeyondIdentityActivities } from './beyond-identity';
+import type { Client } from '@temporalio/client';
 import { createOktaActivities } from './okta';
+import { createOnboardingActivities } from './onboardings';
 import { createTargetActivities } from './target';
 
 export interface ActivityDependencies {
   beyondIdentity: BeyondIdentityClientConfig;
   okta: OktaClientConfig;
+  /** The worker's own Temporal client and task queue: person workflows are started with them. */
+  temporal: { client: Client; taskQueue: string };
 }
 
 export function createActivities(dependencies: ActivityDependencies) {
@@ -26,6 +30,7 @@ export function createActivities(dependencies: ActivityDependencies) {
       ...createTargetActivities({ biTenantId: dependencies.beyondIdentity.tenantId, oktaOrgUrl: dependencies.okta.orgUrl }),
       ...createBeyondIdentityActivities(beyondIdentity),
       ...createOktaActivities(okta, beyondIdentity),
+      ...createOnboardingActivities(dependencies.temporal),
     },
     close: async () => {
       await Promise.all([biApi.close(), oktaApi.close()]);

@@ -2,8 +2,9 @@
  * One integration (Beyond Identity tenant + realm ↔ Okta org), a long-lived workflow with a
  * deterministic id: it owns the shared objects (realm, authenticator config, OIDC application,
  * Okta identity provider, routing rule), so they are created once however many onboardings start
- * at the same moment; it starts one child per person and routes each person only after that
- * person has bound a passkey. Teardown undoes, in reverse order, only what it created.
+ * at the same moment; it starts one workflow per person (from an activity: see
+ * activities/onboardings.ts) and routes each person only after that person has bound a passkey.
+ * Teardown undoes, in reverse order, only what it created.
  */
 import {
   condition,
@@ -11,19 +12,13 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
-  patched,
-  ParentClosePolicy,
   setCurrentDetails,
   setHandler,
-  startChild,
   upsertSearchAttributes,
   allHandlersFinished,
   workflowInfo,
-  WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
-  emailKey,
   integrationKey,
   integrationStatusQuery,
   normalizeEmail,
@@ -41,16 +36,12 @@ import {
   type IntegrationStatus,
   type IntegrationWorkflowInput,
   type PersonContext,
-  type PersonInput,
   type PersonRecord,
 } from './definitions';
-import { personOnboarding } from './person';
 import { activities, attentionMarkdown, runStep, StepAbandoned, type AttentionHost } from './steps';
 
-/** Children started per workflow task: large onboardings go out in batches. */
-const START_BATCH = 250;
-/** Marks the runs that signal a routing change to everyone at once rather than one by one. */
-const PARALLEL_ROUTING_SIGNALS = 'parallel-routing-signals';
+/** People started per activity: a large onboarding goes out in batches, each one retryable. */
+const START_BATCH = 200;
 /** Statuses after which a person's workflow has ended. */
 const ENDED = ['Onboarded', 'BindingExpired', 'DeadlinePassed', 'Cancelled'];
 
@@ -106,9 +97,27 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
     refreshDetails();
   }
 
+  /** People by status, kept up to date as statuses change: the details are refreshed on every report. */
+  const statusCounts = new Map<string, number>();
+  for (const record of Object.values(state.people)) statusCounts.set(record.status, (statusCounts.get(record.status) ?? 0) + 1);
+  let peopleCount = Object.keys(state.people).length;
+
+  function setPersonStatus(record: PersonRecord, status: PersonRecord['status']): void {
+    statusCounts.set(record.status, (statusCounts.get(record.status) ?? 1) - 1);
+    statusCounts.set(status, (statusCounts.get(status) ?? 0) + 1);
+    record.status = status;
+  }
+
+  function addPerson(record: PersonRecord): void {
+    const previous = state.people[record.email];
+    if (previous) statusCounts.set(previous.status, (statusCounts.get(previous.status) ?? 1) - 1);
+    else peopleCount += 1;
+    state.people[record.email] = record;
+    statusCounts.set(record.status, (statusCounts.get(record.status) ?? 0) + 1);
+  }
+
   function refreshDetails(): void {
-    const people = Object.values(state.people);
-    const count = (status: string) => people.filter((person) => person.status === status).length;
+    const count = (status: string) => statusCounts.get(status) ?? 0;
     const object = (label: string, record?: { id: string; adopted: boolean }) =>
       `- ${label}: ${record ? `\`${record.id}\`${record.adopted ? ' (adopted, never deleted)' : ''}` : '—'}`;
     const lines = [
@@ -120,7 +129,7 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
       object('Okta identity provider', state.idp),
       object('Routing rule', state.routingRule),
       '',
-      `People: ${people.length} — onboarded ${count('Onboarded')}, waiting ${count('WaitingForBinding')}, needs attention ${count('NeedsAttention')}, ` +
+      `People: ${peopleCount} — onboarded ${count('Onboarded')}, waiting ${count('WaitingForBinding')}, needs attention ${count('NeedsAttention')}, ` +
         `running ${count('Running') + count('Starting')}, ended otherwise ${count('BindingExpired') + count('DeadlinePassed') + count('Cancelled')}; ` +
         `routed to Beyond Identity: ${state.routedEmails.length}`,
     ];
@@ -154,7 +163,7 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
   setHandler(personReportSignal, (report) => {
     const record = state.people[report.email];
     if (!record) return;
-    record.status = report.status;
+    setPersonStatus(record, report.status);
     if (report.identity) record.identity = report.identity;
     if (report.oktaUser) record.oktaUser = report.oktaUser;
     if (report.status === 'Cancelled') {
@@ -257,42 +266,23 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
 
   async function startPeople(): Promise<void> {
     const batch = carry.queued.splice(0, START_BATCH);
-    const context = personContext();
-    await Promise.all(batch.map((person) => startPerson(person, context)));
+    for (const person of batch) addPerson({ email: person.email, status: 'Starting', routed: false });
     refreshDetails();
-  }
-
-  async function startPerson(person: PersonInput, context: PersonContext): Promise<void> {
-    const email = normalizeEmail(person.email);
-    const workflowId = personWorkflowId(spec.integrationId, email);
-    const record: PersonRecord = { email, status: 'Starting', routed: false };
-    state.people[email] = record;
-    try {
-      await startChild(personOnboarding, {
-        workflowId,
-        args: [{ person, context }],
-        // The integration continues-as-new; its people must outlive each run.
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-        typedSearchAttributes: [
-          { key: integrationKey, value: spec.integrationId },
-          { key: emailKey, value: email },
-          { key: onboardingStatusKey, value: 'Running' },
-          { key: onboardingStepKey, value: 'Start' },
-        ],
-        staticSummary: `Onboard ${email} to Beyond Identity passkeys`,
-        staticDetails: `Integration \`${spec.integrationId}\`: identity, binding email, wait for the passkey, Okta user, routing.`,
-      });
-      // A report from the child may have come in before its start was confirmed: keep the newer status.
-      if (record.status === 'Starting') record.status = 'Running';
-    } catch (error) {
-      if (isCancellation(error)) throw error;
-      if (error instanceof WorkflowExecutionAlreadyStartedError) {
-        if (record.status === 'Starting') record.status = 'Running'; // already running (a restart of this integration): keep tracking it
-        return;
-      }
-      throw error;
+    const context = personContext();
+    await runStep(host, 'StartOnboardings', () =>
+      act(`Start the onboarding of ${batch.length} ${batch.length === 1 ? 'person' : 'people'}`).startOnboardings({
+        integrationId: spec.integrationId,
+        people: batch,
+        context,
+      }),
+    );
+    // A report may have come in before this answer: keep the newer status. (Already running: a
+    // restart of this integration, or a repeated onboard; it is tracked all the same.)
+    for (const person of batch) {
+      const record: PersonRecord | undefined = state.people[person.email];
+      if (record?.status === 'Starting') setPersonStatus(record, 'Running');
     }
+    refreshDetails();
   }
 
   /** The rule routes exactly the people who have bound a passkey and have an Okta user. */
@@ -324,21 +314,18 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
     ]);
   }
 
-  /**
-   * Tells each person about the change at once: all the signals leave in one workflow task.
-   * (Runs recorded before this change sent them one task at a time; they replay that way.)
-   */
+  /** Tells each person about the change at once: all the signals leave in one workflow task. */
   async function tellPeople(changes: { email: string; routed: boolean }[]): Promise<void> {
-    if (patched(PARALLEL_ROUTING_SIGNALS)) {
-      await Promise.all(changes.map(({ email, routed }) => tellPerson(email, routed)));
-    } else {
-      for (const { email, routed } of changes) await tellPerson(email, routed);
-    }
+    await Promise.all(changes.map(({ email, routed }) => tellPerson(email, routed)));
   }
 
   async function tellPerson(email: string, routed: boolean): Promise<void> {
     const record = state.people[email];
-    if (record) record.routed = routed;
+    if (record) {
+      record.routed = routed;
+      // Routed is onboarded: the person completes on this signal and does not report again.
+      if (routed && record.status === 'Running') setPersonStatus(record, 'Onboarded');
+    }
     try {
       await getExternalWorkflowHandle(personWorkflowId(spec.integrationId, email)).signal(routingChangedSignal, { routed });
     } catch (error) {
@@ -385,7 +372,7 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
       await runStep(host, 'DeleteIdentity', () => act(`Delete Beyond Identity identity ${record.email}`).deleteIdentity({ realmId, identityId }));
       record.identity = undefined;
     }
-    record.status = 'Cancelled';
+    setPersonStatus(record, 'Cancelled');
     refreshDetails();
   }
 

@@ -185,7 +185,6 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
       state.identity = await runStep(host, 'CreateIdentity', () =>
         bi(`Create Beyond Identity identity for ${email}`).ensureIdentity({ realmId: context.realmId, email, displayName: email }),
       );
-      await report();
     }
 
     // Step 5: the binding email (a live link is reused, never sent twice).
@@ -221,8 +220,8 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
         return state;
       }
     }
+    // No report here: the integration hears from us next when we are ready to route (or need attention).
     setStatus('Running', state.oktaUser ? 'Route' : 'CreateOktaUser');
-    await report();
 
     // Step 6: the Okta user, only once the passkey is bound.
     if (!state.oktaUser) {
@@ -240,9 +239,9 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
       readyReported = await report({ readyToRoute: true });
       await condition(() => state.routed);
     }
+    // The integration marked us Onboarded when it routed us: nothing more to tell it.
     setStatus('Onboarded', 'Done');
     state.finishedAt = now();
-    await report();
     await condition(allHandlersFinished);
     return state;
   } catch (error) {

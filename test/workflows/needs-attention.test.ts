@@ -116,6 +116,7 @@ describe('NeedsAttention, fixed, retry', () => {
       ensureAuthenticatorConfig: 1,
       ensureApplication: 1,
       ensureIdentityProvider: 2, // refused with the wrong token, then done with the right one
+      startOnboardings: 1,
       ensureRoutingRule: 1,
     });
   });
