@@ -20,13 +20,13 @@ export function oktaBucket(method: HttpMethod, path: string): OktaBucket {
 }
 
 /** Limit, remaining and reset from an Okta response; reset converted to our clock via the `Date` header. */
-export function observeOktaHeaders(_status: number, headers: ResponseHeaders, receivedAtMs: number): RateLimitObservation | undefined {
+export function observeOktaHeaders(status: number, headers: ResponseHeaders, receivedAtMs: number): RateLimitObservation | undefined {
   const limit = Number(headerValue(headers, 'x-rate-limit-limit'));
   const remaining = Number(headerValue(headers, 'x-rate-limit-remaining'));
   const reset = headerValue(headers, 'x-rate-limit-reset');
   if (!reset || !/^\d+$/.test(reset.trim()) || Number.isNaN(remaining)) return undefined;
   const resetAtMs = receivedAtMs + (Number(reset) * 1000 - serverNow(headers, receivedAtMs));
-  return { limit: Number.isNaN(limit) ? undefined : limit, remaining, resetAtMs };
+  return { limit: Number.isNaN(limit) ? undefined : limit, remaining, resetAtMs, ...(status === 429 ? { refused: true } : {}) };
 }
 
 /** One pacer for the whole process: every Okta call of every activity shares the org's budget. */
