@@ -176,7 +176,7 @@ export function resolveOptions(raw: RawOptions): BenchConfig {
     signalShare: number('signal-share', raw.signalShare, 0.5, 0, 1),
     pollIntervalSeconds: number('poll-interval', raw.pollInterval, preset.poll, 0.5, 3600),
     linkTtlSeconds: number('link-ttl', raw.linkTtl, preset.linkTtl, 5, 30 * 86_400),
-    activityTimeoutSeconds: number('activity-timeout', raw.activityTimeout, 30, 2, 3600),
+    activityTimeoutSeconds: number('activity-timeout', raw.activityTimeout, 300, 2, 3600),
     upstreamTimeoutSeconds: number('upstream-timeout', raw.upstreamTimeout, 5, 1, 600),
     durationSeconds: number('duration', raw.duration, preset.duration, 0, 7 * 86_400),
     timeoutSeconds: 0,

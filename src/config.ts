@@ -150,7 +150,7 @@ export const integrationConfigSchema = z.object({
   BINDING_POLL_INTERVAL_SECONDS: seconds(30),
   BINDING_MAX_RESENDS: z.coerce.number().int().min(0).max(20).default(3),
   BINDING_DEADLINE_SECONDS: seconds(7 * 24 * 3600),
-  ACTIVITY_TIMEOUT_SECONDS: seconds(60),
+  ACTIVITY_TIMEOUT_SECONDS: seconds(300),
 });
 export type IntegrationConfig = z.infer<typeof integrationConfigSchema>;
 
