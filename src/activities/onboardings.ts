@@ -1,11 +1,13 @@
 /**
- * Starts the person workflows of an integration, through Temporal's own client, from an activity.
- * One integration starting thousands of children would carry every one of them in its own state
- * and history (Temporal advises against thousands of children per parent; our benchmark saw
- * starts slow to a few a second at 2,000); an activity starts them in parallel instead, and a
- * retry of it is harmless: a person already running is reported, not started twice.
+ * Starts the person workflows of an integration, and tells them about routing, through Temporal's
+ * own client, from an activity. One integration starting thousands of children, or signalling
+ * thousands of people, would carry every one of them in its own history and take its own lock for
+ * each (Temporal advises against thousands of children per parent; our benchmark saw starts slow
+ * to a few a second at 2,000, and routing wait behind the acknowledgements of its signals); an
+ * activity does them in parallel instead. A retry is harmless: a person already running is
+ * reported, not started twice, and telling a person the same routing twice changes nothing.
  */
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   emailKey,
@@ -14,17 +16,34 @@ import {
   onboardingStatusKey,
   onboardingStepKey,
   personWorkflowId,
+  routingChangedSignal,
   type PersonContext,
   type PersonInput,
 } from '../workflows/definitions';
 import { classified } from './failures';
 
-/** Start requests in flight at once. */
-const PARALLEL_STARTS = 50;
+/** Start (or signal) requests in flight at once. */
+const PARALLEL_REQUESTS = 50;
 
 export interface StartOnboardingsResult {
   started: string[];
   alreadyRunning: string[];
+}
+
+export interface NotifyRoutingResult {
+  told: number;
+  /** People whose workflow has ended or is gone: nothing waits for the news. */
+  gone: string[];
+}
+
+/** Runs `work` on every item, at most PARALLEL_REQUESTS at a time. */
+async function eachInParallel<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: Math.min(PARALLEL_REQUESTS, queue.length) }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
+    }),
+  );
 }
 
 export function createOnboardingActivities(temporal: { client: Client; taskQueue: string }) {
@@ -32,7 +51,6 @@ export function createOnboardingActivities(temporal: { client: Client; taskQueue
     startOnboardings: classified(
       async (input: { integrationId: string; people: PersonInput[]; context: PersonContext }): Promise<StartOnboardingsResult> => {
         const result: StartOnboardingsResult = { started: [], alreadyRunning: [] };
-        const queue = [...input.people];
         const startOne = async (person: PersonInput) => {
           const email = normalizeEmail(person.email);
           try {
@@ -57,11 +75,24 @@ export function createOnboardingActivities(temporal: { client: Client; taskQueue
             else throw error;
           }
         };
-        await Promise.all(
-          Array.from({ length: Math.min(PARALLEL_STARTS, queue.length) }, async () => {
-            for (let person = queue.shift(); person; person = queue.shift()) await startOne(person);
-          }),
-        );
+        await eachInParallel(input.people, startOne);
+        return result;
+      },
+    ),
+
+    /** Tells each person whether the routing rule now includes them (a `routingChanged` signal). */
+    notifyRouting: classified(
+      async (input: { integrationId: string; changes: { email: string; routed: boolean }[] }): Promise<NotifyRoutingResult> => {
+        const result: NotifyRoutingResult = { told: 0, gone: [] };
+        await eachInParallel(input.changes, async ({ email, routed }) => {
+          try {
+            await temporal.client.workflow.getHandle(personWorkflowId(input.integrationId, email)).signal(routingChangedSignal, { routed });
+            result.told += 1;
+          } catch (error) {
+            if (error instanceof WorkflowNotFoundError) result.gone.push(email);
+            else throw error;
+          }
+        });
         return result;
       },
     ),

@@ -2,8 +2,9 @@
  * One integration (Beyond Identity tenant + realm ↔ Okta org), a long-lived workflow with a
  * deterministic id: it owns the shared objects (realm, authenticator config, OIDC application,
  * Okta identity provider, routing rule), so they are created once however many onboardings start
- * at the same moment; it starts one workflow per person (from an activity: see
- * activities/onboardings.ts) and routes each person only after that person has bound a passkey.
+ * at the same moment; it starts one workflow per person and tells them about routing (from
+ * activities: see activities/onboardings.ts), and routes each person only after that person has
+ * bound a passkey.
  * Teardown undoes, in reverse order, only what it created.
  */
 import {
@@ -29,7 +30,6 @@ import {
   personReportSignal,
   personWorkflowId,
   retrySignal,
-  routingChangedSignal,
   teardownSignal,
   type IntegrationCarry,
   type IntegrationState,
@@ -42,6 +42,8 @@ import { activities, attentionMarkdown, runStep, StepAbandoned, type AttentionHo
 
 /** People started per activity: a large onboarding goes out in batches, each one retryable. */
 const START_BATCH = 200;
+/** People told about routing per activity. */
+const NOTIFY_BATCH = 500;
 /** Statuses after which a person's workflow has ended. */
 const ENDED = ['Onboarded', 'BindingExpired', 'DeadlinePassed', 'Cancelled'];
 
@@ -314,24 +316,30 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
     ]);
   }
 
-  /** Tells each person about the change at once: all the signals leave in one workflow task. */
+  /**
+   * Tells the people about the change, from an activity: signalling thousands of people from here
+   * would add two events to this history for each and make every acknowledgement wait for this
+   * workflow (see activities/onboardings.ts).
+   */
   async function tellPeople(changes: { email: string; routed: boolean }[]): Promise<void> {
-    await Promise.all(changes.map(({ email, routed }) => tellPerson(email, routed)));
-  }
-
-  async function tellPerson(email: string, routed: boolean): Promise<void> {
-    const record = state.people[email];
-    if (record) {
+    for (const { email, routed } of changes) {
+      const record = state.people[email];
+      if (!record) continue;
       record.routed = routed;
       // Routed is onboarded: the person completes on this signal and does not report again.
       if (routed && record.status === 'Running') setPersonStatus(record, 'Onboarded');
     }
-    try {
-      await getExternalWorkflowHandle(personWorkflowId(spec.integrationId, email)).signal(routingChangedSignal, { routed });
-    } catch (error) {
-      if (isCancellation(error)) throw error;
-      log.warn('could not tell a person about routing', { email, error: String(error) });
+    for (let first = 0; first < changes.length; first += NOTIFY_BATCH) {
+      const batch = changes.slice(first, first + NOTIFY_BATCH);
+      const { gone } = await runStep(host, 'NotifyPeople', () =>
+        act(`Tell ${batch.length} ${batch.length === 1 ? 'person' : 'people'} about routing`).notifyRouting({
+          integrationId: spec.integrationId,
+          changes: batch,
+        }),
+      );
+      if (gone.length > 0) log.warn('some people had already ended when told about routing', { count: gone.length, emails: gone.slice(0, 10) });
     }
+    if (changes.length > 0) refreshDetails();
   }
 
   /** A running person is cancelled (it withdraws and undoes itself); a finished one is undone here. */

@@ -118,6 +118,7 @@ describe('NeedsAttention, fixed, retry', () => {
       ensureIdentityProvider: 2, // refused with the wrong token, then done with the right one
       startOnboardings: 1,
       ensureRoutingRule: 1,
+      notifyRouting: 1,
     });
   });
 
