@@ -322,6 +322,9 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
    * workflow (see activities/onboardings.ts).
    */
   async function tellPeople(changes: { email: string; routed: boolean }[]): Promise<void> {
+    // An onboarded person's workflow has completed (taking them out is the integration's own undo):
+    // nobody is there to tell. A cancelled one may still be waiting to hear it is out of the rule.
+    const listening = changes.filter(({ email }) => state.people[email]?.status !== 'Onboarded');
     for (const { email, routed } of changes) {
       const record = state.people[email];
       if (!record) continue;
@@ -329,8 +332,8 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
       // Routed is onboarded: the person completes on this signal and does not report again.
       if (routed && record.status === 'Running') setPersonStatus(record, 'Onboarded');
     }
-    for (let first = 0; first < changes.length; first += NOTIFY_BATCH) {
-      const batch = changes.slice(first, first + NOTIFY_BATCH);
+    for (let first = 0; first < listening.length; first += NOTIFY_BATCH) {
+      const batch = listening.slice(first, first + NOTIFY_BATCH);
       const { gone } = await runStep(host, 'NotifyPeople', () =>
         act(`Tell ${batch.length} ${batch.length === 1 ? 'person' : 'people'} about routing`).notifyRouting({
           integrationId: spec.integrationId,
