@@ -38,7 +38,7 @@ import {
   type PersonContext,
   type PersonRecord,
 } from './definitions';
-import { activities, attentionMarkdown, runStep, StepAbandoned, type AttentionHost } from './steps';
+import { activities, attentionMarkdown, recordStatus, runStep, StepAbandoned, type AttentionHost } from './steps';
 
 /** People started per activity: a large onboarding goes out in batches, each one retryable. */
 const START_BATCH = 200;
@@ -88,14 +88,7 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
   }
 
   function setStatus(status: IntegrationStatus, step: string): void {
-    if (status !== state.status || step !== state.step) {
-      state.status = status;
-      state.step = step;
-      upsertSearchAttributes([
-        { key: onboardingStatusKey, value: status },
-        { key: onboardingStepKey, value: step },
-      ]);
-    }
+    recordStatus(state, status, step);
     refreshDetails();
   }
 

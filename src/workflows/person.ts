@@ -33,7 +33,7 @@ import {
   type PersonWorkflowInput,
   normalizeEmail,
 } from './definitions';
-import { activities, attentionMarkdown, runStep, type AttentionHost } from './steps';
+import { activities, attentionMarkdown, recordStatus, runStep, type AttentionHost } from './steps';
 
 /** Job states after which the link can no longer be used: a new email is due. */
 const DEAD_JOB_STATES = ['EXPIRED', 'FAILED_TO_SEND', 'REVOKED'];
@@ -74,14 +74,7 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
   };
 
   function setStatus(status: PersonStatus, step: string): void {
-    if (status !== state.status || step !== state.step) {
-      state.status = status;
-      state.step = step;
-      upsertSearchAttributes([
-        { key: onboardingStatusKey, value: status },
-        { key: onboardingStepKey, value: step },
-      ]);
-    }
+    recordStatus(state, status, step);
     setCurrentDetails(details());
   }
 

@@ -11,9 +11,10 @@ import {
   isCancellation,
   proxyActivities,
   TemporalFailure,
+  upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { NON_RETRYABLE_ERROR_TYPES, type Attention } from './definitions';
+import { NON_RETRYABLE_ERROR_TYPES, onboardingStatusKey, onboardingStepKey, type Attention } from './definitions';
 
 const HEARTBEAT_TIMEOUT_MS = 10_000;
 
@@ -33,6 +34,17 @@ export function activities(summary: string, startToCloseMs: number): Activities 
       nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
     },
   });
+}
+
+/** Records where a workflow is, and shows it in its search attributes when that changed. */
+export function recordStatus<S extends string>(state: { status: S; step: string }, status: S, step: string): void {
+  if (status === state.status && step === state.step) return;
+  state.status = status;
+  state.step = step;
+  upsertSearchAttributes([
+    { key: onboardingStatusKey, value: status },
+    { key: onboardingStepKey, value: step },
+  ]);
 }
 
 export interface AttentionHost {
