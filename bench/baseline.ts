@@ -18,7 +18,7 @@ import { RateLimitPacer } from '../src/clients/http/rate-limit-pacer';
 import { OktaApi } from '../src/clients/okta/api';
 import { OktaSetup } from '../src/clients/okta/ensure';
 import type { IntegrationSpec } from '../src/workflows/definitions';
-import { personNames } from '../src/workflows/person';
+import { personNames } from '../src/workflows/person-state';
 import { checkSimulators, type SimulatorChecks } from './checks';
 import { Cleanup } from './cleanup';
 import type { BenchConfig } from './options';

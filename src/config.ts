@@ -146,6 +146,13 @@ export const integrationConfigSchema = z.object({
   OKTA_IDP_NAME: z.string().min(1).max(100).default('Beyond Identity'),
   OKTA_ROUTING_RULE_NAME: z.string().min(1).max(100).default('Beyond Identity passkeys'),
   OKTA_ROUTING_RULE_PRIORITY: z.coerce.number().int().min(1).default(1),
+  /** The custom Okta profile property people are routed by (shared by every integration in the org). */
+  OKTA_ROUTING_ATTRIBUTE: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_]{0,59}$/, 'a profile property name: a letter, then letters, digits or _ (60 at most)')
+    .default('beyondIdentityIntegration'),
+  /** This integration's value of it; default `<tenant id>/<realm slug>`, distinct for each integration. */
+  OKTA_ROUTING_VALUE: z.string().min(1).max(256).optional(),
   BI_TOKEN_EXPIRY_SECONDS: z.coerce.number().int().positive().default(604_800),
   BINDING_POLL_INTERVAL_SECONDS: seconds(30),
   BINDING_MAX_RESENDS: z.coerce.number().int().min(0).max(20).default(3),
@@ -154,10 +161,18 @@ export const integrationConfigSchema = z.object({
 });
 export type IntegrationConfig = z.infer<typeof integrationConfigSchema>;
 
+function realmSlug(realmName: string): string {
+  return realmName.trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'realm';
+}
+
 /** The workflow id of an integration: one per (Beyond Identity tenant + realm, Okta org). */
 export function integrationId(biTenantId: string, realmName: string, oktaOrgUrl: string): string {
-  const slug = realmName.trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'realm';
-  return `bi-okta/${biTenantId}/${slug}/${new URL(oktaOrgUrl).host}`;
+  return `bi-okta/${biTenantId}/${realmSlug(realmName)}/${new URL(oktaOrgUrl).host}`;
+}
+
+/** The routing value of an integration: within one Okta org, one per Beyond Identity tenant + realm. */
+export function defaultRoutingValue(biTenantId: string, realmName: string): string {
+  return `${biTenantId}/${realmSlug(realmName)}`;
 }
 
 export function integrationSpecFrom(config: IntegrationConfig): IntegrationSpec {
@@ -172,6 +187,7 @@ export function integrationSpecFrom(config: IntegrationConfig): IntegrationSpec 
     idpName: config.OKTA_IDP_NAME,
     routingRuleName: config.OKTA_ROUTING_RULE_NAME,
     routingRulePriority: config.OKTA_ROUTING_RULE_PRIORITY,
+    routing: { attribute: config.OKTA_ROUTING_ATTRIBUTE, value: config.OKTA_ROUTING_VALUE ?? defaultRoutingValue(config.BI_TENANT_ID, config.BI_REALM_NAME) },
     tokenExpirySeconds: config.BI_TOKEN_EXPIRY_SECONDS,
     binding: {
       pollIntervalMs: config.BINDING_POLL_INTERVAL_SECONDS * 1000,

@@ -136,7 +136,7 @@ async function scenario(session: Session, biUrl: string, oktaUrl: string, ownSta
   say(`  binding email    ${message.subject} (job ${message.job_id})`);
   say(`  identity         ${state.identity?.id}; Okta user ${state.oktaUser?.id}`);
   say(`  realm            ${integration.realm?.id}; application ${integration.application?.id}; Okta IdP ${integration.idp?.id}; rule ${integration.routingRule?.id}`);
-  say(`  routed people    ${integration.routedEmails.length}`);
+  say(`  routed by        Okta profile property ${session.spec.routing.attribute} = "${session.spec.routing.value}" (rule ${integration.routingRule?.id}, unchanged per person)`);
   say(`  Temporal UI      ${workflowLink(session, personId)}`);
   say(`                   ${workflowLink(session, session.spec.integrationId)}`);
   if (ownStack) say(`  (the demo's stack stops now; its history stays in ${dataDir}/temporal.db: run \`npm start\` to browse it in the UI)`);

@@ -6,8 +6,9 @@
 import { Context } from '@temporalio/activity';
 import { BeyondIdentitySetup, type BindingProgress } from '../clients/beyond-identity/ensure';
 import { RejectedUpstreamError } from '../clients/http/errors';
-import type { ObjectRecord } from '../workflows/definitions';
+import type { ObjectRecord, PersonContext } from '../workflows/definitions';
 import { classified, markCreateStarted, wasAdopted } from './failures';
+import type { IntegrationContexts } from './temporal';
 
 function options() {
   return { signal: Context.current().cancellationSignal, beforeCreate: markCreateStarted };
@@ -23,7 +24,7 @@ export interface DeleteResult {
   kept?: string;
 }
 
-export function createBeyondIdentityActivities(setup: BeyondIdentitySetup) {
+export function createBeyondIdentityActivities(setup: BeyondIdentitySetup, contexts: IntegrationContexts) {
   return {
     ensureRealm: classified(async (input: { realmName: string }): Promise<ObjectRecord> => {
       const result = await setup.ensureRealm(input.realmName, options());
@@ -64,10 +65,18 @@ export function createBeyondIdentityActivities(setup: BeyondIdentitySetup) {
       },
     ),
 
-    ensureIdentity: classified(async (input: { realmId: string; email: string; displayName?: string }): Promise<ObjectRecord> => {
-      const result = await setup.ensureIdentity(input.realmId, input.email, input.displayName, options());
-      return { id: result.value.id, adopted: wasAdopted(result.outcome) };
-    }),
+    /**
+     * Step 2: the person's identity. Without a realm id the person was onboarded before its
+     * integration was set up: this waits for the integration first, and hands its context back.
+     */
+    ensureIdentity: classified(
+      async (input: { integrationId: string; realmId?: string; email: string; displayName?: string }): Promise<ObjectRecord & { context?: PersonContext }> => {
+        const context = input.realmId ? undefined : await contexts.get(input.integrationId, signal());
+        const realmId = input.realmId ?? context!.realmId;
+        const result = await setup.ensureIdentity(realmId, input.email, input.displayName, options());
+        return { id: result.value.id, adopted: wasAdopted(result.outcome), ...(context ? { context } : {}) };
+      },
+    ),
 
     /** Sends the binding email, unless a live link (or a completed binding) already exists; after an expiry, a new one. */
     ensureBindingEmail: classified(

@@ -7,6 +7,7 @@
 import { activityInfo, Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { InvalidBeyondIdentityInputError } from '../clients/beyond-identity/ensure';
+import { OktaUserNotActiveError, RoutingAttributeUnusableError, RoutingNotConfirmedError } from '../clients/okta/ensure';
 import { MalformedUpstreamResponseError, RejectedUpstreamError, TransientUpstreamError, UpstreamError } from '../clients/http/errors';
 import { redactSecrets } from '../clients/http/secrets';
 
@@ -14,6 +15,14 @@ import { redactSecrets } from '../clients/http/secrets';
 export class InvalidInputError extends Error {
   override name = 'InvalidInputError';
 }
+
+/** The integration has been torn down (or was never started): a person cannot go on. */
+export class IntegrationGoneError extends Error {
+  override name = 'IntegrationGoneError';
+}
+
+/** Errors of ours that no retry can fix: each is shown as NeedsAttention with its message. */
+const NEEDS_A_PERSON = [InvalidInputError, InvalidBeyondIdentityInputError, OktaUserNotActiveError, RoutingAttributeUnusableError, RoutingNotConfirmedError, IntegrationGoneError] as const;
 
 export function toApplicationFailure(error: unknown): Error {
   if (error instanceof ApplicationFailure) return error;
@@ -30,8 +39,9 @@ export function toApplicationFailure(error: unknown): Error {
   if (error instanceof RejectedUpstreamError || error instanceof MalformedUpstreamResponseError || error instanceof UpstreamError) {
     return ApplicationFailure.create({ type: error.name, message: error.message, details: [error.toJSON()], nonRetryable: true });
   }
-  if (error instanceof InvalidInputError || error instanceof InvalidBeyondIdentityInputError) {
-    return ApplicationFailure.create({ type: error.name, message: redactSecrets(error.message), nonRetryable: true });
+  if (NEEDS_A_PERSON.some((kind) => error instanceof kind)) {
+    const named = error as Error;
+    return ApplicationFailure.create({ type: named.name, message: redactSecrets(named.message), nonRetryable: true });
   }
   if (Context.current().cancellationSignal.aborted) return error instanceof Error ? error : new Error(String(error));
   // Anything else is a bug or an unforeseen fault: retry it, without leaking a secret in the message.
@@ -87,4 +97,22 @@ export function earlierAttemptStartedCreate(): boolean {
 /** `adopted` only when the object was there before this activity (in any attempt) tried to create it. */
 export function wasAdopted(outcome: 'created' | 'adopted' | 'updated'): boolean {
   return outcome !== 'created' && !earlierAttemptStartedCreate();
+}
+
+/** Runs `work` as the named step of a workflow: a failure says which step it was (an activity that spans two). */
+export async function asStep<T>(step: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const failure = toApplicationFailure(error);
+    if (!(failure instanceof ApplicationFailure)) throw failure;
+    const [first, ...rest] = failure.details ?? [];
+    throw ApplicationFailure.create({
+      type: failure.type ?? undefined,
+      message: failure.message,
+      nonRetryable: failure.nonRetryable ?? undefined,
+      nextRetryDelay: failure.nextRetryDelay ?? undefined,
+      details: [{ ...(first as object | undefined), step }, ...rest],
+    });
+  }
 }

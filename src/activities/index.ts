@@ -10,13 +10,14 @@ import { OktaSetup } from '../clients/okta/ensure';
 import { createBeyondIdentityActivities } from './beyond-identity';
 import type { Client } from '@temporalio/client';
 import { createOktaActivities } from './okta';
-import { createOnboardingActivities } from './onboardings';
+import { createRoutingActivities } from './routing';
+import { createTemporalActivities, IntegrationContexts } from './temporal';
 import { createTargetActivities } from './target';
 
 export interface ActivityDependencies {
   beyondIdentity: BeyondIdentityClientConfig;
   okta: OktaClientConfig;
-  /** The worker's own Temporal client and task queue: person workflows are started with them. */
+  /** The worker's own Temporal client and task queue: integration contexts, offboarding at teardown. */
   temporal: { client: Client; taskQueue: string };
 }
 
@@ -25,12 +26,14 @@ export function createActivities(dependencies: ActivityDependencies) {
   const oktaApi = new OktaApi(dependencies.okta);
   const beyondIdentity = new BeyondIdentitySetup(biApi);
   const okta = new OktaSetup(oktaApi);
+  const contexts = new IntegrationContexts(dependencies.temporal);
   return {
     activities: {
       ...createTargetActivities({ biTenantId: dependencies.beyondIdentity.tenantId, oktaOrgUrl: dependencies.okta.orgUrl }),
-      ...createBeyondIdentityActivities(beyondIdentity),
+      ...createBeyondIdentityActivities(beyondIdentity, contexts),
       ...createOktaActivities(okta, beyondIdentity),
-      ...createOnboardingActivities(dependencies.temporal),
+      ...createRoutingActivities(beyondIdentity, okta, dependencies.temporal),
+      ...createTemporalActivities(dependencies.temporal),
     },
     close: async () => {
       await Promise.all([biApi.close(), oktaApi.close()]);

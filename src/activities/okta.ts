@@ -1,14 +1,15 @@
 /**
- * The Okta steps of the guide as activities. The identity-provider activity reads the Beyond
+ * The integration's Okta steps as activities: the IdP, the routing property and the one routing
+ * rule, and their removal (a person's own Okta steps are in routing.ts). The IdP activity reads the Beyond
  * Identity application's client secret itself, at the moment it needs it, so the secret never
  * enters a workflow input, result or history.
  */
 import { Context } from '@temporalio/activity';
 import { BeyondIdentitySetup, oidcEndpoints } from '../clients/beyond-identity/ensure';
 import { OktaSetup } from '../clients/okta/ensure';
-import type { ObjectRecord } from '../workflows/definitions';
+import type { ObjectRecord, RoutingKey } from '../workflows/definitions';
 import type { DeleteResult } from './beyond-identity';
-import { classified, InvalidInputError, markCreateStarted, wasAdopted } from './failures';
+import { classified, markCreateStarted, wasAdopted } from './failures';
 
 function options() {
   return { signal: Context.current().cancellationSignal, beforeCreate: markCreateStarted };
@@ -39,28 +40,33 @@ export function createOktaActivities(okta: OktaSetup, beyondIdentity: BeyondIden
       return { id: result.value.id, adopted: wasAdopted(result.outcome) };
     }),
 
-    ensureOktaUser: classified(
-      async (input: { email: string; firstName: string; lastName: string }): Promise<ObjectRecord & { status: string }> => {
-        const result = await okta.ensureUser({ login: input.email, email: input.email, firstName: input.firstName, lastName: input.lastName }, options());
-        if (result.value.status !== 'ACTIVE') {
-          // An adopted user that cannot sign in: an administrator decides what to do with it.
-          throw new InvalidInputError(
-            `Okta user ${result.value.login} (${result.value.id}) exists with status ${result.value.status}; ` +
-              'it must be ACTIVE to sign in with Beyond Identity. Activate or unsuspend it in Okta, then retry.',
-          );
-        }
-        return { id: result.value.id, adopted: wasAdopted(result.outcome), status: result.value.status };
-      },
-    ),
+    /** The custom profile property people are routed by (its record's id is its name). */
+    ensureRoutingAttribute: classified(async (input: { attribute: string }): Promise<ObjectRecord> => {
+      const result = await okta.ensureRoutingAttribute(input.attribute, options());
+      return { id: result.value.name, adopted: wasAdopted(result.outcome) };
+    }),
 
-    /** The rule routes exactly `emails` to the IdP; with none left it is deactivated, never left matching everyone. */
+    /** The one rule: ATTRIBUTE matching of the routing property against this integration's value. */
     ensureRoutingRule: classified(
-      async (input: { ruleName: string; idpId: string; emails: string[]; priority: number }): Promise<(ObjectRecord & { policyId: string }) | null> => {
-        const result = await okta.ensureRoutingRule({ name: input.ruleName, idpId: input.idpId, emails: input.emails, priority: input.priority }, options());
-        if (!result.value) return null;
+      async (input: { ruleName: string; idpId: string; routing: RoutingKey; priority: number }): Promise<ObjectRecord & { policyId: string }> => {
+        const result = await okta.ensureRoutingRule({ name: input.ruleName, idpId: input.idpId, priority: input.priority, ...input.routing }, options());
+        if (result.drift?.length) Context.current().log.warn('Okta routing rule differed from what the service wants; corrected', { drift: result.drift });
         return { id: result.value.id, policyId: result.value.policyId, adopted: wasAdopted(result.outcome) };
       },
     ),
+
+    deactivateRoutingRule: classified(async (input: { ruleName: string }): Promise<{ found: boolean }> => {
+      return { found: (await okta.deactivateRoutingRule(input.ruleName, signal())) !== undefined };
+    }),
+
+    /** Removes the property we added, unless another rule still routes by it (a second integration in this org). */
+    removeRoutingAttribute: classified(async (input: { attribute: string }): Promise<DeleteResult> => {
+      const others = await okta.rulesUsingAttribute(input.attribute, undefined, signal());
+      if (others.length > 0) {
+        return { deleted: false, kept: `Okta profile property ${input.attribute} (still used by ${others.map((rule) => `rule "${rule.name}"`).join(', ')})` };
+      }
+      return { deleted: await okta.removeRoutingAttribute(input.attribute, signal()) };
+    }),
 
     removeOktaUser: classified(async (input: { userId: string }): Promise<DeleteResult> => {
       return { deleted: await okta.api.removeUser(input.userId, signal()) };

@@ -11,10 +11,8 @@ import {
   integrationKey,
   integrationStatusQuery,
   normalizeEmail,
-  offboardSignal,
   onboardingStatusKey,
   onboardingStepKey,
-  onboardSignal,
   personStatusQuery,
   personWorkflowId,
   retrySignal,
@@ -22,41 +20,56 @@ import {
   type IntegrationState,
   type PersonInput,
   type PersonState,
+  type PersonStatus,
 } from '../workflows/definitions';
+import { listPeople as listPersonRuns, offboardPerson, startOnboarding, type OffboardOutcome, type StartOutcome } from '../temporal/people';
 import type { integration } from '../workflows/integration';
 import { CliError, EXIT, isNotFound, workerWarning, workflowLink, type Output, type Session } from './session';
 
+/** People started at once by one `onboard`. */
+const PARALLEL_STARTS = 50;
+
+/**
+ * Starts the integration if it is not running (one workflow however many operators run this at
+ * once), then each person's onboarding directly: nobody waits for the integration, and a person
+ * onboarded while it is still setting up waits for it in their first step.
+ */
 export async function onboard(session: Session, out: Output, people: PersonInput[]): Promise<number> {
   const { spec } = session;
-  await session.client.workflow.signalWithStart<typeof integration, [{ people: PersonInput[] }]>('integration', {
+  const integrationHandle = await session.client.workflow.start<typeof integration>('integration', {
     workflowId: spec.integrationId,
     taskQueue: session.taskQueue,
     args: [{ spec }],
-    signal: onboardSignal,
-    signalArgs: [{ people }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
     typedSearchAttributes: [
       { key: integrationKey, value: spec.integrationId },
       { key: onboardingStatusKey, value: 'SettingUp' },
       { key: onboardingStepKey, value: 'Start' },
     ],
     staticSummary: `Okta ↔ Beyond Identity: realm "${spec.realmName}", ${spec.oktaOrgUrl}`,
-    staticDetails: `Shared objects (realm, authenticator config, OIDC app, Okta IdP, routing rule) and one child workflow per person.`,
+    staticDetails: `Shared objects (realm, authenticator config, OIDC app, Okta IdP, routing property and rule). Each person has a workflow of their own.`,
   });
+  const ready = await integrationHandle.query(integrationStatusQuery).catch(() => undefined);
+  const context = ready?.status === 'Ready' ? ready.context : undefined;
+  const temporal = { client: session.client, taskQueue: session.taskQueue };
+  const outcomes = new Map<string, StartOutcome>();
+  const queue = [...people];
+  await Promise.all(
+    Array.from({ length: Math.min(PARALLEL_STARTS, queue.length) }, async () => {
+      for (let person = queue.shift(); person; person = queue.shift()) outcomes.set(person.email, await startOnboarding(temporal, person, context));
+    }),
+  );
+  const rows = people.map((person) => ({ email: person.email, outcome: outcomes.get(person.email)!, workflowId: personWorkflowId(spec.integrationId, person.email) }));
   const warning = await workerWarning(session);
-  out.print(
-    {
-      integrationId: spec.integrationId,
-      people: people.map((person) => ({ email: person.email, workflowId: personWorkflowId(spec.integrationId, person.email) })),
-      warning,
-    },
-    () =>
-      [
-        `Onboarding ${people.length} ${people.length === 1 ? 'person' : 'people'} on integration ${spec.integrationId}:`,
-        ...people.map((person) => `  ${person.email}`),
-        '',
-        `Each will get a binding email. Progress: \`npm run cli -- watch\`; Temporal UI: ${workflowLink(session, spec.integrationId)}`,
-        ...(warning ? ['', `Warning: ${warning}`] : []),
-      ].join('\n'),
+  const said: Record<StartOutcome, string> = { started: 'started', alreadyRunning: 'already onboarding', alreadyOnboarded: 'already onboarded (cancel first to onboard again)' };
+  out.print({ integrationId: spec.integrationId, people: rows, warning }, () =>
+    [
+      `Onboarding ${people.length} ${people.length === 1 ? 'person' : 'people'} on integration ${spec.integrationId}:`,
+      ...rows.map((row) => `  ${row.email}${row.outcome === 'started' ? '' : `: ${said[row.outcome]}`}`),
+      '',
+      `Each will get a binding email. Progress: \`npm run cli -- watch\`; Temporal UI: ${workflowLink(session, spec.integrationId)}`,
+      ...(warning ? ['', `Warning: ${warning}`] : []),
+    ].join('\n'),
   );
   return EXIT.ok;
 }
@@ -76,7 +89,11 @@ async function personState(session: Session, email: string): Promise<PersonState
 export async function status(session: Session, out: Output, email: string | undefined): Promise<number> {
   if (!email) {
     const state = await integrationState(session);
-    out.print(state, () => describeIntegration(session, state));
+    const rows = await listPeople(session);
+    const counts = countByStatus(rows);
+    out.print({ ...state, people: { total: rows.length, byStatus: Object.fromEntries(counts) } }, () =>
+      describeIntegration(session, state, { total: rows.length, summary: [...counts].map(([name, count]) => `${name} ${count}`).join(', ') || 'nobody yet' }),
+    );
     return state.status === 'NeedsAttention' ? EXIT.failed : EXIT.ok;
   }
   const normalized = normalizeEmail(email);
@@ -127,12 +144,14 @@ export async function retry(session: Session, out: Output, email: string | undef
 
 export async function cancel(session: Session, out: Output, email: string): Promise<number> {
   const normalized = normalizeEmail(email);
-  const state = await integrationState(session);
-  if (!state.people[normalized]) throw new CliError(`${normalized} is not part of integration ${session.spec.integrationId}.`, EXIT.notFound);
-  await session.client.workflow.getHandle(session.spec.integrationId).signal(offboardSignal, { email: normalized });
-  out.print({ email: normalized, offboarding: true }, () =>
-    `Offboarding ${normalized}: out of routing first, then what the service created for them is removed (adopted objects are kept).`,
-  );
+  const outcome = await offboardPerson({ client: session.client, taskQueue: session.taskQueue }, session.spec.integrationId, normalized);
+  if (outcome === 'notFound') throw new CliError(`${normalized} is not part of integration ${session.spec.integrationId}.`, EXIT.notFound);
+  const said: Record<Exclude<OffboardOutcome, 'notFound'>, string> = {
+    cancelled: `Cancelling ${normalized}: out of routing first (read back), then what the service created for them is removed (adopted objects are kept).`,
+    undoing: `Offboarding ${normalized}, whose onboarding had ended: out of routing first (read back), then what the service created for them is removed (adopted objects are kept).`,
+    alreadyCancelled: `${normalized} is already cancelled; nothing to do.`,
+  };
+  out.print({ email: normalized, outcome }, () => said[outcome]);
   return EXIT.ok;
 }
 
@@ -162,17 +181,10 @@ export interface PersonRow {
   workflowId: string;
 }
 
+/** Every onboarding of the integration, newest run per person (an offboarded person shows as Cancelled). */
 export async function listPeople(session: Session, statusFilter?: string): Promise<PersonRow[]> {
-  const clauses = [`WorkflowType = 'personOnboarding'`, `Integration = '${session.spec.integrationId.replace(/'/g, "\\'")}'`];
-  if (statusFilter) clauses.push(`OnboardingStatus = '${statusFilter.replace(/'/g, "\\'")}'`);
-  const rows = new Map<string, PersonRow>();
-  for await (const info of session.client.workflow.list({ query: clauses.join(' AND ') })) {
-    const row = personRow(info);
-    const previous = rows.get(row.email);
-    // A re-onboarded person has several runs: show the newest.
-    if (!previous || (row.startedAt ?? '') > (previous.startedAt ?? '')) rows.set(row.email, row);
-  }
-  return [...rows.values()].sort((a, b) => a.email.localeCompare(b.email));
+  const runs = await listPersonRuns(session, session.spec.integrationId, statusFilter);
+  return runs.map(({ runId: _runId, ...run }) => ({ kind: 'person', ...run }));
 }
 
 function personRow(info: Pick<WorkflowExecutionInfo, 'typedSearchAttributes' | 'status' | 'startTime' | 'workflowId'>): PersonRow {
@@ -216,15 +228,14 @@ function table(rows: PersonRow[]): string {
 }
 
 /** Statuses in which a person still needs something to happen. */
-const UNSETTLED = ['Running', 'WaitingForBinding', 'NeedsAttention', 'Starting', '?'];
+const UNSETTLED: readonly string[] = ['Running', 'WaitingForBinding', 'NeedsAttention', '?'] satisfies (PersonStatus | '?')[];
 
 export async function watch(session: Session, out: Output, options: { intervalSeconds: number; untilSettled: boolean }): Promise<number> {
   const tty = process.stdout.isTTY && !out.json;
   let previous = '';
   for (;;) {
     const [rows, integrationView] = await Promise.all([listPeople(session), integrationState(session).catch(() => undefined)]);
-    const counts = new Map<string, number>();
-    for (const row of rows) counts.set(row.status, (counts.get(row.status) ?? 0) + 1);
+    const counts = countByStatus(rows);
     const summary = [...counts.entries()].map(([name, count]) => `${name} ${count}`).join(', ') || 'nobody yet';
     const settled = rows.length > 0 && rows.every((row) => !UNSETTLED.includes(row.status) || row.execution !== 'RUNNING');
     if (out.json) {
@@ -232,7 +243,7 @@ export async function watch(session: Session, out: Output, options: { intervalSe
     } else {
       const screen = [
         `Integration ${session.spec.integrationId}: ${integrationView ? `${integrationView.status} (step ${integrationView.step})` : 'not started'}`,
-        `People: ${rows.length} — ${summary}; routed to Beyond Identity: ${integrationView?.routedEmails.length ?? 0}`,
+        `People: ${rows.length} — ${summary}`,
         ...(integrationView?.attention ? [`Needs attention: ${integrationView.attention.message}`] : []),
         '',
         rows.length > 0 ? table(rows) : '(no onboardings yet)',
@@ -246,6 +257,12 @@ export async function watch(session: Session, out: Output, options: { intervalSe
   }
 }
 
+function countByStatus(rows: PersonRow[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const row of rows) counts.set(row.status, (counts.get(row.status) ?? 0) + 1);
+  return counts;
+}
+
 export async function integrationState(session: Session): Promise<IntegrationState> {
   try {
     return await session.client.workflow.getHandle(session.spec.integrationId).query(integrationStatusQuery);
@@ -255,17 +272,18 @@ export async function integrationState(session: Session): Promise<IntegrationSta
   }
 }
 
-function describeIntegration(session: Session, state: IntegrationState): string {
+function describeIntegration(session: Session, state: IntegrationState, people?: { total: number; summary: string }): string {
   const object = (label: string, record?: { id: string; adopted: boolean }) => `  ${label.padEnd(24)}${record ? `${record.id}${record.adopted ? ' (adopted)' : ''}` : '—'}`;
-  const people = Object.values(state.people);
   return [
     `Integration ${session.spec.integrationId}: ${state.status} (step ${state.step})`,
     object('Realm', state.realm),
     object('Authenticator config', state.authenticatorConfig),
     object('OIDC application', state.application),
     object('Okta identity provider', state.idp),
+    object('Okta profile property', state.routingAttribute),
     object('Routing rule', state.routingRule),
-    `  People                  ${people.length}, routed ${state.routedEmails.length}`,
+    `  Routing                 ${session.spec.routing.attribute} = "${session.spec.routing.value}" on each routed person's Okta user`,
+    ...(people ? [`  People                  ${people.total}: ${people.summary}`] : []),
     ...(state.attention ? ['', attentionText(state.attention)] : []),
     ...(state.kept.length ? ['', 'Kept:', ...state.kept.map((item) => `  ${item}`)] : []),
     '',

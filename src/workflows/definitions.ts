@@ -16,7 +16,7 @@ export const onboardingStatusKey = defineSearchAttributeKey('OnboardingStatus', 
 /** Every custom search attribute the service uses, as the server must register them. */
 export const SEARCH_ATTRIBUTE_KEYS = [integrationKey, emailKey, onboardingStepKey, onboardingStatusKey] as const;
 
-// Statuses (the OnboardingStatus search attribute)
+// Statuses and steps (the OnboardingStatus and OnboardingStep search attributes)
 
 /** A person's onboarding. */
 export const PERSON_STATUSES = [
@@ -26,25 +26,73 @@ export const PERSON_STATUSES = [
   'Onboarded',
   'BindingExpired',
   'DeadlinePassed',
+  /** Cancelled while running, or offboarded after it ended: routing cleared, what we created removed. */
   'Cancelled',
 ] as const;
 export type PersonStatus = (typeof PERSON_STATUSES)[number];
 
-/** The integration (shared objects and routing). */
+/** Statuses after which a person's onboarding has ended (its workflow closes). */
+export const ENDED_PERSON_STATUSES: readonly PersonStatus[] = ['Onboarded', 'BindingExpired', 'DeadlinePassed', 'Cancelled'];
+
+export const PERSON_STEPS = [
+  'Start',
+  'WaitForIntegration',
+  'CreateIdentity',
+  'SendBindingEmail',
+  'WaitForBinding',
+  'ResendBindingEmail',
+  'RouteOktaUser',
+  'Done',
+  'Ended',
+  'ClearRouting',
+  'RemoveOktaUser',
+  'DeleteIdentity',
+  'Undone',
+] as const;
+export type PersonStep = (typeof PERSON_STEPS)[number];
+
+/** The integration (the shared objects). */
 export const INTEGRATION_STATUSES = ['SettingUp', 'Ready', 'NeedsAttention', 'TearingDown', 'TornDown'] as const;
 export type IntegrationStatus = (typeof INTEGRATION_STATUSES)[number];
+
+export const INTEGRATION_STEPS = [
+  'Start',
+  'CheckWorker',
+  'CreateRealm',
+  'CreateAuthenticatorConfig',
+  'CreateApplication',
+  'CreateIdentityProvider',
+  'CreateRoutingAttribute',
+  'CreateRoutingRule',
+  'Ready',
+  'RemoveRouting',
+  'OffboardPeople',
+  'RemoveRoutingAttribute',
+  'RemoveIdentityProvider',
+  'DeleteApplication',
+  'DeleteAuthenticatorConfig',
+  'DeleteRealm',
+  'Done',
+] as const;
+export type IntegrationStep = (typeof INTEGRATION_STEPS)[number];
 
 export const ALL_STATUSES = [...new Set<string>([...PERSON_STATUSES, ...INTEGRATION_STATUSES])];
 
 // Inputs
 
 export interface BindingSettings {
-  /** How often the workflow checks Beyond Identity itself while it waits (ms). */
+  /** How often Beyond Identity is checked while the person has not bound a passkey (ms). */
   pollIntervalMs: number;
   /** New emails sent after a link expires (or fails to send), at most. */
   maxResends: number;
   /** After this long without a bound passkey the onboarding ends, nothing routed (ms). */
   deadlineMs: number;
+}
+
+/** How a person is routed: the rule matches this custom profile property against this value. */
+export interface RoutingKey {
+  attribute: string;
+  value: string;
 }
 
 export interface IntegrationSpec {
@@ -60,6 +108,8 @@ export interface IntegrationSpec {
   routingRuleName: string;
   /** 1 = evaluated first; always above Okta's default rule. */
   routingRulePriority: number;
+  /** The profile property people are routed by, and this integration's value of it. */
+  routing: RoutingKey;
   tokenExpirySeconds: number;
   binding: BindingSettings;
   /** Start-to-close timeout of each activity attempt: how soon a step lost with a dead worker is retried. */
@@ -73,18 +123,22 @@ export interface PersonInput {
   lastName?: string;
 }
 
-/** What the integration hands each person once the shared objects exist. */
+/** What a person needs of its integration once the shared objects exist (ids and settings, no secret). */
 export interface PersonContext {
   realmId: string;
   applicationId: string;
   authenticatorConfigId: string;
+  routing: RoutingKey;
   binding: BindingSettings;
   activityTimeoutMs: number;
 }
 
 export interface PersonWorkflowInput {
   person: PersonInput;
-  context: PersonContext;
+  /** Known when the integration was Ready at onboard time; otherwise the first step waits for it. */
+  context?: PersonContext;
+  /** Offboard: undo what an earlier, ended run of this person left (its final state). */
+  offboard?: PersonState;
   /** Carried across continue-as-new. */
   resume?: PersonState;
 }
@@ -92,17 +146,7 @@ export interface PersonWorkflowInput {
 export interface IntegrationWorkflowInput {
   spec: IntegrationSpec;
   /** Carried across continue-as-new. */
-  resume?: IntegrationCarry;
-}
-
-/** What an integration run hands to the next across continue-as-new. */
-export interface IntegrationCarry {
-  state: IntegrationState;
-  queued: PersonInput[];
-  offboards: string[];
-  toRoute: string[];
-  toUnroute: string[];
-  teardownRequested: boolean;
+  resume?: IntegrationState;
 }
 
 // State (what the `status` query answers; ids and names, never secrets)
@@ -128,7 +172,8 @@ export interface Attention {
 export interface PersonState {
   email: string;
   status: PersonStatus;
-  step: string;
+  step: PersonStep;
+  context?: PersonContext;
   identity?: ObjectRecord;
   bindingJobId?: string;
   bindingJobState?: string;
@@ -138,6 +183,8 @@ export interface PersonState {
   bound: boolean;
   boundVia?: 'signal' | 'update' | 'detected';
   operatorSaidBound?: boolean;
+  /** A routing step has run: Okta may hold a user of ours with the routing property, even if none is recorded yet. */
+  routingAttempted?: boolean;
   oktaUser?: ObjectRecord;
   routed: boolean;
   startedAt: string;
@@ -149,27 +196,21 @@ export interface PersonState {
   note?: string;
 }
 
-export interface PersonRecord {
-  email: string;
-  status: PersonStatus | 'Starting';
-  identity?: ObjectRecord;
-  oktaUser?: ObjectRecord;
-  routed: boolean;
-}
-
 export interface IntegrationState {
   status: IntegrationStatus;
-  step: string;
+  step: IntegrationStep;
   realm?: ObjectRecord;
   authenticatorConfig?: ObjectRecord;
   application?: ObjectRecord;
   idp?: ObjectRecord;
+  /** The custom profile property people are routed by (its id is its name). */
+  routingAttribute?: ObjectRecord;
   routingRule?: ObjectRecord & { policyId: string };
-  /** Everyone this integration has onboarded or is onboarding, by normalised email. */
-  people: Record<string, PersonRecord>;
-  /** Emails the routing rule sends to Beyond Identity right now. */
-  routedEmails: string[];
+  /** What people need of the integration; set once every shared object exists. */
+  context?: PersonContext;
   attention?: Attention;
+  /** Teardown: how the people were offboarded. */
+  offboarded?: { cancelled: number; undone: number; alreadyEnded: number };
   tornDownAt?: string;
   /** What teardown left in place and why (adopted objects, realms with other identities). */
   kept: string[];
@@ -177,44 +218,20 @@ export interface IntegrationState {
 
 // Messages
 
-export interface OnboardRequest {
-  people: PersonInput[];
-}
-
-/** A person tells its integration how it is doing. */
-export interface PersonReport {
-  email: string;
-  status: PersonStatus;
-  identity?: ObjectRecord;
-  oktaUser?: ObjectRecord;
-  /** Bound and the Okta user exists: route this person now. */
-  readyToRoute?: boolean;
-  /** Being cancelled: take this person out of the routing rule before anything is undone. */
-  withdraw?: boolean;
-}
-
 export interface ConfirmBindingResult {
   accepted: boolean;
   reason: string;
 }
 
-/** Integration: start onboarding these people (sent with signal-with-start by the CLI). */
-export const onboardSignal = defineSignal<[OnboardRequest]>('onboard');
-/** Integration: stop onboarding this person and undo what was created for them. */
-export const offboardSignal = defineSignal<[{ email: string }]>('offboard');
 /** Integration: undo everything this service created and finish. */
 export const teardownSignal = defineSignal('teardown');
-/** Integration (from a person workflow): progress of one person. */
-export const personReportSignal = defineSignal<[PersonReport]>('personReport');
 
 /** Person: the operator says the person has bound a passkey (the guide's step). Verified with Beyond Identity before anything is routed. */
 export const credentialBoundSignal = defineSignal('credentialBound');
-/** Person (from the integration): the routing rule now includes (true) or excludes (false) this person. */
-export const routingChangedSignal = defineSignal<[{ routed: boolean }]>('routingChanged');
 /** Person: check with Beyond Identity now, and answer whether the binding is done. */
 export const confirmBindingUpdate = defineUpdate<ConfirmBindingResult>('confirmBinding');
 
-/** Both: after fixing what NeedsAttention named (credentials, input), try the failed step again. */
+/** Both: after fixing what NeedsAttention named (credentials, input), try the failed step again. On a Ready integration: check every shared object again and correct drift. */
 export const retrySignal = defineSignal('retry');
 
 export const personStatusQuery = defineQuery<PersonState>('status');
@@ -238,4 +255,8 @@ export const NON_RETRYABLE_ERROR_TYPES = [
   'MalformedUpstreamResponseError',
   'InvalidInputError',
   'InvalidBeyondIdentityInputError',
+  'RoutingAttributeUnusableError',
+  'RoutingNotConfirmedError',
+  'IntegrationGoneError',
+  'OktaUserNotActiveError',
 ];

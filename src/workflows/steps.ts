@@ -16,6 +16,8 @@ import {
 import type { Activities } from '../activities';
 import { NON_RETRYABLE_ERROR_TYPES, onboardingStatusKey, onboardingStepKey, type Attention } from './definitions';
 
+export { attentionMarkdown } from './markdown';
+
 const HEARTBEAT_TIMEOUT_MS = 10_000;
 
 /** Activities with the project's retry policy and this call's summary. */
@@ -36,11 +38,16 @@ export function activities(summary: string, startToCloseMs: number): Activities 
   });
 }
 
-/** Records where a workflow is, and shows it in its search attributes when that changed. */
-export function recordStatus<S extends string>(state: { status: S; step: string }, status: S, step: string): void {
-  if (status === state.status && step === state.step) return;
+/**
+ * Records where a workflow is. The search attributes follow the status, and carry the step it
+ * changed at: each upsert is an event in the history, so a step within one status is shown by the
+ * `status` query and the UI's details, not by another upsert.
+ */
+export function recordStatus<S extends string, T extends string>(state: { status: S; step: T }, status: S, step: T, announceStep = false): void {
+  const changed = status !== state.status || (announceStep && step !== state.step);
   state.status = status;
   state.step = step;
+  if (!changed) return;
   upsertSearchAttributes([
     { key: onboardingStatusKey, value: status },
     { key: onboardingStepKey, value: step },
@@ -84,9 +91,10 @@ export function describeFailure(step: string, error: unknown): Attention {
   const cause = error instanceof ActivityFailure ? error.cause : error;
   const since = new Date().toISOString();
   if (cause instanceof ApplicationFailure) {
-    const details = (cause.details?.[0] ?? {}) as { service?: string; status?: number; upstreamCode?: string; requestId?: string };
+    const details = (cause.details?.[0] ?? {}) as { service?: string; status?: number; upstreamCode?: string; requestId?: string; step?: string };
     return {
-      step,
+      // An activity that spans two steps (the wait, then routing) names the one that failed.
+      step: details.step ?? step,
       type: cause.type ?? 'Error',
       message: cause.message,
       service: details.service,
@@ -98,16 +106,4 @@ export function describeFailure(step: string, error: unknown): Attention {
   }
   if (cause instanceof TemporalFailure) return { step, type: cause.name, message: cause.message, since };
   return { step, type: 'Error', message: cause instanceof Error ? cause.message : String(cause), since };
-}
-
-export function attentionMarkdown(attention: Attention): string {
-  const where = [attention.service, attention.status ? `HTTP ${attention.status}` : undefined, attention.upstreamCode].filter(Boolean).join(' · ');
-  return [
-    `**Needs attention** at step \`${attention.step}\` since ${attention.since}`,
-    '',
-    `${attention.type}${where ? ` (${where})` : ''}: ${attention.message}`,
-    attention.requestId ? `\nUpstream request id: \`${attention.requestId}\`` : '',
-    '',
-    'Fix the cause (credentials, input, the object in the admin console), then send `retry` (CLI: `retry`).',
-  ].join('\n');
 }

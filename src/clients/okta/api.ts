@@ -8,7 +8,18 @@ import type { RateLimitPacer } from '../http/rate-limit-pacer';
 import { registerSecret } from '../http/secrets';
 import { nextLink } from './link-header';
 import { oktaPacing } from './rate-limits';
-import { oktaIdpSchema, oktaPolicySchema, oktaRuleSchema, oktaUserSchema, parseOktaError, type OktaIdp, type OktaRule, type OktaUser } from './schemas';
+import {
+  oktaIdpSchema,
+  oktaPolicySchema,
+  oktaRuleSchema,
+  oktaUserSchema,
+  oktaUserSchemaSchema,
+  parseOktaError,
+  type OktaIdp,
+  type OktaRule,
+  type OktaUser,
+  type OktaUserSchema,
+} from './schemas';
 
 export interface OktaClientConfig {
   /** The org URL, e.g. https://example.okta.com (or the simulator's http://127.0.0.1:8025). */
@@ -34,7 +45,19 @@ export interface OktaUserInput {
   email: string;
   firstName: string;
   lastName: string;
+  /** Custom profile properties set at creation (the routing attribute). */
+  extraProfile?: Record<string, string>;
 }
+
+/** A custom property of the user profile schema, as we create it (contract §7.1). */
+export interface CustomPropertyDefinition {
+  title: string;
+  description?: string;
+  type: 'string';
+  maxLength?: number;
+}
+
+const DEFAULT_USER_SCHEMA = '/api/v1/meta/schemas/user/default';
 
 export class OktaApi {
   private readonly http: JsonClient;
@@ -94,7 +117,7 @@ export class OktaApi {
       path: '/api/v1/users',
       query: { activate: true, provider: true },
       json: {
-        profile: { firstName: input.firstName, lastName: input.lastName, email: input.email, login: input.login },
+        profile: { ...input.extraProfile, firstName: input.firstName, lastName: input.lastName, email: input.email, login: input.login },
         credentials: { provider: { type: 'FEDERATION', name: 'FEDERATION' } },
       },
       schema: oktaUserSchema,
@@ -107,6 +130,20 @@ export class OktaApi {
     return response.status === 404 ? undefined : response.data;
   }
 
+  /** A partial profile update (`POST`, contract §7.2): only the properties given change; `null` clears one. */
+  updateUserProfile(userId: string, profile: Record<string, string | null>, signal?: AbortSignal): Promise<OktaUser> {
+    return this.call({
+      operation: 'update user profile',
+      method: 'POST',
+      path: `/api/v1/users/${encodeURIComponent(userId)}`,
+      json: { profile },
+      schema: oktaUserSchema,
+      // Setting the same values twice leaves the same profile.
+      idempotent: true,
+      signal,
+    });
+  }
+
   /** Deactivate, then delete for good (Okta's first DELETE only deprovisions). Missing is fine. */
   async removeUser(userId: string, signal?: AbortSignal): Promise<boolean> {
     const path = `/api/v1/users/${encodeURIComponent(userId)}`;
@@ -117,6 +154,25 @@ export class OktaApi {
     }
     await this.http.request({ operation: 'delete user', method: 'DELETE', path, acceptStatuses: [404], signal });
     return true;
+  }
+
+  // The user profile schema
+
+  getUserSchema(signal?: AbortSignal): Promise<OktaUserSchema> {
+    return this.call({ operation: 'read the user profile schema', method: 'GET', path: DEFAULT_USER_SCHEMA, schema: oktaUserSchemaSchema, signal });
+  }
+
+  /** Adds or replaces custom properties, or removes those given as `null` (a partial update). */
+  updateCustomProperties(properties: Record<string, CustomPropertyDefinition | null>, signal?: AbortSignal): Promise<OktaUserSchema> {
+    return this.call({
+      operation: 'update the user profile schema',
+      method: 'POST',
+      path: DEFAULT_USER_SCHEMA,
+      json: { definitions: { custom: { id: '#custom', type: 'object', properties } } },
+      schema: oktaUserSchemaSchema,
+      idempotent: true,
+      signal,
+    });
   }
 
   // Identity providers

@@ -5,7 +5,7 @@
  */
 import { RejectedUpstreamError } from '../http/errors';
 import { findOrCreate, sameSet, type EnsureOptions, type Ensured } from '../find-or-create';
-import { OktaApi, type OktaUserInput } from './api';
+import { OktaApi, type CustomPropertyDefinition, type OktaUserInput } from './api';
 import type { OktaIdp, OktaRule, OktaUser } from './schemas';
 
 export interface DesiredOidcIdp {
@@ -73,11 +73,20 @@ export function idpDrift(idp: OktaIdp, desired: DesiredOidcIdp): string[] {
   return drift;
 }
 
-export interface DesiredRoutingRule {
+/**
+ * How people are routed (contract §7.3): one rule matching a custom profile property against one
+ * value that names the integration; a person is routed by setting that property on their user.
+ */
+export interface RoutingKey {
+  /** The custom profile property, e.g. beyondIdentityIntegration. */
+  attribute: string;
+  /** The value that sends a user to this integration's IdP. */
+  value: string;
+}
+
+export interface DesiredRoutingRule extends RoutingKey {
   name: string;
   idpId: string;
-  /** Exactly these people are routed; lower-cased. */
-  emails: string[];
   /** 1 = evaluated first; always above the default rule, which Okta keeps last. */
   priority: number;
 }
@@ -89,11 +98,8 @@ export function routingRuleBody(desired: DesiredRoutingRule) {
     priority: desired.priority,
     conditions: {
       network: { connection: 'ANYWHERE' },
-      // What the person types at sign-in is their email (= their Okta login).
-      userIdentifier: {
-        type: 'IDENTIFIER',
-        patterns: desired.emails.map((email) => ({ matchType: 'EQUALS', value: email })),
-      },
+      // Okta finds the user by what they type, then compares this property (exactly one pattern).
+      userIdentifier: { type: 'ATTRIBUTE', attribute: desired.attribute, patterns: [{ matchType: 'EQUALS', value: desired.value }] },
     },
     actions: { idp: { providers: [{ type: 'OIDC', id: desired.idpId }], idpSelectionType: 'SPECIFIC' } },
   };
@@ -103,14 +109,38 @@ export function ruleDrift(rule: OktaRule, desired: DesiredRoutingRule): string[]
   const drift: string[] = [];
   const identifier = rule.conditions?.userIdentifier;
   const patterns = identifier?.patterns ?? [];
-  if (identifier?.type !== 'IDENTIFIER') drift.push('conditions.userIdentifier.type');
-  if (patterns.some((pattern) => pattern.matchType !== 'EQUALS') || !sameSet(patterns.map((pattern) => pattern.value.toLowerCase()), desired.emails)) {
-    drift.push('conditions.userIdentifier.patterns');
-  }
+  if (identifier?.type !== 'ATTRIBUTE') drift.push('conditions.userIdentifier.type');
+  if (identifier?.attribute !== desired.attribute) drift.push('conditions.userIdentifier.attribute');
+  if (patterns.length !== 1 || patterns[0]?.matchType !== 'EQUALS' || patterns[0]?.value !== desired.value) drift.push('conditions.userIdentifier.patterns');
   const providers = rule.actions?.idp?.providers ?? [];
   if (providers.length !== 1 || providers[0]?.id !== desired.idpId || providers[0]?.type !== 'OIDC') drift.push('actions.idp.providers');
   if (rule.priority !== desired.priority) drift.push('priority');
   return drift;
+}
+
+/** The routing attribute as we add it to the profile schema: a string only administrators may change. */
+export function routingAttributeDefinition(): CustomPropertyDefinition {
+  return {
+    title: 'Beyond Identity routing',
+    description: 'Set by bi-okta-federation once the person has bound a passkey: the IdP-discovery rule that matches this value sends them to Beyond Identity.',
+    type: 'string',
+    maxLength: 256,
+  };
+}
+
+/** The schema already has a property of that name that cannot route (a base property, or another type). */
+export class RoutingAttributeUnusableError extends Error {
+  override name = 'RoutingAttributeUnusableError';
+}
+
+/** The person's Okta user exists but cannot sign in (SUSPENDED, DEPROVISIONED, ...): an administrator decides. */
+export class OktaUserNotActiveError extends Error {
+  override name = 'OktaUserNotActiveError';
+}
+
+/** The user's profile did not read back as written: routing cannot be confirmed. */
+export class RoutingNotConfirmedError extends Error {
+  override name = 'RoutingNotConfirmedError';
 }
 
 export interface OktaUserSummary {
@@ -127,9 +157,13 @@ export interface RoutingRuleSummary {
   id: string;
   name: string;
   policyId: string;
-  emails: string[];
   priority?: number;
   status: string;
+}
+
+export interface RoutedUser extends OktaUserSummary {
+  /** Whether this call wrote the property (false: it was already set). */
+  changed: boolean;
 }
 
 export class OktaSetup {
@@ -173,34 +207,22 @@ export class OktaSetup {
   }
 
   /**
-   * The routing rule, by name, in the org's IdP-discovery policy, sending exactly `emails` to the
-   * IdP at an explicit priority, active. With no emails the rule is deactivated instead: a rule
-   * with no patterns would match everyone.
+   * The routing rule, by name, in the org's IdP-discovery policy: ATTRIBUTE matching of the routing
+   * property against our value, sending to the IdP at an explicit priority, active. It never
+   * changes per person.
    */
-  async ensureRoutingRule(desired: DesiredRoutingRule, options: EnsureOptions = {}): Promise<Ensured<RoutingRuleSummary | null>> {
+  async ensureRoutingRule(desired: DesiredRoutingRule, options: EnsureOptions = {}): Promise<Ensured<RoutingRuleSummary>> {
     const { signal } = options;
-    const wanted = { ...desired, emails: [...new Set(desired.emails.map((email) => email.toLowerCase()))].sort() };
     const policyId = await this.api.idpDiscoveryPolicyId(signal);
-    const find = async () => (await this.api.listRules(policyId, signal)).find((rule) => rule.name === wanted.name && !rule.system);
-
-    if (wanted.emails.length === 0) {
-      const existing = await find();
-      if (!existing) return { outcome: 'adopted', value: null };
-      if (existing.status === 'ACTIVE') {
-        await this.api.setRuleActive(policyId, existing.id, false, signal);
-        return { outcome: 'updated', value: summarizeRule({ ...existing, status: 'INACTIVE' }, policyId), drift: ['status'] };
-      }
-      return { outcome: 'adopted', value: summarizeRule(existing, policyId) };
-    }
-
-    const body = routingRuleBody(wanted);
+    const find = async () => (await this.api.listRules(policyId, signal)).find((rule) => rule.name === desired.name && !rule.system);
+    const body = routingRuleBody(desired);
     const result = await findOrCreate(find, () => this.api.createRule(policyId, body, signal), isDuplicateRuleName, options.beforeCreate);
     let rule = result.value;
     let outcome: Ensured<RoutingRuleSummary>['outcome'] = result.outcome;
-    const drift = ruleDrift(rule, wanted);
+    const drift = ruleDrift(rule, desired);
     if (drift.length > 0) {
       rule = await this.api.replaceRule(policyId, rule.id, body, signal);
-      outcome = outcome === 'created' ? 'created' : 'updated';
+      if (outcome === 'adopted') outcome = 'updated';
     }
     if (rule.status !== 'ACTIVE') {
       await this.api.setRuleActive(policyId, rule.id, true, signal);
@@ -210,6 +232,118 @@ export class OktaSetup {
     }
     return { outcome, value: summarizeRule(rule, policyId), ...(drift.length > 0 && outcome !== 'created' ? { drift } : {}) };
   }
+
+  /** Deactivates the rule (an adopted rule we must not delete but whose IdP is going away). Missing is fine. */
+  async deactivateRoutingRule(name: string, signal?: AbortSignal): Promise<RoutingRuleSummary | undefined> {
+    const policyId = await this.api.idpDiscoveryPolicyId(signal);
+    const rule = (await this.api.listRules(policyId, signal)).find((candidate) => candidate.name === name && !candidate.system);
+    if (!rule) return undefined;
+    if (rule.status === 'ACTIVE') await this.api.setRuleActive(policyId, rule.id, false, signal);
+    return summarizeRule({ ...rule, status: 'INACTIVE' }, policyId);
+  }
+
+  /** Other rules of the policy that match on `attribute`: while there are any, the property must stay. */
+  async rulesUsingAttribute(attribute: string, exceptRuleId: string | undefined, signal?: AbortSignal): Promise<RoutingRuleSummary[]> {
+    const policyId = await this.api.idpDiscoveryPolicyId(signal);
+    const rules = await this.api.listRules(policyId, signal);
+    return rules
+      .filter((rule) => rule.id !== exceptRuleId && rule.conditions?.userIdentifier?.type === 'ATTRIBUTE' && rule.conditions.userIdentifier.attribute === attribute)
+      .map((rule) => summarizeRule(rule, policyId));
+  }
+
+  /**
+   * The routing property on the default user profile schema: found (adopted) when a custom string
+   * property of that name exists; added otherwise. A base property, or one of another type, cannot
+   * route and is reported, never changed.
+   */
+  async ensureRoutingAttribute(attribute: string, options: EnsureOptions = {}): Promise<Ensured<{ name: string }>> {
+    const { signal } = options;
+    const schema = await this.api.getUserSchema(signal);
+    const base = schema.definitions.base?.properties ?? {};
+    const custom = schema.definitions.custom?.properties ?? {};
+    if (base[attribute]) throw new RoutingAttributeUnusableError(`"${attribute}" is a base property of Okta's user profile; choose another OKTA_ROUTING_ATTRIBUTE`);
+    const existing = custom[attribute];
+    if (existing) {
+      if (existing.type !== 'string') {
+        throw new RoutingAttributeUnusableError(`the custom profile property "${attribute}" exists with type ${String(existing.type)}, not string; choose another OKTA_ROUTING_ATTRIBUTE or change it in Okta`);
+      }
+      return { outcome: 'adopted', value: { name: attribute } };
+    }
+    options.beforeCreate?.();
+    const after = await this.api.updateCustomProperties({ [attribute]: routingAttributeDefinition() }, signal);
+    if (!after.definitions.custom?.properties?.[attribute]) throw new RoutingNotConfirmedError(`Okta accepted the profile property "${attribute}" but its schema does not show it`);
+    return { outcome: 'created', value: { name: attribute } };
+  }
+
+  /** Removes the routing property from the schema (Okta then drops it from every profile). Missing is fine. */
+  async removeRoutingAttribute(attribute: string, signal?: AbortSignal): Promise<boolean> {
+    const schema = await this.api.getUserSchema(signal);
+    if (!schema.definitions.custom?.properties?.[attribute]) return false;
+    await this.api.updateCustomProperties({ [attribute]: null }, signal);
+    return true;
+  }
+
+  /**
+   * Step 6 and the person's routing in one: the Okta user, by login, with the routing property
+   * set to our value, read back. A user we create gets the property in its create body; one that
+   * was there (adopted) gets a partial profile update. `since`: when this onboarding began; a user
+   * created after it, already carrying our value, is our own (a create by another attempt of this
+   * onboarding), not adopted.
+   */
+  async ensureRoutedUser(input: OktaUserInput, key: RoutingKey, since: string, options: EnsureOptions = {}): Promise<Ensured<RoutedUser>> {
+    const { signal } = options;
+    const withKey = { ...input, extraProfile: { [key.attribute]: key.value } };
+    const result = await findOrCreate(
+      () => this.api.findUserByLogin(input.login, signal),
+      () => this.api.createFederatedUser(withKey, signal),
+      isDuplicateLogin,
+      options.beforeCreate,
+    );
+    let user = result.value;
+    if (user.status !== 'ACTIVE') {
+      // Checked before anything is written: an adopted user that cannot sign in is not routed.
+      throw new OktaUserNotActiveError(
+        `Okta user ${user.profile.login} (${user.id}) exists with status ${user.status}; it must be ACTIVE to sign in with Beyond Identity. Activate or unsuspend it in Okta, then retry.`,
+      );
+    }
+    let outcome: Ensured<RoutedUser>['outcome'] = result.outcome;
+    if (outcome === 'adopted' && user.profile[key.attribute] === key.value && user.created && Date.parse(user.created) >= Date.parse(since)) outcome = 'created';
+    let changed = outcome === 'created' && result.outcome === 'created';
+    if (user.profile[key.attribute] !== key.value) {
+      await this.api.updateUserProfile(user.id, { [key.attribute]: key.value }, signal);
+      changed = true;
+    }
+    // Read back: the person is routed only once Okta shows the value.
+    user = (await this.api.getUser(user.id, signal)) ?? fail(`Okta user ${input.login} (${user.id}) disappeared while being routed`);
+    if (user.profile[key.attribute] !== key.value) {
+      fail(`Okta user ${input.login} (${user.id}) reads back ${describeValue(user.profile[key.attribute])} for "${key.attribute}", not the value written`);
+    }
+    return { outcome, value: { ...summarizeUser(user), changed } };
+  }
+
+  /**
+   * Takes the person out of routing: clears the property when it holds our value, and reads it
+   * back. A value of another integration is not ours to clear. `found: false` when no user exists.
+   */
+  async clearRouting(input: { userId?: string; login: string }, key: RoutingKey, signal?: AbortSignal): Promise<{ found: boolean; userId?: string; cleared: boolean }> {
+    const user = (input.userId ? await this.api.getUser(input.userId, signal) : undefined) ?? (await this.api.findUserByLogin(input.login, signal));
+    if (!user) return { found: false, cleared: false };
+    if (user.profile[key.attribute] !== key.value) return { found: true, userId: user.id, cleared: false };
+    await this.api.updateUserProfile(user.id, { [key.attribute]: null }, signal);
+    const after = await this.api.getUser(user.id, signal);
+    if (after && after.profile[key.attribute] === key.value) {
+      fail(`Okta user ${input.login} (${user.id}) still reads back "${key.attribute}" = our value after it was cleared`);
+    }
+    return { found: true, userId: user.id, cleared: true };
+  }
+}
+
+function fail(message: string): never {
+  throw new RoutingNotConfirmedError(message);
+}
+
+function describeValue(value: unknown): string {
+  return value === undefined || value === null ? '(unset)' : JSON.stringify(value);
 }
 
 /** 400 E0000001 with a `login` cause: the user exists (perhaps our own lost create). */
@@ -230,7 +364,6 @@ function summarizeRule(rule: OktaRule, policyId: string): RoutingRuleSummary {
     id: rule.id,
     name: rule.name,
     policyId,
-    emails: (rule.conditions?.userIdentifier?.patterns ?? []).map((pattern) => pattern.value),
     priority: rule.priority ?? undefined,
     status: rule.status,
   };

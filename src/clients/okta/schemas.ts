@@ -8,12 +8,18 @@ import { z } from 'zod';
 export const oktaUserSchema = z.object({
   id: z.string().min(1),
   status: z.string(),
-  profile: z.object({
-    login: z.string(),
-    email: z.string().nullish(),
-    firstName: z.string().nullish(),
-    lastName: z.string().nullish(),
-  }),
+  /** When the user was created: tells a user our own onboarding made from one that was there before it. */
+  created: z.string().nullish(),
+  // Custom properties (the routing attribute among them) sit beside the base ones.
+  profile: z
+    .object({
+      login: z.string(),
+      email: z.string().nullish(),
+      firstName: z.string().nullish(),
+      lastName: z.string().nullish(),
+    })
+    .catchall(z.unknown()),
+  credentials: z.object({ provider: z.object({ type: z.string().nullish() }).nullish() }).passthrough().nullish(),
 });
 export type OktaUser = z.infer<typeof oktaUserSchema>;
 
@@ -66,6 +72,17 @@ export const oktaPolicySchema = z.object({
   status: z.string().optional(),
   system: z.boolean().optional(),
 });
+
+const schemaPropertySchema = z.object({ title: z.string().nullish(), type: z.string().nullish() }).passthrough();
+
+/** The default user profile schema (contract §7.1): the base properties and the org's own. */
+export const oktaUserSchemaSchema = z.object({
+  definitions: z.object({
+    base: z.object({ properties: z.record(z.string(), schemaPropertySchema).nullish() }).passthrough().nullish(),
+    custom: z.object({ properties: z.record(z.string(), schemaPropertySchema).nullish() }).passthrough().nullish(),
+  }),
+});
+export type OktaUserSchema = z.infer<typeof oktaUserSchemaSchema>;
 
 const patternSchema = z.object({ matchType: z.string(), value: z.string() });
 

@@ -1,0 +1,76 @@
+/**
+ * A person's route to Beyond Identity, as activities: watch Beyond Identity until the passkey is
+ * bound, then (in the same attempt, so the evidence and the write are never apart) make the Okta
+ * user carry the routing property and read it back; and, to offboard, clear it and read it back.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Context } from '@temporalio/activity';
+import type { BeyondIdentitySetup } from '../clients/beyond-identity/ensure';
+import type { OktaSetup } from '../clients/okta/ensure';
+import type { Temporal } from '../temporal/people';
+import type { ObjectRecord, RoutingKey } from '../workflows/definitions';
+import type { BindingLook } from '../workflows/person-state';
+import { DEAD_JOB_STATES } from '../workflows/person-state';
+import { asStep, classified, markCreateStarted, wasAdopted } from './failures';
+import { workflowStillRunning } from './temporal';
+
+export interface RouteWhenBoundInput {
+  realmId: string;
+  identityId: string;
+  jobId?: string;
+  person: { email: string; firstName: string; lastName: string };
+  routing: RoutingKey;
+  /** When the onboarding began: an Okta user created since, with our value, is our own. */
+  since: string;
+  /** 0: look once. */
+  waitUpToMs: number;
+  pollIntervalMs: number;
+}
+
+export function createRoutingActivities(beyondIdentity: BeyondIdentitySetup, okta: OktaSetup, temporal: Temporal) {
+  return {
+    /**
+     * Looks at the binding every poll interval for up to `waitUpToMs`: once Beyond Identity shows
+     * the passkey, routes the person and answers `routed`; a dead link answers `link-dead`; the
+     * time up, `waiting`. Only people with a passkey are ever routed.
+     */
+    routeWhenBound: classified(async (input: RouteWhenBoundInput): Promise<BindingLook> => {
+      const { cancellationSignal } = Context.current();
+      const until = Date.now() + input.waitUpToMs;
+      for (;;) {
+        const progress = await beyondIdentity.bindingProgress(input.realmId, input.identityId, input.jobId, cancellationSignal);
+        if (progress.activeCredential || progress.jobState === 'COMPLETE') {
+          // A look the workflow has moved on from (it completed, or this run was replaced) must not write.
+          if (!(await workflowStillRunning(temporal))) return { outcome: 'waiting', jobState: progress.jobState };
+          const { person } = input;
+          const user = await asStep('RouteOktaUser', () =>
+            okta.ensureRoutedUser({ login: person.email, email: person.email, firstName: person.firstName, lastName: person.lastName }, input.routing, input.since, {
+              signal: cancellationSignal,
+              beforeCreate: markCreateStarted,
+            }),
+          );
+          return { outcome: 'routed', oktaUser: { id: user.value.id, adopted: wasAdopted(user.outcome) }, jobState: progress.jobState, routedAt: new Date().toISOString() };
+        }
+        if (progress.jobState && DEAD_JOB_STATES.includes(progress.jobState)) return { outcome: 'link-dead', jobState: progress.jobState };
+        const wait = Math.min(input.pollIntervalMs, until - Date.now());
+        if (wait <= 0) return { outcome: 'waiting', jobState: progress.jobState };
+        await sleep(wait, undefined, { signal: cancellationSignal });
+      }
+    }),
+
+    /**
+     * Clears the routing property (only our value) and reads it back. When the workflow knew of no
+     * Okta user, the user found by login is reported: created by us if it appeared after the
+     * onboarding began carrying our value, adopted otherwise.
+     */
+    clearOktaRouting: classified(
+      async (input: { userId?: string; login: string; routing: RoutingKey; since: string }): Promise<{ cleared: boolean; user?: ObjectRecord }> => {
+        const { cancellationSignal } = Context.current();
+        const found = input.userId ? undefined : await okta.api.findUserByLogin(input.login, cancellationSignal);
+        const ours = found !== undefined && found.profile[input.routing.attribute] === input.routing.value && Boolean(found.created) && Date.parse(found.created!) >= Date.parse(input.since);
+        const result = await okta.clearRouting({ userId: input.userId ?? found?.id, login: input.login }, input.routing, cancellationSignal);
+        return { cleared: result.cleared, ...(found ? { user: { id: found.id, adopted: !ours } } : {}) };
+      },
+    ),
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * Activities that talk to Temporal itself, through the worker's own client: what a person needs
+ * of its integration (read from the integration's `status` query, shared by every activity of
+ * this worker), whether an activity's workflow still wants its result, and teardown's offboarding
+ * of every person. None of them touches Beyond Identity or Okta.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { isUndone, listPeople, offboardPerson, type Temporal } from '../temporal/people';
+import { integrationStatusQuery, personWorkflowId, type PersonContext } from '../workflows/definitions';
+import { classified, IntegrationGoneError } from './failures';
+
+
+const CONTEXT_POLL_MS = 1_000;
+/** A context read this recently is used again: people started together ask once per worker. */
+const CONTEXT_FRESH_MS = 5_000;
+const PARALLEL_REQUESTS = 50;
+
+/** Runs `work` on every item, at most PARALLEL_REQUESTS at a time. */
+async function eachInParallel<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: Math.min(PARALLEL_REQUESTS, queue.length) }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
+    }),
+  );
+}
+
+export interface OffboardResult {
+  cancelled: number;
+  undone: number;
+  alreadyEnded: number;
+  /** People whose undo has not finished within the wait (one stuck in NeedsAttention, say). */
+  pending: string[];
+}
+
+export class IntegrationContexts {
+  private readonly known = new Map<string, { at: number; context: PersonContext }>();
+  private readonly waiting = new Map<string, Promise<PersonContext>>();
+
+  constructor(private readonly temporal: Temporal) {}
+
+  /** The integration's context once it is set up; waits (polling its query) while it is setting up. */
+  get(integrationId: string, signal: AbortSignal): Promise<PersonContext> {
+    const cached = this.known.get(integrationId);
+    if (cached && Date.now() - cached.at < CONTEXT_FRESH_MS) return Promise.resolve(cached.context);
+    let pending = this.waiting.get(integrationId);
+    if (!pending) {
+      pending = this.poll(integrationId, signal).finally(() => this.waiting.delete(integrationId));
+      this.waiting.set(integrationId, pending);
+    }
+    return pending;
+  }
+
+  private async poll(integrationId: string, signal: AbortSignal): Promise<PersonContext> {
+    const handle = this.temporal.client.workflow.getHandle(integrationId);
+    for (;;) {
+      let state;
+      try {
+        state = await handle.query(integrationStatusQuery);
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) throw new IntegrationGoneError(`integration ${integrationId} is not running; onboard again to start it`);
+        throw error;
+      }
+      if (state.status === 'TearingDown' || state.status === 'TornDown') {
+        throw new IntegrationGoneError(`integration ${integrationId} is ${state.status === 'TornDown' ? 'torn down' : 'being torn down'}; onboard again once it is gone`);
+      }
+      if (state.context) {
+        this.known.set(integrationId, { at: Date.now(), context: state.context });
+        return state.context;
+      }
+      await sleep(CONTEXT_POLL_MS, undefined, { signal });
+    }
+  }
+}
+
+/** True while the workflow run that scheduled the current activity is still open. */
+export async function workflowStillRunning(temporal: Temporal): Promise<boolean> {
+  const { workflowExecution } = Context.current().info;
+  if (!workflowExecution) return true;
+  try {
+    const info = await temporal.client.workflow.getHandle(workflowExecution.workflowId, workflowExecution.runId).describe();
+    return info.status.name === 'RUNNING';
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
+}
+
+export function createTemporalActivities(temporal: Temporal) {
+  return {
+    /**
+     * Teardown: every person of the integration is offboarded (running ones cancelled, ended ones
+     * undone by a new run), then this waits, up to `waitUpToMs`, until each has finished.
+     */
+    offboardPeople: classified(async (input: { integrationId: string; waitUpToMs: number }): Promise<OffboardResult> => {
+      const { cancellationSignal } = Context.current();
+      const result: OffboardResult = { cancelled: 0, undone: 0, alreadyEnded: 0, pending: [] };
+      const people = await listPeople(temporal, input.integrationId);
+      const waitingFor: string[] = [];
+      await eachInParallel(people, async (person) => {
+        if (isUndone(person)) {
+          result.alreadyEnded += 1;
+          return;
+        }
+        const outcome = await offboardPerson(temporal, input.integrationId, person.email);
+        if (outcome === 'cancelled') result.cancelled += 1;
+        else if (outcome === 'undoing') result.undone += 1;
+        else result.alreadyEnded += 1;
+        if (outcome === 'cancelled' || outcome === 'undoing') waitingFor.push(person.email);
+      });
+      const deadline = Date.now() + input.waitUpToMs;
+      let open = waitingFor;
+      while (open.length > 0 && Date.now() < deadline) {
+        const still: string[] = [];
+        await eachInParallel(open, async (email) => {
+          const info = await temporal.client.workflow.getHandle(personWorkflowId(input.integrationId, email)).describe();
+          if (info.status.name === 'RUNNING') still.push(email);
+        });
+        open = still.sort();
+        if (open.length > 0) await sleep(1_000, undefined, { signal: cancellationSignal });
+      }
+      result.pending = open;
+      return result;
+    }),
+  };
+}

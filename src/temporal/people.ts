@@ -1,0 +1,150 @@
+/**
+ * Person workflows as Temporal sees them, from the outside: start one, offboard one, list an
+ * integration's. The operator CLI and the worker's activities (teardown) both use these, with
+ * their own Temporal client. Nothing here talks to Beyond Identity or Okta.
+ */
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import {
+  emailKey,
+  integrationKey,
+  normalizeEmail,
+  onboardingStatusKey,
+  onboardingStepKey,
+  personStatusQuery,
+  personWorkflowId,
+  type PersonContext,
+  type PersonInput,
+  type PersonState,
+  type PersonStatus,
+  type PersonWorkflowInput,
+} from '../workflows/definitions';
+
+export interface Temporal {
+  client: Client;
+  taskQueue: string;
+}
+
+export type StartOutcome = 'started' | 'alreadyRunning' | 'alreadyOnboarded';
+
+/** A Temporal visibility literal: single quotes escaped. */
+export function visibilityLiteral(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** The visibility query for an integration's person workflows. */
+export function peopleQuery(integrationId: string, extra?: string): string {
+  return [`WorkflowType = 'personOnboarding'`, `Integration = ${visibilityLiteral(integrationId)}`, ...(extra ? [extra] : [])].join(' AND ');
+}
+
+/** A closed run whose status is Cancelled has finished its undo. */
+export function isUndone(run: Pick<PersonRun, 'status' | 'execution'>): boolean {
+  return run.status === 'Cancelled' && run.execution !== 'RUNNING';
+}
+
+function start(temporal: Temporal, integrationId: string, email: string, args: PersonWorkflowInput, status: PersonStatus, summary: string) {
+  return temporal.client.workflow.start('personOnboarding', {
+    workflowId: personWorkflowId(integrationId, email),
+    taskQueue: temporal.taskQueue,
+    args: [args],
+    // A person whose onboarding ended may be offboarded, or (if it ended otherwise) onboarded again.
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    workflowIdConflictPolicy: 'FAIL',
+    typedSearchAttributes: [
+      { key: integrationKey, value: integrationId },
+      { key: emailKey, value: email },
+      { key: onboardingStatusKey, value: status },
+      { key: onboardingStepKey, value: 'Start' },
+    ],
+    staticSummary: summary,
+    staticDetails: `Integration \`${integrationId}\`: identity, binding email, wait for the passkey, Okta user routed by its profile property.`,
+  });
+}
+
+/** The newest run of a person's workflow, or undefined when there has never been one. */
+async function latestRun(temporal: Temporal, integrationId: string, email: string): Promise<WorkflowExecutionDescription | undefined> {
+  try {
+    return await temporal.client.workflow.getHandle(personWorkflowId(integrationId, email)).describe();
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Starts a person's onboarding, unless one is running or they are onboarded. A person whose
+ * onboarding ended otherwise (expired, deadline passed, cancelled) starts afresh.
+ */
+export async function startOnboarding(temporal: Temporal, person: PersonInput, context: PersonContext | undefined): Promise<StartOutcome> {
+  const email = normalizeEmail(person.email);
+  const run = await latestRun(temporal, person.integrationId, email);
+  if (run?.status.name === 'RUNNING') return 'alreadyRunning';
+  if (run && run.typedSearchAttributes.get(onboardingStatusKey) === 'Onboarded') return 'alreadyOnboarded';
+  try {
+    await start(temporal, person.integrationId, email, { person: { ...person, email }, context }, 'Running', `Onboard ${email} to Beyond Identity passkeys`);
+    return 'started';
+  } catch (error) {
+    // Another operator started the same person a moment ago.
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return 'alreadyRunning';
+    throw error;
+  }
+}
+
+export type OffboardOutcome = 'cancelled' | 'undoing' | 'alreadyCancelled' | 'notFound';
+
+/**
+ * Offboards a person: a running onboarding is cancelled (it undoes itself); one that has ended is
+ * undone by a new run of the same workflow id, from the ended run's final state, so `list` and
+ * `status` show the person as Cancelled from then on.
+ */
+export async function offboardPerson(temporal: Temporal, integrationId: string, email: string): Promise<OffboardOutcome> {
+  const normalized = normalizeEmail(email);
+  const run = await latestRun(temporal, integrationId, normalized);
+  if (!run) return 'notFound';
+  const handle = temporal.client.workflow.getHandle(personWorkflowId(integrationId, normalized), run.runId);
+  if (run.status.name === 'RUNNING') {
+    await handle.cancel();
+    return 'cancelled';
+  }
+  const ended: PersonState = await handle.query(personStatusQuery);
+  if (ended.status === 'Cancelled' && ended.step === 'Undone') return 'alreadyCancelled';
+  try {
+    await start(temporal, integrationId, normalized, { person: { integrationId, email: normalized }, offboard: ended }, ended.status, `Offboard ${normalized}`);
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+  return 'undoing';
+}
+
+export interface PersonRun {
+  email: string;
+  workflowId: string;
+  runId: string;
+  status: string;
+  step: string;
+  execution: string;
+  startedAt: string;
+}
+
+/**
+ * Every person of an integration, newest run each, from visibility; with `status`, those whose
+ * newest run has it (an offboarded person's older Onboarded run does not count).
+ */
+export async function listPeople(temporal: Pick<Temporal, 'client'>, integrationId: string, status?: string): Promise<PersonRun[]> {
+  const newest = new Map<string, PersonRun>();
+  for await (const info of temporal.client.workflow.list({ query: peopleQuery(integrationId) })) {
+    const attributes = info.typedSearchAttributes;
+    const row: PersonRun = {
+      email: attributes.get(emailKey) ?? info.workflowId,
+      workflowId: info.workflowId,
+      runId: info.runId,
+      status: attributes.get(onboardingStatusKey) ?? '?',
+      step: attributes.get(onboardingStepKey) ?? '?',
+      execution: info.status.name,
+      startedAt: info.startTime.toISOString(),
+    };
+    const previous = newest.get(row.email);
+    if (!previous || row.startedAt > previous.startedAt) newest.set(row.email, row);
+  }
+  return [...newest.values()].filter((row) => !status || row.status === status).sort((a, b) => a.email.localeCompare(b.email));
+}

@@ -1,0 +1,131 @@
+/**
+ * A person's onboarding as plain state and its rules: which status follows which event, what a
+ * signal or update may change, and the markdown Temporal UI shows. No workflow API is called here
+ * (person.ts applies the results), so every rule is unit-tested without a server.
+ */
+import type { ConfirmBindingResult, PersonContext, PersonState, PersonStatus, PersonStep } from './definitions';
+import { attentionMarkdown } from './markdown';
+
+/** Job states after which the link can no longer be used: a new email is due. */
+export const DEAD_JOB_STATES = ['EXPIRED', 'FAILED_TO_SEND', 'REVOKED'];
+
+/** How long one watch of Beyond Identity may run before the workflow looks again (deadline, continue-as-new). */
+export const WATCH_SLICE_MS = 60 * 60 * 1000;
+
+export function newPersonState(email: string, now: string, context?: PersonContext): PersonState {
+  return { email, status: 'Running', step: 'Start', context, emailsSent: 0, resends: 0, bound: false, routed: false, startedAt: now };
+}
+
+/** What a person's onboarding may end in, besides being cancelled. */
+export type WaitOutcome = 'Onboarded' | 'BindingExpired' | 'DeadlinePassed';
+
+/** What one look at the binding (and, once bound, the routing) found. */
+export type BindingLook =
+  | { outcome: 'routed'; oktaUser: { id: string; adopted: boolean }; jobState?: string; routedAt: string }
+  | { outcome: 'waiting'; jobState?: string }
+  | { outcome: 'link-dead'; jobState?: string };
+
+export function isUndoing(state: PersonState): boolean {
+  return state.status === 'Cancelled' || (['ClearRouting', 'RemoveOktaUser', 'DeleteIdentity', 'Undone'] as PersonStep[]).includes(state.step);
+}
+
+/** The status once a NeedsAttention is cleared (or set: then NeedsAttention). */
+export function statusAfterAttention(state: PersonState, attention: boolean): PersonStatus {
+  if (attention) return 'NeedsAttention';
+  if (isUndoing(state)) return 'Cancelled';
+  if (state.bindingJobId && !state.bound) return 'WaitingForBinding';
+  return 'Running';
+}
+
+export function markBound(state: PersonState, via: 'signal' | 'update' | 'detected', now: string): void {
+  if (state.bound) return;
+  state.bound = true;
+  state.boundVia = via;
+  state.boundAt = now;
+  state.note = undefined;
+}
+
+/** A look at Beyond Identity that found the person routed: bound, with their Okta user carrying our value. */
+export function markRouted(state: PersonState, look: Extract<BindingLook, { outcome: 'routed' }>, via: 'signal' | 'update' | 'detected', now: string): void {
+  markBound(state, via, now);
+  state.bindingJobState = look.jobState ?? state.bindingJobState;
+  state.oktaUser = look.oktaUser;
+  state.routed = true;
+  state.routedAt = look.routedAt;
+}
+
+/** After a dead link: another email, or the end of the onboarding when the resends are used up. */
+export function afterDeadLink(state: PersonState, maxResends: number): 'resend' | 'BindingExpired' {
+  return state.resends >= maxResends ? 'BindingExpired' : 'resend';
+}
+
+/** The operator said "bound" but Beyond Identity shows no passkey: say so, keep waiting. */
+export function operatorWasEarly(state: PersonState): void {
+  state.note = `The operator said ${state.email} has bound a passkey, but Beyond Identity shows none yet (job ${state.bindingJobState ?? 'unknown'}). Still waiting; nothing is routed until it does.`;
+  state.operatorSaidBound = false;
+}
+
+export function endNote(state: PersonState, outcome: Exclude<WaitOutcome, 'Onboarded'>, maxResends: number): string {
+  return outcome === 'BindingExpired'
+    ? `The binding link expired ${state.resends + 1} time(s); no more emails are sent (limit ${maxResends} resends). Nothing was routed.`
+    : `No passkey was bound before the deadline (${state.deadlineAt}). Nothing was routed.`;
+}
+
+/** Why `confirmBinding` is refused before anything is written to history, or undefined when it may run. */
+export function confirmBindingRefusal(state: PersonState): string | undefined {
+  if (!state.identity || !state.bindingJobId) return `${state.email} has not been sent a binding email yet; nothing to confirm`;
+  if (isUndoing(state) || state.status === 'BindingExpired' || state.status === 'DeadlinePassed') return `the onboarding of ${state.email} has ended (${state.status})`;
+  return undefined;
+}
+
+export function confirmBindingAnswer(state: PersonState, look: { activeCredential: boolean; jobState?: string }): ConfirmBindingResult {
+  if (look.activeCredential || look.jobState === 'COMPLETE') {
+    return { accepted: true, reason: `Beyond Identity shows ${look.activeCredential ? 'an active passkey' : 'the binding job COMPLETE'}` };
+  }
+  return { accepted: false, reason: `Beyond Identity shows no active passkey for ${state.email} yet (binding job ${look.jobState ?? state.bindingJobState ?? 'unknown'}); still waiting` };
+}
+
+/** What undo must do, in order: out of routing first, then what we created, newest first. */
+export function undoPlan(state: PersonState): ('ClearRouting' | 'RemoveOktaUser' | 'DeleteIdentity')[] {
+  const plan: ('ClearRouting' | 'RemoveOktaUser' | 'DeleteIdentity')[] = [];
+  if (state.routed || state.routingAttempted || state.oktaUser) plan.push('ClearRouting');
+  if (state.oktaUser && !state.oktaUser.adopted) plan.push('RemoveOktaUser');
+  if (state.identity && !state.identity.adopted) plan.push('DeleteIdentity');
+  return plan;
+}
+
+function record(label: string, value?: { id: string; adopted: boolean }): string {
+  return `- ${label}: ${value ? `\`${value.id}\`${value.adopted ? ' (adopted, never deleted)' : ''}` : '—'}`;
+}
+
+/** The markdown Temporal UI shows as the workflow's current details. */
+export function personDetails(state: PersonState): string {
+  const binding = state.bound
+    ? `bound (${state.boundVia ?? 'detected'}) at ${state.boundAt}`
+    : state.bindingJobId
+      ? `job \`${state.bindingJobId}\` ${state.bindingJobState ?? ''}, ${state.emailsSent} email(s) sent, deadline ${state.deadlineAt ?? '—'}`
+      : '—';
+  const routing = state.context ? ` (\`${state.context.routing.attribute}\` = \`${state.context.routing.value}\`)` : '';
+  const lines = [
+    `**${state.email}**: ${state.status} (step \`${state.step}\`)`,
+    '',
+    record('Beyond Identity identity', state.identity),
+    `- Binding: ${binding}`,
+    record('Okta user', state.oktaUser),
+    `- Routed to Beyond Identity: ${state.routed ? `yes${routing}` : 'no'}`,
+  ];
+  if (state.note) lines.push('', state.note);
+  if (state.attention) lines.push('', attentionMarkdown(state.attention));
+  return lines.join('\n');
+}
+
+/** Okta needs a first and last name; without them we derive both from the address. */
+export function personNames(email: string, firstName?: string, lastName?: string): { firstName: string; lastName: string } {
+  const [local = email, domain = ''] = email.split('@');
+  const parts = local.split(/[._+-]+/).filter(Boolean);
+  const capital = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
+  return {
+    firstName: firstName?.trim() || capital(parts[0] ?? local),
+    lastName: lastName?.trim() || (parts.length > 1 ? parts.slice(1).map(capital).join(' ') : capital(domain.split('.')[0] ?? '') || '-'),
+  };
+}
