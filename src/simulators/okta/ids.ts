@@ -16,6 +16,7 @@ export const newUserId = (): string => `00u${base62(17)}`;
 export const newIdpId = (): string => `0oa${base62(17)}`;
 export const newPolicyId = (): string => `00p${base62(17)}`;
 export const newRuleId = (): string => `0pr${base62(17)}`;
+export const newUserSchemaId = (): string => `osc${base62(17)}`;
 export const newErrorId = (): string => `oae${base62(22)}`;
 export const newRequestId = (): string => base62(24);
 export const randomToken = (length: number): string => base62(length);

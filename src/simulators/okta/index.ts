@@ -1,6 +1,6 @@
 /**
- * The Okta simulator: a stateful Okta Management API on loopback (users, OIDC identity
- * providers, the IdP-discovery policy and its rules) with Okta's auth, errors, paging and rate
+ * The Okta simulator: a stateful Okta Management API on loopback (users, the user profile
+ * schema, OIDC identity providers, the IdP-discovery policy and its rules) with Okta's auth, errors, paging and rate
  * limits, shared fault injection, and a federated sign-in check (`POST /_sim/sign-in`).
  * See README.md in this folder.
  */
@@ -16,6 +16,7 @@ import { registerIdpRoutes } from './idps';
 import { LoopbackHttp } from './outbound';
 import { registerPolicyRoutes } from './policies';
 import { DEFAULT_RATE_LIMITS, RateLimiter } from './rate-limits';
+import { registerSchemaRoutes } from './schema';
 import { registerSignIn } from './sign-in';
 import { registerSimState } from './sim-state';
 import { OktaStore } from './state';
@@ -82,6 +83,7 @@ async function registerApiRoutes(app: FastifyInstance, context: OktaContext): Pr
     registerUserRoutes(api, context);
     registerIdpRoutes(api, context);
     registerPolicyRoutes(api, context);
+    registerSchemaRoutes(api, context);
   });
 }
 

@@ -10,6 +10,7 @@ import { notFound, validationFailed } from './errors';
 import { newRuleId } from './ids';
 import { setLinkHeaders } from './links';
 import { ruleBodySchema, ruleConsistencyProblems, type RuleBody } from './rule-schema';
+import { profileProperties } from './schema';
 import { nowIso, type OktaState, type RuleRecord } from './state';
 import { parseBody, withoutNulls } from './validation';
 
@@ -94,7 +95,7 @@ export function registerPolicyRoutes(app: FastifyInstance, context: OktaContext)
 
   function validated(body: unknown, self?: RuleRecord): RuleBody {
     const rule = parseBody(ruleBodySchema, body);
-    const problems = ruleConsistencyProblems(rule, state().idps);
+    const problems = ruleConsistencyProblems(rule, state().idps, new Set(Object.keys(profileProperties(state()))));
     const folded = rule.name.toLowerCase();
     if ([...state().rules, state().defaultRule].some((other) => other !== self && other.name.toLowerCase() === folded)) {
       problems.unshift({ field: 'name', message: context.duplicateRuleNameCause });

@@ -1,7 +1,8 @@
 /**
- * What an IdP-discovery rule must look like (contract §3.3 schema facts and §4 item 8): the
- * userIdentifier type/attribute combination, the pattern match types, at most 10 providers, and
- * provider ids that name existing IdPs of the stated type.
+ * What an IdP-discovery rule must look like (contract §3.3 schema facts, §4 item 8, §7.3): the
+ * userIdentifier type/attribute combination (an ATTRIBUTE rule: one pattern, on a property of the
+ * user schema), the pattern match types, at most 10 providers, and provider ids that name
+ * existing IdPs of the stated type.
  */
 import { z } from 'zod';
 import type { FieldProblem } from './errors';
@@ -62,12 +63,23 @@ function isValidRegex(source: string): boolean {
   }
 }
 
-/** Rules across fields, and provider ids checked against the org's IdPs. */
-export function ruleConsistencyProblems(rule: RuleBody, idps: IdpRecord[]): FieldProblem[] {
+/**
+ * Rules across fields, provider ids checked against the org's IdPs, and an ATTRIBUTE rule's
+ * attribute against the user schema's property names (`profileProperties`, exact names).
+ */
+export function ruleConsistencyProblems(rule: RuleBody, idps: IdpRecord[], profileProperties: ReadonlySet<string>): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const identifier = rule.conditions.userIdentifier;
-  if (identifier?.type === 'ATTRIBUTE' && !identifier.attribute) {
-    problems.push({ field: 'conditions.userIdentifier.attribute', message: 'A userIdentifier of type ATTRIBUTE needs the name of the profile attribute to match.' });
+  if (identifier?.type === 'ATTRIBUTE') {
+    if (!identifier.attribute) {
+      problems.push({ field: 'conditions.userIdentifier.attribute', message: 'A userIdentifier of type ATTRIBUTE needs the name of the profile attribute to match.' });
+    } else if (!profileProperties.has(identifier.attribute)) {
+      problems.push({ field: 'conditions.userIdentifier.attribute', message: `"${identifier.attribute}" is not a property of the user profile schema.` });
+    }
+    // Okta's policy docs: attribute matching, like regex matching, takes exactly one pattern (contract §7.3).
+    if (identifier.patterns.length !== 1) {
+      problems.push({ field: 'conditions.userIdentifier.patterns', message: `Attribute matching takes exactly one pattern, not ${identifier.patterns.length}.` });
+    }
   }
   identifier?.patterns.forEach((entry, index) => {
     if (entry.matchType === 'EXPRESSION' && !isValidRegex(entry.value)) {

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { JsonStateFile } from '../shared/persistence';
-import { newPolicyId, newRuleId } from './ids';
+import { newPolicyId, newRuleId, newUserSchemaId } from './ids';
 
 const json = z.record(z.string(), z.unknown());
 
@@ -50,6 +50,22 @@ export const ruleRecordSchema = z.object({
 });
 export type RuleRecord = z.infer<typeof ruleRecordSchema>;
 
+export const userSchemaStateSchema = z.object({
+  id: z.string(),
+  created: z.string(),
+  lastUpdated: z.string(),
+  /** The org's custom profile properties by name (`definitions.custom.properties`), as accepted (schema.ts). */
+  custom: z.record(z.string(), json),
+  /** Base properties whose permissions the org changed (the only change Okta allows on them). */
+  basePermissions: z.record(z.string(), z.array(z.object({ principal: z.string(), action: z.string() }))),
+});
+export type UserSchemaState = z.infer<typeof userSchemaStateSchema>;
+
+function emptyUserSchema(): UserSchemaState {
+  const created = nowIso();
+  return { id: newUserSchemaId(), created, lastUpdated: created, custom: {}, basePermissions: {} };
+}
+
 export const oktaStateSchema = z.object({
   version: z.literal(1),
   nextSeq: z.number().int(),
@@ -59,6 +75,8 @@ export const oktaStateSchema = z.object({
   /** The user-made rules in priority order (index 0 = priority 1); the system default rule is always after them. */
   rules: z.array(ruleRecordSchema),
   defaultRule: ruleRecordSchema,
+  /** Added after version 1 files were first written: a file without it loads with no custom properties. */
+  userSchema: userSchemaStateSchema.optional().transform((value) => value ?? emptyUserSchema()),
 });
 export type OktaState = z.infer<typeof oktaStateSchema>;
 
@@ -76,6 +94,7 @@ export function emptyState(): OktaState {
     idps: [],
     policy: { id: newPolicyId(), name: 'Idp Discovery Policy', created, lastUpdated: created },
     rules: [],
+    userSchema: emptyUserSchema(),
     defaultRule: {
       id: newRuleId(),
       name: 'Default Rule',

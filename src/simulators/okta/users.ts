@@ -1,23 +1,24 @@
 /**
- * Users (contract §1): get by id, login or login shortname; list with filter/search/q and cursor
- * paging; create with `activate`/`provider`; lifecycle activate/deactivate; two-step delete.
+ * Users (contract §1, §7.2): get by id, login or login shortname; list with filter/search/q and
+ * cursor paging; create with `activate`/`provider`; partial (POST) and full (PUT) profile
+ * updates; lifecycle activate/deactivate; two-step delete. Profiles are checked against the
+ * user schema (profile-validation.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { queryBoolean, queryOf, rawSegment, type OktaContext } from './context';
-import { notFound, OktaApiError, validationFailed, type FieldProblem } from './errors';
+import { notFound, OktaApiError, validationFailed } from './errors';
 import { newUserId, randomToken } from './ids';
 import { pageRequest, setLinkHeaders, takePage } from './links';
 import { nowIso, type UserRecord } from './state';
+import { profileProblems } from './profile-validation';
+import { profileProperties } from './schema';
 import { parseUserQuery } from './user-query';
 import { parseBody } from './validation';
 
 const PROVIDER_TYPES = ['OKTA', 'ACTIVE_DIRECTORY', 'LDAP', 'FEDERATION', 'SOCIAL', 'IMPORT'] as const;
 /** Providers whose users sign in elsewhere, so activation needs no password (contract §1.2). */
 const EXTERNAL_PROVIDERS = new Set(['FEDERATION', 'SOCIAL']);
-const REQUIRED_PROFILE = ['firstName', 'lastName', 'email', 'login'] as const;
-const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
-
 const createUserBody = z.object({
   profile: z.record(z.string(), z.unknown()),
   credentials: z
@@ -31,21 +32,12 @@ const createUserBody = z.object({
   type: z.object({ id: z.string() }).optional(),
 });
 
-function profileProblems(profile: Record<string, unknown>): FieldProblem[] {
-  const problems: FieldProblem[] = [];
-  for (const field of REQUIRED_PROFILE) {
-    const value = profile[field];
-    if (typeof value !== 'string' || value.trim() === '') problems.push({ field, message: 'The field cannot be left blank' });
-  }
-  const { login, email } = profile;
-  if (typeof login === 'string' && login.trim() !== '' && (login.length < 5 || login.length > 100)) {
-    problems.push({ field: 'login', message: 'The login must be between 5 and 100 characters long' });
-  }
-  if (typeof email === 'string' && email.trim() !== '' && (!EMAIL_SHAPE.test(email) || email.length > 100)) {
-    problems.push({ field: 'email', message: 'Does not match required pattern' });
-  }
-  return problems;
-}
+/** `updateUser`/`replaceUser`: the profile, and a new password (the only credential change simulated). */
+const updateUserBody = z.object({
+  profile: z.record(z.string(), z.unknown()).optional(),
+  credentials: z.object({ password: z.object({ value: z.string().min(1, 'The password cannot be empty.') }).optional() }).strict().optional(),
+  type: z.object({ id: z.literal('oty1defaultusertype0') }).optional(),
+});
 
 export function findUser(users: UserRecord[], idOrLogin: string): UserRecord | undefined {
   const byId = users.find((user) => user.id === idOrLogin);
@@ -105,6 +97,35 @@ export function registerUserRoutes(app: FastifyInstance, context: OktaContext): 
     return user;
   }
 
+  /** Throws 400 E0000001 when `profile` (after the change; `given` = what this request sets) breaks the schema or takes another user's login. */
+  function checkProfile(profile: Record<string, unknown>, given: Record<string, unknown>, self?: UserRecord): void {
+    const problems = profileProblems(profile, given, profileProperties(store.state));
+    if (problems.length > 0) throw validationFailed(problems);
+    const login = String(profile.login).toLowerCase();
+    if (users().some((user) => user !== self && String(user.profile.login).toLowerCase() === login)) {
+      throw validationFailed([{ field: 'login', message: 'An object with this field already exists in the current organization' }]);
+    }
+  }
+
+  /** POST (`partial`: only the given properties change) or PUT (the profile is replaced) of one user. */
+  function update(request: FastifyRequest, partial: boolean): Record<string, unknown> {
+    const user = userFromPath(request);
+    const body = parseBody(updateUserBody, request.body);
+    if (!partial && body.profile === undefined) throw validationFailed([{ field: 'profile', message: 'The field is required.' }]);
+    const given = body.profile ?? {};
+    const profile = partial ? { ...user.profile, ...given } : { ...given };
+    checkProfile(profile, given, user);
+    const now = nowIso();
+    user.profile = profile;
+    if (body.credentials?.password) {
+      user.hasPassword = true;
+      user.passwordChanged = now;
+    }
+    user.lastUpdated = now;
+    store.changed();
+    return renderUser(user, context.orgUrl());
+  }
+
   app.get('/api/v1/users', async (request, reply) => {
     const query = queryOf(request);
     const predicates: ((user: UserRecord) => boolean)[] = [];
@@ -125,12 +146,7 @@ export function registerUserRoutes(app: FastifyInstance, context: OktaContext): 
   app.post('/api/v1/users', async (request) => {
     const query = queryOf(request);
     const body = parseBody(createUserBody, request.body);
-    const problems = profileProblems(body.profile);
-    if (problems.length > 0) throw validationFailed(problems);
-    const login = String(body.profile.login);
-    if (users().some((user) => String(user.profile.login).toLowerCase() === login.toLowerCase())) {
-      throw validationFailed([{ field: 'login', message: 'An object with this field already exists in the current organization' }]);
-    }
+    checkProfile(body.profile, body.profile);
     const activate = queryBoolean(query.activate, true);
     const providerFlag = queryBoolean(query.provider, false);
     const providerType = providerFlag ? (body.credentials?.provider?.type ?? 'OKTA') : 'OKTA';
@@ -160,6 +176,9 @@ export function registerUserRoutes(app: FastifyInstance, context: OktaContext): 
   });
 
   app.get('/api/v1/users/:idOrLogin', async (request) => renderUser(userFromPath(request), context.orgUrl()));
+
+  app.post('/api/v1/users/:idOrLogin', async (request) => update(request, true));
+  app.put('/api/v1/users/:idOrLogin', async (request) => update(request, false));
 
   app.post('/api/v1/users/:id/lifecycle/activate', async (request) => {
     const user = userFromPath(request);
