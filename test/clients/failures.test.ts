@@ -371,7 +371,7 @@ describe('failures the simulators produce, as the clients classify them', () => 
       stored: (name: string) => Promise<string[]>;
     }
     const appSettings = (name: string) => ({ displayName: name, authenticatorConfigId: configId, redirectUris: [REDIRECT_URI], expiresAfterSeconds: 604_800 });
-    const rule = (name: string, idpId: string) => ({ name, idpId, emails: ['lost@example.com'], priority: 1 });
+    const rule = (name: string, idpId: string) => ({ name, idpId, attribute: 'beyondIdentityIntegration', value: 'lost/realm', priority: 1 });
     let idpId = '';
     const cases: Case[] = [
       {
@@ -425,6 +425,7 @@ describe('failures the simulators produce, as the clients classify them', () => 
     ];
     beforeAll(async () => {
       idpId = (await oktaSetup.ensureOidcIdp(desiredIdp('Lost-response target'))).value.id;
+      await oktaSetup.ensureRoutingAttribute('beyondIdentityIntegration');
     });
 
     it.each(cases.map((c) => [c.what, c] as const))('%s: the create lands but its answer is lost; the retried ensure adopts it: exactly one', async (_what, c) => {

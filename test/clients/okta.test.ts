@@ -154,6 +154,7 @@ describe('Okta client against the simulator', () => {
     beforeAll(async () => {
       idpId = (await setup.ensureOidcIdp(desiredIdp('Routing target'))).value.id;
     });
+    // Each rule below needs the property in the schema; the first test makes it.
     const rulesNow = async () => {
       const policyId = await api.idpDiscoveryPolicyId();
       return { policyId, rules: await api.listRules(policyId) };
@@ -165,52 +166,88 @@ describe('Okta client against the simulator', () => {
       expect(rules.at(-1)).toMatchObject({ system: true, status: 'ACTIVE' });
     });
 
-    it('ensureRoutingRule creates the rule at the given priority with exactly the emails, then adopts it whatever their case and order', async () => {
-      const desired = { name: 'BI passkeys', idpId, emails: ['b@example.com', 'A@Example.com'], priority: 1 };
-      const first = await setup.ensureRoutingRule(desired);
-      expect(first).toEqual({
-        outcome: 'created',
-        value: { id: expect.stringMatching(/^0pr/), name: 'BI passkeys', policyId: await api.idpDiscoveryPolicyId(), emails: ['a@example.com', 'b@example.com'], priority: 1, status: 'ACTIVE' },
-      });
-      expect(await setup.ensureRoutingRule({ ...desired, emails: ['B@EXAMPLE.COM', 'a@example.com', 'a@example.com'] })).toEqual({ outcome: 'adopted', value: first.value });
-      const stored = (await okta.state()).rules.filter((rule) => rule.name === 'BI passkeys');
-      expect(stored.map((rule) => [rule.id, rule.status, rule.conditions.userIdentifier?.patterns.map((pattern) => pattern.value)])).toEqual([
-        [first.value?.id, 'ACTIVE', ['a@example.com', 'b@example.com']],
-      ]);
+    const ATTRIBUTE = 'beyondIdentityIntegration';
+    const key = { attribute: ATTRIBUTE, value: 'tenant/realm-a' };
+
+    it('ensureRoutingAttribute adds a custom string property once, then adopts it; a base or non-string property is refused', async () => {
+      expect(await setup.ensureRoutingAttribute(ATTRIBUTE)).toEqual({ outcome: 'created', value: { name: ATTRIBUTE } });
+      expect(await setup.ensureRoutingAttribute(ATTRIBUTE)).toEqual({ outcome: 'adopted', value: { name: ATTRIBUTE } });
+      const schema = await api.getUserSchema();
+      expect(schema.definitions.custom?.properties?.[ATTRIBUTE]).toMatchObject({ type: 'string' });
+      await expect(setup.ensureRoutingAttribute('email')).rejects.toMatchObject({ name: 'RoutingAttributeUnusableError' });
+      await api.updateCustomProperties({ numericOne: { title: 'n', type: 'integer' } as never });
+      await expect(setup.ensureRoutingAttribute('numericOne')).rejects.toMatchObject({ name: 'RoutingAttributeUnusableError', message: expect.stringMatching(/type integer/) });
     });
 
-    it('corrects a rule with other emails, another priority and INACTIVE, and says so', async () => {
+    it('ensureRoutingRule creates one ATTRIBUTE rule at the given priority, then adopts it unchanged', async () => {
+      const desired = { name: 'BI passkeys', idpId, priority: 1, ...key };
+      const first = await setup.ensureRoutingRule(desired);
+      expect(first).toEqual({ outcome: 'created', value: { id: expect.stringMatching(/^0pr/), name: 'BI passkeys', policyId: await api.idpDiscoveryPolicyId(), priority: 1, status: 'ACTIVE' } });
+      const before = (await okta.state()).rules.filter((rule) => rule.name === 'BI passkeys');
+      expect(await setup.ensureRoutingRule(desired)).toEqual({ outcome: 'adopted', value: first.value });
+      const after = (await okta.state()).rules.filter((rule) => rule.name === 'BI passkeys');
+      expect(after).toEqual(before);
+      expect(after[0]?.conditions.userIdentifier).toEqual({ type: 'ATTRIBUTE', attribute: ATTRIBUTE, patterns: [{ matchType: 'EQUALS', value: key.value }] });
+    });
+
+    it('corrects a rule of another shape, priority and status, and says so', async () => {
       const { policyId } = await rulesNow();
-      await api.createRule(policyId, routingRuleBody({ name: 'Someone else first', idpId, emails: ['x@example.com'], priority: 1 }));
-      const stale = await okta.ok<{ id: string; priority: number }>('POST', `/api/v1/policies/${policyId}/rules?activate=false`, routingRuleBody({ name: 'Drifted rule', idpId, emails: ['old@example.com', 'c@example.com'], priority: 5 }));
+      const other = { name: 'Someone else first', idpId, priority: 1, attribute: ATTRIBUTE, value: 'someone/else' };
+      await api.createRule(policyId, routingRuleBody(other));
+      const identifierBody = { ...routingRuleBody({ ...other, name: 'Drifted rule' }), priority: 5, conditions: { userIdentifier: { type: 'IDENTIFIER', patterns: [{ matchType: 'EQUALS', value: 'old@example.com' }] } } };
+      const stale = await okta.ok<{ id: string; priority: number }>('POST', `/api/v1/policies/${policyId}/rules?activate=false`, identifierBody);
       expect(stale.priority).toBeGreaterThan(1);
 
-      const result = await setup.ensureRoutingRule({ name: 'Drifted rule', idpId, emails: ['c@example.com', 'd@example.com'], priority: 1 });
+      const result = await setup.ensureRoutingRule({ name: 'Drifted rule', idpId, priority: 1, ...key });
       expect(result).toEqual({
         outcome: 'updated',
-        value: { id: stale.id, name: 'Drifted rule', policyId, emails: ['c@example.com', 'd@example.com'], priority: 1, status: 'ACTIVE' },
-        drift: ['conditions.userIdentifier.patterns', 'priority', 'status'],
+        value: { id: stale.id, name: 'Drifted rule', policyId, priority: 1, status: 'ACTIVE' },
+        drift: ['conditions.userIdentifier.type', 'conditions.userIdentifier.attribute', 'conditions.userIdentifier.patterns', 'priority', 'status'],
       });
       const { rules } = await rulesNow();
-      expect(rules[0]).toMatchObject({ id: stale.id, priority: 1, status: 'ACTIVE', conditions: { userIdentifier: { patterns: [{ matchType: 'EQUALS', value: 'c@example.com' }, { matchType: 'EQUALS', value: 'd@example.com' }] } } });
+      expect(rules[0]).toMatchObject({ id: stale.id, priority: 1, status: 'ACTIVE', conditions: { userIdentifier: { type: 'ATTRIBUTE', attribute: ATTRIBUTE, patterns: [{ matchType: 'EQUALS', value: key.value }] } } });
       expect(rules.filter((rule) => rule.name === 'Drifted rule')).toHaveLength(1);
+      expect((await setup.rulesUsingAttribute(ATTRIBUTE, stale.id)).map((rule) => rule.name)).toEqual(expect.arrayContaining(['Someone else first']));
+      expect((await setup.deactivateRoutingRule('Drifted rule'))?.status).toBe('INACTIVE');
+      expect(await setup.deactivateRoutingRule('Never made')).toBeUndefined();
     });
 
-    it('with no emails left, deactivates the rule (a rule without patterns would match everyone)', async () => {
-      const desired = { name: 'Emptied rule', idpId, emails: ['e@example.com'], priority: 1 };
-      const made = await setup.ensureRoutingRule(desired);
-      expect(await setup.ensureRoutingRule({ ...desired, emails: [] })).toEqual({ outcome: 'updated', value: { ...made.value, status: 'INACTIVE' }, drift: ['status'] });
-      expect((await okta.state()).rules.find((rule) => rule.id === made.value?.id)?.status).toBe('INACTIVE');
-      expect(await setup.ensureRoutingRule({ ...desired, emails: [] })).toMatchObject({ outcome: 'adopted', value: { id: made.value?.id, status: 'INACTIVE' } });
-      expect(await setup.ensureRoutingRule({ ...desired, name: 'Never made', emails: [] })).toEqual({ outcome: 'adopted', value: null });
+    it('ensureRoutedUser creates a user carrying the value, adopts an existing one by a partial update, and clearRouting takes only our value away', async () => {
+      const since = new Date(Date.now() - 1_000).toISOString();
+      const created = await setup.ensureRoutedUser(person('routed.new@example.com'), key, since);
+      expect(created).toMatchObject({ outcome: 'created', value: { login: 'routed.new@example.com', status: 'ACTIVE', changed: true } });
+      const stored = () => okta.state().then((state) => state.users.find((user) => user.profile.login === 'routed.new@example.com')?.profile as Record<string, unknown>);
+      expect((await stored())[ATTRIBUTE]).toBe(key.value);
+      // Again: found, already routed; it was created after `since` carrying our value, so it is ours.
+      expect(await setup.ensureRoutedUser(person('routed.new@example.com'), key, since)).toMatchObject({ outcome: 'created', value: { changed: false } });
+      // Before the onboarding began, the same user counts as adopted.
+      expect(await setup.ensureRoutedUser(person('routed.new@example.com'), key, new Date(Date.now() + 60_000).toISOString())).toMatchObject({ outcome: 'adopted' });
+
+      const admin = await okta.ok<{ id: string }>('POST', '/api/v1/users?activate=true', { profile: { ...person('routed.old@example.com'), displayName: 'kept' }, credentials: { password: { value: 'Adm1n-Made-Passw0rd' } } });
+      const adopted = await setup.ensureRoutedUser(person('routed.old@example.com'), key, since);
+      expect(adopted).toMatchObject({ outcome: 'adopted', value: { id: admin.id, changed: true } });
+      const profile = (await api.getUser(admin.id))!.profile;
+      expect(profile).toMatchObject({ [ATTRIBUTE]: key.value, displayName: 'kept', firstName: 'Test' });
+
+      expect(await setup.clearRouting({ login: 'routed.old@example.com' }, { ...key, value: 'another/integration' })).toEqual({ found: true, userId: admin.id, cleared: false });
+      expect((await api.getUser(admin.id))!.profile[ATTRIBUTE]).toBe(key.value);
+      expect(await setup.clearRouting({ userId: admin.id, login: 'routed.old@example.com' }, key)).toEqual({ found: true, userId: admin.id, cleared: true });
+      expect((await api.getUser(admin.id))!.profile[ATTRIBUTE] ?? null).toBeNull();
+      expect(await setup.clearRouting({ login: 'nobody.here@example.com' }, key)).toEqual({ found: false, cleared: false });
+    });
+
+    it('ensureRoutedUser writes nothing to a user that is not ACTIVE', async () => {
+      const staged = await okta.ok<{ id: string }>('POST', '/api/v1/users?activate=false', { profile: person('routed.staged@example.com') });
+      await expect(setup.ensureRoutedUser(person('routed.staged@example.com'), key, new Date().toISOString())).rejects.toMatchObject({ name: 'OktaUserNotActiveError', message: expect.stringMatching(/STAGED/) });
+      expect((await api.getUser(staged.id))!.profile[ATTRIBUTE] ?? null).toBeNull();
     });
 
     it('createRule, replaceRule, setRuleActive and deleteRule', async () => {
       const { policyId } = await rulesNow();
-      const rule = await api.createRule(policyId, routingRuleBody({ name: 'CRUD rule', idpId, emails: ['f@example.com'], priority: 1 }));
+      const rule = await api.createRule(policyId, routingRuleBody({ name: 'CRUD rule', idpId, priority: 1, ...key }));
       expect(rule).toMatchObject({ name: 'CRUD rule', status: 'ACTIVE', priority: 1 });
-      const replaced = await api.replaceRule(policyId, rule.id, routingRuleBody({ name: 'CRUD rule', idpId, emails: ['g@example.com'], priority: 2 }));
-      expect(replaced).toMatchObject({ id: rule.id, priority: 2, conditions: { userIdentifier: { patterns: [{ value: 'g@example.com' }] } } });
+      const replaced = await api.replaceRule(policyId, rule.id, routingRuleBody({ name: 'CRUD rule', idpId, priority: 2, ...key, value: 'g/realm' }));
+      expect(replaced).toMatchObject({ id: rule.id, priority: 2, conditions: { userIdentifier: { patterns: [{ value: 'g/realm' }] } } });
       await api.setRuleActive(policyId, rule.id, false);
       expect((await okta.state()).rules.find((other) => other.id === rule.id)?.status).toBe('INACTIVE');
       await api.setRuleActive(policyId, rule.id, true);

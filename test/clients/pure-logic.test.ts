@@ -140,14 +140,23 @@ describe('drift', () => {
     expect(JSON.stringify(drift)).not.toContain('very-secret-value');
   });
 
-  const desiredRule = { name: 'BI routing', idpId: '0oa1', emails: ['a@example.com', 'b@example.com'], priority: 1 };
-  it('compares rule emails as a set, case-insensitively', () => {
+  const desiredRule = { name: 'BI routing', idpId: '0oa1', attribute: 'beyondIdentityIntegration', value: 'tenant/realm', priority: 1 };
+  it('builds one ATTRIBUTE rule with exactly one EQUALS pattern, whoever is routed', () => {
+    const body = routingRuleBody(desiredRule);
+    expect(body.conditions.userIdentifier).toEqual({ type: 'ATTRIBUTE', attribute: 'beyondIdentityIntegration', patterns: [{ matchType: 'EQUALS', value: 'tenant/realm' }] });
+    expect(body.actions.idp.providers).toEqual([{ type: 'OIDC', id: '0oa1' }]);
+  });
+  it('names every drift of a rule from the ATTRIBUTE shape', () => {
     const rule = { ...routingRuleBody(desiredRule), id: '0pr1', status: 'ACTIVE' };
     expect(ruleDrift(rule, desiredRule)).toEqual([]);
-    const reordered = { ...rule, conditions: { ...rule.conditions, userIdentifier: { type: 'IDENTIFIER', patterns: [{ matchType: 'EQUALS', value: 'B@example.com' }, { matchType: 'EQUALS', value: 'a@example.com' }] } } };
-    expect(ruleDrift(reordered, desiredRule)).toEqual([]);
     expect(ruleDrift({ ...rule, priority: 3 }, desiredRule)).toEqual(['priority']);
-    expect(ruleDrift(rule, { ...desiredRule, emails: ['a@example.com'] })).toEqual(['conditions.userIdentifier.patterns']);
+    const asIdentifier = { ...rule, conditions: { ...rule.conditions, userIdentifier: { type: 'IDENTIFIER', patterns: [{ matchType: 'EQUALS', value: 'a@example.com' }] } } };
+    expect(ruleDrift(asIdentifier, desiredRule)).toEqual(['conditions.userIdentifier.type', 'conditions.userIdentifier.attribute', 'conditions.userIdentifier.patterns']);
+    const twoPatterns = { ...rule, conditions: { ...rule.conditions, userIdentifier: { ...rule.conditions.userIdentifier, patterns: [...rule.conditions.userIdentifier.patterns, { matchType: 'EQUALS', value: 'x' }] } } };
+    expect(ruleDrift(twoPatterns, desiredRule)).toEqual(['conditions.userIdentifier.patterns']);
+    // The value is compared exactly: another integration's value is drift, not ours.
+    expect(ruleDrift(rule, { ...desiredRule, value: 'Tenant/Realm' })).toEqual(['conditions.userIdentifier.patterns']);
+    expect(ruleDrift(rule, { ...desiredRule, idpId: '0oa2' })).toEqual(['actions.idp.providers']);
   });
 });
 

@@ -243,7 +243,7 @@ export interface BiState {
 }
 
 export interface OktaState {
-  users: { id: string; status: string; profile: { login: string; email: string } }[];
+  users: { id: string; status: string; created: string; profile: { login: string; email: string } & Record<string, unknown> }[];
   idps: {
     id: string;
     status: string;
@@ -263,7 +263,7 @@ export interface OktaState {
     id: string;
     name: string;
     status: string;
-    conditions: { userIdentifier?: { type?: string; patterns?: { matchType: string; value: string }[] } };
+    conditions: { userIdentifier?: { type?: string; attribute?: string; patterns?: { matchType: string; value: string }[] } };
     actions: { idp?: { providers?: { type: string; id?: string }[] } };
   }[];
   defaultRule: { id: string; name: string };

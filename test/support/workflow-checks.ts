@@ -18,14 +18,33 @@ export async function waitForPerson(harness: ServiceHarness, email: string, done
   return waitFor(() => personState(harness, email), done, timeoutMs);
 }
 
-/** The emails the harness integration's routing rule sends to Beyond Identity now; [] when there is no active rule. */
+/**
+ * The emails Okta routes to the harness integration's IdP now: the users whose routing property
+ * holds the integration's value, while its one rule (ATTRIBUTE, one EQUALS pattern) is active.
+ * [] when there is no active rule. Fails if there is more than one rule of that name, or if the
+ * rule has any other shape.
+ */
 export async function routedByOkta(harness: ServiceHarness, ruleName = harness.spec.routingRuleName): Promise<string[]> {
   const okta = await harness.oktaState();
   const rules = okta.rules.filter((rule) => rule.name === ruleName);
   if (rules.length > 1) throw new Error(`${rules.length} routing rules named "${ruleName}"`);
   const rule = rules[0];
   if (!rule || rule.status !== 'ACTIVE') return [];
-  return (rule.conditions.userIdentifier?.patterns ?? []).map((pattern) => pattern.value).sort();
+  const { attribute, value } = harness.spec.routing;
+  expect(rule.conditions.userIdentifier).toEqual({ type: 'ATTRIBUTE', attribute, patterns: [{ matchType: 'EQUALS', value }] });
+  return okta.users.filter((user) => user.profile[attribute] === value).map((user) => user.profile.login).sort();
+}
+
+/** The routing rule exactly as Okta holds it (to compare before and after more people are onboarded). */
+export async function routingRuleAsStored(harness: ServiceHarness): Promise<unknown> {
+  const okta = await harness.oktaState();
+  return okta.rules.filter((rule) => rule.name === harness.spec.routingRuleName);
+}
+
+/** The custom properties of Okta's default user schema (names). */
+export async function customProfileProperties(harness: ServiceHarness): Promise<string[]> {
+  const schema = (await oktaApi(harness, 'GET', '/api/v1/meta/schemas/user/default')) as { definitions: { custom: { properties: Record<string, unknown> } } };
+  return Object.keys(schema.definitions.custom.properties).sort();
 }
 
 /** A call to the Okta simulator's management API with its token, as an administrator would make it. */

@@ -4,7 +4,7 @@
  */
 import { ServiceHarness } from '../support/service';
 import { waitFor } from '../support/wait';
-import { expectNoSecretsInHistories } from '../support/workflow-checks';
+import { customProfileProperties, expectNoSecretsInHistories, historyEvents, routedByOkta } from '../support/workflow-checks';
 import type { PersonState } from '../../src/workflows/definitions';
 import { personStatusQuery, integrationStatusQuery } from '../../src/workflows/definitions';
 
@@ -25,8 +25,14 @@ describe('one person, end to end', () => {
     // Before binding: identity and email exist, nothing routed.
     const waiting = await waitFor(() => harness.personHandle(email).query(personStatusQuery), (state: PersonState) => state.status === 'WaitingForBinding', 30_000);
     expect(waiting.identity?.adopted).toBe(false);
-    expect((await harness.oktaState()).rules).toEqual([]);
-    expect((await harness.signIn('alice.smith@example.com')).ok).toBe(false);
+    // The shared routing exists before anyone binds; it routes nobody yet.
+    await waitFor(() => harness.integrationHandle().query(integrationStatusQuery), (state) => state.status === 'Ready', 30_000);
+    expect((await harness.oktaState()).rules).toHaveLength(1);
+    expect(await routedByOkta(harness)).toEqual([]);
+    expect((await harness.oktaState()).users).toEqual([]);
+    const unbound = await harness.signIn('alice.smith@example.com');
+    expect(unbound.ok).toBe(false);
+    expect(unbound.reason).toMatch(/^route:/);
 
     await harness.bind('alice.smith@example.com');
     const done = await harness.personHandle(email).result() as PersonState;
@@ -67,7 +73,10 @@ describe('one person, end to end', () => {
     expect(idp.body.protocol.endpoints.jwks?.url).toBe(`${issuer}/.well-known/jwks.json`);
     expect(okta.rules).toHaveLength(1); // above the default rule, which is kept apart and last
     expect(okta.rules[0]!.status).toBe('ACTIVE');
-    expect(okta.rules[0]!.conditions.userIdentifier?.patterns).toEqual([{ matchType: 'EQUALS', value: 'alice.smith@example.com' }]);
+    expect(okta.rules[0]!.conditions.userIdentifier).toEqual({ type: 'ATTRIBUTE', attribute: 'beyondIdentityIntegration', patterns: [{ matchType: 'EQUALS', value: harness.spec.routing.value }] });
+    expect(okta.users[0]!.profile.beyondIdentityIntegration).toBe(harness.spec.routing.value);
+    expect(await routedByOkta(harness)).toEqual(['alice.smith@example.com']);
+    expect(await customProfileProperties(harness)).toEqual(['beyondIdentityIntegration']);
     expect(okta.rules[0]!.actions.idp?.providers).toEqual([{ type: 'OIDC', id: idp.id }]);
 
     const signIn = await harness.signIn('alice.smith@example.com');
@@ -76,8 +85,13 @@ describe('one person, end to end', () => {
 
     const integrationState = await harness.integrationHandle().query(integrationStatusQuery);
     expect(integrationState.status).toBe('Ready');
-    expect(integrationState.routedEmails).toEqual(['alice.smith@example.com']);
-    expect(integrationState.people['alice.smith@example.com']?.status).toBe('Onboarded');
+    expect(integrationState.routingAttribute).toEqual({ id: 'beyondIdentityIntegration', adopted: false });
+    expect(integrationState.context?.routing).toEqual(harness.spec.routing);
+    // The integration took no part in the person's route: its history is the set-up alone.
+    const integrationEvents = historyEvents(JSON.stringify(await harness.integrationHandle().fetchHistory()));
+    expect(integrationEvents.length).toBeLessThan(80);
+    const personEvents = historyEvents(JSON.stringify(await harness.personHandle(email).fetchHistory()));
+    expect(personEvents.length).toBeLessThanOrEqual(30);
   });
 
   it('keeps every token and client secret out of every workflow history (payloads decoded)', async () => {
