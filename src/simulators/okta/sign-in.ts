@@ -54,6 +54,14 @@ function oauthError(response: OutboundResponse): string {
   return excerpt(response.text);
 }
 
+/** The profile-attribute rules that did not match, for a route failure: the first few (an org may have one rule per person). */
+const MISSES_SHOWN = 3;
+function missesText(misses: string[]): string {
+  if (misses.length === 0) return '';
+  const more = misses.length > MISSES_SHOWN ? `; and ${misses.length - MISSES_SHOWN} more rules on profile attributes did not match` : '';
+  return `; ${misses.slice(0, MISSES_SHOWN).join('; ')}${more}`;
+}
+
 function randomValue(): string {
   return randomBytes(16).toString('base64url');
 }
@@ -104,10 +112,11 @@ export async function signIn(email: string, context: OktaContext, http: Loopback
     const idpId = await step('route', () => {
       const outcome = evaluateRouting(state, email);
       const notes = outcome.notes.length > 0 ? ` (${outcome.notes.join('; ')})` : '';
-      if (outcome.rule.system) fail(`no routing rule matches ${email}: the "${outcome.rule.name}" routes them to Okta, not to an IdP${notes}`);
+      const why = `${notes}${missesText(outcome.misses)}`;
+      if (outcome.rule.system) fail(`no routing rule matches ${email}: the "${outcome.rule.name}" routes them to Okta, not to an IdP${why}`);
       const providers = (outcome.rule.actions as RuleBody['actions']).idp.providers;
       const provider = providers.find((candidate) => candidate.id !== undefined);
-      if (!provider?.id) fail(`rule "${outcome.rule.name}" (priority ${outcome.priority}) matches ${email} and routes to ${providers.map((p) => p.type).join(', ') || 'no provider'}, not to an IdP${notes}`);
+      if (!provider?.id) fail(`rule "${outcome.rule.name}" (priority ${outcome.priority}) matches ${email} and routes to ${providers.map((p) => p.type).join(', ') || 'no provider'}, not to an IdP${why}`);
       return { value: provider!.id!, detail: `rule "${outcome.rule.name}" (priority ${outcome.priority}) matches ${email} and routes to IdP ${provider!.id}${notes}` };
     });
 

@@ -1,9 +1,9 @@
 /**
  * The routing step of the sign-in check on its own: pattern match types, priority order, the
- * default rule, zones, and an IdP that cannot be reached. The IdP points at a closed loopback
+ * default rule, zones, rules on a custom profile property, and an IdP that cannot be reached. The IdP points at a closed loopback
  * port, so every routed sign-in stops at the authorization request.
  */
-import { idpBody, ruleBody, useSimulator } from './support';
+import { idpBody, ruleBody, userBody, useSimulator } from './support';
 
 interface SignIn {
   ok: boolean;
@@ -70,5 +70,80 @@ describe('Okta simulator: IdP discovery routing in the sign-in check', () => {
     expect((await t.okta.call('DELETE', `/api/v1/idps/${doomed.id}`)).status).toBe(204);
     const result = await t.okta.ok<SignIn>('POST', '/_sim/sign-in', { email: 'pat@doomed.example' });
     expect(result.reason).toBe(`idp: the routing rule names IdP ${doomed.id}, which does not exist`);
+  });
+  describe('ATTRIBUTE rules on a custom profile property', () => {
+    const attribute = 'beyondIdentityIntegration';
+    let otherIdpId: string;
+    const attributeRule = (name: string, value: string, idp: string, matchType = 'EQUALS') => ({
+      ...ruleBody(name, idp, ''),
+      conditions: { network: { connection: 'ANYWHERE' }, userIdentifier: { type: 'ATTRIBUTE', attribute, patterns: [{ matchType, value }] } },
+    });
+    const user = (login: string, value?: unknown) => t.okta.ok<{ id: string }>('POST', '/api/v1/users?activate=false', userBody(login, value === undefined ? {} : { [attribute]: value }));
+
+    beforeAll(async () => {
+      await t.okta.ok('POST', '/api/v1/meta/schemas/user/default', { definitions: { custom: { properties: { [attribute]: { title: 'Routing', type: 'string' } } } } });
+      otherIdpId = (await t.okta.ok<{ id: string }>('POST', '/api/v1/idps', idpBody('Other closed port', 'http://127.0.0.1:9/other'))).id;
+      await user('v1@attr.example', 'v1');
+      await user('v2@attr.example', 'v2');
+      await user('upper@attr.example', 'V1');
+      await user('unset@attr.example');
+      await user('other@attr.example', 'v3');
+      const cleared = await user('cleared@attr.example', 'v1');
+      await t.okta.ok('POST', `/api/v1/users/${cleared.id}`, { profile: { [attribute]: null } });
+    });
+    beforeEach(async () => {
+      await t.okta.ok('POST', rulesPath, attributeRule('Integration v1', 'v1', idpId));
+      await t.okta.ok('POST', rulesPath, attributeRule('Integration v2', 'v2', otherIdpId));
+    });
+
+    it('routes a person whose property has the value, each value to its own IdP', async () => {
+      expect(await routeOf('v1@attr.example')).toEqual({ name: 'route', ok: true, detail: `rule "Integration v1" (priority 1) matches v1@attr.example and routes to IdP ${idpId}` });
+      expect(await routeOf('v2@attr.example')).toEqual({ name: 'route', ok: true, detail: `rule "Integration v2" (priority 2) matches v2@attr.example and routes to IdP ${otherIdpId}` });
+      // The user is found by the login typed, in any case; the value compares case-insensitively (as IDENTIFIER patterns do).
+      expect((await routeOf('V1@ATTR.example')).ok).toBe(true);
+      expect((await routeOf('upper@attr.example')).detail).toMatch(/^rule "Integration v1" \(priority 1\) matches/);
+    });
+
+    it.each([
+      ['unset', 'unset@attr.example', '(unset)'],
+      ['cleared to null', 'cleared@attr.example', '(unset)'],
+      ['different', 'other@attr.example', '"v3"'],
+    ])('does not route a person whose property is %s, and says why', async (_label, login, has) => {
+      const route = await routeOf(login);
+      expect(route.ok).toBe(false);
+      expect(route.detail).toBe(
+        `no routing rule matches ${login}: the "Default Rule" routes them to Okta, not to an IdP; ` +
+          `rule "Integration v1" matches on profile attribute ${attribute} = "v1"; user ${login} has ${has}; ` +
+          `rule "Integration v2" matches on profile attribute ${attribute} = "v2"; user ${login} has ${has}`,
+      );
+      const result = await t.okta.ok<SignIn>('POST', '/_sim/sign-in', { email: login });
+      expect(result.reason).toBe(`route: ${route.detail}`);
+    });
+
+    it('does not route a person with no Okta user, nor by login shortname', async () => {
+      expect((await routeOf('nobody@attr.example')).detail).toBe('no routing rule matches nobody@attr.example: the "Default Rule" routes them to Okta, not to an IdP (rules on a profile attribute did not apply: no Okta user has the login nobody@attr.example)');
+      // upper@attr.example is routed by its login, but Okta looks attribute rules up by the exact login.
+      expect((await routeOf('upper')).ok).toBe(false);
+    });
+
+    it('lets a person the attribute rules do not match fall through to later rules', async () => {
+      await t.okta.ok('POST', rulesPath, identifierRule('Domain', 'SUFFIX', 'attr.example'));
+      expect((await routeOf('unset@attr.example')).detail).toBe(`rule "Domain" (priority 3) matches unset@attr.example and routes to IdP ${idpId}`);
+      expect((await routeOf('v2@attr.example')).detail).toMatch(/^rule "Integration v2" \(priority 2\)/);
+    });
+
+    it('names the first three rules that did not match, and counts the rest', async () => {
+      for (const value of ['v3x', 'v4', 'v5']) await t.okta.ok('POST', rulesPath, attributeRule(`Integration ${value}`, value, idpId));
+      const detail = (await routeOf('unset@attr.example')).detail;
+      expect(detail).toContain('rule "Integration v3x" matches on profile attribute beyondIdentityIntegration = "v3x"; user unset@attr.example has (unset); and 2 more rules on profile attributes did not match');
+      expect(detail).not.toContain('"Integration v4"');
+    });
+
+    it('describes other match types by name', async () => {
+      await t.okta.ok('POST', rulesPath, attributeRule('Prefix', 'w', idpId, 'STARTS_WITH'));
+      expect((await routeOf('v1@attr.example')).ok).toBe(true);
+      await t.okta.call('DELETE', `${rulesPath}/${(await t.okta.ok<{ id: string; name: string }[]>('GET', rulesPath)).find((rule) => rule.name === 'Integration v1')!.id}`);
+      expect((await routeOf('v1@attr.example')).detail).toContain('rule "Prefix" matches on profile attribute beyondIdentityIntegration STARTS_WITH "w"; user v1@attr.example has "v1"');
+    });
   });
 });

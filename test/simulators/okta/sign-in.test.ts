@@ -223,6 +223,31 @@ describe('Okta simulator: federated sign-in check against the Beyond Identity si
     expectFailure(await signIn('frank@example.org'), 'route', /routes them to Okta, not to an IdP \(rules on a profile attribute did not apply: no Okta user has the login frank@example\.org\)$/);
   });
 
+  it('routes by a custom profile property only once the user has the value, and names the property when it does not', async () => {
+    const attribute = 'beyondIdentityIntegration';
+    await okta.ok('POST', '/api/v1/meta/schemas/user/default', { definitions: { custom: { properties: { [attribute]: { title: 'Beyond Identity routing', type: 'string' } } } } });
+    const body = ruleBody('Beyond Identity - integration', idpId, '', { priority: 1 }) as Json;
+    body.conditions.userIdentifier = { type: 'ATTRIBUTE', attribute, patterns: [{ matchType: 'EQUALS', value: 'bi-integration-1' }] };
+    const rule = await okta.ok<Json>('POST', `/api/v1/policies/${policyId}/rules?activate=true`, body);
+    try {
+      await person('gina@example.org', true);
+      await oktaUser('gina@example.org');
+      const notYet = /^route: no routing rule matches gina@example\.org: the "Default Rule" routes them to Okta, not to an IdP; rule "Beyond Identity - integration" matches on profile attribute beyondIdentityIntegration = "bi-integration-1"; user gina@example\.org has \(unset\)/;
+      expectFailure(await signIn('gina@example.org'), 'route', notYet);
+
+      const user = await okta.ok<Json>('GET', '/api/v1/users/gina%40example.org');
+      await okta.ok('POST', `/api/v1/users/${user.id}`, { profile: { [attribute]: 'bi-integration-1' } });
+      const routed = await signIn('gina@example.org');
+      expect(routed.reason).toBeNull();
+      expect(routed.steps[0]!.detail).toBe(`rule "Beyond Identity - integration" (priority 1) matches gina@example.org and routes to IdP ${idpId}`);
+
+      await okta.ok('POST', `/api/v1/users/${user.id}`, { profile: { [attribute]: null } });
+      expectFailure(await signIn('gina@example.org'), 'route', notYet);
+    } finally {
+      await okta.call('DELETE', `/api/v1/policies/${policyId}/rules/${rule.id}`);
+    }
+  });
+
   it('fails at the authorization request when the person has not bound a passkey', async () => {
     await person('carol@example.org', false);
     await oktaUser('carol@example.org');
