@@ -50,6 +50,19 @@ describeWithSpec('okta-management', 'Okta simulator: responses against the publi
     await okta.call('POST', `/api/v1/users/${fed.id}/lifecycle/activate`); // 403 already active
     await okta.call('POST', `/api/v1/users/${staged.id}/lifecycle/deactivate`);
     await okta.call('DELETE', `/api/v1/users/${staged.id}`);
+    // The user schema and profile updates
+    await okta.call('GET', '/api/v1/meta/schemas/user/default');
+    await okta.call('GET', '/api/v1/meta/schemas/user/oscMissing0000000000'); // 404
+    const routing = { title: 'Routing', type: 'string', maxLength: 256 };
+    await okta.call('POST', '/api/v1/meta/schemas/user/default', { body: { definitions: { custom: { properties: { beyondIdentityIntegration: routing, tags: { title: 'Tags', type: 'array' } } } } } });
+    await okta.call('POST', '/api/v1/meta/schemas/user/default', { body: { definitions: { custom: { properties: { 'bad-name': routing } } } } }); // 400
+    await okta.call('POST', '/api/v1/meta/schemas/user/default', { body: { definitions: { custom: { properties: { tags: null } } } } });
+    await okta.call('POST', `/api/v1/users/${fed.id}`, { body: { profile: { beyondIdentityIntegration: 'v1' } } });
+    await okta.call('POST', `/api/v1/users/${fed.id}`, { body: { profile: { beyondIdentityIntegration: null } } });
+    await okta.call('POST', `/api/v1/users/${fed.id}`, { body: { profile: { shoeSize: 44 } } }); // 400
+    await okta.call('POST', '/api/v1/users/nobody%40example.org', { body: { profile: { nickName: 'x' } } }); // 404
+    await okta.call('PUT', `/api/v1/users/${fed.id}`, { body: userBody('spec.fed@example.org', { beyondIdentityIntegration: 'v1' }) });
+    await okta.call('PUT', `/api/v1/users/${fed.id}`, { body: { profile: { nickName: 'x' } } }); // 400
     await okta.call('GET', '/api/v1/users', { authorization: 'SSWS wrong' }); // 401
     await okta.call('POST', '/api/v1/users', { raw: '{' }); // 400 malformed
 
