@@ -19,6 +19,7 @@ import { parseBody } from './validation';
 const PROVIDER_TYPES = ['OKTA', 'ACTIVE_DIRECTORY', 'LDAP', 'FEDERATION', 'SOCIAL', 'IMPORT'] as const;
 /** Providers whose users sign in elsewhere, so activation needs no password (contract §1.2). */
 const EXTERNAL_PROVIDERS = new Set(['FEDERATION', 'SOCIAL']);
+
 const createUserBody = z.object({
   profile: z.record(z.string(), z.unknown()),
   credentials: z
