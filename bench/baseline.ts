@@ -3,12 +3,14 @@
  * project's own clients (the ensure-operations of src/clients, the same pacer), against fresh
  * simulators with the run's limits and latency (no injected faults: a plain script has nothing to
  * survive them with). The same people bind after the same delays; the script waits for each
- * binding by polling, as the workflow does.
+ * binding by polling, as the workflow does, and routes each person as the workflow does: the
+ * shared objects once (with the routing profile property and the one ATTRIBUTE rule), then per
+ * person, once bound, `ensureRoutedUser` (the Okta user carrying the property, read back).
  *
  * - sequential: one call at a time. Everyone's identity and email first, then person by person:
- *   wait for the passkey, create the Okta user; then one routing rule with everyone.
- * - concurrent: every person in flight at once, at most as many calls at a time as the workers
- *   have activity slots; a router adds whoever is ready to the rule, batch after batch.
+ *   wait for the passkey, route them.
+ * - concurrent: every person in flight at once (invite, wait, route), at most as many calls at a
+ *   time as the workers have activity slots.
  */
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -105,7 +107,7 @@ export async function runBaseline(
     const startedAt = Date.now();
     player.start(signal);
 
-    // Steps 1, 3, 4, 7: the shared objects.
+    // Steps 1, 3, 4, 7, then the routing property and the one rule: the shared objects.
     const realm = (await bi.ensureRealm(spec.realmName, options)).value;
     const authenticatorConfig = (await bi.ensureHostedWebAuthenticatorConfig(realm.id, spec.authenticatorConfigName, options)).value;
     const app = (
@@ -128,6 +130,8 @@ export async function runBaseline(
         options,
       )
     ).value;
+    await okta.ensureRoutingAttribute(spec.routing.attribute, options);
+    await okta.ensureRoutingRule({ name: spec.routingRuleName, idpId: idp.id, priority: spec.routingRulePriority, ...spec.routing }, options);
 
     const identities = new Map<string, { identityId: string; jobId: string }>();
     // Steps 2 and 5: the identity and the binding email.
@@ -151,19 +155,16 @@ export async function runBaseline(
         await sleep(config.pollIntervalSeconds * 1000, undefined, { signal });
       }
     };
-    // Step 6: the Okta user.
-    const createUser = (person: Person) =>
+    const routedAt = new Map<string, number>();
+    // Step 6 and the routing in one, as the workflow's look does it: the Okta user with the
+    // routing property (created with it, or set on an adopted user), read back.
+    const since = new Date(startedAt).toISOString();
+    const route = (person: Person) =>
       slots.run(async () => {
         const names = personNames(person.email);
-        await okta.ensureUser({ login: person.email, email: person.email, ...names }, options);
+        await okta.ensureRoutedUser({ login: person.email, email: person.email, ...names }, spec.routing, since, options);
+        routedAt.set(person.email, Date.now());
       });
-    const routedAt = new Map<string, number>();
-    // Step 8: the rule routes everyone ready so far (one router, never queued behind the people's calls).
-    const route = async (emails: string[]) => {
-      await okta.ensureRoutingRule({ name: spec.routingRuleName, idpId: idp.id, emails, priority: spec.routingRulePriority }, options);
-      const now = Date.now();
-      for (const email of emails) if (!routedAt.has(email)) routedAt.set(email, now);
-    };
 
     let error: string | undefined;
     try {
@@ -171,33 +172,14 @@ export async function runBaseline(
         for (const person of people) await invite(person);
         for (const person of people) {
           await waitForBinding(person);
-          await createUser(person);
+          await route(person);
         }
-        await route(people.map((person) => person.email));
       } else {
-        const ready: string[] = [];
-        let allReady = false;
-        let routerError: unknown;
-        const router = (async () => {
-          while (routedAt.size < people.length) {
-            if (ready.length > routedAt.size) await route([...ready]);
-            else if (allReady) break;
-            else await sleep(100, undefined, { signal });
-          }
-        })().catch((caught: unknown) => {
-          routerError = caught;
-        });
         await mapLimit(people, people.length, async (person) => {
           await invite(person);
           await waitForBinding(person);
-          await createUser(person);
-          ready.push(person.email);
-        }).finally(() => {
-          allReady = true;
+          await route(person);
         });
-        allReady = true;
-        await router;
-        if (routerError) throw routerError;
       }
     } catch (caught) {
       error = signal.aborted ? (interrupted.aborted ? 'interrupted' : 'timeout') : caught instanceof Error ? caught.message : String(caught);

@@ -3,7 +3,8 @@
  * one realm, config, application, IdP or rule of the integration's names; more than one identity
  * per username or Okta user per login), orphans (identities and users that belong to nobody on
  * the roster), binding emails per person (and whether a second one ever went out while the first
- * link was still live), the routing rule against the people onboarded, and Okta's counters.
+ * link was still live), the routing (the one rule's shape; the Okta users carrying the
+ * integration's routing value against the people onboarded), and Okta's counters.
  */
 import { request } from 'undici';
 import type { IntegrationSpec } from '../src/workflows/definitions';
@@ -20,9 +21,10 @@ interface BiState {
 }
 
 interface OktaState {
-  users: { id: string; status: string; created: string; profile: { login: string } }[];
+  /** `profile` holds the custom properties (the routing attribute) beside the base ones. */
+  users: { id: string; status: string; created: string; profile: { login: string } & Record<string, unknown> }[];
   idps: { id: string; body: { name: string } }[];
-  rules: { id: string; name: string; conditions: { userIdentifier?: { patterns?: { value: string }[] } } }[];
+  rules: { id: string; name: string; conditions: { userIdentifier?: { type?: string; attribute?: string; patterns?: { matchType: string; value: string }[] } } }[];
   rateLimits: { totals: { bucket: Bucket; counted: number; refused: number }[] };
 }
 
@@ -38,7 +40,12 @@ export interface SimulatorChecks {
     sentWhileLinkLive: number;
     peopleWithoutEmail: number;
   };
-  routing: { patterns: number; missing: number; extra: number };
+  /**
+   * `ruleShapeOk`: exactly one rule of the routing rule's name, of type ATTRIBUTE on the routing
+   * attribute with the one pattern EQUALS the routing value. `routed`: Okta users whose profile
+   * carries the routing value; `missing`: onboarded but not routed; `extra`: routed, not onboarded.
+   */
+  routing: { ruleShapeOk: boolean; routed: number; missing: number; extra: number };
   okta: { totals: Record<Bucket, { counted: number; refused: number }>; refused: number; usersCreatedPerWindow: number[] };
 }
 
@@ -56,12 +63,12 @@ function extras(names: string[]): number {
 
 /**
  * `roster`: every person the run onboarded; `onboarded`: those whose workflow ended Onboarded
- * (the rule must route exactly them); `windowSeconds`: Okta's rate-limit window, for the
+ * (exactly they must carry the routing value); `windowSeconds`: Okta's rate-limit window, for the
  * per-window histogram of user creates.
  */
 export async function checkSimulators(
   urls: { biManagement: string; okta: string },
-  spec: Pick<IntegrationSpec, 'realmName' | 'authenticatorConfigName' | 'applicationName' | 'idpName' | 'routingRuleName'>,
+  spec: Pick<IntegrationSpec, 'realmName' | 'authenticatorConfigName' | 'applicationName' | 'idpName' | 'routingRuleName' | 'routing'>,
   roster: readonly string[],
   onboarded: readonly string[],
   linkTtlSeconds: number,
@@ -108,9 +115,17 @@ export async function checkSimulators(
   }
   const perPerson = roster.map((email) => mail.get(email)?.length ?? 0);
 
-  const rule = okta.rules.find((candidate) => candidate.name === spec.routingRuleName);
-  const patterns = new Set((rule?.conditions.userIdentifier?.patterns ?? []).map((pattern) => pattern.value.toLowerCase()));
-  const wanted = new Set(onboarded);
+  const named = okta.rules.filter((candidate) => candidate.name === spec.routingRuleName);
+  const identifier = named[0]?.conditions.userIdentifier;
+  const ruleShapeOk =
+    named.length === 1 &&
+    identifier?.type === 'ATTRIBUTE' &&
+    identifier.attribute === spec.routing.attribute &&
+    identifier.patterns?.length === 1 &&
+    identifier.patterns[0]!.matchType === 'EQUALS' &&
+    identifier.patterns[0]!.value === spec.routing.value;
+  const routed = new Set(okta.users.filter((user) => user.profile[spec.routing.attribute] === spec.routing.value).map((user) => user.profile.login.toLowerCase()));
+  const wanted = new Set(onboarded.map((email) => email.toLowerCase()));
 
   const totals = Object.fromEntries(okta.rateLimits.totals.map(({ bucket, counted, refused }) => [bucket, { counted, refused }])) as SimulatorChecks['okta']['totals'];
   const creates = okta.users.map((user) => Date.parse(user.created)).filter(Number.isFinite);
@@ -135,9 +150,10 @@ export async function checkSimulators(
       peopleWithoutEmail: perPerson.filter((count) => count === 0).length,
     },
     routing: {
-      patterns: patterns.size,
-      missing: [...wanted].filter((email) => !patterns.has(email)).length,
-      extra: [...patterns].filter((email) => !wanted.has(email)).length,
+      ruleShapeOk,
+      routed: routed.size,
+      missing: [...wanted].filter((email) => !routed.has(email)).length,
+      extra: [...routed].filter((email) => !wanted.has(email)).length,
     },
     okta: { totals, refused: okta.rateLimits.totals.reduce((total, bucket) => total + bucket.refused, 0), usersCreatedPerWindow },
   };

@@ -1,7 +1,8 @@
 /**
  * What one workflow history tells about where time went: its size, how it closed (and the result
  * it closed with), and for each activity and workflow task how long it waited for a worker
- * (schedule-to-start) and how long it ran (start-to-close), with its attempts.
+ * (schedule-to-start) and how long it ran (start-to-close), with its attempts and, once
+ * completed, its result (which of several looks of the same activity type routed the person).
  */
 import { defaultPayloadConverter } from '@temporalio/common';
 import { tsToMs } from '@temporalio/common/lib/time';
@@ -19,6 +20,8 @@ export interface ActivityTiming {
   startToCloseMs?: number;
   attempts: number;
   outcome: 'completed' | 'failed' | 'timed-out' | 'cancelled' | 'open';
+  /** What a completed activity returned (decoded). */
+  result?: unknown;
 }
 
 export interface HistoryFacts {
@@ -89,6 +92,8 @@ export function historyFacts(history: temporal.api.history.v1.IHistory): History
         if (!activity) break;
         activity.closedAt = at(event);
         if (activity.startedAt !== undefined) activity.startToCloseMs = activity.closedAt - activity.startedAt;
+        const returned = event.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
+        if (returned) activity.result = defaultPayloadConverter.fromPayload(returned);
         activity.outcome =
           type === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED
             ? 'completed'

@@ -6,26 +6,40 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { listPeople } from '../src/temporal/people';
 import { integrationStatusQuery, onboardingStatusKey, personStatusQuery, personWorkflowId, type PersonState } from '../src/workflows/definitions';
 import type { SimulatorChecks } from './checks';
-import { historyFacts, type HistoryFacts } from './history';
+import { historyFacts, type ActivityTiming, type HistoryFacts } from './history';
 import type { OnboardingRun, Wave } from './onboarding';
 import type { Person } from './people';
 import { BUCKETS, type BenchConfig, type Bucket } from './options';
 import type { BenchStack } from './stack';
 import { mapLimit, mean, round, summarize, type Summary } from './stats';
 
-/** Okta calls the guide makes per person (GET the user by login, then POST it), per bucket. */
-export const GUIDE_OKTA_CALLS_PER_PERSON: Record<Bucket, number> = { usersCollection: 1, userById: 1, userMutations: 0, other: 0 };
-/** Okta calls made once per run: list and create the IdP; find the policy, list its rules, create the rule. */
-export const GUIDE_OKTA_CALLS_ONCE: Record<Bucket, number> = { usersCollection: 0, userById: 0, userMutations: 0, other: 5 };
 /**
- * Upstream round trips one after another on the way of one person with an empty org: set-up
- * (realm, config, application: list + create each; read the app; list + create the IdP: 9), the
- * identity and the email (list + create each: 4), one binding check (3 GETs in parallel: 1), the
- * Okta user (GET + POST: 2), the rule (policy, rules, create: 3).
+ * Okta calls the guide makes per person with an empty org, per bucket (src/clients/okta/rate-limits.ts):
+ * `ensureRoutedUser` GETs the user by login (404: userById), creates it with the routing property
+ * in its profile (POST /users: usersCollection), finds the property already set (no partial
+ * update, so no userMutations) and reads the user back by id (userById).
  */
-export const CRITICAL_PATH_ROUND_TRIPS = 19;
+export const GUIDE_OKTA_CALLS_PER_PERSON: Record<Bucket, number> = { usersCollection: 1, userById: 2, userMutations: 0, other: 0 };
+/**
+ * Okta calls made once per run, all `other`: list and create the IdP (created ACTIVE: no
+ * lifecycle call); GET and POST the default user profile schema (the routing property); find the
+ * IdP-discovery policy, list its rules, create the rule (`activate=true`: no lifecycle call).
+ */
+export const GUIDE_OKTA_CALLS_ONCE: Record<Bucket, number> = { usersCollection: 0, userById: 0, userMutations: 0, other: 7 };
+/**
+ * Upstream round trips one after another on the way of one person with an empty org. The person
+ * waits for the integration's context, which exists once every shared object does: set-up
+ * (realm, config, application: list + create each; read the app's credentials; list + create the
+ * IdP: 9; the routing property: schema GET + POST: 2; the rule: policy, rules, create: 3), then
+ * the identity and the email (list + create each: 4), the look that sees the passkey (3 GETs in
+ * parallel: 1), and the routing (GET the user by login, POST it with the property, GET it back:
+ * 3). Temporal's own calls (the context query, polled every second; the look's check that its
+ * workflow still runs) are not upstream round trips and are left out, so this stays a lower bound.
+ */
+export const CRITICAL_PATH_ROUND_TRIPS = 22;
 
 export interface PersonOutcome {
   email: string;
@@ -60,11 +74,17 @@ export async function collectPeople(stack: BenchStack, run: OnboardingRun): Prom
 }
 
 export interface IntegrationFacts {
-  /** What the integration says about itself at the end (a query: it needs a worker). */
-  state?: { status: string; step: string; attention?: string; people: number; routed: number };
+  /**
+   * What the integration says about itself at the end (a query: it needs a worker). `people` and
+   * `routed` come from visibility, not from its state (which no longer lists people): its person
+   * workflows (newest run per person), and those whose OnboardingStatus is Onboarded (routed, read
+   * back); null when visibility did not answer.
+   */
+  state?: { status: string; step: string; attention?: string; people: number | null; routed: number | null };
   runs: number;
   events: number;
   bytes: number;
+  /** ensureRoutingRule activities in the integration's histories: 1 (the rule never changes per person). */
   routingUpdates: number;
   routingUpdateSeconds: Summary;
   workflowTaskScheduleToStartMs: Summary;
@@ -81,14 +101,16 @@ export async function integrationFacts(stack: BenchStack, keep?: (runId: string,
   const routing = runs.flatMap((run) => run.activities.filter((activity) => activity.type === 'ensureRoutingRule'));
   const handle = stack.client.workflow.getHandle(stack.spec.integrationId);
   const state = await Promise.race([handle.query(integrationStatusQuery).catch(() => undefined), sleep(10_000, undefined)]);
+  // The people of the integration as visibility lists them (`WorkflowType = 'personOnboarding' AND Integration = '<id>'`).
+  const people = state ? await listPeople({ client: stack.client }, stack.spec.integrationId).catch(() => undefined) : undefined;
   return {
     ...(state && {
       state: {
         status: state.status,
         step: state.step,
         ...(state.attention && { attention: `${state.attention.step}: ${state.attention.type}: ${state.attention.message}` }),
-        people: Object.keys(state.people).length,
-        routed: state.routedEmails.length,
+        people: people ? people.length : null,
+        routed: people ? people.filter((person) => person.status === 'Onboarded').length : null,
       },
     }),
     runs: runs.length,
@@ -102,7 +124,7 @@ export async function integrationFacts(stack: BenchStack, keep?: (runId: string,
 
 /**
  * The longest wait a person adds on their own: their bind delay, plus, for those left to the
- * workflow's own check, one poll interval (the operator's signal is noticed at once).
+ * watch's own polling, one poll interval (the operator's signal is noticed at once).
  */
 export function longestPersonalWaitSeconds(config: BenchConfig, people: readonly Person[]): number {
   return Math.max(0, ...people.map((person) => person.bindDelayMs / 1000 + (person.signalled ? 0 : config.pollIntervalSeconds)));
@@ -232,14 +254,35 @@ export function stepFigures(outcomes: readonly PersonOutcome[]): StepFigures[] {
 }
 
 export interface LatencyFigures {
-  /** The bench's bind timestamp to the person's routedAt. */
+  /** The bench's bind timestamp to the person's routedAt (set by the look once Okta reads the property back). */
   bindToRoutedSeconds: Summary;
-  /** Before the binding: the onboard call to the person's workflow starting, and from there to the binding email sent. */
+  /**
+   * Before the binding: the onboard call to the person's workflow starting, and from there to the
+   * binding email sent (for people started before the integration was Ready, this includes the
+   * wait for its set-up: the identity step waits for the integration's context).
+   */
   startSeconds: Summary;
   inviteSeconds: Summary;
-  /** A person's report to the integration (a signal it awaits): initiated → delivered. */
+  /**
+   * Signals a person's workflow sends to another workflow: initiated → delivered. None in this
+   * design (people no longer report to the integration): empty, kept so older figures line up.
+   */
   reportSignalMs: Summary;
-  /** Where that time went: noticing the binding (signal or poll), creating the Okta user, being routed. */
+  /**
+   * Where bind → routed went. One `routeWhenBound` activity both sees the passkey and routes
+   * (Okta GET by login, POST with the property, GET back), so the history shows no moment between
+   * noticing and routing; the phases are cut where it does show one, at the look that routed
+   * (the routeWhenBound that returned `routed`):
+   * - a look scheduled after the bind (the operator's signal or update: an immediate look):
+   *   `noticeSignalledSeconds` = bind → that look scheduled (signal delivered, a workflow task),
+   *   `routeSeconds` = look scheduled → routedAt (waiting for an activity slot, one look at
+   *   Beyond Identity, the check that the workflow still runs, the three Okta calls);
+   * - the watch, running since before the bind and polling every poll interval:
+   *   `noticeDetectedSeconds` = bind → routedAt, the poll's wait and the routing together (they
+   *   cannot be told apart from the history); such people are not in `routeSeconds`.
+   * `oktaUserSeconds`: no step of its own any more (the user is created by the routing call,
+   * with the property set): always empty, kept so older figures line up.
+   */
   phases: {
     noticeSignalledSeconds: Summary;
     noticeDetectedSeconds: Summary;
@@ -248,12 +291,16 @@ export interface LatencyFigures {
   };
 }
 
+/** The look that routed the person: the (last) routeWhenBound that completed with outcome `routed`. */
+function routingLook(activities: readonly ActivityTiming[] | undefined): ActivityTiming | undefined {
+  return activities?.filter((activity) => activity.type === 'routeWhenBound' && activity.outcome === 'completed' && (activity.result as { outcome?: string } | undefined)?.outcome === 'routed').at(-1);
+}
+
 export function latencyFigures(run: OnboardingRun, outcomes: readonly PersonOutcome[]): LatencyFigures {
   const people = new Map(run.waves.flatMap((wave) => wave.people.map((person) => [person.email, { person, progress: wave.player.progress.get(person.email)! }] as const)));
   const total: number[] = [];
   const signalled: number[] = [];
   const detected: number[] = [];
-  const oktaUser: number[] = [];
   const route: number[] = [];
   const starts: number[] = [];
   const invites: number[] = [];
@@ -267,20 +314,24 @@ export function latencyFigures(run: OnboardingRun, outcomes: readonly PersonOutc
     if (startedAt !== undefined && emailed !== undefined) invites.push((emailed - startedAt) / 1000);
     const boundAt = known?.progress.boundAt;
     if (!known || !state || boundAt === undefined) continue;
-    const noticed = state.boundAt ? Date.parse(state.boundAt) : undefined;
     const routed = state.routedAt ? Date.parse(state.routedAt) : undefined;
-    const userDone = outcome.facts?.activities.filter((activity) => activity.type === 'ensureOktaUser' && activity.closedAt).at(-1)?.closedAt;
-    if (routed !== undefined) total.push((routed - boundAt) / 1000);
-    if (noticed !== undefined) (state.boundVia === 'signal' ? signalled : detected).push((noticed - boundAt) / 1000);
-    if (noticed !== undefined && userDone !== undefined) oktaUser.push((userDone - noticed) / 1000);
-    if (userDone !== undefined && routed !== undefined) route.push((routed - userDone) / 1000);
+    if (routed === undefined) continue;
+    total.push((routed - boundAt) / 1000);
+    const look = routingLook(outcome.facts?.activities);
+    if (!look) continue;
+    if (look.scheduledAt >= boundAt) {
+      signalled.push((look.scheduledAt - boundAt) / 1000);
+      route.push((routed - look.scheduledAt) / 1000);
+    } else {
+      detected.push((routed - boundAt) / 1000);
+    }
   }
   return {
     bindToRoutedSeconds: summarize(total),
     startSeconds: summarize(starts),
     inviteSeconds: summarize(invites),
     reportSignalMs: summarize(outcomes.flatMap((outcome) => outcome.facts?.externalSignalMs ?? [])),
-    phases: { noticeSignalledSeconds: summarize(signalled), noticeDetectedSeconds: summarize(detected), oktaUserSeconds: summarize(oktaUser), routeSeconds: summarize(route) },
+    phases: { noticeSignalledSeconds: summarize(signalled), noticeDetectedSeconds: summarize(detected), oktaUserSeconds: summarize([]), routeSeconds: summarize(route) },
   };
 }
 

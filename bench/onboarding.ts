@@ -1,8 +1,8 @@
 /**
- * The measured run on Temporal: onboard a wave of N people with the operator's `onboard` (one
- * signal-with-start, as `onboard --file` sends), play the people, send `credentialBound` for the
- * share that gets one, and wait until every person's workflow has closed, the deadline passes or
- * the run is interrupted. The soak preset starts wave after wave until its duration is up.
+ * The measured run on Temporal: onboard a wave of N people with the operator's `onboard` (as
+ * `onboard --file` does: the integration started if it is not running, then each person's
+ * workflow started directly), play the people, send `credentialBound` for the share that gets one,
+ * and wait until every person's workflow has closed, the deadline passes or the run is interrupted. The soak preset starts wave after wave until its duration is up.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as commands from '../src/cli/commands';

@@ -76,17 +76,25 @@ export function renderTable(figures: Figures): string {
       `${person.status} at ${person.step ?? '?'}${person.bound ? ', bound' : ''}${person.attention ? `; ${person.attention}` : ''}`,
     ]),
     ...(figures.history.integration.state
-      ? [['  integration', `${figures.history.integration.state.status} at ${figures.history.integration.state.step}; routes ${figures.history.integration.state.routed} of ${figures.history.integration.state.people}${figures.history.integration.state.attention ? `; ${figures.history.integration.state.attention}` : ''}`] as [string, string]]
+      ? [
+          [
+            '  integration',
+            `${figures.history.integration.state.status} at ${figures.history.integration.state.step}; its person workflows ${s(figures.history.integration.state.people)}, Onboarded ${s(figures.history.integration.state.routed)} (visibility)${figures.history.integration.state.attention ? `; ${figures.history.integration.state.attention}` : ''}`,
+          ] as [string, string],
+        ]
       : []),
     ['duplicates', `${figures.simulators.duplicates.total} (${Object.entries(figures.simulators.duplicates).filter(([key]) => key !== 'total').map(([key, value]) => `${key} ${value}`).join(', ')})`],
     ['orphans', `${figures.simulators.orphans.total} (identities ${figures.simulators.orphans.identities}, Okta users ${figures.simulators.orphans.oktaUsers})`],
-    ['routing rule', `${figures.simulators.routing.patterns} patterns; onboarded but missing ${figures.simulators.routing.missing}, extra ${figures.simulators.routing.extra}`],
+    [
+      'routing',
+      `rule ${figures.simulators.routing.ruleShapeOk ? 'as wanted (one rule, ATTRIBUTE on the routing property, one EQUALS pattern: the value)' : 'NOT as wanted (see simulators.routing.ruleShapeOk)'}; Okta users carrying the routing value ${figures.simulators.routing.routed}; onboarded but missing ${figures.simulators.routing.missing}, extra ${figures.simulators.routing.extra}`,
+    ],
     [
       'binding emails per person',
       `mean ${s(figures.simulators.emails.perPersonMean)}, max ${figures.simulators.emails.perPersonMax}; max per link lifetime ${figures.simulators.emails.maxPerLinkLifetime}; sent while a link was live ${figures.simulators.emails.sentWhileLinkLive}`,
     ],
     ['history events per person', `mean ${s(figures.history.eventsPerPerson.mean)}, p95 ${s(figures.history.eventsPerPerson.p95)} (${s((figures.history.bytesPerPerson.mean ?? 0) / 1024, ' KiB')} mean)`],
-    ['integration history', `${figures.history.integration.runs} run(s), ${figures.history.integration.events} events, ${s(figures.history.integration.bytes / 1024, ' KiB')}; ${figures.history.integration.routingUpdates} rule updates`],
+    ['integration history', `${figures.history.integration.runs} run(s), ${figures.history.integration.events} events, ${s(figures.history.integration.bytes / 1024, ' KiB')}; ensureRoutingRule ×${figures.history.integration.routingUpdates}`],
     [
       'worker CPU',
       `${s(figures.cpu.workers.cpuSecondsPerPerson * 1000, ' ms')} per person (${s(figures.cpu.workers.workingCpuSeconds, ' s')} working + ${s(figures.cpu.workers.cpuSeconds - figures.cpu.workers.workingCpuSeconds, ' s')} starting ${figures.cpu.workers.processes} processes, ${figures.cpu.workers.kills} killed); peak RSS ${s(figures.cpu.workers.peakRssMb, ' MiB')}`,
@@ -97,12 +105,10 @@ export function renderTable(figures: Figures): string {
     ],
     ['onboard → workflow started', summary(figures.latency.startSeconds, ' s')],
     ['started → email sent', summary(figures.latency.inviteSeconds, ' s')],
-    ['report signal delivered', summary(figures.latency.reportSignalMs, ' ms')],
     ['bind → routed', summary(figures.latency.bindToRoutedSeconds, ' s')],
-    ['  notice (signal)', summary(figures.latency.phases.noticeSignalledSeconds, ' s')],
-    ['  notice (poll)', summary(figures.latency.phases.noticeDetectedSeconds, ' s')],
-    ['  Okta user', summary(figures.latency.phases.oktaUserSeconds, ' s')],
-    ['  routing', summary(figures.latency.phases.routeSeconds, ' s')],
+    ['  signalled: bind → look scheduled', summary(figures.latency.phases.noticeSignalledSeconds, ' s')],
+    ['  signalled: look → routed', summary(figures.latency.phases.routeSeconds, ' s')],
+    ['  found by the watch: bind → routed', summary(figures.latency.phases.noticeDetectedSeconds, ' s')],
     [
       'failed attempts (worker log)',
       `${Object.entries(figures.workerLog.activityFailures).map(([type, count]) => `${type} ${count}`).join(', ') || 'none'}${figures.workerLog.topErrors[0] ? `; most: ${figures.workerLog.topErrors[0].error} (×${figures.workerLog.topErrors[0].count})` : ''}`,
