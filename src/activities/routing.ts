@@ -12,7 +12,7 @@ import type { ObjectRecord, RoutingKey } from '../workflows/definitions';
 import type { BindingLook } from '../workflows/person-state';
 import { DEAD_JOB_STATES } from '../workflows/person-state';
 import { asStep, classified, markCreateStarted, wasAdopted } from './failures';
-import { workflowStillRunning } from './temporal';
+import { untilNoneRunning, workflowStillRunning } from './temporal';
 
 export interface RouteWhenBoundInput {
   realmId: string;
@@ -43,9 +43,10 @@ export function createRoutingActivities(beyondIdentity: BeyondIdentitySetup, okt
           // A look the workflow has moved on from (it completed, or this run was replaced) must not write.
           if (!(await workflowStillRunning(temporal))) return { outcome: 'waiting', jobState: progress.jobState };
           const { person } = input;
+          // Not aborted by a cancellation: a write cut off mid-flight may still land after the undo has
+          // looked. Finished, its outcome is known; the undo waits for this activity, then finds the user.
           const user = await asStep('RouteOktaUser', () =>
             okta.ensureRoutedUser({ login: person.email, email: person.email, firstName: person.firstName, lastName: person.lastName }, input.routing, input.since, {
-              signal: cancellationSignal,
               beforeCreate: markCreateStarted,
             }),
           );
@@ -66,6 +67,8 @@ export function createRoutingActivities(beyondIdentity: BeyondIdentitySetup, okt
     clearOktaRouting: classified(
       async (input: { userId?: string; login: string; routing: RoutingKey; since: string }): Promise<{ cleared: boolean; user?: ObjectRecord }> => {
         const { cancellationSignal } = Context.current();
+        // A look of this run that was cancelled may still be routing the person: wait until it has stopped.
+        await untilNoneRunning(temporal, 'routeWhenBound', cancellationSignal);
         const found = input.userId ? undefined : await okta.api.findUserByLogin(input.login, cancellationSignal);
         const ours = found !== undefined && found.profile[input.routing.attribute] === input.routing.value && Boolean(found.created) && Date.parse(found.created!) >= Date.parse(input.since);
         const result = await okta.clearRouting({ userId: input.userId ?? found?.id, login: input.login }, input.routing, cancellationSignal);

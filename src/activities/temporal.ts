@@ -88,6 +88,23 @@ export async function workflowStillRunning(temporal: Temporal): Promise<boolean>
   }
 }
 
+/**
+ * Waits until no other activity of `activityType` is pending in the run of the current activity:
+ * a cancelled one stops only once its heartbeat brings the cancellation, and until then it may
+ * still write. (The workflow is not told when that happens, so we look.)
+ */
+export async function untilNoneRunning(temporal: Temporal, activityType: string, signal: AbortSignal): Promise<void> {
+  const { workflowExecution } = Context.current().info;
+  if (!workflowExecution) return;
+  const handle = temporal.client.workflow.getHandle(workflowExecution.workflowId, workflowExecution.runId);
+  for (;;) {
+    const { raw } = await handle.describe();
+    const pending = (raw.pendingActivities ?? []).filter((activity) => activity.activityType?.name === activityType);
+    if (pending.length === 0) return;
+    await sleep(500, undefined, { signal });
+  }
+}
+
 export function createTemporalActivities(temporal: Temporal) {
   return {
     /**

@@ -8,10 +8,10 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import * as commands from '../../src/cli/commands';
 import type { Output } from '../../src/cli/session';
-import { integrationStatusQuery, type IntegrationState, type PersonState } from '../../src/workflows/definitions';
+import { credentialBoundSignal, integrationStatusQuery, personStatusQuery, type IntegrationState, type PersonState } from '../../src/workflows/definitions';
 import { ServiceHarness, type BiState, type OktaState } from '../support/service';
 import { waitFor } from '../support/wait';
-import { activityOrder, completedAt, expectNoSecretsInHistories, historyEvents, oktaApi, routedByOkta, scheduledAt, waitForPerson } from '../support/workflow-checks';
+import { activityOrder, completedAt, customProfileProperties, expectNoSecretsInHistories, historyEvents, oktaApi, routedByOkta, scheduledAt, waitForPerson } from '../support/workflow-checks';
 
 const quiet: Output = { json: true, print: () => undefined, info: () => undefined };
 
@@ -20,12 +20,20 @@ function printed(): Output & { data: unknown[] } {
   return { json: true, data, print: (value) => data.push(value), info: () => undefined };
 }
 
-async function roster(harness: ServiceHarness): Promise<IntegrationState> {
+async function integrationState(harness: ServiceHarness): Promise<IntegrationState> {
   return harness.integrationHandle().query(integrationStatusQuery);
 }
 
-async function waitForRoster(harness: ServiceHarness, email: string, status: string): Promise<IntegrationState> {
-  return waitFor(() => roster(harness), (state) => state.people[email]?.status === status, 20_000);
+/** Waits until the person's newest run has ended Cancelled (its undo done), as `list` and `status` show it. */
+async function waitUntilUndone(harness: ServiceHarness, email: string): Promise<PersonState> {
+  await waitFor(
+    () => commands.listPeople(harness.session),
+    (rows) => rows.some((row) => row.email === email && row.status === 'Cancelled' && row.step === 'Undone' && row.execution !== 'RUNNING'),
+    30_000,
+  );
+  const state = await harness.personHandle(email).query(personStatusQuery);
+  expect(state).toMatchObject({ status: 'Cancelled', step: 'Undone', routed: false });
+  return state;
 }
 
 /** The person's workflow ended as cancelled (its undo done), not completed or failed. */
@@ -36,6 +44,15 @@ async function expectCancelled(harness: ServiceHarness, email: string): Promise<
   );
   expect(error).toBeInstanceOf(WorkflowFailedError);
   expect((await harness.personHandle(email).describe()).status.name).toBe('CANCELLED');
+}
+
+function scheduledIdOf(event: ReturnType<typeof historyEvents>[number]): string | undefined {
+  const attributes = event as Record<string, { scheduledEventId?: string } | undefined>;
+  return (attributes.activityTaskCompletedEventAttributes ?? attributes.activityTaskCanceledEventAttributes ?? attributes.activityTaskFailedEventAttributes)?.scheduledEventId;
+}
+
+function eventTime(event: ReturnType<typeof historyEvents>[number]): number {
+  return Number(event.eventTime?.seconds ?? 0) * 1000 + (event.eventTime?.nanos ?? 0) / 1e6;
 }
 
 async function onboardAndBind(harness: ServiceHarness, emails: string[]): Promise<void> {
@@ -85,9 +102,8 @@ describe('cancel and teardown', () => {
 
       expect(await commands.cancel(fresh.session, quiet, waiting)).toBe(0);
       await expectCancelled(fresh, waiting);
-      const state = await waitForRoster(fresh, waiting, 'Cancelled');
-      expect(state.people[waiting]).toMatchObject({ routed: false });
-      expect(state.people[waiting]?.identity).toBeUndefined();
+      const state = await waitUntilUndone(fresh, waiting);
+      expect(state.identity).toBeUndefined();
 
       const [biAfter, oktaAfter] = await Promise.all([fresh.biState(), fresh.oktaState()]);
       expect(biAfter.identities.map((identity) => identity.traits.username)).not.toContain(waiting);
@@ -95,78 +111,92 @@ describe('cancel and teardown', () => {
       expect(await routedByOkta(fresh)).toEqual([stays]);
     });
 
-    it('cancelling an onboarded person takes them out of the rule first, then removes the Okta user and the identity', async () => {
+    it('cancelling an onboarded person clears their routing first (read back), then removes the Okta user and the identity; list and status say Cancelled', async () => {
       await onboardAndBind(fresh, [onboarded]);
       expect(await routedByOkta(fresh)).toEqual([onboarded, stays]);
-      const before = await roster(fresh);
-      const { identity, oktaUser } = before.people[onboarded]!;
+      const before = (await fresh.personHandle(onboarded).result()) as PersonState;
+      const { identity, oktaUser } = before;
       expect(identity?.adopted).toBe(false);
       expect(oktaUser?.adopted).toBe(false);
-      const activitiesBefore = activityOrder(JSON.stringify(await fresh.integrationHandle().fetchHistory())).length;
+      const ruleBefore = (await fresh.oktaState()).rules;
 
       expect(await commands.cancel(fresh.session, quiet, onboarded)).toBe(0);
-      await waitForRoster(fresh, onboarded, 'Cancelled');
+      await waitUntilUndone(fresh, onboarded);
 
       expect(await routedByOkta(fresh)).toEqual([stays]);
       const [bi, okta] = await Promise.all([fresh.biState(), fresh.oktaState()]);
       expect(bi.identities.map((candidate) => candidate.id)).not.toContain(identity!.id);
       expect(okta.users.map((user) => user.id)).not.toContain(oktaUser!.id);
       expect(okta.users.map((user) => user.profile.login)).toEqual([stays]);
-      const undo = activityOrder(JSON.stringify(await fresh.integrationHandle().fetchHistory())).slice(activitiesBefore);
-      expect(undo).toEqual(['ensureRoutingRule', 'removeOktaUser', 'deleteIdentity']);
+      expect(okta.rules).toEqual(ruleBefore);
+      // The undo ran in a new run of the person's own workflow, in this order.
+      expect(activityOrder(JSON.stringify(await fresh.personHandle(onboarded).fetchHistory()))).toEqual(['clearOktaRouting', 'removeOktaUser', 'deleteIdentity']);
+      const listed = (await commands.listPeople(fresh.session)).find((row) => row.email === onboarded);
+      expect(listed).toMatchObject({ status: 'Cancelled', step: 'Undone' });
+      expect((await commands.listPeople(fresh.session, 'Onboarded')).map((row) => row.email)).toEqual([stays]);
+      const status = printed();
+      await commands.status(fresh.session, status, onboarded);
+      expect(status.data[0]).toMatchObject({ status: 'Cancelled', routed: false });
       expect((await fresh.signIn(onboarded)).reason).toMatch(/^route:/);
       expect((await fresh.signIn(stays)).ok).toBe(true);
+      // Cancelling again has nothing left to do.
+      const again = printed();
+      expect(await commands.cancel(fresh.session, again, onboarded)).toBe(0);
+      expect(again.data[0]).toMatchObject({ outcome: 'alreadyCancelled' });
     });
 
-    it('cancelling a person while the rule is being changed to route them: nothing is removed until the rule no longer routes them', async () => {
+    it('cancelling a person while their Okta user is being made: nothing is removed until that look has stopped, and nothing is left routed', async () => {
       const racing = 'being.routed@example.com';
-      // Okta takes 2 s for every change to a rule: the cancel lands while the person is being added.
-      fresh.okta.faults.configure({ rules: [{ path: '/rules', methods: ['POST', 'PUT'], latencyMs: 2_000 }] });
+      // Okta takes 2 s to create a user: the cancel lands while the person is being routed.
+      fresh.okta.faults.configure({ rules: [{ path: '^/api/v1/users$', methods: ['POST'], latencyMs: 2_000 }] });
       try {
         await fresh.onboard([racing]);
         await waitForPerson(fresh, racing, (state) => state.status === 'WaitingForBinding');
         await fresh.bind(racing);
-        await waitForPerson(fresh, racing, (state) => state.step === 'Route', 10_000);
-        // The integration is writing the rule with this person in it.
-        await waitFor(() => roster(fresh), (state) => state.step === 'UpdateRoutingRule', 10_000, 50);
-        // Cancelled directly (as from Temporal UI), not through the integration, which would wait for its rule change to finish first.
+        await fresh.personHandle(racing).signal(credentialBoundSignal);
+        // The create is in flight at Okta.
+        await waitFor(async () => fresh.okta.faults.describe(), (faults) => faults.stats.delayed > 0, 10_000, 20);
         await fresh.personHandle(racing).cancel();
         await expectCancelled(fresh, racing);
-        await waitForRoster(fresh, racing, 'Cancelled');
-        // The integration has settled: the rule change in flight is done, and nothing else pending.
-        await waitFor(() => roster(fresh), (state) => state.step === 'Ready' && state.routedEmails.join() === stays, 15_000);
+        await waitUntilUndone(fresh, racing);
       } finally {
         fresh.okta.faults.configure({});
       }
-      expect(await routedByOkta(fresh)).toEqual([stays]);
+      expect(await routedByOkta(fresh)).not.toContain(racing);
       const okta = await fresh.oktaState();
-      expect(okta.users.map((user) => user.profile.login)).toEqual([stays]);
+      expect(okta.users.map((user) => user.profile.login)).not.toContain(racing);
 
-      // Order across the two workflows: the rule change that took the person out had finished
-      // before the person's own undo removed anything.
-      const integrationEvents = historyEvents(JSON.stringify(await fresh.integrationHandle().fetchHistory()));
-      const ruleChangesDone = completedAt(integrationEvents, 'ensureRoutingRule');
-      const personEvents = historyEvents(JSON.stringify(await fresh.personHandle(racing).fetchHistory()));
-      const removals = scheduledAt(personEvents, 'removeOktaUser');
-      expect(removals).toHaveLength(1);
-      // Two rule changes since the cancel: the person in, then out again.
-      expect(ruleChangesDone.filter((at) => at > scheduledAt(personEvents, 'ensureOktaUser')[0]!)).toHaveLength(2);
-      expect(ruleChangesDone.at(-1)!).toBeLessThanOrEqual(removals[0]!);
+      // In the person's history: every look that could route had closed before the undo's clearing finished.
+      const events = historyEvents(JSON.stringify(await fresh.personHandle(racing).fetchHistory()));
+      const looks = scheduledAt(events, 'routeWhenBound').length;
+      const closedLooks = events.filter((event) => ['EVENT_TYPE_ACTIVITY_TASK_COMPLETED', 'EVENT_TYPE_ACTIVITY_TASK_CANCELED', 'EVENT_TYPE_ACTIVITY_TASK_FAILED'].includes(event.eventType ?? ''));
+      expect(looks).toBeGreaterThanOrEqual(1);
+      const clearing = completedAt(events, 'clearOktaRouting');
+      expect(clearing).toHaveLength(1);
+      const lookIds = new Set(events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'routeWhenBound').map((event) => event.eventId));
+      const lookEnds = closedLooks.filter((event) => lookIds.has(scheduledIdOf(event)));
+      expect(lookEnds).toHaveLength(looks);
+      expect(Math.max(...lookEnds.map(eventTime))).toBeLessThanOrEqual(clearing[0]!);
+      // The user the cancelled look made was found by the undo and removed as ours.
+      expect(scheduledAt(events, 'removeOktaUser')).toHaveLength(1);
     });
 
-    it('teardown removes everything, in reverse order, and ends TornDown with nothing kept', async () => {
+    it('teardown removes everything, in reverse order, and leaves the schema as it was', async () => {
       await fresh.onboard([atTeardown]);
       await waitForPerson(fresh, atTeardown, (state) => state.status === 'WaitingForBinding');
       for (const secret of await fresh.secrets()) secrets.add(secret); // before the app, and its secret, is gone
-      const realmId = (await roster(fresh)).realm!.id;
+      const realmId = (await integrationState(fresh)).realm!.id;
+      expect(await customProfileProperties(fresh)).toEqual(['beyondIdentityIntegration']);
 
       const output = printed();
       expect(await commands.teardown(fresh.session, output, true)).toBe(0);
       const final = output.data[0] as IntegrationState;
-      expect(final).toMatchObject({ status: 'TornDown', step: 'Done', kept: [], routedEmails: [] });
+      expect(final).toMatchObject({ status: 'TornDown', step: 'Done', kept: [] });
+      expect(final.offboarded).toEqual({ cancelled: 1, undone: 1, alreadyEnded: 3 });
       expect(final.realm).toBeUndefined();
       expect(final.idp).toBeUndefined();
       expect(final.routingRule).toBeUndefined();
+      expect(final.routingAttribute).toBeUndefined();
       expect((await fresh.integrationHandle().describe()).status.name).toBe('COMPLETED');
       await expectCancelled(fresh, atTeardown);
 
@@ -179,17 +209,20 @@ describe('cancel and teardown', () => {
       expect(okta.rules).toEqual([]);
       expect(okta.idps).toEqual([]);
       expect(okta.users).toEqual([]);
+      expect(await customProfileProperties(fresh)).toEqual([]);
 
       const order = activityOrder(JSON.stringify(await fresh.integrationHandle().fetchHistory()));
       expect(order.slice(order.indexOf('deleteRoutingRule'))).toEqual([
         'deleteRoutingRule',
-        'removeOktaUser', // the one still onboarded, after routing is gone
-        'deleteIdentity',
+        'offboardPeople', // everyone out, each by their own workflow, before any shared object goes
+        'removeRoutingAttribute',
         'removeIdentityProvider',
         'deleteApplication',
         'deleteAuthenticatorConfig',
         'deleteRealm',
       ]);
+      // The one still onboarded was undone by a run of its own: routing cleared, then user and identity.
+      expect(activityOrder(JSON.stringify(await fresh.personHandle(stays).fetchHistory()))).toEqual(['clearOktaRouting', 'removeOktaUser', 'deleteIdentity']);
     });
   });
 
@@ -211,6 +244,10 @@ describe('cancel and teardown', () => {
         })) as { id: string };
         identities[email] = identity.id;
       }
+      // The administrator also made the routing property already (say, for a first try by hand).
+      await oktaApi(adopting, 'POST', '/api/v1/meta/schemas/user/default', {
+        definitions: { custom: { id: '#custom', type: 'object', properties: { beyondIdentityIntegration: { title: 'Made by hand', type: 'string' } } } },
+      });
       const user = (await oktaApi(adopting, 'POST', '/api/v1/users?activate=true', {
         profile: { login: adoptedBoth, email: adoptedBoth, firstName: 'Adopted', lastName: 'Both' },
         credentials: { password: { value: 'Adm1n-Made-Passw0rd' } },
@@ -218,35 +255,43 @@ describe('cancel and teardown', () => {
       oktaUserId = user.id;
     });
 
-    it('adopts the realm, identities and Okta user it finds, and cancelling never deletes them', async () => {
+    it('adopts the realm, identities and Okta user it finds: the adopted user gets the property once bound, and keeps existing after cancel', async () => {
       await onboardAndBind(adopting, [adoptedBoth, created]);
       await adopting.onboard([adoptedWaiting]);
       const waitingState = await waitForPerson(adopting, adoptedWaiting, (state) => state.status === 'WaitingForBinding');
       expect(waitingState.identity).toEqual({ id: identities[adoptedWaiting], adopted: true });
-      const state = await roster(adopting);
+      const state = await integrationState(adopting);
       expect(state.realm).toEqual({ id: realmId, adopted: true });
-      expect(state.people[adoptedBoth]).toMatchObject({ identity: { id: identities[adoptedBoth], adopted: true }, oktaUser: { id: oktaUserId, adopted: true } });
+      expect(state.routingAttribute).toEqual({ id: 'beyondIdentityIntegration', adopted: true });
+      const both = (await adopting.personHandle(adoptedBoth).result()) as PersonState;
+      expect(both).toMatchObject({ identity: { id: identities[adoptedBoth], adopted: true }, oktaUser: { id: oktaUserId, adopted: true } });
       expect(await routedByOkta(adopting)).toEqual([adoptedBoth, created]);
+      const adoptedProfile = (await adopting.oktaState()).users.find((user) => user.id === oktaUserId)!.profile;
+      expect(adoptedProfile).toMatchObject({ beyondIdentityIntegration: adopting.spec.routing.value, firstName: 'Adopted', lastName: 'Both' });
 
       expect(await commands.cancel(adopting.session, quiet, adoptedWaiting)).toBe(0);
       await expectCancelled(adopting, adoptedWaiting);
       expect(await commands.cancel(adopting.session, quiet, adoptedBoth)).toBe(0);
-      await waitForRoster(adopting, adoptedBoth, 'Cancelled');
+      await waitUntilUndone(adopting, adoptedBoth);
 
       expect(await routedByOkta(adopting)).toEqual([created]);
       const [bi, okta] = await Promise.all([adopting.biState(), adopting.oktaState()]);
       expect(bi.identities.map((identity) => identity.id)).toEqual(expect.arrayContaining([identities[adoptedBoth], identities[adoptedWaiting]]));
-      expect(okta.users.find((user) => user.id === oktaUserId)?.status).toBe('ACTIVE');
+      const kept = okta.users.find((user) => user.id === oktaUserId);
+      expect(kept?.status).toBe('ACTIVE');
+      expect(kept?.profile.beyondIdentityIntegration ?? null).toBeNull();
+      expect(activityOrder(JSON.stringify(await adopting.personHandle(adoptedBoth).fetchHistory()))).toEqual(['clearOktaRouting']);
+      expect((await adopting.signIn(adoptedBoth)).reason).toMatch(/^route:/);
     });
 
-    it('teardown keeps the adopted realm and says so; removes what it created', async () => {
+    it('teardown keeps the adopted realm and profile property and says so; removes what it created', async () => {
       for (const secret of await adopting.secrets()) secrets.add(secret);
-      const before = await roster(adopting);
+      const createdIdentity = ((await adopting.personHandle(created).result()) as PersonState).identity!.id;
       const output = printed();
       expect(await commands.teardown(adopting.session, output, true)).toBe(0);
       const final = output.data[0] as IntegrationState;
       expect(final.status).toBe('TornDown');
-      expect(final.kept).toEqual([`realm ${realmId} (adopted)`]);
+      expect(final.kept).toEqual(['Okta profile property beyondIdentityIntegration (adopted)', `realm ${realmId} (adopted)`]);
 
       const [bi, okta] = await Promise.all([adopting.biState(), adopting.oktaState()]);
       expect(bi.realms.filter((realm) => realm.display_name === adopting.spec.realmName).map((realm) => realm.id)).toEqual([realmId]);
@@ -255,16 +300,18 @@ describe('cancel and teardown', () => {
       expect(bi.identities.filter((identity) => identity.realm_id === realmId).map((identity) => identity.id).sort()).toEqual(
         [identities[adoptedBoth], identities[adoptedWaiting]].sort(),
       );
-      expect(bi.identities.map((identity) => identity.id)).not.toContain(before.people[created]!.identity!.id);
+      expect(bi.identities.map((identity) => identity.id)).not.toContain(createdIdentity);
       expect(okta.users.map((user) => [user.id, user.status])).toEqual([[oktaUserId, 'ACTIVE']]);
       expect(okta.idps).toEqual([]);
       expect(okta.rules).toEqual([]);
+      expect(await customProfileProperties(adopting)).toEqual(['beyondIdentityIntegration']);
     });
   });
 
   it('keeps every token and client secret out of every history', async () => {
     expect(secrets.size).toBeGreaterThanOrEqual(6);
-    expect(await expectNoSecretsInHistories(fresh, secrets)).toBe(6);
-    expect(await expectNoSecretsInHistories(adopting, secrets)).toBe(4);
+    // Every run: an ended person's undo is a run of its own.
+    expect(await expectNoSecretsInHistories(fresh, secrets)).toBe(8);
+    expect(await expectNoSecretsInHistories(adopting, secrets)).toBe(6);
   });
 });
