@@ -5,7 +5,7 @@
  */
 import * as commands from '../../src/cli/commands';
 import type { Output } from '../../src/cli/session';
-import { integrationStatusQuery, onboardingStatusKey, onboardingStepKey, type PersonState } from '../../src/workflows/definitions';
+import { integrationStatusQuery, onboardingStatusKey, onboardingStepKey, personStatusQuery, type PersonState } from '../../src/workflows/definitions';
 import { ServiceHarness } from '../support/service';
 import { waitFor } from '../support/wait';
 import { expectNoSecretsInHistories, oktaApi, personState, routedByOkta, scheduledActivities, waitForPerson } from '../support/workflow-checks';
@@ -78,8 +78,9 @@ describe('NeedsAttention, fixed, retry', () => {
     expect(list.data[0]).toEqual([expect.objectContaining({ kind: 'integration', workflowId: harness.spec.integrationId, status: 'NeedsAttention', step: 'CreateIdentityProvider' })]);
     expect(list.text[0]).toMatch(/\(integration\)\s+NeedsAttention\s+CreateIdentityProvider/);
 
-    // Nothing for the person yet: people start once the shared objects exist.
+    // Nothing for the person yet: their onboarding has started, and waits for the shared objects.
     expect((await harness.biState()).identities).toEqual([]);
+    expect(await personState(harness, email)).toMatchObject({ status: 'Running', step: 'WaitForIntegration' });
     expect((await harness.oktaState()).idps).toEqual([]);
 
     // The fix: a worker with the right token, then `retry`.
@@ -116,13 +117,12 @@ describe('NeedsAttention, fixed, retry', () => {
       ensureAuthenticatorConfig: 1,
       ensureApplication: 1,
       ensureIdentityProvider: 2, // refused with the wrong token, then done with the right one
-      startOnboardings: 1,
+      ensureRoutingAttribute: 1,
       ensureRoutingRule: 1,
-      notifyRouting: 1,
     });
   });
 
-  it('a person whose Okta user exists but is DEPROVISIONED needs attention at CreateOktaUser; activated in Okta and `retry`, they are onboarded', async () => {
+  it('a person whose Okta user exists but is DEPROVISIONED needs attention at RouteOktaUser, with nothing written; activated in Okta and `retry`, they are onboarded', async () => {
     const email = 'returning.person@example.com';
     // An administrator's earlier user for this person, deactivated since.
     const user = (await oktaApi(harness, 'POST', '/api/v1/users?activate=true', {
@@ -135,11 +135,12 @@ describe('NeedsAttention, fixed, retry', () => {
     await waitForPerson(harness, email, (state) => state.status === 'WaitingForBinding');
     await harness.bind(email);
     const stuck = await waitForPerson(harness, email, (state) => state.status === 'NeedsAttention');
-    expect(stuck.step).toBe('CreateOktaUser');
-    expect(stuck.bound).toBe(true);
-    expect(stuck.attention).toMatchObject({ step: 'CreateOktaUser', type: 'InvalidInputError' });
+    expect(stuck.step).toBe('WaitForBinding');
+    expect(stuck.routed).toBe(false);
+    expect(stuck.attention).toMatchObject({ step: 'RouteOktaUser', type: 'OktaUserNotActiveError' });
     expect(stuck.attention?.message).toMatch(/DEPROVISIONED.*must be ACTIVE/);
     expect(await routedByOkta(harness)).toEqual(['first.person@example.com']);
+    expect((await harness.oktaState()).users.find((candidate) => candidate.id === user.id)?.profile.beyondIdentityIntegration).toBeUndefined();
 
     const listed = capture();
     await waitFor(
@@ -149,15 +150,13 @@ describe('NeedsAttention, fixed, retry', () => {
         await commands.list(harness.session, listed, 'NeedsAttention');
         return listed.data[0] as { email: string; status: string; step: string }[];
       },
-      (rows) => rows.some((row) => row.email === email && row.status === 'NeedsAttention' && row.step === 'CreateOktaUser'),
+      (rows) => rows.some((row) => row.email === email && row.status === 'NeedsAttention'),
       15_000,
     );
-    expect(listed.text[0]).toMatch(/returning\.person@example\.com\s+NeedsAttention\s+CreateOktaUser/);
+    expect(listed.text[0]).toMatch(/returning\.person@example\.com\s+NeedsAttention\s+WaitForBinding/);
     const shown = capture();
     expect(await commands.status(harness.session, shown, email)).toBe(1);
-    expect(shown.text[0]).toMatch(/Needs attention at CreateOktaUser.*DEPROVISIONED/s);
-    const roster = await harness.integrationHandle().query(integrationStatusQuery);
-    expect(roster.people[email]?.status).toBe('NeedsAttention');
+    expect(shown.text[0]).toMatch(/Needs attention at RouteOktaUser.*DEPROVISIONED/s);
 
     // The fix, in Okta; then retry.
     await oktaApi(harness, 'POST', `/api/v1/users/${user.id}/lifecycle/activate?sendEmail=false`);
@@ -169,9 +168,9 @@ describe('NeedsAttention, fixed, retry', () => {
     expect((await harness.signIn(email)).ok).toBe(true);
     expect((await personState(harness, email)).emailsSent).toBe(1);
 
-    // Identity and binding email were not redone; the Okta user step ran twice (refused, then adopted).
+    // Identity and binding email were not redone; the routing look ran twice (refused, then adopted and routed).
     const history = await harness.personHandle(email).fetchHistory();
-    expect(scheduledActivities(JSON.stringify(history))).toMatchObject({ ensureIdentity: 1, ensureBindingEmail: 1, ensureOktaUser: 2 });
+    expect(scheduledActivities(JSON.stringify(history))).toEqual({ ensureIdentity: 1, ensureBindingEmail: 1, routeWhenBound: 2 });
     expect((await harness.oktaState()).users.filter((candidate) => candidate.profile.login === email)).toHaveLength(1);
   });
 
@@ -195,10 +194,16 @@ describe('NeedsAttention, fixed, retry', () => {
     expect(bi.authenticator_configs.filter((config) => config.realm_id === stuck.realm!.id)).toEqual([]);
     expect(bi.identities).toEqual([]);
     expect((await abandoned.oktaState()).idps).toEqual([]);
-    // No person was ever started; the failed step was not tried again.
+    // The failed step was not tried again.
     const history = JSON.stringify(await abandoned.integrationHandle().fetchHistory());
     expect(scheduledActivities(history)).toMatchObject({ ensureIdentityProvider: 1 });
-    expect(history).not.toContain('START_CHILD_WORKFLOW_EXECUTION_INITIATED');
+    // The person who waited for the integration was cancelled by the teardown, having made nothing.
+    const person = abandoned.personHandle('never.started@example.com');
+    expect((await person.describe()).status.name).toBe('CANCELLED');
+    expect(await person.query(personStatusQuery)).toMatchObject({ status: 'Cancelled', step: 'Undone' });
+    expect((await person.query(personStatusQuery)).identity).toBeUndefined();
+    expect(scheduledActivities(JSON.stringify(await person.fetchHistory()))).toEqual({ ensureIdentity: 1 });
+    expect(output.data[0]).toMatchObject({ offboarded: { cancelled: 1, undone: 0, alreadyEnded: 0 } });
   });
 
   const secretsOfAbandoned: string[] = [];
@@ -206,6 +211,6 @@ describe('NeedsAttention, fixed, retry', () => {
   it('keeps every token (the wrong one too) and client secret out of every history', async () => {
     const secrets = [...(await harness.secrets()), ...secretsOfAbandoned, WRONG_OKTA_TOKEN];
     expect(await expectNoSecretsInHistories(harness, secrets)).toBe(3);
-    expect(await expectNoSecretsInHistories(abandoned, secrets)).toBe(1);
+    expect(await expectNoSecretsInHistories(abandoned, secrets)).toBe(2);
   });
 });
