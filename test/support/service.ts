@@ -122,6 +122,14 @@ export class ServiceHarness {
     return worker;
   }
 
+  /** Stops every worker process this harness spawned (a test that kills "the" worker must be sure it is the only one). */
+  async killSpawnedWorkers(): Promise<void> {
+    for (const child of this.processes) {
+      if (child.child.exitCode === null && child.child.signalCode === null) child.child.kill('SIGKILL');
+    }
+    await Promise.allSettled(this.processes.map((child) => child.exited));
+  }
+
   async onboard(emails: string[]): Promise<void> {
     const people = validatePeople(emails.map((email, index) => ({ email, where: `#${index}` })), this.spec.integrationId);
     await commands.onboard(this.session, silent, people);

@@ -13,12 +13,22 @@ import { personStatusQuery, SEARCH_ATTRIBUTE_KEYS, type PersonState } from '../.
 import { ServiceHarness } from '../support/service';
 import { testTemporal } from '../support/temporal';
 import { waitFor } from '../support/wait';
-import { expectNoSecretsInHistories } from '../support/workflow-checks';
+import { expectNoSecretsInHistories, historyEvents, routedByOkta } from '../support/workflow-checks';
 
 const FAST_RETRY = { ACTIVITY_TIMEOUT_SECONDS: '4' };
 
 async function personState(harness: ServiceHarness, email: string): Promise<PersonState> {
   return harness.personHandle(email).query(personStatusQuery);
+}
+
+/** The attempt number the activity of `type` completed on: above 1 proves an earlier attempt died. */
+async function completedOnAttempt(harness: ServiceHarness, email: string, type: string): Promise<number | undefined> {
+  const events = historyEvents(JSON.stringify(await harness.personHandle(email).fetchHistory())) as (ReturnType<typeof historyEvents>[number] & {
+    activityTaskStartedEventAttributes?: { scheduledEventId?: string; attempt?: number };
+  })[];
+  const scheduled = events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === type).map((event) => event.eventId);
+  const started = events.filter((event) => event.eventType === 'EVENT_TYPE_ACTIVITY_TASK_STARTED' && scheduled.includes(event.activityTaskStartedEventAttributes?.scheduledEventId));
+  return started.at(-1)?.activityTaskStartedEventAttributes?.attempt;
 }
 
 async function expectSecretsAbsent(harness: ServiceHarness): Promise<void> {
@@ -32,6 +42,10 @@ describe('a worker process killed with SIGKILL', () => {
   });
   afterAll(async () => {
     await harness?.stop();
+  });
+  // Each test kills the one worker there is: none of an earlier test may be left to take its activity.
+  afterEach(async () => {
+    await harness.killSpawnedWorkers();
   });
 
   it('in the middle of creating the identity: the create that landed is found, not repeated', async () => {
@@ -53,6 +67,8 @@ describe('a worker process killed with SIGKILL', () => {
     await harness.bind(email);
     const done = (await harness.personHandle(email).result()) as PersonState;
     expect(done.status).toBe('Onboarded');
+    // The kill happened mid-activity: the identity step completed on a second attempt.
+    expect(await completedOnAttempt(harness, email, 'ensureIdentity')).toBeGreaterThanOrEqual(2);
     // The identity the dead attempt created counts as ours (so teardown would remove it).
     expect(done.identity?.adopted).toBe(false);
 
@@ -78,10 +94,33 @@ describe('a worker process killed with SIGKILL', () => {
     await harness.bind(email);
     const done = (await harness.personHandle(email).result()) as PersonState;
     expect(done.status).toBe('Onboarded');
+    expect(await completedOnAttempt(harness, email, 'ensureBindingEmail')).toBeGreaterThanOrEqual(2);
     expect(await harness.outbox(email)).toHaveLength(1);
     const bi = await harness.biState();
     const identity = bi.identities.find((candidate) => candidate.traits.username === email);
     expect(bi.credential_binding_jobs.filter((job) => job.identity_id === identity?.id)).toHaveLength(1);
+  });
+
+  it('in the middle of routing (the Okta user create in flight): the user that landed is found as ours, routed once', async () => {
+    const email = 'killed.during.routing@example.com';
+    let worker = await harness.spawnWorker();
+    await harness.onboard([email]);
+    await waitFor(() => personState(harness, email), (state) => state.status === 'WaitingForBinding', 60_000);
+    harness.okta.faults.configure({ seed: 3, rules: [{ path: '^/api/v1/users$', methods: ['POST'], latencyMs: 2_500 }] });
+    await harness.bind(email);
+    await waitFor(async () => harness.okta.faults.describe().stats.delayed, (delayed) => delayed >= 1, 60_000, 50);
+    worker.child.kill('SIGKILL');
+    await worker.exited;
+    await waitFor(async () => (await harness.oktaState()).users.filter((user) => user.profile.login === email).length, (count) => count === 1, 10_000);
+    harness.okta.faults.configure({});
+    worker = await harness.spawnWorker();
+
+    const done = (await harness.personHandle(email).result()) as PersonState;
+    expect(done).toMatchObject({ status: 'Onboarded', routed: true, oktaUser: { adopted: false } });
+    expect(await completedOnAttempt(harness, email, 'routeWhenBound')).toBeGreaterThanOrEqual(2);
+    expect((await harness.oktaState()).users.filter((user) => user.profile.login === email)).toHaveLength(1);
+    expect(await routedByOkta(harness)).toContain(email);
+    expect((await harness.signIn(email)).ok).toBe(true);
   });
 
   it('between steps, while the person binds: completes when a worker comes back', async () => {
