@@ -130,6 +130,16 @@ export const upstreamConfigSchema = z
   }));
 export type UpstreamConfig = z.infer<typeof upstreamConfigSchema>;
 
+/** The worker's own capacity. */
+export const workerConfigSchema = z.object({
+  /**
+   * Activities one worker runs at once. Each person waiting for their passkey holds one (the
+   * watch, mostly asleep), so this bounds the people one worker can wait for; the Okta pacer and
+   * the HTTP pools, not this, bound the load on the upstreams.
+   */
+  WORKER_MAX_ACTIVITIES: z.coerce.number().int().min(10).max(100_000).default(5_000),
+});
+
 const seconds = (fallback: number) => z.coerce.number().positive().default(fallback);
 
 /**

@@ -9,7 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from './activities';
 import { BEYOND_IDENTITY_REGIONS } from './clients/beyond-identity/config';
-import { ConfigError, parseConfig, upstreamConfigSchema, type UpstreamConfig } from './config';
+import { ConfigError, parseConfig, upstreamConfigSchema, workerConfigSchema, type UpstreamConfig } from './config';
 import { DEFAULT_TASK_QUEUE, temporalTarget } from './temporal/connection';
 
 export function activityDependencies(config: UpstreamConfig, temporal: ActivityDependencies['temporal']): ActivityDependencies {
@@ -54,6 +54,7 @@ function installLogger(env: NodeJS.ProcessEnv): void {
 /** Creates the worker (connected, activities wired) and starts it running. */
 export async function startWorker(env: NodeJS.ProcessEnv = process.env, overrides: Partial<WorkerOptions> = {}): Promise<WorkerRun> {
   const upstream = parseConfig(upstreamConfigSchema, env);
+  const capacity = parseConfig(workerConfigSchema, env);
   installLogger(env);
   const target = temporalTarget(env);
   const taskQueue = env.TASK_QUEUE || DEFAULT_TASK_QUEUE;
@@ -78,6 +79,7 @@ export async function startWorker(env: NodeJS.ProcessEnv = process.env, override
       activities,
       ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: require.resolve('./workflows') }),
       shutdownGraceTime: '10 seconds',
+      maxConcurrentActivityTaskExecutions: capacity.WORKER_MAX_ACTIVITIES,
       ...overrides,
     });
   } catch (error) {

@@ -101,7 +101,8 @@ describe('the operator CLI', () => {
     const integration = await cli(['status']);
     expect(integration.code).toBe(0);
     expect(integration.stdout).toContain(`Integration ${harness.spec.integrationId}: Ready`);
-    expect(integration.stdout).toMatch(/People +2, routed 2/);
+    expect(integration.stdout).toMatch(/People +2, routed 2 \(Onboarded 2\)/);
+    expect(integration.stdout).toMatch(/Routing +beyondIdentityIntegration = "/);
   });
 
   it('says what is wrong with exit codes scripts can use', async () => {
@@ -124,6 +125,11 @@ describe('the operator CLI', () => {
     const cancel = await cli(['cancel', 'carol@example.com']);
     expect(cancel.code).toBe(0);
     await waitFor(async () => (await harness.oktaState()).users.map((user) => user.profile.login), (logins) => !logins.includes('carol@example.com'), 30_000);
+    // Offboarded, and shown so: `status` and `list` say Cancelled, not the ended run's Onboarded.
+    const carol = await waitFor(() => cli(['status', 'carol@example.com']), (shown) => /Undone/.test(shown.stdout), 30_000);
+    expect(carol.stdout).toMatch(/^carol@example\.com: Cancelled \(step Undone\)/m);
+    const listed = await cli(['list', '--json']);
+    expect(JSON.parse(listed.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ email: 'carol@example.com', status: 'Cancelled', step: 'Undone' })]));
     const teardown = await cli(['teardown', '--yes', '--wait']);
     expect(teardown.code).toBe(0);
     expect(teardown.stdout).toMatch(/Torn down at /);

@@ -92,7 +92,10 @@ export async function status(session: Session, out: Output, email: string | unde
     const rows = await listPeople(session);
     const counts = countByStatus(rows);
     out.print({ ...state, people: { total: rows.length, byStatus: Object.fromEntries(counts) } }, () =>
-      describeIntegration(session, state, { total: rows.length, summary: [...counts].map(([name, count]) => `${name} ${count}`).join(', ') || 'nobody yet' }),
+      describeIntegration(session, state, {
+        total: rows.length,
+        summary: `routed ${counts.get('Onboarded') ?? 0}${counts.size > 0 ? ` (${[...counts].map(([name, count]) => `${name} ${count}`).join(', ')})` : ''}`,
+      }),
     );
     return state.status === 'NeedsAttention' ? EXIT.failed : EXIT.ok;
   }
@@ -243,7 +246,7 @@ export async function watch(session: Session, out: Output, options: { intervalSe
     } else {
       const screen = [
         `Integration ${session.spec.integrationId}: ${integrationView ? `${integrationView.status} (step ${integrationView.step})` : 'not started'}`,
-        `People: ${rows.length} — ${summary}`,
+        `People: ${rows.length} — ${summary}; routed to Beyond Identity: ${counts.get('Onboarded') ?? 0}`,
         ...(integrationView?.attention ? [`Needs attention: ${integrationView.attention.message}`] : []),
         '',
         rows.length > 0 ? table(rows) : '(no onboardings yet)',
@@ -283,7 +286,7 @@ function describeIntegration(session: Session, state: IntegrationState, people?:
     object('Okta profile property', state.routingAttribute),
     object('Routing rule', state.routingRule),
     `  Routing                 ${session.spec.routing.attribute} = "${session.spec.routing.value}" on each routed person's Okta user`,
-    ...(people ? [`  People                  ${people.total}: ${people.summary}`] : []),
+    ...(people ? [`  People                  ${people.total}, ${people.summary}`] : []),
     ...(state.attention ? ['', attentionText(state.attention)] : []),
     ...(state.kept.length ? ['', 'Kept:', ...state.kept.map((item) => `  ${item}`)] : []),
     '',

@@ -12,6 +12,15 @@ export const DEAD_JOB_STATES = ['EXPIRED', 'FAILED_TO_SEND', 'REVOKED'];
 /** How long one watch of Beyond Identity may run before the workflow looks again (deadline, continue-as-new). */
 export const WATCH_SLICE_MS = 60 * 60 * 1000;
 
+/**
+ * The heartbeat timeout of the watch: each waiting person's watch heartbeats to Temporal for days,
+ * so it scales with the poll interval (thousands of watches must not flood the server), between
+ * 10 s and 60 s (how soon a watch lost with a dead worker is started again).
+ */
+export function watchHeartbeatMs(pollIntervalMs: number): number {
+  return Math.min(60_000, Math.max(10_000, 2 * pollIntervalMs));
+}
+
 export function newPersonState(email: string, now: string, context?: PersonContext): PersonState {
   return { email, status: 'Running', step: 'Start', context, emailsSent: 0, resends: 0, bound: false, routed: false, startedAt: now };
 }

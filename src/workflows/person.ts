@@ -163,7 +163,8 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
       state.routingAttempted = true;
       const slice = Math.min(rules.WATCH_SLICE_MS, remaining);
       let watched: rules.BindingLook | undefined;
-      watching = runStep(host, 'WaitForBinding', () => act(`Wait for ${email} to bind a passkey, then route them`, slice + timeout()).routeWhenBound(look(slice))).then(
+      const watch = activities(`Wait for ${email} to bind a passkey, then route them`, slice + timeout(), rules.watchHeartbeatMs(context.binding.pollIntervalMs));
+      watching = runStep(host, 'WaitForBinding', () => watch.routeWhenBound(look(slice))).then(
         (result) => (watched = result),
         () => undefined, // cancelled with the workflow: undo takes over
       );
@@ -199,7 +200,8 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
     const context = state.context;
     state.finishedAt = undefined;
     show('Cancelled', 'ClearRouting');
-    // A look still running could route the person after we cleared them: wait until it has stopped.
+    // A look still running could route the person after we cleared them; clearOktaRouting waits
+    // until Temporal shows none pending (a cancelled activity stops only at its next heartbeat).
     await watching;
     for (const step of rules.undoPlan(state)) {
       if (!context) break;

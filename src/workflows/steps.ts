@@ -21,13 +21,13 @@ export { attentionMarkdown } from './markdown';
 const HEARTBEAT_TIMEOUT_MS = 10_000;
 
 /** Activities with the project's retry policy and this call's summary. */
-export function activities(summary: string, startToCloseMs: number): Activities {
+export function activities(summary: string, startToCloseMs: number, heartbeatMs = HEARTBEAT_TIMEOUT_MS): Activities {
   return proxyActivities<Activities>({
     summary,
     startToCloseTimeout: startToCloseMs,
     // Activities heartbeat while they run (src/activities/failures.ts): one lost with a dead worker
     // is retried after this, not after the whole start-to-close timeout.
-    heartbeatTimeout: Math.min(startToCloseMs, HEARTBEAT_TIMEOUT_MS),
+    heartbeatTimeout: Math.min(startToCloseMs, heartbeatMs),
     retry: {
       initialInterval: '1 second',
       backoffCoefficient: 2,
