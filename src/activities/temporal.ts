@@ -13,6 +13,8 @@ import { classified, IntegrationGoneError } from './failures';
 
 
 const CONTEXT_POLL_MS = 1_000;
+/** One poll waits this long for a set-up, then the waiting activities fail (retryably) and start again. */
+const CONTEXT_POLL_LIMIT_MS = 60_000;
 /** A context read this recently is used again: people started together ask once per worker. */
 const CONTEXT_FRESH_MS = 5_000;
 const PARALLEL_REQUESTS = 50;
@@ -41,20 +43,35 @@ export class IntegrationContexts {
 
   constructor(private readonly temporal: Temporal) {}
 
-  /** The integration's context once it is set up; waits (polling its query) while it is setting up. */
-  get(integrationId: string, signal: AbortSignal): Promise<PersonContext> {
+  /**
+   * The integration's context once it is set up; waits (polling its query) while it is setting
+   * up. One poll per integration and worker serves every activity that waits; each waiter stops
+   * on its own cancellation, and the poll gives up after a while (the activities are retried).
+   */
+  async get(integrationId: string, signal: AbortSignal): Promise<PersonContext> {
     const cached = this.known.get(integrationId);
-    if (cached && Date.now() - cached.at < CONTEXT_FRESH_MS) return Promise.resolve(cached.context);
+    if (cached && Date.now() - cached.at < CONTEXT_FRESH_MS) return cached.context;
     let pending = this.waiting.get(integrationId);
     if (!pending) {
-      pending = this.poll(integrationId, signal).finally(() => this.waiting.delete(integrationId));
+      pending = this.poll(integrationId).finally(() => this.waiting.delete(integrationId));
       this.waiting.set(integrationId, pending);
     }
-    return pending;
+    signal.throwIfAborted();
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([pending, aborted]);
+    } finally {
+      signal.removeEventListener('abort', onAbort!);
+    }
   }
 
-  private async poll(integrationId: string, signal: AbortSignal): Promise<PersonContext> {
+  private async poll(integrationId: string): Promise<PersonContext> {
     const handle = this.temporal.client.workflow.getHandle(integrationId);
+    const giveUpAt = Date.now() + CONTEXT_POLL_LIMIT_MS;
     for (;;) {
       let state;
       try {
@@ -70,7 +87,9 @@ export class IntegrationContexts {
         this.known.set(integrationId, { at: Date.now(), context: state.context });
         return state.context;
       }
-      await sleep(CONTEXT_POLL_MS, undefined, { signal });
+      // Retried by Temporal: a person's step shows the wait for as long as the set-up takes.
+      if (Date.now() > giveUpAt) throw new Error(`integration ${integrationId} is still ${state.status} (step ${state.step}); waiting for it`);
+      await sleep(CONTEXT_POLL_MS);
     }
   }
 }
