@@ -12,7 +12,7 @@ import type { ObjectRecord, RoutingKey } from '../workflows/definitions';
 import type { BindingLook } from '../workflows/person-state';
 import { DEAD_JOB_STATES } from '../workflows/person-state';
 import { asStep, classified, markCreateStarted, wasAdopted } from './failures';
-import { untilNoneRunning, workflowStillRunning } from './temporal';
+import { ownRun, untilNoneRunning } from './temporal';
 
 export interface RouteWhenBoundInput {
   realmId: string;
@@ -40,8 +40,10 @@ export function createRoutingActivities(beyondIdentity: BeyondIdentitySetup, okt
       for (;;) {
         const progress = await beyondIdentity.bindingProgress(input.realmId, input.identityId, input.jobId, cancellationSignal);
         if (progress.activeCredential || progress.jobState === 'COMPLETE') {
-          // A look the workflow has moved on from (it completed, or this run was replaced) must not write.
-          if (!(await workflowStillRunning(temporal))) return { outcome: 'waiting', jobState: progress.jobState };
+          // A look the workflow has moved on from (it completed, or this run was replaced) must not
+          // write; nor does the watch when an immediate look (the operator's signal) is on it already.
+          const run = await ownRun(temporal, 'routeWhenBound');
+          if (!run.running || (input.waitUpToMs > 0 && run.othersPending > 0)) return { outcome: 'waiting', jobState: progress.jobState };
           const { person } = input;
           // Not aborted by a cancellation: a write cut off mid-flight may still land after the undo has
           // looked. Finished, its outcome is known; the undo waits for this activity, then finds the user.

@@ -94,15 +94,19 @@ export class IntegrationContexts {
   }
 }
 
-/** True while the workflow run that scheduled the current activity is still open. */
-export async function workflowStillRunning(temporal: Temporal): Promise<boolean> {
-  const { workflowExecution } = Context.current().info;
-  if (!workflowExecution) return true;
+/**
+ * Whether the workflow run that scheduled the current activity is still open, and whether another
+ * activity of `activityType` is pending in it (so that two looks of one person do not both write).
+ */
+export async function ownRun(temporal: Temporal, activityType: string): Promise<{ running: boolean; othersPending: number }> {
+  const { workflowExecution, activityId } = Context.current().info;
+  if (!workflowExecution) return { running: true, othersPending: 0 };
   try {
-    const info = await temporal.client.workflow.getHandle(workflowExecution.workflowId, workflowExecution.runId).describe();
-    return info.status.name === 'RUNNING';
+    const { status, raw } = await temporal.client.workflow.getHandle(workflowExecution.workflowId, workflowExecution.runId).describe();
+    const others = (raw.pendingActivities ?? []).filter((activity) => activity.activityType?.name === activityType && activity.activityId !== activityId);
+    return { running: status.name === 'RUNNING', othersPending: others.length };
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return false;
+    if (error instanceof WorkflowNotFoundError) return { running: false, othersPending: 0 };
     throw error;
   }
 }

@@ -42,13 +42,12 @@ export function isUndone(run: Pick<PersonRun, 'status' | 'execution'>): boolean 
   return run.status === 'Cancelled' && run.execution !== 'RUNNING';
 }
 
-function start(temporal: Temporal, integrationId: string, email: string, args: PersonWorkflowInput, status: PersonStatus, summary: string) {
+function start(temporal: Temporal, integrationId: string, email: string, args: PersonWorkflowInput, status: PersonStatus, summary: string, reuse: 'ALLOW_DUPLICATE' | 'REJECT_DUPLICATE') {
   return temporal.client.workflow.start('personOnboarding', {
     workflowId: personWorkflowId(integrationId, email),
     taskQueue: temporal.taskQueue,
     args: [args],
-    // A person whose onboarding ended may be offboarded, or (if it ended otherwise) onboarded again.
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    workflowIdReusePolicy: reuse,
     workflowIdConflictPolicy: 'FAIL',
     typedSearchAttributes: [
       { key: integrationKey, value: integrationId },
@@ -73,15 +72,24 @@ async function latestRun(temporal: Temporal, integrationId: string, email: strin
 
 /**
  * Starts a person's onboarding, unless one is running or they are onboarded. A person whose
- * onboarding ended otherwise (expired, deadline passed, cancelled) starts afresh.
+ * onboarding ended otherwise (expired, deadline passed, cancelled) starts afresh. A person never
+ * seen before, the common case, costs one request: the start itself, refused if any run exists.
  */
 export async function startOnboarding(temporal: Temporal, person: PersonInput, context: PersonContext | undefined): Promise<StartOutcome> {
   const email = normalizeEmail(person.email);
-  const run = await latestRun(temporal, person.integrationId, email);
-  if (run?.status.name === 'RUNNING') return 'alreadyRunning';
-  if (run && run.typedSearchAttributes.get(onboardingStatusKey) === 'Onboarded') return 'alreadyOnboarded';
+  const args: PersonWorkflowInput = { person: { ...person, email }, context };
+  const summary = `Onboard ${email} to Beyond Identity passkeys`;
   try {
-    await start(temporal, person.integrationId, email, { person: { ...person, email }, context }, 'Running', `Onboard ${email} to Beyond Identity passkeys`);
+    await start(temporal, person.integrationId, email, args, 'Running', summary, 'REJECT_DUPLICATE');
+    return 'started';
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+  const run = await latestRun(temporal, person.integrationId, email);
+  if (!run || run.status.name === 'RUNNING') return 'alreadyRunning';
+  if (run.typedSearchAttributes.get(onboardingStatusKey) === 'Onboarded') return 'alreadyOnboarded';
+  try {
+    await start(temporal, person.integrationId, email, args, 'Running', summary, 'ALLOW_DUPLICATE');
     return 'started';
   } catch (error) {
     // Another operator started the same person a moment ago.
@@ -109,7 +117,7 @@ export async function offboardPerson(temporal: Temporal, integrationId: string, 
   const ended: PersonState = await handle.query(personStatusQuery);
   if (ended.status === 'Cancelled' && ended.step === 'Undone') return 'alreadyCancelled';
   try {
-    await start(temporal, integrationId, normalized, { person: { integrationId, email: normalized }, offboard: ended }, ended.status, `Offboard ${normalized}`);
+    await start(temporal, integrationId, normalized, { person: { integrationId, email: normalized }, offboard: ended }, ended.status, `Offboard ${normalized}`, 'ALLOW_DUPLICATE');
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
