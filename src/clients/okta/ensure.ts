@@ -310,11 +310,16 @@ export class OktaSetup {
     if (outcome === 'adopted' && user.profile[key.attribute] === key.value && user.created && Date.parse(user.created) >= Date.parse(since)) outcome = 'created';
     let changed = outcome === 'created' && result.outcome === 'created';
     if (user.profile[key.attribute] !== key.value) {
-      await this.api.updateUserProfile(user.id, { [key.attribute]: key.value }, signal);
+      user = await this.api.updateUserProfile(user.id, { [key.attribute]: key.value }, signal);
       changed = true;
     }
-    // Read back: the person is routed only once Okta shows the value.
-    user = (await this.api.getUser(user.id, signal)) ?? fail(`Okta user ${input.login} (${user.id}) disappeared while being routed`);
+    // Read back: the person is routed only once Okta shows the value. Okta answers a create or a
+    // profile update with the user as stored, which is that reading; only when it does not show
+    // the value is the user fetched again (a GET more per person would cost the org's user-by-id
+    // budget a third of its calls).
+    if (user.profile[key.attribute] !== key.value) {
+      user = (await this.api.getUser(user.id, signal)) ?? fail(`Okta user ${input.login} (${user.id}) disappeared while being routed`);
+    }
     if (user.profile[key.attribute] !== key.value) {
       fail(`Okta user ${input.login} (${user.id}) reads back ${describeValue(user.profile[key.attribute])} for "${key.attribute}", not the value written`);
     }
