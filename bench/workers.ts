@@ -134,7 +134,8 @@ export class WorkerPool {
     const child = spawn(process.execPath, ['--import', 'tsx', join(this.options.root, 'src', 'worker.ts')], {
       cwd: this.options.root,
       env: this.options.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // The IPC channel ties the worker's life to the bench's (src/worker.ts stops when it closes).
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     const record: WorkerRecord = { name, pid: child.pid ?? -1, startedAt: Date.now() };
     this.records.push(record);

@@ -65,6 +65,19 @@ async function until<T>(what: string, read: () => Promise<T | undefined>, timeou
   }
 }
 
+const interrupted = new AbortController();
+/** What a signal does now: during start, abort it (startStack stops what it started); afterwards, stop the stack. */
+let onInterrupt = (): void => undefined;
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (interrupted.signal.aborted) return;
+    process.stderr.write(`\n${signal} received; stopping the demo.\n`);
+    interrupted.abort();
+    onInterrupt();
+    setTimeout(() => process.exit(130), 60_000).unref();
+  });
+}
+
 async function main(): Promise<number> {
   const env = { ...process.env };
   if (!usesEmbeddedUpstreams(env)) {
@@ -83,8 +96,11 @@ async function main(): Promise<number> {
     say(`Using the stack of the running \`npm start\` (Temporal ${address}).`);
   } else {
     say('Starting the embedded stack (Temporal dev server, both simulators, the worker) for this demo ...');
-    stack = await startStack(env, () => undefined);
+    stack = await startStack(env, () => undefined, interrupted.signal);
   }
+  const ownStack = stack;
+  // Ctrl-C or SIGTERM: stop the demo's stack (its children would follow us anyway: they are supervised).
+  onInterrupt = () => void (ownStack?.stop() ?? Promise.resolve()).then(() => process.exit(130));
   let session: Session | undefined;
   const stopping = async () => {
     await session?.close();

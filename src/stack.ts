@@ -4,52 +4,22 @@
  * configured), and the worker. Runs until Ctrl-C or SIGTERM, then stops everything it started,
  * in reverse order.
  */
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { integrationConfigSchema, integrationSpecFrom, parseConfig, simulatorPortsSchema, stackConfigSchema, usesEmbeddedUpstreams } from './config';
 import { isPortFree } from './net/ports';
 import { startBeyondIdentity, startOkta, startTemporal, startWorkerProcess, StackStartError, type Running } from './stack/components';
+import { takeStackLock } from './stack/lock';
 import { DEFAULT_TASK_QUEUE } from './temporal/connection';
 
+/** A signal arrived during start: what had started is stopped again. */
+export class StackStopped extends Error {
+  override name = 'StackStopped';
+}
+
 /** Failures we explain in words; anything else also prints its stack. */
-const EXPECTED_ERRORS = new Set(['StackStartError', 'ConfigError', 'TemporalCliUnavailableError', 'DevServerStartError']);
+const EXPECTED_ERRORS = new Set(['StackStartError', 'StackLockedError', 'StackStopped', 'ConfigError', 'TemporalCliUnavailableError', 'DevServerStartError']);
 
 function say(line: string): void {
   process.stdout.write(`${line}\n`);
-}
-
-/** One `npm start` at a time per checkout: a second one fails before it starts anything. */
-async function takeLock(dataDir: string): Promise<() => Promise<void>> {
-  await mkdir(dataDir, { recursive: true });
-  const lockFile = join(dataDir, 'stack.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await open(lockFile, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      return () => rm(lockFile, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
-      if (holder && isAlive(holder)) {
-        throw new StackStartError(
-          `Another \`npm start\` is already running from this checkout (pid ${holder}). ` +
-            `Stop it with Ctrl-C in its terminal or \`kill ${holder}\`, then try again.`,
-        );
-      }
-      await rm(lockFile, { force: true }); // left by a process that died without cleaning up
-    }
-  }
-  throw new StackStartError(`Could not take the lock ${lockFile}.`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function assertPortsFree(ports: { port: number; variable: string; what: string }[]): Promise<void> {
@@ -79,12 +49,16 @@ export interface EmbeddedStack {
 
 /**
  * Starts the whole stack (checks first: the lock, then every port, so a refusal starts nothing).
- * `isStopping` lets a signal that arrives during start cut it short.
+ * Aborting `signal` cuts a start short at any moment: what had started is stopped again, and the
+ * start fails with StackStopped.
  */
-export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => void, isStopping: () => boolean = () => false): Promise<EmbeddedStack> {
+export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => void, signal?: AbortSignal): Promise<EmbeddedStack> {
   const config = { ...parseConfig(stackConfigSchema, env), ...parseConfig(simulatorPortsSchema, env) };
   const embedded = usesEmbeddedUpstreams(env);
-  const releaseLock = await takeLock(config.DATA_DIR);
+  const lock = await takeStackLock(config.DATA_DIR, log);
+  const checkpoint = (): void => {
+    if (signal?.aborted) throw new StackStopped('Stopped during start; everything it had started is stopped again.');
+  };
   const running: Running[] = [];
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
@@ -97,7 +71,7 @@ export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => 
           process.stderr.write(`Could not stop ${component.name} cleanly: ${String(error)}\n`);
         }
       }
-      await releaseLock();
+      await lock.release();
     })();
     return stopping;
   };
@@ -121,7 +95,8 @@ export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => 
     ];
     await assertPortsFree(ports);
 
-    const temporal = await startTemporal(config, log);
+    checkpoint();
+    const temporal = await startTemporal(config, log, { signal, onSpawn: (pid, commandLine) => lock.record('Temporal dev server', pid, commandLine) });
     running.push(temporal);
     stack.temporalAddress = temporal.server.address;
     stack.uiUrl = temporal.server.uiUrl;
@@ -133,11 +108,11 @@ export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => 
       LOG_LEVEL: env.LOG_LEVEL || 'WARN',
     };
     if (embedded) {
-      if (isStopping()) return stack;
+      checkpoint();
       const bi = await startBeyondIdentity(config, env);
       running.push(bi);
       stack.biManagementUrl = bi.sim.managementUrl;
-      if (isStopping()) return stack;
+      checkpoint();
       const okta = await startOkta(config, env);
       running.push(okta);
       stack.oktaUrl = okta.sim.url;
@@ -150,36 +125,45 @@ export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => 
         OKTA_API_TOKEN: okta.sim.apiToken,
       });
     }
-    if (isStopping()) return stack;
-    running.push(await startWorkerProcess(config, workerEnv));
+    checkpoint();
+    running.push(await startWorkerProcess(config, workerEnv, { signal, onSpawn: (pid, commandLine) => lock.record('worker', pid, commandLine) }));
+    checkpoint();
     return stack;
   } catch (error) {
     await stop();
+    if (signal?.aborted && !(error instanceof StackStopped)) throw new StackStopped('Stopped during start; everything it had started is stopped again.');
     throw error;
   }
 }
 
 async function main(): Promise<void> {
   const env = process.env;
-  let signalled = false;
+  const stopRequested = new AbortController();
   const started: { stack?: EmbeddedStack } = {};
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (signalled) return;
-    signalled = true;
+    if (stopRequested.signal.aborted) return;
     say(`\n${signal} received; stopping the stack.`);
-    // During start, startStack notices and stops what it started; afterwards we stop it here.
-    void (started.stack?.stop() ?? Promise.resolve()).then(() => process.exit(0));
+    stopRequested.abort();
+    // During start, startStack stops what it started and fails with StackStopped; once it is up, we stop it here.
+    if (started.stack) void started.stack.stop().then(() => process.exit(0));
+    // Whatever hangs, we end; what we started ends with us (supervised, or watching our IPC channel).
+    setTimeout(() => process.exit(1), 60_000).unref();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
 
-  const stack = await startStack(env, say, () => signalled);
-  started.stack = stack;
-  if (signalled) {
-    await stack.stop();
-    process.exit(0);
+  let stack: EmbeddedStack;
+  try {
+    stack = await startStack(env, say, stopRequested.signal);
+  } catch (error) {
+    if (error instanceof StackStopped) {
+      say(error.message);
+      process.exit(0);
+    }
+    throw error;
   }
+  started.stack = stack;
   const spec = integrationSpecFrom(parseConfig(integrationConfigSchema, env));
   say('');
   say(`The ${stack.embedded ? 'embedded ' : ''}stack is up:`);

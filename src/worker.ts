@@ -96,9 +96,36 @@ export async function startWorker(env: NodeJS.ProcessEnv = process.env, override
   return { worker, done };
 }
 
+/**
+ * A worker started with an IPC channel (by `npm start`, the bench or the tests) stops when that
+ * parent ends, however it ends: the kernel closes the channel even on SIGKILL. Gracefully first,
+ * for certain after `hardStopMs`. Without a channel (production), nothing changes.
+ */
+function stopWhenParentEnds(shutdown: () => void, hardStopMs: number): void {
+  if (!process.channel) return;
+  process.once('disconnect', () => {
+    setTimeout(() => process.exit(1), hardStopMs).unref();
+    shutdown();
+  });
+  // Listening refs the channel; it must not be what keeps this process alive.
+  process.channel.unref();
+}
+
 if (require.main === module) {
+  let running: Worker | undefined;
+  stopWhenParentEnds(() => {
+    if (!running) process.exit(1);
+    try {
+      running.shutdown();
+    } catch {
+      // already stopping
+    }
+  }, 30_000);
   startWorker()
-    .then(({ done }) => done)
+    .then(({ worker, done }) => {
+      running = worker;
+      return done;
+    })
     .then(() => process.stdout.write('Worker stopped.\n'))
     .catch((error: unknown) => {
       const text = error instanceof ConfigError ? `${error.message}\nSee README.md, "Configuration".` : error instanceof Error ? error.message : String(error);

@@ -1,13 +1,15 @@
 /**
  * `npm start` as an operator runs it: the real command, a real dev server, SIGTERM to npm.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePorts, isPortFree } from '../src/net/ports';
 import { isFrontendAnswering } from '../src/temporal/dev-server';
 import { pidsMatching, startCommand, type RunningCommand } from './support/processes';
 import { testTemporal } from './support/temporal';
+import { waitFor } from './support/wait';
 
 describe('npm start', () => {
   let dataDir: string;
@@ -56,7 +58,8 @@ describe('npm start', () => {
     expect(await isFrontendAnswering(`127.0.0.1:${ports.temporal}`, 'default')).toBe(true);
     const ui = await fetch(`http://127.0.0.1:${ports.ui}/`);
     expect(ui.status).toBe(200);
-    const serverPids = await pidsMatching(join(dataDir, 'temporal.db'));
+    // One server (its supervisor's command line names the database too, but does not start with the CLI).
+    const serverPids = await pidsMatching(`^${testTemporal().cliPath} server start-dev .*${join(dataDir, 'temporal.db')}`);
     expect(serverPids.length).toBe(1);
 
     // The same checkout again: refused by the lock, before anything is started.
@@ -115,6 +118,140 @@ describe('npm start with real upstreams half-configured', () => {
     expect(await pidsMatching(join(dataDir, 'temporal.db'))).toEqual([]);
     expect(await isPortFree(temporal!)).toBe(true);
     await rm(dataDir, { recursive: true, force: true });
+  });
+});
+
+interface StackLockFile {
+  pid: number;
+  processes: { name: string; pid: number; commandLine: string }[];
+}
+
+/** A stack of its own (data folder, free ports) for one lifecycle case. */
+async function ownStackEnv(): Promise<{ env: NodeJS.ProcessEnv; dataDir: string; ports: number[]; okta: number; temporal: number }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'bi-okta-lifecycle-'));
+  const ports = await findFreePorts(5);
+  const [temporal, ui, biManagement, biAuth, okta] = ports as [number, number, number, number, number];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_CLI_PATH: testTemporal().cliPath,
+    TEMPORAL_PORT: String(temporal),
+    TEMPORAL_UI_PORT: String(ui),
+    BI_SIM_MANAGEMENT_PORT: String(biManagement),
+    BI_SIM_AUTH_PORT: String(biAuth),
+    OKTA_SIM_PORT: String(okta),
+    DATA_DIR: dataDir,
+  };
+  for (const name of ['TEMPORAL_ADDRESS', 'BI_REGION', 'BI_MANAGEMENT_URL', 'BI_AUTH_URL', 'OKTA_ORG_URL', 'BI_API_TOKEN', 'OKTA_API_TOKEN', 'BI_TENANT_ID']) delete env[name];
+  return { env, dataDir, ports, okta, temporal };
+}
+
+async function readLock(dataDir: string): Promise<StackLockFile | undefined> {
+  try {
+    return JSON.parse(await readFile(join(dataDir, 'stack.lock'), 'utf8')) as StackLockFile;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Within 30 s of the stack's end: every process it recorded is gone and no port of it is open. */
+async function expectNothingLeft(lock: StackLockFile, ports: number[], dataDir: string): Promise<void> {
+  await waitFor(async () => lock.processes.filter((child) => isAlive(child.pid)).map((child) => `${child.name} ${child.pid}`), (alive) => alive.length === 0, 30_000);
+  await waitFor(async () => (await Promise.all(ports.map(async (port) => ((await isPortFree(port)) ? undefined : port)))).filter(Boolean), (open) => open.length === 0, 30_000);
+  expect(await pidsMatching(dataDir)).toEqual([]);
+}
+
+describe('npm start leaves nothing behind, however it ends', () => {
+  const commands: RunningCommand[] = [];
+  const dataDirs: string[] = [];
+  afterAll(async () => {
+    // A failed case may leave a stack running: npm's death does not end it, its own does (SIGTERM stops it in order).
+    for (const dir of dataDirs) {
+      const lock = await readLock(dir);
+      if (lock && isAlive(lock.pid)) process.kill(lock.pid, 'SIGTERM');
+    }
+    await Promise.all(commands.map((command) => command.exited));
+    for (const dir of dataDirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  const moments: [string, (own: Awaited<ReturnType<typeof ownStackEnv>>) => Promise<unknown>][] = [
+    ['right after the Temporal frontend answers', ({ temporal }) => waitFor(() => isFrontendAnswering(`127.0.0.1:${temporal}`, 'default', 500), Boolean, 90_000, 50)],
+    ['right after the simulators answer', ({ okta }) => waitFor(async () => !(await isPortFree(okta)), Boolean, 90_000, 50)],
+    ['while the worker starts', ({ dataDir }) => waitFor(() => readLock(dataDir), (lock) => Boolean(lock?.processes.some((child) => child.name === 'worker')), 90_000, 50)],
+  ];
+  it.each(moments)('SIGTERM %s: the start is cut short and 30 s later no process or port of it is left', async (_moment, reached) => {
+    const own = await ownStackEnv();
+    dataDirs.push(own.dataDir);
+    const stack = startCommand('npm', ['start', '--silent'], own.env);
+    commands.push(stack);
+    await reached(own);
+    const lock = await readLock(own.dataDir);
+    expect(lock).toBeDefined();
+    expect(stack.output()).not.toContain('The embedded stack is up');
+    process.kill(lock!.pid, 'SIGTERM');
+    const exit = await stack.exited;
+    expect(stack.output()).toContain('Stopped during start; everything it had started is stopped again.');
+    expect(exit.code).toBe(0);
+    await expectNothingLeft(lock!, own.ports, own.dataDir);
+  });
+
+  it('npm run demo killed with SIGKILL once its stack is up leaves no process or port behind', async () => {
+    const own = await ownStackEnv();
+    dataDirs.push(own.dataDir);
+    const demo = startCommand('npm', ['run', 'demo', '--silent'], own.env);
+    commands.push(demo);
+    // Printed once the demo's stack (server, simulators, a polling worker) is up.
+    await demo.waitFor(/Sample person:/, 180_000);
+    const lock = await readLock(own.dataDir);
+    expect(lock?.processes.map((child) => child.name)).toEqual(['Temporal dev server', 'worker']);
+    process.kill(lock!.pid, 'SIGKILL');
+    await demo.exited;
+    await expectNothingLeft(lock!, own.ports, own.dataDir);
+  });
+
+  it('after a SIGKILL of the stack process its children stop by themselves, and the next start stops what a dead stack left and comes up on the same ports', async () => {
+    const own = await ownStackEnv();
+    dataDirs.push(own.dataDir);
+    const first = startCommand('npm', ['start', '--silent'], own.env);
+    commands.push(first);
+    await first.waitFor(/Press Ctrl-C to stop everything/, 180_000);
+    const lock = (await readLock(own.dataDir))!;
+    expect(lock.processes.map((child) => child.name)).toEqual(['Temporal dev server', 'worker']);
+    process.kill(lock.pid, 'SIGKILL');
+    await expectNothingLeft(lock, own.ports, own.dataDir);
+
+    // What a stack killed beyond its supervisors' reach would leave: a process it recorded, still
+    // running. Beside it, one with the same command line that it did not record, and a recorded
+    // pid now running another program: neither is the dead stack's, so neither is touched.
+    const leftoverLine = `--db-filename ${join(own.dataDir, 'temporal.db')}`;
+    const idle = ['-e', 'setInterval(() => undefined, 1000)', '--'];
+    const leftover = spawn(process.execPath, [...idle, leftoverLine], { stdio: 'ignore' });
+    const unrecorded = spawn(process.execPath, [...idle, leftoverLine], { stdio: 'ignore' });
+    const reused = spawn(process.execPath, [...idle, 'something else'], { stdio: 'ignore' });
+    try {
+      await writeFile(
+        join(own.dataDir, 'stack.lock'),
+        JSON.stringify({
+          ...lock,
+          processes: [...lock.processes, { name: 'Temporal dev server', pid: leftover.pid, commandLine: leftoverLine }, { name: 'worker', pid: reused.pid, commandLine: 'src/worker.ts' }],
+        }),
+      );
+      const second = startCommand('npm', ['start', '--silent'], own.env);
+      commands.push(second);
+      const banner = await second.waitFor(/Press Ctrl-C to stop everything/, 180_000);
+      expect(banner).toContain(`An earlier \`npm start\` (pid ${lock.pid}) ended without stopping its Temporal dev server (pid ${leftover.pid}): stopping it.`);
+      expect(banner).toContain(`Temporal server   127.0.0.1:${own.temporal}`);
+      expect(leftover.exitCode !== null || leftover.signalCode !== null || !isAlive(leftover.pid!)).toBe(true);
+      expect(isAlive(unrecorded.pid!)).toBe(true);
+      expect(isAlive(reused.pid!)).toBe(true);
+      for (const child of [unrecorded, reused]) child.kill('SIGKILL');
+      await Promise.all([unrecorded, reused].map((child) => new Promise((done) => (child.exitCode !== null || child.signalCode !== null ? done(undefined) : child.once('exit', done)))));
+      const secondLock = (await readLock(own.dataDir))!;
+      process.kill(secondLock.pid, 'SIGTERM');
+      expect((await second.exited).code).toBe(0);
+      await expectNothingLeft(secondLock, own.ports, own.dataDir);
+    } finally {
+      for (const child of [leftover, unrecorded, reused]) child.kill('SIGKILL');
+    }
   });
 });
 

@@ -24,11 +24,19 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+const WORKER_ENTRY = join('src', 'worker.ts');
+
 export class StackStartError extends Error {
   override name = 'StackStartError';
 }
 
-export async function startTemporal(config: StackConfig, say: (line: string) => void): Promise<Running & { server: TemporalServer }> {
+/** How the stack follows a component's start: its child's pid as soon as it runs, and a way to cut the start short. */
+export interface StartControl {
+  signal?: AbortSignal;
+  onSpawn?: (pid: number, commandLine: string) => void | Promise<void>;
+}
+
+export async function startTemporal(config: StackConfig, say: (line: string) => void, control: StartControl = {}): Promise<Running & { server: TemporalServer }> {
   if (config.TEMPORAL_ADDRESS) {
     const reused = await reuseServer(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, SEARCH_ATTRIBUTE_KEYS);
     if (!reused) {
@@ -44,12 +52,15 @@ export async function startTemporal(config: StackConfig, say: (line: string) => 
       stop: reused.stop,
     };
   }
-  const cli = await ensureTemporalCli({ log: say });
+  const cli = await ensureTemporalCli({ log: say, signal: control.signal });
+  const dbFilename = join(config.DATA_DIR, 'temporal.db');
   const server = await startDevServer({
     cliPath: cli.path,
     port: config.TEMPORAL_PORT,
     uiPort: config.TEMPORAL_UI_PORT,
-    dbFilename: join(config.DATA_DIR, 'temporal.db'),
+    dbFilename,
+    signal: control.signal,
+    onSpawn: (pid) => void control.onSpawn?.(pid, `--db-filename ${dbFilename}`),
     namespace: config.TEMPORAL_NAMESPACE,
     searchAttributes: SEARCH_ATTRIBUTE_KEYS,
     logFile: join(config.DATA_DIR, 'temporal.log'),
@@ -91,17 +102,19 @@ export async function startOkta(config: StackConfig, env: NodeJS.ProcessEnv): Pr
  * .data/worker.log. Ready when it says it is polling; a worker that exits during start (a
  * configuration error, say) fails the stack with its own message.
  */
-export async function startWorkerProcess(config: StackConfig, workerEnv: NodeJS.ProcessEnv): Promise<Running> {
+export async function startWorkerProcess(config: StackConfig, workerEnv: NodeJS.ProcessEnv, control: StartControl = {}): Promise<Running> {
   const root = resolve(__dirname, '..', '..');
   const logFile = join(config.DATA_DIR, 'worker.log');
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'worker.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, WORKER_ENTRY)], {
     cwd: root,
     env: workerEnv,
     // Its own process group: the terminal's Ctrl-C reaches us, and we stop the worker in order.
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // The IPC channel ties its life to ours: it stops when the channel closes (src/worker.ts).
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
+  if (child.pid) await control.onSpawn?.(child.pid, WORKER_ENTRY);
   let output = '';
   let ready = false;
   const relay = (chunk: Buffer) => {
@@ -110,8 +123,8 @@ export async function startWorkerProcess(config: StackConfig, workerEnv: NodeJS.
     if (!ready) output += text;
     for (const line of text.split('\n')) if (line.trim()) process.stdout.write(`[worker] ${line}\n`);
   };
-  child.stdout.on('data', relay);
-  child.stderr.on('data', relay);
+  child.stdout!.on('data', relay);
+  child.stderr!.on('data', relay);
   const exited = new Promise<number | string>((done) => child.once('exit', (code, signal) => done(code ?? signal ?? 'unknown')));
 
   const deadline = Date.now() + 180_000;
@@ -120,10 +133,11 @@ export async function startWorkerProcess(config: StackConfig, workerEnv: NodeJS.
       log.end();
       throw new StackStartError(`The worker exited during start (${child.exitCode ?? child.signalCode}):\n${output.trim()}`);
     }
-    if (Date.now() > deadline) {
+    if (Date.now() > deadline || control.signal?.aborted) {
       child.kill('SIGKILL');
+      await exited;
       log.end();
-      throw new StackStartError(`The worker did not start within 180 s; see ${logFile}.`);
+      throw new StackStartError(control.signal?.aborted ? 'The worker\'s start was cut short (stopping).' : `The worker did not start within 180 s; see ${logFile}.`);
     }
     await sleep(100);
   }

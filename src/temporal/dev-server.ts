@@ -3,13 +3,13 @@
  * on loopback with SQLite persistence, Workflow Updates enabled and the project's search
  * attributes registered; or a server already answering at an address, reused as it is.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { isPortFree, isPortOpen } from '../net/ports';
+import { spawnSupervised } from '../stack/supervised';
 import type { SearchAttributeType } from '@temporalio/common';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
 import { temporal } from '@temporalio/proto';
@@ -51,6 +51,10 @@ export interface DevServerOptions {
   /** The Web UI calls this to decode payloads (a codec server). */
   uiCodecEndpoint?: string;
   readyTimeoutMs?: number;
+  /** Called with the server's pid as soon as it runs (before it is ready). */
+  onSpawn?: (pid: number) => void;
+  /** Aborting it cuts the start short: the server is stopped and the start fails. */
+  signal?: AbortSignal;
 }
 
 export interface TemporalServer {
@@ -96,37 +100,34 @@ export async function startDevServer(options: DevServerOptions): Promise<Tempora
     await mkdir(dirname(options.logFile), { recursive: true });
     log = createWriteStream(options.logFile, { flags: 'a' });
   }
-  // Its own process group: a Ctrl-C in the terminal reaches our process, which stops the
-  // server after what depends on it, instead of everything dying at once.
-  const child = spawn(options.cliPath, args, {
-    detached: true,
-    stdio: ['ignore', log ? 'pipe' : 'ignore', log ? 'pipe' : 'ignore'],
-  });
+  // Under a supervisor, so the server stops when we end however we end (SIGKILL included); in
+  // its own process group, so a Ctrl-C reaches only us and we stop it after what depends on it.
+  const supervised = spawnSupervised(options.cliPath, args, { graceMs: 15_000, output: log ? 'pipe' : 'ignore' });
   if (log) {
-    child.stdout?.pipe(log, { end: false });
-    child.stderr?.pipe(log, { end: false });
+    supervised.supervisor.stdout?.pipe(log, { end: false });
+    supervised.supervisor.stderr?.pipe(log, { end: false });
   }
-  const exited = new Promise<number | string>((resolveExit) =>
-    child.once('exit', (code, signal) => resolveExit(code ?? signal ?? 'unknown')),
-  );
-  const spawnError = new Promise<Error>((resolveError) => child.once('error', resolveError));
+  const exited = supervised.exited.then((status) => status.error ?? status.code ?? status.signal ?? 'unknown');
+  const pid = await supervised.pid.catch(() => undefined);
+  if (pid) options.onSpawn?.(pid);
 
   const stop = async (): Promise<void> => {
-    await stopChild(child, exited);
+    await supervised.stop();
     log?.end();
   };
 
   const giveUp = new AbortController();
   const ready = waitUntilReady(address, namespace, options.readyTimeoutMs ?? 60_000, giveUp.signal);
-  const outcome = await Promise.race([
-    ready.then(() => 'ready' as const),
-    exited.then((code) => ({ exited: code })),
-    spawnError.then((error) => ({ error })),
-  ]);
+  const aborted = new Promise<{ aborted: true }>((resolveAbort) => {
+    if (options.signal?.aborted) resolveAbort({ aborted: true });
+    options.signal?.addEventListener('abort', () => resolveAbort({ aborted: true }), { once: true });
+  });
+  const outcome = await Promise.race([ready.then(() => 'ready' as const, (error: Error) => ({ exited: error.message })), exited.then((code) => ({ exited: code })), aborted]);
   if (outcome !== 'ready') {
     giveUp.abort();
     await stop();
-    const why = 'error' in outcome ? outcome.error.message : `the server exited (${outcome.exited})`;
+    if ('aborted' in outcome) throw new DevServerStartError(`Temporal dev server on ${address}: start cut short (stopping).`);
+    const why = `the server exited (${outcome.exited})`;
     const tail = options.logFile ? await tailOf(options.logFile) : '';
     throw new DevServerStartError(
       `Temporal dev server on ${address} did not start: ${why}.` +
@@ -137,7 +138,7 @@ export async function startDevServer(options: DevServerOptions): Promise<Tempora
     address,
     namespace,
     uiUrl: options.uiPort === undefined ? undefined : `http://${ip}:${options.uiPort}`,
-    pid: child.pid,
+    pid,
     stop,
   };
 }
@@ -198,17 +199,6 @@ async function waitUntilReady(address: string, namespace: string, timeoutMs: num
     await sleep(200);
   }
   throw new Error(`no answer from the frontend within ${Math.round(timeoutMs / 1000)} s`);
-}
-
-async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  // An unref'd timer: once the server has exited, nothing should keep this process alive.
-  const stopped = await Promise.race([exited.then(() => true), sleep(15_000, undefined, { ref: false }).then(() => false)]);
-  if (!stopped) {
-    child.kill('SIGKILL');
-    await exited;
-  }
 }
 
 async function tailOf(file: string, lines = 20): Promise<string> {

