@@ -37,9 +37,14 @@ type Query = Record<string, unknown>;
 
 /**
  * Reads paging parameters. `collection` names the list (e.g. `identities:<realm>`) so a token
- * from one list is refused by another; `requestFilter` is the normalised filter of this request.
+ * from one list is refused by another; `requestFilter` is the normalised filter of this request,
+ * given only by the lists that take one. A `filter` on any other list is a 400, never ignored: a
+ * client that relied on it would otherwise get every item back and believe them filtered.
  */
 export function readPageRequest(query: Query, limits: PageLimits, collection: string, requestFilter?: string): PageRequest {
+  if (requestFilter === undefined && query.filter !== undefined && query.filter !== '') {
+    throw apiErrors.invalidParameters([{ field: 'filter', description: 'filter is not supported on this list' }]);
+  }
   const requestedSize = readUint(query, 'page_size');
   const skip = limits.skip ? (readUint(query, 'skip') ?? 0) : 0;
   let offset = 0;

@@ -3,7 +3,9 @@
  * into the API's FieldViolations with dotted paths (`identity.traits.username` / `empty string`).
  * A missing or non-object wrapper is "invalid request", as malformed JSON is (contract §5).
  * Unknown fields are ignored (dropped), never rejected: the spec sets no additionalProperties
- * limit, the contract says to ignore them, and BI's own automation sends unlisted ones.
+ * limit, the contract says to ignore them, and BI's own automation sends unlisted ones. A JSON
+ * `null` is a field not given (proto3 JSON: null is the default value), which is how the official
+ * `bi` CLI sends optional fields it was not given (`external_id`, `given_name`, `family_name`).
  */
 import { z } from 'zod';
 import { apiErrors, type FieldViolation } from './flavour';
@@ -28,9 +30,20 @@ export function isObject(value: unknown): value is Record<string, unknown> {
 
 export function readWrapped<S extends z.ZodType>(body: unknown, key: string, schema: S): z.infer<S> {
   if (!isObject(body) || !isObject(body[key])) throw apiErrors.invalidRequest();
-  const result = schema.safeParse(body[key]);
-  if (!result.success) throw apiErrors.invalidParameters(fieldViolations(result.error.issues, key, body[key]));
+  const resource = withoutNulls(body[key]);
+  const result = schema.safeParse(resource);
+  if (!result.success) throw apiErrors.invalidParameters(fieldViolations(result.error.issues, key, resource));
   return result.data;
+}
+
+/** The object with its `null` fields left out, at every depth (array items are kept as they are). */
+export function withoutNulls(value: Record<string, unknown>): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(value)) {
+    if (field === null) continue;
+    kept[name] = isObject(field) ? withoutNulls(field) : field;
+  }
+  return kept;
 }
 
 export function fieldViolations(issues: readonly z.core.$ZodIssue[], prefix: string, input: unknown): FieldViolation[] {

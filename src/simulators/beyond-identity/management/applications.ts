@@ -13,7 +13,7 @@ import type { Application } from '../model';
 import { LARGE_PAGES, pageOf, readPageRequest } from '../paging';
 import { MANAGEMENT_SCOPES } from '../scopes';
 import type { Store } from '../store';
-import { absoluteUrl, isObject, readWrapped } from '../validation';
+import { absoluteUrl, isObject, readWrapped, withoutNulls } from '../validation';
 import { requireScope } from './auth';
 import { emptyOk, listBody, REALM_PATH } from './common';
 
@@ -146,7 +146,7 @@ export function registerApplicationRoutes(app: FastifyInstance, context: SimCont
     const params = request.params as Params;
     const existing = store.getApplication(params.realmId!, params.applicationId!);
     if (existing.is_managed) throw apiErrors.forbidden(); // "Managed applications may not be modified by the user."
-    const input = readWrapped({ application: mergePatch(existing, body.application) }, 'application', applicationInput);
+    const input = readWrapped({ application: mergePatch(existing, withoutNulls(body.application)) }, 'application', applicationInput);
     const updated = buildApplication(store, existing.realm_id, input, existing);
     store.applications.set(updated.id, updated);
     store.changed();
