@@ -17,6 +17,7 @@ describe('simulator machinery', () => {
     effects += 1;
     return { got: req.body ?? null };
   });
+  app.get('/things', async () => ({ listed: true }));
 
   beforeAll(async () => {
     base = await listen(app, '127.0.0.1', 0);
@@ -29,8 +30,8 @@ describe('simulator machinery', () => {
     effects = 0;
   });
 
-  const post = (body: string, type = 'application/json') =>
-    request(`${base}/things`, { method: 'POST', body, headers: { 'content-type': type }, headersTimeout: 2_000, bodyTimeout: 2_000 });
+  const post = (body: string, type = 'application/json', timeoutMs = 2_000, path = '/things') =>
+    request(`${base}${path}`, { method: 'POST', body, headers: { 'content-type': type }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
 
   it('answers bad input in the API shape and keeps serving', async () => {
     const malformed = await post('{"a":');
@@ -69,14 +70,20 @@ describe('simulator machinery', () => {
     expect(failed.statusCode).toBe(503);
     expect(await failed.body.json()).toEqual({ kind: 'injected-error' });
     expect(effects).toBe(0);
-    expect((await request(`${base}/nowhere`)).statusCode).toBe(404); // other paths untouched
+    // Another path, same method: untouched (the route does not exist, so it is the plain 404).
+    const otherPath = await post('{}', 'application/json', 2_000, '/nowhere');
+    expect([otherPath.statusCode, await otherPath.body.json()]).toEqual([404, { kind: 'not-found' }]);
+    // The same path, another method: untouched.
+    const otherMethod = await request(`${base}/things`);
+    expect([otherMethod.statusCode, await otherMethod.body.json()]).toEqual([200, { listed: true }]);
 
     await configure({ dropRate: 1 });
     await expect(post('{}')).rejects.toThrow();
     expect(effects).toBe(0);
 
+    // A hang is only seen as the client's timeout; a short one keeps the test quick.
     await configure({ hangRate: 1, hangMs: 60_000 });
-    await expect(post('{}')).rejects.toThrow(/timeout/i);
+    await expect(post('{}', 'application/json', 300)).rejects.toThrow(/timeout/i);
     expect(effects).toBe(0);
 
     await configure({ lostResponseRate: 1 });
@@ -95,8 +102,11 @@ describe('simulator machinery', () => {
     const described = (await (await request(`${base}/_sim/faults`)).body.json()) as { stats: { tooManyRequests: number } };
     expect(described.stats.tooManyRequests).toBe(2);
 
+    // A refused configuration leaves the one in force; DELETE clears it.
+    await configure({ errorRate: 1, errorStatuses: [503] });
     const invalid = await configure({ errorRate: 2 });
     expect(invalid.statusCode).toBe(400);
+    expect((await post('{}')).statusCode).toBe(503);
     await request(`${base}/_sim/faults`, { method: 'DELETE' });
     expect((await post('{}')).statusCode).toBe(200);
   });
