@@ -162,6 +162,7 @@ describe('Beyond Identity simulator: OIDC', () => {
     expect(await grantError(token(other, { code: stolen, ...postCredentials(other) }))).toEqual([400, 'invalid_grant']);
 
     const slow = await codeFor(application);
+    // Waiting out the code lifetime (authorizationCodeTtlSeconds 0.5) is the behaviour under test; the server does not show the code's expiry.
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect(await grantError(token(application, { code: slow, ...postCredentials(application) }))).toEqual([400, 'invalid_grant']);
     expect(await grantError(token(application, { ...postCredentials(application) }))).toEqual([400, 'invalid_request']);
