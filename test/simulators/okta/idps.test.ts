@@ -106,9 +106,18 @@ describe('Okta simulator: identity providers', () => {
     }
     expect(pages).toBe(3);
     expect(names).toEqual(['Paged 0', 'Paged 1', 'Paged 2', 'Paged 3', 'Paged 4']);
-    // The limit is clamped to the maximum of 200.
-    const all = await t.okta.call('GET', '/api/v1/idps?limit=5000');
-    expect(parseLinks(all.headers.link).next).toBeUndefined();
+  });
+
+  it('clamps a limit above the maximum to 200 instead of refusing it', async () => {
+    // One more than the maximum, so a clamped page must leave one for a next page.
+    const made = Array.from({ length: 201 }, (_, i) => `Clamp ${String(i).padStart(3, '0')}`);
+    for (let i = 0; i < made.length; i += 20) await Promise.all(made.slice(i, i + 20).map((name) => t.okta.ok('POST', '/api/v1/idps', idpBody(name))));
+    const all = await t.okta.call('GET', '/api/v1/idps?q=Clamp&limit=5000');
+    expect(all.status).toBe(200);
+    expect((all.body as Idp[]).length).toBe(200);
+    const next = parseLinks(all.headers.link).next;
+    expect(next).toBeDefined();
+    expect(((await t.okta.ok<Idp[]>('GET', next!)).map((idp) => idp.name))).toEqual(['Clamp 200']);
   });
 
   it('replaces an IdP (keeping id, created and an omitted secret), and 404s an unknown one', async () => {
