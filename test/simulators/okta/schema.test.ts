@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expectOktaError, idpBody, OktaClient, rawStatus, ruleBody, sleep, startSimulator, userBody, useSimulator } from './support';
+import { clockPast, expectOktaError, idpBody, OktaClient, rawStatus, ruleBody, startSimulator, userBody, useSimulator } from './support';
 
 type Attribute = Record<string, unknown> & { title: string; type: string };
 interface Schema {
@@ -80,7 +80,7 @@ describe('Okta simulator: user profile schema', () => {
 
   it('adds, replaces and removes custom properties as a partial update, leaving the others', async () => {
     const before = await schema();
-    await sleep(5);
+    await clockPast(before.lastUpdated);
     const added = await addProperties({ beyondIdentityIntegration: ROUTING, costCode: { title: 'Cost code', type: 'integer', enum: [1, 2, 3] } });
     expect(added.definitions.custom.properties).toEqual({
       beyondIdentityIntegration: { ...ROUTING, required: false, mutability: 'READ_WRITE', scope: 'NONE', permissions: [{ principal: 'SELF', action: 'READ_ONLY' }], master: { type: 'PROFILE_MASTER' } },
@@ -187,7 +187,7 @@ describe('Okta simulator: user profile schema', () => {
     await addProperties({ beyondIdentityIntegration: ROUTING, level: { title: 'Level', type: 'integer' } });
     const user = await t.okta.ok<User>('POST', '/api/v1/users?activate=false', userBody('partial@schema.example', { level: 2, nickName: 'Pat' }));
     expect(user.profile).not.toHaveProperty('beyondIdentityIntegration');
-    await sleep(5);
+    await clockPast(user.lastUpdated);
     const exchange = await t.okta.call('POST', `/api/v1/users/${user.id}`, { body: { profile: { beyondIdentityIntegration: 'v1' } } });
     expect(exchange.status).toBe(200);
     expect(exchange.headers['x-rate-limit-limit']).toBe('600'); // userMutations

@@ -169,6 +169,13 @@ export function rawStatus(baseUrl: string, text: string): Promise<number> {
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Waits until this process's clock has moved past `iso` (the simulator's clock), so a later change must carry a later timestamp. */
+export async function clockPast(iso: string): Promise<void> {
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) throw new Error(`not a timestamp: ${iso}`);
+  while (Date.now() <= at) await sleep(1);
+}
+
 /** Starts one simulator for the enclosing describe block (stopped after it) and a client for it; read the fields inside tests. */
 export function useSimulator(options: OktaSimulatorOptions = {}): { sim: RunningOktaSimulator; okta: OktaClient } {
   const holder = {} as { sim: RunningOktaSimulator; okta: OktaClient };
