@@ -51,10 +51,12 @@ describe('Okta simulator: IdP discovery routing in the sign-in check', () => {
   it('takes the first matching active rule in priority order, and stops at an unreachable IdP with the cause', async () => {
     await t.okta.ok('POST', rulesPath, identifierRule('Domain', 'SUFFIX', 'example.org'));
     await t.okta.ok('POST', rulesPath, identifierRule('Exact', 'EQUALS', 'pat@example.org', { priority: 1 }));
+    // Ahead of both and matching too, but inactive: it must be passed over.
+    await t.okta.ok('POST', `${rulesPath}?activate=false`, { ...identifierRule('Dormant', 'EQUALS', 'pat@example.org'), actions: { idp: { providers: [{ type: 'OKTA' }] } }, priority: 1 });
     const result = await t.okta.ok<SignIn>('POST', '/_sim/sign-in', { email: 'pat@example.org' });
-    expect(result.steps[0]!.detail).toBe(`rule "Exact" (priority 1) matches pat@example.org and routes to IdP ${idpId}`);
+    expect(result.steps[0]!.detail).toBe(`rule "Exact" (priority 2) matches pat@example.org and routes to IdP ${idpId} (rule "Dormant" (priority 1) would match but is INACTIVE)`);
     expect(result.reason).toMatch(/^authorize: GET http:\/\/127\.0\.0\.1:9\/app\/authorize\?.* failed: ECONNREFUSED$/);
-    expect((await routeOf('kim@example.org')).detail).toMatch(/^rule "Domain" \(priority 2\) matches/);
+    expect((await routeOf('kim@example.org')).detail).toMatch(/^rule "Domain" \(priority 3\) matches/);
   });
 
   it('says when the deciding rule routes to Okta, and when a zone rule cannot match', async () => {
