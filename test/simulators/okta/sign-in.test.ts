@@ -6,6 +6,7 @@
  * auth-host endpoints, and the routing rule. It succeeds for the guide's configuration and fails
  * with a precise reason for each way that configuration goes wrong.
  */
+import { channel } from 'node:diagnostics_channel';
 import { request } from 'undici';
 import { startBeyondIdentitySimulator, type RunningBeyondIdentitySimulator } from '../../../src/simulators/beyond-identity';
 import type { RunningOktaSimulator } from '../../../src/simulators/okta';
@@ -180,11 +181,31 @@ describe('Okta simulator: federated sign-in check against the Beyond Identity si
   it('also signs in with client_secret_basic', async () => {
     const body = guideIdp();
     body.protocol.credentials.client.token_endpoint_auth_method = 'client_secret_basic';
-    await withIdp(body, async () => {
-      const result = await signIn('alice@example.org');
-      expect(result.reason).toBeNull();
-      expect(result.steps[3]!.detail).toBe('the token endpoint (client_secret_basic) exchanged the code for an id_token');
-    });
+    // The Beyond Identity simulator takes either method, so the token request itself is looked at, on the wire.
+    const tokenRequests: { authorization?: string; body: string }[] = [];
+    const created = channel('undici:request:create');
+    const onCreate = (message: unknown) => {
+      const { request: sent } = message as { request: { method: string; path: string; headers: string[] | string; body?: unknown } };
+      if (sent.method !== 'POST' || !sent.path.startsWith(new URL(issuer).pathname) || !sent.path.endsWith('/token')) return;
+      const lines = Array.isArray(sent.headers) ? sent.headers : sent.headers.split('\r\n').flatMap((line) => line.split(/:\s*/, 2));
+      const at = lines.findIndex((name, index) => index % 2 === 0 && name.toLowerCase() === 'authorization');
+      tokenRequests.push({ authorization: at === -1 ? undefined : lines[at + 1], body: String(sent.body ?? '') });
+    };
+    created.subscribe(onCreate);
+    try {
+      await withIdp(body, async () => {
+        const result = await signIn('alice@example.org');
+        expect(result.reason).toBeNull();
+        expect(result.steps[3]!.detail).toBe('the token endpoint (client_secret_basic) exchanged the code for an id_token');
+      });
+    } finally {
+      created.unsubscribe(onCreate);
+    }
+    expect(tokenRequests).toHaveLength(1);
+    expect(tokenRequests[0]!.authorization?.split(' ')[0]).toBe('Basic');
+    const expected = `Basic ${Buffer.from(`${application.protocol_config.client_id}:${application.protocol_config.client_secret}`).toString('base64')}`;
+    expect(tokenRequests[0]!.authorization === expected).toBe(true); // compared, not printed: it holds the secret
+    expect(new URLSearchParams(tokenRequests[0]!.body).has('client_secret')).toBe(false);
   });
 
   it('fails at the token exchange with a wrong client secret, never showing a secret', async () => {
