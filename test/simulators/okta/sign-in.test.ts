@@ -326,6 +326,18 @@ describe('Okta simulator: federated sign-in check against the Beyond Identity si
     });
   });
 
+  it('fails at the id_token when the IdP\'s issuer is not the application URL', async () => {
+    const body = guideIdp();
+    body.protocol.issuer.url = `${bi.authUrl}/v1/tenants/${bi.tenantId}`;
+    await withIdp(body, async () => {
+      expectFailure(
+        await signIn('alice@example.org'),
+        'id_token',
+        /the id_token's iss is "http:\/\/[^"]+\/applications\/[\w-]+", but the IdP's issuer is configured as "http:\/\/[^"]+\/v1\/tenants\/\w+"$/,
+      );
+    });
+  });
+
   it('answers 400 to a sign-in request without an email', async () => {
     const answer = await okta.call('POST', '/_sim/sign-in', { body: { mail: 'x' } });
     expect(answer.status).toBe(400);
