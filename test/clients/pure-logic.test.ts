@@ -56,8 +56,12 @@ describe('Okta rate-limit buckets', () => {
   });
   it('turn headers into an observation on our clock', () => {
     const received = 1_000_000;
-    const observation = observeOktaHeaders(200, { 'x-rate-limit-limit': '600', 'x-rate-limit-remaining': '598', 'x-rate-limit-reset': '1060', date: new Date(1_000_000).toUTCString() }, received);
+    // The server's clock is an hour ahead of ours: its reset is 60 s after its own Date, so 60 s after we received the answer.
+    const serverNow = received + 3_600_000;
+    const headers = { 'x-rate-limit-limit': '600', 'x-rate-limit-remaining': '598', 'x-rate-limit-reset': String(serverNow / 1000 + 60), date: new Date(serverNow).toUTCString() };
+    const observation = observeOktaHeaders(200, headers, received);
     expect(observation).toEqual({ limit: 600, remaining: 598, resetAtMs: received + 60_000 });
+    expect(observeOktaHeaders(429, headers, received)).toEqual({ limit: 600, remaining: 598, resetAtMs: received + 60_000, refused: true });
     expect(observeOktaHeaders(200, {}, received)).toBeUndefined();
   });
 });
