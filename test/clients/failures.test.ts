@@ -461,6 +461,7 @@ describe('failures the simulators produce, as the clients classify them', () => 
       const identity = await biSetup.ensureIdentity(realmId, 'lost.link@example.com');
       bi.faults.configure({ rules: [{ path: '/credential-binding-jobs$', methods: ['POST'], lostResponseRate: 1 }] });
       const result = await biSetup.ensureBindingJob(realmId, identity.value.id, configId);
+      expect(bi.faults.describe().stats.lostResponses).toBe(1); // the answer really was lost
       bi.faults.configure({});
       expect(result).toMatchObject({ outcome: 'created', value: { state: 'LINK_SENT' } });
       expect(await biSetup.ensureBindingJob(realmId, identity.value.id, configId)).toMatchObject({ outcome: 'adopted', value: { id: result.value.id } });
