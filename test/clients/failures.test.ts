@@ -16,6 +16,7 @@ import type { RunningOktaSimulator } from '../../src/simulators/okta';
 import {
   biApi,
   biRaw,
+  clockSkewProxy,
   errorTexts,
   oktaApi,
   oktaRaw,
@@ -188,16 +189,24 @@ describe('failures the simulators produce, as the clients classify them', () => 
 
     it('Okta: waits until X-Rate-Limit-Reset (read against Date), then succeeds', async () => {
       const user = await oktaClient.createFederatedUser(person('limited@example.com'));
-      okta.faults.configure({ rules: [{ path: '^/api/v1/users/[^/]+$', methods: ['GET'], burst429: { count: 1, retryAfterSeconds: 1 } }] });
-      const linesBefore = logger.lines.length;
-      const started = Date.now();
-      expect((await oktaClient.getUser(user.id))?.id).toBe(user.id);
-      const elapsed = Date.now() - started;
-      expect(elapsed).toBeGreaterThanOrEqual(1_000);
-      expect(elapsed).toBeLessThan(5_000);
-      const retries = logger.lines.slice(linesBefore).filter((line) => line.startsWith('warn retrying'));
-      expect(retries).toEqual([expect.stringMatching(/^warn retrying "get user" in \d{4} ms .*Okta rate-limited .*get user.* \(HTTP 429\); retry in \d s/)]);
-      expect(okta.faults.describe().stats.tooManyRequests).toBe(1);
+      // The org's clock runs an hour ahead of ours: read against our clock, the reset would be an hour away.
+      const proxy = await clockSkewProxy(okta.url, 3_600_000);
+      const skewed = oktaApi(okta, { logger, retry: FAST_RETRY, orgUrl: proxy.url });
+      try {
+        okta.faults.configure({ rules: [{ path: '^/api/v1/users/[^/]+$', methods: ['GET'], burst429: { count: 1, retryAfterSeconds: 1 } }] });
+        const linesBefore = logger.lines.length;
+        const started = Date.now();
+        expect((await skewed.getUser(user.id))?.id).toBe(user.id);
+        const elapsed = Date.now() - started;
+        expect(elapsed).toBeGreaterThanOrEqual(1_000);
+        expect(elapsed).toBeLessThan(5_000);
+        const retries = logger.lines.slice(linesBefore).filter((line) => line.startsWith('warn retrying'));
+        expect(retries).toEqual([expect.stringMatching(/^warn retrying "get user" in \d{4} ms .*Okta rate-limited .*get user.* \(HTTP 429\); retry in \d s/)]);
+        expect(okta.faults.describe().stats.tooManyRequests).toBe(1);
+      } finally {
+        await skewed.close();
+        await proxy.close();
+      }
     });
 
     it.each(['beyond-identity', 'okta'] as const)('%s: a wait longer than the client will sit out is handed up as "rate-limited" with the wait', async (service) => {

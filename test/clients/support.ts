@@ -4,6 +4,8 @@
  * `/_sim/state`), a logger that records every line, and a collector of error texts for the
  * secrets scan. Nothing of our own code is mocked: every call is real HTTP.
  */
+import { createServer, type OutgoingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { BeyondIdentityApi } from '../../src/clients/beyond-identity/api';
 import type { BeyondIdentityClientConfig } from '../../src/clients/beyond-identity/config';
@@ -199,4 +201,39 @@ export async function inParallel<T>(count: number, concurrency: number, task: (i
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
   return results;
+}
+
+/**
+ * A pass-through HTTP proxy to `target` whose answers come from a server clock `skewMs` ahead of
+ * ours: the `Date` and `X-Rate-Limit-Reset` headers are shifted, nothing else. A client that reads
+ * the reset against our clock instead of the response's Date then waits `skewMs` too long.
+ */
+export async function clockSkewProxy(target: string, skewMs: number): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((incoming, outgoing) => {
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.on('end', () => {
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(incoming.headers)) {
+        if (typeof value === 'string' && !['host', 'connection', 'keep-alive'].includes(name)) headers[name] = value;
+      }
+      const body = chunks.length > 0 ? Buffer.concat(chunks) : incoming.method === 'POST' || incoming.method === 'PUT' ? '' : undefined;
+      request(`${target}${incoming.url ?? '/'}`, { method: (incoming.method ?? 'GET') as 'GET', headers, body, headersTimeout: 5_000, bodyTimeout: 5_000 })
+        .then(async (answer) => {
+          const text = Buffer.from(await answer.body.arrayBuffer());
+          const shifted: OutgoingHttpHeaders = { ...answer.headers };
+          for (const name of ['transfer-encoding', 'connection', 'keep-alive']) delete shifted[name];
+          if (typeof answer.headers.date === 'string') shifted.date = new Date(Date.parse(answer.headers.date) + skewMs).toUTCString();
+          const reset = answer.headers['x-rate-limit-reset'];
+          if (typeof reset === 'string') shifted['x-rate-limit-reset'] = String(Number(reset) + Math.round(skewMs / 1000));
+          outgoing.writeHead(answer.statusCode, shifted).end(text);
+        })
+        .catch((error: unknown) => outgoing.destroy(error instanceof Error ? error : new Error(String(error))));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
