@@ -273,7 +273,12 @@ describe('Okta client against the simulator', () => {
     });
 
     it('a login with / is looked up by filter (one page: logins are unique); a miss is undefined', async () => {
-      const before = requestsSeen();
+      // Okta cannot fetch a login with / by path (it answers 404), so only the filter finds this one.
+      const made = await okta.ok<{ id: string }>('POST', '/api/v1/users?activate=false', { profile: person('filter/only@example.com') });
+      let before = requestsSeen();
+      expect((await api.findUserByLogin('filter/only@example.com'))?.id).toBe(made.id);
+      expect(requestsSeen() - before).toBe(1);
+      before = requestsSeen();
       expect(await api.findUserByLogin('nobody/here@example.com')).toBeUndefined();
       expect(requestsSeen() - before).toBe(1);
     });
