@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { FaultInjector, type FaultConfigInput } from '../shared/faults';
+import { writeBeforeEachAnswer } from '../shared/persistence';
 import { createSimulatorApp, listen } from '../shared/server';
 import { registerAuthHost } from './auth-host/routes';
 import type { SimContext } from './context';
@@ -39,6 +40,8 @@ export interface BeyondIdentitySimulatorOptions {
   faults?: FaultConfigInput;
   /** JSON persistence; absent = memory only. */
   stateFile?: string;
+  /** With `stateFile`: each answer goes out only once what it changed is written, so it survives a SIGKILL (default false: writes coalesced for 50 ms). */
+  durableState?: boolean;
 }
 
 export interface RunningBeyondIdentitySimulator {
@@ -82,6 +85,7 @@ export async function startBeyondIdentitySimulator(options: BeyondIdentitySimula
   const appOptions = { flavour: beyondIdentityFlavour, faults, bodyLimitBytes: options.bodyLimitBytes ?? 1024 * 1024 };
   const managementApp = createSimulatorApp(appOptions);
   const authApp = createSimulatorApp(appOptions);
+  if (options.durableState) for (const app of [managementApp, authApp]) writeBeforeEachAnswer(app, () => store.flush());
   await registerManagementApi(managementApp, context);
   registerSimRoutes(managementApp, context);
   await registerAuthHost(authApp, context);

@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { FaultInjector, type FaultConfigInput } from '../shared/faults';
+import { writeBeforeEachAnswer } from '../shared/persistence';
 import { createSimulatorApp, listen, sendRendered } from '../shared/server';
 import { installApiGuards } from './api-guards';
 import type { OktaContext } from './context';
@@ -15,7 +16,7 @@ import { createOktaFlavour } from './flavour';
 import { registerIdpRoutes } from './idps';
 import { LoopbackHttp } from './outbound';
 import { registerPolicyRoutes } from './policies';
-import { DEFAULT_RATE_LIMITS, RateLimiter } from './rate-limits';
+import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimitTotals } from './rate-limits';
 import { registerSchemaRoutes } from './schema';
 import { registerSignIn } from './sign-in';
 import { registerSimState } from './sim-state';
@@ -34,6 +35,8 @@ export interface OktaSimulatorOptions {
   faults?: FaultConfigInput;
   /** Optional JSON persistence of the org's objects (it holds IdP client secrets in clear). */
   stateFile?: string;
+  /** With `stateFile`: each answer goes out only once what it changed is written, so it survives a SIGKILL (default false: writes coalesced for 50 ms). The rate-limit counters are not state: they start again. */
+  durableState?: boolean;
   /** The cause of the 400 for a duplicate rule name; the real wording is unverified (contract §0.3). */
   duplicateRuleNameCause?: string;
 }
@@ -45,6 +48,8 @@ export interface RunningOktaSimulator {
   apiToken: string;
   usingDevelopmentDefaults: { apiToken: boolean };
   faults: FaultInjector;
+  /** Calls counted and refused per bucket since the start (what `/_sim/state` shows as `rateLimits.totals`). */
+  rateLimitTotals(): RateLimitTotals[];
   /** Lines for `npm start`'s banner. */
   bannerLines(): string[];
   stop(): Promise<void>;
@@ -101,6 +106,7 @@ export async function startOktaSimulator(options: OktaSimulatorOptions = {}): Pr
   const context: OktaContext = { store, orgUrl: () => orgUrl, duplicateRuleNameCause: options.duplicateRuleNameCause ?? DEFAULT_DUPLICATE_RULE_NAME_CAUSE };
 
   const app = createSimulatorApp({ flavour: createOktaFlavour(limiter), faults });
+  if (options.durableState) writeBeforeEachAnswer(app, () => store.flush());
   installApiGuards(app, { apiTokens, limiter });
   await registerApiRoutes(app, context);
   registerSimState(app, context, limiter);
@@ -119,6 +125,7 @@ export async function startOktaSimulator(options: OktaSimulatorOptions = {}): Pr
     apiToken: apiTokens[0]!,
     usingDevelopmentDefaults: { apiToken: usingDefaultToken },
     faults,
+    rateLimitTotals: () => limiter.totalsSnapshot(),
     bannerLines: () => [
       `Okta simulator (org URL): ${orgUrl}`,
       ...(usingDefaultToken ? [`  API token: SSWS ${DEVELOPMENT_API_TOKEN} (development default; set OKTA_API_TOKEN to change)`] : []),

@@ -1,10 +1,25 @@
 /**
  * Optional JSON persistence of a simulator's state, so a demo survives a restart. Writes are
- * coalesced (at most one write per `delayMs`) and atomic (temporary file, then rename).
+ * coalesced (at most one write per `delayMs`) and atomic (temporary file, then rename); in durable
+ * mode (`writeBeforeEachAnswer`) every answer waits for them instead.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
+
+/**
+ * Durable mode: whatever a request changed is written (synchronously, `flush`) just before its
+ * answer goes out, so a change the client was told about survives a SIGKILL of the process right
+ * after. Coalesced writes alone would lose the last `delayMs` of answered changes. Register it
+ * before the routes, so it covers all of them.
+ */
+export function writeBeforeEachAnswer(app: FastifyInstance, flush: () => void): void {
+  app.addHook('onSend', async (_request, _reply, payload) => {
+    flush();
+    return payload;
+  });
+}
 
 export class JsonStateFile<T> {
   private timer: NodeJS.Timeout | undefined;
