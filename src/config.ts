@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { IntegrationSpec } from './workflows/definitions';
+import { DEFAULT_OKTA_MAX_IN_FLIGHT } from './clients/okta/rate-limits';
 
 export const PROJECT_ROOT = resolve(__dirname, '..');
 
@@ -60,6 +61,8 @@ export const simulatorPortsSchema = z.object({
   BI_SIM_MANAGEMENT_PORT: port.default(DEVELOPMENT_DEFAULTS.biManagementPort),
   BI_SIM_AUTH_PORT: port.default(DEVELOPMENT_DEFAULTS.biAuthPort),
   OKTA_SIM_PORT: port.default(DEVELOPMENT_DEFAULTS.oktaPort),
+  /** The Okta simulator's org-wide limit on requests in flight (Okta: 35 for Integrator Free orgs, 75 for others). */
+  OKTA_SIM_CONCURRENCY_LIMIT: z.coerce.number().int().min(1).max(10_000).default(75),
 });
 
 /** True when no real upstream is configured: `npm start` then runs against the simulators. */
@@ -95,6 +98,7 @@ export const upstreamConfigSchema = z
     OKTA_ORG_URL: z.string().optional(),
     OKTA_API_TOKEN: z.string().optional(),
     UPSTREAM_TIMEOUT_SECONDS: z.string().optional(),
+    OKTA_MAX_IN_FLIGHT: z.string().optional(),
   })
   .superRefine((env, context) => {
     const problem = (name: keyof typeof env, message: string) => context.addIssue({ code: 'custom', path: [name], message });
@@ -107,6 +111,9 @@ export const upstreamConfigSchema = z
     if (env.BI_REGION && !(REGIONS as readonly string[]).includes(env.BI_REGION)) problem('BI_REGION', `must be one of ${REGIONS.join(', ')}`);
     if (env.UPSTREAM_TIMEOUT_SECONDS && !(Number(env.UPSTREAM_TIMEOUT_SECONDS) > 0 && Number(env.UPSTREAM_TIMEOUT_SECONDS) <= 600)) {
       problem('UPSTREAM_TIMEOUT_SECONDS', 'must be a number of seconds from 0 to 600');
+    }
+    if (env.OKTA_MAX_IN_FLIGHT && !(/^\d+$/.test(env.OKTA_MAX_IN_FLIGHT) && Number(env.OKTA_MAX_IN_FLIGHT) >= 1 && Number(env.OKTA_MAX_IN_FLIGHT) <= 75)) {
+      problem('OKTA_MAX_IN_FLIGHT', "must be a whole number from 1 to 75 (Okta's concurrency limit is 35 or 75 per org, shared by every worker)");
     }
     const clientCredentials = [env.BI_CLIENT_ID, env.BI_CLIENT_SECRET, env.BI_TOKEN_URL];
     const someClientCredentials = clientCredentials.some(Boolean);
@@ -127,6 +134,7 @@ export const upstreamConfigSchema = z
     OKTA_ORG_URL: env.OKTA_ORG_URL!,
     OKTA_API_TOKEN: env.OKTA_API_TOKEN!,
     UPSTREAM_TIMEOUT_SECONDS: env.UPSTREAM_TIMEOUT_SECONDS ? Number(env.UPSTREAM_TIMEOUT_SECONDS) : 30,
+    OKTA_MAX_IN_FLIGHT: env.OKTA_MAX_IN_FLIGHT ? Number(env.OKTA_MAX_IN_FLIGHT) : DEFAULT_OKTA_MAX_IN_FLIGHT,
   }));
 export type UpstreamConfig = z.infer<typeof upstreamConfigSchema>;
 

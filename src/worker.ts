@@ -27,7 +27,7 @@ export function activityDependencies(config: UpstreamConfig, temporal: ActivityD
         : { kind: 'client-credentials', clientId: config.BI_CLIENT_ID!, clientSecret: config.BI_CLIENT_SECRET!, tokenUrl: config.BI_TOKEN_URL! },
       timeouts,
     },
-    okta: { orgUrl: config.OKTA_ORG_URL, apiToken: config.OKTA_API_TOKEN, timeouts },
+    okta: { orgUrl: config.OKTA_ORG_URL, apiToken: config.OKTA_API_TOKEN, timeouts, maxInFlight: config.OKTA_MAX_IN_FLIGHT },
     temporal,
   };
 }

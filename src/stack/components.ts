@@ -91,6 +91,7 @@ export async function startBeyondIdentity(config: StackConfig, env: NodeJS.Proce
 export async function startOkta(config: StackConfig, env: NodeJS.ProcessEnv): Promise<Running & { sim: RunningOktaSimulator }> {
   const sim = await startOktaSimulator({
     port: config.OKTA_SIM_PORT,
+    concurrencyLimit: config.OKTA_SIM_CONCURRENCY_LIMIT,
     apiTokens: env.OKTA_API_TOKEN ? [env.OKTA_API_TOKEN] : undefined,
     stateFile: join(config.DATA_DIR, 'okta-simulator.json'),
   });

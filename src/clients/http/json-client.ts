@@ -18,7 +18,7 @@ import {
   type UpstreamErrorDetails,
   type UpstreamService,
 } from './errors';
-import type { RateLimitObservation, RateLimitPacer } from './rate-limit-pacer';
+import { CONCURRENCY_BACKOFF_MS, type RateLimitObservation, type RateLimitPacer } from './rate-limit-pacer';
 import { retryAfterMs } from './retry-after';
 import { redactSecrets } from './secrets';
 
@@ -169,12 +169,13 @@ export class JsonClient {
     try {
       for (;;) {
         const response = await this.send(request, `${path}${search}`, signal);
-        release?.(this.options.pacing?.observe(response.status, response.headers, Date.now()));
+        const observation = this.options.pacing?.observe(response.status, response.headers, Date.now());
+        release?.(observation);
         if ((response.status === 401 || response.status === 403) && !refreshed && this.options.authorization?.refresh) {
           refreshed = true;
           if (await this.options.authorization.refresh(response.authorization)) continue; // a fresh token, once
         }
-        return this.interpret(request, response);
+        return this.interpret(request, response, observation?.concurrency === true);
       }
     } finally {
       release?.();
@@ -226,7 +227,8 @@ export class JsonClient {
     }
   }
 
-  private interpret<T>(request: JsonRequest<T>, response: { status: number; headers: ResponseHeaders; text: string }): JsonResponse<T> {
+  /** `concurrency`: the pacing read this answer as a refusal for requests in flight, not for a window. */
+  private interpret<T>(request: JsonRequest<T>, response: { status: number; headers: ResponseHeaders; text: string }, concurrency = false): JsonResponse<T> {
     const requestId = this.requestId(response.headers);
     const base = { ...this.details(request), status: response.status, requestId };
     const ok = (response.status >= 200 && response.status < 300) || request.acceptStatuses?.includes(response.status);
@@ -234,7 +236,10 @@ export class JsonClient {
       const parsed = this.options.parseError(safeJson(response.text));
       const upstream = { ...base, upstreamCode: parsed.code, upstreamMessage: parsed.message ?? snippet(response.text) };
       if (response.status === 429) {
-        throw new TransientUpstreamError('rate-limited', { ...upstream, retryAfterMs: retryAfterMs(response.headers, Date.now()) });
+        // A concurrency refusal's reset is only an estimate (up to a minute away) while a slot frees
+        // as soon as any request of the org ends: retry after the pacer's brief pause instead.
+        const wait = concurrency ? CONCURRENCY_BACKOFF_MS + Math.round(Math.random() * CONCURRENCY_BACKOFF_MS) : retryAfterMs(response.headers, Date.now());
+        throw new TransientUpstreamError('rate-limited', { ...upstream, retryAfterMs: wait });
       }
       if (response.status >= 500) throw new TransientUpstreamError('server-error', upstream);
       if (response.status >= 400) throw new RejectedUpstreamError(upstream);

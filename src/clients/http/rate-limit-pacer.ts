@@ -2,11 +2,19 @@
  * Slows requests down before an upstream's rate limit instead of bouncing off it. It learns each
  * bucket's window from the responses (limit, remaining, reset), counts the requests it lets out
  * itself, and when a bucket is about to run dry it holds new requests until the window resets.
+ * Beside the buckets, an org may limit requests in flight at once (Okta: 35 or 75 across all
+ * buckets): the pacer caps this process's requests in flight, and a refusal for concurrency halves
+ * the cap and pauses every new request briefly (all back off together), then the cap grows back.
  * One pacer per process, shared by every call, so concurrent activities see one budget.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface RateLimitObservation {
+  /**
+   * A 429 for too many requests in flight across the org, not for this bucket's window: it says
+   * nothing about the bucket (Okta sends limit 0 and remaining 0 then, and a reset that is only an estimate).
+   */
+  concurrency?: boolean;
   limit?: number;
   remaining: number;
   /** The request was refused for the rate limit (429). */
@@ -34,8 +42,12 @@ interface BucketState {
 
 const MIN_SHARE = 0.1;
 const SHARE_STEP = 0.125;
+/** After a concurrency refusal every new request waits this long: the org's requests in flight drain meanwhile. */
+export const CONCURRENCY_BACKOFF_MS = 500;
 
 export interface PacerOptions {
+  /** Requests this process keeps in flight at once, across all buckets (undefined: no cap). */
+  maxInFlight?: number;
   /** Requests kept in hand per window, for other clients of the same org and for clock skew. */
   reserve?: number;
   /** Extra wait after a reset, for clock skew between us and the upstream. */
@@ -43,9 +55,15 @@ export interface PacerOptions {
 }
 
 export interface PacerStats {
-  /** Requests that had to wait for a window to reset. */
+  /** Requests that had to wait for a bucket's window to reset, and how long in all. */
   delayedRequests: number;
   totalDelayMs: number;
+  /** Requests that had to wait for a place in flight (the cap, or the pause after a concurrency refusal). */
+  slotWaits: number;
+  /** 429s for concurrency (counted apart: they say nothing about a bucket). */
+  concurrencyRefusals: number;
+  /** The cap on requests in flight now (it halves on a concurrency refusal and grows back). */
+  inFlightCap?: number;
 }
 
 /** Hands back what the response said (or nothing, when there was no usable answer). */
@@ -55,19 +73,36 @@ export class RateLimitPacer {
   private readonly buckets = new Map<string, BucketState>();
   private readonly reserve: number;
   private readonly resetMarginMs: number;
-  private readonly counters: PacerStats = { delayedRequests: 0, totalDelayMs: 0 };
+  private readonly counters = { delayedRequests: 0, totalDelayMs: 0, slotWaits: 0, concurrencyRefusals: 0 };
+  private readonly maxInFlight: number;
+  /** Requests in flight across every bucket, and the cap on them now. */
+  private inFlight = 0;
+  private inFlightCap: number;
+  private answeredSinceCapChange = 0;
+  private pausedUntilMs = 0;
+  /** Requests waiting for a slot in flight, woken when one frees (or the pause ends). */
+  private readonly slotWaiters = new Set<() => void>();
 
   constructor(options: PacerOptions = {}) {
     this.reserve = options.reserve ?? 1;
     this.resetMarginMs = options.resetMarginMs ?? 250;
+    this.maxInFlight = options.maxInFlight ?? Number.POSITIVE_INFINITY;
+    this.inFlightCap = this.maxInFlight;
   }
 
   /** Waits until `bucket` has room, then counts one request against it. */
   async acquire(bucket: string, signal?: AbortSignal): Promise<PacerRelease> {
     const started = Date.now();
     let waited = false;
+    let waitedForSlot = false;
     for (;;) {
       signal?.throwIfAborted();
+      if (!this.slotFree()) {
+        if (!waitedForSlot) this.counters.slotWaits += 1;
+        waitedForSlot = true;
+        await this.untilSlotMayBeFree(signal);
+        continue;
+      }
       const state = this.buckets.get(bucket);
       if (!state) {
         // Nothing known yet: the first answers will teach us the window.
@@ -97,7 +132,49 @@ export class RateLimitPacer {
   }
 
   stats(): PacerStats {
-    return { ...this.counters };
+    return { ...this.counters, ...(Number.isFinite(this.maxInFlight) ? { inFlightCap: this.inFlightCap } : {}) };
+  }
+
+  private slotFree(): boolean {
+    return this.inFlight < this.inFlightCap && Date.now() >= this.pausedUntilMs;
+  }
+
+  /** Resolves when a request in flight is released (the longest waiter first), when the pause ends, or after a second at most. */
+  private async untilSlotMayBeFree(signal?: AbortSignal): Promise<void> {
+    const pause = this.pausedUntilMs - Date.now();
+    let wake: () => void = () => undefined;
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    this.slotWaiters.add(wake);
+    try {
+      await Promise.race([woken, sleep(pause > 0 ? pause : 1_000, undefined, { signal })]);
+    } finally {
+      this.slotWaiters.delete(wake);
+    }
+  }
+
+  private wakeSlotWaiter(): void {
+    const [first] = this.slotWaiters;
+    if (!first) return;
+    this.slotWaiters.delete(first);
+    first();
+  }
+
+  /** A concurrency 429: halve the cap on requests in flight, and hold every new request briefly. */
+  private concurrencyRefused(): void {
+    this.counters.concurrencyRefusals += 1;
+    this.inFlightCap = Math.max(1, Math.floor(Math.min(this.inFlightCap, this.inFlight + 1) / 2));
+    this.answeredSinceCapChange = 0;
+    this.pausedUntilMs = Date.now() + CONCURRENCY_BACKOFF_MS;
+  }
+
+  /** An answer that was not a concurrency refusal: after a cap's worth of them, one slot more (up to the maximum). */
+  private concurrencyAnswered(): void {
+    if (this.inFlightCap >= this.maxInFlight) return;
+    this.answeredSinceCapChange += 1;
+    if (this.answeredSinceCapChange >= this.inFlightCap) {
+      this.inFlightCap += 1;
+      this.answeredSinceCapChange = 0;
+    }
   }
 
   /** What the pacer believes about a bucket (for tests and diagnostics). */
@@ -121,6 +198,7 @@ export class RateLimitPacer {
   private admit(bucket: string, state: BucketState, waited: boolean, started: number): PacerRelease {
     state.remaining -= 1;
     state.inFlight += 1;
+    this.inFlight += 1;
     state.usedThisWindow += 1;
     if (waited) {
       this.counters.delayedRequests += 1;
@@ -131,7 +209,17 @@ export class RateLimitPacer {
       if (released) return;
       released = true;
       state.inFlight -= 1;
-      if (observation) this.observe(bucket, state, observation);
+      this.inFlight -= 1;
+      if (observation?.concurrency) {
+        // The bucket's window is not what refused: give the request back to it, untouched otherwise.
+        state.remaining += 1;
+        state.usedThisWindow -= 1;
+        this.concurrencyRefused();
+      } else {
+        if (observation) this.concurrencyAnswered();
+        if (observation) this.observe(bucket, state, observation);
+      }
+      this.wakeSlotWaiter();
     };
   }
 

@@ -7,7 +7,7 @@ import { JsonClient, type ClientLogger, type HttpTimeouts, type JsonRequest, typ
 import type { RateLimitPacer } from '../http/rate-limit-pacer';
 import { registerSecret } from '../http/secrets';
 import { nextLink } from './link-header';
-import { oktaPacing } from './rate-limits';
+import { oktaPacing, sharedOktaPacer } from './rate-limits';
 import {
   oktaIdpSchema,
   oktaPolicySchema,
@@ -30,6 +30,8 @@ export interface OktaClientConfig {
   logger?: ClientLogger;
   /** Defaults to the process-wide pacer. */
   pacer?: RateLimitPacer;
+  /** Requests this process keeps in flight to the org at once (the process-wide pacer's cap; default 16). */
+  maxInFlight?: number;
 }
 
 const MAX_PAGES = 10_000;
@@ -76,7 +78,9 @@ export class OktaApi {
       timeouts: config.timeouts,
       retry: config.retry,
       logger: config.logger,
-      pacing: oktaPacing(config.pacer),
+      pacing: oktaPacing(config.pacer ?? sharedOktaPacer(config.maxInFlight)),
+      // Never fewer connections than requests the pacer lets into flight.
+      connections: Math.max(16, config.maxInFlight ?? 0),
     });
   }
 

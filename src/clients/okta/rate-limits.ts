@@ -19,20 +19,31 @@ export function oktaBucket(method: HttpMethod, path: string): OktaBucket {
   return 'other';
 }
 
-/** Limit, remaining and reset from an Okta response; reset converted to our clock via the `Date` header. */
+/**
+ * Limit, remaining and reset from an Okta response; reset converted to our clock via the `Date`
+ * header. A 429 with `X-Rate-Limit-Limit: 0` is Okta's concurrency limit (too many requests in
+ * flight across the org), not the bucket's: its limit is not the bucket's and is not recorded.
+ */
 export function observeOktaHeaders(status: number, headers: ResponseHeaders, receivedAtMs: number): RateLimitObservation | undefined {
   const limit = Number(headerValue(headers, 'x-rate-limit-limit'));
   const remaining = Number(headerValue(headers, 'x-rate-limit-remaining'));
   const reset = headerValue(headers, 'x-rate-limit-reset');
   if (!reset || !/^\d+$/.test(reset.trim()) || Number.isNaN(remaining)) return undefined;
   const resetAtMs = receivedAtMs + (Number(reset) * 1000 - serverNow(headers, receivedAtMs));
+  if (status === 429 && limit === 0) return { concurrency: true, refused: true, remaining, resetAtMs };
   return { limit: Number.isNaN(limit) ? undefined : limit, remaining, resetAtMs, ...(status === 429 ? { refused: true } : {}) };
 }
 
-/** One pacer for the whole process: every Okta call of every activity shares the org's budget. */
+/** Requests one process keeps in flight to the org at once, unless configured (OKTA_MAX_IN_FLIGHT). */
+export const DEFAULT_OKTA_MAX_IN_FLIGHT = 16;
+
+/**
+ * One pacer for the whole process: every Okta call of every activity shares the org's budget.
+ * The first call's `maxInFlight` counts (the worker passes OKTA_MAX_IN_FLIGHT).
+ */
 let processPacer: RateLimitPacer | undefined;
-export function sharedOktaPacer(): RateLimitPacer {
-  processPacer ??= new RateLimitPacer({ reserve: 1 });
+export function sharedOktaPacer(maxInFlight = DEFAULT_OKTA_MAX_IN_FLIGHT): RateLimitPacer {
+  processPacer ??= new RateLimitPacer({ reserve: 1, maxInFlight });
   return processPacer;
 }
 

@@ -1,7 +1,8 @@
 /**
  * What every request under /api/v1 goes through before its route: the 411 rule for body-less
  * POST/PUT, `SSWS`/`Bearer` token auth, and the per-bucket rate limit; and what every response
- * gets: `X-Okta-Request-Id` and, under /api/v1, the `X-Rate-Limit-*` headers of its bucket.
+ * gets: `X-Okta-Request-Id` and, under /api/v1, the `X-Rate-Limit-*` headers of its bucket. Before
+ * the buckets, the org's concurrency limit: a request beyond it is refused without counting.
  * (`Date` comes from Node's HTTP server.)
  */
 import { timingSafeEqual } from 'node:crypto';
@@ -10,12 +11,12 @@ import { pathOf, sendRendered } from '../shared/server';
 import { invalidToken, OktaApiError } from './errors';
 import { RATE_LIMITED_SUMMARY } from './flavour';
 import { newRequestId } from './ids';
-import { bucketFor, rateLimitHeaders, type RateLimiter, type RateLimitState } from './rate-limits';
+import { bucketFor, rateLimitHeaders, type ConcurrencyLimiter, type RateLimiter, type RateLimitState } from './rate-limits';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The bucket state this request was counted in, for its response headers. */
-    oktaRateLimit?: RateLimitState;
+    /** The bucket state this request was counted in, for its response headers (or a concurrency refusal's). */
+    oktaRateLimit?: Pick<RateLimitState, 'limit' | 'remaining' | 'reset'>;
   }
 }
 
@@ -33,8 +34,8 @@ function isBodyMethod(request: FastifyRequest): boolean {
   return request.method === 'POST' || request.method === 'PUT';
 }
 
-export function installApiGuards(app: FastifyInstance, options: { apiTokens: string[]; limiter: RateLimiter }): void {
-  const { apiTokens, limiter } = options;
+export function installApiGuards(app: FastifyInstance, options: { apiTokens: string[]; limiter: RateLimiter; concurrency: ConcurrencyLimiter }): void {
+  const { apiTokens, limiter, concurrency } = options;
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const bucket = bucketFor(request.method, pathOf(request));
@@ -46,6 +47,12 @@ export function installApiGuards(app: FastifyInstance, options: { apiTokens: str
     const match = /^(?:SSWS|Bearer)\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
     if (!match?.[1] || !tokenMatches(match[1], apiTokens)) return sendRendered(reply, invalidToken().render());
     // Only authenticated requests count: a stranger's requests must not use up the org's budget.
+    if (!concurrency.enter()) {
+      request.oktaRateLimit = concurrency.refusalState();
+      return sendRendered(reply, new OktaApiError(429, 'E0000047', RATE_LIMITED_SUMMARY).render());
+    }
+    // In flight until the answer is out or the client went away.
+    reply.raw.once('close', () => concurrency.leave());
     const state = limiter.consume(bucket);
     request.oktaRateLimit = state;
     if (!state.allowed) return sendRendered(reply, new OktaApiError(429, 'E0000047', RATE_LIMITED_SUMMARY).render());

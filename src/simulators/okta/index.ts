@@ -16,7 +16,7 @@ import { createOktaFlavour } from './flavour';
 import { registerIdpRoutes } from './idps';
 import { LoopbackHttp } from './outbound';
 import { registerPolicyRoutes } from './policies';
-import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimitTotals } from './rate-limits';
+import { ConcurrencyLimiter, DEFAULT_CONCURRENCY_LIMIT, DEFAULT_RATE_LIMITS, RateLimiter, type ConcurrencyFigures, type RateLimitTotals } from './rate-limits';
 import { registerSchemaRoutes } from './schema';
 import { registerSignIn } from './sign-in';
 import { registerSimState } from './sim-state';
@@ -33,6 +33,8 @@ export interface OktaSimulatorOptions {
   /** Per-bucket limits per window (default 600/2000/600/1200 per 60 s, like a Workforce org). */
   rateLimits?: Partial<{ usersCollection: number; userById: number; userMutations: number; other: number; windowSeconds: number }>;
   faults?: FaultConfigInput;
+  /** Requests in flight at once across the org (default 75, Okta's for orgs other than Integrator Free). */
+  concurrencyLimit?: number;
   /** Optional JSON persistence of the org's objects (it holds IdP client secrets in clear). */
   stateFile?: string;
   /** With `stateFile`: each answer goes out only once what it changed is written, so it survives a SIGKILL (default false: writes coalesced for 50 ms). The rate-limit counters are not state: they start again. */
@@ -50,6 +52,8 @@ export interface RunningOktaSimulator {
   faults: FaultInjector;
   /** Calls counted and refused per bucket since the start (what `/_sim/state` shows as `rateLimits.totals`). */
   rateLimitTotals(): RateLimitTotals[];
+  /** The concurrency limit's figures (what `/_sim/state` shows as `rateLimits.concurrency`). */
+  concurrency(): ConcurrencyFigures;
   /** Lines for `npm start`'s banner. */
   bannerLines(): string[];
   stop(): Promise<void>;
@@ -99,6 +103,7 @@ export async function startOktaSimulator(options: OktaSimulatorOptions = {}): Pr
   const usingDefaultToken = givenTokens.length === 0;
   const apiTokens = usingDefaultToken ? [DEVELOPMENT_API_TOKEN] : givenTokens;
   const limiter = new RateLimiter(rateLimitsSchema.parse({ ...DEFAULT_RATE_LIMITS, ...options.rateLimits }));
+  const concurrency = new ConcurrencyLimiter(z.number().int().min(1).parse(options.concurrencyLimit ?? DEFAULT_CONCURRENCY_LIMIT));
   const faults = new FaultInjector(options.faults);
   const store = new OktaStore(options.stateFile);
   const http = new LoopbackHttp();
@@ -107,9 +112,9 @@ export async function startOktaSimulator(options: OktaSimulatorOptions = {}): Pr
 
   const app = createSimulatorApp({ flavour: createOktaFlavour(limiter), faults });
   if (options.durableState) writeBeforeEachAnswer(app, () => store.flush());
-  installApiGuards(app, { apiTokens, limiter });
+  installApiGuards(app, { apiTokens, limiter, concurrency });
   await registerApiRoutes(app, context);
-  registerSimState(app, context, limiter);
+  registerSimState(app, context, limiter, concurrency);
   registerSignIn(app, context, http);
   try {
     orgUrl = await listen(app, host, port);
@@ -126,6 +131,7 @@ export async function startOktaSimulator(options: OktaSimulatorOptions = {}): Pr
     usingDevelopmentDefaults: { apiToken: usingDefaultToken },
     faults,
     rateLimitTotals: () => limiter.totalsSnapshot(),
+    concurrency: () => concurrency.figures(),
     bannerLines: () => [
       `Okta simulator (org URL): ${orgUrl}`,
       ...(usingDefaultToken ? [`  API token: SSWS ${DEVELOPMENT_API_TOKEN} (development default; set OKTA_API_TOKEN to change)`] : []),

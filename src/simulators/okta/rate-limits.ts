@@ -14,6 +14,57 @@ export interface RateLimitConfig {
   windowSeconds: number;
 }
 
+/**
+ * Okta's org-wide concurrency limit: requests in flight at once across every bucket (documented
+ * as 35 for Integrator Free orgs, 75 for others). Over it, a 429 E0000047 whose headers say limit 0,
+ * remaining 0, and a reset that is only an estimate (a minute on).
+ */
+export const DEFAULT_CONCURRENCY_LIMIT = 75;
+
+export interface ConcurrencyFigures {
+  limit: number;
+  inFlight: number;
+  /** The most requests ever in flight at once. */
+  peak: number;
+  refused: number;
+}
+
+/** Requests in flight across the org, against its concurrency limit. */
+export class ConcurrencyLimiter {
+  private inFlight = 0;
+  private peak = 0;
+  private refused = 0;
+
+  constructor(
+    readonly limit: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Takes a place in flight, or answers false (and counts a refusal) when the org is at its limit. */
+  enter(): boolean {
+    if (this.inFlight >= this.limit) {
+      this.refused += 1;
+      return false;
+    }
+    this.inFlight += 1;
+    this.peak = Math.max(this.peak, this.inFlight);
+    return true;
+  }
+
+  leave(): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
+  }
+
+  /** The headers of a concurrency refusal: no bucket's figures, a reset that is an estimate. */
+  refusalState(): Pick<RateLimitState, 'limit' | 'remaining' | 'reset'> {
+    return { limit: 0, remaining: 0, reset: Math.ceil(this.now() / 1000) + 60 };
+  }
+
+  figures(): ConcurrencyFigures {
+    return { limit: this.limit, inFlight: this.inFlight, peak: this.peak, refused: this.refused };
+  }
+}
+
 /** Shaped like an Enterprise/Workforce org's per-minute limits (contract §0.4 table). */
 export const DEFAULT_RATE_LIMITS: RateLimitConfig = { usersCollection: 600, userById: 2000, userMutations: 600, other: 1200, windowSeconds: 60 };
 

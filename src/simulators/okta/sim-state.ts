@@ -2,17 +2,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { OktaContext } from './context';
 import type { IdpBody } from './idp-schema';
-import type { RateLimiter } from './rate-limits';
+import type { ConcurrencyLimiter, RateLimiter } from './rate-limits';
 
 export const MASK = '********';
 
-export function registerSimState(app: FastifyInstance, context: OktaContext, limiter: RateLimiter): void {
+export function registerSimState(app: FastifyInstance, context: OktaContext, limiter: RateLimiter, concurrency: ConcurrencyLimiter): void {
   app.get('/_sim/state', async () => {
     const state = structuredClone(context.store.state);
     for (const idp of state.idps) {
       const client = (idp.body as IdpBody).protocol?.credentials?.client;
       if (client?.client_secret !== undefined) client.client_secret = MASK;
     }
-    return { orgUrl: context.orgUrl(), ...state, rateLimits: { config: limiter.config, buckets: limiter.snapshot(), totals: limiter.totalsSnapshot() } };
+    return { orgUrl: context.orgUrl(), ...state, rateLimits: { config: limiter.config, buckets: limiter.snapshot(), totals: limiter.totalsSnapshot(), concurrency: concurrency.figures() } };
   });
 }

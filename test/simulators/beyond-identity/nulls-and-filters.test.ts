@@ -29,7 +29,7 @@ describe('Beyond Identity simulator: nulls and filters', () => {
   });
 
   it('creates an identity whose optional fields are null as the official CLI sends them, as if they were not given', () => {
-    expect(identity.status).toBe('active');
+    expect((identity as Identity & { status?: string }).status).toBe('active');
     expect(identity.traits).toEqual({ type: 'traits_v0', username: 'pat@example.com', primary_email_address: 'pat@example.com' });
   });
 
