@@ -9,6 +9,9 @@ import { readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** The pause before another try when a replacement worker did not start. */
+const REPLACE_RETRY_MS = 3_000;
+
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on every Linux we run on). */
 const CLOCK_TICKS = 100;
 
@@ -96,8 +99,25 @@ export class WorkerPool {
       this.options.say(`  killed ${victim.record.name} (pid ${victim.record.pid}) with SIGKILL; a new worker starts in ${restartAfterSeconds} s`);
       await victim.exited;
       void sleep(restartAfterSeconds * 1000, undefined, { signal })
-        .then(() => this.spawnOne())
+        .then(() => this.replace())
         .catch(() => undefined);
+    }
+  }
+
+  /**
+   * Starts a new worker, and another if that one fails to start (a worker started while the
+   * Temporal server is down exits at once: its first connection is refused), until one runs or
+   * the pool stops.
+   */
+  private async replace(): Promise<void> {
+    for (;;) {
+      try {
+        return await this.spawnOne();
+      } catch (error) {
+        if (this.stopping) return;
+        this.options.say(`  ${error instanceof Error ? error.message : String(error)}; another in ${REPLACE_RETRY_MS / 1000} s`);
+        await sleep(REPLACE_RETRY_MS);
+      }
     }
   }
 
