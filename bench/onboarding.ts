@@ -40,6 +40,21 @@ export interface OnboardingRun {
 }
 
 const silent: Output = { json: true, print: () => undefined, info: () => undefined };
+/** How long the bench's own calls to Temporal keep trying: through a server kill and restart (the SDK's own retries give up after some 20 s). */
+const RETRY_FOR_MS = 120_000;
+
+/** `call` again every second or two until it succeeds or `RETRY_FOR_MS` has passed, then its last error. */
+async function retrying<T>(call: () => Promise<T>): Promise<T> {
+  const giveUpAt = Date.now() + RETRY_FOR_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (Date.now() >= giveUpAt) throw error;
+      await sleep(Math.min(2_000, 500 * attempt));
+    }
+  }
+}
 const SAMPLE_MS = 2_000;
 const PROGRESS_EVERY_MS = 10_000;
 
@@ -58,14 +73,7 @@ export async function runOnboarding(
 
   const signalBound = async (person: Person): Promise<void> => {
     const handle = client.workflow.getHandle(personWorkflowId(spec.integrationId, person.email));
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await handle.signal(credentialBoundSignal);
-      } catch (error) {
-        if (attempt >= 5) throw error;
-        await sleep(1_000);
-      }
-    }
+    await retrying(() => handle.signal(credentialBoundSignal));
   };
 
   for (let index = 0; ; index++) {
@@ -76,7 +84,9 @@ export async function runOnboarding(
     run.waves.push(wave);
     const before = config.n * index; // earlier waves have all closed before this one starts
     say(`wave ${index + 1}: onboarding ${people.length} people`);
-    await commands.onboard(stack.session, silent, validatePeople(people.map((person, at) => ({ email: person.email, where: `#${at}` })), spec.integrationId));
+    // Again if the server went away meanwhile: those already started count as already onboarding.
+    const roster = validatePeople(people.map((person, at) => ({ email: person.email, where: `#${at}` })), spec.integrationId);
+    await retrying(() => commands.onboard(stack.session, silent, roster));
     player.start(playing.signal);
 
     let lastProgress = Date.now();
