@@ -34,6 +34,8 @@ export interface SimulatorChecks {
   emails: {
     perPersonMean: number | null;
     perPersonMax: number;
+    /** The most emails sent for one link (one binding job). */
+    maxPerLink: number;
     /** The most emails one person got within any one link lifetime. */
     maxPerLinkLifetime: number;
     /** Emails sent while the same person's previous link was still live. */
@@ -114,6 +116,8 @@ export async function checkSimulators(
     });
   }
   const perPerson = roster.map((email) => mail.get(email)?.length ?? 0);
+  const perLink = new Map<string, number>();
+  for (const message of bi.outbox) if (people.has(message.to.toLowerCase())) perLink.set(message.job_id, (perLink.get(message.job_id) ?? 0) + 1);
 
   const named = okta.rules.filter((candidate) => candidate.name === spec.routingRuleName);
   const identifier = named[0]?.conditions.userIdentifier;
@@ -145,6 +149,7 @@ export async function checkSimulators(
     emails: {
       perPersonMean: mean(perPerson),
       perPersonMax: Math.max(0, ...perPerson),
+      maxPerLink: Math.max(0, ...perLink.values()),
       maxPerLinkLifetime,
       sentWhileLinkLive,
       peopleWithoutEmail: perPerson.filter((count) => count === 0).length,
