@@ -21,7 +21,16 @@ export interface FaultPlanOptions {
   seed: number;
 }
 
-export class FaultPlan {
+/** What the run reads of one simulator's faults, wherever they are injected (here, or in the simulators' own process). */
+export interface FaultCounters {
+  /** Counts since the start. */
+  stats(): FaultStats;
+  readonly bursts: number;
+  /** Plays the 429 bursts until `signal` aborts (nothing to do where the bursts are played elsewhere). */
+  burstLoop(signal: AbortSignal): Promise<void>;
+}
+
+export class FaultPlan implements FaultCounters {
   private readonly totals: FaultStats = { requests: 0, delayed: 0, errors: 0, hangs: 0, drops: 0, lostResponses: 0, tooManyRequests: 0 };
   private generation = 0;
   bursts = 0;
