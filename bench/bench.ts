@@ -1,6 +1,6 @@
 /**
- * One benchmark run, start to end: the stack, the onboarding on Temporal (with kills and 429
- * bursts running beside it), the measurements, the stack stopped, the baselines, the report.
+ * One benchmark run, start to end: the stack, the onboarding on Temporal (with kills, chaos kills
+ * of the server and the simulators, and 429 bursts running beside it), the measurements, the stack stopped, the baselines, the report.
  * Bounded by the overall timeout; SIGINT/SIGTERM stop waiting, measure what is there, and stop
  * everything (a second signal stops everything at once).
  */
@@ -11,9 +11,11 @@ import { join, resolve } from 'node:path';
 import { seededRandom } from '../src/simulators/shared/random';
 import { runBaseline, type BaselineResult } from './baseline';
 import { renderChart, type Series } from './chart';
+import { chaosFigures, chaosLoop, chaosMoments, type ChaosEvent } from './chaos';
 import { checkSimulators } from './checks';
 import { Cleanup } from './cleanup';
 import {
+  bounds,
   collectPeople,
   historySizes,
   integrationFacts,
@@ -29,12 +31,23 @@ import type { BenchConfig } from './options';
 import { renderTable, writeReport, type Figures } from './report';
 import { PROJECT_ROOT, startStack } from './stack';
 import { summarize } from './stats';
-import { readProcStats, scanWorkerLog, workerTotals } from './workers';
+import { scanWorkerLog, workerTotals } from './workers';
 
 export interface BenchOutcome {
   figures: Figures;
   table: string;
   files: { json: string; svg: string };
+  /** A chaos run's failed checks (lost, duplicates, emails): the run must fail. Empty otherwise. */
+  failures: string[];
+}
+
+/**
+ * How long the onboarding should take at least (the larger of its bounds, or the soak's
+ * duration): the chaos kills are spread over 80 % of it, so they all land before it can be over.
+ */
+function chaosSpanSeconds(config: BenchConfig): number {
+  const lower = bounds(config, config.n, config.bindDelaySeconds.max + config.pollIntervalSeconds);
+  return 0.8 * Math.max(lower.rateLimitSeconds, lower.criticalPathSeconds, config.durationSeconds);
 }
 
 /** The code measured: the commit, and whether src/ differs from it. */
@@ -83,16 +96,34 @@ export async function runBench(config: BenchConfig, command: string, say: (line:
     const stack = await startStack(config, { workDir, logPrefix: join(outDir, base) }, stackCleanup, seededRandom(config.seed + 1), say);
 
     const background = new AbortController();
+    cleanup.add('background loops', async () => background.abort());
     const loops = [stack.sims.biFaults.burstLoop(background.signal), stack.sims.oktaFaults.burstLoop(background.signal)];
     if (config.killEverySeconds > 0) loops.push(stack.workers.killLoop(config.killEverySeconds, config.restartAfterSeconds, background.signal));
+    const chaosEvents: ChaosEvent[] = [];
+    const chaosStart = Date.now();
+    const span = chaosSpanSeconds(config);
+    if (config.killServerCount > 0) {
+      const moments = chaosMoments(config.killServerCount, span, seededRandom(config.seed + 3));
+      loops.push(chaosLoop('server', stack.server, moments, config.restartAfterSeconds, chaosStart, chaosEvents, background.signal, say));
+    }
+    if (stack.simulatorsProcess) {
+      const moments = chaosMoments(config.killSimulatorsCount, span, seededRandom(config.seed + 5));
+      loops.push(chaosLoop('simulators', stack.simulatorsProcess, moments, config.restartAfterSeconds, chaosStart, chaosEvents, background.signal, say));
+    }
+    if (config.killServerCount + config.killSimulatorsCount > 0) {
+      say(`chaos: ${config.killServerCount} server and ${config.killSimulatorsCount} simulator kills at random moments over the first ${Math.round(span)} s, each restarted after ${config.restartAfterSeconds} s`);
+    }
+    // A loop that fails (a restart that does not come back) ends the onboarding's wait as well.
+    const looping = Promise.all(loops);
+    looping.catch(() => interrupted.abort());
     const benchCpuBefore = process.cpuUsage();
     const run = await runOnboarding(stack, config, seededRandom(config.seed), deadline, interrupted.signal, say);
     background.abort();
-    await Promise.all(loops);
+    await looping;
     const runSeconds = (Date.now() - run.startedAt) / 1000;
     const benchCpu = process.cpuUsage(benchCpuBefore);
     const workers = workerTotals(stack.workers.records);
-    const temporalStats = stack.temporal.pid ? readProcStats(stack.temporal.pid) : undefined;
+    const temporalStats = stack.server.stats();
 
     say('Measuring: every history, the simulators\' state ...');
     const outcomes = await collectPeople(stack, run);
@@ -102,13 +133,27 @@ export async function runBench(config: BenchConfig, command: string, say: (line:
     );
     const roster = run.waves.flatMap((wave) => wave.people.map((person) => person.email));
     const onboarded = outcomes.filter((outcome) => outcome.status === 'Onboarded').map((outcome) => outcome.email);
-    const checks = await checkSimulators(
+    const current = await checkSimulators(
       { biManagement: stack.sims.bi.managementUrl, okta: stack.sims.okta.url },
       stack.spec,
       roster,
       onboarded,
       config.linkTtlSeconds,
       config.limits.windowSeconds,
+    );
+    // A restarted Okta simulator counts from zero: add what the killed ones had counted.
+    const checks = stack.simulatorsProcess ? stack.simulatorsProcess.withEarlierOktaTotals(current) : current;
+    const chaos = chaosFigures(
+      {
+        enforced: config.killServerCount + config.killSimulatorsCount > 0,
+        planned: { serverKills: config.killServerCount, simulatorKills: config.killSimulatorsCount },
+        server: stack.server,
+        simulators: stack.simulatorsProcess,
+        workerKills: stack.workers.kills,
+        events: chaosEvents,
+      },
+      outcomes,
+      checks,
     );
     const faults = { beyondIdentity: { ...stack.sims.biFaults.stats() }, okta: { ...stack.sims.oktaFaults.stats() }, bursts: stack.sims.oktaFaults.bursts };
     const waves = run.waves.map((wave) => waveFigures(config, wave, outcomes));
@@ -180,6 +225,7 @@ export async function runBench(config: BenchConfig, command: string, say: (line:
         oursOverConcurrent: baseline.concurrent?.finished ? headline.wallSeconds / baseline.concurrent.wallSeconds : null,
       },
       timeline: run.timeline,
+      chaos,
     };
 
     const bucket = headline.bounds.rateLimitBucket;
@@ -198,7 +244,7 @@ export async function runBench(config: BenchConfig, command: string, say: (line:
     if (baseline.sequential) series.push({ label: 'routed, baseline sequential', color: '#ff7f0e', times: baseline.sequential.routedAtSeconds });
     const svg = renderChart({
       title: `${config.preset}: ${headline.people} people, wall ${Math.round(headline.wallSeconds)} s, ratio ${headline.ratio.toFixed(2)} to the bound`,
-      subtitle: `Okta ${bucket} ${config.limits[bucket]} per ${config.limits.windowSeconds} s; latency ${config.latencyMs}+${config.jitterMs} ms; faults ${config.faultPreset}; kills every ${config.killEverySeconds || '—'} s; seed ${config.seed}`,
+      subtitle: `Okta ${bucket} ${config.limits[bucket]} per ${config.limits.windowSeconds} s; latency ${config.latencyMs}+${config.jitterMs} ms; faults ${config.faultPreset}; kills every ${config.killEverySeconds || '—'} s${chaos.enforced ? `; server kills ${chaos.serverKills}, simulator kills ${chaos.simulatorKills}` : ''}; seed ${config.seed}`,
       people: headline.people,
       series,
       boundRatePerSecond: headline.people / headline.bounds.rateLimitSeconds,
@@ -206,7 +252,7 @@ export async function runBench(config: BenchConfig, command: string, say: (line:
       criticalPathSeconds: headline.bounds.criticalPathSeconds,
     });
     const files = await writeReport(outDir, base, figures, svg);
-    return { figures, table: renderTable(figures), files };
+    return { figures, table: renderTable(figures), files, failures: chaos.enforced ? chaos.failures : [] };
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

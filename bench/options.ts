@@ -40,6 +40,15 @@ export interface BenchConfig {
   faultPreset: 'none' | 'mix';
   /** SIGKILL a random worker every this many seconds (0 = never); restarted after `restartAfterSeconds`. */
   killEverySeconds: number;
+  /**
+   * Chaos: this many SIGKILLs of the Temporal dev server (then on a SQLite file in the run's work
+   * directory, restarted on it) and of the simulators' process (then both in one child process
+   * with durable state files, restarted on them), at seeded random moments spread over the
+   * onboarding; 0 = never (the in-memory server and the in-process simulators, as without chaos).
+   */
+  killServerCount: number;
+  killSimulatorsCount: number;
+  /** A killed worker, server or simulators' process is restarted after this pause. */
   restartAfterSeconds: number;
   bindDelaySeconds: { min: number; max: number };
   /** Share of people for whom the operator also sends `credentialBound`; the rest are detected by polling. */
@@ -80,6 +89,10 @@ export const PRESETS = {
   soak: { n: 500, workers: 2, faults: 'mix', killEvery: 30, duration: 420, timeout: 1_200, baseline: 'none', linkTtl: 60, bindDelay: '2-75', poll: 5 },
 } as const;
 
+/** At most this many chaos kills of each kind in one run, and at most this pause before each restart. */
+export const MAX_CHAOS_KILLS = 20;
+export const MAX_CHAOS_PAUSE_SECONDS = 60;
+
 export interface RawOptions {
   preset: string;
   n?: string;
@@ -98,6 +111,8 @@ export interface RawOptions {
   burstEvery?: string;
   burstSize?: string;
   killEvery?: string;
+  killServer?: string;
+  killSimulators?: string;
   restartAfter: string;
   bindDelay?: string;
   signalShare: string;
@@ -171,6 +186,8 @@ export function resolveOptions(raw: RawOptions): BenchConfig {
     faults,
     faultPreset: faultPreset === 'mix' ? 'mix' : 'none',
     killEverySeconds: number('kill-every', raw.killEvery, preset.killEvery, 0, 86_400),
+    killServerCount: number('kill-server', raw.killServer, 0, 0, MAX_CHAOS_KILLS, true),
+    killSimulatorsCount: number('kill-simulators', raw.killSimulators, 0, 0, MAX_CHAOS_KILLS, true),
     restartAfterSeconds: number('restart-after', raw.restartAfter, 3, 0, 600),
     bindDelaySeconds: { min: bindMin, max: bindMax },
     signalShare: number('signal-share', raw.signalShare, 0.5, 0, 1),
@@ -186,6 +203,9 @@ export function resolveOptions(raw: RawOptions): BenchConfig {
   };
   config.timeoutSeconds = number('timeout', raw.timeout, Math.max(preset.timeout, config.durationSeconds + 600), 10, 8 * 86_400);
   if (config.killEverySeconds > 0 && config.workers < 2) problems.push('--kill-every needs --workers 2 or more (someone must keep working while one is down)');
+  if (config.killServerCount + config.killSimulatorsCount > 0 && config.restartAfterSeconds > MAX_CHAOS_PAUSE_SECONDS) {
+    problems.push(`--restart-after: at most ${MAX_CHAOS_PAUSE_SECONDS} s with --kill-server or --kill-simulators (the workers and the people wait through every outage)`);
+  }
   if (problems.length > 0) throw new OptionsError(`Nothing was started; fix these:\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
   return config;
 }

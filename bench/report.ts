@@ -5,6 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BaselineResult } from './baseline';
+import type { ChaosFigures } from './chaos';
 import type { SimulatorChecks } from './checks';
 import type { IntegrationFacts, LatencyFigures, OutcomeCounts, StepFigures, unfinished, WaveFigures } from './measure';
 import type { BenchConfig } from './options';
@@ -45,6 +46,8 @@ export interface Figures {
   workerLog: WorkerLogSummary;
   baseline: { sequential?: Omit<BaselineResult, 'routedAtSeconds'>; concurrent?: Omit<BaselineResult, 'routedAtSeconds'>; oursOverSequential: number | null; oursOverConcurrent: number | null };
   timeline: { t: number; closed: number; onboarded: number; bound: number; workersUp: number }[];
+  /** Kills of each kind and the verdict of a chaos run (`enforced`: --kill-server or --kill-simulators). */
+  chaos: ChaosFigures;
 }
 
 const s = (value: number | null | undefined, unit = ''): string => (value === null || value === undefined ? '—' : `${round(value)}${unit}`);
@@ -91,8 +94,9 @@ export function renderTable(figures: Figures): string {
     ],
     [
       'binding emails per person',
-      `mean ${s(figures.simulators.emails.perPersonMean)}, max ${figures.simulators.emails.perPersonMax}; max per link lifetime ${figures.simulators.emails.maxPerLinkLifetime}; sent while a link was live ${figures.simulators.emails.sentWhileLinkLive}`,
+      `mean ${s(figures.simulators.emails.perPersonMean)}, max ${figures.simulators.emails.perPersonMax}; max per link ${figures.simulators.emails.maxPerLink}; max per link lifetime ${figures.simulators.emails.maxPerLinkLifetime}; sent while a link was live ${figures.simulators.emails.sentWhileLinkLive}`,
     ],
+    ...chaosRows(figures.chaos),
     ['history events per person', `mean ${s(figures.history.eventsPerPerson.mean)}, p95 ${s(figures.history.eventsPerPerson.p95)} (${s((figures.history.bytesPerPerson.mean ?? 0) / 1024, ' KiB')} mean)`],
     ['integration history', `${figures.history.integration.runs} run(s), ${figures.history.integration.events} events, ${s(figures.history.integration.bytes / 1024, ' KiB')}; ensureRoutingRule ×${figures.history.integration.routingUpdates}`],
     [
@@ -122,6 +126,22 @@ export function renderTable(figures: Figures): string {
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
+}
+
+function chaosRows(chaos: ChaosFigures): [string, string][] {
+  if (!chaos.enforced) return [];
+  const short = (planned: number, done: number) => `${done}${done < planned ? ` of ${planned} planned (the onboarding was over first)` : ''}`;
+  const down = chaos.events.filter((event) => event.downSeconds !== undefined).map((event) => event.downSeconds!);
+  return [
+    [
+      'chaos kills',
+      `server ${short(chaos.planned.serverKills, chaos.serverKills)}, simulators ${short(chaos.planned.simulatorKills, chaos.simulatorKills)}, workers ${chaos.workerKills}; restarts ${chaos.restarts}${down.length > 0 ? ` (down ${s(Math.min(...down), ' s')} to ${s(Math.max(...down), ' s')})` : ''}`,
+    ],
+    [
+      'chaos verdict',
+      `${chaos.failures.length === 0 ? 'passed' : `FAILED: ${chaos.failures.join('; ')}`} (lost ${chaos.lost}, duplicates ${chaos.duplicates}, max emails per link ${chaos.maxEmailsPerLink}, second email while a link was live ${chaos.secondEmailWhileLinkLive})`,
+    ],
+  ];
 }
 
 function baselineRows(figures: Figures): [string, string][] {

@@ -31,7 +31,9 @@ const program = new Command('bench')
   .option('--burst-every <s>', 'a burst of 429s every this many seconds (0 = none)')
   .option('--burst-size <n>', 'requests refused with 429 per burst')
   .option('--kill-every <s>', 'SIGKILL a random worker every this many seconds (0 = never; soak 30)')
-  .option('--restart-after <s>', 'a killed worker is replaced after this pause', '3')
+  .option('--kill-server <count>', 'chaos: SIGKILL the Temporal dev server this many times at random (seeded) moments spread over the onboarding, each restarted on the same port and SQLite file after --restart-after (0 = never: the in-memory server)', '0')
+  .option('--kill-simulators <count>', "chaos: SIGKILL the simulators' process (both simulators in one child process, durable state files) this many times the same way, each restarted on the same ports and state (0 = never: in this process)", '0')
+  .option('--restart-after <s>', 'a killed worker, server or simulators process is restarted after this pause', '3')
   .option('--bind-delay <min-max>', 'seconds after the email arrives that each person binds (default 2-40, soak 2-75)')
   .option('--signal-share <p>', "share of people who also get the operator's credentialBound signal", '0.5')
   .option('--poll-interval <s>', "how often a person's own watch looks at Beyond Identity for the passkey (BINDING_POLL_INTERVAL_SECONDS)", undefined)
@@ -43,7 +45,11 @@ const program = new Command('bench')
   .option('--baseline <which>', 'both, sequential, concurrent or none (default both; soak none)')
   .option('--out <dir>', 'where the JSON, SVG and logs go', 'bench/results')
   .option('--keep-histories', "also write the integration's workflow histories there (JSON), for a closer look")
-  .addHelpText('after', '\nExamples:\n  npm run bench\n  npm run bench -- --preset soak --duration 600\n  npm run bench -- --n 2000 --baseline concurrent --timeout 2400');
+  .addHelpText(
+    'after',
+    '\nA chaos run (--kill-server, --kill-simulators) exits 1 if anyone is not Onboarded at the end, any duplicate exists, a link was emailed twice or a second email went out while a link was live.\n' +
+      '\nExamples:\n  npm run bench\n  npm run bench -- --preset soak --duration 600\n  npm run bench -- --n 2000 --baseline concurrent --timeout 2400\n  npm run bench -- --kill-server 3 --kill-simulators 3 --kill-every 40',
+  );
 
 program.parse();
 const raw = program.opts<RawOptions>();
@@ -58,12 +64,16 @@ try {
 
 const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
 runBench(config, command, say)
-  .then(({ table, files }) => {
+  .then(({ table, files, failures }) => {
     say('');
     say(table);
     say('');
     say(`Figures: ${files.json}`);
     say(`Picture: ${files.svg}`);
+    if (failures.length > 0) {
+      process.stderr.write(`The chaos run failed its checks:\n${failures.map((failure) => `  ${failure}`).join('\n')}\n`);
+      process.exit(1);
+    }
     process.exit(0);
   })
   .catch((error: unknown) => {

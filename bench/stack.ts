@@ -1,8 +1,10 @@
 /**
  * The run's own stack, on free loopback ports only (never the 7233/8233/802x defaults): a real
- * Temporal dev server (headless, in memory) from src/temporal, both simulators in this process
- * with the run's rate limits, latency and faults, the workflow bundle built once, and K worker
- * processes loading it. Every part registers its stop with the run's Cleanup.
+ * Temporal dev server (headless, in memory; on a SQLite file in the work directory when the run
+ * kills it) from src/temporal, both simulators with the run's rate limits, latency and faults (in
+ * this process; in one child process of their own with durable state files when the run kills
+ * them), the workflow bundle built once, and K worker processes loading it. Every part registers
+ * its stop with the run's Cleanup.
  */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -12,24 +14,26 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { Session } from '../src/cli/session';
 import { integrationConfigSchema, integrationSpecFrom, parseConfig } from '../src/config';
-import { findFreePort } from '../src/net/ports';
-import { startBeyondIdentitySimulator, type RunningBeyondIdentitySimulator } from '../src/simulators/beyond-identity';
-import { startOktaSimulator, type RunningOktaSimulator } from '../src/simulators/okta';
-import { startDevServer, type TemporalServer } from '../src/temporal/dev-server';
+import { findFreePort, findFreePorts } from '../src/net/ports';
+import { startBeyondIdentitySimulator } from '../src/simulators/beyond-identity';
+import { startOktaSimulator } from '../src/simulators/okta';
+import { startDevServer, type DevServerOptions } from '../src/temporal/dev-server';
 import { ensureTemporalCli } from '../src/temporal/provision';
 import { SEARCH_ATTRIBUTE_KEYS, type IntegrationSpec } from '../src/workflows/definitions';
+import { RestartableServer } from './chaos';
 import type { Cleanup } from './cleanup';
-import { API_PATHS, FaultPlan } from './faults';
+import { API_PATHS, FaultPlan, type FaultCounters } from './faults';
 import type { BenchConfig } from './options';
+import { SimulatorsProcess } from './simulators-child';
 import { WorkerPool } from './workers';
 
 export const PROJECT_ROOT = resolve(__dirname, '..');
 
 export interface Simulators {
-  bi: RunningBeyondIdentitySimulator;
-  okta: RunningOktaSimulator;
-  biFaults: FaultPlan;
-  oktaFaults: FaultPlan;
+  bi: { managementUrl: string; authUrl: string; tenantId: string; apiToken: string };
+  okta: { url: string; apiToken: string };
+  biFaults: FaultCounters;
+  oktaFaults: FaultCounters;
 }
 
 /**
@@ -51,14 +55,54 @@ export async function startSimulators(config: BenchConfig, cleanup: Cleanup, wit
   return { bi, okta, biFaults: plan(bi.faults, API_PATHS.beyondIdentity, config.seed), oktaFaults: plan(okta.faults, API_PATHS.okta, config.seed + 7919) };
 }
 
+/**
+ * Both simulators in a child process of their own (bench/simulators-process.ts), for
+ * `--kill-simulators`: fixed ports, tokens and tenant id for the whole run, durable state files in
+ * the work directory, the run's latency and fault mix applied in the child.
+ */
+async function startSimulatorsProcess(config: BenchConfig, files: { workDir: string; logPrefix: string }, cleanup: Cleanup): Promise<{ sims: Simulators; process: SimulatorsProcess }> {
+  const [managementPort, authPort, oktaPort] = (await findFreePorts(3)) as [number, number, number];
+  const log = createWriteStream(`${files.logPrefix}.simulators.log`, { flags: 'a' });
+  cleanup.add("simulators' log", () => new Promise((done) => log.end(done)));
+  const tenantId = `bench${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const biToken = `bench-bi-${randomUUID()}`;
+  const oktaToken = `bench-okta-${randomUUID()}`;
+  const child = new SimulatorsProcess({
+    root: PROJECT_ROOT,
+    log,
+    seed: config.seed,
+    config: {
+      beyondIdentity: { managementPort, authPort, tenantId, apiToken: biToken, linkTtlSeconds: config.linkTtlSeconds, stateFile: join(files.workDir, 'beyond-identity.json') },
+      okta: { port: oktaPort, apiToken: oktaToken, rateLimits: config.limits, stateFile: join(files.workDir, 'okta.json') },
+      latencyMs: config.latencyMs,
+      jitterMs: config.jitterMs,
+      mix: config.faultPreset !== 'none' ? config.faults : undefined,
+    },
+  });
+  cleanup.add("simulators' process", () => child.stop(), () => child.killNow());
+  const urls = await child.start();
+  return {
+    sims: {
+      bi: { ...urls.beyondIdentity, tenantId, apiToken: biToken },
+      okta: { url: urls.okta.url, apiToken: oktaToken },
+      biFaults: child.faultCounters('beyondIdentity'),
+      oktaFaults: child.faultCounters('okta'),
+    },
+    process: child,
+  };
+}
+
 export interface BenchStack {
-  temporal: TemporalServer;
+  /** The dev server (`server.current`), which the chaos may kill and restart on the same port and file. */
+  server: RestartableServer;
   temporalVersion: string;
   client: Client;
   sims: Simulators;
   workers: WorkerPool;
   spec: IntegrationSpec;
   session: Session;
+  /** Set when the simulators run in a process of their own (`--kill-simulators`). */
+  simulatorsProcess?: SimulatorsProcess;
 }
 
 const quietBundler = {
@@ -72,17 +116,22 @@ const quietBundler = {
 
 export async function startStack(config: BenchConfig, files: { workDir: string; logPrefix: string }, cleanup: Cleanup, random: () => number, say: (line: string) => void): Promise<BenchStack> {
   const cli = await ensureTemporalCli({ log: say });
-  const temporal = await startDevServer({
+  const serverOptions: DevServerOptions = {
     cliPath: cli.path,
     port: await findFreePort(),
     searchAttributes: SEARCH_ATTRIBUTE_KEYS,
     logFile: `${files.logPrefix}.temporal.log`,
-  });
-  cleanup.add('Temporal dev server', () => temporal.stop(), () => temporal.pid && process.kill(temporal.pid, 'SIGKILL'));
-  say(`  Temporal dev server ${temporal.address} (${cli.version})`);
+    // Killed and restarted, it must find its workflows again: a file, not memory.
+    ...(config.killServerCount > 0 && { dbFilename: join(files.workDir, 'temporal.sqlite') }),
+  };
+  const server = new RestartableServer(await startDevServer(serverOptions), () => startDevServer(serverOptions));
+  cleanup.add('Temporal dev server', () => server.stop(), () => server.killNow());
+  const temporal = server.current;
+  say(`  Temporal dev server ${temporal.address} (${cli.version}${serverOptions.dbFilename ? `; SQLite ${serverOptions.dbFilename}` : ''})`);
 
-  const sims = await startSimulators(config, cleanup, true);
-  say(`  simulators: Beyond Identity ${sims.bi.managementUrl} (auth ${sims.bi.authUrl}), Okta ${sims.okta.url}`);
+  const own = config.killSimulatorsCount > 0 ? await startSimulatorsProcess(config, files, cleanup) : undefined;
+  const sims = own?.sims ?? (await startSimulators(config, cleanup, true));
+  say(`  simulators${own ? ` (their own process, durable state in ${files.workDir})` : ''}: Beyond Identity ${sims.bi.managementUrl} (auth ${sims.bi.authUrl}), Okta ${sims.okta.url}`);
 
   const connection = await Connection.connect({ address: temporal.address });
   cleanup.add('Temporal client', () => connection.close());
@@ -136,5 +185,5 @@ export async function startStack(config: BenchConfig, files: { workDir: string; 
     uiUrl: 'http://127.0.0.1',
     close: async () => undefined,
   };
-  return { temporal, temporalVersion: cli.version, client, sims, workers, spec, session };
+  return { server, temporalVersion: cli.version, client, sims, workers, spec, session, ...(own && { simulatorsProcess: own.process }) };
 }
