@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import type { IntegrationSpec } from './workflows/definitions';
+import { OKTA_ISSUER_MODES, type IntegrationSpec } from './workflows/definitions';
 import { DEFAULT_OKTA_MAX_IN_FLIGHT } from './clients/okta/rate-limits';
 
 export const PROJECT_ROOT = resolve(__dirname, '..');
@@ -171,11 +171,22 @@ export const integrationConfigSchema = z.object({
     .default('beyondIdentityIntegration'),
   /** This integration's value of it; default `<tenant id>/<realm slug>`, distinct for each integration. */
   OKTA_ROUTING_VALUE: z.string().min(1).max(256).optional(),
+  /** The org's custom domain, if it has one (https://login.example.com). */
+  OKTA_CUSTOM_DOMAIN: url.optional(),
+  /** Which domain Okta builds the IdP's redirect URI on; default CUSTOM_URL with a custom domain, ORG_URL without. */
+  OKTA_ISSUER_MODE: z.enum(OKTA_ISSUER_MODES).optional(),
   BI_TOKEN_EXPIRY_SECONDS: z.coerce.number().int().positive().default(604_800),
   BINDING_POLL_INTERVAL_SECONDS: seconds(30),
   BINDING_MAX_RESENDS: z.coerce.number().int().min(0).max(20).default(3),
   BINDING_DEADLINE_SECONDS: seconds(7 * 24 * 3600),
   ACTIVITY_TIMEOUT_SECONDS: seconds(300),
+}).superRefine((config, context) => {
+  if (config.OKTA_ISSUER_MODE && config.OKTA_ISSUER_MODE !== 'ORG_URL' && !config.OKTA_CUSTOM_DOMAIN) {
+    context.addIssue({ code: 'custom', path: ['OKTA_ISSUER_MODE'], message: `${config.OKTA_ISSUER_MODE} needs the org's custom domain in OKTA_CUSTOM_DOMAIN (or use ORG_URL)` });
+  }
+  if (config.OKTA_CUSTOM_DOMAIN && new URL(config.OKTA_CUSTOM_DOMAIN).pathname.replace(/\/+$/, '') !== '') {
+    context.addIssue({ code: 'custom', path: ['OKTA_CUSTOM_DOMAIN'], message: 'the custom domain only, with no path (e.g. https://login.example.com)' });
+  }
 });
 export type IntegrationConfig = z.infer<typeof integrationConfigSchema>;
 
@@ -202,6 +213,8 @@ export function integrationSpecFrom(config: IntegrationConfig): IntegrationSpec 
     authenticatorConfigName: config.BI_AUTHENTICATOR_CONFIG_NAME,
     applicationName: config.BI_APPLICATION_NAME,
     oktaOrgUrl,
+    ...(config.OKTA_CUSTOM_DOMAIN ? { oktaCustomDomain: config.OKTA_CUSTOM_DOMAIN.replace(/\/+$/, '') } : {}),
+    oktaIssuerMode: config.OKTA_ISSUER_MODE ?? (config.OKTA_CUSTOM_DOMAIN ? 'CUSTOM_URL' : 'ORG_URL'),
     idpName: config.OKTA_IDP_NAME,
     routingRuleName: config.OKTA_ROUTING_RULE_NAME,
     routingRulePriority: config.OKTA_ROUTING_RULE_PRIORITY,

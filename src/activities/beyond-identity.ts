@@ -41,7 +41,9 @@ export function createBeyondIdentityActivities(setup: BeyondIdentitySetup, conte
         realmId: string;
         name: string;
         authenticatorConfigId: string;
-        redirectUri: string;
+        redirectUris?: string[];
+        /** What runs started before custom domains sent: one URI. */
+        redirectUri?: string;
         tokenExpirySeconds: number;
       }): Promise<ObjectRecord & { authenticatorConfigId: string; drift: string[] }> => {
         const result = await setup.ensureOidcApplication(
@@ -49,7 +51,7 @@ export function createBeyondIdentityActivities(setup: BeyondIdentitySetup, conte
           {
             displayName: input.name,
             authenticatorConfigId: input.authenticatorConfigId,
-            redirectUris: [input.redirectUri],
+            redirectUris: input.redirectUris ?? (input.redirectUri ? [input.redirectUri] : []),
             expiresAfterSeconds: input.tokenExpirySeconds,
           },
           options(),

@@ -7,7 +7,7 @@
 import { Context } from '@temporalio/activity';
 import { BeyondIdentitySetup, oidcEndpoints } from '../clients/beyond-identity/ensure';
 import { OktaSetup } from '../clients/okta/ensure';
-import type { ObjectRecord, RoutingKey } from '../workflows/definitions';
+import type { ObjectRecord, OktaIssuerMode, RoutingKey } from '../workflows/definitions';
 import type { DeleteResult } from './beyond-identity';
 import { classified, markCreateStarted, wasAdopted } from './failures';
 
@@ -21,7 +21,7 @@ function signal(): AbortSignal {
 
 export function createOktaActivities(okta: OktaSetup, beyondIdentity: BeyondIdentitySetup) {
   return {
-    ensureIdentityProvider: classified(async (input: { realmId: string; applicationId: string; idpName: string }): Promise<ObjectRecord> => {
+    ensureIdentityProvider: classified(async (input: { realmId: string; applicationId: string; idpName: string; issuerMode?: OktaIssuerMode }): Promise<ObjectRecord> => {
       const { clientId, clientSecret } = await beyondIdentity.applicationCredentials(input.realmId, input.applicationId, signal());
       const endpoints = oidcEndpoints(beyondIdentity.api.authUrl, beyondIdentity.api.tenantId, input.realmId, input.applicationId);
       const result = await okta.ensureOidcIdp(
@@ -33,6 +33,7 @@ export function createOktaActivities(okta: OktaSetup, beyondIdentity: BeyondIden
           authorizationUrl: endpoints.authorization,
           tokenUrl: endpoints.token,
           jwksUrl: endpoints.jwks,
+          issuerMode: input.issuerMode ?? 'ORG_URL',
         },
         options(),
       );

@@ -92,6 +92,8 @@ export async function startOkta(config: StackConfig, env: NodeJS.ProcessEnv): Pr
   const sim = await startOktaSimulator({
     port: config.OKTA_SIM_PORT,
     concurrencyLimit: config.OKTA_SIM_CONCURRENCY_LIMIT,
+    // The simulated org has the custom domain the integration is configured with.
+    customDomain: env.OKTA_CUSTOM_DOMAIN || undefined,
     apiTokens: env.OKTA_API_TOKEN ? [env.OKTA_API_TOKEN] : undefined,
     stateFile: join(config.DATA_DIR, 'okta-simulator.json'),
   });

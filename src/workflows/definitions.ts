@@ -95,6 +95,9 @@ export interface RoutingKey {
   value: string;
 }
 
+export const OKTA_ISSUER_MODES = ['ORG_URL', 'CUSTOM_URL', 'DYNAMIC'] as const;
+export type OktaIssuerMode = (typeof OKTA_ISSUER_MODES)[number];
+
 export interface IntegrationSpec {
   /** The deterministic workflow id: one integration per (BI tenant + realm, Okta org). */
   integrationId: string;
@@ -102,8 +105,15 @@ export interface IntegrationSpec {
   realmName: string;
   authenticatorConfigName: string;
   applicationName: string;
-  /** Where Okta's callback lives: https://<okta-domain>/oauth2/v1/authorize/callback is derived from it. */
+  /** The org's Okta URL (its okta.com domain): the API's base, and with issuer mode ORG_URL the callback's. */
   oktaOrgUrl: string;
+  /** The org's custom domain (https://login.example.com), if it has one. */
+  oktaCustomDomain?: string;
+  /**
+   * Which domain Okta builds the IdP's redirect URI on: ORG_URL (the org's Okta domain), CUSTOM_URL
+   * (the custom domain) or DYNAMIC (the domain the sign-in started on: either). Absent: ORG_URL.
+   */
+  oktaIssuerMode?: OktaIssuerMode;
   idpName: string;
   routingRuleName: string;
   /** 1 = evaluated first; always above Okta's default rule. */

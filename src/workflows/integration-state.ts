@@ -43,9 +43,17 @@ export function recheck<T extends ObjectRecord>(recorded: T | undefined, found: 
   return recorded && recorded.id === found.id ? { ...found, adopted: recorded.adopted } : found;
 }
 
-/** The Okta callback the Beyond Identity application must allow. */
-export function oktaRedirectUri(spec: IntegrationSpec): string {
-  return `${spec.oktaOrgUrl.replace(/\/+$/, '')}/oauth2/v1/authorize/callback`;
+/**
+ * The Okta callbacks the Beyond Identity application must allow: the one the IdP's issuer mode
+ * makes Okta send (ORG_URL: on the org's Okta domain; CUSTOM_URL: on the custom domain), or both
+ * for DYNAMIC (a sign-in that starts on either domain comes back to it).
+ */
+export function oktaRedirectUris(spec: IntegrationSpec): string[] {
+  const callback = (base: string) => `${base.replace(/\/+$/, '')}/oauth2/v1/authorize/callback`;
+  const mode = spec.oktaIssuerMode ?? 'ORG_URL';
+  if (mode === 'ORG_URL' || !spec.oktaCustomDomain) return [callback(spec.oktaOrgUrl)];
+  if (mode === 'CUSTOM_URL') return [callback(spec.oktaCustomDomain)];
+  return [callback(spec.oktaOrgUrl), callback(spec.oktaCustomDomain)];
 }
 
 function object(label: string, record?: ObjectRecord): string {

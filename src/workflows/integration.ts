@@ -110,7 +110,7 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
         realmId,
         name: spec.applicationName,
         authenticatorConfigId: configId,
-        redirectUri: rules.oktaRedirectUri(spec),
+        redirectUris: rules.oktaRedirectUris(spec),
         tokenExpirySeconds: spec.tokenExpirySeconds,
       }),
     );
@@ -124,7 +124,7 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
     const applicationId = state.application.id;
     state.idp = rules.recheck(
       state.idp,
-      await step('CreateIdentityProvider', () => act(`Create Okta identity provider "${spec.idpName}"`).ensureIdentityProvider({ realmId, applicationId, idpName: spec.idpName })),
+      await step('CreateIdentityProvider', () => act(`Create Okta identity provider "${spec.idpName}"`).ensureIdentityProvider({ realmId, applicationId, idpName: spec.idpName, issuerMode: spec.oktaIssuerMode ?? 'ORG_URL' })),
     );
     const idpId = state.idp.id;
     state.routingAttribute = rules.recheck(

@@ -99,8 +99,14 @@ describe('integration rules', () => {
     expect(integration.recheck(undefined, { id: 'b', adopted: false })).toEqual({ id: 'b', adopted: false });
   });
 
-  it('the redirect URI is the Okta org callback; details name the routing key', () => {
-    expect(integration.oktaRedirectUri(spec)).toBe('https://o.example/oauth2/v1/authorize/callback');
+  it('the redirect URIs follow the issuer mode (org callback, custom-domain callback, or both); details name the routing key', () => {
+    const org = 'https://o.example/oauth2/v1/authorize/callback';
+    const custom = 'https://login.example.com/oauth2/v1/authorize/callback';
+    expect(integration.oktaRedirectUris(spec)).toEqual([org]);
+    const withDomain = { ...spec, oktaCustomDomain: 'https://login.example.com/' };
+    expect(integration.oktaRedirectUris({ ...withDomain, oktaIssuerMode: 'ORG_URL' })).toEqual([org]);
+    expect(integration.oktaRedirectUris({ ...withDomain, oktaIssuerMode: 'CUSTOM_URL' })).toEqual([custom]);
+    expect(integration.oktaRedirectUris({ ...withDomain, oktaIssuerMode: 'DYNAMIC' })).toEqual([org, custom]);
     expect(integration.integrationDetails({ ...integration.newIntegrationState(), ...all }, spec)).toContain('`beyondIdentityIntegration` = `t/realm`');
   });
 });

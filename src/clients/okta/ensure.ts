@@ -16,6 +16,8 @@ export interface DesiredOidcIdp {
   authorizationUrl: string;
   tokenUrl: string;
   jwksUrl: string;
+  /** Which domain Okta builds the IdP's redirect URI on (the org's, the custom one, or whichever the sign-in used); default ORG_URL. */
+  issuerMode?: 'ORG_URL' | 'CUSTOM_URL' | 'DYNAMIC';
 }
 
 /** The guide's settings (step 7): scope openid only; username idpuser.externalId matched against the Okta username. */
@@ -27,7 +29,7 @@ export function oidcIdpBody(desired: DesiredOidcIdp) {
   return {
     type: 'OIDC',
     name: desired.name,
-    issuerMode: 'ORG_URL',
+    issuerMode: desired.issuerMode ?? 'ORG_URL',
     protocol: {
       type: 'OIDC',
       scopes: IDP_SCOPES,
@@ -64,6 +66,7 @@ export function idpDrift(idp: OktaIdp, desired: DesiredOidcIdp): string[] {
   if (protocol.endpoints?.token?.url !== desired.tokenUrl) drift.push('protocol.endpoints.token');
   if (protocol.endpoints?.jwks?.url !== desired.jwksUrl) drift.push('protocol.endpoints.jwks');
   if (protocol.issuer?.url !== desired.issuer) drift.push('protocol.issuer');
+  if ((idp.issuerMode ?? 'ORG_URL') !== (desired.issuerMode ?? 'ORG_URL')) drift.push('issuerMode');
   if (protocol.credentials?.client?.client_id !== desired.clientId) drift.push('protocol.credentials.client.client_id');
   // Okta echoes the secret; when it does not, we cannot tell, and we leave it alone.
   const secret = protocol.credentials?.client?.client_secret;

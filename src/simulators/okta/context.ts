@@ -7,6 +7,8 @@ export interface OktaContext {
   store: OktaStore;
   /** The org URL, e.g. http://127.0.0.1:8025: the origin of every `_links` href and `Link` header. */
   orgUrl(): string;
+  /** The org's custom domain (an origin, never served: only what redirect URIs on it look like), if it has one. */
+  customDomain?: string;
   /** The cause of the 400 for a duplicate rule name (the real wording is not known; contract §0.3). */
   duplicateRuleNameCause: string;
 }

@@ -14,7 +14,17 @@ import { parseBody, withoutNulls } from './validation';
 
 export const CALLBACK_PATH = '/oauth2/v1/authorize/callback';
 
-export function renderIdp(idp: IdpRecord, orgUrl: string): Record<string, unknown> {
+/**
+ * The callback Okta sends the IdP as redirect_uri: on the org's Okta domain (ORG_URL), on its
+ * custom domain (CUSTOM_URL), or on the domain the sign-in started on (DYNAMIC).
+ */
+export function idpRedirectUri(body: Pick<IdpBody, 'issuerMode'>, orgUrl: string, customDomain: string | undefined, startedOn: 'org' | 'custom' = 'org'): string {
+  const custom = customDomain?.replace(/\/+$/, '');
+  if (custom && (body.issuerMode === 'CUSTOM_URL' || (body.issuerMode === 'DYNAMIC' && startedOn === 'custom'))) return `${custom}${CALLBACK_PATH}`;
+  return `${orgUrl}${CALLBACK_PATH}`;
+}
+
+export function renderIdp(idp: IdpRecord, orgUrl: string, customDomain?: string): Record<string, unknown> {
   const lifecycle = idp.status === 'ACTIVE' ? 'deactivate' : 'activate';
   return {
     id: idp.id,
@@ -30,7 +40,7 @@ export function renderIdp(idp: IdpRecord, orgUrl: string): Record<string, unknow
         templated: true,
         hints: { allow: ['GET'] },
       },
-      clientRedirectUri: { href: `${orgUrl}${CALLBACK_PATH}`, hints: { allow: ['POST'] } },
+      clientRedirectUri: { href: idpRedirectUri(idp.body as IdpBody, orgUrl, customDomain), hints: { allow: ['POST'] } },
       [lifecycle]: { href: `${orgUrl}/api/v1/idps/${idp.id}/lifecycle/${lifecycle}`, hints: { allow: ['POST'] } },
     },
   };
@@ -56,6 +66,10 @@ export function registerIdpRoutes(app: FastifyInstance, context: OktaContext): v
     if (idps().some((other) => other !== self && String(other.body.name).toLowerCase() === folded)) {
       problems.push({ field: 'name', message: 'An identity provider with this name already exists in the current organization' });
     }
+    // Unverified wording; Okta documents that CUSTOM_URL needs a custom domain set up for the org.
+    if (idp.issuerMode === 'CUSTOM_URL' && !context.customDomain) {
+      problems.push({ field: 'issuerMode', message: 'The org has no custom domain, so an issuerMode of CUSTOM_URL cannot be used (use ORG_URL or DYNAMIC).' });
+    }
     if (problems.length > 0) throw validationFailed(problems);
     return idp;
   }
@@ -68,7 +82,7 @@ export function registerIdpRoutes(app: FastifyInstance, context: OktaContext): v
     );
     const page = takePage(matching, pageRequest(query, { defaultLimit: 20, maxLimit: 200 }));
     setLinkHeaders(reply, context.orgUrl(), request, page.nextCursor);
-    return page.items.map((idp) => renderIdp(idp, context.orgUrl()));
+    return page.items.map((idp) => renderIdp(idp, context.orgUrl(), context.customDomain));
   });
 
   app.post('/api/v1/idps', async (request) => {
@@ -78,10 +92,10 @@ export function registerIdpRoutes(app: FastifyInstance, context: OktaContext): v
     const idp: IdpRecord = { seq: store.nextSeq(), id: newIdpId(), status: 'ACTIVE', created: now, lastUpdated: now, body };
     idps().push(idp);
     store.changed();
-    return renderIdp(idp, context.orgUrl());
+    return renderIdp(idp, context.orgUrl(), context.customDomain);
   });
 
-  app.get('/api/v1/idps/:idpId', async (request) => renderIdp(idpFromPath(request), context.orgUrl()));
+  app.get('/api/v1/idps/:idpId', async (request) => renderIdp(idpFromPath(request), context.orgUrl(), context.customDomain));
 
   app.put('/api/v1/idps/:idpId', async (request) => {
     const idp = idpFromPath(request);
@@ -94,7 +108,7 @@ export function registerIdpRoutes(app: FastifyInstance, context: OktaContext): v
     idp.body = body;
     idp.lastUpdated = nowIso();
     store.changed();
-    return renderIdp(idp, context.orgUrl());
+    return renderIdp(idp, context.orgUrl(), context.customDomain);
   });
 
   for (const [action, status] of [
@@ -108,7 +122,7 @@ export function registerIdpRoutes(app: FastifyInstance, context: OktaContext): v
         idp.lastUpdated = nowIso();
         store.changed();
       }
-      return renderIdp(idp, context.orgUrl());
+      return renderIdp(idp, context.orgUrl(), context.customDomain);
     });
   }
 

@@ -33,6 +33,8 @@ export interface OktaSimulatorOptions {
   /** Per-bucket limits per window (default 600/2000/600/1200 per 60 s, like a Workforce org). */
   rateLimits?: Partial<{ usersCollection: number; userById: number; userMutations: number; other: number; windowSeconds: number }>;
   faults?: FaultConfigInput;
+  /** The org's custom domain (an origin such as https://login.example.test; not served): what CUSTOM_URL and DYNAMIC IdPs build redirect URIs on. */
+  customDomain?: string;
   /** Requests in flight at once across the org (default 75, Okta's for orgs other than Integrator Free). */
   concurrencyLimit?: number;
   /** Optional JSON persistence of the org's objects (it holds IdP client secrets in clear). */
@@ -108,7 +110,7 @@ export async function startOktaSimulator(options: OktaSimulatorOptions = {}): Pr
   const store = new OktaStore(options.stateFile);
   const http = new LoopbackHttp();
   let orgUrl = '';
-  const context: OktaContext = { store, orgUrl: () => orgUrl, duplicateRuleNameCause: options.duplicateRuleNameCause ?? DEFAULT_DUPLICATE_RULE_NAME_CAUSE };
+  const context: OktaContext = { store, orgUrl: () => orgUrl, customDomain: options.customDomain?.replace(/\/+$/, ''), duplicateRuleNameCause: options.duplicateRuleNameCause ?? DEFAULT_DUPLICATE_RULE_NAME_CAUSE };
 
   const app = createSimulatorApp({ flavour: createOktaFlavour(limiter), faults });
   if (options.durableState) writeBeforeEachAnswer(app, () => store.flush());

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import type { OktaContext } from './context';
 import type { IdpBody } from './idp-schema';
 import { TokenRejected, verifyRs256 } from './id-token';
-import { CALLBACK_PATH } from './idps';
+import { CALLBACK_PATH, idpRedirectUri } from './idps';
 import type { LoopbackHttp, OutboundResponse } from './outbound';
 import { evaluateRouting } from './routing';
 import type { RuleBody } from './rule-schema';
@@ -35,11 +35,17 @@ const fail = (detail: string): never => {
   throw new StepFailed(detail);
 };
 
-const signInBody = z.object({ email: z.string().trim().min(3).max(320) });
+const signInBody = z.object({
+  email: z.string().trim().min(3).max(320),
+  /** The domain the sign-in starts on (what a DYNAMIC issuer mode follows); default the org's. */
+  domain: z.enum(['org', 'custom']).default('org'),
+});
 
 /** A short, single-line excerpt of a response body for a step detail. */
 function excerpt(text: string): string {
-  const flat = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  // An HTML error page: its head (styles, scripts) is not the message.
+  const body = text.replace(/<(style|script|head)[^>]*>[\s\S]*?<\/\1>/gi, ' ');
+  const flat = body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
   return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat || '(empty body)';
 }
 
@@ -84,12 +90,12 @@ function username(template: string, claims: Record<string, unknown>): string {
 export function registerSignIn(app: FastifyInstance, context: OktaContext, http: LoopbackHttp): void {
   app.post('/_sim/sign-in', async (request, reply) => {
     const parsed = signInBody.safeParse(request.body ?? {});
-    if (!parsed.success) return reply.code(400).send({ error: 'expected a JSON body {"email": "<the identifier the person types>"}' });
-    return signIn(parsed.data.email, context, http);
+    if (!parsed.success) return reply.code(400).send({ error: 'expected a JSON body {"email": "<the identifier the person types>", "domain"?: "org" | "custom"}' });
+    return signIn(parsed.data.email, context, http, parsed.data.domain);
   });
 }
 
-export async function signIn(email: string, context: OktaContext, http: LoopbackHttp): Promise<SignInResult> {
+export async function signIn(email: string, context: OktaContext, http: LoopbackHttp, startedOn: 'org' | 'custom' = 'org'): Promise<SignInResult> {
   const state = context.store.state;
   const steps: SignInStep[] = [];
   let secret: string | undefined;
@@ -107,7 +113,7 @@ export async function signIn(email: string, context: OktaContext, http: Loopback
     }
   }
 
-  const redirectUri = `${context.orgUrl()}${CALLBACK_PATH}`;
+  let redirectUri = `${context.orgUrl()}${CALLBACK_PATH}`;
   try {
     const idpId = await step('route', () => {
       const outcome = evaluateRouting(state, email);
@@ -132,7 +138,9 @@ export async function signIn(email: string, context: OktaContext, http: Loopback
       if (method === 'private_key_jwt') fail(`${label} authenticates with private_key_jwt, which the simulator does not implement`);
       if (!body.protocol.credentials.client.client_secret) fail(`${label} has no client_secret for ${method}`);
       secret = body.protocol.credentials.client.client_secret;
-      return { value: body, detail: `${label} is ACTIVE, OIDC, scopes [${body.protocol.scopes.join(', ')}], client authentication ${method}` };
+      redirectUri = idpRedirectUri(body, context.orgUrl(), context.customDomain, startedOn);
+      const mode = `issuer mode ${body.issuerMode}${body.issuerMode === 'DYNAMIC' ? ` (signing in on the ${startedOn === 'custom' && context.customDomain ? 'custom' : "org's Okta"} domain)` : ''}: redirect URI ${redirectUri}`;
+      return { value: body, detail: `${label} is ACTIVE, OIDC, scopes [${body.protocol.scopes.join(', ')}], client authentication ${method}; ${mode}` };
     });
 
     const client = idp.protocol.credentials.client;
