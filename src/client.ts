@@ -151,6 +151,11 @@ export function buildProgram(): Command {
     );
 
   program
+    .command('preflight')
+    .description('before anything is written: read-only checks of Beyond Identity and Okta, run by the worker, with a fix for each failure')
+    .action(withSession(async (session, out) => commands.preflight(session, out)));
+
+  program
     .command('doctor')
     .description('check that Temporal is reachable and set up for this service')
     .action(async (_options: unknown, command: Command) => {

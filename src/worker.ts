@@ -29,6 +29,7 @@ export function activityDependencies(config: UpstreamConfig, temporal: ActivityD
     },
     okta: { orgUrl: config.OKTA_ORG_URL, apiToken: config.OKTA_API_TOKEN, timeouts, maxInFlight: config.OKTA_MAX_IN_FLIGHT },
     temporal,
+    biRegion: config.BI_REGION,
   };
 }
 

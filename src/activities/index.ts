@@ -10,6 +10,7 @@ import { OktaSetup } from '../clients/okta/ensure';
 import { createBeyondIdentityActivities } from './beyond-identity';
 import type { Client } from '@temporalio/client';
 import { createOktaActivities } from './okta';
+import { createPreflightActivities } from './preflight';
 import { createRoutingActivities } from './routing';
 import { createTemporalActivities, IntegrationContexts } from './temporal';
 import { createTargetActivities } from './target';
@@ -19,6 +20,8 @@ export interface ActivityDependencies {
   okta: OktaClientConfig;
   /** The worker's own Temporal client and task queue: integration contexts, offboarding at teardown. */
   temporal: { client: Client; taskQueue: string };
+  /** The Beyond Identity region the hosts come from, if a region was configured (for preflight's report). */
+  biRegion?: string;
 }
 
 export function createActivities(dependencies: ActivityDependencies) {
@@ -34,6 +37,12 @@ export function createActivities(dependencies: ActivityDependencies) {
       ...createOktaActivities(okta, beyondIdentity),
       ...createRoutingActivities(beyondIdentity, okta, dependencies.temporal),
       ...createTemporalActivities(dependencies.temporal),
+      ...createPreflightActivities(biApi, oktaApi, {
+        biTenantId: dependencies.beyondIdentity.tenantId,
+        biManagementUrl: dependencies.beyondIdentity.managementUrl,
+        biRegion: dependencies.biRegion,
+        oktaOrgUrl: dependencies.okta.orgUrl,
+      }),
     },
     close: async () => {
       await Promise.all([biApi.close(), oktaApi.close()]);

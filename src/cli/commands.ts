@@ -24,6 +24,9 @@ import {
 } from '../workflows/definitions';
 import { listPeople as listPersonRuns, offboardPerson, startOnboarding, type OffboardOutcome, type StartOutcome } from '../temporal/people';
 import type { integration } from '../workflows/integration';
+import { oktaRedirectUris } from '../workflows/integration-state';
+import type { preflight as preflightWorkflow } from '../workflows/preflight';
+import type { PreflightCheck } from '../activities/preflight';
 import { CliError, EXIT, isNotFound, workerWarning, workflowLink, type Output, type Session } from './session';
 
 /** People started at once by one `onboard`. */
@@ -329,4 +332,53 @@ export async function waitForPerson(session: Session, email: string, predicate: 
     await sleep(250);
   }
   throw new CliError(`Timed out waiting for ${email}${last ? ` (last: ${last.status}, step ${last.step})` : ''}.`, EXIT.failed);
+}
+
+/** How long `preflight` waits for the worker to run its checks. */
+const PREFLIGHT_TIMEOUT = '2 minutes';
+
+/**
+ * Read-only checks of the configured upstreams, run by the worker (where the credentials are):
+ * a checklist with a fix for each failure. Exit 0 when every check passes, 1 otherwise.
+ */
+export async function preflight(session: Session, out: Output): Promise<number> {
+  const { spec } = session;
+  let checks: PreflightCheck[];
+  try {
+    checks = await session.client.workflow.execute<typeof preflightWorkflow>('preflight', {
+      taskQueue: session.taskQueue,
+      workflowId: `${spec.integrationId}/preflight/${Date.now()}`,
+      workflowExecutionTimeout: PREFLIGHT_TIMEOUT,
+      args: [
+        {
+          biTenantId: spec.biTenantId,
+          oktaOrgUrl: spec.oktaOrgUrl,
+          realmName: spec.realmName,
+          idpName: spec.idpName,
+          routingRuleName: spec.routingRuleName,
+          routingAttribute: spec.routing.attribute,
+          issuerMode: spec.oktaIssuerMode ?? 'ORG_URL',
+          ...(spec.oktaCustomDomain ? { customDomain: spec.oktaCustomDomain } : {}),
+          redirectUris: oktaRedirectUris(spec),
+        },
+      ],
+    });
+  } catch (error) {
+    const timedOut = /timed? ?out/i.test(error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause)}` : '');
+    throw new CliError(
+      timedOut
+        ? `No worker ran the checks within ${PREFLIGHT_TIMEOUT}: start one on task queue "${session.taskQueue}" (npm start, or npm run worker), then run preflight again.`
+        : `preflight could not run: ${error instanceof Error ? error.message : String(error)}`,
+      timedOut ? EXIT.unreachable : EXIT.failed,
+    );
+  }
+  const passed = checks.every((check) => check.ok);
+  out.print({ ok: passed, checks }, () =>
+    [
+      ...checks.map((check) => `${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}${check.fix ? `\n       fix: ${check.fix}` : ''}`),
+      '',
+      passed ? 'All checks passed: nothing was written.' : `${checks.filter((check) => !check.ok).length} of ${checks.length} checks failed: nothing was written.`,
+    ].join('\n'),
+  );
+  return passed ? EXIT.ok : EXIT.failed;
 }

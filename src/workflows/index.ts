@@ -1,3 +1,4 @@
 // The workflow bundle's entry point: every workflow the worker runs is exported from here.
 export { integration } from './integration';
 export { personOnboarding } from './person';
+export { preflight } from './preflight';

@@ -276,6 +276,21 @@ export class OktaApi {
     return response.status !== 404;
   }
 
+  /**
+   * The org's rate-limit figures for the users collection, from the headers of one read
+   * (`GET /api/v1/users?limit=1`): the bucket each onboarding's Okta user is created in.
+   */
+  async usersRateLimit(signal?: AbortSignal): Promise<{ limit?: number; remaining?: number; resetAt?: string }> {
+    const response = await this.http.request({ operation: 'read the rate limits', method: 'GET', path: '/api/v1/users', query: { limit: 1 }, signal });
+    const header = (name: string) => {
+      const value = response.headers[name];
+      const number = Number(Array.isArray(value) ? value[0] : value);
+      return Number.isFinite(number) && value !== undefined ? number : undefined;
+    };
+    const reset = header('x-rate-limit-reset');
+    return { limit: header('x-rate-limit-limit'), remaining: header('x-rate-limit-remaining'), ...(reset ? { resetAt: new Date(reset * 1000).toISOString() } : {}) };
+  }
+
   // Plumbing
 
   private async call<T>(request: JsonRequest<T>): Promise<T> {

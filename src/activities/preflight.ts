@@ -1,0 +1,184 @@
+/**
+ * `preflight`: read-only checks of the upstreams the worker is configured for, before anything is
+ * written. Each check says what it saw and, when it fails, the fix. Nothing here creates,
+ * changes or deletes; no secret is part of any answer (client errors are redacted already).
+ */
+import type { BeyondIdentityApi } from '../clients/beyond-identity/api';
+import { RejectedUpstreamError, TransientUpstreamError } from '../clients/http/errors';
+import type { OktaApi } from '../clients/okta/api';
+import type { OktaIssuerMode } from '../workflows/definitions';
+import { sameOrigin } from './target';
+
+export interface PreflightInput {
+  biTenantId: string;
+  oktaOrgUrl: string;
+  realmName: string;
+  idpName: string;
+  routingRuleName: string;
+  routingAttribute: string;
+  issuerMode: OktaIssuerMode;
+  customDomain?: string;
+  /** The callbacks the Beyond Identity application will list. */
+  redirectUris: string[];
+}
+
+export const PREFLIGHT_CHECKS = [
+  'worker target',
+  'Beyond Identity token',
+  'Beyond Identity realm',
+  'Okta token',
+  'Okta rate limits',
+  'Okta IdP routing',
+  'Okta domain and issuer mode',
+] as const;
+export type PreflightCheckName = (typeof PREFLIGHT_CHECKS)[number];
+
+export interface PreflightCheck {
+  name: PreflightCheckName;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+}
+
+/** What the worker is configured with (no secrets): where it will go. */
+export interface PreflightTarget {
+  biTenantId: string;
+  biManagementUrl: string;
+  /** `us`, `eu`, `us-fedramp`, or undefined for explicit hosts. */
+  biRegion?: string;
+  oktaOrgUrl: string;
+}
+
+/** Okta's own domains; anything else (but loopback, the simulator) is a custom domain. */
+const OKTA_DOMAINS = /\.(okta|oktapreview|okta-emea|okta-gov|okta-mil|trexcloud)\.com$/i;
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
+}
+
+function why(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function createPreflightActivities(biApi: BeyondIdentityApi, oktaApi: OktaApi, target: PreflightTarget) {
+  return {
+    async preflight(input: PreflightInput): Promise<PreflightCheck[]> {
+      const checks: PreflightCheck[] = [];
+      const add = (check: PreflightCheck) => checks.push(check);
+
+      const mismatches = [
+        ...(input.biTenantId === target.biTenantId ? [] : [`Beyond Identity tenant ${target.biTenantId}, not ${input.biTenantId}`]),
+        ...(sameOrigin(input.oktaOrgUrl, target.oktaOrgUrl) ? [] : [`Okta org ${target.oktaOrgUrl}, not ${input.oktaOrgUrl}`]),
+      ];
+      add(
+        mismatches.length === 0
+          ? { name: 'worker target', ok: true, detail: `the worker is configured for tenant ${target.biTenantId} and ${target.oktaOrgUrl}, as the CLI is` }
+          : { name: 'worker target', ok: false, detail: `the worker is configured for ${mismatches.join(' and ')}`, fix: 'start the worker with the same BI_TENANT_ID and OKTA_ORG_URL as the CLI' },
+      );
+
+      const where = target.biRegion ? `region ${target.biRegion} (${target.biManagementUrl})` : `${target.biManagementUrl} (explicit hosts)`;
+      let realms: { id: string; display_name: string }[] | undefined;
+      try {
+        realms = await biApi.listRealms();
+        add({ name: 'Beyond Identity token', ok: true, detail: `the token reads tenant ${target.biTenantId} at ${where}` });
+      } catch (error) {
+        add({ name: 'Beyond Identity token', ok: false, detail: why(error), fix: biFix(error, target, where) });
+      }
+      if (realms) {
+        const found = realms.filter((realm) => realm.display_name === input.realmName);
+        add(
+          found.length > 1
+            ? { name: 'Beyond Identity realm', ok: false, detail: `${found.length} realms are named "${input.realmName}"`, fix: 'rename or delete all but one, or set BI_REALM_NAME to another name' }
+            : { name: 'Beyond Identity realm', ok: true, detail: found[0] ? `realm "${input.realmName}" exists (${found[0].id}): it will be adopted, never deleted` : `realm "${input.realmName}" does not exist yet: it will be created` },
+        );
+      } else {
+        add({ name: 'Beyond Identity realm', ok: false, detail: 'not checked: the token check failed', fix: 'fix the Beyond Identity token first' });
+      }
+
+      let oktaReadable = false;
+      try {
+        const schema = await oktaApi.getUserSchema();
+        oktaReadable = true;
+        const property = schema.definitions.custom?.properties?.[input.routingAttribute];
+        add({
+          name: 'Okta token',
+          ok: true,
+          detail: `the token reads ${target.oktaOrgUrl}; the profile property "${input.routingAttribute}" ${property ? 'exists (it will be adopted)' : 'will be added'}`,
+        });
+      } catch (error) {
+        add({ name: 'Okta token', ok: false, detail: why(error), fix: oktaFix(error, target.oktaOrgUrl) });
+      }
+
+      if (oktaReadable) {
+        try {
+          const figures = await oktaApi.usersRateLimit();
+          const known = figures.limit !== undefined && figures.remaining !== undefined;
+          add(
+            known && figures.remaining === 0
+              ? { name: 'Okta rate limits', ok: false, detail: `users: 0 of ${figures.limit} left until ${figures.resetAt}`, fix: 'another client is using the org\'s budget up; wait until the reset, or find that client' }
+              : { name: 'Okta rate limits', ok: true, detail: known ? `users (one create per person): ${figures.remaining} of ${figures.limit} left in this window (resets ${figures.resetAt})` : 'the org sent no rate-limit headers' },
+          );
+        } catch (error) {
+          add({ name: 'Okta rate limits', ok: false, detail: why(error), fix: oktaFix(error, target.oktaOrgUrl) });
+        }
+        try {
+          const policyId = await oktaApi.idpDiscoveryPolicyId();
+          const rules = await oktaApi.listRules(policyId);
+          const ours = rules.find((rule) => rule.name === input.routingRuleName);
+          const idps = await oktaApi.listOidcIdps(input.idpName);
+          const idp = idps.find((candidate) => candidate.name === input.idpName);
+          add({
+            name: 'Okta IdP routing',
+            ok: true,
+            detail:
+              `IdP discovery policy ${policyId} is readable (${rules.length} rule${rules.length === 1 ? '' : 's'}); rule "${input.routingRuleName}" ${ours ? `exists (${ours.id})` : 'will be created'}; ` +
+              `IdP "${input.idpName}" ${idp ? `exists (${idp.id})` : 'will be created'}. Whether the token may create rules is not checked (it would write)`,
+          });
+        } catch (error) {
+          add({
+            name: 'Okta IdP routing',
+            ok: false,
+            detail: why(error),
+            fix:
+              error instanceof RejectedUpstreamError && (error.status === 403 || error.status === 404)
+                ? 'the token cannot read IdP routing: it needs an admin role that manages policies and identity providers (Super Administrator or Org Administrator), and the org must have IdP routing rules (Security → Identity Providers → Routing rules); some orgs need Okta support to enable them'
+                : oktaFix(error, target.oktaOrgUrl),
+          });
+        }
+      } else {
+        for (const name of ['Okta rate limits', 'Okta IdP routing'] as const) add({ name, ok: false, detail: 'not checked: the Okta token check failed', fix: 'fix the Okta token first' });
+      }
+
+      const host = new URL(target.oktaOrgUrl).host;
+      const custom = !OKTA_DOMAINS.test(host) && !isLoopback(host.split(':')[0]!);
+      const callbacks = input.redirectUris.join(', ');
+      add(
+        custom && input.issuerMode === 'ORG_URL'
+          ? {
+              name: 'Okta domain and issuer mode',
+              ok: false,
+              detail: `OKTA_ORG_URL ${target.oktaOrgUrl} is not an Okta domain (a custom domain?) and the issuer mode is ORG_URL: Okta would send its okta.com callback, which the application (${callbacks}) does not list`,
+              fix: "set OKTA_ORG_URL to the org's Okta domain (https://<org>.okta.com) and OKTA_CUSTOM_DOMAIN to this one",
+            }
+          : { name: 'Okta domain and issuer mode', ok: true, detail: `${target.oktaOrgUrl}${input.customDomain ? `, custom domain ${input.customDomain}` : ''}; issuer mode ${input.issuerMode}; the application will list ${callbacks}` },
+      );
+      return checks;
+    },
+  };
+}
+
+function biFix(error: unknown, target: PreflightTarget, where: string): string {
+  if (error instanceof RejectedUpstreamError && (error.status === 401 || error.status === 403)) {
+    return `Beyond Identity refused the credentials for tenant ${target.biTenantId}: set BI_API_TOKEN (or BI_CLIENT_ID, BI_CLIENT_SECRET, BI_TOKEN_URL) to credentials of that tenant with the management API's scopes`;
+  }
+  if (error instanceof RejectedUpstreamError && error.status === 404) return `tenant ${target.biTenantId} is not found at ${where}: check BI_TENANT_ID and BI_REGION`;
+  if (error instanceof TransientUpstreamError) return `${where} cannot be reached now: check BI_REGION (or BI_MANAGEMENT_URL) and the network, then run preflight again`;
+  return 'see the detail';
+}
+
+function oktaFix(error: unknown, orgUrl: string): string {
+  if (error instanceof RejectedUpstreamError && error.status === 401) return `Okta refused OKTA_API_TOKEN for ${orgUrl}: create an API token in that org (Security → API → Tokens) and set OKTA_API_TOKEN`;
+  if (error instanceof RejectedUpstreamError && error.status === 403) return "the token's admin role may not do this: use a token of a Super Administrator or Org Administrator";
+  if (error instanceof TransientUpstreamError) return `${orgUrl} cannot be reached now: check OKTA_ORG_URL and the network, then run preflight again`;
+  return 'see the detail';
+}
