@@ -280,7 +280,15 @@ describe('Okta client against the simulator', () => {
       expect(requestsSeen() - before).toBe(1);
       before = requestsSeen();
       expect(await api.findUserByLogin('nobody/here@example.com')).toBeUndefined();
-      expect(requestsSeen() - before).toBe(1);
+      // A miss by filter (case-sensitive on values) is looked for once more by search (which is not).
+      expect(requestsSeen() - before).toBe(2);
+    });
+
+    it('a login with / in another case is found by search after the filter misses it', async () => {
+      const made = await okta.ok<{ id: string }>('POST', '/api/v1/users?activate=false', { profile: person('Other.Case/Pat@Example.com') });
+      const before = requestsSeen();
+      expect((await api.findUserByLogin('other.case/pat@example.com'))?.id).toBe(made.id);
+      expect(requestsSeen() - before).toBe(2);
     });
   });
 });

@@ -93,7 +93,9 @@ export class OktaApi {
   /**
    * The user whose login is exactly `login` (case-insensitive). GET by login is strongly
    * consistent, but it also answers to a login's short name and cannot carry a `/`, so the answer
-   * is checked, and the `filter` list is the fallback.
+   * is checked, and the `filter` list is the fallback. `filter` compares values case-sensitively,
+   * so a login with a `/` it misses is looked for once more with `search`, which does not (but is
+   * eventually consistent: that is why it comes last).
    */
   async findUserByLogin(login: string, signal?: AbortSignal): Promise<OktaUser | undefined> {
     const wanted = login.toLowerCase();
@@ -110,7 +112,10 @@ export class OktaApi {
       if (response.data.profile.login.toLowerCase() === wanted) return response.data;
     }
     const users = await this.listAll('find user by login', '/api/v1/users', { filter: `profile.login eq ${filterLiteral(login)}`, limit: PAGE_LIMIT.users }, oktaUserSchema, signal);
-    return users.find((user) => user.profile.login.toLowerCase() === wanted);
+    const exact = users.find((user) => user.profile.login.toLowerCase() === wanted);
+    if (exact || !login.includes('/')) return exact;
+    const searched = await this.listAll('search user by login', '/api/v1/users', { search: `profile.login eq ${filterLiteral(login)}`, limit: PAGE_LIMIT.users }, oktaUserSchema, signal);
+    return searched.find((user) => user.profile.login.toLowerCase() === wanted);
   }
 
   /** An ACTIVE user at once, with no password and no activation email: they sign in through the IdP only. */
