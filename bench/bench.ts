@@ -191,11 +191,16 @@ export async function runBench(config: BenchConfig, command: string, say: (line:
       waves: waves.map(({ routedAtSeconds: _times, ...rest }) => rest),
       tooManyRequests: {
         oktaRefused: checks.okta.refused,
+        oktaConcurrency: checks.okta.concurrency.refused,
         injectedOkta: faults.okta.tooManyRequests,
         injectedBeyondIdentity: faults.beyondIdentity.tooManyRequests,
-        total: checks.okta.refused + faults.okta.tooManyRequests + faults.beyondIdentity.tooManyRequests,
+        total: checks.okta.refused + checks.okta.concurrency.refused + faults.okta.tooManyRequests + faults.beyondIdentity.tooManyRequests,
       },
-      okta: { buckets: oktaBucketFigures(config, peopleCount, checks), usersCreatedPerWindow: checks.okta.usersCreatedPerWindow },
+      okta: {
+        buckets: oktaBucketFigures(config, peopleCount, checks),
+        concurrency: checks.okta.concurrency,
+        usersCreatedPerWindow: checks.okta.usersCreatedPerWindow,
+      },
       onboardings: outcomeCounts(outcomes),
       unfinished: unfinished(outcomes),
       simulators: checks,

@@ -25,7 +25,7 @@ interface OktaState {
   users: { id: string; status: string; created: string; profile: { login: string } & Record<string, unknown> }[];
   idps: { id: string; body: { name: string } }[];
   rules: { id: string; name: string; conditions: { userIdentifier?: { type?: string; attribute?: string; patterns?: { matchType: string; value: string }[] } } }[];
-  rateLimits: { totals: { bucket: Bucket; counted: number; refused: number }[] };
+  rateLimits: { totals: { bucket: Bucket; counted: number; refused: number }[]; concurrency?: { limit: number; peak: number; refused: number } };
 }
 
 export interface SimulatorChecks {
@@ -48,7 +48,8 @@ export interface SimulatorChecks {
    * carries the routing value; `missing`: onboarded but not routed; `extra`: routed, not onboarded.
    */
   routing: { ruleShapeOk: boolean; routed: number; missing: number; extra: number };
-  okta: { totals: Record<Bucket, { counted: number; refused: number }>; refused: number; usersCreatedPerWindow: number[] };
+  /** `refused`: 429s of the buckets; `concurrency`: 429s for requests in flight over the org's limit, counted apart (and the most in flight at once). */
+  okta: { totals: Record<Bucket, { counted: number; refused: number }>; refused: number; concurrency: { limit: number; peak: number; refused: number }; usersCreatedPerWindow: number[] };
 }
 
 async function getJson<T>(url: string): Promise<T> {
@@ -160,6 +161,11 @@ export async function checkSimulators(
       missing: [...wanted].filter((email) => !routed.has(email)).length,
       extra: [...routed].filter((email) => !wanted.has(email)).length,
     },
-    okta: { totals, refused: okta.rateLimits.totals.reduce((total, bucket) => total + bucket.refused, 0), usersCreatedPerWindow },
+    okta: {
+      totals,
+      refused: okta.rateLimits.totals.reduce((total, bucket) => total + bucket.refused, 0),
+      concurrency: okta.rateLimits.concurrency ?? { limit: 0, peak: 0, refused: 0 },
+      usersCreatedPerWindow,
+    },
   };
 }

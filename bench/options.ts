@@ -48,6 +48,8 @@ export interface BenchConfig {
    */
   killServerCount: number;
   killSimulatorsCount: number;
+  /** The Okta simulator's org-wide concurrency limit (requests in flight at once). */
+  oktaConcurrencyLimit: number;
   /** A killed worker, server or simulators' process is restarted after this pause. */
   restartAfterSeconds: number;
   bindDelaySeconds: { min: number; max: number };
@@ -113,6 +115,7 @@ export interface RawOptions {
   killEvery?: string;
   killServer?: string;
   killSimulators?: string;
+  oktaConcurrency?: string;
   restartAfter: string;
   bindDelay?: string;
   signalShare: string;
@@ -188,6 +191,7 @@ export function resolveOptions(raw: RawOptions): BenchConfig {
     killEverySeconds: number('kill-every', raw.killEvery, preset.killEvery, 0, 86_400),
     killServerCount: number('kill-server', raw.killServer, 0, 0, MAX_CHAOS_KILLS, true),
     killSimulatorsCount: number('kill-simulators', raw.killSimulators, 0, 0, MAX_CHAOS_KILLS, true),
+    oktaConcurrencyLimit: number('okta-concurrency', raw.oktaConcurrency, 75, 1, 10_000, true),
     restartAfterSeconds: number('restart-after', raw.restartAfter, 3, 0, 600),
     bindDelaySeconds: { min: bindMin, max: bindMax },
     signalShare: number('signal-share', raw.signalShare, 0.5, 0, 1),

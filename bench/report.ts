@@ -25,7 +25,7 @@ export interface Figures {
   /** The first wave (one fresh org): the headline. */
   headline: WaveFigures;
   waves: Omit<WaveFigures, 'routedAtSeconds'>[];
-  tooManyRequests: { oktaRefused: number; injectedOkta: number; injectedBeyondIdentity: number; total: number };
+  tooManyRequests: { oktaRefused: number; oktaConcurrency: number; injectedOkta: number; injectedBeyondIdentity: number; total: number };
   okta: Record<string, unknown>;
   onboardings: OutcomeCounts;
   unfinished: ReturnType<typeof unfinished>;
@@ -68,7 +68,7 @@ export function renderTable(figures: Figures): string {
     ],
     ['ratio wall / max(bounds)', s(wave.ratio)],
     ...figures.waves.slice(1).map((other): [string, string] => [`  wave ${other.wave + 1}`, `${s(other.wallSeconds, ' s')}, ratio ${s(other.ratio)}${other.finished ? '' : ' (unfinished)'}`]),
-    ['429s received', `${figures.tooManyRequests.total} (Okta limits ${figures.tooManyRequests.oktaRefused}, injected Okta ${figures.tooManyRequests.injectedOkta}, injected BI ${figures.tooManyRequests.injectedBeyondIdentity})`],
+    ['429s received', `${figures.tooManyRequests.total} (Okta buckets ${figures.tooManyRequests.oktaRefused}, Okta concurrency ${figures.tooManyRequests.oktaConcurrency}, injected Okta ${figures.tooManyRequests.injectedOkta}, injected BI ${figures.tooManyRequests.injectedBeyondIdentity})`],
     [
       'onboardings',
       `${figures.onboardings.onboarded}/${figures.onboardings.total} onboarded; failed ${figures.onboardings.failed}, stuck ${figures.onboardings.stuck}, lost ${figures.onboardings.lost}`,

@@ -17,7 +17,7 @@ import type { FaultMix } from './options';
 
 export interface SimulatorsProcessConfig {
   beyondIdentity: { managementPort: number; authPort: number; tenantId: string; apiToken: string; linkTtlSeconds: number; stateFile: string };
-  okta: { port: number; apiToken: string; rateLimits: RateLimitConfig; stateFile: string };
+  okta: { port: number; apiToken: string; rateLimits: RateLimitConfig; concurrencyLimit: number; stateFile: string };
   latencyMs: number;
   jitterMs: number;
   /** Undefined: latency only. */
@@ -60,6 +60,7 @@ async function start(config: SimulatorsProcessConfig): Promise<void> {
     port: config.okta.port,
     apiTokens: [config.okta.apiToken],
     rateLimits: config.okta.rateLimits,
+    concurrencyLimit: config.okta.concurrencyLimit,
     stateFile: config.okta.stateFile,
     durableState: true,
   });

@@ -48,7 +48,7 @@ export async function startSimulators(config: BenchConfig, cleanup: Cleanup, wit
     bindingLinkTtlSeconds: config.linkTtlSeconds,
   });
   cleanup.add('Beyond Identity simulator', () => bi.stop());
-  const okta = await startOktaSimulator({ port: 0, apiTokens: [`bench-okta-${randomUUID()}`], rateLimits: config.limits });
+  const okta = await startOktaSimulator({ port: 0, apiTokens: [`bench-okta-${randomUUID()}`], rateLimits: config.limits, concurrencyLimit: config.oktaConcurrencyLimit });
   cleanup.add('Okta simulator', () => okta.stop());
   const plan = (injector: typeof bi.faults, path: string, seed: number) =>
     new FaultPlan({ injector, path, latencyMs: config.latencyMs, jitterMs: config.jitterMs, mix: withFaults && config.faultPreset !== 'none' ? config.faults : undefined, seed });
@@ -73,7 +73,7 @@ async function startSimulatorsProcess(config: BenchConfig, files: { workDir: str
     seed: config.seed,
     config: {
       beyondIdentity: { managementPort, authPort, tenantId, apiToken: biToken, linkTtlSeconds: config.linkTtlSeconds, stateFile: join(files.workDir, 'beyond-identity.json') },
-      okta: { port: oktaPort, apiToken: oktaToken, rateLimits: config.limits, stateFile: join(files.workDir, 'okta.json') },
+      okta: { port: oktaPort, apiToken: oktaToken, rateLimits: config.limits, concurrencyLimit: config.oktaConcurrencyLimit, stateFile: join(files.workDir, 'okta.json') },
       latencyMs: config.latencyMs,
       jitterMs: config.jitterMs,
       mix: config.faultPreset !== 'none' ? config.faults : undefined,
