@@ -175,7 +175,8 @@ describe('npm start leaves nothing behind, however it ends', () => {
 
   const moments: [string, (own: Awaited<ReturnType<typeof ownStackEnv>>) => Promise<unknown>][] = [
     ['right after the Temporal frontend answers', ({ temporal }) => waitFor(() => isFrontendAnswering(`127.0.0.1:${temporal}`, 'default', 500), Boolean, 90_000, 50)],
-    ['right after the simulators answer', ({ okta }) => waitFor(async () => !(await isPortFree(okta)), Boolean, 90_000, 50)],
+    // The simulator itself answering (not merely something on its port: another process may hold a port findFreePorts gave us).
+    ['right after the simulators answer', ({ okta }) => waitFor(async () => (await fetch(`http://127.0.0.1:${okta}/_sim/faults`)).status === 200, Boolean, 90_000, 50)],
     ['while the worker starts', ({ dataDir }) => waitFor(() => readLock(dataDir), (lock) => Boolean(lock?.processes.some((child) => child.name === 'worker')), 90_000, 50)],
   ];
   it.each(moments)('SIGTERM %s: the start is cut short and 30 s later no process or port of it is left', async (_moment, reached) => {

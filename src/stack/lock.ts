@@ -5,7 +5,7 @@
  * that are still running (and still the same programs: a pid may have been reused), and says so.
  */
 import { readFileSync } from 'node:fs';
-import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
@@ -39,7 +39,10 @@ export async function takeStackLock(dataDir: string, say: (line: string) => void
       return {
         async record(name, pid, commandLine) {
           state.processes.push({ name, pid, commandLine });
-          await writeFile(lockFile, JSON.stringify(state));
+          // Whole or not at all: a reader (or a crash) never sees a half-written lock.
+          const temporary = `${lockFile}.${process.pid}.tmp`;
+          await writeFile(temporary, JSON.stringify(state));
+          await rename(temporary, lockFile);
         },
         release: () => rm(lockFile, { force: true }),
       };
