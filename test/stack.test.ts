@@ -140,6 +140,9 @@ async function ownStackEnv(): Promise<{ env: NodeJS.ProcessEnv; dataDir: string;
     BI_SIM_AUTH_PORT: String(biAuth),
     OKTA_SIM_PORT: String(okta),
     DATA_DIR: dataDir,
+    // The run's workflow bundle, built once: the worker starts in a second instead of bundling
+    // (the first test above starts the stack as an operator does, bundle and all).
+    WORKFLOW_BUNDLE_PATH: testTemporal().workflowBundlePath,
   };
   for (const name of ['TEMPORAL_ADDRESS', 'BI_REGION', 'BI_MANAGEMENT_URL', 'BI_AUTH_URL', 'OKTA_ORG_URL', 'BI_API_TOKEN', 'OKTA_API_TOKEN', 'BI_TENANT_ID']) delete env[name];
   return { env, dataDir, ports, okta, temporal };
