@@ -11,9 +11,10 @@
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import * as commands from '../../src/cli/commands';
+import { recordRequests } from '../support/requests';
 import { ServiceHarness } from '../support/service';
 import { waitFor } from '../support/wait';
-import { expectNoSecretsInHistories, expireBindingJob, historyText, personState, routedByOkta, waitForPerson } from '../support/workflow-checks';
+import { expectNoSecretsInHistories, expireBindingJob, historyEvents, historyText, personState, routedByOkta, waitForPerson } from '../support/workflow-checks';
 import { confirmBindingUpdate, credentialBoundSignal, type PersonState } from '../../src/workflows/definitions';
 
 const DEADLINE_SECONDS = 12;
@@ -48,17 +49,33 @@ describe('the wait for the passkey', () => {
   describe('operator paths (no polling)', () => {
     it('(a) credentialBound after the person bound: verified, routed, boundVia signal', async () => {
       const email = 'signal.after.bind@example.com';
-      await onboardAndWait(operator, email);
-      await operator.bind(email);
-      // Bound in Beyond Identity, but nothing tells the workflow yet: it polls once an hour.
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
-      expect((await personState(operator, email)).status).toBe('WaitingForBinding');
-      await expectRoutedExactly(operator, boundOperator);
+      const requests = recordRequests(operator.bi);
+      try {
+        const waiting = await onboardAndWait(operator, email);
+        const looks = () => requests.count('GET', credentialsPath(waiting));
+        // The watch has had its first look (the next is an hour away): the passkey bound from here on
+        // is news to the workflow, and only the signal can bring it.
+        await waitFor(async () => looks(), (count) => count >= 1, 10_000, 20);
+        await operator.bind(email);
+        const unrouted = await personState(operator, email);
+        expect(unrouted).toMatchObject({ status: 'WaitingForBinding', bound: false, routed: false });
+        await expectRoutedExactly(operator, boundOperator);
 
-      await operator.personHandle(email).signal(credentialBoundSignal);
-      const done = (await operator.personHandle(email).result()) as PersonState;
-      boundOperator.push(email);
-      expect(done).toMatchObject({ status: 'Onboarded', bound: true, boundVia: 'signal', routed: true, emailsSent: 1 });
+        await operator.personHandle(email).signal(credentialBoundSignal);
+        await waitForPerson(operator, email, (state) => state.status === 'Onboarded');
+        const done = (await operator.personHandle(email).result()) as PersonState;
+        boundOperator.push(email);
+        expect(done).toMatchObject({ status: 'Onboarded', bound: true, boundVia: 'signal', routed: true, emailsSent: 1 });
+        // Verified, not taken on trust: the look that routed was the one the signal started, and it
+        // asked Beyond Identity (the watch's one look, then the signal's); the watch never routed.
+        expect(await routingLooks(operator, email)).toEqual([
+          { afterSignal: false, outcome: undefined },
+          { afterSignal: true, outcome: 'routed' },
+        ]);
+        expect(looks()).toBe(2);
+      } finally {
+        requests.stop();
+      }
       await expectRoutedExactly(operator, boundOperator);
       expect((await operator.signIn(email)).ok).toBe(true);
     });
@@ -160,15 +177,21 @@ describe('the wait for the passkey', () => {
       const email = 'expired.once@example.com';
       const waiting = await onboardAndWait(auto, email);
       const firstJob = waiting.bindingJobId!;
-      await expireBindingJob(auto, firstJob);
-      const resent = await waitForPerson(auto, email, (state) => state.emailsSent === 2 && state.step === 'WaitForBinding');
-      expect(resent).toMatchObject({ status: 'WaitingForBinding', resends: 1 });
-      expect(resent.bindingJobId).not.toBe(firstJob);
-      // Several polls later: still exactly one email per expiry.
-      await new Promise((resolve) => setTimeout(resolve, 2_500));
-      const outbox = await auto.outbox(email);
-      expect(outbox.map((message) => message.job_id).sort()).toEqual([firstJob, resent.bindingJobId].sort());
-      expect((await personState(auto, email)).emailsSent).toBe(2);
+      const requests = recordRequests(auto.bi);
+      try {
+        await expireBindingJob(auto, firstJob);
+        const resent = await waitForPerson(auto, email, (state) => state.emailsSent === 2 && state.step === 'WaitForBinding');
+        expect(resent).toMatchObject({ status: 'WaitingForBinding', resends: 1 });
+        expect(resent.bindingJobId).not.toBe(firstJob);
+        // Several polls later (the watch has looked at the new, live link three times): still exactly
+        // one email per expiry, and the person still waits on that link.
+        await waitFor(async () => requests.count('GET', bindingJobPath(resent.bindingJobId!)), (looks) => looks >= 3, 15_000, 50);
+        const outbox = await auto.outbox(email);
+        expect(outbox.map((message) => message.job_id).sort()).toEqual([firstJob, resent.bindingJobId].sort());
+        expect(await personState(auto, email)).toMatchObject({ status: 'WaitingForBinding', emailsSent: 2, resends: 1, bindingJobId: resent.bindingJobId });
+      } finally {
+        requests.stop();
+      }
       await expectRoutedExactly(auto, boundAuto);
 
       await auto.bind(email); // the newest link
@@ -229,6 +252,38 @@ async function listedStatus(harness: ServiceHarness, email: string): Promise<str
     10_000,
   );
   return rows.find((row) => row.email === email)?.status;
+}
+
+/** Where Beyond Identity is asked for the person's credentials: once by every look at their binding. */
+function credentialsPath(state: PersonState): RegExp {
+  return new RegExp(`/identities/${state.identity!.id}/credentials$`);
+}
+
+/** Where Beyond Identity is asked for one binding job: once by every look while that link is the person's. */
+function bindingJobPath(jobId: string): RegExp {
+  return new RegExp(`/credential-binding-jobs/${jobId}$`);
+}
+
+type Event = ReturnType<typeof historyEvents>[number] & {
+  workflowExecutionSignaledEventAttributes?: { signalName?: string };
+  activityTaskCompletedEventAttributes?: { scheduledEventId?: string; result?: { payloads?: { data?: string }[] } };
+};
+
+/**
+ * Each routing look (routeWhenBound) of the person's current run, in the order scheduled: whether it
+ * was scheduled after the first credentialBound signal, and what it answered (undefined: it never completed).
+ */
+async function routingLooks(harness: ServiceHarness, email: string): Promise<{ afterSignal: boolean; outcome?: string }[]> {
+  const events = historyEvents(JSON.stringify(await harness.personHandle(email).fetchHistory())) as Event[];
+  const signalAt = events.find((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'credentialBound')?.eventId;
+  return events
+    .filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'routeWhenBound')
+    .map((scheduled) => {
+      const completed = events.find((event) => event.activityTaskCompletedEventAttributes?.scheduledEventId === scheduled.eventId);
+      const payload = completed?.activityTaskCompletedEventAttributes?.result?.payloads?.[0]?.data;
+      const outcome = payload === undefined ? undefined : (JSON.parse(Buffer.from(payload, 'base64').toString('utf8')) as { outcome: string }).outcome;
+      return { afterSignal: signalAt !== undefined && Number(scheduled.eventId) > Number(signalAt), outcome };
+    });
 }
 
 function capture() {
