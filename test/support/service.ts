@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import type { WorkerOptions } from '@temporalio/worker';
 import { request } from 'undici';
 import * as commands from '../../src/cli/commands';
 import { validatePeople } from '../../src/cli/people';
@@ -107,9 +108,9 @@ export class ServiceHarness {
     };
   }
 
-  /** A worker in this process. */
-  async startWorker(overrides: Record<string, string> = {}): Promise<WorkerRun> {
-    const run = await startWorker(this.env(overrides));
+  /** A worker in this process; `options` replace the worker's own (e.g. a test's shutdown grace time). */
+  async startWorker(overrides: Record<string, string> = {}, options: Partial<WorkerOptions> = {}): Promise<WorkerRun> {
+    const run = await startWorker(this.env(overrides), options);
     this.workers.push(run);
     return run;
   }

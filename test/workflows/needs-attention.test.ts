@@ -3,14 +3,16 @@
  * attributes, the CLI), keeps all progress, and after the operator fixes the cause and sends
  * `retry` it completes without redoing the steps that had finished.
  */
+import { temporal } from '@temporalio/proto';
 import * as commands from '../../src/cli/commands';
 import type { Output } from '../../src/cli/session';
 import { integrationStatusQuery, onboardingStatusKey, onboardingStepKey, personStatusQuery, type PersonState } from '../../src/workflows/definitions';
 import { ServiceHarness } from '../support/service';
 import { waitFor } from '../support/wait';
-import { expectNoSecretsInHistories, oktaApi, personState, routedByOkta, scheduledActivities, waitForPerson } from '../support/workflow-checks';
+import { completedAt, expectNoSecretsInHistories, historyEvents, oktaApi, personState, routedByOkta, scheduledActivities, waitForPerson } from '../support/workflow-checks';
 
 const WRONG_OKTA_TOKEN = 'okta-token-that-okta-never-issued-0123456789';
+const STARTED = temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
 
 /** The CLI's output, both ways: what `--json` prints and what a person reads. */
 function capture(): Output & { data: unknown[]; text: string[] } {
@@ -28,6 +30,13 @@ function capture(): Output & { data: unknown[]; text: string[] } {
   };
 }
 
+/** A workflow task completed after the first signal of this name: the workflow has handled it. */
+function signalHandled(history: unknown, name: string): boolean {
+  const events = historyEvents(JSON.stringify(history)) as (ReturnType<typeof historyEvents>[number] & { workflowExecutionSignaledEventAttributes?: { signalName?: string } })[];
+  const signal = events.find((event) => event.workflowExecutionSignaledEventAttributes?.signalName === name);
+  return signal !== undefined && events.some((event) => event.eventType === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED' && Number(event.eventId) > Number(signal.eventId));
+}
+
 describe('NeedsAttention, fixed, retry', () => {
   let harness: ServiceHarness;
   /** An integration whose operator gives up instead of fixing the token. */
@@ -40,7 +49,8 @@ describe('NeedsAttention, fixed, retry', () => {
   });
 
   it('a wrong Okta token stops the integration at CreateIdentityProvider, visibly; the right one and `retry` complete it without redoing Beyond Identity', async () => {
-    const wrongWorker = await harness.startWorker({ OKTA_API_TOKEN: WRONG_OKTA_TOKEN });
+    // No grace time at shutdown: what it would drain (the person's first step, waiting for the set-up) is retried by the next worker.
+    const wrongWorker = await harness.startWorker({ OKTA_API_TOKEN: WRONG_OKTA_TOKEN }, { shutdownGraceTime: 0 });
     const email = 'first.person@example.com';
     await harness.onboard([email]);
 
@@ -87,6 +97,14 @@ describe('NeedsAttention, fixed, retry', () => {
     wrongWorker.worker.shutdown();
     await wrongWorker.done;
     await harness.startWorker();
+    // The person's first step, cut off with the old worker, runs again on the new one and looks at the
+    // integration at once, while it is still stuck: it must go on waiting (below: when their identity was made).
+    await waitFor(
+      async () => (await harness.personHandle(email).describe()).raw.pendingActivities ?? [],
+      (pending) => pending.some((activity) => activity.activityType?.name === 'ensureIdentity' && (activity.attempt ?? 0) >= 2 && activity.state === STARTED),
+      15_000,
+      50,
+    );
     const retried = capture();
     expect(await commands.retry(harness.session, retried, undefined)).toBe(0);
 
@@ -120,6 +138,11 @@ describe('NeedsAttention, fixed, retry', () => {
       ensureRoutingAttribute: 1,
       ensureRoutingRule: 1,
     });
+    // The person waited for the whole set-up: Beyond Identity made their identity only after the
+    // integration's last shared object (the routing rule) existed, not while it was stuck with a realm and an application.
+    const [ruleDone] = completedAt(historyEvents(JSON.stringify(history)), 'ensureRoutingRule');
+    const identity = bi.identities.find((candidate) => candidate.traits.username === email) as { create_time?: string } | undefined;
+    expect(Date.parse(identity?.create_time ?? '')).toBeGreaterThan(ruleDone!);
   });
 
   it('a person whose Okta user exists but is DEPROVISIONED needs attention at RouteOktaUser, with nothing written; activated in Okta and `retry`, they are onboarded', async () => {
@@ -183,10 +206,14 @@ describe('NeedsAttention, fixed, retry', () => {
 
     const output = capture();
     const teardown = commands.teardown(abandoned.session, output, true);
-    let timer: NodeJS.Timeout | undefined;
-    const outcome = await Promise.race([teardown.then(() => 'done'), new Promise((resolve) => (timer = setTimeout(resolve, 15_000, 'still waiting')))]);
-    clearTimeout(timer);
-    expect(outcome).toBe('done');
+    // The step waiting for a retry is abandoned by the teardown signal itself: once a workflow task
+    // has handled the signal, the integration is tearing down, no longer waiting at CreateIdentityProvider.
+    await waitFor(() => abandoned.integrationHandle().fetchHistory(), (history) => signalHandled(history, 'teardown'), 15_000);
+    const handled = await abandoned.integrationHandle().query(integrationStatusQuery);
+    expect({ status: handled.status, attention: handled.attention }).toEqual({ status: expect.stringMatching(/^(TearingDown|TornDown)$/), attention: undefined });
+    // Then it runs to its end, as the integration's own state shows.
+    await waitFor(() => abandoned.integrationHandle().query(integrationStatusQuery), (state) => state.status === 'TornDown', 30_000);
+    expect(await teardown).toBe(0);
     expect(output.data[0]).toMatchObject({ status: 'TornDown', kept: [] });
     const bi = await abandoned.biState();
     expect(bi.realms.filter((realm) => realm.display_name === abandoned.spec.realmName)).toEqual([]);
