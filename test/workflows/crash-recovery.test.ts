@@ -133,9 +133,12 @@ describe('a worker process killed with SIGKILL', () => {
 
     await harness.bind(email); // the person does not know or care that no worker is running
     worker = await harness.spawnWorker();
+    // The watch died with the worker: Temporal notices by its heartbeat timeout and runs it again on the new one.
+    await waitFor(() => personState(harness, email), (state) => state.status === 'Onboarded', 45_000);
     const done = (await harness.personHandle(email).result()) as PersonState;
     expect(done.status).toBe('Onboarded');
     expect(done.emailsSent).toBe(1);
+    expect(await completedOnAttempt(harness, email, 'routeWhenBound')).toBeGreaterThanOrEqual(2);
 
     const okta = await harness.oktaState();
     expect(okta.users.filter((user) => user.profile.login === email)).toHaveLength(1);
@@ -181,6 +184,8 @@ describe('the Temporal server stopped and restarted during the wait', () => {
     await server.stop();
     await harness.bind(email);
     server = await startDevServer(options);
+    // Back on the same file: the onboarding is there, still running (a fresh database would not know it).
+    expect((await harness.personHandle(email).describe()).status.name).toBe('RUNNING');
 
     const done = await waitFor(() => personState(harness!, email), (state) => state.status === 'Onboarded', 90_000, 500);
     expect(done.routed).toBe(true);
