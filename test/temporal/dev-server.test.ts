@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -35,6 +35,21 @@ describe('the shared dev server', () => {
       await expect(client.workflow.getHandle('no-such-workflow').executeUpdate('anything')).rejects.toThrow(/not found/i);
     } finally {
       await connection.close();
+    }
+    // Today's servers accept updates by default, so the answer above cannot tell whether the dynamic
+    // config was given: a stand-in CLI records what startDevServer asks of the server.
+    const dir = await mkdtemp(join(tmpdir(), 'bi-okta-args-'));
+    try {
+      const argsFile = join(dir, 'args');
+      const recorder = join(dir, 'temporal');
+      await writeFile(recorder, `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}'\nexit 3\n`);
+      await chmod(recorder, 0o755);
+      await expect(startDevServer({ cliPath: recorder, port: await findFreePort(), searchAttributes: SEARCH_ATTRIBUTE_KEYS })).rejects.toThrow(/did not start/);
+      const args = (await readFile(argsFile, 'utf8')).split('\n');
+      const dynamicConfig = args.flatMap((arg, index) => (arg === '--dynamic-config-value' ? [args[index + 1]] : []));
+      expect(dynamicConfig).toEqual(expect.arrayContaining(['frontend.enableUpdateWorkflowExecution=true', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true']));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
