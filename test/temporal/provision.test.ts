@@ -13,9 +13,21 @@ describe('Temporal CLI provisioning', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  /** A working `temporal` (a link to the real one) in a directory of its own, as PATH would hold it. */
+  async function temporalIn(binDir: string): Promise<string> {
+    await mkdir(binDir, { recursive: true });
+    await symlink(testTemporal().cliPath, join(binDir, 'temporal'));
+    return join(binDir, 'temporal');
+  }
+
   it('takes TEMPORAL_CLI_PATH first', async () => {
     const { cliPath } = testTemporal();
-    const cli = await ensureTemporalCli({ env: { TEMPORAL_CLI_PATH: cliPath, PATH: '' }, toolsDir: join(dir, 'unused') });
+    // A `temporal` on PATH and a project copy are there too: the explicit setting still wins.
+    const binDir = join(dir, 'explicit-bin');
+    await temporalIn(binDir);
+    const toolsDir = join(dir, 'explicit-tools');
+    await temporalIn(join(toolsDir, 'venv', 'bin'));
+    const cli = await ensureTemporalCli({ env: { TEMPORAL_CLI_PATH: cliPath, PATH: binDir }, toolsDir });
     expect(cli).toMatchObject({ path: cliPath, source: 'TEMPORAL_CLI_PATH' });
     expect(cli.version).toMatch(/^temporal version \d+\.\d+\.\d+/);
   });
@@ -30,12 +42,13 @@ describe('Temporal CLI provisioning', () => {
   });
 
   it('finds a `temporal` on PATH before its own copy', async () => {
-    const { cliPath } = testTemporal();
     const binDir = join(dir, 'bin');
-    await mkdir(binDir);
-    await symlink(cliPath, join(binDir, 'temporal'));
-    const cli = await ensureTemporalCli({ env: { PATH: binDir }, toolsDir: join(dir, 'unused') });
-    expect(cli).toMatchObject({ path: join(binDir, 'temporal'), source: 'PATH' });
+    const onPath = await temporalIn(binDir);
+    // The project's own copy is installed as well: PATH still comes first.
+    const toolsDir = join(dir, 'path-tools');
+    await temporalIn(join(toolsDir, 'venv', 'bin'));
+    const cli = await ensureTemporalCli({ env: { PATH: binDir }, toolsDir });
+    expect(cli).toMatchObject({ path: onPath, source: 'PATH' });
   });
 
   it('uses the project copy quietly when it is already installed', async () => {
