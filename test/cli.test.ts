@@ -7,8 +7,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from '../src/net/ports';
-import { personStatusQuery, type PersonState } from '../src/workflows/definitions';
-import { startCommand } from './support/processes';
+import { integrationStatusQuery, personStatusQuery, type PersonState } from '../src/workflows/definitions';
+import { startCommand, type RunningCommand } from './support/processes';
 import { ServiceHarness } from './support/service';
 import { waitFor } from './support/wait';
 
@@ -21,6 +21,7 @@ interface CliRun {
 describe('the operator CLI', () => {
   let harness: ServiceHarness;
   let dir: string;
+  const running = new Set<RunningCommand>();
 
   beforeAll(async () => {
     // A slow poll: the answers below come from the operator's commands, not the workflow's own check.
@@ -29,15 +30,20 @@ describe('the operator CLI', () => {
     dir = await mkdtemp(join(tmpdir(), 'bi-okta-cli-'));
   });
   afterAll(async () => {
+    // A command a failed test left waiting (teardown --wait) must not outlive the run.
+    for (const run of running) run.child.kill('SIGKILL');
+    await Promise.allSettled([...running].map((run) => run.exited));
     await harness?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
   async function cli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
     const run = startCommand(process.execPath, ['--import', 'tsx', 'src/client.ts', ...args], harness.env(env));
+    running.add(run);
     let stdout = '';
     run.child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const { code } = await run.exited;
+    running.delete(run);
     return { code, stdout, output: run.output() };
   }
 
@@ -130,7 +136,10 @@ describe('the operator CLI', () => {
     expect(carol.stdout).toMatch(/^carol@example\.com: Cancelled \(step Undone\)/m);
     const listed = await cli(['list', '--json']);
     expect(JSON.parse(listed.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ email: 'carol@example.com', status: 'Cancelled', step: 'Undone' })]));
-    const teardown = await cli(['teardown', '--yes', '--wait']);
+    const waiting = cli(['teardown', '--yes', '--wait']);
+    // Watched by the integration's own state: a teardown that stops (NeedsAttention) fails here, with that state.
+    await waitFor(() => harness.integrationHandle().query(integrationStatusQuery), (state) => state.status === 'TornDown', 30_000);
+    const teardown = await waiting;
     expect(teardown.code).toBe(0);
     expect(teardown.stdout).toMatch(/Torn down at /);
     const okta = await harness.oktaState();

@@ -5,7 +5,9 @@
  * one would never show as a substring of the history's JSON: `historyText` decodes them first.
  */
 import { request } from 'undici';
-import { personStatusQuery, type PersonState } from '../../src/workflows/definitions';
+import * as commands from '../../src/cli/commands';
+import type { Output, Session } from '../../src/cli/session';
+import { integrationStatusQuery, personStatusQuery, type PersonState } from '../../src/workflows/definitions';
 import type { ServiceHarness } from './service';
 import { waitFor } from './wait';
 
@@ -16,6 +18,22 @@ export async function personState(harness: ServiceHarness, email: string): Promi
 /** Waits until the person's `status` query satisfies `done`; fails with the last state seen. */
 export async function waitForPerson(harness: ServiceHarness, email: string, done: (state: PersonState) => boolean, timeoutMs = 20_000): Promise<PersonState> {
   return waitFor(() => personState(harness, email), done, timeoutMs);
+}
+
+/**
+ * `teardown --yes --wait` as the CLI runs it, watched by the integration's own state: waits until
+ * its status query says TornDown, failing with the last state seen (NeedsAttention at the step that
+ * was refused, say) rather than hanging until jest's timeout; then returns the command's exit code.
+ */
+export async function tearDown(harness: ServiceHarness, session: Session, output: Output, timeoutMs = 30_000): Promise<number> {
+  const command = commands.teardown(session, output, true).then(
+    (code) => ({ code }),
+    (error: unknown) => ({ error }),
+  );
+  await waitFor(() => harness.client.workflow.getHandle(session.spec.integrationId).query(integrationStatusQuery), (state) => state.status === 'TornDown', timeoutMs);
+  const outcome = await command;
+  if ('error' in outcome) throw outcome.error;
+  return outcome.code;
 }
 
 /**

@@ -9,7 +9,7 @@ import { validatePeople } from '../../src/cli/people';
 import { integrationConfigSchema, integrationSpecFrom, parseConfig } from '../../src/config';
 import type { IntegrationState, PersonState } from '../../src/workflows/definitions';
 import { ServiceHarness } from '../support/service';
-import { customProfileProperties } from '../support/workflow-checks';
+import { customProfileProperties, tearDown } from '../support/workflow-checks';
 
 const quiet: Output = { json: true, print: () => undefined, info: () => undefined };
 
@@ -79,7 +79,7 @@ describe('two integrations in one Okta org', () => {
 
   it('tearing down the first, which made the property, keeps it while the second still routes by it, and says why', async () => {
     const output: Output & { data: unknown[] } = { json: true, data: [], print: (value) => output.data.push(value), info: () => undefined };
-    expect(await commands.teardown(harness.session, output, true)).toBe(0);
+    expect(await tearDown(harness, harness.session, output)).toBe(0);
     const final = output.data[0] as IntegrationState;
     expect(final.kept).toEqual([`Okta profile property ${harness.spec.routing.attribute} (still used by rule "${second.spec.routingRuleName}")`]);
     expect(await customProfileProperties(harness)).toEqual([harness.spec.routing.attribute]);
@@ -88,7 +88,7 @@ describe('two integrations in one Okta org', () => {
 
     // The second found the property (adopted): its teardown keeps it too, and says so.
     const done: Output & { data: unknown[] } = { json: true, data: [], print: (value) => done.data.push(value), info: () => undefined };
-    expect(await commands.teardown(second, done, true)).toBe(0);
+    expect(await tearDown(harness, second, done)).toBe(0);
     expect((done.data[0] as IntegrationState).kept).toEqual([`Okta profile property ${harness.spec.routing.attribute} (adopted)`]);
     const okta = await harness.oktaState();
     expect([okta.rules, okta.idps, okta.users]).toEqual([[], [], []]);

@@ -11,7 +11,7 @@ import type { Output } from '../../src/cli/session';
 import { credentialBoundSignal, integrationStatusQuery, personStatusQuery, type IntegrationState, type PersonState } from '../../src/workflows/definitions';
 import { ServiceHarness, type BiState, type OktaState } from '../support/service';
 import { waitFor } from '../support/wait';
-import { activityOrder, completedAt, customProfileProperties, expectNoSecretsInHistories, historyEvents, oktaApi, routedByOkta, scheduledAt, waitForPerson } from '../support/workflow-checks';
+import { activityOrder, completedAt, customProfileProperties, expectNoSecretsInHistories, historyEvents, oktaApi, routedByOkta, scheduledAt, tearDown, waitForPerson } from '../support/workflow-checks';
 
 const quiet: Output = { json: true, print: () => undefined, info: () => undefined };
 
@@ -189,7 +189,7 @@ describe('cancel and teardown', () => {
       expect(await customProfileProperties(fresh)).toEqual(['beyondIdentityIntegration']);
 
       const output = printed();
-      expect(await commands.teardown(fresh.session, output, true)).toBe(0);
+      expect(await tearDown(fresh, fresh.session, output)).toBe(0);
       const final = output.data[0] as IntegrationState;
       expect(final).toMatchObject({ status: 'TornDown', step: 'Done', kept: [] });
       expect(final.offboarded).toEqual({ cancelled: 1, undone: 1, alreadyEnded: 3 });
@@ -288,7 +288,7 @@ describe('cancel and teardown', () => {
       for (const secret of await adopting.secrets()) secrets.add(secret);
       const createdIdentity = ((await adopting.personHandle(created).result()) as PersonState).identity!.id;
       const output = printed();
-      expect(await commands.teardown(adopting.session, output, true)).toBe(0);
+      expect(await tearDown(adopting, adopting.session, output)).toBe(0);
       const final = output.data[0] as IntegrationState;
       expect(final.status).toBe('TornDown');
       expect(final.kept).toEqual(['Okta profile property beyondIdentityIntegration (adopted)', `realm ${realmId} (adopted)`]);
