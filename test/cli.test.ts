@@ -71,22 +71,26 @@ describe('the operator CLI', () => {
     await waitFor(() => harness.personHandle('carol@example.com').query(personStatusQuery), (state: PersonState) => state.status === 'WaitingForBinding', 30_000);
     await waitFor(() => harness.personHandle('bob.jones@example.com').query(personStatusQuery), (state: PersonState) => state.status === 'WaitingForBinding', 30_000);
 
-    const list = await cli(['list']);
+    // Commands that change nothing (a rejected --check writes nothing), run at once.
+    const [list, waitingList, badStatus, status, rejected] = await Promise.all([
+      cli(['list']),
+      cli(['--json', 'list', '--status', 'WaitingForBinding']),
+      cli(['list', '--status', 'Sleeping']),
+      cli(['status', 'carol@example.com']),
+      cli(['bound', 'carol@example.com', '--check']),
+    ]);
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/^EMAIL +STATUS +STEP +WORKFLOW +STARTED/m);
     expect(list.stdout).toMatch(/^carol@example\.com +WaitingForBinding +WaitForBinding +RUNNING/m);
-    const waiting = JSON.parse((await cli(['--json', 'list', '--status', 'WaitingForBinding'])).stdout) as { email: string }[];
+    const waiting = JSON.parse(waitingList.stdout) as { email: string }[];
     expect(waiting.map((row) => row.email)).toEqual(['bob.jones@example.com', 'carol@example.com']);
-    const badStatus = await cli(['list', '--status', 'Sleeping']);
     expect(badStatus.code).toBe(2);
     expect(badStatus.output).toMatch(/Allowed choices are/);
 
-    const status = await cli(['status', 'carol@example.com']);
     expect(status.code).toBe(0);
     expect(status.stdout).toContain('carol@example.com: WaitingForBinding (step WaitForBinding)');
     expect(status.stdout).toMatch(/emails sent +1/);
 
-    const rejected = await cli(['bound', 'carol@example.com', '--check']);
     expect(rejected.code).toBe(1);
     expect(rejected.stdout).toMatch(/^Rejected: Beyond Identity shows no active passkey for carol@example\.com/);
 
@@ -112,16 +116,21 @@ describe('the operator CLI', () => {
   });
 
   it('says what is wrong with exit codes scripts can use', async () => {
-    const unknown = await cli(['status', 'nobody@example.com']);
+    // Independent commands, run at once (each is a process of its own).
+    const [unknown, cancelUnknown, frobnicate, noConfirm, unreachable] = await Promise.all([
+      cli(['status', 'nobody@example.com']),
+      cli(['cancel', 'nobody@example.com']),
+      cli(['frobnicate']),
+      cli(['teardown']),
+      findFreePort().then((port) => cli(['list'], { TEMPORAL_ADDRESS: `127.0.0.1:${port}` })),
+    ]);
     expect(unknown.code).toBe(4);
     expect(unknown.output).toContain('No onboarding of nobody@example.com');
-    expect((await cli(['cancel', 'nobody@example.com'])).code).toBe(4);
-    expect((await cli(['frobnicate'])).code).toBe(2);
-    const noConfirm = await cli(['teardown']);
+    expect(cancelUnknown.code).toBe(4);
+    expect(frobnicate.code).toBe(2);
     expect(noConfirm.code).toBe(2);
     expect(noConfirm.output).toContain('--yes');
 
-    const unreachable = await cli(['list'], { TEMPORAL_ADDRESS: `127.0.0.1:${await findFreePort()}` });
     expect(unreachable.code).toBe(3);
     expect(unreachable.output).toMatch(/Temporal is not reachable at 127\.0\.0\.1:\d+/);
     expect(unreachable.output).toContain('npm start');
@@ -138,7 +147,7 @@ describe('the operator CLI', () => {
     expect(JSON.parse(listed.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ email: 'carol@example.com', status: 'Cancelled', step: 'Undone' })]));
     const waiting = cli(['teardown', '--yes', '--wait']);
     // Watched by the integration's own state: a teardown that stops (NeedsAttention) fails here, with that state.
-    await waitFor(() => harness.integrationHandle().query(integrationStatusQuery), (state) => state.status === 'TornDown', 30_000);
+    await waitFor(() => harness.integrationHandle().query(integrationStatusQuery), (state) => state.status === 'TornDown', 30_000, 100);
     const teardown = await waiting;
     expect(teardown.code).toBe(0);
     expect(teardown.stdout).toMatch(/Torn down at /);

@@ -30,7 +30,7 @@ export async function tearDown(harness: ServiceHarness, session: Session, output
     (code) => ({ code }),
     (error: unknown) => ({ error }),
   );
-  await waitFor(() => harness.client.workflow.getHandle(session.spec.integrationId).query(integrationStatusQuery), (state) => state.status === 'TornDown', timeoutMs);
+  await waitFor(() => harness.client.workflow.getHandle(session.spec.integrationId).query(integrationStatusQuery), (state) => state.status === 'TornDown', timeoutMs, 100);
   const outcome = await command;
   if ('error' in outcome) throw outcome.error;
   return outcome.code;
