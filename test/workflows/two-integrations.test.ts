@@ -7,8 +7,9 @@ import * as commands from '../../src/cli/commands';
 import type { Output, Session } from '../../src/cli/session';
 import { validatePeople } from '../../src/cli/people';
 import { integrationConfigSchema, integrationSpecFrom, parseConfig } from '../../src/config';
-import type { IntegrationState, PersonState } from '../../src/workflows/definitions';
+import { integrationStatusQuery, type IntegrationState, type PersonState } from '../../src/workflows/definitions';
 import { ServiceHarness } from '../support/service';
+import { waitFor } from '../support/wait';
 import { customProfileProperties, tearDown } from '../support/workflow-checks';
 
 const quiet: Output = { json: true, print: () => undefined, info: () => undefined };
@@ -44,6 +45,10 @@ describe('two integrations in one Okta org', () => {
     expect(second.spec.routing.value).not.toBe(harness.spec.routing.value);
     expect(second.spec.routing.attribute).toBe(harness.spec.routing.attribute);
     await harness.onboard([first]);
+    // The second realm is set up once the first has made the property, so that it finds it (adopts it).
+    // Set up at the same moment, both may record the property as made by them (see the audit report).
+    const firstReady = await waitFor(() => harness.integrationHandle().query(integrationStatusQuery), (state) => state.status === 'Ready', 30_000);
+    expect(firstReady.routingAttribute).toEqual({ id: harness.spec.routing.attribute, adopted: false });
     await commands.onboard(second, quiet, validatePeople([{ email: other, where: '#0' }], second.spec.integrationId));
     await harness.bind(first);
     await harness.bind(other);
@@ -52,6 +57,8 @@ describe('two integrations in one Okta org', () => {
       harness.client.workflow.getHandle(`${second.spec.integrationId}/person/${other}`).result() as Promise<PersonState>,
     ]);
     expect([firstDone.status, otherDone.status]).toEqual(['Onboarded', 'Onboarded']);
+    const secondState = await harness.client.workflow.getHandle(second.spec.integrationId).query(integrationStatusQuery);
+    expect(secondState.routingAttribute).toEqual({ id: harness.spec.routing.attribute, adopted: true });
 
     const okta = await harness.oktaState();
     expect(okta.idps).toHaveLength(2);
