@@ -27,6 +27,33 @@ export interface RouteWhenBoundInput {
   pollIntervalMs: number;
 }
 
+/** Thrown by `mayWrite`: this look does not write (another does, or the workflow has moved on). */
+class LookStoodDown extends Error {
+  override name = 'LookStoodDown';
+}
+
+/**
+ * Asked just before each Okta write goes out, after any wait for the rate limit, so that the
+ * moment of the decision is as close to the write as it can be: a look the workflow has moved on
+ * from (it completed, or this run was replaced) must not write; nor does the watch when an
+ * immediate look (the operator's signal) is on the person already: two looks writing at once made
+ * one user create in eleven a duplicate that Okta refused, at the cost of its users budget.
+ */
+async function mayWrite(temporal: Temporal, isWatch: boolean): Promise<void> {
+  const run = await ownRun(temporal, 'routeWhenBound');
+  if (!run.running || (isWatch && run.othersPending > 0)) throw new LookStoodDown('another look routes this person, or the workflow has moved on');
+}
+
+async function mayGoOn(temporal: Temporal): Promise<boolean> {
+  try {
+    await mayWrite(temporal, true);
+    return true;
+  } catch (error) {
+    if (error instanceof LookStoodDown) return false;
+    throw error;
+  }
+}
+
 export function createRoutingActivities(beyondIdentity: BeyondIdentitySetup, okta: OktaSetup, temporal: Temporal) {
   return {
     /**
@@ -40,18 +67,23 @@ export function createRoutingActivities(beyondIdentity: BeyondIdentitySetup, okt
       for (;;) {
         const progress = await beyondIdentity.bindingProgress(input.realmId, input.identityId, input.jobId, cancellationSignal);
         if (progress.activeCredential || progress.jobState === 'COMPLETE') {
-          // A look the workflow has moved on from (it completed, or this run was replaced) must not
-          // write; nor does the watch when an immediate look (the operator's signal) is on it already.
-          const run = await ownRun(temporal, 'routeWhenBound');
-          if (!run.running || (input.waitUpToMs > 0 && run.othersPending > 0)) return { outcome: 'waiting', jobState: progress.jobState };
           const { person } = input;
+          // The watch first looks whether to go on at all (before any Okta call), and again just before it writes.
+          if (input.waitUpToMs > 0 && !(await mayGoOn(temporal))) return { outcome: 'waiting', jobState: progress.jobState };
           // Not aborted by a cancellation: a write cut off mid-flight may still land after the undo has
           // looked. Finished, its outcome is known; the undo waits for this activity, then finds the user.
-          const user = await asStep('RouteOktaUser', () =>
-            okta.ensureRoutedUser({ login: person.email, email: person.email, firstName: person.firstName, lastName: person.lastName }, input.routing, input.since, {
-              beforeCreate: markCreateStarted,
-            }),
-          );
+          const user = await asStep('RouteOktaUser', async () => {
+            try {
+              return await okta.ensureRoutedUser({ login: person.email, email: person.email, firstName: person.firstName, lastName: person.lastName }, input.routing, input.since, {
+                beforeCreate: markCreateStarted,
+                beforeWrite: () => mayWrite(temporal, input.waitUpToMs > 0),
+              });
+            } catch (error) {
+              if (error instanceof LookStoodDown) return undefined;
+              throw error;
+            }
+          });
+          if (!user) return { outcome: 'waiting', jobState: progress.jobState };
           return { outcome: 'routed', oktaUser: { id: user.value.id, adopted: wasAdopted(user.outcome) }, jobState: progress.jobState, routedAt: new Date().toISOString() };
         }
         if (progress.jobState && DEAD_JOB_STATES.includes(progress.jobState)) return { outcome: 'link-dead', jobState: progress.jobState };

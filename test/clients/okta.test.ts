@@ -242,6 +242,29 @@ describe('Okta client against the simulator', () => {
       expect((await api.getUser(staged.id))!.profile[ATTRIBUTE] ?? null).toBeNull();
     });
 
+    it('ensureRoutedUser asks beforeWrite just before each write, after the rate-limit wait: refused, nothing is written', async () => {
+      class StandDown extends Error {}
+      let asked = 0;
+      const refuse = async () => {
+        asked += 1;
+        throw new StandDown('another look routes this person');
+      };
+      // A new user: the create is refused before it is sent (the lookup went out, the create did not).
+      let before = requestsSeen();
+      await expect(setup.ensureRoutedUser(person('stood.down@example.com'), key, new Date().toISOString(), { beforeWrite: refuse })).rejects.toBeInstanceOf(StandDown);
+      expect([asked, requestsSeen() - before]).toEqual([1, 1]);
+      expect((await okta.state()).users.some((user) => user.profile.login === 'stood.down@example.com')).toBe(false);
+      // An existing user without the value: the profile update is refused the same way.
+      const existing = await api.createFederatedUser(person('stood.down.adopted@example.com'));
+      before = requestsSeen();
+      await expect(setup.ensureRoutedUser(person('stood.down.adopted@example.com'), key, new Date().toISOString(), { beforeWrite: refuse })).rejects.toBeInstanceOf(StandDown);
+      expect([asked, requestsSeen() - before]).toEqual([2, 1]);
+      expect((await api.getUser(existing.id))!.profile[ATTRIBUTE] ?? null).toBeNull();
+      // Allowed, the same call routes them.
+      const routed = await setup.ensureRoutedUser(person('stood.down.adopted@example.com'), key, new Date().toISOString(), { beforeWrite: async () => undefined });
+      expect(routed.value.id).toBe(existing.id);
+    });
+
     it('createRule, replaceRule, setRuleActive and deleteRule', async () => {
       const { policyId } = await rulesNow();
       const rule = await api.createRule(policyId, routingRuleBody({ name: 'CRUD rule', idpId, priority: 1, ...key }));

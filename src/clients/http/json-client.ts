@@ -94,6 +94,12 @@ export interface JsonRequest<T> {
   /** Statuses that are an expected answer rather than a failure (e.g. 404 on a lookup); their `data` is undefined. */
   acceptStatuses?: number[];
   signal?: AbortSignal;
+  /**
+   * Called once the pacer has let the request out, just before it is sent (each attempt): the
+   * last moment to decide not to send it. What it throws fails the request, which is then not sent
+   * and gives its place in the window back.
+   */
+  beforeSend?: () => Promise<void>;
 }
 
 export interface JsonResponse<T> {
@@ -167,6 +173,14 @@ export class JsonClient {
     const release = bucket === undefined ? undefined : await this.options.pacing!.pacer.acquire(bucket, signal);
     let refreshed = false;
     try {
+      if (request.beforeSend) {
+        try {
+          await request.beforeSend();
+        } catch (error) {
+          release?.('unsent');
+          throw error;
+        }
+      }
       for (;;) {
         const response = await this.send(request, `${path}${search}`, signal);
         const observation = this.options.pacing?.observe(response.status, response.headers, Date.now());

@@ -66,8 +66,8 @@ export interface PacerStats {
   inFlightCap?: number;
 }
 
-/** Hands back what the response said (or nothing, when there was no usable answer). */
-export type PacerRelease = (observation?: RateLimitObservation) => void;
+/** Hands back what the response said (or nothing, when there was no usable answer; 'unsent' when the request never went out). */
+export type PacerRelease = (observation?: RateLimitObservation | 'unsent') => void;
 
 export class RateLimitPacer {
   private readonly buckets = new Map<string, BucketState>();
@@ -210,7 +210,11 @@ export class RateLimitPacer {
       released = true;
       state.inFlight -= 1;
       this.inFlight -= 1;
-      if (observation?.concurrency) {
+      if (observation === 'unsent') {
+        // Let out but never sent: its place in the window is still free.
+        state.remaining += 1;
+        state.usedThisWindow -= 1;
+      } else if (observation?.concurrency) {
         // The bucket's window is not what refused: give the request back to it, untouched otherwise.
         state.remaining += 1;
         state.usedThisWindow -= 1;

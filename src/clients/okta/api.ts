@@ -118,8 +118,11 @@ export class OktaApi {
     return searched.find((user) => user.profile.login.toLowerCase() === wanted);
   }
 
-  /** An ACTIVE user at once, with no password and no activation email: they sign in through the IdP only. */
-  createFederatedUser(input: OktaUserInput, signal?: AbortSignal): Promise<OktaUser> {
+  /**
+   * An ACTIVE user at once, with no password and no activation email: they sign in through the IdP only.
+   * `beforeSend`: see JsonRequest (the last moment to decide not to write).
+   */
+  createFederatedUser(input: OktaUserInput, signal?: AbortSignal, beforeSend?: () => Promise<void>): Promise<OktaUser> {
     return this.call({
       operation: 'create user',
       method: 'POST',
@@ -131,6 +134,7 @@ export class OktaApi {
       },
       schema: oktaUserSchema,
       signal,
+      beforeSend,
     });
   }
 
@@ -140,7 +144,7 @@ export class OktaApi {
   }
 
   /** A partial profile update (`POST`, contract §7.2): only the properties given change; `null` clears one. */
-  updateUserProfile(userId: string, profile: Record<string, string | null>, signal?: AbortSignal): Promise<OktaUser> {
+  updateUserProfile(userId: string, profile: Record<string, string | null>, signal?: AbortSignal, beforeSend?: () => Promise<void>): Promise<OktaUser> {
     return this.call({
       operation: 'update user profile',
       method: 'POST',
@@ -150,6 +154,7 @@ export class OktaApi {
       // Setting the same values twice leaves the same profile.
       idempotent: true,
       signal,
+      beforeSend,
     });
   }
 

@@ -293,12 +293,20 @@ export class OktaSetup {
    * created after it, already carrying our value, is our own (a create by another attempt of this
    * onboarding), not adopted.
    */
-  async ensureRoutedUser(input: OktaUserInput, key: RoutingKey, since: string, options: EnsureOptions = {}): Promise<Ensured<RoutedUser>> {
-    const { signal } = options;
+  async ensureRoutedUser(
+    input: OktaUserInput,
+    key: RoutingKey,
+    since: string,
+    options: EnsureOptions & {
+      /** Called just before each write goes out (after any wait for the rate limit): what it throws stops the write. */
+      beforeWrite?: () => Promise<void>;
+    } = {},
+  ): Promise<Ensured<RoutedUser>> {
+    const { signal, beforeWrite } = options;
     const withKey = { ...input, extraProfile: { [key.attribute]: key.value } };
     const result = await findOrCreate(
       () => this.api.findUserByLogin(input.login, signal),
-      () => this.api.createFederatedUser(withKey, signal),
+      () => this.api.createFederatedUser(withKey, signal, beforeWrite),
       isDuplicateLogin,
       options.beforeCreate,
     );
@@ -313,7 +321,7 @@ export class OktaSetup {
     if (outcome === 'adopted' && user.profile[key.attribute] === key.value && user.created && Date.parse(user.created) >= Date.parse(since)) outcome = 'created';
     let changed = outcome === 'created' && result.outcome === 'created';
     if (user.profile[key.attribute] !== key.value) {
-      user = await this.api.updateUserProfile(user.id, { [key.attribute]: key.value }, signal);
+      user = await this.api.updateUserProfile(user.id, { [key.attribute]: key.value }, signal, beforeWrite);
       changed = true;
     }
     // Read back: the person is routed only once Okta shows the value. Okta answers a create or a
