@@ -26,6 +26,8 @@ export interface ActivityTiming {
 
 export interface HistoryFacts {
   events: number;
+  /** When the server recorded WorkflowExecutionStarted. */
+  createdAt?: number;
   bytes: number;
   /** RUNNING, or how it closed: COMPLETED, FAILED, TIMED_OUT, TERMINATED, CANCELED, CONTINUED_AS_NEW. */
   execution: string;
@@ -138,6 +140,7 @@ export function historyFacts(history: temporal.api.history.v1.IHistory): History
   }
   return {
     events: events.length,
+    createdAt: events[0] ? at(events[0]) : undefined,
     bytes: temporal.api.history.v1.History.encode(history).finish().length,
     execution,
     result,

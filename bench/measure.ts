@@ -262,6 +262,8 @@ export interface LatencyFigures {
    * wait for its set-up: the identity step waits for the integration's context).
    */
   startSeconds: Summary;
+  /** Onboard → the server's WorkflowExecutionStarted (startSeconds is → the first workflow task). */
+  createdSeconds: Summary;
   inviteSeconds: Summary;
   /**
    * Signals a person's workflow sends to another workflow: initiated → delivered. None in this
@@ -303,6 +305,7 @@ export function latencyFigures(run: OnboardingRun, outcomes: readonly PersonOutc
   const detected: number[] = [];
   const route: number[] = [];
   const starts: number[] = [];
+  const created: number[] = [];
   const invites: number[] = [];
   const waveStart = new Map(run.waves.map((wave) => [wave.index, wave.startedAt]));
   for (const outcome of outcomes) {
@@ -311,6 +314,7 @@ export function latencyFigures(run: OnboardingRun, outcomes: readonly PersonOutc
     const startedAt = state?.startedAt ? Date.parse(state.startedAt) : undefined;
     const emailed = outcome.facts?.activities.find((activity) => activity.type === 'ensureBindingEmail' && activity.closedAt)?.closedAt;
     if (startedAt !== undefined) starts.push((startedAt - waveStart.get(outcome.wave)!) / 1000);
+    if (outcome.facts?.createdAt !== undefined) created.push((outcome.facts.createdAt - waveStart.get(outcome.wave)!) / 1000);
     if (startedAt !== undefined && emailed !== undefined) invites.push((emailed - startedAt) / 1000);
     const boundAt = known?.progress.boundAt;
     if (!known || !state || boundAt === undefined) continue;
@@ -329,6 +333,7 @@ export function latencyFigures(run: OnboardingRun, outcomes: readonly PersonOutc
   return {
     bindToRoutedSeconds: summarize(total),
     startSeconds: summarize(starts),
+    createdSeconds: summarize(created),
     inviteSeconds: summarize(invites),
     reportSignalMs: summarize(outcomes.flatMap((outcome) => outcome.facts?.externalSignalMs ?? [])),
     phases: { noticeSignalledSeconds: summarize(signalled), noticeDetectedSeconds: summarize(detected), oktaUserSeconds: summarize([]), routeSeconds: summarize(route) },

@@ -87,6 +87,7 @@ export async function runOnboarding(
     // Again if the server went away meanwhile: those already started count as already onboarding.
     const roster = validatePeople(people.map((person, at) => ({ email: person.email, where: `#${at}` })), spec.integrationId);
     await retrying(() => commands.onboard(stack.session, silent, roster));
+    say(`  every start answered after ${((Date.now() - wave.startedAt) / 1000).toFixed(1)} s`);
     player.start(playing.signal);
 
     let lastProgress = Date.now();

@@ -16,13 +16,19 @@ import { temporal } from '@temporalio/proto';
 
 const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
 
-/** Dynamic config the SDK's own test server sets; a server we start ourselves needs it too. */
+/** Dynamic config of every dev server we start: the APIs the SDK's own test server turns on, and settings for one process under load. */
 const DYNAMIC_CONFIG = [
   'frontend.enableUpdateWorkflowExecution=true',
   'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
   'frontend.enableExecuteMultiOperation=true',
-  // Lets tests and the CLI see a just-started workflow in List at once.
-  'system.forceSearchAttributesCacheRefreshOnRead=true',
+  // Unset, the CLI turns the search-attribute cache off: every start, upsert and visibility write
+  // then reads the attribute list from SQLite again. One process saves and reads the list, and a
+  // save flushes the cache, so a newly registered attribute is still seen at once.
+  'system.forceSearchAttributesCacheRefreshOnRead=false',
+  // One server process: the default 4 partitions per task queue only split the pollers, and tasks
+  // landing in a partition with no poller waited up to 20 s under a 500-person start.
+  'matching.numTaskqueueReadPartitions=1',
+  'matching.numTaskqueueWritePartitions=1',
 ];
 
 /** How `--search-attribute` and the operator service spell each type. */
