@@ -159,8 +159,7 @@ export async function runBench(config: BenchConfig, command: string, say: (line:
     const waves = run.waves.map((wave) => waveFigures(config, wave, outcomes));
     const allWorkflowTasks = outcomes.flatMap((outcome) => outcome.facts?.workflowTasks.map((task) => task.scheduleToStartMs) ?? []);
     // A person's first task waits on the non-sticky queue; the rest go to the worker that has them cached.
-    const firstWorkflowTasks = outcomes.flatMap((outcome) => outcome.facts?.workflowTasks.slice(0, 1).map((task) => task.scheduleToStartMs) ?? []);
-    const firstWorkflowTaskRuns = outcomes.flatMap((outcome) => outcome.facts?.workflowTasks.slice(0, 1).flatMap((task) => (task.startToCloseMs === undefined ? [] : [task.startToCloseMs])) ?? []);
+    const firstWorkflowTasks = outcomes.flatMap((outcome) => outcome.facts?.workflowTasks.slice(0, 1) ?? []);
     await stackCleanup.run();
     const workerLog = scanWorkerLog(await readFile(`${join(outDir, base)}.workers.log`, 'utf8').catch(() => ''));
 
@@ -224,8 +223,8 @@ export async function runBench(config: BenchConfig, command: string, say: (line:
       latency: latencyFigures(run, outcomes),
       steps: stepFigures(outcomes),
       workflowTaskScheduleToStartMs: summarize(allWorkflowTasks),
-      firstWorkflowTaskScheduleToStartMs: summarize(firstWorkflowTasks),
-      firstWorkflowTaskStartToCloseMs: summarize(firstWorkflowTaskRuns),
+      firstWorkflowTaskScheduleToStartMs: summarize(firstWorkflowTasks.map((task) => task.scheduleToStartMs)),
+      firstWorkflowTaskStartToCloseMs: summarize(firstWorkflowTasks.flatMap((task) => (task.startToCloseMs === undefined ? [] : [task.startToCloseMs]))),
       faults,
       workerLog,
       baseline: {
