@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { seededRandom } from '../src/simulators/shared/random';
+import { seededRandom } from '../dev/simulators/shared/random';
 import { runBaseline, type BaselineResult } from './baseline';
 import { renderChart, type Series } from './chart';
 import { chaosFigures, chaosLoop, chaosMoments, type ChaosEvent } from './chaos';

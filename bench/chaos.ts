@@ -6,7 +6,7 @@
  * link was live), which fails the run otherwise.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { TemporalServer } from '../src/temporal/dev-server';
+import type { TemporalServer } from '../dev/temporal/dev-server';
 import type { SimulatorChecks } from './checks';
 import type { PersonOutcome } from './measure';
 import { readProcStats, type ProcStats } from './workers';

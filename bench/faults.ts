@@ -5,7 +5,7 @@
  * are for our service's calls, not for the person's browser.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FaultInjector, FaultRule, FaultStats } from '../src/simulators/shared/faults';
+import type { FaultInjector, FaultRule, FaultStats } from '../dev/simulators/shared/faults';
 import type { FaultMix } from './options';
 
 /** Upstream API paths of each simulator (the BI auth host's binding pages excluded). */

@@ -2,7 +2,7 @@
  * What one benchmark run is: the presets, every knob with its bounds, and the values derived
  * from them (Okta limits per bucket, the fault mix). Everything is bounded in count and time.
  */
-import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from '../src/simulators/okta/rate-limits';
+import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from '../dev/simulators/okta/rate-limits';
 
 export type Bucket = 'usersCollection' | 'userById' | 'userMutations' | 'other';
 export const BUCKETS: readonly Bucket[] = ['usersCollection', 'userById', 'userMutations', 'other'];

@@ -6,7 +6,7 @@
  * operator signals (the operator's `credentialBound`).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bindPasskeyFromOutbox, type OutboxEntry } from '../src/simulators/beyond-identity/person-agent';
+import { bindPasskeyFromOutbox, type OutboxEntry } from '../dev/simulators/beyond-identity/person-agent';
 import { request } from 'undici';
 import type { BenchConfig } from './options';
 

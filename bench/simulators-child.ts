@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FaultStats } from '../src/simulators/shared/faults';
+import type { FaultStats } from '../dev/simulators/shared/faults';
 import type { Restartable } from './chaos';
 import type { SimulatorChecks } from './checks';
 import type { FaultCounters } from './faults';

@@ -8,10 +8,10 @@
  * keeps the last report of a process it kills). It ends when the channel closes, so it never
  * outlives the bench, and on `stop` after closing both simulators.
  */
-import { startBeyondIdentitySimulator } from '../src/simulators/beyond-identity';
-import { startOktaSimulator } from '../src/simulators/okta';
-import type { RateLimitConfig, RateLimitTotals } from '../src/simulators/okta/rate-limits';
-import type { FaultStats } from '../src/simulators/shared/faults';
+import { startBeyondIdentitySimulator } from '../dev/simulators/beyond-identity';
+import { startOktaSimulator } from '../dev/simulators/okta';
+import type { RateLimitConfig, RateLimitTotals } from '../dev/simulators/okta/rate-limits';
+import type { FaultStats } from '../dev/simulators/shared/faults';
 import { API_PATHS, FaultPlan } from './faults';
 import type { FaultMix } from './options';
 

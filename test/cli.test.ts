@@ -6,7 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findFreePort } from '../src/net/ports';
+import { findFreePort } from '../dev/net/ports';
 import { integrationStatusQuery, personStatusQuery, type PersonState } from '../src/workflows/definitions';
 import { startCommand, type RunningCommand } from './support/processes';
 import { ServiceHarness } from './support/service';

@@ -5,8 +5,8 @@
  */
 import { BeyondIdentityApi, type OidcApplicationSettings } from '../../src/clients/beyond-identity/api';
 import { BeyondIdentitySetup, InvalidBeyondIdentityInputError, oidcEndpoints } from '../../src/clients/beyond-identity/ensure';
-import type { RunningBeyondIdentitySimulator } from '../../src/simulators/beyond-identity';
-import { bindPasskeyFromOutbox } from '../../src/simulators/beyond-identity/person-agent';
+import type { RunningBeyondIdentitySimulator } from '../../dev/simulators/beyond-identity';
+import { bindPasskeyFromOutbox } from '../../dev/simulators/beyond-identity/person-agent';
 import { biApi, biRaw, inParallel, rawOk, REDIRECT_URI, rejectionOf, Resources, startBi } from './support';
 
 describe('Beyond Identity client against the simulator', () => {

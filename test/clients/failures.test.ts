@@ -11,8 +11,8 @@ import type { BeyondIdentityApi } from '../../src/clients/beyond-identity/api';
 import { MalformedUpstreamResponseError, RejectedUpstreamError, TransientUpstreamError } from '../../src/clients/http/errors';
 import type { OktaApi } from '../../src/clients/okta/api';
 import { OktaSetup, oidcIdpBody, routingRuleBody, type DesiredOidcIdp } from '../../src/clients/okta/ensure';
-import type { RunningBeyondIdentitySimulator } from '../../src/simulators/beyond-identity';
-import type { RunningOktaSimulator } from '../../src/simulators/okta';
+import type { RunningBeyondIdentitySimulator } from '../../dev/simulators/beyond-identity';
+import type { RunningOktaSimulator } from '../../dev/simulators/okta';
 import {
   biApi,
   biRaw,

@@ -6,7 +6,7 @@
 import { request } from 'undici';
 import { RateLimitPacer } from '../../src/clients/http/rate-limit-pacer';
 import { OktaApi } from '../../src/clients/okta/api';
-import type { RunningOktaSimulator } from '../../src/simulators/okta';
+import type { RunningOktaSimulator } from '../../dev/simulators/okta';
 import { Resources, startOkta } from './support';
 
 interface SimConcurrency {

@@ -5,7 +5,7 @@
  */
 import type { OktaApi } from '../../src/clients/okta/api';
 import { OktaSetup, oidcIdpBody, routingRuleBody, type DesiredOidcIdp } from '../../src/clients/okta/ensure';
-import type { RunningOktaSimulator } from '../../src/simulators/okta';
+import type { RunningOktaSimulator } from '../../dev/simulators/okta';
 import { inParallel, oktaApi, oktaRaw, Resources, startOkta } from './support';
 
 const BI_APP = 'http://127.0.0.1:9/v1/tenants/T/realms/R/applications/A';

@@ -8,7 +8,7 @@ import { channel } from 'node:diagnostics_channel';
 import { OktaApi } from '../../src/clients/okta/api';
 import { RateLimitPacer } from '../../src/clients/http/rate-limit-pacer';
 import { sharedOktaPacer } from '../../src/clients/okta/rate-limits';
-import type { RunningOktaSimulator } from '../../src/simulators/okta';
+import type { RunningOktaSimulator } from '../../dev/simulators/okta';
 import { inParallel, oktaRaw, RecordingLogger, Resources, startOkta } from './support';
 
 const CALLS = 300;

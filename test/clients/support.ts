@@ -16,8 +16,8 @@ import {
   startBeyondIdentitySimulator,
   type BeyondIdentitySimulatorOptions,
   type RunningBeyondIdentitySimulator,
-} from '../../src/simulators/beyond-identity';
-import { startOktaSimulator, type OktaSimulatorOptions, type RunningOktaSimulator } from '../../src/simulators/okta';
+} from '../../dev/simulators/beyond-identity';
+import { startOktaSimulator, type OktaSimulatorOptions, type RunningOktaSimulator } from '../../dev/simulators/okta';
 
 export const REDIRECT_URI = 'https://example.okta.com/oauth2/v1/authorize/callback';
 

@@ -24,11 +24,11 @@ const stateFile = process.env.SIM_STATE_FILE;
 process.on('disconnect', () => process.exit(0));
 (async () => {
   if (kind === 'okta') {
-    const { startOktaSimulator } = require(${JSON.stringify(join(ROOT, 'src/simulators/okta'))});
+    const { startOktaSimulator } = require(${JSON.stringify(join(ROOT, 'dev/simulators/okta'))});
     const sim = await startOktaSimulator({ port: 0, apiTokens: [${JSON.stringify(TOKEN)}], stateFile, durableState: true });
     process.send({ url: sim.url });
   } else {
-    const { startBeyondIdentitySimulator } = require(${JSON.stringify(join(ROOT, 'src/simulators/beyond-identity'))});
+    const { startBeyondIdentitySimulator } = require(${JSON.stringify(join(ROOT, 'dev/simulators/beyond-identity'))});
     const sim = await startBeyondIdentitySimulator({ managementPort: 0, authPort: 0, tenantId: ${JSON.stringify(TENANT)}, apiTokens: [${JSON.stringify(TOKEN)}], stateFile, durableState: true });
     process.send({ url: sim.managementUrl });
   }

@@ -1,7 +1,7 @@
 /** The fault and error machinery both simulators share, over real HTTP on loopback. */
 import { request } from 'undici';
-import { FaultInjector } from '../../src/simulators/shared/faults';
-import { createSimulatorApp, listen, type ApiFlavour } from '../../src/simulators/shared/server';
+import { FaultInjector } from '../../dev/simulators/shared/faults';
+import { createSimulatorApp, listen, type ApiFlavour } from '../../dev/simulators/shared/server';
 
 const flavour: ApiFlavour = {
   error: (kind, status) => ({ status, body: { kind } }),

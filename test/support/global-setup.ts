@@ -6,9 +6,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { findFreePort } from '../../src/net/ports';
-import { startDevServer, type TemporalServer } from '../../src/temporal/dev-server';
-import { ensureTemporalCli } from '../../src/temporal/provision';
+import { findFreePort } from '../../dev/net/ports';
+import { startDevServer, type TemporalServer } from '../../dev/temporal/dev-server';
+import { ensureTemporalCli } from '../../dev/temporal/provision';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/definitions';
 
 declare global {

@@ -4,7 +4,7 @@
  * the binding") instead of sleeping and hoping it did. It only records; every request is handled
  * exactly as before.
  */
-import type { FaultInjector } from '../../src/simulators/shared/faults';
+import type { FaultInjector } from '../../dev/simulators/shared/faults';
 
 export interface RequestLog {
   /** How many requests so far had this method and a path (no query string) matching `path`. */

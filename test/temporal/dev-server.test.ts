@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { findFreePort, isPortFree } from '../../src/net/ports';
-import { isFrontendAnswering, reuseServer, startDevServer } from '../../src/temporal/dev-server';
+import { findFreePort, isPortFree } from '../../dev/net/ports';
+import { isFrontendAnswering, reuseServer, startDevServer } from '../../dev/temporal/dev-server';
 import { emailKey, integrationKey, SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/definitions';
 import { testTemporal } from '../support/temporal';
 

@@ -1,7 +1,7 @@
 import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureTemporalCli, TemporalCliUnavailableError } from '../../src/temporal/provision';
+import { ensureTemporalCli, TemporalCliUnavailableError } from '../../dev/temporal/provision';
 import { testTemporal } from '../support/temporal';
 
 describe('Temporal CLI provisioning', () => {

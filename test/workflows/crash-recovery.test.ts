@@ -7,8 +7,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findFreePort } from '../../src/net/ports';
-import { startDevServer, type TemporalServer } from '../../src/temporal/dev-server';
+import { findFreePort } from '../../dev/net/ports';
+import { startDevServer, type TemporalServer } from '../../dev/temporal/dev-server';
 import { personStatusQuery, SEARCH_ATTRIBUTE_KEYS, type PersonState } from '../../src/workflows/definitions';
 import { ServiceHarness } from '../support/service';
 import { testTemporal } from '../support/temporal';

@@ -1,5 +1,5 @@
 /** Bearer authentication of the management API and the client-credentials token endpoint (contract §1.3, §2.4, §5). */
-import type { RunningBeyondIdentitySimulator } from '../../../src/simulators/beyond-identity';
+import type { RunningBeyondIdentitySimulator } from '../../../dev/simulators/beyond-identity';
 import { applicationIssuer, basicAuth, fetchRaw, jwtPayload, ManagementClient, startSimulator, verifyWithJwks } from './helpers';
 
 describe('Beyond Identity simulator: authentication', () => {

@@ -3,7 +3,7 @@
  * sign-in the Okta simulator will rely on: /authorize with login_hint → /token → id_token
  * verified against the JWKS fetched over HTTP.
  */
-import type { RunningBeyondIdentitySimulator } from '../../../src/simulators/beyond-identity';
+import type { RunningBeyondIdentitySimulator } from '../../../dev/simulators/beyond-identity';
 import {
   applicationIssuer,
   basicAuth,

@@ -4,7 +4,7 @@
  * after the request took effect, latency; seeded so a run replays; one injector for both listeners.
  */
 import { request } from 'undici';
-import type { RunningBeyondIdentitySimulator } from '../../../src/simulators/beyond-identity';
+import type { RunningBeyondIdentitySimulator } from '../../../dev/simulators/beyond-identity';
 import { applicationIssuer, basicAuth, ManagementClient, startSimulator } from './helpers';
 
 describe('Beyond Identity simulator: faults', () => {

@@ -8,7 +8,7 @@ import {
   startBeyondIdentitySimulator,
   type BeyondIdentitySimulatorOptions,
   type RunningBeyondIdentitySimulator,
-} from '../../../src/simulators/beyond-identity';
+} from '../../../dev/simulators/beyond-identity';
 
 export interface Exchange {
   method: string;

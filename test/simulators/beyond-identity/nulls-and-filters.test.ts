@@ -3,7 +3,7 @@
  * fields (the `bi` CLI sends `external_id`, `given_name`, `family_name` as null when not given),
  * and `filter` on lists that document none (answered 400, never silently ignored).
  */
-import type { RunningBeyondIdentitySimulator } from '../../../src/simulators/beyond-identity';
+import type { RunningBeyondIdentitySimulator } from '../../../dev/simulators/beyond-identity';
 import { ManagementClient, startSimulator, type Identity, type Realm } from './helpers';
 
 describe('Beyond Identity simulator: nulls and filters', () => {

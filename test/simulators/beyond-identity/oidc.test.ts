@@ -1,6 +1,6 @@
 /** The per-application OIDC endpoints on the auth host: discovery, JWKS, /authorize and /token, and their errors. */
 import { createHash } from 'node:crypto';
-import type { RunningBeyondIdentitySimulator } from '../../../src/simulators/beyond-identity';
+import type { RunningBeyondIdentitySimulator } from '../../../dev/simulators/beyond-identity';
 import {
   applicationIssuer,
   basicAuth,

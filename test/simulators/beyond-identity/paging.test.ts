@@ -1,5 +1,5 @@
 /** List paging (contract §2.2): page_size with clamping, opaque page tokens that keep size and filter, skip. */
-import type { RunningBeyondIdentitySimulator } from '../../../src/simulators/beyond-identity';
+import type { RunningBeyondIdentitySimulator } from '../../../dev/simulators/beyond-identity';
 import { ManagementClient, startSimulator, type Realm } from './helpers';
 
 interface ListPage {

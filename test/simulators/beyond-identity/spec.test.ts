@@ -4,7 +4,7 @@
  * operation and every error kind; each recorded exchange is then validated. Skipped, saying so,
  * when the specs folder is absent.
  */
-import type { RunningBeyondIdentitySimulator } from '../../../src/simulators/beyond-identity';
+import type { RunningBeyondIdentitySimulator } from '../../../dev/simulators/beyond-identity';
 import { describeWithSpec, OpenApiValidator } from '../../support/openapi';
 import { bindThroughEmail, fetchRaw, ManagementClient, startSimulator, type Exchange } from './helpers';
 

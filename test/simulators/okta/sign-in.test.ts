@@ -8,8 +8,8 @@
  */
 import { channel } from 'node:diagnostics_channel';
 import { request } from 'undici';
-import { startBeyondIdentitySimulator, type RunningBeyondIdentitySimulator } from '../../../src/simulators/beyond-identity';
-import type { RunningOktaSimulator } from '../../../src/simulators/okta';
+import { startBeyondIdentitySimulator, type RunningBeyondIdentitySimulator } from '../../../dev/simulators/beyond-identity';
+import type { RunningOktaSimulator } from '../../../dev/simulators/okta';
 import { idpBody, OktaClient, ruleBody, startSimulator, TIMEOUTS } from './support';
 
 interface SignIn {

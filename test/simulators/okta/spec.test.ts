@@ -5,7 +5,7 @@
  * operation's error schema. Two known differences between the spec and the real service are
  * allowed, each named below.
  */
-import type { RunningOktaSimulator } from '../../../src/simulators/okta';
+import type { RunningOktaSimulator } from '../../../dev/simulators/okta';
 import { describeWithSpec, OpenApiValidator } from '../../support/openapi';
 import { idpBody, OktaClient, rawStatus, ruleBody, startSimulator, userBody, type Exchange } from './support';
 

@@ -6,7 +6,7 @@
  */
 import { connect } from 'node:net';
 import { request } from 'undici';
-import { startOktaSimulator, type OktaSimulatorOptions, type RunningOktaSimulator } from '../../../src/simulators/okta';
+import { startOktaSimulator, type OktaSimulatorOptions, type RunningOktaSimulator } from '../../../dev/simulators/okta';
 
 export interface Exchange {
   method: string;

@@ -4,11 +4,11 @@
  * configured), and the worker. Runs until Ctrl-C or SIGTERM, then stops everything it started,
  * in reverse order.
  */
-import { integrationConfigSchema, integrationSpecFrom, parseConfig, simulatorPortsSchema, stackConfigSchema, usesEmbeddedUpstreams } from './config';
+import { integrationConfigSchema, integrationSpecFrom, parseConfig, simulatorPortsSchema, stackConfigSchema, usesEmbeddedUpstreams } from '../src/config';
 import { isPortFree } from './net/ports';
 import { startBeyondIdentity, startOkta, startTemporal, startWorkerProcess, StackStartError, type Running } from './stack/components';
 import { takeStackLock } from './stack/lock';
-import { DEFAULT_TASK_QUEUE } from './temporal/connection';
+import { DEFAULT_TASK_QUEUE } from '../src/temporal/connection';
 
 /** A signal arrived during start: what had started is stopped again. */
 export class StackStopped extends Error {

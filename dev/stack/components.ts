@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { simulatorPortsSchema, StackConfig as StackBaseConfig } from '../config';
+import type { simulatorPortsSchema, StackConfig as StackBaseConfig } from '../../src/config';
 import type { z } from 'zod';
 
 type StackConfig = StackBaseConfig & z.infer<typeof simulatorPortsSchema>;
@@ -15,7 +15,7 @@ import { startBeyondIdentitySimulator, type RunningBeyondIdentitySimulator } fro
 import { startOktaSimulator, type RunningOktaSimulator } from '../simulators/okta';
 import { reuseServer, startDevServer, type TemporalServer } from '../temporal/dev-server';
 import { ensureTemporalCli } from '../temporal/provision';
-import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/definitions';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/definitions';
 
 export interface Running {
   name: string;

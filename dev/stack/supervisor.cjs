@@ -4,7 +4,7 @@
  * us over an IPC channel; the kernel closes the channel when the parent ends, however it ends
  * (SIGKILL and crashes included), and then we stop the command: SIGTERM, then SIGKILL after the
  * grace period. Used for programs we cannot teach to watch their parent (the Temporal CLI's dev
- * server); see src/stack/supervised.ts.
+ * server); see dev/stack/supervised.ts.
  *
  * Usage (from spawnSupervised only): node supervisor.cjs <grace-ms> <command> [args...]
  * Messages to the parent: { type: 'spawned', pid } once the command runs, { type: 'exited', code, signal }.

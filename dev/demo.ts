@@ -7,14 +7,14 @@
  * Exits 0 on success, 1 with the reason otherwise.
  */
 import { request } from 'undici';
-import * as commands from './cli/commands';
-import { validatePeople } from './cli/people';
-import { openSession, output, workflowLink, type Session } from './cli/session';
-import { parseConfig, simulatorPortsSchema, stackConfigSchema, usesEmbeddedUpstreams } from './config';
+import * as commands from '../src/cli/commands';
+import { validatePeople } from '../src/cli/people';
+import { openSession, output, workflowLink, type Session } from '../src/cli/session';
+import { parseConfig, simulatorPortsSchema, stackConfigSchema, usesEmbeddedUpstreams } from '../src/config';
 import { bindPasskeyFromOutbox, outboxFor } from './simulators/beyond-identity/person-agent';
 import { startFailureText, startStack, type EmbeddedStack } from './stack';
 import { isFrontendAnswering } from './temporal/dev-server';
-import { personWorkflowId, type PersonState } from './workflows/definitions';
+import { personWorkflowId, type PersonState } from '../src/workflows/definitions';
 
 interface SignInResult {
   ok: boolean;
