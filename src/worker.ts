@@ -5,6 +5,8 @@
  * is checked as a whole before anything starts. SIGINT/SIGTERM stop it gracefully: the SDK's
  * Runtime handles them, running activities get the grace time to finish.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from './activities';
@@ -31,6 +33,12 @@ export function activityDependencies(config: UpstreamConfig, temporal: ActivityD
     temporal,
     biRegion: config.BI_REGION,
   };
+}
+
+/** `npm run build` leaves the workflow code bundled beside the compiled worker (dist/); sources run under tsx bundle at start. */
+function prebuiltWorkflowBundle(): string | undefined {
+  const path = join(__dirname, 'workflow-bundle.js');
+  return existsSync(path) ? path : undefined;
 }
 
 export interface WorkerRun {
@@ -70,7 +78,7 @@ export async function startWorker(env: NodeJS.ProcessEnv = process.env, override
   const close = async () => {
     await Promise.all([closeClients(), clientConnection.close()]);
   };
-  const bundlePath = env.WORKFLOW_BUNDLE_PATH;
+  const bundlePath = env.WORKFLOW_BUNDLE_PATH || prebuiltWorkflowBundle();
   let worker: Worker;
   try {
     worker = await Worker.create({

@@ -116,8 +116,9 @@ export class ServiceHarness {
   }
 
   /** A worker as a separate OS process (`npm run worker`'s code), which a test may SIGKILL. */
-  async spawnWorker(overrides: Record<string, string> = {}): Promise<RunningCommand> {
-    const worker = startCommand(process.execPath, ['--import', 'tsx', 'src/worker.ts'], this.env(overrides));
+  /** A worker as a real child process: the TypeScript sources under tsx, unless `nodeArgs` says what else to run (dist/worker.js). */
+  async spawnWorker(overrides: Record<string, string> = {}, nodeArgs: string[] = ['--import', 'tsx', 'src/worker.ts']): Promise<RunningCommand> {
+    const worker = startCommand(process.execPath, nodeArgs, this.env(overrides));
     this.processes.push(worker);
     await worker.waitFor(/Worker polling task queue/, 60_000);
     return worker;
