@@ -11,7 +11,8 @@
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { chmod, chown, mkdir, readdir, readFile, stat } from 'node:fs/promises';
-import { delimiter, dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isPortFree } from '../net/ports';
 import { spawnSupervised, type Supervised } from '../stack/supervised';
@@ -148,7 +149,7 @@ export class LocalPostgres {
     const who = await runAs();
     await mkdir(this.options.dir, { recursive: true });
     // The unprivileged user must be able to reach its folders (traverse only; no listing of ours).
-    if (who.uid !== undefined) for (const dir of [dirname(this.options.dir), this.options.dir]) await addTraverse(dir);
+    if (who.uid !== undefined) await this.letPostgresReach(this.options.dir);
     for (const dir of [this.dataDir, this.socketDir]) {
       await mkdir(dir, { recursive: true });
       if (who.uid !== undefined && who.gid !== undefined) await chown(dir, who.uid, who.gid);
@@ -197,6 +198,26 @@ export class LocalPostgres {
     await this.start();
   }
 
+  /**
+   * The unprivileged user must be able to traverse every folder above its own. We add traverse
+   * (not read) where it is missing on our folder, its parent, and folders inside the temp dir;
+   * anywhere else (a home directory, say) we say what to do rather than change it.
+   */
+  private async letPostgresReach(dir: string): Promise<void> {
+    const top = resolve(tmpdir());
+    for (let current = resolve(dir), depth = 0; current !== dirname(current); current = dirname(current), depth++) {
+      const mode = (await stat(current)).mode;
+      if ((mode & 0o001) !== 0) continue;
+      if (depth <= 1 || isInside(current, top)) await addTraverse(current);
+      else {
+        throw new PostgresStartError(
+          `PostgreSQL runs as the user "${POSTGRES_USER}" (it refuses root), and that user cannot reach ${current} (no traverse permission). ` +
+            `Allow it with \`chmod o+x ${current}\`, or put DATA_DIR somewhere it can reach.`,
+        );
+      }
+    }
+  }
+
   get address(): string {
     return `127.0.0.1:${this.options.port}`;
   }
@@ -226,4 +247,9 @@ async function exists(path: string): Promise<boolean> {
 async function addTraverse(dir: string): Promise<void> {
   const mode = (await stat(dir)).mode;
   if ((mode & 0o001) === 0) await chmod(dir, (mode & 0o777) | 0o011);
+}
+
+function isInside(child: string, parent: string): boolean {
+  const path = relative(parent, child);
+  return path !== '' && !path.startsWith('..') && !isAbsolute(path);
 }
