@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { TemporalServer } from '../dev/temporal/dev-server';
 import type { SimulatorChecks } from './checks';
 import type { PersonOutcome } from './measure';
-import { readProcStats, type ProcStats } from './workers';
+import { readTreeStats, type ProcStats } from './workers';
 
 /** Something the chaos kills and brings back. */
 export interface Restartable {
@@ -41,8 +41,7 @@ export class RestartableServer implements Restartable {
   async kill(): Promise<void> {
     const pid = this.current.pid;
     if (!pid) throw new Error('the Temporal dev server has no pid of its own (a reused server cannot be killed)');
-    const stats = readProcStats(pid);
-    if (stats) this.killedStats.push(stats);
+    this.killedStats.push(...this.liveStats());
     process.kill(pid, 'SIGKILL');
     this.kills += 1;
     // The supervisor exits once its command is gone; stop() resolves when it has.
@@ -67,6 +66,12 @@ export class RestartableServer implements Restartable {
     await this.current.stop();
   }
 
+  /** Each process of the server now: the dev server's one, or temporal-server and PostgreSQL (with its backends). */
+  private liveStats(): ProcStats[] {
+    const pids = 'pids' in this.current ? (this.current as { pids: number[] }).pids : this.current.pid ? [this.current.pid] : [];
+    return pids.map((pid) => readTreeStats(pid)).filter((stats): stats is ProcStats => stats !== undefined);
+  }
+
   /** For the process's exit handler. */
   killNow(): void {
     if (this.current.pid) process.kill(this.current.pid, 'SIGKILL');
@@ -74,7 +79,7 @@ export class RestartableServer implements Restartable {
 
   /** CPU of every server process of the run (killed ones up to just before their kill), and the highest peak RSS. */
   stats(): ProcStats | undefined {
-    const all = [...this.killedStats, ...(this.current.pid ? [readProcStats(this.current.pid)].filter((stats): stats is ProcStats => stats !== undefined) : [])];
+    const all = [...this.killedStats, ...this.liveStats()];
     if (all.length === 0) return undefined;
     return { cpuSeconds: all.reduce((sum, stats) => sum + stats.cpuSeconds, 0), peakRssKb: Math.max(...all.map((stats) => stats.peakRssKb)) };
   }

@@ -68,7 +68,13 @@ export interface BenchConfig {
   outDir: string;
   /** Also write the integration's histories next to the figures. */
   keepHistories: boolean;
+  /** The run's own server: the CLI's dev server, or temporal-server on PostgreSQL. */
+  temporalBackend: TemporalBackend;
+  /** An external server (host:port), reused and never stopped; no server of the run's own then. */
+  temporalAddress?: string;
 }
+
+export type TemporalBackend = 'dev' | 'postgres';
 
 /** The Okta limits: the simulator's DEFAULT_RATE_LIMITS (a Workforce org's per-minute ratios), at `scale` of that rate, per `windowSeconds`. */
 export function scaledLimits(scale: number, windowSeconds: number): RateLimitConfig {
@@ -128,6 +134,8 @@ export interface RawOptions {
   baseline?: string;
   out: string;
   keepHistories?: boolean;
+  temporalBackend?: string;
+  temporalAddress?: string;
 }
 
 export class OptionsError extends Error {
@@ -204,7 +212,12 @@ export function resolveOptions(raw: RawOptions): BenchConfig {
     baseline: baseline as BaselineMode,
     outDir: raw.out,
     keepHistories: raw.keepHistories === true,
+    temporalBackend: raw.temporalBackend === 'postgres' ? 'postgres' : 'dev',
+    ...(raw.temporalAddress ? { temporalAddress: raw.temporalAddress } : {}),
   };
+  if (raw.temporalBackend !== undefined && raw.temporalBackend !== 'dev' && raw.temporalBackend !== 'postgres') problems.push(`--temporal-backend: dev or postgres, not "${raw.temporalBackend}"`);
+  if (raw.temporalAddress !== undefined && !/^[^\s:]+:\d+$/.test(raw.temporalAddress)) problems.push(`--temporal-address: host:port, not "${raw.temporalAddress}"`);
+  if (raw.temporalAddress && config.killServerCount > 0) problems.push('--kill-server needs a server of the run\'s own (not --temporal-address)');
   config.timeoutSeconds = number('timeout', raw.timeout, Math.max(preset.timeout, config.durationSeconds + 600), 10, 8 * 86_400);
   if (config.killEverySeconds > 0 && config.workers < 2) problems.push('--kill-every needs --workers 2 or more (someone must keep working while one is down)');
   if (config.killServerCount + config.killSimulatorsCount > 0 && config.restartAfterSeconds > MAX_CHAOS_PAUSE_SECONDS) {

@@ -45,6 +45,8 @@ const program = new Command('bench')
   .option('--timeout <s>', 'the whole run stops by itself after this long and reports what is unfinished (default 900; soak the larger of 1200 and duration + 600)')
   .option('--baseline <which>', 'both, sequential, concurrent or none (default both; soak none)')
   .option('--out <dir>', 'where the JSON, SVG and logs go', 'bench/results')
+  .option('--temporal-backend <which>', "the run's own Temporal: dev (the CLI's dev server) or postgres (temporal-server on a local PostgreSQL)", 'dev')
+  .option('--temporal-address <host:port>', 'an external Temporal server instead, reused and never stopped (search attributes registered)')
   .option('--keep-histories', "also write the integration's workflow histories there (JSON), for a closer look")
   .addHelpText(
     'after',

@@ -1,7 +1,7 @@
 /**
  * The run's own stack, on free loopback ports only (never the 7233/8233/802x defaults): a real
- * Temporal dev server (headless, in memory; on a SQLite file in the work directory when the run
- * kills it) from src/temporal, both simulators with the run's rate limits, latency and faults (in
+ * Temporal server (bench/temporal-server.ts: the dev server, headless, in memory, on a SQLite file
+ * when the run kills it; or temporal-server on PostgreSQL; or an external one), both simulators with the run's rate limits, latency and faults (in
  * this process; in one child process of their own with durable state files when the run kills
  * them), the workflow bundle built once, and K worker processes loading it. Every part registers
  * its stop with the run's Cleanup.
@@ -14,17 +14,16 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { Session } from '../src/cli/session';
 import { integrationConfigSchema, integrationSpecFrom, parseConfig } from '../src/config';
-import { findFreePort, findFreePorts } from '../dev/net/ports';
+import { findFreePorts } from '../dev/net/ports';
 import { startBeyondIdentitySimulator } from '../dev/simulators/beyond-identity';
 import { startOktaSimulator } from '../dev/simulators/okta';
-import { startDevServer, type DevServerOptions } from '../dev/temporal/dev-server';
-import { ensureTemporalCli } from '../dev/temporal/provision';
-import { SEARCH_ATTRIBUTE_KEYS, type IntegrationSpec } from '../src/workflows/definitions';
-import { RestartableServer } from './chaos';
+import type { IntegrationSpec } from '../src/workflows/definitions';
+import type { RestartableServer } from './chaos';
 import type { Cleanup } from './cleanup';
 import { API_PATHS, FaultPlan, type FaultCounters } from './faults';
 import type { BenchConfig } from './options';
 import { SimulatorsProcess } from './simulators-child';
+import { startRunServer } from './temporal-server';
 import { WorkerPool } from './workers';
 
 export const PROJECT_ROOT = resolve(__dirname, '..');
@@ -115,19 +114,9 @@ const quietBundler = {
 };
 
 export async function startStack(config: BenchConfig, files: { workDir: string; logPrefix: string }, cleanup: Cleanup, random: () => number, say: (line: string) => void): Promise<BenchStack> {
-  const cli = await ensureTemporalCli({ log: say });
-  const serverOptions: DevServerOptions = {
-    cliPath: cli.path,
-    port: await findFreePort(),
-    searchAttributes: SEARCH_ATTRIBUTE_KEYS,
-    logFile: `${files.logPrefix}.temporal.log`,
-    // Killed and restarted, it must find its workflows again: a file, not memory.
-    ...(config.killServerCount > 0 && { dbFilename: join(files.workDir, 'temporal.sqlite') }),
-  };
-  const server = new RestartableServer(await startDevServer(serverOptions), () => startDevServer(serverOptions));
-  cleanup.add('Temporal dev server', () => server.stop(), () => server.killNow());
+  const { server, version: temporalVersion } = await startRunServer(config, files, say);
+  cleanup.add('Temporal server', () => server.stop(), () => server.killNow());
   const temporal = server.current;
-  say(`  Temporal dev server ${temporal.address} (${cli.version}${serverOptions.dbFilename ? `; SQLite ${serverOptions.dbFilename}` : ''})`);
 
   const own = config.killSimulatorsCount > 0 ? await startSimulatorsProcess(config, files, cleanup) : undefined;
   const sims = own?.sims ?? (await startSimulators(config, cleanup, true));
@@ -185,5 +174,5 @@ export async function startStack(config: BenchConfig, files: { workDir: string; 
     uiUrl: 'http://127.0.0.1',
     close: async () => undefined,
   };
-  return { server, temporalVersion: cli.version, client, sims, workers, spec, session, ...(own && { simulatorsProcess: own.process }) };
+  return { server, temporalVersion, client, sims, workers, spec, session, ...(own && { simulatorsProcess: own.process }) };
 }

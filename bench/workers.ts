@@ -5,7 +5,7 @@
  * pause.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, type WriteStream } from 'node:fs';
+import { readdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -34,6 +34,35 @@ export function readProcStats(pid: number): ProcStats | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A process with its children (PostgreSQL's backends): its own utime + stime, its reaped
+ * children's (cutime + cstime), and each live child's; the highest VmHWM among them.
+ */
+export function readTreeStats(pid: number): ProcStats | undefined {
+  const own = readProcStats(pid);
+  if (!own) return undefined;
+  let cpuSeconds = own.cpuSeconds;
+  let peakRssKb = own.peakRssKb;
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    cpuSeconds += (Number(stat[13]) + Number(stat[14])) / CLOCK_TICKS;
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const child = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ');
+      if (Number(child?.[1]) !== pid) continue;
+      const stats = readProcStats(Number(entry));
+      if (stats) {
+        cpuSeconds += stats.cpuSeconds;
+        peakRssKb = Math.max(peakRssKb, stats.peakRssKb);
+      }
+    }
+  } catch {
+    // a child that ended while we looked: its time is in cutime by the next look
+  }
+  return { cpuSeconds, peakRssKb };
 }
 
 export interface WorkerRecord {

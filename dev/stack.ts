@@ -16,7 +16,10 @@ export class StackStopped extends Error {
 }
 
 /** Failures we explain in words; anything else also prints its stack. */
-const EXPECTED_ERRORS = new Set(['StackStartError', 'StackLockedError', 'StackStopped', 'ConfigError', 'TemporalCliUnavailableError', 'DevServerStartError']);
+const EXPECTED_ERRORS = new Set([
+  'StackStartError', 'StackLockedError', 'StackStopped', 'ConfigError', 'TemporalCliUnavailableError', 'DevServerStartError',
+  'TemporalServerUnavailableError', 'PostgresUnavailableError', 'PostgresStartError', 'PostgresTemporalStartError',
+]);
 
 function say(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -83,7 +86,7 @@ export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => 
         ? []
         : [
             { port: config.TEMPORAL_PORT, variable: 'TEMPORAL_PORT', what: 'Temporal frontend' },
-            { port: config.TEMPORAL_UI_PORT, variable: 'TEMPORAL_UI_PORT', what: 'Temporal UI' },
+            ...(config.TEMPORAL_BACKEND === 'dev' ? [{ port: config.TEMPORAL_UI_PORT, variable: 'TEMPORAL_UI_PORT', what: 'Temporal UI' }] : []),
           ]),
       ...(embedded
         ? [
@@ -96,7 +99,7 @@ export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => 
     await assertPortsFree(ports);
 
     checkpoint();
-    const temporal = await startTemporal(config, log, { signal, onSpawn: (pid, commandLine) => lock.record('Temporal dev server', pid, commandLine) });
+    const temporal = await startTemporal(config, log, { signal, onSpawn: (pid, commandLine, name) => lock.record(name ?? 'Temporal dev server', pid, commandLine) });
     running.push(temporal);
     stack.temporalAddress = temporal.server.address;
     stack.uiUrl = temporal.server.uiUrl;

@@ -18,6 +18,8 @@ export const stackConfigSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  /** The embedded server: the CLI's dev server (SQLite, with the Web UI), or temporal-server on a local PostgreSQL (no UI). */
+  TEMPORAL_BACKEND: z.enum(['dev', 'postgres']).default('dev'),
   /** Where the dev server's SQLite file, logs and simulator state live. */
   DATA_DIR: z.string().min(1).default(resolve(PROJECT_ROOT, '.data')),
 });

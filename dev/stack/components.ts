@@ -15,6 +15,7 @@ import { startBeyondIdentitySimulator, type RunningBeyondIdentitySimulator } fro
 import { startOktaSimulator, type RunningOktaSimulator } from '../simulators/okta';
 import { reuseServer, startDevServer, type TemporalServer } from '../temporal/dev-server';
 import { ensureTemporalCli } from '../temporal/provision';
+import { startPostgresBackend } from './postgres-temporal';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/definitions';
 
 export interface Running {
@@ -33,7 +34,7 @@ export class StackStartError extends Error {
 /** How the stack follows a component's start: its child's pid as soon as it runs, and a way to cut the start short. */
 export interface StartControl {
   signal?: AbortSignal;
-  onSpawn?: (pid: number, commandLine: string) => void | Promise<void>;
+  onSpawn?: (pid: number, commandLine: string, name?: string) => void | Promise<void>;
 }
 
 export async function startTemporal(config: StackConfig, say: (line: string) => void, control: StartControl = {}): Promise<Running & { server: TemporalServer }> {
@@ -51,6 +52,10 @@ export async function startTemporal(config: StackConfig, say: (line: string) => 
       lines: [`Temporal server   ${reused.address} (already running; reused, not stopped on exit)`],
       stop: reused.stop,
     };
+  }
+  if (config.TEMPORAL_BACKEND === 'postgres') {
+    const { server, lines } = await startPostgresBackend(config, say, control);
+    return { name: 'Temporal (temporal-server and PostgreSQL)', server, lines, stop: () => server.stop() };
   }
   const cli = await ensureTemporalCli({ log: say, signal: control.signal });
   const dbFilename = join(config.DATA_DIR, 'temporal.db');

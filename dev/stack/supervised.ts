@@ -39,9 +39,11 @@ interface SupervisorMessage {
 export function spawnSupervised(
   command: string,
   args: readonly string[],
-  options: { graceMs: number; output: 'pipe' | 'ignore'; env?: NodeJS.ProcessEnv; cwd?: string },
+  options: { graceMs: number; output: 'pipe' | 'ignore'; env?: NodeJS.ProcessEnv; cwd?: string; stopSignal?: NodeJS.Signals },
 ): Supervised {
-  const supervisor = spawn(process.execPath, [SUPERVISOR, String(options.graceMs), command, ...args], {
+  // `<grace>:<signal>` when the command stops on another signal than SIGTERM (PostgreSQL: SIGINT).
+  const stopArg = options.stopSignal ? `${options.graceMs}:${options.stopSignal}` : String(options.graceMs);
+  const supervisor = spawn(process.execPath, [SUPERVISOR, stopArg, command, ...args], {
     env: options.env,
     cwd: options.cwd,
     // Its own process group: a Ctrl-C in the terminal reaches only us, and we stop things in order.

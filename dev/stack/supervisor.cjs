@@ -6,14 +6,15 @@
  * grace period. Used for programs we cannot teach to watch their parent (the Temporal CLI's dev
  * server); see dev/stack/supervised.ts.
  *
- * Usage (from spawnSupervised only): node supervisor.cjs <grace-ms> <command> [args...]
+ * Usage (from spawnSupervised only): node supervisor.cjs <grace-ms>[:<stop signal>] <command> [args...]
  * Messages to the parent: { type: 'spawned', pid } once the command runs, { type: 'exited', code, signal }.
  * Plain JavaScript, so it starts in milliseconds without a TypeScript loader.
  */
 const { spawn } = require('node:child_process');
 
 const [graceArg, command, ...args] = process.argv.slice(2);
-const graceMs = Number(graceArg);
+const [graceText, stopSignal = 'SIGTERM'] = String(graceArg).split(':');
+const graceMs = Number(graceText);
 if (!command || !Number.isFinite(graceMs)) {
   process.stderr.write('usage: supervisor.cjs <grace-ms> <command> [args...]\n');
   process.exit(2);
@@ -33,7 +34,7 @@ function stop() {
   if (stopping) return;
   stopping = true;
   if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
+  child.kill(stopSignal);
   setTimeout(() => child.kill('SIGKILL'), graceMs);
 }
 

@@ -17,7 +17,7 @@ import { temporal } from '@temporalio/proto';
 const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
 
 /** Dynamic config of every dev server we start: the APIs the SDK's own test server turns on, and settings for one process under load. */
-const DYNAMIC_CONFIG = [
+export const DYNAMIC_CONFIG = [
   'frontend.enableUpdateWorkflowExecution=true',
   'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
   'frontend.enableExecuteMultiOperation=true',

