@@ -47,5 +47,7 @@ describe('redaction', () => {
     expect(typeof record.time).toBe('string');
     new WorkerLogger({ level: 'INFO', format: 'pretty', destination }).info('hello logged-secret-xyz', { workflowId: 'wf-2' });
     expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z \[INFO\] hello \[redacted\] \{ workflowId: 'wf-2' \}\n$/);
+    new WorkerLogger({ level: 'INFO', format: 'pretty', destination }).warn('Activity failed', { error: new TypeError('bad logged-secret-xyz') });
+    expect(lines[2]).toMatch(/\[WARN\] Activity failed \{ error: 'TypeError: bad \[redacted\]' \}\n$/);
   });
 });
