@@ -157,6 +157,9 @@ export async function startStack(config: BenchConfig, files: { workDir: string; 
     OKTA_API_TOKEN: sims.okta.apiToken,
     UPSTREAM_TIMEOUT_SECONDS: String(config.upstreamTimeoutSeconds),
     LOG_LEVEL: 'WARN',
+    // scanWorkerLog reads the pretty layout; several workers cannot share one metrics port.
+    LOG_FORMAT: 'pretty',
+    METRICS_ADDRESS: 'off',
   };
   const log = createWriteStream(`${files.logPrefix}.workers.log`, { flags: 'a' });
   cleanup.add('workers log', () => new Promise((done) => log.end(done)));

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { OKTA_ISSUER_MODES, type IntegrationSpec } from './workflows/definitions';
 import { DEFAULT_OKTA_MAX_IN_FLIGHT } from './clients/okta/rate-limits';
+import { LOG_FORMATS, LOG_LEVELS } from './observability/log-options';
 
 export const PROJECT_ROOT = resolve(__dirname, '..');
 
@@ -149,6 +150,28 @@ export const workerConfigSchema = z.object({
    */
   WORKER_MAX_ACTIVITIES: z.coerce.number().int().min(10).max(100_000).default(5_000),
 });
+
+/** `host:port` the metrics endpoint listens on, or `off`. */
+const metricsAddress = z
+  .string()
+  .trim()
+  .refine((value) => value.toLowerCase() === 'off' || /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]|localhost):\d{1,5}$/.test(value) && Number(value.slice(value.lastIndexOf(':') + 1)) <= 65_535, {
+    message: 'host:port to serve /metrics on (e.g. 127.0.0.1:9464, 0.0.0.0:9464), or off',
+  })
+  .transform((value) => (value.toLowerCase() === 'off' ? ('off' as const) : value.replace(/^localhost:/, '127.0.0.1:')));
+
+/** The worker's logs and metrics (README, "Observability"). */
+export const observabilityConfigSchema = z.object({
+  /** Prometheus /metrics (the SDK's `temporal_…` series and our `bi_okta_…`), or `off`. */
+  METRICS_ADDRESS: metricsAddress.default('127.0.0.1:9464'),
+  LOG_LEVEL: z
+    .string()
+    .transform((value) => value.toUpperCase())
+    .pipe(z.enum(LOG_LEVELS))
+    .default('INFO'),
+  LOG_FORMAT: z.enum(LOG_FORMATS).default('json'),
+});
+export type ObservabilityConfig = z.infer<typeof observabilityConfigSchema>;
 
 const seconds = (fallback: number) => z.coerce.number().positive().default(fallback);
 

@@ -8,13 +8,21 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from './activities';
 import { BEYOND_IDENTITY_REGIONS } from './clients/beyond-identity/config';
 import { ConfigError, parseConfig, upstreamConfigSchema, workerConfigSchema, type UpstreamConfig } from './config';
+import { clientLogger } from './observability/client-logger';
+import { installObservability, processLogger, type Observability } from './observability/runtime';
 import { DEFAULT_TASK_QUEUE, temporalTarget } from './temporal/connection';
 
-export function activityDependencies(config: UpstreamConfig, temporal: ActivityDependencies['temporal']): ActivityDependencies {
+export function activityDependencies(
+  config: UpstreamConfig,
+  temporal: ActivityDependencies['temporal'],
+  observability?: Observability,
+): ActivityDependencies {
+  const logger = observability ? clientLogger(observability.logger) : undefined;
+  const observer = observability?.metrics;
   const hosts = config.BI_REGION
     ? BEYOND_IDENTITY_REGIONS[config.BI_REGION]
     : { managementUrl: config.BI_MANAGEMENT_URL!, authUrl: config.BI_AUTH_URL! };
@@ -28,8 +36,10 @@ export function activityDependencies(config: UpstreamConfig, temporal: ActivityD
         ? { kind: 'api-token', token: config.BI_API_TOKEN }
         : { kind: 'client-credentials', clientId: config.BI_CLIENT_ID!, clientSecret: config.BI_CLIENT_SECRET!, tokenUrl: config.BI_TOKEN_URL! },
       timeouts,
+      logger,
+      observer,
     },
-    okta: { orgUrl: config.OKTA_ORG_URL, apiToken: config.OKTA_API_TOKEN, timeouts, maxInFlight: config.OKTA_MAX_IN_FLIGHT },
+    okta: { orgUrl: config.OKTA_ORG_URL, apiToken: config.OKTA_API_TOKEN, timeouts, maxInFlight: config.OKTA_MAX_IN_FLIGHT, logger, observer },
     temporal,
     biRegion: config.BI_REGION,
   };
@@ -47,24 +57,11 @@ export interface WorkerRun {
   done: Promise<void>;
 }
 
-const LOG_LEVELS: LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
-
-/** LOG_LEVEL (default INFO) for the SDK's and our activities' logs; only the first call in a process counts. */
-function installLogger(env: NodeJS.ProcessEnv): void {
-  const level = (env.LOG_LEVEL ?? 'INFO').toUpperCase() as LogLevel;
-  if (!LOG_LEVELS.includes(level)) throw new ConfigError(`Invalid configuration:\n  LOG_LEVEL: one of ${LOG_LEVELS.join(', ')}`);
-  try {
-    Runtime.install({ logger: new DefaultLogger(level) });
-  } catch {
-    // Already installed (a second worker in the same process): keep the first.
-  }
-}
-
 /** Creates the worker (connected, activities wired) and starts it running. */
 export async function startWorker(env: NodeJS.ProcessEnv = process.env, overrides: Partial<WorkerOptions> = {}): Promise<WorkerRun> {
   const upstream = parseConfig(upstreamConfigSchema, env);
   const capacity = parseConfig(workerConfigSchema, env);
-  installLogger(env);
+  const observability = await installObservability(env);
   const target = temporalTarget(env);
   const taskQueue = env.TASK_QUEUE || DEFAULT_TASK_QUEUE;
   const connection = await NativeConnection.connect(target.connectionOptions);
@@ -74,7 +71,7 @@ export async function startWorker(env: NodeJS.ProcessEnv = process.env, override
     throw error;
   });
   const client = new Client({ connection: clientConnection, namespace: target.namespace });
-  const { activities, close: closeClients } = createActivities(activityDependencies(upstream, { client, taskQueue }));
+  const { activities, close: closeClients } = createActivities(activityDependencies(upstream, { client, taskQueue }, observability));
   const close = async () => {
     await Promise.all([closeClients(), clientConnection.close()]);
   };
@@ -95,9 +92,11 @@ export async function startWorker(env: NodeJS.ProcessEnv = process.env, override
     await Promise.all([connection.close(), close()]);
     throw error;
   }
-  process.stdout.write(
+  // The line the stack, the bench and the tests wait for (/Worker polling task queue/).
+  observability.announce(
     `Worker polling task queue "${taskQueue}" on ${target.address} (namespace ${target.namespace}); ` +
-      `Beyond Identity tenant ${upstream.BI_TENANT_ID}, Okta ${upstream.OKTA_ORG_URL}.\n`,
+      `Beyond Identity tenant ${upstream.BI_TENANT_ID}, Okta ${upstream.OKTA_ORG_URL}.`,
+    { taskQueue, namespace: target.namespace, ...(observability.metricsAddress ? { metrics: `http://${observability.metricsAddress}/metrics` } : {}) },
   );
   const done = worker.run().finally(async () => {
     await Promise.all([connection.close(), close()]);
@@ -135,10 +134,10 @@ if (require.main === module) {
       running = worker;
       return done;
     })
-    .then(() => process.stdout.write('Worker stopped.\n'))
+    .then(() => processLogger().info('Worker stopped.'))
     .catch((error: unknown) => {
       const text = error instanceof ConfigError ? `${error.message}\nSee README.md, "Configuration".` : error instanceof Error ? error.message : String(error);
-      process.stderr.write(`Worker stopped: ${text}\n`);
+      processLogger().error(`Worker stopped: ${text}`);
       process.exit(1);
     });
 }

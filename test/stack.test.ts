@@ -29,6 +29,8 @@ describe('npm start', () => {
       BI_SIM_MANAGEMENT_PORT: String(ports.biManagement),
       BI_SIM_AUTH_PORT: String(ports.biAuth),
       OKTA_SIM_PORT: String(ports.okta),
+      // Not the default 9464: a developer's own `npm start` may hold it.
+      METRICS_ADDRESS: 'off',
       DATA_DIR: dataDir,
     };
     for (const name of ['TEMPORAL_ADDRESS', 'BI_REGION', 'BI_MANAGEMENT_URL', 'BI_AUTH_URL', 'OKTA_ORG_URL', 'BI_API_TOKEN', 'OKTA_API_TOKEN', 'BI_TENANT_ID']) delete env[name];

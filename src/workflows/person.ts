@@ -10,6 +10,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  metricMeter,
   setCurrentDetails,
   setHandler,
   allHandlersFinished,
@@ -27,6 +28,7 @@ import {
   type PersonStep,
   type PersonWorkflowInput,
 } from './definitions';
+import { METRIC_NAMES } from '../observability/metric-names';
 import * as rules from './person-state';
 import { activities, recordStatus, runStep, type AttentionHost } from './steps';
 
@@ -35,6 +37,7 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
   const email = normalizeEmail(person.email);
   const now = () => new Date().toISOString();
   const state: PersonState = input.resume ?? input.offboard ?? rules.newPersonState(email, now(), input.context);
+  const personTransitions = metricMeter.createCounter(METRIC_NAMES.personTransitions, 'transitions', 'Person workflows entering a status');
   let retryRequested = false;
   let checkNow = false;
   let confirmedByUpdate = false;
@@ -57,6 +60,8 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
 
   /** `announceStep`: the search attributes show this step too (a last one), not only status changes. */
   function show(status: PersonStatus, step: PersonStep, announceStep = false): void {
+    // Replay-safe: the SDK records nothing while replaying, so each transition counts once.
+    if (status !== state.status) personTransitions.add(1, { status });
     recordStatus(state, status, step, announceStep);
     setCurrentDetails(rules.personDetails(state));
   }

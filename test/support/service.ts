@@ -99,6 +99,8 @@ export class ServiceHarness {
       OKTA_API_TOKEN: this.okta.apiToken,
       UPSTREAM_TIMEOUT_SECONDS: '5',
       LOG_LEVEL: 'WARN',
+      // Tests run in parallel processes: no worker may claim the default metrics port.
+      METRICS_ADDRESS: 'off',
       BI_REALM_NAME: this.spec.realmName,
       BINDING_POLL_INTERVAL_SECONDS: String(this.spec.binding.pollIntervalMs / 1000),
       BINDING_DEADLINE_SECONDS: String(this.spec.binding.deadlineMs / 1000),

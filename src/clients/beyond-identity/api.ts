@@ -79,6 +79,7 @@ export class BeyondIdentityApi {
       timeouts: config.timeouts,
       retry: config.retry,
       logger: config.logger,
+      observer: config.observer,
     });
   }
 

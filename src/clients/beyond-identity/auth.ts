@@ -4,6 +4,7 @@
  * once when the API answers 401/403 (an expired token may come back as either, contract §2.4).
  */
 import { JsonClient, type Authorization, type ClientLogger, type HttpTimeouts, type RetryOptions } from '../http/json-client';
+import type { HttpObserver } from '../http/observer';
 import { registerSecret } from '../http/secrets';
 import { accessTokenResponseSchema, parseBeyondIdentityError } from './schemas';
 import type { BeyondIdentityCredentials } from './config';
@@ -14,7 +15,7 @@ const EXPIRY_MARGIN_MS = 60_000;
 
 export function beyondIdentityAuthorization(
   credentials: BeyondIdentityCredentials,
-  options: { timeouts?: Partial<HttpTimeouts>; retry?: Partial<RetryOptions>; logger?: ClientLogger } = {},
+  options: { timeouts?: Partial<HttpTimeouts>; retry?: Partial<RetryOptions>; logger?: ClientLogger; observer?: HttpObserver } = {},
 ): Authorization & { close(): Promise<void> } {
   if (credentials.kind === 'api-token') {
     registerSecret(credentials.token);
@@ -32,7 +33,7 @@ class ClientCredentialsAuthorization implements Authorization {
 
   constructor(
     private readonly credentials: Extract<BeyondIdentityCredentials, { kind: 'client-credentials' }>,
-    options: { timeouts?: Partial<HttpTimeouts>; retry?: Partial<RetryOptions>; logger?: ClientLogger },
+    options: { timeouts?: Partial<HttpTimeouts>; retry?: Partial<RetryOptions>; logger?: ClientLogger; observer?: HttpObserver },
   ) {
     registerSecret(credentials.clientSecret);
     const url = new URL(credentials.tokenUrl);
@@ -44,6 +45,7 @@ class ClientCredentialsAuthorization implements Authorization {
       timeouts: options.timeouts,
       retry: options.retry,
       logger: options.logger,
+      observer: options.observer,
       connections: 2,
       authorization: {
         header: async () => `Basic ${Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64')}`,

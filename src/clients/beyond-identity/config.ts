@@ -1,5 +1,6 @@
 /** Where Beyond Identity lives and how we authenticate to it. */
 import type { ClientLogger, HttpTimeouts, RetryOptions } from '../http/json-client';
+import type { HttpObserver } from '../http/observer';
 
 /** The management API and the auth (OAuth/OIDC) host differ per region (contract §1.1). */
 export const BEYOND_IDENTITY_REGIONS = {
@@ -28,4 +29,6 @@ export interface BeyondIdentityClientConfig {
   timeouts?: Partial<HttpTimeouts>;
   retry?: Partial<RetryOptions>;
   logger?: ClientLogger;
+  /** Told of every request (metrics). */
+  observer?: HttpObserver;
 }

@@ -18,6 +18,7 @@ import {
   type UpstreamErrorDetails,
   type UpstreamService,
 } from './errors';
+import { NO_HTTP_OBSERVER, type HttpObserver, type RequestOutcome } from './observer';
 import { CONCURRENCY_BACKOFF_MS, type RateLimitObservation, type RateLimitPacer } from './rate-limit-pacer';
 import { retryAfterMs } from './retry-after';
 import { redactSecrets } from './secrets';
@@ -75,6 +76,8 @@ export interface JsonClientOptions {
   pacing?: Pacing;
   connections?: number;
   logger?: ClientLogger;
+  /** Told how every attempt ended (metrics). */
+  observer?: HttpObserver;
 }
 
 export interface JsonRequest<T> {
@@ -115,12 +118,14 @@ export class JsonClient {
   private readonly timeouts: HttpTimeouts;
   private readonly retryOptions: RetryOptions;
   private readonly logger: ClientLogger;
+  private readonly observer: HttpObserver;
 
   constructor(private readonly options: JsonClientOptions) {
     this.baseUrl = new URL(options.baseUrl);
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.retryOptions = { ...DEFAULT_RETRY, ...options.retry };
     this.logger = options.logger ?? silentLogger;
+    this.observer = options.observer ?? NO_HTTP_OBSERVER;
     this.pool = new Pool(this.baseUrl.origin, {
       connections: options.connections ?? 16,
       connectTimeout: this.timeouts.connectMs,
@@ -159,6 +164,7 @@ export class JsonClient {
       const error = 'error' in reason ? reason.error : undefined;
       this.logger.warn(`retrying "${request.operation}" in ${reason.delay} ms`, {
         service: this.options.service,
+        ...(error instanceof TransientUpstreamError ? { kind: error.kind } : {}),
         reason: error instanceof Error ? redactSecrets(error.message) : 'unexpected result',
       });
     });
@@ -182,18 +188,38 @@ export class JsonClient {
         }
       }
       for (;;) {
-        const response = await this.send(request, `${path}${search}`, signal);
+        const response = await this.observed(bucket, () => this.send(request, `${path}${search}`, signal));
         const observation = this.options.pacing?.observe(response.status, response.headers, Date.now());
         release?.(observation);
         if ((response.status === 401 || response.status === 403) && !refreshed && this.options.authorization?.refresh) {
+          this.record(bucket, 'rejected');
           refreshed = true;
           if (await this.options.authorization.refresh(response.authorization)) continue; // a fresh token, once
         }
-        return this.interpret(request, response, observation?.concurrency === true);
+        return this.observed(bucket, () => this.interpret(request, response, observation?.concurrency === true), true);
       }
     } finally {
       release?.();
     }
+  }
+
+  /**
+   * Runs one stage of an attempt and tells the observer how the attempt ended: on failure always,
+   * on success only when `final` (the answer was interpreted), so each attempt counts once.
+   */
+  private async observed<R>(bucket: string | undefined, stage: () => R | Promise<R>, final = false): Promise<R> {
+    try {
+      const result = await stage();
+      if (final) this.record(bucket, 'ok');
+      return result;
+    } catch (error) {
+      this.record(bucket, outcomeOf(error));
+      throw error;
+    }
+  }
+
+  private record(bucket: string | undefined, outcome: RequestOutcome): void {
+    this.observer.requestCompleted({ service: this.options.service, bucket: bucket ?? 'all', outcome });
   }
 
   private resolve(request: JsonRequest<unknown>): { path: string; search: string } {
@@ -295,6 +321,13 @@ export class JsonClient {
     const value = name ? headers[name.toLowerCase()] : undefined;
     return Array.isArray(value) ? value[0] : value;
   }
+}
+
+function outcomeOf(error: unknown): RequestOutcome {
+  if (error instanceof TransientUpstreamError) return error.kind;
+  if (error instanceof RejectedUpstreamError) return 'rejected';
+  if (error instanceof MalformedUpstreamResponseError) return 'malformed';
+  return 'aborted';
 }
 
 function joinPath(basePath: string, path: string): string {

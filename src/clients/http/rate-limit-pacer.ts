@@ -8,6 +8,7 @@
  * One pacer per process, shared by every call, so concurrent activities see one budget.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { PacerObserver } from './observer';
 
 export interface RateLimitObservation {
   /**
@@ -52,6 +53,8 @@ export interface PacerOptions {
   reserve?: number;
   /** Extra wait after a reset, for clock skew between us and the upstream. */
   resetMarginMs?: number;
+  /** Told of every request held before it was let out (metrics). */
+  observer?: PacerObserver;
 }
 
 export interface PacerStats {
@@ -82,12 +85,14 @@ export class RateLimitPacer {
   private pausedUntilMs = 0;
   /** Requests waiting for a slot in flight, woken when one frees (or the pause ends). */
   private readonly slotWaiters = new Set<() => void>();
+  private readonly observer?: PacerObserver;
 
   constructor(options: PacerOptions = {}) {
     this.reserve = options.reserve ?? 1;
     this.resetMarginMs = options.resetMarginMs ?? 250;
     this.maxInFlight = options.maxInFlight ?? Number.POSITIVE_INFINITY;
     this.inFlightCap = this.maxInFlight;
+    this.observer = options.observer;
   }
 
   /** Waits until `bucket` has room, then counts one request against it. */
@@ -115,7 +120,7 @@ export class RateLimitPacer {
           refusedThisWindow: false,
         };
         this.buckets.set(bucket, fresh);
-        return this.admit(bucket, fresh, waited, started);
+        return this.admit(bucket, fresh, waited, waitedForSlot, started);
       }
       const now = Date.now();
       if (Number.isFinite(state.resetAtMs) && now >= state.resetAtMs + this.resetMarginMs) {
@@ -124,7 +129,7 @@ export class RateLimitPacer {
         state.remaining = this.allowance(state);
         state.resetAtMs = Number.POSITIVE_INFINITY;
       }
-      if (state.remaining > this.reserve) return this.admit(bucket, state, waited, started);
+      if (state.remaining > this.reserve) return this.admit(bucket, state, waited, waitedForSlot, started);
       waited = true;
       const pause = Number.isFinite(state.resetAtMs) ? Math.max(10, state.resetAtMs + this.resetMarginMs - now) : 25;
       await sleep(pause, undefined, { signal });
@@ -195,7 +200,7 @@ export class RateLimitPacer {
     state.refusedThisWindow = false;
   }
 
-  private admit(bucket: string, state: BucketState, waited: boolean, started: number): PacerRelease {
+  private admit(bucket: string, state: BucketState, waited: boolean, waitedForSlot: boolean, started: number): PacerRelease {
     state.remaining -= 1;
     state.inFlight += 1;
     this.inFlight += 1;
@@ -204,6 +209,7 @@ export class RateLimitPacer {
       this.counters.delayedRequests += 1;
       this.counters.totalDelayMs += Date.now() - started;
     }
+    if (waited || waitedForSlot) this.observer?.waited({ bucket, reason: waited ? 'window' : 'in-flight', ms: Date.now() - started });
     let released = false;
     return (observation) => {
       if (released) return;

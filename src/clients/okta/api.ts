@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import { JsonClient, type ClientLogger, type HttpTimeouts, type JsonRequest, type RetryOptions } from '../http/json-client';
+import type { HttpObserver, PacerObserver } from '../http/observer';
 import type { RateLimitPacer } from '../http/rate-limit-pacer';
 import { registerSecret } from '../http/secrets';
 import { nextLink } from './link-header';
@@ -28,6 +29,8 @@ export interface OktaClientConfig {
   timeouts?: Partial<HttpTimeouts>;
   retry?: Partial<RetryOptions>;
   logger?: ClientLogger;
+  /** Told of every request and pacer wait (metrics). */
+  observer?: HttpObserver & PacerObserver;
   /** Defaults to the process-wide pacer. */
   pacer?: RateLimitPacer;
   /** Requests this process keeps in flight to the org at once (the process-wide pacer's cap; default 16). */
@@ -78,7 +81,8 @@ export class OktaApi {
       timeouts: config.timeouts,
       retry: config.retry,
       logger: config.logger,
-      pacing: oktaPacing(config.pacer ?? sharedOktaPacer(config.maxInFlight)),
+      observer: config.observer,
+      pacing: oktaPacing(config.pacer ?? sharedOktaPacer(config.maxInFlight, config.observer)),
       // Never fewer connections than requests the pacer lets into flight.
       connections: Math.max(16, config.maxInFlight ?? 0),
     });

@@ -4,6 +4,7 @@
  */
 import type { HttpMethod, Pacing, ResponseHeaders } from '../http/json-client';
 import { RateLimitPacer, type RateLimitObservation } from '../http/rate-limit-pacer';
+import type { PacerObserver } from '../http/observer';
 import { headerValue, serverNow } from '../http/retry-after';
 
 export type OktaBucket = 'users-collection' | 'user-by-id' | 'user-mutations' | 'other';
@@ -39,11 +40,11 @@ export const DEFAULT_OKTA_MAX_IN_FLIGHT = 16;
 
 /**
  * One pacer for the whole process: every Okta call of every activity shares the org's budget.
- * The first call's `maxInFlight` counts (the worker passes OKTA_MAX_IN_FLIGHT).
+ * The first call's `maxInFlight` and `observer` count (the worker passes OKTA_MAX_IN_FLIGHT and its metrics).
  */
 let processPacer: RateLimitPacer | undefined;
-export function sharedOktaPacer(maxInFlight = DEFAULT_OKTA_MAX_IN_FLIGHT): RateLimitPacer {
-  processPacer ??= new RateLimitPacer({ reserve: 1, maxInFlight });
+export function sharedOktaPacer(maxInFlight = DEFAULT_OKTA_MAX_IN_FLIGHT, observer?: PacerObserver): RateLimitPacer {
+  processPacer ??= new RateLimitPacer({ reserve: 1, maxInFlight, observer });
   return processPacer;
 }
 

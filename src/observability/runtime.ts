@@ -1,0 +1,52 @@
+/**
+ * Installs the SDK's Runtime with our logger and the Prometheus endpoint, once per process, and
+ * hands the worker's wiring what it passes down: the logger and the metrics observer.
+ */
+import { Runtime, type TelemetryOptions } from '@temporalio/worker';
+import type { Logger } from '@temporalio/common';
+import { parseConfig, observabilityConfigSchema } from '../config';
+import { registerKnownSecrets } from './known-secrets';
+import { WorkerLogger } from './logger';
+import { assertPortFree } from './port-check';
+import { workerMetrics, type WorkerMetrics } from './metrics';
+
+export interface Observability {
+  logger: Logger;
+  /** An INFO line written whatever LOG_LEVEL says (the readiness line the stack, bench and tests wait for). */
+  announce(message: string, meta?: Record<string, unknown>): void;
+  metrics: WorkerMetrics;
+  /** Where /metrics is served, when it is. */
+  metricsAddress?: string;
+}
+
+let installed: Observability | undefined;
+
+/** The first call in a process installs; later calls (a second in-process worker) get the same. */
+export async function installObservability(env: NodeJS.ProcessEnv): Promise<Observability> {
+  if (installed) return installed;
+  const config = parseConfig(observabilityConfigSchema, env);
+  registerKnownSecrets(env);
+  const logger = new WorkerLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+  const metricsAddress = config.METRICS_ADDRESS === 'off' ? undefined : config.METRICS_ADDRESS;
+  if (metricsAddress) await assertPortFree(metricsAddress);
+  const telemetryOptions: TelemetryOptions = metricsAddress ? { metrics: { prometheus: { bindAddress: metricsAddress } } } : {};
+  try {
+    Runtime.install({ logger, telemetryOptions });
+  } catch {
+    // Installed by someone else in this process (a test's own Runtime): use it as it is.
+  }
+  const runtime = Runtime.instance();
+  const ours = runtime.logger === logger;
+  installed = {
+    logger: runtime.logger,
+    announce: ours ? (message, meta) => logger.announce(message, meta) : (message, meta) => runtime.logger.info(message, meta),
+    metrics: workerMetrics(runtime.metricMeter),
+    metricsAddress,
+  };
+  return installed;
+}
+
+/** The installed logger, or (before installation, e.g. for a configuration error) a JSON one at INFO. */
+export function processLogger(): Logger {
+  return installed?.logger ?? new WorkerLogger({ level: 'INFO', format: 'json' });
+}
