@@ -8,6 +8,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from './activities';
+import { codecSetupFromEnv, NOT_ENCRYPTED_WARNING } from './codec/data-converter';
 import { BEYOND_IDENTITY_REGIONS } from './clients/beyond-identity/config';
 import { ConfigError, parseConfig, upstreamConfigSchema, workerConfigSchema, type UpstreamConfig } from './config';
 import { DEFAULT_TASK_QUEUE, temporalTarget } from './temporal/connection';
@@ -56,7 +57,9 @@ function installLogger(env: NodeJS.ProcessEnv): void {
 export async function startWorker(env: NodeJS.ProcessEnv = process.env, overrides: Partial<WorkerOptions> = {}): Promise<WorkerRun> {
   const upstream = parseConfig(upstreamConfigSchema, env);
   const capacity = parseConfig(workerConfigSchema, env);
+  const { dataConverter, keyring } = codecSetupFromEnv(env);
   installLogger(env);
+  if (!keyring) process.stderr.write(`${NOT_ENCRYPTED_WARNING}\n`);
   const target = temporalTarget(env);
   const taskQueue = env.TASK_QUEUE || DEFAULT_TASK_QUEUE;
   const connection = await NativeConnection.connect(target.connectionOptions);
@@ -65,7 +68,7 @@ export async function startWorker(env: NodeJS.ProcessEnv = process.env, override
     await connection.close();
     throw error;
   });
-  const client = new Client({ connection: clientConnection, namespace: target.namespace });
+  const client = new Client({ connection: clientConnection, namespace: target.namespace, dataConverter });
   const { activities, close: closeClients } = createActivities(activityDependencies(upstream, { client, taskQueue }));
   const close = async () => {
     await Promise.all([closeClients(), clientConnection.close()]);
@@ -78,6 +81,7 @@ export async function startWorker(env: NodeJS.ProcessEnv = process.env, override
       namespace: target.namespace,
       taskQueue,
       activities,
+      dataConverter,
       ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: require.resolve('./workflows') }),
       shutdownGraceTime: '10 seconds',
       maxConcurrentActivityTaskExecutions: capacity.WORKER_MAX_ACTIVITIES,
@@ -89,7 +93,8 @@ export async function startWorker(env: NodeJS.ProcessEnv = process.env, override
   }
   process.stdout.write(
     `Worker polling task queue "${taskQueue}" on ${target.address} (namespace ${target.namespace}); ` +
-      `Beyond Identity tenant ${upstream.BI_TENANT_ID}, Okta ${upstream.OKTA_ORG_URL}.\n`,
+      `Beyond Identity tenant ${upstream.BI_TENANT_ID}, Okta ${upstream.OKTA_ORG_URL}; ` +
+      `payloads ${keyring ? `encrypted (key id ${keyring.encryptKeyId})` : 'NOT encrypted'}.\n`,
   );
   const done = worker.run().finally(async () => {
     await Promise.all([connection.close(), close()]);
