@@ -42,7 +42,10 @@ describe('the payload codec', () => {
   it('names the missing key id, and never key material', async () => {
     const [encrypted] = await new AesGcmPayloadCodec(parseCodecKeys(`retired-2025:${oldKey}`, 'env')).encode([original]);
     const other = new AesGcmPayloadCodec(parseCodecKeys(`current:${newerKey}`, 'env'));
-    const error = await other.decode([encrypted!]).catch((caught: unknown) => caught as Error);
+    const error = (await other.decode([encrypted!]).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    )) as Error;
     expect(error).toBeInstanceOf(MissingCodecKeyError);
     expect(error.message).toMatch(/encrypted with key id retired-2025; set TEMPORAL_CODEC_KEYS/);
     for (const key of [oldKey, newerKey]) expect(error.message).not.toContain(key);
