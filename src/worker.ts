@@ -10,8 +10,10 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from './activities';
+import { codecSetupFromEnv, NOT_ENCRYPTED_WARNING } from './codec/data-converter';
 import { BEYOND_IDENTITY_REGIONS } from './clients/beyond-identity/config';
 import { ConfigError, parseConfig, upstreamConfigSchema, workerConfigSchema, type UpstreamConfig } from './config';
+import { registerSecret } from './clients/http/secrets';
 import { clientLogger } from './observability/client-logger';
 import { installObservability, processLogger, type Observability } from './observability/runtime';
 import { DEFAULT_TASK_QUEUE, temporalTarget } from './temporal/connection';
@@ -61,7 +63,11 @@ export interface WorkerRun {
 export async function startWorker(env: NodeJS.ProcessEnv = process.env, overrides: Partial<WorkerOptions> = {}): Promise<WorkerRun> {
   const upstream = parseConfig(upstreamConfigSchema, env);
   const capacity = parseConfig(workerConfigSchema, env);
+  const { dataConverter, keyring } = codecSetupFromEnv(env);
   const observability = await installObservability(env);
+  if (!keyring) observability.logger.warn(NOT_ENCRYPTED_WARNING);
+  // Keys from a file are not in the environment the redaction point was given.
+  for (const key of keyring?.keys.values() ?? []) registerSecret(key.toString('base64'));
   const target = temporalTarget(env);
   const taskQueue = env.TASK_QUEUE || DEFAULT_TASK_QUEUE;
   const connection = await NativeConnection.connect(target.connectionOptions);
@@ -70,7 +76,7 @@ export async function startWorker(env: NodeJS.ProcessEnv = process.env, override
     await connection.close();
     throw error;
   });
-  const client = new Client({ connection: clientConnection, namespace: target.namespace });
+  const client = new Client({ connection: clientConnection, namespace: target.namespace, dataConverter });
   const { activities, close: closeClients } = createActivities(activityDependencies(upstream, { client, taskQueue }, observability));
   const close = async () => {
     await Promise.all([closeClients(), clientConnection.close()]);
@@ -83,6 +89,7 @@ export async function startWorker(env: NodeJS.ProcessEnv = process.env, override
       namespace: target.namespace,
       taskQueue,
       activities,
+      dataConverter,
       ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: require.resolve('./workflows') }),
       shutdownGraceTime: '10 seconds',
       maxConcurrentActivityTaskExecutions: capacity.WORKER_MAX_ACTIVITIES,
@@ -95,8 +102,14 @@ export async function startWorker(env: NodeJS.ProcessEnv = process.env, override
   // The line the stack, the bench and the tests wait for (/Worker polling task queue/).
   observability.announce(
     `Worker polling task queue "${taskQueue}" on ${target.address} (namespace ${target.namespace}); ` +
-      `Beyond Identity tenant ${upstream.BI_TENANT_ID}, Okta ${upstream.OKTA_ORG_URL}.`,
-    { taskQueue, namespace: target.namespace, ...(observability.metricsAddress ? { metrics: `http://${observability.metricsAddress}/metrics` } : {}) },
+      `Beyond Identity tenant ${upstream.BI_TENANT_ID}, Okta ${upstream.OKTA_ORG_URL}; ` +
+      `payloads ${keyring ? `encrypted (key id ${keyring.encryptKeyId})` : 'NOT encrypted'}.`,
+    {
+      taskQueue,
+      namespace: target.namespace,
+      payloads: keyring ? 'encrypted' : 'clear',
+      ...(observability.metricsAddress ? { metrics: `http://${observability.metricsAddress}/metrics` } : {}),
+    },
   );
   const done = worker.run().finally(async () => {
     await Promise.all([connection.close(), close()]);

@@ -4,6 +4,7 @@
  * codes that scripts can rely on.
  */
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { codecSetupFromEnv } from '../codec/data-converter';
 import { integrationConfigSchema, integrationSpecFrom, parseConfig } from '../config';
 import { DEFAULT_TASK_QUEUE, temporalTarget } from '../temporal/connection';
 import type { IntegrationSpec } from '../workflows/definitions';
@@ -34,6 +35,8 @@ export interface Session {
 export async function openSession(env: NodeJS.ProcessEnv = process.env): Promise<Session> {
   const spec = integrationSpecFrom(parseConfig(integrationConfigSchema, env));
   const target = temporalTarget(env);
+  // Keys as the worker has them; with none, also the embedded stack's local key (src/codec/keys.ts).
+  const { dataConverter } = codecSetupFromEnv(env);
   let connection: Connection;
   try {
     connection = await Connection.connect({ ...target.connectionOptions, connectTimeout: 5_000 });
@@ -46,7 +49,7 @@ export async function openSession(env: NodeJS.ProcessEnv = process.env): Promise
     );
   }
   return {
-    client: new Client({ connection, namespace: target.namespace }),
+    client: new Client({ connection, namespace: target.namespace, dataConverter }),
     spec,
     taskQueue: env.TASK_QUEUE || DEFAULT_TASK_QUEUE,
     address: target.address,

@@ -4,12 +4,14 @@
  * real child processes), and the operator's commands. No mocks: every call crosses real HTTP or gRPC.
  */
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { WorkerOptions } from '@temporalio/worker';
 import { request } from 'undici';
 import * as commands from '../../src/cli/commands';
 import { validatePeople } from '../../src/cli/people';
 import type { Output, Session } from '../../src/cli/session';
+import { dataConverterFromEnv } from '../../src/codec/data-converter';
 import { integrationConfigSchema, integrationSpecFrom, parseConfig } from '../../src/config';
 import { startBeyondIdentitySimulator, type BeyondIdentitySimulatorOptions, type RunningBeyondIdentitySimulator } from '../../dev/simulators/beyond-identity';
 import { bindPasskeyFromOutbox, outboxFor } from '../../dev/simulators/beyond-identity/person-agent';
@@ -32,6 +34,8 @@ export interface HarnessOptions {
   integrationEnv?: Record<string, string>;
   /** Another Temporal server than the run's shared one (a test that restarts its own). */
   temporalAddress?: string;
+  /** TEMPORAL_CODEC_KEYS for the harness's client and workers; default none (payloads in clear). */
+  codecKeys?: string;
 }
 
 const silent: Output = { json: true, print: () => undefined, info: () => undefined };
@@ -49,6 +53,7 @@ export class ServiceHarness {
     readonly connection: Connection,
     readonly client: Client,
     readonly temporalAddress: string,
+    readonly codecKeys: string | undefined,
   ) {}
 
   static async start(options: HarnessOptions = {}): Promise<ServiceHarness> {
@@ -57,8 +62,9 @@ export class ServiceHarness {
     const bi = await startBeyondIdentitySimulator({ managementPort: 0, authPort: 0, apiTokens: [`bi-token-${randomUUID()}`], ...options.bi });
     const okta = await startOktaSimulator({ port: 0, apiTokens: [`okta-token-${randomUUID()}`], ...options.okta });
     const connection = await Connection.connect({ address });
-    const client = new Client({ connection, namespace });
-    const harness = new ServiceHarness(bi, okta, connection, client, address);
+    const dataConverter = options.codecKeys ? dataConverterFromEnv({ TEMPORAL_CODEC_KEYS: options.codecKeys }) : undefined;
+    const client = new Client({ connection, namespace, dataConverter });
+    const harness = new ServiceHarness(bi, okta, connection, client, address, options.codecKeys);
     harness.spec = integrationSpecFrom(
       parseConfig(integrationConfigSchema, {
         BI_TENANT_ID: bi.tenantId,
@@ -106,6 +112,9 @@ export class ServiceHarness {
       BINDING_DEADLINE_SECONDS: String(this.spec.binding.deadlineMs / 1000),
       BINDING_MAX_RESENDS: String(this.spec.binding.maxResends),
       ACTIVITY_TIMEOUT_SECONDS: String(this.spec.activityTimeoutMs / 1000),
+      // Never a developer's local key from `npm start` (.data/codec-keys): only the keys the test gives.
+      DATA_DIR: join(__dirname, 'no-local-codec-key'),
+      ...(this.codecKeys ? { TEMPORAL_CODEC_KEYS: this.codecKeys } : {}),
       ...overrides,
     };
   }
