@@ -6,13 +6,14 @@
  * them), the workflow bundle built once, and K worker processes loading it. Every part registers
  * its stop with the run's Cleanup.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { Session } from '../src/cli/session';
+import { dataConverterFromEnv } from '../src/codec/data-converter';
 import { integrationConfigSchema, integrationSpecFrom, parseConfig } from '../src/config';
 import { findFreePorts } from '../dev/net/ports';
 import { startBeyondIdentitySimulator } from '../dev/simulators/beyond-identity';
@@ -124,7 +125,9 @@ export async function startStack(config: BenchConfig, files: { workDir: string; 
 
   const connection = await Connection.connect({ address: temporal.address });
   cleanup.add('Temporal client', () => connection.close());
-  const client = new Client({ connection, namespace: temporal.namespace });
+  // Payloads encrypted as in production (the codec's cost is part of the figures); a key for this run only.
+  const codecKeys = `bench-${randomUUID().slice(0, 8)}:${randomBytes(32).toString('base64')}`;
+  const client = new Client({ connection, namespace: temporal.namespace, dataConverter: dataConverterFromEnv({ TEMPORAL_CODEC_KEYS: codecKeys }) });
 
   say('  bundling the workflows once for every worker ...');
   const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: quietBundler });
@@ -160,6 +163,7 @@ export async function startStack(config: BenchConfig, files: { workDir: string; 
     // scanWorkerLog reads the pretty layout; several workers cannot share one metrics port.
     LOG_FORMAT: 'pretty',
     METRICS_ADDRESS: 'off',
+    TEMPORAL_CODEC_KEYS: codecKeys,
   };
   const log = createWriteStream(`${files.logPrefix}.workers.log`, { flags: 'a' });
   cleanup.add('workers log', () => new Promise((done) => log.end(done)));

@@ -6,6 +6,7 @@
  */
 import { integrationConfigSchema, integrationSpecFrom, parseConfig, simulatorPortsSchema, stackConfigSchema, usesEmbeddedUpstreams } from '../src/config';
 import { isPortFree } from './net/ports';
+import { codecServerAddress, startStackCodec } from './stack/codec';
 import { startBeyondIdentity, startOkta, startTemporal, startWorkerProcess, StackStartError, type Running } from './stack/components';
 import { takeStackLock } from './stack/lock';
 import { DEFAULT_TASK_QUEUE } from '../src/temporal/connection';
@@ -81,7 +82,9 @@ export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => 
   const stack: EmbeddedStack = { embedded, running, temporalAddress: '', namespace: config.TEMPORAL_NAMESPACE, stop };
 
   try {
+    const codecPort = codecServerAddress(env).port;
     const ports = [
+      { port: codecPort, variable: 'CODEC_SERVER_ADDRESS', what: 'codec server' },
       ...(config.TEMPORAL_ADDRESS
         ? []
         : [
@@ -99,7 +102,11 @@ export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => 
     await assertPortsFree(ports);
 
     checkpoint();
-    const temporal = await startTemporal(config, log, { signal, onSpawn: (pid, commandLine, name) => lock.record(name ?? 'Temporal dev server', pid, commandLine) });
+    // Before Temporal: its UI is told where to decode payloads when it starts.
+    const codec = await startStackCodec(env, config.DATA_DIR, config.TEMPORAL_BACKEND === 'dev' ? config.TEMPORAL_UI_PORT : undefined);
+    running.push(codec);
+    checkpoint();
+    const temporal = await startTemporal(config, log, { signal, uiCodecEndpoint: codec.url, onSpawn: (pid, commandLine, name) => lock.record(name ?? 'Temporal dev server', pid, commandLine) });
     running.push(temporal);
     stack.temporalAddress = temporal.server.address;
     stack.uiUrl = temporal.server.uiUrl;
@@ -108,6 +115,7 @@ export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => 
       TEMPORAL_ADDRESS: temporal.server.address,
       TEMPORAL_NAMESPACE: temporal.server.namespace,
       TASK_QUEUE: env.TASK_QUEUE || DEFAULT_TASK_QUEUE,
+      ...codec.workerEnv,
       LOG_LEVEL: env.LOG_LEVEL || 'WARN',
     };
     if (embedded) {

@@ -2,7 +2,7 @@
  * `npm start` as an operator runs it: the real command, a real dev server, SIGTERM to npm.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePorts, isPortFree } from '../dev/net/ports';
@@ -14,13 +14,13 @@ import { waitFor } from './support/wait';
 describe('npm start', () => {
   let dataDir: string;
   let env: NodeJS.ProcessEnv;
-  let ports: { temporal: number; ui: number; biManagement: number; biAuth: number; okta: number };
+  let ports: { temporal: number; ui: number; biManagement: number; biAuth: number; okta: number; codec: number };
   const started: RunningCommand[] = [];
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'bi-okta-stack-'));
-    const [temporal, ui, biManagement, biAuth, okta] = await findFreePorts(5);
-    ports = { temporal: temporal!, ui: ui!, biManagement: biManagement!, biAuth: biAuth!, okta: okta! };
+    const [temporal, ui, biManagement, biAuth, okta, codec] = await findFreePorts(6);
+    ports = { temporal: temporal!, ui: ui!, biManagement: biManagement!, biAuth: biAuth!, okta: okta!, codec: codec! };
     env = {
       ...process.env,
       TEMPORAL_CLI_PATH: testTemporal().cliPath,
@@ -29,6 +29,7 @@ describe('npm start', () => {
       BI_SIM_MANAGEMENT_PORT: String(ports.biManagement),
       BI_SIM_AUTH_PORT: String(ports.biAuth),
       OKTA_SIM_PORT: String(ports.okta),
+      CODEC_SERVER_ADDRESS: `127.0.0.1:${ports.codec}`,
       // Not the default 9464: a developer's own `npm start` may hold it.
       METRICS_ADDRESS: 'off',
       DATA_DIR: dataDir,
@@ -60,6 +61,16 @@ describe('npm start', () => {
     expect(await isFrontendAnswering(`127.0.0.1:${ports.temporal}`, 'default')).toBe(true);
     const ui = await fetch(`http://127.0.0.1:${ports.ui}/`);
     expect(ui.status).toBe(200);
+    // Payloads are encrypted with a local key made now, and the UI decodes them through the codec server.
+    expect(banner).toContain(`Codec server      http://127.0.0.1:${ports.codec} (payloads encrypted; keys: ${join(dataDir, 'codec-keys')}, made now`);
+    expect((await stat(join(dataDir, 'codec-keys'))).mode & 0o777).toBe(0o600);
+    const settings = (await (await fetch(`http://127.0.0.1:${ports.ui}/api/v1/settings`)).json()) as { Codec?: { Endpoint?: string } };
+    expect(settings.Codec?.Endpoint).toBe(`http://127.0.0.1:${ports.codec}`);
+    const preflight = await fetch(`http://127.0.0.1:${ports.codec}/decode`, {
+      method: 'OPTIONS',
+      headers: { origin: `http://127.0.0.1:${ports.ui}`, 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(`http://127.0.0.1:${ports.ui}`);
     // One server (its supervisor's command line names the database too, but does not start with the CLI).
     const serverPids = await pidsMatching(`^${testTemporal().cliPath} server start-dev .*${join(dataDir, 'temporal.db')}`);
     expect(serverPids.length).toBe(1);
@@ -96,12 +107,13 @@ describe('npm start', () => {
 describe('npm start with real upstreams half-configured', () => {
   it('stops with the worker\'s list of what is missing, and leaves nothing running', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'bi-okta-stack-bad-'));
-    const [temporal, ui] = await findFreePorts(2);
+    const [temporal, ui, codec] = await findFreePorts(3);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       TEMPORAL_CLI_PATH: testTemporal().cliPath,
       TEMPORAL_PORT: String(temporal),
       TEMPORAL_UI_PORT: String(ui),
+      CODEC_SERVER_ADDRESS: `127.0.0.1:${codec}`,
       DATA_DIR: dataDir,
       // An Okta org is named, so the simulators are not used; nothing else is set.
       OKTA_ORG_URL: 'https://example.okta.com',
@@ -131,8 +143,8 @@ interface StackLockFile {
 /** A stack of its own (data folder, free ports) for one lifecycle case. */
 async function ownStackEnv(): Promise<{ env: NodeJS.ProcessEnv; dataDir: string; ports: number[]; okta: number; temporal: number }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'bi-okta-lifecycle-'));
-  const ports = await findFreePorts(5);
-  const [temporal, ui, biManagement, biAuth, okta] = ports as [number, number, number, number, number];
+  const ports = await findFreePorts(6);
+  const [temporal, ui, biManagement, biAuth, okta, codec] = ports as [number, number, number, number, number, number];
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     TEMPORAL_CLI_PATH: testTemporal().cliPath,
@@ -141,6 +153,7 @@ async function ownStackEnv(): Promise<{ env: NodeJS.ProcessEnv; dataDir: string;
     BI_SIM_MANAGEMENT_PORT: String(biManagement),
     BI_SIM_AUTH_PORT: String(biAuth),
     OKTA_SIM_PORT: String(okta),
+    CODEC_SERVER_ADDRESS: `127.0.0.1:${codec}`,
     DATA_DIR: dataDir,
     // The run's workflow bundle, built once: the worker starts in a second instead of bundling
     // (the first test above starts the stack as an operator does, bundle and all).

@@ -35,6 +35,8 @@ export class StackStartError extends Error {
 export interface StartControl {
   signal?: AbortSignal;
   onSpawn?: (pid: number, commandLine: string, name?: string) => void | Promise<void>;
+  /** The codec server the Temporal UI decodes payloads through. */
+  uiCodecEndpoint?: string;
 }
 
 export async function startTemporal(config: StackConfig, say: (line: string) => void, control: StartControl = {}): Promise<Running & { server: TemporalServer }> {
@@ -63,6 +65,7 @@ export async function startTemporal(config: StackConfig, say: (line: string) => 
     cliPath: cli.path,
     port: config.TEMPORAL_PORT,
     uiPort: config.TEMPORAL_UI_PORT,
+    uiCodecEndpoint: control.uiCodecEndpoint,
     dbFilename,
     signal: control.signal,
     onSpawn: (pid) => void control.onSpawn?.(pid, `--db-filename ${dbFilename}`),
@@ -75,7 +78,7 @@ export async function startTemporal(config: StackConfig, say: (line: string) => 
     server,
     lines: [
       `Temporal server   ${server.address} (namespace ${server.namespace}; ${cli.version})`,
-      `Temporal UI       ${server.uiUrl ?? '(headless)'}`,
+      `Temporal UI       ${server.uiUrl ?? '(headless)'}${server.uiUrl && control.uiCodecEndpoint ? ' (decodes payloads through the codec server)' : ''}`,
       `Temporal data     ${join(config.DATA_DIR, 'temporal.db')} (log: ${join(config.DATA_DIR, 'temporal.log')})`,
     ],
     stop: server.stop,

@@ -1,0 +1,113 @@
+/**
+ * One person onboarded by a worker with a codec key, on the real Temporal server: every payload
+ * of every workflow the integration ran is encrypted as stored (read back with a client that has
+ * no codec), no email is in any payload in clear, the CLI's status and the codec server show it
+ * decoded, and the search attributes stay readable (they are not payloads).
+ */
+import { randomBytes } from 'node:crypto';
+import { Client } from '@temporalio/client';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { request } from 'undici';
+import * as commands from '../../src/cli/commands';
+import type { Output } from '../../src/cli/session';
+import { AesGcmPayloadCodec, NoKeyPayloadCodec } from '../../src/codec/aes-gcm-codec';
+import { startCodecServer, type RunningCodecServer } from '../../src/codec/codec-server';
+import { parseCodecKeys } from '../../src/codec/keys';
+import { fromRemote, toRemote, type RemoteCodecBody } from '../../src/codec/remote-codec';
+import type { PersonState } from '../../src/workflows/definitions';
+import { ServiceHarness } from '../support/service';
+
+interface FoundPayload {
+  path: string;
+  payload: Payload;
+}
+
+/** Every Payload in a fetched history (objects with `data` bytes and a `metadata` map), with where it sits. */
+function payloadsIn(value: unknown, path = ''): FoundPayload[] {
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return [];
+  if (Array.isArray(value)) return value.flatMap((item, index) => payloadsIn(item, `${path}[${index}]`));
+  const record = value as Record<string, unknown>;
+  if (record.metadata && typeof record.metadata === 'object' && (record.data === undefined || record.data === null || record.data instanceof Uint8Array)) {
+    const metadata = record.metadata as Record<string, unknown>;
+    if (Object.values(metadata).every((entry) => entry instanceof Uint8Array)) return [{ path, payload: record as Payload }];
+  }
+  return Object.entries(record).flatMap(([key, item]) => payloadsIn(item, path ? `${path}.${key}` : key));
+}
+
+const encodingOf = (payload: Payload): string => Buffer.from(payload.metadata?.encoding ?? new Uint8Array()).toString();
+const clearText = (payload: Payload): string =>
+  [...Object.values(payload.metadata ?? {}), payload.data ?? new Uint8Array()].map((bytes) => Buffer.from(bytes ?? new Uint8Array()).toString('utf8')).join(' ');
+
+describe('payload encryption, end to end', () => {
+  const keys = `e2e-1:${randomBytes(32).toString('base64')}`;
+  const email = 'carol.codec@example.com';
+  let harness: ServiceHarness;
+  let codecServer: RunningCodecServer;
+  beforeAll(async () => {
+    harness = await ServiceHarness.start({ codecKeys: keys });
+    await harness.startWorker();
+    codecServer = await startCodecServer({ codec: new AesGcmPayloadCodec(parseCodecKeys(keys, 'TEMPORAL_CODEC_KEYS')), host: '127.0.0.1', port: 0, corsOrigins: ['http://127.0.0.1:8233'] });
+  });
+  afterAll(async () => {
+    await codecServer?.stop();
+    await harness?.stop();
+  });
+
+  it('stores every payload encrypted, while the CLI, the codec server and the search attributes still read it', async () => {
+    await harness.onboard([email]);
+    await harness.bind(email);
+    const done = (await harness.personHandle(email).result()) as PersonState;
+    expect(done.status).toBe('Onboarded');
+
+    // Read what the server stores, with no codec.
+    const raw = new Client({ connection: harness.connection, namespace: harness.client.options.namespace });
+    const workflows: string[] = [];
+    const found: FoundPayload[] = [];
+    for await (const info of raw.workflow.list({ query: `Integration = '${harness.spec.integrationId}'` })) {
+      workflows.push(info.workflowId);
+      const history = await raw.workflow.getHandle(info.workflowId, info.runId).fetchHistory();
+      found.push(...payloadsIn(history.events, info.workflowId));
+    }
+    expect(workflows).toContain(`${harness.spec.integrationId}/person/${email}`);
+
+    const searchAttributes = found.filter((entry) => /searchAttributes/.test(entry.path));
+    const payloads = found.filter((entry) => !/searchAttributes/.test(entry.path));
+    // Inputs, results, signals, queries' answers are not in history; markers, summaries and failures would be.
+    expect(payloads.length).toBeGreaterThan(20);
+    const notEncrypted = payloads.filter((entry) => encodingOf(entry.payload) !== 'binary/encrypted').map((entry) => `${entry.path}: ${encodingOf(entry.payload)}`);
+    expect(notEncrypted).toEqual([]);
+    expect(payloads.filter((entry) => clearText(entry.payload).includes(email)).map((entry) => entry.path)).toEqual([]);
+    expect(payloads.every((entry) => Buffer.from(entry.payload.metadata!['encryption-key-id']!).toString() === 'e2e-1')).toBe(true);
+
+    // Search attributes are indexed by the server, not payloads: readable as they are.
+    expect(searchAttributes.length).toBeGreaterThan(0);
+    expect(searchAttributes.some((entry) => encodingOf(entry.payload) === 'json/plain' && clearText(entry.payload).includes(email))).toBe(true);
+
+    // The CLI (whose client has the key) shows the person decoded.
+    const printed: unknown[] = [];
+    const output: Output = { json: true, print: (value) => void printed.push(value), info: () => undefined };
+    expect(await commands.status(harness.session, output, email)).toBe(0);
+    expect(JSON.stringify(printed)).toContain('"status":"Onboarded"');
+    expect(JSON.stringify(printed)).toContain(email);
+
+    // The codec server (what the UI calls) decodes what history holds.
+    const sample = payloads.slice(0, 50).map((entry) => entry.payload);
+    const response = await request(`${codecServer.url}/decode`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-namespace': 'default', origin: 'http://127.0.0.1:8233' },
+      body: JSON.stringify(toRemote(sample)),
+    });
+    expect(response.statusCode).toBe(200);
+    const decoded = fromRemote((await response.body.json()) as RemoteCodecBody);
+    expect(decoded.map(encodingOf).every((encoding) => encoding !== 'binary/encrypted')).toBe(true);
+    expect(decoded.map((payload) => JSON.stringify(defaultPayloadConverter.fromPayload(payload))).join('\n')).toContain(email);
+  });
+
+  it('a CLI without the key says which key id it needs, and never shows ciphertext as data', async () => {
+    const withoutKey = new Client({ connection: harness.connection, namespace: harness.client.options.namespace, dataConverter: { payloadCodecs: [new NoKeyPayloadCodec()] } });
+    const session = { ...harness.session, client: withoutKey };
+    const printed: unknown[] = [];
+    const output: Output = { json: true, print: (value) => void printed.push(value), info: () => undefined };
+    await expect(commands.status(session, output, email)).rejects.toThrow(/e2e-1/);
+  });
+});
