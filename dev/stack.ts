@@ -4,7 +4,7 @@
  * configured), and the worker. Runs until Ctrl-C or SIGTERM, then stops everything it started,
  * in reverse order.
  */
-import { integrationConfigSchema, integrationSpecFrom, parseConfig, simulatorPortsSchema, stackConfigSchema, usesEmbeddedUpstreams } from '../src/config';
+import { integrationConfigSchema, integrationSpecFrom, observabilityConfigSchema, parseConfig, simulatorPortsSchema, stackConfigSchema, usesEmbeddedUpstreams } from '../src/config';
 import { isPortFree } from './net/ports';
 import { codecServerAddress, startStackCodec } from './stack/codec';
 import { startBeyondIdentity, startOkta, startTemporal, startWorkerProcess, StackStartError, type Running } from './stack/components';
@@ -83,8 +83,10 @@ export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => 
 
   try {
     const codecPort = codecServerAddress(env).port;
+    const metrics = parseConfig(observabilityConfigSchema, env).METRICS_ADDRESS;
     const ports = [
       { port: codecPort, variable: 'CODEC_SERVER_ADDRESS', what: 'codec server' },
+      ...(metrics === 'off' ? [] : [{ port: Number(metrics.slice(metrics.lastIndexOf(':') + 1)), variable: 'METRICS_ADDRESS', what: "the worker's /metrics" }]),
       ...(config.TEMPORAL_ADDRESS
         ? []
         : [

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { simulatorPortsSchema, StackConfig as StackBaseConfig } from '../../src/config';
+import { observabilityConfigSchema, parseConfig, type simulatorPortsSchema, type StackConfig as StackBaseConfig } from '../../src/config';
 import type { z } from 'zod';
 
 type StackConfig = StackBaseConfig & z.infer<typeof simulatorPortsSchema>;
@@ -154,9 +154,13 @@ export async function startWorkerProcess(config: StackConfig, workerEnv: NodeJS.
   }
   ready = true;
   output = '';
+  const metrics = parseConfig(observabilityConfigSchema, workerEnv).METRICS_ADDRESS;
   return {
     name: 'worker',
-    lines: [`Worker            pid ${child.pid}, task queue ${workerEnv.TASK_QUEUE} (log: ${logFile})`],
+    lines: [
+      `Worker            pid ${child.pid}, task queue ${workerEnv.TASK_QUEUE} (log: ${logFile}, ${workerEnv.LOG_FORMAT === 'pretty' ? 'pretty' : 'JSON'} lines)`,
+      ...(metrics === 'off' ? [] : [`Worker metrics    http://${metrics}/metrics (Prometheus)`]),
+    ],
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');

@@ -5,7 +5,8 @@ import { z } from 'zod';
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
 
 export const remoteCodecBodySchema = z.object({
-  payloads: z.array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() })).max(10_000),
+  // The Temporal CLI sends {} when an event has no payloads.
+  payloads: z.array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() })).max(10_000).default([]),
 });
 export type RemoteCodecBody = z.infer<typeof remoteCodecBodySchema>;
 

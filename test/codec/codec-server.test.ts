@@ -57,6 +57,12 @@ describe('the codec server', () => {
     expect((await post('/decode', '{"payloads":[]}', 'http://evil.example')).headers['access-control-allow-origin']).toBeUndefined();
   });
 
+  it('answers an empty body, as the Temporal CLI sends for an event without payloads, with no payloads', async () => {
+    const empty = await post('/decode', '{}');
+    expect(empty.status).toBe(200);
+    expect(JSON.parse(empty.text)).toEqual({ payloads: [] });
+  });
+
   it('answers 400 to junk and to an unknown key id, 413 to an oversized body', async () => {
     expect((await post('/decode', 'not json')).status).toBe(400);
     expect((await post('/decode', '{"payloads":"x"}')).status).toBe(400);

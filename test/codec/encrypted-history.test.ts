@@ -4,7 +4,9 @@
  * no codec), no email is in any payload in clear, the CLI's status and the codec server show it
  * decoded, and the search attributes stay readable (they are not payloads).
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { Client } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { request } from 'undici';
@@ -16,6 +18,9 @@ import { parseCodecKeys } from '../../src/codec/keys';
 import { fromRemote, toRemote, type RemoteCodecBody } from '../../src/codec/remote-codec';
 import type { PersonState } from '../../src/workflows/definitions';
 import { ServiceHarness } from '../support/service';
+import { testTemporal } from '../support/temporal';
+
+const execFileAsync = promisify(execFile);
 
 interface FoundPayload {
   path: string;
@@ -101,6 +106,24 @@ describe('payload encryption, end to end', () => {
     const decoded = fromRemote((await response.body.json()) as RemoteCodecBody);
     expect(decoded.map(encodingOf).every((encoding) => encoding !== 'binary/encrypted')).toBe(true);
     expect(decoded.map((payload) => JSON.stringify(defaultPayloadConverter.fromPayload(payload))).join('\n')).toContain(email);
+
+    // The Temporal CLI through the codec server, as `temporal workflow show --codec-endpoint` (the UI's path too).
+    const { stdout } = await execFileAsync(testTemporal().cliPath, [
+      'workflow', 'show', '--address', harness.temporalAddress, '--namespace', harness.client.options.namespace,
+      '--workflow-id', `${harness.spec.integrationId}/person/${email}`, '--codec-endpoint', codecServer.url, '--output', 'json',
+    ], { timeout: 30_000 });
+    const bytes = (text: string) => new Uint8Array(Buffer.from(text, 'base64'));
+    const shown = payloadsIn(
+      JSON.parse(stdout, (key, value: unknown) => {
+        if (key === 'data' && typeof value === 'string') return bytes(value);
+        if (key === 'metadata' && value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([name, text]) => [name, bytes(String(text))]));
+        return value;
+      }),
+    );
+    const shownPayloads = shown.filter((entry) => !/searchAttributes/.test(entry.path));
+    expect(shownPayloads.length).toBeGreaterThan(5);
+    expect(shownPayloads.filter((entry) => encodingOf(entry.payload) === 'binary/encrypted')).toEqual([]);
+    expect(shownPayloads.some((entry) => clearText(entry.payload).includes(email))).toBe(true);
   });
 
   it('a CLI without the key says which key id it needs, and never shows ciphertext as data', async () => {
