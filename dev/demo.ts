@@ -153,9 +153,14 @@ async function scenario(session: Session, biUrl: string, oktaUrl: string, ownSta
   say(`  identity         ${state.identity?.id}; Okta user ${state.oktaUser?.id}`);
   say(`  realm            ${integration.realm?.id}; application ${integration.application?.id}; Okta IdP ${integration.idp?.id}; rule ${integration.routingRule?.id}`);
   say(`  routed by        Okta profile property ${session.spec.routing.attribute} = "${session.spec.routing.value}" (rule ${integration.routingRule?.id}, unchanged per person)`);
-  say(`  Temporal UI      ${workflowLink(session, personId)}`);
-  say(`                   ${workflowLink(session, session.spec.integrationId)}`);
-  if (ownStack) say(`  (the demo's stack stops now; its history stays in ${dataDir}/temporal.db: run \`npm start\` to browse it in the UI)`);
+  if (process.env.TEMPORAL_BACKEND === 'postgres') {
+    // No Web UI on this backend: the history, decoded, from the terminal.
+    say(`  history          npm run cli -- status ${email}   (or: temporal workflow show -w '${personId}' --codec-endpoint <codec server>)`);
+  } else {
+    say(`  Temporal UI      ${workflowLink(session, personId)}`);
+    say(`                   ${workflowLink(session, session.spec.integrationId)}`);
+  }
+  if (ownStack) say(`  (the demo's stack stops now; its history stays in ${dataDir}: run \`npm start\` to browse it)`);
   return 0;
 }
 

@@ -29,14 +29,20 @@ export async function installObservability(env: NodeJS.ProcessEnv): Promise<Obse
   const logger = new WorkerLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
   const metricsAddress = config.METRICS_ADDRESS === 'off' ? undefined : config.METRICS_ADDRESS;
   if (metricsAddress) await assertPortFree(metricsAddress);
-  const telemetryOptions: TelemetryOptions = metricsAddress ? { metrics: { prometheus: { bindAddress: metricsAddress } } } : {};
+  const telemetryOptions: TelemetryOptions = {
+    // The SDK core's own lines (Rust) through our logger too, so every line is JSON and redacted.
+    logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+    ...(metricsAddress ? { metrics: { prometheus: { bindAddress: metricsAddress } } } : {}),
+  };
+  let ours = true;
   try {
     Runtime.install({ logger, telemetryOptions });
   } catch {
     // Installed by someone else in this process (a test's own Runtime): use it as it is.
+    ours = false;
   }
+  // With core logs forwarded, the Runtime wraps our logger (it orders lines by time), so identity says nothing.
   const runtime = Runtime.instance();
-  const ours = runtime.logger === logger;
   installed = {
     logger: runtime.logger,
     announce: ours ? (message, meta) => logger.announce(message, meta) : (message, meta) => runtime.logger.info(message, meta),

@@ -33,11 +33,11 @@ describe('worker observability', () => {
   const metrics = async (): Promise<string> => (await request(`http://${metricsAddress}/metrics`)).body.text();
 
   beforeAll(async () => {
-    harness = await ServiceHarness.start();
+    harness = await ServiceHarness.start({ codecKeys: `k1:${codecKey}` });
     // The first Okta calls are refused once each (429, retry at once): the client retries and says so.
     harness.okta.faults.configure({ rules: [{ path: '^/api/v1/', burst429: { count: 2, retryAfterSeconds: 0 } }] });
     metricsAddress = `127.0.0.1:${await findFreePort()}`;
-    worker = await harness.spawnWorker({ METRICS_ADDRESS: metricsAddress, LOG_LEVEL: 'DEBUG', TEMPORAL_CODEC_KEYS: `k1:${codecKey}` });
+    worker = await harness.spawnWorker({ METRICS_ADDRESS: metricsAddress, LOG_LEVEL: 'DEBUG' });
     await harness.onboard([email]);
     await harness.bind(email);
     const done = (await harness.personHandle(email).result()) as PersonState;
@@ -58,7 +58,21 @@ describe('worker observability', () => {
     expect(text).toMatch(/^bi_okta_upstream_requests_total\{[^}]*bucket="(users-collection|user-by-id|user-mutations|other)"/m);
   });
 
-  it('writes only JSON lines, with the workflow context and without secrets', async () => {
+  it('refuses a metrics port in use, naming the variable', async () => {
+    await expect(harness.spawnWorker({ METRICS_ADDRESS: metricsAddress })).rejects.toThrow(/METRICS_ADDRESS: cannot serve metrics on 127\.0\.0\.1:\d+ \(EADDRINUSE\)/);
+  });
+
+  it('writes human lines with LOG_FORMAT=pretty', async () => {
+    // At WARN too: the readiness line is written whatever LOG_LEVEL says (the stack waits for it).
+    const pretty = await harness.spawnWorker({ LOG_FORMAT: 'pretty', LOG_LEVEL: 'WARN' });
+    const first = pretty.output().split('\n').find((line) => /Worker polling task queue/.test(line));
+    expect(first).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z \[INFO\] Worker polling task queue "/);
+    expect(() => JSON.parse(first!)).toThrow();
+  });
+  it('writes only JSON lines, with the workflow context and without secrets, through its shutdown', async () => {
+    // Stopped first, so the shutdown's lines (the SDK core's own among them) are read too.
+    worker.child.kill('SIGTERM');
+    expect((await worker.exited).code).toBe(0);
     const lines = worker.output().split('\n').filter((line) => line.trim() !== '');
     const records = lines.map((line) => {
       const record = JSON.parse(line) as Record<string, unknown>;
@@ -78,17 +92,5 @@ describe('worker observability', () => {
     expect(aboutActivities.every((record) => typeof record.workflowId === 'string' && typeof record.activityType === 'string')).toBe(true);
     const output = worker.output();
     for (const secret of [...(await harness.secrets()), codecKey]) expect(output).not.toContain(secret);
-  });
-
-  it('refuses a metrics port in use, naming the variable', async () => {
-    await expect(harness.spawnWorker({ METRICS_ADDRESS: metricsAddress })).rejects.toThrow(/METRICS_ADDRESS: cannot serve metrics on 127\.0\.0\.1:\d+ \(EADDRINUSE\)/);
-  });
-
-  it('writes human lines with LOG_FORMAT=pretty', async () => {
-    // At WARN too: the readiness line is written whatever LOG_LEVEL says (the stack waits for it).
-    const pretty = await harness.spawnWorker({ LOG_FORMAT: 'pretty', LOG_LEVEL: 'WARN' });
-    const first = pretty.output().split('\n').find((line) => /Worker polling task queue/.test(line));
-    expect(first).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z \[INFO\] Worker polling task queue "/);
-    expect(() => JSON.parse(first!)).toThrow();
   });
 });
