@@ -4,11 +4,13 @@
  * tree, which holds none of the development tooling.
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { PersonState } from '../src/workflows/definitions';
-import { PROJECT_ROOT } from './support/processes';
+import { findFreePorts } from '../dev/net/ports';
+import { PROJECT_ROOT, startCommand } from './support/processes';
 import { ServiceHarness } from './support/service';
 
 const run = promisify(execFile);
@@ -35,8 +37,25 @@ describe('npm run build', () => {
   });
 
   it('writes the compiled worker, CLI and workflow bundle to dist/, and nothing of the development tooling', () => {
-    for (const file of ['worker.js', 'client.js', 'workflow-bundle.js', 'workflows/index.js']) expect(existsSync(join(PROJECT_ROOT, 'dist', file))).toBe(true);
+    for (const file of ['worker.js', 'client.js', 'codec-server.js', 'workflow-bundle.js', 'workflows/index.js']) expect(existsSync(join(PROJECT_ROOT, 'dist', file))).toBe(true);
     for (const tooling of ['simulators', 'stack', 'stack.js', 'demo.js', 'dev']) expect(existsSync(join(PROJECT_ROOT, 'dist', tooling))).toBe(false);
+  });
+
+  it("gives the compose file's codec server under plain Node", async () => {
+    const [port] = await findFreePorts(1);
+    const server = startCommand(process.execPath, ['dist/codec-server.js'], {
+      PATH: process.env.PATH,
+      TEMPORAL_CODEC_KEYS: `build-1:${randomBytes(32).toString('base64')}`,
+      CODEC_SERVER_ADDRESS: `127.0.0.1:${port}`,
+    });
+    try {
+      await server.waitFor(/Codec server http:\/\/127\.0\.0\.1:\d+ \(key ids build-1;/, 20_000);
+      const answer = await fetch(`http://127.0.0.1:${port}/decode`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(await answer.json()).toEqual({ payloads: [] });
+    } finally {
+      server.child.kill('SIGTERM');
+      expect((await server.exited).code).toBe(0);
+    }
   });
 
   it('gives a CLI that runs under plain Node, as the package bin', async () => {
