@@ -4,7 +4,7 @@
  * (schedule-to-start) and how long it ran (start-to-close), with its attempts and, once
  * completed, its result (which of several looks of the same activity type routed the person).
  */
-import { defaultPayloadConverter } from '@temporalio/common';
+import { defaultPayloadConverter, type Payload, type PayloadCodec } from '@temporalio/common';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 
@@ -51,7 +51,23 @@ const CLOSE_EVENTS: Record<number, string> = {
 const id = (value: unknown): string => String(value ?? '');
 const at = (event: HistoryEvent): number => tsToMs(event.eventTime);
 
-export function historyFacts(history: temporal.api.history.v1.IHistory): HistoryFacts {
+/** Results as stored are encrypted (the bench runs with a codec key): decoded here, keyed by the stored payload. */
+export type DecodedPayloads = Map<object, Payload>;
+
+/** Decodes the payloads historyFacts reads (activity and workflow results) through the client's codecs. */
+export async function decodeResults(history: temporal.api.history.v1.IHistory, codecs: readonly PayloadCodec[]): Promise<DecodedPayloads> {
+  const decoded: DecodedPayloads = new Map();
+  for (const event of history.events ?? []) {
+    const stored = (event.activityTaskCompletedEventAttributes ?? event.workflowExecutionCompletedEventAttributes)?.result?.payloads?.[0];
+    if (!stored) continue;
+    let payloads = [stored as Payload];
+    for (const codec of [...codecs].reverse()) payloads = await codec.decode(payloads);
+    decoded.set(stored, payloads[0]!);
+  }
+  return decoded;
+}
+
+export function historyFacts(history: temporal.api.history.v1.IHistory, decoded: DecodedPayloads = new Map()): HistoryFacts {
   const events = history.events ?? [];
   const activities = new Map<string, ActivityTiming>();
   const tasks = new Map<string, { scheduledAt: number; startedAt?: number; closedAt?: number }>();
@@ -95,7 +111,7 @@ export function historyFacts(history: temporal.api.history.v1.IHistory): History
         activity.closedAt = at(event);
         if (activity.startedAt !== undefined) activity.startToCloseMs = activity.closedAt - activity.startedAt;
         const returned = event.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
-        if (returned) activity.result = defaultPayloadConverter.fromPayload(returned);
+        if (returned) activity.result = defaultPayloadConverter.fromPayload(decoded.get(returned) ?? returned);
         activity.outcome =
           type === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED
             ? 'completed'
@@ -134,7 +150,7 @@ export function historyFacts(history: temporal.api.history.v1.IHistory): History
         if (CLOSE_EVENTS[type]) {
           execution = CLOSE_EVENTS[type]!;
           const payload = event.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0];
-          if (payload) result = defaultPayloadConverter.fromPayload(payload);
+          if (payload) result = defaultPayloadConverter.fromPayload(decoded.get(payload) ?? payload);
         }
     }
   }

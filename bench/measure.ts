@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { listPeople } from '../src/temporal/people';
 import { integrationStatusQuery, onboardingStatusKey, personStatusQuery, personWorkflowId, type PersonState } from '../src/workflows/definitions';
 import type { SimulatorChecks } from './checks';
-import { historyFacts, type ActivityTiming, type HistoryFacts } from './history';
+import { decodeResults, historyFacts, type ActivityTiming, type HistoryFacts } from './history';
 import type { OnboardingRun, Wave } from './onboarding';
 import type { Person } from './people';
 import { BUCKETS, type BenchConfig, type Bucket } from './options';
@@ -56,7 +56,8 @@ export async function collectPeople(stack: BenchStack, run: OnboardingRun): Prom
     const handle = stack.client.workflow.getHandle(personWorkflowId(stack.spec.integrationId, email));
     let facts: HistoryFacts;
     try {
-      facts = historyFacts(await handle.fetchHistory());
+      const history = await handle.fetchHistory();
+      facts = historyFacts(history, await decodeResults(history, stack.client.options.loadedDataConverter.payloadCodecs));
     } catch (error) {
       if (error instanceof WorkflowNotFoundError || /not found/i.test(String(error))) return { email, wave, execution: 'MISSING', status: 'Missing' };
       throw error;
@@ -95,7 +96,7 @@ export async function integrationFacts(stack: BenchStack, keep?: (runId: string,
   const runs: HistoryFacts[] = [];
   for await (const info of stack.client.workflow.list({ query: `WorkflowId = '${stack.spec.integrationId}'` })) {
     const history = await stack.client.workflow.getHandle(info.workflowId, info.runId).fetchHistory();
-    runs.push(historyFacts(history));
+    runs.push(historyFacts(history, await decodeResults(history, stack.client.options.loadedDataConverter.payloadCodecs)));
     if (keep) await keep(info.runId, historyToJSON(history));
   }
   const routing = runs.flatMap((run) => run.activities.filter((activity) => activity.type === 'ensureRoutingRule'));
