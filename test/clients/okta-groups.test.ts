@@ -30,6 +30,26 @@ describe('Okta client: groups against the simulator', () => {
   }, 30_000);
   afterAll(() => resources.release());
 
+  /** Adds a member as an admin script would: the tiny bucket refuses some, so wait for its reset and try again. */
+  async function addMember(groupId: string, userId: string): Promise<void> {
+    for (;;) {
+      const answer = await okta.call('PUT', `/api/v1/groups/${groupId}/users/${userId}`);
+      groupsWindowResetsAt = Number(answer.headers['x-rate-limit-reset']) * 1000;
+      if (answer.status === 204) return;
+      if (answer.status !== 429) throw new Error(`adding a member answered ${answer.status}`);
+      await untilGroupsWindowResets();
+    }
+  }
+  let groupsWindowResetsAt = 0;
+  const untilGroupsWindowResets = () => new Promise((resolve) => setTimeout(resolve, Math.max(50, groupsWindowResetsAt - Date.now() + 50)));
+
+  async function refusedGroupCalls(): Promise<number> {
+    const state = (await okta.state()) as unknown as { rateLimits: { totals: { bucket: string; refused: number }[] } };
+    const bucket = state.rateLimits.totals.find((total) => total.bucket === 'groupsCollection');
+    if (!bucket) throw new Error('the simulator reports no groupsCollection bucket');
+    return bucket.refused;
+  }
+
   it('finds the group named exactly (case-sensitively), with the others whose names start with it as similar', async () => {
     const found = await api.findGroupsByName('Engineering');
     expect(found.exact.map((group) => group.id)).toEqual([ids.Engineering]);
@@ -49,16 +69,17 @@ describe('Okta client: groups against the simulator', () => {
     const logins = Array.from({ length: 7 }, (_, index) => `member${index}@groups.example`);
     for (const login of logins) {
       const user = await okta.ok<{ id: string }>('POST', '/api/v1/users?activate=false', { profile: { login, email: login, firstName: 'M', lastName: 'Ember' } });
-      await okta.call('PUT', `/api/v1/groups/${ids.Engineering}/users/${user.id}`);
+      await addMember(ids.Engineering!, user.id);
     }
+    // The client starts on a fresh window: what the setup spent is not the pacer's to know.
+    await untilGroupsWindowResets();
+    const refusedBefore = await refusedGroupCalls();
     const read = await api.listGroupMembers(ids.Engineering!, { pageSize: 1 });
     expect([read.complete, read.pages, read.members.map((user) => user.profile.login)]).toEqual([true, 7, logins]);
     expect((await api.listGroupMembers(ids.Engineering!, { pageSize: 3 })).pages).toBe(3);
     expect(await api.listGroupMembers(ids.Engineering!, { pageSize: 2, maxMembers: 3 })).toEqual({ complete: false, members: [], pages: 2 });
-    // The pacer kept to the bucket: nothing was refused.
-    expect((await okta.state()) as unknown as { rateLimits: { totals: { bucket: string; refused: number }[] } }).toMatchObject({
-      rateLimits: { totals: expect.arrayContaining([{ bucket: 'groupsCollection', counted: expect.any(Number), refused: 0 }]) },
-    });
+    // The pacer kept to the bucket: none of the client's calls was refused.
+    expect(await refusedGroupCalls()).toBe(refusedBefore);
   }, 60_000);
 
   it('counts group calls in the groups buckets, as Okta does', () => {
