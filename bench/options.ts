@@ -6,6 +6,8 @@ import { DEFAULT_RATE_LIMITS, type RateLimitConfig } from '../dev/simulators/okt
 
 export type Bucket = 'usersCollection' | 'userById' | 'userMutations' | 'other';
 export const BUCKETS: readonly Bucket[] = ['usersCollection', 'userById', 'userMutations', 'other'];
+/** The simulator has more buckets (groups); the bench makes no calls in those and reports only these. */
+export const isBucket = (name: string): name is Bucket => (BUCKETS as readonly string[]).includes(name);
 
 export type BaselineMode = 'both' | 'sequential' | 'concurrent' | 'none';
 
@@ -83,6 +85,8 @@ export function scaledLimits(scale: number, windowSeconds: number): RateLimitCon
     usersCollection: per(DEFAULT_RATE_LIMITS.usersCollection),
     userById: per(DEFAULT_RATE_LIMITS.userById),
     userMutations: per(DEFAULT_RATE_LIMITS.userMutations),
+    groupsCollection: per(DEFAULT_RATE_LIMITS.groupsCollection),
+    groupById: per(DEFAULT_RATE_LIMITS.groupById),
     other: per(DEFAULT_RATE_LIMITS.other),
     windowSeconds,
   };

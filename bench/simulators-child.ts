@@ -13,7 +13,7 @@ import type { FaultStats } from '../dev/simulators/shared/faults';
 import type { Restartable } from './chaos';
 import type { SimulatorChecks } from './checks';
 import type { FaultCounters } from './faults';
-import type { Bucket } from './options';
+import { isBucket, type Bucket } from './options';
 import type { FromSimulators, SimulatorsProcessConfig, SimulatorsStats, ToSimulators } from './simulators-process';
 
 const START_TIMEOUT_MS = 90_000;
@@ -178,6 +178,7 @@ export class SimulatorsProcess implements Restartable {
     addFaults(this.ended.okta, last.faults.okta);
     this.ended.bursts += last.faults.bursts;
     for (const { bucket, counted, refused } of last.oktaTotals) {
+      if (!isBucket(bucket)) continue;
       const earlier = this.ended.oktaTotals.get(bucket) ?? { counted: 0, refused: 0 };
       this.ended.oktaTotals.set(bucket, { counted: earlier.counted + counted, refused: earlier.refused + refused });
     }

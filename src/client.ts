@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { Connection } from '@temporalio/client';
 import { ConfigError } from './config';
 import * as commands from './cli/commands';
+import { checkOktaGroupUsage, MAX_PAGE_SIZE, onboardOktaGroup, type OktaGroupOptions } from './cli/okta-group';
 import { readPeopleFile, validatePeople, PeopleInputError } from './cli/people';
 import { CliError, EXIT, openSession, output, type Output, type Session } from './cli/session';
 import { temporalTarget } from './temporal/connection';
@@ -72,6 +73,12 @@ function positiveSeconds(value: string): number {
   return parsed;
 }
 
+function pageSize(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > MAX_PAGE_SIZE) throw new InvalidArgumentError(`must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
+  return parsed;
+}
+
 export function buildProgram(): Command {
   const program = new Command('bi-okta')
     .description(
@@ -87,8 +94,13 @@ export function buildProgram(): Command {
     .description('start onboarding people: identity, binding email, wait for the passkey, Okta user, routing')
     .argument('[emails...]', 'email addresses')
     .option('-f, --file <people.csv>', 'a CSV with an email column (and optionally firstName, lastName), or one email per line')
+    .option('--okta-group <name or id>', "an Okta group's exact name or its id (00g…): its ACTIVE members are onboarded, the others listed as skipped")
+    .option('--dry-run', 'with --okta-group: print who would be onboarded and who is skipped; start nobody')
+    .option('--page-size <n>', `with --okta-group: members read per Okta page (1-${MAX_PAGE_SIZE}, default 200)`, pageSize)
     .action(
-      withSession(async (session, out, emails: string[], options: { file?: string }) => {
+      withSession(async (session, out, emails: string[], options: { file?: string } & Partial<OktaGroupOptions>) => {
+        checkOktaGroupUsage(emails, options);
+        if (options.oktaGroup !== undefined) return onboardOktaGroup(session, out, { ...options, oktaGroup: options.oktaGroup });
         const candidates = emails.map((email, index) => ({ email, where: `argument ${index + 1}` }));
         if (options.file) candidates.push(...(await readPeopleFile(options.file)));
         const people = validatePeople(candidates, session.spec.integrationId);

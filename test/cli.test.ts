@@ -8,44 +8,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from '../dev/net/ports';
 import { integrationStatusQuery, personStatusQuery, type PersonState } from '../src/workflows/definitions';
-import { startCommand, type RunningCommand } from './support/processes';
+import { CliRunner } from './support/cli';
 import { ServiceHarness } from './support/service';
 import { waitFor } from './support/wait';
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  output: string;
-}
 
 describe('the operator CLI', () => {
   let harness: ServiceHarness;
   let dir: string;
-  const running = new Set<RunningCommand>();
+  let runner: CliRunner;
+  const cli = (args: string[], env: Record<string, string> = {}) => runner.run(args, env);
 
   beforeAll(async () => {
     // A slow poll: the answers below come from the operator's commands, not the workflow's own check.
     harness = await ServiceHarness.start({ integrationEnv: { BINDING_POLL_INTERVAL_SECONDS: '120' } });
     await harness.startWorker();
+    runner = new CliRunner((env) => harness.env(env));
     dir = await mkdtemp(join(tmpdir(), 'bi-okta-cli-'));
   });
   afterAll(async () => {
     // A command a failed test left waiting (teardown --wait) must not outlive the run.
-    for (const run of running) run.child.kill('SIGKILL');
-    await Promise.allSettled([...running].map((run) => run.exited));
+    await runner?.stopAll();
     await harness?.stop();
     await rm(dir, { recursive: true, force: true });
   });
-
-  async function cli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-    const run = startCommand(process.execPath, ['--import', 'tsx', 'src/client.ts', ...args], harness.env(env));
-    running.add(run);
-    let stdout = '';
-    run.child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const { code } = await run.exited;
-    running.delete(run);
-    return { code, stdout, output: run.output() };
-  }
 
   it('refuses invalid input as a whole, starting nothing (exit 2)', async () => {
     const file = join(dir, 'people.csv');

@@ -10,6 +10,7 @@ import { OktaSetup } from '../clients/okta/ensure';
 import { createBeyondIdentityActivities } from './beyond-identity';
 import type { Client } from '@temporalio/client';
 import { createOktaActivities } from './okta';
+import { createOktaGroupActivities } from './okta-group';
 import { createPreflightActivities } from './preflight';
 import { createRoutingActivities } from './routing';
 import { createTemporalActivities, IntegrationContexts } from './temporal';
@@ -37,6 +38,7 @@ export function createActivities(dependencies: ActivityDependencies) {
       ...createOktaActivities(okta, beyondIdentity),
       ...createRoutingActivities(beyondIdentity, okta, dependencies.temporal),
       ...createTemporalActivities(dependencies.temporal),
+      ...createOktaGroupActivities(oktaApi),
       ...createPreflightActivities(biApi, oktaApi, {
         biTenantId: dependencies.beyondIdentity.tenantId,
         biManagementUrl: dependencies.beyondIdentity.managementUrl,

@@ -1,4 +1,4 @@
-/** Identifiers shaped like Okta's: a type prefix and base62 characters (users `00u…`, IdPs `0oa…`). */
+/** Identifiers shaped like Okta's: a type prefix and base62 characters (users `00u…`, groups `00g…`, IdPs `0oa…`). */
 import { randomBytes } from 'node:crypto';
 
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -13,6 +13,7 @@ function base62(length: number): string {
 
 /** Object ids are 20 characters, prefix included, as in the spec's examples. */
 export const newUserId = (): string => `00u${base62(17)}`;
+export const newGroupId = (): string => `00g${base62(17)}`;
 export const newIdpId = (): string => `0oa${base62(17)}`;
 export const newPolicyId = (): string => `00p${base62(17)}`;
 export const newRuleId = (): string => `0pr${base62(17)}`;

@@ -1,5 +1,5 @@
 /**
- * The Okta simulator: a stateful Okta Management API on loopback (users, the user profile
+ * The Okta simulator: a stateful Okta Management API on loopback (users, groups, the user profile
  * schema, OIDC identity providers, the IdP-discovery policy and its rules) with Okta's auth, errors, paging and rate
  * limits, shared fault injection, and a federated sign-in check (`POST /_sim/sign-in`).
  * See README.md in this folder.
@@ -13,10 +13,11 @@ import { installApiGuards } from './api-guards';
 import type { OktaContext } from './context';
 import { OktaApiError } from './errors';
 import { createOktaFlavour } from './flavour';
+import { registerGroupRoutes } from './groups';
 import { registerIdpRoutes } from './idps';
 import { LoopbackHttp } from './outbound';
 import { registerPolicyRoutes } from './policies';
-import { ConcurrencyLimiter, DEFAULT_CONCURRENCY_LIMIT, DEFAULT_RATE_LIMITS, RateLimiter, type ConcurrencyFigures, type RateLimitTotals } from './rate-limits';
+import { ConcurrencyLimiter, DEFAULT_CONCURRENCY_LIMIT, DEFAULT_RATE_LIMITS, RateLimiter, type ConcurrencyFigures, type RateLimitConfig, type RateLimitTotals } from './rate-limits';
 import { registerSchemaRoutes } from './schema';
 import { registerSignIn } from './sign-in';
 import { registerSimState } from './sim-state';
@@ -30,8 +31,8 @@ export interface OktaSimulatorOptions {
   port?: number;
   /** Accepted `SSWS`/`Bearer` tokens; default one fixed development token. */
   apiTokens?: string[];
-  /** Per-bucket limits per window (default 600/2000/600/1200 per 60 s, like a Workforce org). */
-  rateLimits?: Partial<{ usersCollection: number; userById: number; userMutations: number; other: number; windowSeconds: number }>;
+  /** Per-bucket limits per window (default 600/2000/600/500/1000/1200 per 60 s, like a Workforce org). */
+  rateLimits?: Partial<RateLimitConfig>;
   faults?: FaultConfigInput;
   /** The org's custom domain (an origin such as https://login.example.test; not served): what CUSTOM_URL and DYNAMIC IdPs build redirect URIs on. */
   customDomain?: string;
@@ -71,6 +72,8 @@ const rateLimitsSchema = z
     usersCollection: z.number().int().min(1),
     userById: z.number().int().min(1),
     userMutations: z.number().int().min(1),
+    groupsCollection: z.number().int().min(1),
+    groupById: z.number().int().min(1),
     other: z.number().int().min(1),
     windowSeconds: z.number().int().min(1).max(3600),
   })
@@ -92,6 +95,7 @@ async function registerApiRoutes(app: FastifyInstance, context: OktaContext): Pr
       done(Object.assign(new Error('unsupported media type'), { statusCode: 415, simFailure: 'unsupported-media-type' }), undefined);
     });
     registerUserRoutes(api, context);
+    registerGroupRoutes(api, context);
     registerIdpRoutes(api, context);
     registerPolicyRoutes(api, context);
     registerSchemaRoutes(api, context);

@@ -4,12 +4,15 @@
  * `windowSeconds` since the epoch, so `X-Rate-Limit-Reset` (epoch seconds of the window end) is
  * the same for every request in a window, as it is on a real org.
  */
-export type RateLimitBucket = 'usersCollection' | 'userById' | 'userMutations' | 'other';
+export type RateLimitBucket = 'usersCollection' | 'userById' | 'userMutations' | 'groupsCollection' | 'groupById' | 'other';
+export const RATE_LIMIT_BUCKETS: readonly RateLimitBucket[] = ['usersCollection', 'userById', 'userMutations', 'groupsCollection', 'groupById', 'other'];
 
 export interface RateLimitConfig {
   usersCollection: number;
   userById: number;
   userMutations: number;
+  groupsCollection: number;
+  groupById: number;
   other: number;
   windowSeconds: number;
 }
@@ -65,8 +68,12 @@ export class ConcurrencyLimiter {
   }
 }
 
-/** Shaped like an Enterprise/Workforce org's per-minute limits (contract §0.4 table). */
-export const DEFAULT_RATE_LIMITS: RateLimitConfig = { usersCollection: 600, userById: 2000, userMutations: 600, other: 1200, windowSeconds: 60 };
+/**
+ * Shaped like a Workforce Identity org's per-minute limits (contract §0.4 table; the groups rows
+ * from developer.okta.com/docs/reference/rl-global-mgmt: 500 to create or list groups, 1,000 to
+ * get, update or delete one by id).
+ */
+export const DEFAULT_RATE_LIMITS: RateLimitConfig = { usersCollection: 600, userById: 2000, userMutations: 600, groupsCollection: 500, groupById: 1000, other: 1200, windowSeconds: 60 };
 
 export interface RateLimitState {
   bucket: RateLimitBucket;
@@ -88,11 +95,14 @@ export const API_PREFIX = '/api/v1/';
 /**
  * The bucket a request counts against, or undefined outside /api/v1:
  * GET/POST /api/v1/users → usersCollection; GET /api/v1/users/{idOrLogin} → userById;
- * POST/PUT/DELETE /api/v1/users/{id} and below → userMutations; everything else → other.
+ * POST/PUT/DELETE /api/v1/users/{id} and below → userMutations; /api/v1/groups/{id} exactly →
+ * groupById; /api/v1/groups and everything else below it (members included: Okta's table says
+ * "/api/v1/groups except /api/v1/groups/{id}") → groupsCollection; everything else → other.
  */
 export function bucketFor(method: string, path: string): RateLimitBucket | undefined {
   if (!path.startsWith(API_PREFIX) && path !== '/api/v1') return undefined;
   const segments = path.split('/').filter(Boolean); // ['api', 'v1', 'users', ...]
+  if (segments[2] === 'groups') return segments.length === 4 && segments[3] !== 'rules' ? 'groupById' : 'groupsCollection';
   if (segments[2] !== 'users') return 'other';
   const verb = method.toUpperCase();
   if (segments.length === 3) return verb === 'GET' || verb === 'POST' ? 'usersCollection' : 'other';
@@ -123,7 +133,7 @@ export class RateLimiter {
   }
 
   totalsSnapshot(): RateLimitTotals[] {
-    return (['usersCollection', 'userById', 'userMutations', 'other'] as const).map((bucket) => ({ bucket, counted: 0, refused: 0, ...this.totals.get(bucket) }));
+    return RATE_LIMIT_BUCKETS.map((bucket) => ({ bucket, counted: 0, refused: 0, ...this.totals.get(bucket) }));
   }
 
   /** The bucket's state without counting (for responses that did not reach the counter). */
@@ -132,7 +142,7 @@ export class RateLimiter {
   }
 
   snapshot(): RateLimitState[] {
-    return (['usersCollection', 'userById', 'userMutations', 'other'] as const).map((bucket) => this.peek(bucket));
+    return RATE_LIMIT_BUCKETS.map((bucket) => this.peek(bucket));
   }
 
   private window(bucket: RateLimitBucket): { windowStart: number; count: number } {

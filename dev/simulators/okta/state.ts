@@ -1,6 +1,6 @@
 /**
  * The simulated org's objects, kept as plain JSON so the whole state can be persisted and shown.
- * Records hold what the API needs to render; renderers (users.ts, idps.ts, policies.ts) add
+ * Records hold what the API needs to render; renderers (users.ts, idps.ts, policies.ts, groups.ts) add
  * `_links` from the org URL at response time, so a persisted state works on any port.
  */
 import { z } from 'zod';
@@ -37,6 +37,20 @@ export const idpRecordSchema = z.object({
   body: json,
 });
 export type IdpRecord = z.infer<typeof idpRecordSchema>;
+
+export const groupRecordSchema = z.object({
+  seq: z.number().int(),
+  id: z.string(),
+  /** Only OKTA_GROUP can be created through the API; APP_GROUP would come from an app import. */
+  type: z.enum(['OKTA_GROUP', 'APP_GROUP', 'BUILT_IN']),
+  created: z.string(),
+  lastUpdated: z.string(),
+  lastMembershipUpdated: z.string(),
+  profile: z.object({ name: z.string(), description: z.string().nullable() }),
+  /** Member user ids; a user deleted for good drops out of every listing. */
+  members: z.array(z.string()),
+});
+export type GroupRecord = z.infer<typeof groupRecordSchema>;
 
 export const ruleRecordSchema = z.object({
   id: z.string(),
@@ -77,6 +91,8 @@ export const oktaStateSchema = z.object({
   defaultRule: ruleRecordSchema,
   /** Added after version 1 files were first written: a file without it loads with no custom properties. */
   userSchema: userSchemaStateSchema.optional().transform((value) => value ?? emptyUserSchema()),
+  /** Added after version 1 files were first written: a file without it loads with no groups. */
+  groups: z.array(groupRecordSchema).optional().transform((value) => value ?? []),
 });
 export type OktaState = z.infer<typeof oktaStateSchema>;
 
@@ -92,6 +108,7 @@ export function emptyState(): OktaState {
     nextSeq: 1,
     users: [],
     idps: [],
+    groups: [],
     policy: { id: newPolicyId(), name: 'Idp Discovery Policy', created, lastUpdated: created },
     rules: [],
     userSchema: emptyUserSchema(),

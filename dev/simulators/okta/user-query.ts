@@ -1,6 +1,6 @@
 /**
  * The `filter` and `search` expressions of GET /api/v1/users (contract §1.1), parsed into a
- * predicate. `filter`: `eq` on status, lastUpdated, id, profile.login/email/firstName/lastName
+ * predicate (the grammar is shared with the groups list's `search`: `parseQuery`). `filter`: `eq` on status, lastUpdated, id, profile.login/email/firstName/lastName
  * (plus gt/ge/lt/le on lastUpdated), values case-sensitive. `search`: any profile.* or top-level
  * property with eq, ne, sw, co, pr, gt, ge, lt, le, values case-insensitive. Both: quoted string
  * values, `and`, `or`, parentheses. Anything else is refused with 400 E0000031.
@@ -9,8 +9,8 @@ import { invalidSearch } from './errors';
 import type { UserRecord } from './state';
 
 export type QueryMode = 'filter' | 'search';
-type Operator = 'eq' | 'ne' | 'sw' | 'co' | 'pr' | 'gt' | 'ge' | 'lt' | 'le';
-type Predicate = (user: UserRecord) => boolean;
+export type Operator = 'eq' | 'ne' | 'sw' | 'co' | 'pr' | 'gt' | 'ge' | 'lt' | 'le';
+type Predicate<T = UserRecord> = (record: T) => boolean;
 type Token = { kind: 'open' } | { kind: 'close' } | { kind: 'word'; text: string } | { kind: 'string'; text: string };
 
 const FILTER_ATTRIBUTES = new Set(['status', 'lastUpdated', 'id', 'profile.login', 'profile.email', 'profile.firstName', 'profile.lastName']);
@@ -49,7 +49,7 @@ function tokenize(text: string): Token[] {
   return tokens;
 }
 
-function attributeValue(user: UserRecord, attribute: string): unknown {
+function userAttributeValue(user: UserRecord, attribute: string): unknown {
   if (attribute.startsWith('profile.')) return user.profile[attribute.slice('profile.'.length)];
   if (attribute === 'type.id') return 'oty1defaultusertype0';
   return (user as unknown as Record<string, unknown>)[attribute];
@@ -82,14 +82,23 @@ function compare(operator: Operator, actual: unknown, expected: string, caseInse
   }
 }
 
-class Parser {
+/** What a list's expressions may name: each attribute's value on a record, and which attribute/operator pairs are refused (by throwing). */
+export interface QueryAttributes<T> {
+  valueOf(record: T, attribute: string): unknown;
+  checkAllowed(attribute: string, operator: Operator, mode: QueryMode): void;
+  /** Whether values compare ignoring case in this mode. */
+  caseInsensitive(mode: QueryMode): boolean;
+}
+
+class Parser<T> {
   private position = 0;
   constructor(
     private readonly tokens: Token[],
     private readonly mode: QueryMode,
+    private readonly attributes: QueryAttributes<T>,
   ) {}
 
-  parse(): Predicate {
+  parse(): Predicate<T> {
     const predicate = this.orExpression();
     if (this.position < this.tokens.length) throw invalidSearch(`Unexpected ${describe(this.tokens[this.position])} after a complete expression.`);
     return predicate;
@@ -104,19 +113,19 @@ class Parser {
     return false;
   }
 
-  private orExpression(): Predicate {
+  private orExpression(): Predicate<T> {
     const parts = [this.andExpression()];
     while (this.keyword('or')) parts.push(this.andExpression());
-    return parts.length === 1 ? parts[0]! : (user) => parts.some((part) => part(user));
+    return parts.length === 1 ? parts[0]! : (record) => parts.some((part) => part(record));
   }
 
-  private andExpression(): Predicate {
+  private andExpression(): Predicate<T> {
     const parts = [this.primary()];
     while (this.keyword('and')) parts.push(this.primary());
-    return parts.length === 1 ? parts[0]! : (user) => parts.every((part) => part(user));
+    return parts.length === 1 ? parts[0]! : (record) => parts.every((part) => part(record));
   }
 
-  private primary(): Predicate {
+  private primary(): Predicate<T> {
     const token = this.tokens[this.position];
     if (token?.kind === 'open') {
       this.position += 1;
@@ -132,25 +141,30 @@ class Parser {
     const operator = (operatorToken?.kind === 'word' ? operatorToken.text.toLowerCase() : '') as Operator;
     if (!OPERATORS.has(operator)) throw invalidSearch(`Expected an operator after ${attribute}, found ${describe(operatorToken)}.`);
     this.position += 1;
-    this.checkAllowed(attribute, operator);
-    if (operator === 'pr') return (user) => compare('pr', attributeValue(user, attribute), '', false);
+    this.attributes.checkAllowed(attribute, operator, this.mode);
+    const valueOf = this.attributes.valueOf;
+    if (operator === 'pr') return (record) => compare('pr', valueOf(record, attribute), '', false);
     const valueToken = this.tokens[this.position];
     if (valueToken?.kind !== 'string') throw invalidSearch(`Expected a quoted value after ${attribute} ${operator}, found ${describe(valueToken)}.`);
     this.position += 1;
-    const caseInsensitive = this.mode === 'search';
-    return (user) => compare(operator, attributeValue(user, attribute), valueToken.text, caseInsensitive);
+    const caseInsensitive = this.attributes.caseInsensitive(this.mode);
+    return (record) => compare(operator, valueOf(record, attribute), valueToken.text, caseInsensitive);
   }
+}
 
-  private checkAllowed(attribute: string, operator: Operator): void {
-    if (this.mode === 'filter') {
+const USER_ATTRIBUTES: QueryAttributes<UserRecord> = {
+  valueOf: userAttributeValue,
+  caseInsensitive: (mode) => mode === 'search',
+  checkAllowed(attribute, operator, mode) {
+    if (mode === 'filter') {
       if (!FILTER_ATTRIBUTES.has(attribute)) throw invalidSearch(`filter does not support the attribute ${attribute}; use search.`);
       const dateOperator = attribute === 'lastUpdated' && ['gt', 'ge', 'lt', 'le'].includes(operator);
       if (operator !== 'eq' && !dateOperator) throw invalidSearch(`filter supports only eq on ${attribute}; use search for ${operator}.`);
       return;
     }
     if (!attribute.startsWith('profile.') && !SEARCH_TOP_LEVEL.has(attribute)) throw invalidSearch(`search does not support the attribute ${attribute}.`);
-  }
-}
+  },
+};
 
 function describe(token: Token | undefined): string {
   if (!token) return 'the end of the expression';
@@ -160,9 +174,13 @@ function describe(token: Token | undefined): string {
   return `'${token.text}'`;
 }
 
-export function parseUserQuery(expression: string, mode: QueryMode): Predicate {
+export function parseQuery<T>(expression: string, mode: QueryMode, attributes: QueryAttributes<T>): Predicate<T> {
   if (expression.length > MAX_EXPRESSION_LENGTH) throw invalidSearch(`The expression is longer than ${MAX_EXPRESSION_LENGTH} characters.`);
   const tokens = tokenize(expression);
   if (tokens.length === 0) throw invalidSearch('The expression is empty.');
-  return new Parser(tokens, mode).parse();
+  return new Parser(tokens, mode, attributes).parse();
+}
+
+export function parseUserQuery(expression: string, mode: QueryMode): Predicate {
+  return parseQuery(expression, mode, USER_ATTRIBUTES);
 }

@@ -1,7 +1,7 @@
 /**
  * Users (contract §1, §7.2): get by id, login or login shortname; list with filter/search/q and
  * cursor paging; create with `activate`/`provider`; partial (POST) and full (PUT) profile
- * updates; lifecycle activate/deactivate; two-step delete. Profiles are checked against the
+ * updates; lifecycle activate/deactivate/suspend; two-step delete. Profiles are checked against the
  * user schema (profile-validation.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -196,6 +196,15 @@ export function registerUserRoutes(app: FastifyInstance, context: OktaContext): 
     setStatus(user, 'DEPROVISIONED');
     store.changed();
     return {};
+  });
+
+  // Only an ACTIVE user can be suspended (spec `suspendUser`); 200 with no body.
+  app.post('/api/v1/users/:id/lifecycle/suspend', async (request, reply: FastifyReply) => {
+    const user = userFromPath(request);
+    if (user.status !== 'ACTIVE') throw validationFailed([{ field: 'status', message: `Only an ACTIVE user can be suspended; this one is ${user.status}.` }]);
+    setStatus(user, 'SUSPENDED');
+    store.changed();
+    return reply.code(200).send();
   });
 
   app.delete('/api/v1/users/:id', async (request, reply: FastifyReply) => {

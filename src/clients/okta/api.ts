@@ -1,6 +1,6 @@
 /**
- * The Okta Management API calls we make: users, OIDC identity providers, the IdP-discovery policy
- * and its rules. Typed, validated, paced under the org's rate limits, paged by `Link` headers.
+ * The Okta Management API calls we make: users, groups and their members, OIDC identity
+ * providers, the IdP-discovery policy and its rules. Typed, validated, paced under the org's rate limits, paged by `Link` headers.
  */
 import type { z } from 'zod';
 import { JsonClient, type ClientLogger, type HttpTimeouts, type JsonRequest, type RetryOptions } from '../http/json-client';
@@ -10,12 +10,14 @@ import { registerSecret } from '../http/secrets';
 import { nextLink } from './link-header';
 import { oktaPacing, sharedOktaPacer } from './rate-limits';
 import {
+  oktaGroupSchema,
   oktaIdpSchema,
   oktaPolicySchema,
   oktaRuleSchema,
   oktaUserSchema,
   oktaUserSchemaSchema,
   parseOktaError,
+  type OktaGroup,
   type OktaIdp,
   type OktaRule,
   type OktaUser,
@@ -38,7 +40,11 @@ export interface OktaClientConfig {
 }
 
 const MAX_PAGES = 10_000;
-const PAGE_LIMIT = { users: 200, idps: 200, rules: 200 };
+const PAGE_LIMIT = { users: 200, idps: 200, rules: 200, groups: 200 };
+/** Okta recommends 200 members a page (`listGroupUsers`; its default, 1000, is "for historical reasons"). */
+export const DEFAULT_GROUP_MEMBERS_PAGE_SIZE = 200;
+/** `q` is never paged: this many groups whose names start with the one asked for are read (Okta's default for a query). */
+const GROUP_QUERY_LIMIT = 300;
 
 /** Okta filter string literal: backslash and double quote escaped. */
 export function filterLiteral(value: string): string {
@@ -172,6 +178,43 @@ export class OktaApi {
     }
     await this.http.request({ operation: 'delete user', method: 'DELETE', path, acceptStatuses: [404], signal });
     return true;
+  }
+
+  // Groups
+
+  /**
+   * Groups named exactly `name` (case-sensitive, as Okta's names are) and a few whose names start
+   * with it. `search` (`profile.name eq`, paged) is exact but eventually consistent; `q` (a name
+   * prefix, any case, never paged) sees a group just made: candidates of both are compared here.
+   */
+  async findGroupsByName(name: string, signal?: AbortSignal): Promise<{ exact: OktaGroup[]; similar: OktaGroup[] }> {
+    const searched = await this.listAll('search groups by name', '/api/v1/groups', { search: `profile.name eq ${filterLiteral(name)}`, limit: PAGE_LIMIT.groups }, oktaGroupSchema, signal);
+    const queried = await this.call({ operation: 'find groups by name prefix', method: 'GET', path: '/api/v1/groups', query: { q: name, limit: GROUP_QUERY_LIMIT }, schema: oktaGroupSchema.array(), signal });
+    const byId = new Map([...searched, ...queried].map((group) => [group.id, group]));
+    const exact = [...byId.values()].filter((group) => group.profile.name === name);
+    const similar = queried.filter((group) => group.profile.name !== name && group.profile.name.toLowerCase().startsWith(name.toLowerCase()));
+    return { exact, similar };
+  }
+
+  async getGroup(groupId: string, signal?: AbortSignal): Promise<OktaGroup | undefined> {
+    const response = await this.http.request({ operation: 'get group', method: 'GET', path: `/api/v1/groups/${encodeURIComponent(groupId)}`, schema: oktaGroupSchema, acceptStatuses: [404], signal });
+    return response.status === 404 ? undefined : response.data;
+  }
+
+  /**
+   * Every member of the group, `pageSize` a page, following `rel="next"`. More than `maxMembers`
+   * stops the paging and answers `complete: false` (what was read so far is dropped).
+   */
+  async listGroupMembers(groupId: string, options: { pageSize?: number; maxMembers?: number; signal?: AbortSignal } = {}): Promise<{ complete: boolean; members: OktaUser[]; pages: number }> {
+    const members: OktaUser[] = [];
+    let pages = 0;
+    const query = { limit: options.pageSize ?? DEFAULT_GROUP_MEMBERS_PAGE_SIZE };
+    for await (const page of this.pages('list group members', `/api/v1/groups/${encodeURIComponent(groupId)}/users`, query, oktaUserSchema, options.signal)) {
+      pages += 1;
+      members.push(...page);
+      if (options.maxMembers !== undefined && members.length > options.maxMembers) return { complete: false, members: [], pages };
+    }
+    return { complete: true, members, pages };
   }
 
   // The user profile schema
@@ -311,7 +354,6 @@ export class OktaApi {
     return (await this.http.request(request)).data;
   }
 
-  /** Follows `rel="next"` links exactly as given (never builds cursors), on the org's own origin only. */
   private async listAll<T>(
     operation: string,
     path: string,
@@ -319,8 +361,20 @@ export class OktaApi {
     item: z.ZodType<T>,
     signal?: AbortSignal,
   ): Promise<T[]> {
-    const schema = (item as z.ZodType).array() as unknown as z.ZodType<T[]>;
     const items: T[] = [];
+    for await (const page of this.pages(operation, path, query, item, signal)) items.push(...page);
+    return items;
+  }
+
+  /** Page by page, following `rel="next"` links exactly as given (never builds cursors), on the org's own origin only. */
+  private async *pages<T>(
+    operation: string,
+    path: string,
+    query: Record<string, string | number>,
+    item: z.ZodType<T>,
+    signal?: AbortSignal,
+  ): AsyncGenerator<T[]> {
+    const schema = (item as z.ZodType).array() as unknown as z.ZodType<T[]>;
     let next: { path: string; query?: Record<string, string | number> } | undefined = { path, query };
     for (let page = 0; next && page < MAX_PAGES; page++) {
       const response: { data: T[]; headers: Record<string, string | string[] | undefined> } = await this.http.request({
@@ -331,11 +385,10 @@ export class OktaApi {
         schema,
         signal,
       });
-      items.push(...response.data);
+      yield response.data;
       const link = nextLink(response.headers);
       next = link ? { path: link } : undefined;
     }
     if (next) throw new Error(`${operation}: more than ${MAX_PAGES} pages; refusing to continue`);
-    return items;
   }
 }

@@ -7,10 +7,19 @@ import { RateLimitPacer, type RateLimitObservation } from '../http/rate-limit-pa
 import type { PacerObserver } from '../http/observer';
 import { headerValue, serverNow } from '../http/retry-after';
 
-export type OktaBucket = 'users-collection' | 'user-by-id' | 'user-mutations' | 'other';
+export type OktaBucket = 'users-collection' | 'user-by-id' | 'user-mutations' | 'groups-collection' | 'group-by-id' | 'other';
+
+/** Okta's table: `/api/v1/groups/{id}` alone has a bucket; the rest of `/api/v1/groups` (members included) shares one. */
+function groupsBucket(path: string): OktaBucket | undefined {
+  if (path !== '/api/v1/groups' && !path.startsWith('/api/v1/groups/')) return undefined;
+  const rest = path.slice('/api/v1/groups/'.length);
+  return rest !== '' && rest !== 'rules' && !rest.includes('/') ? 'group-by-id' : 'groups-collection';
+}
 
 export function oktaBucket(method: HttpMethod, path: string): OktaBucket {
   const usersPath = path.replace(/\/+$/, '');
+  const groups = groupsBucket(usersPath);
+  if (groups) return groups;
   if (usersPath === '/api/v1/users') return 'users-collection';
   if (usersPath.startsWith('/api/v1/users/')) {
     const rest = usersPath.slice('/api/v1/users/'.length);

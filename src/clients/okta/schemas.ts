@@ -23,6 +23,14 @@ export const oktaUserSchema = z.object({
 });
 export type OktaUser = z.infer<typeof oktaUserSchema>;
 
+/** A group (spec `Group`): OKTA_GROUP, APP_GROUP (imported) or BUILT_IN (Everyone). */
+export const oktaGroupSchema = z.object({
+  id: z.string().min(1),
+  type: z.string(),
+  profile: z.object({ name: z.string(), description: z.string().nullish() }).catchall(z.unknown()),
+});
+export type OktaGroup = z.infer<typeof oktaGroupSchema>;
+
 const endpointSchema = z.object({ url: z.string(), binding: z.string().optional() }).nullish();
 
 export const oktaIdpSchema = z.object({

@@ -50,6 +50,21 @@ describeWithSpec('okta-management', 'Okta simulator: responses against the publi
     await okta.call('POST', `/api/v1/users/${fed.id}/lifecycle/activate`); // 403 already active
     await okta.call('POST', `/api/v1/users/${staged.id}/lifecycle/deactivate`);
     await okta.call('DELETE', `/api/v1/users/${staged.id}`);
+    // Groups
+    const group = await okta.ok<{ id: string }>('POST', '/api/v1/groups', { profile: { name: 'Spec group', description: 'For the spec test' } });
+    await okta.call('POST', '/api/v1/groups', { body: { profile: { name: 'Spec group' } } }); // 400 duplicate
+    await okta.call('GET', '/api/v1/groups?q=spec&limit=1');
+    await okta.call('GET', `/api/v1/groups?search=${encodeURIComponent('profile.name eq "Spec group"')}&limit=1`);
+    await okta.call('GET', `/api/v1/groups/${group.id}`);
+    await okta.call('GET', '/api/v1/groups/00gMissing00000000000'); // 404
+    await okta.call('PUT', `/api/v1/groups/${group.id}/users/${fed.id}`); // 204
+    await okta.call('PUT', `/api/v1/groups/${group.id}/users/00uMissing00000000000`); // 404
+    await okta.call('GET', `/api/v1/groups/${group.id}/users?limit=1`);
+    await okta.call('GET', '/api/v1/groups/00gMissing00000000000/users'); // 404
+    const suspended = await okta.ok<{ id: string }>('POST', '/api/v1/users?activate=true&provider=true', { ...userBody('spec.suspended@example.org'), credentials: { provider: { type: 'FEDERATION', name: 'FEDERATION' } } });
+    await okta.call('POST', `/api/v1/users/${suspended.id}/lifecycle/suspend`);
+    await okta.call('POST', `/api/v1/users/${suspended.id}/lifecycle/suspend`); // 400 not ACTIVE
+
     // The user schema and profile updates
     await okta.call('GET', '/api/v1/meta/schemas/user/default');
     await okta.call('GET', '/api/v1/meta/schemas/user/oscMissing0000000000'); // 404
