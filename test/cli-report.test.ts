@@ -136,11 +136,13 @@ describe('report: one row per person, for audits', () => {
     });
     const attention = known(ATTENTION).attention!;
     expect(attention).toMatchObject({ step: 'RouteOktaUser', type: 'OktaUserNotActiveError' });
+    // Routing was refused, so the workflow never recorded the binding (only a routed look marks it bound): no bound time.
+    expect(known(ATTENTION)).toMatchObject({ bound: false, routed: false });
     expect(byEmail.get(ATTENTION)).toEqual({
       email: ATTENTION,
       status: 'NeedsAttention',
       step: 'WaitForBinding',
-      bound_at: known(ATTENTION).boundAt,
+      bound_at: '',
       routed: 'false',
       okta_user: 'none',
       emails_sent: '1',
