@@ -61,7 +61,8 @@ function sourceOf(root: string): { commit: string; srcChanged: boolean } | null 
   }
 }
 
-function stampNow(): string {
+/** A run's files are named by when it started: 20261203-115404. */
+export function stampNow(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
 }
 

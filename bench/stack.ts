@@ -103,6 +103,12 @@ export interface BenchStack {
   session: Session;
   /** Set when the simulators run in a process of their own (`--kill-simulators`). */
   simulatorsProcess?: SimulatorsProcess;
+  /**
+   * What the operator's CLI, run as a process of its own, needs to reach this stack's integration
+   * (Temporal, the task queue, the settings the integration id is made of) and decode its payloads
+   * (the run's codec key): no upstream API token, since the CLI talks to Temporal only.
+   */
+  cliEnv: NodeJS.ProcessEnv;
 }
 
 const quietBundler = {
@@ -135,16 +141,15 @@ export async function startStack(config: BenchConfig, files: { workDir: string; 
   await writeFile(bundlePath, bundle.code);
 
   const taskQueue = `bench-${randomUUID().slice(0, 8)}`;
-  const spec = integrationSpecFrom(
-    parseConfig(integrationConfigSchema, {
-      BI_TENANT_ID: sims.bi.tenantId,
-      OKTA_ORG_URL: sims.okta.url,
-      BI_REALM_NAME: `Okta federation bench ${taskQueue.slice(6)}`,
-      BINDING_POLL_INTERVAL_SECONDS: String(config.pollIntervalSeconds),
-      ACTIVITY_TIMEOUT_SECONDS: String(config.activityTimeoutSeconds),
-      BINDING_MAX_RESENDS: '3',
-    }),
-  );
+  const integrationEnv = {
+    BI_TENANT_ID: sims.bi.tenantId,
+    OKTA_ORG_URL: sims.okta.url,
+    BI_REALM_NAME: `Okta federation bench ${taskQueue.slice(6)}`,
+    BINDING_POLL_INTERVAL_SECONDS: String(config.pollIntervalSeconds),
+    ACTIVITY_TIMEOUT_SECONDS: String(config.activityTimeoutSeconds),
+    BINDING_MAX_RESENDS: '3',
+  };
+  const spec = integrationSpecFrom(parseConfig(integrationConfigSchema, integrationEnv));
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -181,5 +186,14 @@ export async function startStack(config: BenchConfig, files: { workDir: string; 
     uiUrl: 'http://127.0.0.1',
     close: async () => undefined,
   };
-  return { server, temporalVersion, client, sims, workers, spec, session, ...(own && { simulatorsProcess: own.process }) };
+  const cliEnv: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_NAMESPACE: temporal.namespace,
+    TASK_QUEUE: taskQueue,
+    TEMPORAL_CODEC_KEYS: codecKeys,
+    ...integrationEnv,
+  };
+  return { server, temporalVersion, client, sims, workers, spec, session, cliEnv, ...(own && { simulatorsProcess: own.process }) };
 }

@@ -8,6 +8,7 @@ import { ConfigError } from './config';
 import * as commands from './cli/commands';
 import { checkOktaGroupUsage, MAX_PAGE_SIZE, onboardOktaGroup, type OktaGroupOptions } from './cli/okta-group';
 import { readPeopleFile, validatePeople, PeopleInputError } from './cli/people';
+import { report, REPORT_FORMATS, type ReportFormat } from './cli/report';
 import { CliError, EXIT, openSession, output, type Output, type Session } from './cli/session';
 import { temporalTarget } from './temporal/connection';
 import { ALL_STATUSES, SEARCH_ATTRIBUTE_KEYS } from './workflows/definitions';
@@ -166,6 +167,17 @@ export function buildProgram(): Command {
     .command('preflight')
     .description('before anything is written: read-only checks of Beyond Identity and Okta, run by the worker, with a fix for each failure')
     .action(withSession(async (session, out) => commands.preflight(session, out)));
+
+  program
+    .command('report')
+    .description('audit export: one row per person (status, step, bound at, routed, Okta user adopted or created, emails sent, last error), from Temporal')
+    .addOption(new Option('--format <format>', 'csv (RFC 4180) or json; default csv, json with --json').choices(REPORT_FORMATS))
+    .option('-o, --output <file>', 'write the report to this file instead of stdout')
+    .action(
+      withSession(async (session, out, options: { format?: ReportFormat; output?: string }) =>
+        report(session, out, { format: options.format ?? (out.json ? 'json' : 'csv'), output: options.output }),
+      ),
+    );
 
   program
     .command('doctor')

@@ -134,13 +134,22 @@ export interface PersonRun {
   startedAt: string;
 }
 
+/** How a long listing goes: the page size asked of visibility, and a count of the runs read so far. */
+export interface ListingOptions {
+  pageSize?: number;
+  onRun?: (runsRead: number) => void;
+}
+
 /**
- * Every person of an integration, newest run each, from visibility; with `status`, those whose
- * newest run has it (an offboarded person's older Onboarded run does not count).
+ * Every person of an integration, newest run each, from visibility (the SDK's iterator pages
+ * through any number); with `status`, those whose newest run has it (an offboarded person's older
+ * Onboarded run does not count).
  */
-export async function listPeople(temporal: Pick<Temporal, 'client'>, integrationId: string, status?: string): Promise<PersonRun[]> {
+export async function listPeople(temporal: Pick<Temporal, 'client'>, integrationId: string, status?: string, listing: ListingOptions = {}): Promise<PersonRun[]> {
   const newest = new Map<string, PersonRun>();
-  for await (const info of temporal.client.workflow.list({ query: peopleQuery(integrationId) })) {
+  let runsRead = 0;
+  for await (const info of temporal.client.workflow.list({ query: peopleQuery(integrationId), pageSize: listing.pageSize })) {
+    listing.onRun?.(++runsRead);
     const attributes = info.typedSearchAttributes;
     const row: PersonRun = {
       email: attributes.get(emailKey) ?? info.workflowId,
