@@ -12,8 +12,11 @@ import type { Client } from '@temporalio/client';
 import { createOktaActivities } from './okta';
 import { createPreflightActivities } from './preflight';
 import { createRoutingActivities } from './routing';
+import { createScheduleActivities } from './schedule';
 import { createTemporalActivities, IntegrationContexts } from './temporal';
 import { createTargetActivities } from './target';
+import { createVerifyObjectActivities } from './verify-objects';
+import { createVerifyPeopleActivities } from './verify-people';
 
 export interface ActivityDependencies {
   beyondIdentity: BeyondIdentityClientConfig;
@@ -37,6 +40,9 @@ export function createActivities(dependencies: ActivityDependencies) {
       ...createOktaActivities(okta, beyondIdentity),
       ...createRoutingActivities(beyondIdentity, okta, dependencies.temporal),
       ...createTemporalActivities(dependencies.temporal),
+      ...createScheduleActivities(dependencies.temporal),
+      ...createVerifyObjectActivities(beyondIdentity, okta, dependencies.temporal),
+      ...createVerifyPeopleActivities(beyondIdentity, okta, dependencies.temporal),
       ...createPreflightActivities(biApi, oktaApi, {
         biTenantId: dependencies.beyondIdentity.tenantId,
         biManagementUrl: dependencies.beyondIdentity.managementUrl,

@@ -2,3 +2,4 @@
 export { integration } from './integration';
 export { personOnboarding } from './person';
 export { preflight } from './preflight';
+export { verify } from './verify';
