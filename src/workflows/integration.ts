@@ -26,8 +26,13 @@ import { activities, recordStatus, runStep, StepAbandoned, type AttentionHost } 
 /** How long one offboarding activity waits for people to finish their undo before it reports back. */
 const OFFBOARD_SLICE_MS = 10 * 60 * 1000;
 
-/** Runs started before the verify schedule existed neither create nor delete one (their histories have no such step). */
+/**
+ * Runs started before the verify schedule existed neither create nor delete one (their histories
+ * have no such step). Two ids: a run that became Ready on older code and is torn down on this one
+ * must remove the schedule without the Ready step's marker.
+ */
 const VERIFY_SCHEDULE_PATCH = 'verify-schedule';
+const VERIFY_SCHEDULE_REMOVAL_PATCH = 'verify-schedule-removal';
 
 export async function integration(input: IntegrationWorkflowInput): Promise<IntegrationState> {
   const { spec } = input;
@@ -166,7 +171,7 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
     const realmId = state.realm?.id;
 
     // Before the objects go: a scheduled verify would find them half gone and report it.
-    if (patched(VERIFY_SCHEDULE_PATCH)) {
+    if (patched(VERIFY_SCHEDULE_REMOVAL_PATCH)) {
       step('RemoveVerifySchedule');
       await runStep(host, 'RemoveVerifySchedule', () => act('Remove the verify schedule').removeVerifySchedule({ integrationId: spec.integrationId }));
     }

@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ScheduleNotFoundError } from '@temporalio/client';
-import { integrationStatusQuery, verifyScheduleId, type PersonState, type VerifyReport } from '../../src/workflows/definitions';
+import { integrationStatusQuery, personStatusQuery, verifyScheduleId, type PersonState, type VerifyReport } from '../../src/workflows/definitions';
 import { runCli, type CliRun } from '../support/cli-runs';
 import type { RunningCommand } from '../support/processes';
 import { ServiceHarness } from '../support/service';
@@ -138,6 +138,51 @@ describe('verify, its schedule, and rebind', () => {
     const bad = await cli(['verify', '--schedule', 'sometimes']);
     expect(bad.code).toBe(2);
     expect(bad.output).toMatch(/an interval like 30m, 6h, 1d/);
+  });
+
+  it("names a routed person whose passkey was revoked in Beyond Identity and the fix (exit 1), leaves their routing; rebind sends one email; once bound, verify passes", async () => {
+    const person = await harness.personHandle(email).query(personStatusQuery);
+    const realmId = person.context!.realmId;
+    const credentialsPath = `/realms/${realmId}/identities/${person.identity!.id}/credentials`;
+    const { credentials } = (await harness.biApi('GET', credentialsPath)) as { credentials: { id: string; state: string }[] };
+    expect(credentials.filter((credential) => credential.state === 'ACTIVE')).toHaveLength(1);
+    for (const credential of credentials) await harness.biApi('POST', `${credentialsPath}/${credential.id}:revoke`);
+    expect((await harness.signIn(email)).ok).toBe(false);
+
+    const run = await cli(['verify']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^ATTENTION people: 1 routed person checked: 0 ok, 0 put back, 1 need attention/m);
+    expect(run.stdout).toContain(`${email}: no active passkey in Beyond Identity (revoked or deleted); still routed to Beyond Identity, so they cannot sign in\n    fix: bi-okta rebind ${email}`);
+    // Not taken out of routing behind the operator's back: a federated user has no other way in.
+    expect(await routedByOkta(harness)).toEqual([email]);
+    const status = await cli(['status']);
+    expect(status.stdout).toMatch(/Last verify +\S+: needs attention: people; 1 routed people checked/);
+
+    const before = (await harness.outbox(email)).length;
+    const rebound = await cli(['rebind', email]);
+    expect(rebound.code).toBe(0);
+    expect(rebound.stdout).toMatch(new RegExp(`A new binding email is out to ${email.replace(/\./g, '\\.')} \\(binding job \\S+\\); they stay routed`));
+    expect((await harness.outbox(email)).length).toBe(before + 1);
+    const rebinding = await harness.personHandle(email).query(personStatusQuery);
+    expect(rebinding).toMatchObject({ status: 'Rebinding', routed: true, bound: false });
+    expect(await routedByOkta(harness)).toEqual([email]);
+
+    // A second rebind while the link is live sends nothing; verify says a rebind is under way.
+    const twice = await cli(['--json', 'rebind', email]);
+    expect(JSON.parse(twice.stdout)).toMatchObject({ outcome: 'alreadyRebinding' });
+    const during = await verifyJson();
+    expect(during.code).toBe(1);
+    expect(during.report.people.needsAttention).toEqual([expect.objectContaining({ email, problem: expect.stringMatching(/a rebind is under way/) })]);
+    expect((await harness.outbox(email)).length).toBe(before + 1);
+
+    await harness.bind(email);
+    const done = (await harness.personHandle(email).result()) as PersonState;
+    expect(done).toMatchObject({ status: 'Onboarded', routed: true, bound: true, emailsSent: person.emailsSent + 1 });
+    expect((await harness.outbox(email)).length).toBe(before + 1);
+    const after = await verifyJson();
+    expect(after.code).toBe(0);
+    expect(after.report.people).toMatchObject({ checked: 1, ok: 1, needsAttentionCount: 0 });
+    expect((await harness.signIn(email)).ok).toBe(true);
   });
 
   it('is removed with the integration at teardown', async () => {
