@@ -13,7 +13,7 @@ import type { RunningCommand } from '../support/processes';
 import { ServiceHarness } from '../support/service';
 import { testTemporal } from '../support/temporal';
 import { waitFor } from '../support/wait';
-import { oktaApi, routedByOkta, tearDown } from '../support/workflow-checks';
+import { completedAt, historyEvents, oktaApi, routedByOkta, tearDown } from '../support/workflow-checks';
 
 const execFileAsync = promisify(execFile);
 
@@ -127,6 +127,15 @@ describe('verify, its schedule, and rebind', () => {
     const shown = JSON.parse(described) as { schedule: { spec: { interval: { interval: string }[] }; state: { paused?: boolean } } };
     expect(shown.schedule.spec.interval.map((interval) => interval.interval)).toEqual(['21600s']);
     expect(shown.schedule.state.paused ?? false).toBe(false);
+
+    // `retry` runs set-up and the Ready step again: the schedule is asked for again, nothing is created twice, the operator's interval stays.
+    const completions = async () => completedAt(historyEvents(JSON.stringify(await harness.integrationHandle().fetchHistory())), 'ensureVerifySchedule').length;
+    const made = await completions();
+    expect(made).toBeGreaterThanOrEqual(1);
+    expect((await cli(['retry'])).code).toBe(0);
+    await waitFor(completions, (count) => count === made + 1, 30_000);
+    expect((await handle.describe()).spec.intervals?.map((interval) => interval.every)).toEqual([21_600_000]);
+    expect((await temporal(['schedule', 'list'])).split(scheduleId()).length - 1).toBe(1);
 
     const off = await cli(['verify', '--schedule', 'off']);
     expect(off.code).toBe(0);
