@@ -25,7 +25,7 @@ import {
 import { listPeople as listPersonRuns, offboardPerson, startOnboarding, type OffboardOutcome, type StartOutcome } from '../temporal/people';
 import type { integration } from '../workflows/integration';
 import { oktaRedirectUris } from '../workflows/integration-state';
-import { verifySummaryLine } from '../workflows/verify-state';
+import { findingLine, verifySummaryLine } from '../workflows/verify-state';
 import type { preflight as preflightWorkflow } from '../workflows/preflight';
 import type { PreflightCheck } from '../activities/preflight';
 import { CliError, EXIT, isNotFound, workerRunError, workerWarning, workflowLink, type Output, type Session } from './session';
@@ -292,6 +292,7 @@ function describeIntegration(session: Session, state: IntegrationState, people?:
     `  Routing                 ${session.spec.routing.attribute} = "${session.spec.routing.value}" on each routed person's Okta user`,
     ...(people ? [`  People                  ${people.total}, ${people.summary}`] : []),
     `  Last verify             ${state.lastVerify ? verifySummaryLine(state.lastVerify) : '— (`verify` runs one now)'}`,
+    ...(state.lastVerify?.findings ?? []).map((finding) => `    ${findingLine(finding)}`),
     ...(state.attention ? ['', attentionText(state.attention)] : []),
     ...(state.kept.length ? ['', 'Kept:', ...state.kept.map((item) => `  ${item}`)] : []),
     '',

@@ -289,14 +289,32 @@ export interface VerifyReport {
   people: VerifyPeople;
 }
 
-/** What the integration keeps of the latest verify. */
+/** One thing a verify put back or found needing attention, as the integration keeps it. */
+export interface VerifyFinding {
+  object: VerifyObject;
+  outcome: Exclude<VerifyOutcome, 'ok'>;
+  /** The person it is about (object `people`). */
+  email?: string;
+  detail: string;
+  fix?: string;
+}
+
+/** Findings the integration keeps of one verify, at most (the counts stay exact). */
+export const VERIFY_KEPT_FINDINGS = 20;
+
+/** What the integration keeps of the latest verify (its `verified` signal). */
 export interface VerifySummary {
   at: string;
   ok: boolean;
   workflowId: string;
-  corrected: string[];
-  needsAttention: string[];
+  /** How many checks (the objects and the people's line) came out each way. */
+  counts: Record<VerifyOutcome, number>;
+  /** The objects put back, and those needing attention. */
+  corrected: VerifyObject[];
+  needsAttention: VerifyObject[];
   peopleChecked: number;
+  /** What was put back or needs attention, objects first, then people; at most VERIFY_KEPT_FINDINGS. */
+  findings: VerifyFinding[];
 }
 
 export interface VerifyWorkflowInput {

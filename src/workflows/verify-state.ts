@@ -5,7 +5,10 @@
  * unit-tested without a server.
  */
 import {
+  VERIFY_KEPT_FINDINGS,
   VERIFY_LISTED_PEOPLE,
+  VERIFY_OUTCOMES,
+  type VerifyFinding,
   type IntegrationState,
   type PersonProblem,
   type VerifyCheck,
@@ -106,17 +109,41 @@ export function notReadyCheck(state: IntegrationState | undefined, integrationId
 
 export function verifySummary(report: VerifyReport, workflowId: string): VerifySummary {
   const named = (outcome: VerifyCheck['outcome']) => report.checks.filter((check) => check.outcome === outcome).map((check) => check.object);
-  return { at: report.at, ok: report.ok, workflowId, corrected: named('corrected'), needsAttention: named('needsAttention'), peopleChecked: report.people.checked };
+  const counts = Object.fromEntries(VERIFY_OUTCOMES.map((outcome) => [outcome, named(outcome).length])) as VerifySummary['counts'];
+  const findings: VerifyFinding[] = [
+    // The people's line is a count; the people themselves follow.
+    ...report.checks.filter((check) => check.outcome !== 'ok' && check.object !== 'people').map(({ object, outcome, detail, fix }) => ({ object, outcome: outcome as VerifyFinding['outcome'], detail, ...(fix ? { fix } : {}) })),
+    ...report.people.needsAttention.map((person): VerifyFinding => ({ object: 'people', outcome: 'needsAttention', email: person.email, detail: person.problem, fix: person.fix })),
+    ...report.people.corrections.map((person): VerifyFinding => ({ object: 'people', outcome: 'corrected', email: person.email, detail: person.detail })),
+  ];
+  return {
+    at: report.at,
+    ok: report.ok,
+    workflowId,
+    counts,
+    corrected: named('corrected'),
+    needsAttention: named('needsAttention'),
+    peopleChecked: report.people.checked,
+    findings: findings.slice(0, VERIFY_KEPT_FINDINGS),
+  };
 }
 
 /** One line for the integration's details and `status`. */
 export function verifySummaryLine(summary: VerifySummary): string {
+  const { counts } = summary;
   const parts = [
     summary.ok ? 'passed' : `needs attention: ${summary.needsAttention.join(', ')}`,
     ...(summary.corrected.length > 0 ? [`corrected: ${summary.corrected.join(', ')}`] : []),
+    `checks ${counts.ok} ok, ${counts.corrected} corrected, ${counts.needsAttention} need attention`,
     `${summary.peopleChecked} routed people checked`,
   ];
   return `${summary.at}: ${parts.join('; ')} (${summary.workflowId})`;
+}
+
+/** A kept finding as one line: `status` and the integration's details list them under the summary. */
+export function findingLine(finding: VerifyFinding): string {
+  const what = finding.email ? `${finding.object}: ${finding.email}` : finding.object;
+  return `${finding.outcome === 'corrected' ? 'FIXED' : 'ATTENTION'} ${what}: ${finding.detail}${finding.fix ? ` (fix: ${finding.fix})` : ''}`;
 }
 
 function problemLine(person: PersonProblem): string {

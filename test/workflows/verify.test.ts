@@ -85,6 +85,13 @@ describe('verify, its schedule, and rebind', () => {
     expect(run.stdout).toMatch(/^FIXED +routing rule: .*status.*; put back/m);
     expect(run.stdout).toMatch(new RegExp(`Put back:\\n  ${email.replace(/\./g, '\\.')}: "${harness.spec.routing.attribute}" had been cleared`));
     expect(run.stdout).toMatch(/nothing needs attention \(3 put back\)/);
+    // The integration keeps the counts and what was put back.
+    const kept = await waitFor(() => harness.integrationHandle().query(integrationStatusQuery), (state) => state.lastVerify?.counts.corrected === 3, 30_000);
+    expect(kept.lastVerify?.findings.map((finding) => [finding.outcome, finding.object, finding.email])).toEqual([
+      ['corrected', 'Okta identity provider', undefined],
+      ['corrected', 'routing rule', undefined],
+      ['corrected', 'people', email],
+    ]);
 
     const after = await harness.oktaState();
     expect(after.rules.find((candidate) => candidate.id === rule.id)?.status).toBe('ACTIVE');
@@ -101,9 +108,9 @@ describe('verify, its schedule, and rebind', () => {
   it("shows the latest verify in the integration's status", async () => {
     const run = await cli(['status']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`Last verify +\\S+: passed; 1 routed people checked \\(${harness.spec.integrationId.replace(/[./]/g, '\\$&')}/verify/now-\\d+\\)`));
+    expect(run.stdout).toMatch(new RegExp(`Last verify +\\S+: passed; checks 7 ok, 0 corrected, 0 need attention; 1 routed people checked \\(${harness.spec.integrationId.replace(/[./]/g, '\\$&')}/verify/now-\\d+\\)`));
     const state = await harness.integrationHandle().query(integrationStatusQuery);
-    expect(state.lastVerify).toMatchObject({ ok: true, peopleChecked: 1, corrected: [], needsAttention: [] });
+    expect(state.lastVerify).toMatchObject({ ok: true, peopleChecked: 1, counts: { ok: 7, corrected: 0, needsAttention: 0 }, corrected: [], needsAttention: [], findings: [] });
   });
 
   it('runs as a Temporal Schedule: listed by the Temporal CLI, its scheduled runs report to the integration, --schedule changes and pauses it', async () => {
@@ -165,7 +172,8 @@ describe('verify, its schedule, and rebind', () => {
     // Not taken out of routing behind the operator's back: a federated user has no other way in.
     expect(await routedByOkta(harness)).toEqual([email]);
     const status = await cli(['status']);
-    expect(status.stdout).toMatch(/Last verify +\S+: needs attention: people; 1 routed people checked/);
+    expect(status.stdout).toMatch(/Last verify +\S+: needs attention: people; checks 6 ok, 0 corrected, 1 need attention; 1 routed people checked/);
+    expect(status.stdout).toContain(`    ATTENTION people: ${email}: no active passkey in Beyond Identity (revoked or deleted); still routed to Beyond Identity, so they cannot sign in (fix: bi-okta rebind ${email})`);
 
     const before = (await harness.outbox(email)).length;
     const rebound = await cli(['rebind', email]);
