@@ -5,7 +5,7 @@
  */
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Temporal } from '../temporal/people';
-import { DEFAULT_VERIFY_INTERVAL_MS, scheduledVerifyWorkflowId, verifyScheduleId, type IntegrationSpec, type VerifyWorkflowInput } from '../workflows/definitions';
+import { DEFAULT_VERIFY_INTERVAL_MS, integrationKey, scheduledVerifyWorkflowId, verifyScheduleId, type IntegrationSpec, type VerifyWorkflowInput } from '../workflows/definitions';
 import { classified } from './failures';
 
 export function createScheduleActivities(temporal: Temporal) {
@@ -28,6 +28,8 @@ export function createScheduleActivities(temporal: Temporal) {
             // A run stuck on an upstream must not hold the schedule (overlap: skip) past its next turn.
             workflowExecutionTimeout: every,
             staticSummary: `Verify the federation of integration ${spec.integrationId}`,
+            // Found with the integration's other workflows (UI filter, history scans); `list` reads person workflows only.
+            typedSearchAttributes: [{ key: integrationKey, value: spec.integrationId }],
           },
           policies: { overlap: ScheduleOverlapPolicy.SKIP },
           memo: { integration: spec.integrationId, realm: spec.realmName, oktaOrg: spec.oktaOrgUrl },

@@ -6,7 +6,7 @@
  */
 import { ScheduleNotFoundError, type ScheduleDescription } from '@temporalio/client';
 import { formatInterval, INTERVAL_FORMAT, parseInterval } from '../config';
-import { verifyScheduleId, type VerifyCheck, type VerifyReport, type VerifyWorkflowInput } from '../workflows/definitions';
+import { integrationKey, verifyScheduleId, type VerifyCheck, type VerifyReport, type VerifyWorkflowInput } from '../workflows/definitions';
 import type { verify as verifyWorkflow } from '../workflows/verify';
 import { integrationState } from './commands';
 import { CliError, EXIT, workerRunError, workerWarning, type Output, type Session } from './session';
@@ -42,6 +42,7 @@ export async function verify(session: Session, out: Output, options: { schedule?
       workflowExecutionTimeout: VERIFY_TIMEOUT,
       args,
       staticSummary: `Verify the federation of integration ${spec.integrationId} (from the CLI)`,
+      typedSearchAttributes: [{ key: integrationKey, value: spec.integrationId }],
     });
   } catch (error) {
     throw workerRunError(session, error, 'verify', VERIFY_TIMEOUT);

@@ -1,6 +1,6 @@
 /** Unit tests of verify's and rebind's pure rules: a person's verdict, the report, intervals, the rebind state, job reuse after a rebind. */
 import { pickReusableJob } from '../../src/clients/beyond-identity/ensure';
-import { formatInterval, parseInterval } from '../../src/config';
+import { ConfigError, formatInterval, integrationConfigSchema, integrationSpecFrom, parseConfig, parseInterval } from '../../src/config';
 import type { PersonState } from '../../src/workflows/definitions';
 import * as person from '../../src/workflows/person-state';
 import { noPeople, peopleCheck, personVerdict, tallyPerson, verifyReport } from '../../src/workflows/verify-state';
@@ -52,6 +52,14 @@ describe('intervals (VERIFY_INTERVAL, --schedule)', () => {
     for (const bad of ['', '6', 'h', '30s', '366d', 'sometimes', '-1h']) expect(parseInterval(bad)).toBeUndefined();
     expect(formatInterval(21_600_000)).toBe('6h');
     expect(formatInterval(5_400_000)).toBe('1h30m');
+  });
+
+  it('VERIFY_INTERVAL is parsed with the configuration: daily by default, a bad value refused by name', () => {
+    const env = { BI_TENANT_ID: 't1', OKTA_ORG_URL: 'https://example.okta.com' };
+    expect(integrationSpecFrom(parseConfig(integrationConfigSchema, env)).verifyIntervalMs).toBe(86_400_000);
+    expect(integrationSpecFrom(parseConfig(integrationConfigSchema, { ...env, VERIFY_INTERVAL: '6h' })).verifyIntervalMs).toBe(21_600_000);
+    expect(() => parseConfig(integrationConfigSchema, { ...env, VERIFY_INTERVAL: 'sometimes' })).toThrow(ConfigError);
+    expect(() => parseConfig(integrationConfigSchema, { ...env, VERIFY_INTERVAL: 'sometimes' })).toThrow(/VERIFY_INTERVAL/);
   });
 });
 

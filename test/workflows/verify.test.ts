@@ -13,7 +13,7 @@ import type { RunningCommand } from '../support/processes';
 import { ServiceHarness } from '../support/service';
 import { testTemporal } from '../support/temporal';
 import { waitFor } from '../support/wait';
-import { completedAt, historyEvents, oktaApi, routedByOkta, tearDown } from '../support/workflow-checks';
+import { completedAt, expectNoSecretsInHistories, historyEvents, oktaApi, routedByOkta, tearDown } from '../support/workflow-checks';
 
 const execFileAsync = promisify(execFile);
 
@@ -200,6 +200,11 @@ describe('verify, its schedule, and rebind', () => {
     expect(after.code).toBe(0);
     expect(after.report.people).toMatchObject({ checked: 1, ok: 1, needsAttentionCount: 0 });
     expect((await harness.signIn(email)).ok).toBe(true);
+
+    // Verify reads the client secret to compare the IdP's: no secret reaches any history, the verify runs' included.
+    const histories = await harness.histories();
+    expect(histories.filter((history) => history.workflowId.includes('/verify/')).length).toBeGreaterThanOrEqual(5);
+    await expectNoSecretsInHistories(harness, await harness.secrets());
   });
 
   it('is removed with the integration at teardown', async () => {
