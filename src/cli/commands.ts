@@ -235,7 +235,7 @@ function table(rows: PersonRow[]): string {
 }
 
 /** Statuses in which a person still needs something to happen. */
-const UNSETTLED: readonly string[] = ['Running', 'WaitingForBinding', 'NeedsAttention', '?'] satisfies (PersonStatus | '?')[];
+const UNSETTLED: readonly string[] = ['Running', 'WaitingForBinding', 'Rebinding', 'NeedsAttention', '?'] satisfies (PersonStatus | '?')[];
 
 export async function watch(session: Session, out: Output, options: { intervalSeconds: number; untilSettled: boolean }): Promise<number> {
   const tty = process.stdout.isTTY && !out.json;
