@@ -10,6 +10,8 @@ import { checkOktaGroupUsage, MAX_PAGE_SIZE, onboardOktaGroup, type OktaGroupOpt
 import { readPeopleFile, validatePeople, PeopleInputError } from './cli/people';
 import { report, REPORT_FORMATS, type ReportFormat } from './cli/report';
 import { CliError, EXIT, openSession, output, type Output, type Session } from './cli/session';
+import { rebind } from './cli/rebind';
+import { verify } from './cli/verify';
 import { temporalTarget } from './temporal/connection';
 import { ALL_STATUSES, SEARCH_ATTRIBUTE_KEYS } from './workflows/definitions';
 
@@ -178,6 +180,18 @@ export function buildProgram(): Command {
         report(session, out, { format: options.format ?? (out.json ? 'json' : 'csv'), output: options.output }),
       ),
     );
+
+  program
+    .command('verify')
+    .description('check the federation now (shared objects and routed people) on the worker: put back what drifted, say what needs attention and the fix')
+    .option('--schedule <off|interval>', 'instead: pause the verify schedule (off), or run it every interval (30m, 6h, 1d) and resume it')
+    .action(withSession(async (session, out, options: { schedule?: string }) => verify(session, out, options)));
+
+  program
+    .command('rebind')
+    .description('a person who lost their passkey: send a new binding email (a live link is reused); their routing is not changed')
+    .argument('<email>')
+    .action(withSession(async (session, out, email: string) => rebind(session, out, email)));
 
   program
     .command('doctor')

@@ -175,6 +175,45 @@ export type ObservabilityConfig = z.infer<typeof observabilityConfigSchema>;
 
 const seconds = (fallback: number) => z.coerce.number().positive().default(fallback);
 
+const INTERVAL_UNITS_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const INTERVAL_PATTERN = /^(\d+[smhd])+$/;
+/** A schedule interval more often than this would make verify run into itself on a large org. */
+const MIN_INTERVAL_MS = 60_000;
+const MAX_INTERVAL_MS = 365 * INTERVAL_UNITS_MS.d;
+export const INTERVAL_FORMAT = 'an interval like 30m, 6h, 1d or 1h30m (from 1m to 365d)';
+
+/** `30m`, `6h`, `1d`, `1h30m` → milliseconds; undefined when it is not such an interval (or out of range). */
+export function parseInterval(text: string): number | undefined {
+  const value = text.trim().toLowerCase();
+  if (!INTERVAL_PATTERN.test(value)) return undefined;
+  let ms = 0;
+  for (const [, amount, unit] of value.matchAll(/(\d+)([smhd])/g)) ms += Number(amount) * INTERVAL_UNITS_MS[unit as keyof typeof INTERVAL_UNITS_MS];
+  return ms >= MIN_INTERVAL_MS && ms <= MAX_INTERVAL_MS ? ms : undefined;
+}
+
+/** Milliseconds as the largest units that divide them exactly: 21600000 → 6h, 5400000 → 1h30m. */
+export function formatInterval(ms: number): string {
+  const parts: string[] = [];
+  let rest = ms;
+  for (const unit of ['d', 'h', 'm', 's'] as const) {
+    const size = INTERVAL_UNITS_MS[unit];
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+  }
+  return parts.join('') || `${ms}ms`;
+}
+
+const interval = z.string().transform((text, context) => {
+  const ms = parseInterval(text);
+  if (ms === undefined) {
+    context.addIssue({ code: 'custom', message: INTERVAL_FORMAT });
+    return z.NEVER;
+  }
+  return ms;
+});
+
 /**
  * Which integration the CLI works on, and its settings. With nothing set: the embedded stack's
  * tenant and the Okta simulator, so `npm start` and `npm run cli` agree without configuration.
@@ -205,6 +244,8 @@ export const integrationConfigSchema = z.object({
   BINDING_MAX_RESENDS: z.coerce.number().int().min(0).max(20).default(3),
   BINDING_DEADLINE_SECONDS: seconds(7 * 24 * 3600),
   ACTIVITY_TIMEOUT_SECONDS: seconds(300),
+  /** How often the verify schedule checks the federation (the schedule's first interval; `verify --schedule` changes it later). */
+  VERIFY_INTERVAL: interval.default(86_400_000),
 }).superRefine((config, context) => {
   if (config.OKTA_ISSUER_MODE && config.OKTA_ISSUER_MODE !== 'ORG_URL' && !config.OKTA_CUSTOM_DOMAIN) {
     context.addIssue({ code: 'custom', path: ['OKTA_ISSUER_MODE'], message: `${config.OKTA_ISSUER_MODE} needs the org's custom domain in OKTA_CUSTOM_DOMAIN (or use ORG_URL)` });
@@ -251,5 +292,6 @@ export function integrationSpecFrom(config: IntegrationConfig): IntegrationSpec 
       deadlineMs: config.BINDING_DEADLINE_SECONDS * 1000,
     },
     activityTimeoutMs: config.ACTIVITY_TIMEOUT_SECONDS * 1000,
+    verifyIntervalMs: config.VERIFY_INTERVAL,
   };
 }

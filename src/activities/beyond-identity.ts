@@ -80,10 +80,13 @@ export function createBeyondIdentityActivities(setup: BeyondIdentitySetup, conte
       },
     ),
 
-    /** Sends the binding email, unless a live link (or a completed binding) already exists; after an expiry, a new one. */
+    /**
+     * Sends the binding email, unless a live link (or a completed binding) already exists; after an
+     * expiry, a new one. `completedSince` (a rebind): a binding completed before then does not count.
+     */
     ensureBindingEmail: classified(
-      async (input: { realmId: string; identityId: string; authenticatorConfigId: string }): Promise<{ jobId: string; state?: string; sent: boolean }> => {
-        const result = await setup.ensureBindingJob(input.realmId, input.identityId, input.authenticatorConfigId, options());
+      async (input: { realmId: string; identityId: string; authenticatorConfigId: string; completedSince?: string }): Promise<{ jobId: string; state?: string; sent: boolean }> => {
+        const result = await setup.ensureBindingJob(input.realmId, input.identityId, input.authenticatorConfigId, { ...options(), completedSince: input.completedSince });
         return { jobId: result.value.id, state: result.value.state, sent: result.outcome === 'created' };
       },
     ),

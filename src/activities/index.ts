@@ -13,8 +13,11 @@ import { createOktaActivities } from './okta';
 import { createOktaGroupActivities } from './okta-group';
 import { createPreflightActivities } from './preflight';
 import { createRoutingActivities } from './routing';
+import { createScheduleActivities } from './schedule';
 import { createTemporalActivities, IntegrationContexts } from './temporal';
 import { createTargetActivities } from './target';
+import { createVerifyObjectActivities } from './verify-objects';
+import { createVerifyPeopleActivities } from './verify-people';
 
 export interface ActivityDependencies {
   beyondIdentity: BeyondIdentityClientConfig;
@@ -39,6 +42,9 @@ export function createActivities(dependencies: ActivityDependencies) {
       ...createRoutingActivities(beyondIdentity, okta, dependencies.temporal),
       ...createTemporalActivities(dependencies.temporal),
       ...createOktaGroupActivities(oktaApi),
+      ...createScheduleActivities(dependencies.temporal),
+      ...createVerifyObjectActivities(beyondIdentity, okta, dependencies.temporal),
+      ...createVerifyPeopleActivities(beyondIdentity, okta, dependencies.temporal),
       ...createPreflightActivities(biApi, oktaApi, {
         biTenantId: dependencies.beyondIdentity.tenantId,
         biManagementUrl: dependencies.beyondIdentity.managementUrl,

@@ -6,7 +6,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { BeyondIdentitySetup, oidcEndpoints } from '../clients/beyond-identity/ensure';
-import { OktaSetup } from '../clients/okta/ensure';
+import { OktaSetup, type DesiredOidcIdp } from '../clients/okta/ensure';
 import type { ObjectRecord, OktaIssuerMode, RoutingKey } from '../workflows/definitions';
 import type { DeleteResult } from './beyond-identity';
 import { classified, markCreateStarted, wasAdopted } from './failures';
@@ -19,24 +19,30 @@ function signal(): AbortSignal {
   return Context.current().cancellationSignal;
 }
 
+/** The IdP the guide wants for this application, with its client secret read from Beyond Identity just now (never from an input). */
+export async function desiredIdp(
+  beyondIdentity: BeyondIdentitySetup,
+  input: { realmId: string; applicationId: string; idpName: string; issuerMode: OktaIssuerMode },
+  abort: AbortSignal,
+): Promise<DesiredOidcIdp> {
+  const { clientId, clientSecret } = await beyondIdentity.applicationCredentials(input.realmId, input.applicationId, abort);
+  const endpoints = oidcEndpoints(beyondIdentity.api.authUrl, beyondIdentity.api.tenantId, input.realmId, input.applicationId);
+  return {
+    name: input.idpName,
+    clientId,
+    clientSecret,
+    issuer: endpoints.issuer,
+    authorizationUrl: endpoints.authorization,
+    tokenUrl: endpoints.token,
+    jwksUrl: endpoints.jwks,
+    issuerMode: input.issuerMode,
+  };
+}
+
 export function createOktaActivities(okta: OktaSetup, beyondIdentity: BeyondIdentitySetup) {
   return {
     ensureIdentityProvider: classified(async (input: { realmId: string; applicationId: string; idpName: string; issuerMode?: OktaIssuerMode }): Promise<ObjectRecord> => {
-      const { clientId, clientSecret } = await beyondIdentity.applicationCredentials(input.realmId, input.applicationId, signal());
-      const endpoints = oidcEndpoints(beyondIdentity.api.authUrl, beyondIdentity.api.tenantId, input.realmId, input.applicationId);
-      const result = await okta.ensureOidcIdp(
-        {
-          name: input.idpName,
-          clientId,
-          clientSecret,
-          issuer: endpoints.issuer,
-          authorizationUrl: endpoints.authorization,
-          tokenUrl: endpoints.token,
-          jwksUrl: endpoints.jwks,
-          issuerMode: input.issuerMode ?? 'ORG_URL',
-        },
-        options(),
-      );
+      const result = await okta.ensureOidcIdp(await desiredIdp(beyondIdentity, { ...input, issuerMode: input.issuerMode ?? 'ORG_URL' }, signal()), options());
       if (result.drift?.length) Context.current().log.warn('Okta identity provider differed from the guide; corrected', { drift: result.drift });
       return { id: result.value.id, adopted: wasAdopted(result.outcome) };
     }),

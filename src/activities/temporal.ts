@@ -19,11 +19,11 @@ const CONTEXT_POLL_LIMIT_MS = 60_000;
 const CONTEXT_FRESH_MS = 5_000;
 const PARALLEL_REQUESTS = 50;
 
-/** Runs `work` on every item, at most PARALLEL_REQUESTS at a time. */
-async function eachInParallel<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+/** Runs `work` on every item, at most `parallel` at a time. */
+export async function eachInParallel<T>(items: readonly T[], work: (item: T) => Promise<void>, parallel = PARALLEL_REQUESTS): Promise<void> {
   const queue = [...items];
   await Promise.all(
-    Array.from({ length: Math.min(PARALLEL_REQUESTS, queue.length) }, async () => {
+    Array.from({ length: Math.min(parallel, queue.length) }, async () => {
       for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
     }),
   );

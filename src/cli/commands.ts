@@ -25,9 +25,10 @@ import {
 import { listPeople as listPersonRuns, offboardPerson, startOnboarding, type OffboardOutcome, type StartOutcome } from '../temporal/people';
 import type { integration } from '../workflows/integration';
 import { oktaRedirectUris } from '../workflows/integration-state';
+import { findingLine, verifySummaryLine } from '../workflows/verify-state';
 import type { preflight as preflightWorkflow } from '../workflows/preflight';
 import type { PreflightCheck } from '../activities/preflight';
-import { CliError, EXIT, isNotFound, workerWarning, workflowLink, type Output, type Session } from './session';
+import { CliError, EXIT, isNotFound, workerRunError, workerWarning, workflowLink, type Output, type Session } from './session';
 
 /** People started at once by one `onboard`. */
 const PARALLEL_STARTS = 50;
@@ -234,7 +235,7 @@ function table(rows: PersonRow[]): string {
 }
 
 /** Statuses in which a person still needs something to happen. */
-const UNSETTLED: readonly string[] = ['Running', 'WaitingForBinding', 'NeedsAttention', '?'] satisfies (PersonStatus | '?')[];
+const UNSETTLED: readonly string[] = ['Running', 'WaitingForBinding', 'Rebinding', 'NeedsAttention', '?'] satisfies (PersonStatus | '?')[];
 
 export async function watch(session: Session, out: Output, options: { intervalSeconds: number; untilSettled: boolean }): Promise<number> {
   const tty = process.stdout.isTTY && !out.json;
@@ -290,6 +291,8 @@ function describeIntegration(session: Session, state: IntegrationState, people?:
     object('Routing rule', state.routingRule),
     `  Routing                 ${session.spec.routing.attribute} = "${session.spec.routing.value}" on each routed person's Okta user`,
     ...(people ? [`  People                  ${people.total}, ${people.summary}`] : []),
+    `  Last verify             ${state.lastVerify ? verifySummaryLine(state.lastVerify) : '— (`verify` runs one now)'}`,
+    ...(state.lastVerify?.findings ?? []).map((finding) => `    ${findingLine(finding)}`),
     ...(state.attention ? ['', attentionText(state.attention)] : []),
     ...(state.kept.length ? ['', 'Kept:', ...state.kept.map((item) => `  ${item}`)] : []),
     '',
@@ -364,13 +367,7 @@ export async function preflight(session: Session, out: Output): Promise<number> 
       ],
     });
   } catch (error) {
-    const timedOut = /timed? ?out/i.test(error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause)}` : '');
-    throw new CliError(
-      timedOut
-        ? `No worker ran the checks within ${PREFLIGHT_TIMEOUT}: start one on task queue "${session.taskQueue}" (npm start, or npm run worker), then run preflight again.`
-        : `preflight could not run: ${error instanceof Error ? error.message : String(error)}`,
-      timedOut ? EXIT.unreachable : EXIT.failed,
-    );
+    throw workerRunError(session, error, 'preflight', PREFLIGHT_TIMEOUT);
   }
   const passed = checks.every((check) => check.ok);
   out.print({ ok: passed, checks }, () =>

@@ -81,6 +81,20 @@ export async function workerWarning(session: Session): Promise<string | undefine
   );
 }
 
+/**
+ * A command that runs a workflow on the worker (preflight, verify) and waits for it: a timeout
+ * means no worker took it (exit 3, with how to start one); anything else is a failure of the run.
+ */
+export function workerRunError(session: Session, error: unknown, command: string, timeout: string): CliError {
+  const timedOut = /timed? ?out/i.test(error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause)}` : '');
+  return new CliError(
+    timedOut
+      ? `No worker finished ${command} within ${timeout}: start one on task queue "${session.taskQueue}" (npm start, or npm run worker), then run ${command} again.`
+      : `${command} could not run: ${error instanceof Error ? error.message : String(error)}`,
+    timedOut ? EXIT.unreachable : EXIT.failed,
+  );
+}
+
 export function isNotFound(error: unknown): boolean {
   return error instanceof WorkflowNotFoundError || (error as { code?: number }).code === 5 || /not found/i.test((error as Error)?.message ?? '');
 }

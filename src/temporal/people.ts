@@ -1,6 +1,6 @@
 /**
- * Person workflows as Temporal sees them, from the outside: start one, offboard one, list an
- * integration's. The operator CLI and the worker's activities (teardown) both use these, with
+ * Person workflows as Temporal sees them, from the outside: start one, offboard one, rebind one,
+ * list an integration's. The operator CLI and the worker's activities (teardown) both use these, with
  * their own Temporal client. Nothing here talks to Beyond Identity or Okta.
  */
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
@@ -122,6 +122,32 @@ export async function offboardPerson(temporal: Temporal, integrationId: string, 
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
   return 'undoing';
+}
+
+export type RebindOutcome = 'started' | 'alreadyRebinding' | 'running' | 'notRouted' | 'notFound';
+
+/**
+ * Rebinds a person who lost their passkey: a new run of the same workflow id, from their ended
+ * onboarding's final state, sends a new binding email (a live link is reused) and waits for the
+ * new passkey; their routing is left as it is. Only a person the service routed can be rebound;
+ * a running onboarding (or rebind) already has its email out.
+ */
+export async function rebindPerson(temporal: Temporal, integrationId: string, email: string): Promise<{ outcome: RebindOutcome; status?: string }> {
+  const normalized = normalizeEmail(email);
+  const run = await latestRun(temporal, integrationId, normalized);
+  if (!run) return { outcome: 'notFound' };
+  const status = run.typedSearchAttributes.get(onboardingStatusKey);
+  if (run.status.name === 'RUNNING') return { outcome: status === 'Rebinding' ? 'alreadyRebinding' : 'running', status };
+  const ended: PersonState = await temporal.client.workflow.getHandle(personWorkflowId(integrationId, normalized), run.runId).query(personStatusQuery);
+  if (!ended.routed || !ended.identity || !ended.context) return { outcome: 'notRouted', status: ended.status };
+  try {
+    await start(temporal, integrationId, normalized, { person: { integrationId, email: normalized }, rebind: ended }, 'Rebinding', `Rebind ${normalized}: a new passkey binding email`, 'ALLOW_DUPLICATE');
+  } catch (error) {
+    // Another operator started the same rebind a moment ago.
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return { outcome: 'alreadyRebinding', status: 'Rebinding' };
+    throw error;
+  }
+  return { outcome: 'started', status: 'Rebinding' };
 }
 
 export interface PersonRun {

@@ -22,6 +22,8 @@ export const SEARCH_ATTRIBUTE_KEYS = [integrationKey, emailKey, onboardingStepKe
 export const PERSON_STATUSES = [
   'Running',
   'WaitingForBinding',
+  /** Onboarded, lost their passkey, sent a new binding email (`rebind`): still routed while they bind again. */
+  'Rebinding',
   'NeedsAttention',
   'Onboarded',
   'BindingExpired',
@@ -42,6 +44,8 @@ export const PERSON_STEPS = [
   'WaitForBinding',
   'ResendBindingEmail',
   'RouteOktaUser',
+  /** A rebind began: the previous onboarding's state is carried over, routing left as it is. */
+  'Rebind',
   'Done',
   'Ended',
   'ClearRouting',
@@ -65,6 +69,9 @@ export const INTEGRATION_STEPS = [
   'CreateRoutingAttribute',
   'CreateRoutingRule',
   'Ready',
+  /** The Temporal Schedule that runs `verify` (created once Ready, removed first on teardown). */
+  'ScheduleVerify',
+  'RemoveVerifySchedule',
   'RemoveRouting',
   'OffboardPeople',
   'RemoveRoutingAttribute',
@@ -124,7 +131,12 @@ export interface IntegrationSpec {
   binding: BindingSettings;
   /** Start-to-close timeout of each activity attempt: how soon a step lost with a dead worker is retried. */
   activityTimeoutMs: number;
+  /** How often the verify schedule runs (VERIFY_INTERVAL); absent in runs started before it existed: daily. */
+  verifyIntervalMs?: number;
 }
+
+/** The verify schedule's interval when the spec names none. */
+export const DEFAULT_VERIFY_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
 export interface PersonInput {
   integrationId: string;
@@ -149,6 +161,8 @@ export interface PersonWorkflowInput {
   context?: PersonContext;
   /** Offboard: undo what an earlier, ended run of this person left (its final state). */
   offboard?: PersonState;
+  /** Rebind: a new binding email for a person whose earlier run ended Onboarded (its final state); routing stays. */
+  rebind?: PersonState;
   /** Carried across continue-as-new. */
   resume?: PersonState;
 }
@@ -202,6 +216,8 @@ export interface PersonState {
   boundAt?: string;
   routedAt?: string;
   finishedAt?: string;
+  /** When the running (or last) rebind began: a completed binding job from before it does not count. */
+  rebindStartedAt?: string;
   attention?: Attention;
   note?: string;
 }
@@ -224,6 +240,85 @@ export interface IntegrationState {
   tornDownAt?: string;
   /** What teardown left in place and why (adopted objects, realms with other identities). */
   kept: string[];
+  /** The latest `verify` of this integration (its `verified` signal). */
+  lastVerify?: VerifySummary;
+}
+
+// Verify (federation health)
+
+export const VERIFY_OUTCOMES = ['ok', 'corrected', 'needsAttention'] as const;
+export type VerifyOutcome = (typeof VERIFY_OUTCOMES)[number];
+
+/** The shared objects verify checks, in the order it checks them. */
+export const VERIFY_OBJECTS = ['integration', 'realm', 'authenticator config', 'application', 'Okta identity provider', 'Okta profile property', 'routing rule', 'people'] as const;
+export type VerifyObject = (typeof VERIFY_OBJECTS)[number];
+
+export interface VerifyCheck {
+  object: VerifyObject;
+  outcome: VerifyOutcome;
+  /** What was seen; for a correction, the setting names put back (never a value of a secret). */
+  detail: string;
+  fix?: string;
+}
+
+export interface PersonProblem {
+  email: string;
+  problem: string;
+  fix: string;
+}
+
+export interface VerifyPeople {
+  checked: number;
+  ok: number;
+  corrected: number;
+  /** Exact count; `needsAttention` lists at most VERIFY_LISTED_PEOPLE of them. */
+  needsAttentionCount: number;
+  needsAttention: PersonProblem[];
+  /** Who was put back and how (at most VERIFY_LISTED_PEOPLE). */
+  corrections: { email: string; detail: string }[];
+}
+
+/** People named in a report, at most (the counts stay exact). */
+export const VERIFY_LISTED_PEOPLE = 50;
+
+export interface VerifyReport {
+  at: string;
+  /** Nothing needs attention (corrections may have been made). */
+  ok: boolean;
+  checks: VerifyCheck[];
+  people: VerifyPeople;
+}
+
+/** One thing a verify put back or found needing attention, as the integration keeps it. */
+export interface VerifyFinding {
+  object: VerifyObject;
+  outcome: Exclude<VerifyOutcome, 'ok'>;
+  /** The person it is about (object `people`). */
+  email?: string;
+  detail: string;
+  fix?: string;
+}
+
+/** Findings the integration keeps of one verify, at most (the counts stay exact). */
+export const VERIFY_KEPT_FINDINGS = 20;
+
+/** What the integration keeps of the latest verify (its `verified` signal). */
+export interface VerifySummary {
+  at: string;
+  ok: boolean;
+  workflowId: string;
+  /** How many checks (the objects and the people's line) came out each way. */
+  counts: Record<VerifyOutcome, number>;
+  /** The objects put back, and those needing attention. */
+  corrected: VerifyObject[];
+  needsAttention: VerifyObject[];
+  peopleChecked: number;
+  /** What was put back or needs attention, objects first, then people; at most VERIFY_KEPT_FINDINGS. */
+  findings: VerifyFinding[];
+}
+
+export interface VerifyWorkflowInput {
+  spec: IntegrationSpec;
 }
 
 // Messages
@@ -247,6 +342,9 @@ export const retrySignal = defineSignal('retry');
 export const personStatusQuery = defineQuery<PersonState>('status');
 export const integrationStatusQuery = defineQuery<IntegrationState>('status');
 
+/** Integration: the latest verify's result (from the verify workflow). */
+export const verifiedSignal = defineSignal<[VerifySummary]>('verified');
+
 // Ids
 
 /** One person, one id: emails are trimmed and lower-cased, so Alice@Example.com and alice@example.com are one person. */
@@ -256,6 +354,16 @@ export function normalizeEmail(email: string): string {
 
 export function personWorkflowId(integrationId: string, email: string): string {
   return `${integrationId}/person/${normalizeEmail(email)}`;
+}
+
+/** The Temporal Schedule that runs verify. */
+export function verifyScheduleId(integrationId: string): string {
+  return `${integrationId}/verify`;
+}
+
+/** Runs the schedule starts (Temporal appends the time); the CLI's own runs are `.../verify/now-…`, so they never collide. */
+export function scheduledVerifyWorkflowId(integrationId: string): string {
+  return `${integrationId}/verify/scheduled`;
 }
 
 

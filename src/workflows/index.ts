@@ -3,3 +3,4 @@ export { integration } from './integration';
 export { oktaGroup } from './okta-group';
 export { personOnboarding } from './person';
 export { preflight } from './preflight';
+export { verify } from './verify';

@@ -5,6 +5,7 @@
  */
 import type { IntegrationSpec, IntegrationState, IntegrationStatus, ObjectRecord, PersonContext } from './definitions';
 import { attentionMarkdown } from './markdown';
+import { findingLine, verifySummaryLine } from './verify-state';
 
 export function newIntegrationState(): IntegrationState {
   return { status: 'SettingUp', step: 'Start', kept: [] };
@@ -75,6 +76,7 @@ export function integrationDetails(state: IntegrationState, spec: IntegrationSpe
     `People are routed by \`${spec.routing.attribute}\` = \`${spec.routing.value}\` on their Okta user, set by their own onboarding once they have bound a passkey. ` +
       'Their onboardings are listed by the `Integration` search attribute (CLI: `list`).',
   ];
+  if (state.lastVerify) lines.push('', `Last verify: ${verifySummaryLine(state.lastVerify)}`, ...state.lastVerify.findings.map((finding) => `- ${findingLine(finding)}`));
   if (state.offboarded) {
     const { cancelled, undone, alreadyEnded } = state.offboarded;
     lines.push('', `Offboarded at teardown: ${cancelled} cancelled while running, ${undone} undone after they had ended, ${alreadyEnded} already cancelled.`);

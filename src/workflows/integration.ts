@@ -6,7 +6,7 @@
  * person's own workflow routes them by setting the property, so the rule never changes and nobody
  * queues here. Teardown undoes, in reverse order, only what it created. Rules: integration-state.ts.
  */
-import { condition, continueAsNew, setCurrentDetails, setHandler, upsertSearchAttributes, allHandlersFinished, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, patched, setCurrentDetails, setHandler, upsertSearchAttributes, allHandlersFinished, workflowInfo } from '@temporalio/workflow';
 import {
   integrationKey,
   integrationStatusQuery,
@@ -14,6 +14,7 @@ import {
   onboardingStepKey,
   retrySignal,
   teardownSignal,
+  verifiedSignal,
   type IntegrationState,
   type IntegrationStatus,
   type IntegrationStep,
@@ -24,6 +25,14 @@ import { activities, recordStatus, runStep, StepAbandoned, type AttentionHost } 
 
 /** How long one offboarding activity waits for people to finish their undo before it reports back. */
 const OFFBOARD_SLICE_MS = 10 * 60 * 1000;
+
+/**
+ * Runs started before the verify schedule existed neither create nor delete one (their histories
+ * have no such step). Two ids: a run that became Ready on older code and is torn down on this one
+ * must remove the schedule without the Ready step's marker.
+ */
+const VERIFY_SCHEDULE_PATCH = 'verify-schedule';
+const VERIFY_SCHEDULE_REMOVAL_PATCH = 'verify-schedule-removal';
 
 export async function integration(input: IntegrationWorkflowInput): Promise<IntegrationState> {
   const { spec } = input;
@@ -60,6 +69,11 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
   setHandler(teardownSignal, () => {
     teardownRequested = true;
   });
+  // The latest verify's result, for `status` and the UI; it changes nothing else here.
+  setHandler(verifiedSignal, (summary) => {
+    state.lastVerify = summary;
+    setCurrentDetails(rules.integrationDetails(state, spec));
+  });
 
   upsertSearchAttributes([
     { key: integrationKey, value: spec.integrationId },
@@ -73,6 +87,10 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
     while (!teardownRequested) {
       show('Ready', 'Ready');
       state.context = rules.personContext(state, spec);
+      // Create-if-absent: an interval the operator changed is kept. After a retry it is made again if someone deleted it.
+      if (patched(VERIFY_SCHEDULE_PATCH)) {
+        await runStep(host, 'ScheduleVerify', () => act('Schedule the federation health check (verify)').ensureVerifySchedule({ spec }));
+      }
       await condition(() => teardownRequested || retryRequested || workflowInfo().continueAsNewSuggested);
       if (workflowInfo().continueAsNewSuggested && !teardownRequested) {
         await condition(allHandlersFinished);
@@ -151,6 +169,12 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
     const step = (name: IntegrationStep) => show(state.attention ? 'NeedsAttention' : 'TearingDown', name);
     const keep = (what: string) => state.kept.push(what);
     const realmId = state.realm?.id;
+
+    // Before the objects go: a scheduled verify would find them half gone and report it.
+    if (patched(VERIFY_SCHEDULE_REMOVAL_PATCH)) {
+      step('RemoveVerifySchedule');
+      await runStep(host, 'RemoveVerifySchedule', () => act('Remove the verify schedule').removeVerifySchedule({ integrationId: spec.integrationId }));
+    }
 
     step('RemoveRouting');
     const rule = state.routingRule;

@@ -42,8 +42,44 @@ export function isUndoing(state: PersonState): boolean {
 export function statusAfterAttention(state: PersonState, attention: boolean): PersonStatus {
   if (attention) return 'NeedsAttention';
   if (isUndoing(state)) return 'Cancelled';
+  if (isRebinding(state)) return 'Rebinding';
   if (state.bindingJobId && !state.bound) return 'WaitingForBinding';
   return 'Running';
+}
+
+/** A rebind under way: a new passkey is awaited while the person stays routed. */
+export function isRebinding(state: PersonState): boolean {
+  return state.rebindStartedAt !== undefined && !state.bound;
+}
+
+/** The status while a binding email is out: a rebind keeps its own, so `list` and `verify` tell it from a first onboarding. */
+export function waitingStatus(state: PersonState): PersonStatus {
+  return isRebinding(state) ? 'Rebinding' : 'WaitingForBinding';
+}
+
+/**
+ * A rebind's starting state, from the person's ended onboarding: their identity, Okta user and
+ * routing are kept (routing is never touched: a federated user has no other way in), the binding
+ * starts over with a new link, its own resends and deadline.
+ */
+export function rebindState(ended: PersonState, now: string): PersonState {
+  return {
+    ...ended,
+    status: 'Rebinding',
+    step: 'Rebind',
+    bound: false,
+    boundVia: undefined,
+    boundAt: undefined,
+    operatorSaidBound: false,
+    bindingJobId: undefined,
+    bindingJobState: undefined,
+    resends: 0,
+    deadlineAt: undefined,
+    finishedAt: undefined,
+    attention: undefined,
+    note: `Rebind began at ${now}: a new binding email; ${ended.email} stays routed while they bind a new passkey.`,
+    rebindStartedAt: now,
+  };
 }
 
 export function markBound(state: PersonState, via: 'signal' | 'update' | 'detected', now: string): void {
@@ -75,6 +111,10 @@ export function operatorWasEarly(state: PersonState): void {
 }
 
 export function endNote(state: PersonState, outcome: Exclude<WaitOutcome, 'Onboarded'>, maxResends: number): string {
+  if (state.rebindStartedAt) {
+    const why = outcome === 'BindingExpired' ? `the binding link expired ${state.resends + 1} time(s)` : `no passkey was bound before the deadline (${state.deadlineAt})`;
+    return `Rebind ended: ${why}. ${state.email} is still routed to Beyond Identity without a passkey; \`bi-okta rebind ${state.email}\` sends another email.`;
+  }
   return outcome === 'BindingExpired'
     ? `The binding link expired ${state.resends + 1} time(s); no more emails are sent (limit ${maxResends} resends). Nothing was routed.`
     : `No passkey was bound before the deadline (${state.deadlineAt}). Nothing was routed.`;
@@ -123,6 +163,7 @@ export function personDetails(state: PersonState): string {
     record('Okta user', state.oktaUser),
     `- Routed to Beyond Identity: ${state.routed ? `yes${routing}` : 'no'}`,
   ];
+  if (state.rebindStartedAt) lines.push(`- Rebind: began at ${state.rebindStartedAt}${state.bound ? ', new passkey bound' : ''}`);
   if (state.note) lines.push('', state.note);
   if (state.attention) lines.push('', attentionMarkdown(state.attention));
   return lines.join('\n');

@@ -3,7 +3,9 @@
  * the passkey, then the Okta user carrying the routing property, which is what routes them (the
  * integration's rule never changes per person). Cancelling clears the routing first, reads it
  * back, and only then removes, newest first, what this onboarding created. An `offboard` run does
- * the same for an onboarding that has already ended. The rules live in person-state.ts.
+ * the same for an onboarding that has already ended. A `rebind` run sends an onboarded person who
+ * lost their passkey a new binding email and waits for the new passkey, their routing left as it
+ * is. The rules live in person-state.ts.
  */
 import {
   CancellationScope,
@@ -36,7 +38,7 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
   const { person } = input;
   const email = normalizeEmail(person.email);
   const now = () => new Date().toISOString();
-  const state: PersonState = input.resume ?? input.offboard ?? rules.newPersonState(email, now(), input.context);
+  const state: PersonState = input.resume ?? input.offboard ?? (input.rebind ? rules.rebindState(input.rebind, now()) : rules.newPersonState(email, now(), input.context));
   const personTransitions = metricMeter.createCounter(METRIC_NAMES.personTransitions, 'transitions', 'Person workflows entering a status');
   let retryRequested = false;
   let checkNow = false;
@@ -114,12 +116,13 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
     }
     const context = state.context!;
 
-    // Step 5: the binding email (a live link is reused, never sent twice).
+    // Step 5: the binding email (a live link is reused, never sent twice; a rebind's, never the old completed one).
     if (!state.bindingJobId) await sendBindingEmail('SendBindingEmail');
     state.deadlineAt ??= new Date(Date.now() + context.binding.deadlineMs).toISOString();
 
     // The wait, then step 6 and the routing, in one look at Beyond Identity when it shows the passkey.
-    const outcome = state.routed ? 'Onboarded' : await waitThenRoute(context);
+    // A rebinding person is routed already, but not bound to a passkey they still have.
+    const outcome = state.routed && state.bound ? 'Onboarded' : await waitThenRoute(context);
     state.finishedAt = now();
     if (outcome !== 'Onboarded') state.note = rules.endNote(state, outcome, context.binding.maxResends);
     show(outcome, outcome === 'Onboarded' ? 'Done' : 'Ended');
@@ -133,10 +136,22 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
 
   async function sendBindingEmail(step: 'SendBindingEmail' | 'ResendBindingEmail'): Promise<void> {
     const context = state.context!;
-    show(step === 'SendBindingEmail' ? 'Running' : 'WaitingForBinding', step);
-    const summary = step === 'SendBindingEmail' ? `Send passkey binding email to ${email}` : `Send a new binding email to ${email} (link ${state.bindingJobState})`;
+    const rebinding = rules.isRebinding(state);
+    show(step === 'SendBindingEmail' && !rebinding ? 'Running' : rules.waitingStatus(state), step);
+    const summary =
+      step === 'ResendBindingEmail'
+        ? `Send a new binding email to ${email} (link ${state.bindingJobState})`
+        : rebinding
+          ? `Send ${email} a binding email for a new passkey (rebind)`
+          : `Send passkey binding email to ${email}`;
     const job = await runStep(host, step, () =>
-      act(summary).ensureBindingEmail({ realmId: context.realmId, identityId: state.identity!.id, authenticatorConfigId: context.authenticatorConfigId }),
+      act(summary).ensureBindingEmail({
+        realmId: context.realmId,
+        identityId: state.identity!.id,
+        authenticatorConfigId: context.authenticatorConfigId,
+        // The completed job of the passkey that was lost must not pass for the new binding.
+        ...(rebinding ? { completedSince: state.rebindStartedAt } : {}),
+      }),
     );
     if (step === 'ResendBindingEmail') state.resends += 1;
     if (job.sent) state.emailsSent += 1;
@@ -164,7 +179,7 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
     for (;;) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) return 'DeadlinePassed';
-      show('WaitingForBinding', 'WaitForBinding');
+      show(rules.waitingStatus(state), 'WaitForBinding');
       state.routingAttempted = true;
       const slice = Math.min(rules.WATCH_SLICE_MS, remaining);
       let watched: rules.BindingLook | undefined;

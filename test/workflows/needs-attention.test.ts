@@ -137,6 +137,7 @@ describe('NeedsAttention, fixed, retry', () => {
       ensureIdentityProvider: 2, // refused with the wrong token, then done with the right one
       ensureRoutingAttribute: 1,
       ensureRoutingRule: 1,
+      ensureVerifySchedule: 1, // once Ready: the verify schedule
     });
     // The person waited for the whole set-up: Beyond Identity made their identity only after the
     // integration's last shared object (the routing rule) existed, not while it was stuck with a realm and an application.

@@ -155,9 +155,14 @@ export class BeyondIdentitySetup {
    * An emailed binding link for the identity: a live job (link sent or opened, not expired) or a
    * completed one is reused, so a repeat never sends a second email; otherwise a new job is made.
    */
-  async ensureBindingJob(realmId: string, identityId: string, authenticatorConfigId: string, options: EnsureOptions = {}): Promise<Ensured<BindingJobSummary>> {
+  async ensureBindingJob(
+    realmId: string,
+    identityId: string,
+    authenticatorConfigId: string,
+    options: EnsureOptions & { completedSince?: string } = {},
+  ): Promise<Ensured<BindingJobSummary>> {
     const { signal } = options;
-    const find = async () => pickReusableJob(await this.api.listBindingJobs(realmId, identityId, signal), Date.now());
+    const find = async () => pickReusableJob(await this.api.listBindingJobs(realmId, identityId, signal), Date.now(), options.completedSince);
     const result = await findOrCreate(find, () => this.api.createEmailBindingJob(realmId, identityId, authenticatorConfigId, signal), undefined, options.beforeCreate);
     return { outcome: result.outcome, value: summarizeJob(result.value) };
   }
@@ -179,9 +184,10 @@ export class BeyondIdentitySetup {
 
 }
 
-export function pickReusableJob(jobs: BindingJob[], nowMs: number): BindingJob | undefined {
+/** `completedSince`: a job completed for a passkey that is gone (created before a rebind) is not reused. */
+export function pickReusableJob(jobs: BindingJob[], nowMs: number, completedSince?: string): BindingJob | undefined {
   const usable = jobs.filter((job) => {
-    if (job.state === 'COMPLETE') return true;
+    if (job.state === 'COMPLETE') return !completedSince || Date.parse(job.create_time ?? '') >= Date.parse(completedSince);
     if (!job.state || !(LIVE_JOB_STATES as readonly string[]).includes(job.state)) return false;
     return !job.expire_time || Date.parse(job.expire_time) > nowMs;
   });
