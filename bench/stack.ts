@@ -18,7 +18,7 @@ import { integrationConfigSchema, integrationSpecFrom, parseConfig } from '../sr
 import { findFreePorts } from '../dev/net/ports';
 import { startBeyondIdentitySimulator } from '../dev/simulators/beyond-identity';
 import { startOktaSimulator } from '../dev/simulators/okta';
-import type { IntegrationSpec } from '../src/workflows/definitions';
+import { verifyScheduleId, type IntegrationSpec } from '../src/workflows/definitions';
 import type { RestartableServer } from './chaos';
 import type { Cleanup } from './cleanup';
 import { API_PATHS, FaultPlan, type FaultCounters } from './faults';
@@ -150,6 +150,13 @@ export async function startStack(config: BenchConfig, files: { workDir: string; 
     BINDING_MAX_RESENDS: '3',
   };
   const spec = integrationSpecFrom(parseConfig(integrationConfigSchema, integrationEnv));
+  // With --temporal-address the server outlives the run: its integration's verify schedule must not.
+  cleanup.add('verify schedule', () =>
+    client.schedule
+      .getHandle(verifyScheduleId(spec.integrationId))
+      .delete()
+      .catch(() => undefined),
+  );
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,

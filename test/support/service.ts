@@ -17,7 +17,7 @@ import { startBeyondIdentitySimulator, type BeyondIdentitySimulatorOptions, type
 import { bindPasskeyFromOutbox, outboxFor } from '../../dev/simulators/beyond-identity/person-agent';
 import { startOktaSimulator, type OktaSimulatorOptions, type RunningOktaSimulator } from '../../dev/simulators/okta';
 import { startWorker, type WorkerRun } from '../../src/worker';
-import type { IntegrationSpec } from '../../src/workflows/definitions';
+import { verifyScheduleId, type IntegrationSpec } from '../../src/workflows/definitions';
 import { startCommand, type RunningCommand } from './processes';
 import { testTemporal } from './temporal';
 
@@ -236,6 +236,12 @@ export class ServiceHarness {
       if (child.child.exitCode === null && child.child.signalCode === null) child.child.kill('SIGKILL');
     }
     await Promise.allSettled(this.processes.map((child) => child.exited));
+    // On a server that outlives the run (TEST_TEMPORAL_ADDRESS) a Ready integration's verify schedule
+    // would fire every day for nobody. Best effort: most tests have none, and a dead server has nothing to keep.
+    await this.client.schedule
+      .getHandle(verifyScheduleId(this.spec.integrationId))
+      .delete()
+      .catch(() => undefined);
     await this.connection.close();
     await Promise.all([this.bi.stop(), this.okta.stop()]);
   }
