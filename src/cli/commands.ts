@@ -22,7 +22,7 @@ import {
   type PersonState,
   type PersonStatus,
 } from '../workflows/definitions';
-import { listPeople as listPersonRuns, offboardPerson, startOnboarding, type OffboardOutcome, type StartOutcome } from '../temporal/people';
+import { listPeople as listPersonRuns, NOT_STARTED_TEXT, offboardPerson, startOnboarding, type OffboardOutcome, type StartOutcome } from '../temporal/people';
 import type { integration } from '../workflows/integration';
 import { oktaRedirectUris } from '../workflows/integration-state';
 import { findingLine, verifySummaryLine } from '../workflows/verify-state';
@@ -65,11 +65,10 @@ export async function onboard(session: Session, out: Output, people: PersonInput
   );
   const rows = people.map((person) => ({ email: person.email, outcome: outcomes.get(person.email)!, workflowId: personWorkflowId(spec.integrationId, person.email) }));
   const warning = await workerWarning(session);
-  const said: Record<StartOutcome, string> = { started: 'started', alreadyRunning: 'already onboarding', alreadyOnboarded: 'already onboarded (cancel first to onboard again)' };
   out.print({ integrationId: spec.integrationId, people: rows, warning }, () =>
     [
       `Onboarding ${people.length} ${people.length === 1 ? 'person' : 'people'} on integration ${spec.integrationId}:`,
-      ...rows.map((row) => `  ${row.email}${row.outcome === 'started' ? '' : `: ${said[row.outcome]}`}`),
+      ...rows.map((row) => `  ${row.email}${row.outcome === 'started' ? '' : `: ${NOT_STARTED_TEXT[row.outcome]}`}`),
       '',
       `Each will get a binding email. Progress: \`npm run cli -- watch\`; Temporal UI: ${workflowLink(session, spec.integrationId)}`,
       ...(warning ? ['', `Warning: ${warning}`] : []),

@@ -11,6 +11,7 @@ import type { oktaGroup as oktaGroupWorkflow } from '../workflows/okta-group';
 import { onboard } from './commands';
 import { PeopleInputError, validatePeople } from './people';
 import { CliError, EXIT, workerWarning, type Output, type Session } from './session';
+import { NOT_STARTED_TEXT, type StartOutcome } from '../temporal/people';
 
 export interface OktaGroupOptions {
   oktaGroup: string;
@@ -108,7 +109,7 @@ function toPeople(session: Session, members: OktaGroupMember[], skipped: Skipped
 
 interface OnboardAnswer {
   integrationId: string;
-  people: { email: string; outcome: string; workflowId: string }[];
+  people: { email: string; outcome: StartOutcome; workflowId: string }[];
   warning?: string;
 }
 
@@ -153,11 +154,10 @@ export async function onboardOktaGroup(session: Session, out: Output, options: O
     return EXIT.failed;
   }
   const answer = await onboardInBatches(session, out, people);
-  const said: Record<string, string> = { alreadyRunning: 'already onboarding', alreadyOnboarded: 'already onboarded (cancel first to onboard again)' };
   out.print({ group, pages, ...answer, skipped }, () =>
     [
       `Okta group ${groupLine(group)}: ${read}. Onboarding ${answer.people.length} on integration ${answer.integrationId}:`,
-      ...answer.people.map((row) => `  ${row.email}${said[row.outcome] ? `: ${said[row.outcome]}` : ''}`),
+      ...answer.people.map((row) => `  ${row.email}${row.outcome === 'started' ? '' : `: ${NOT_STARTED_TEXT[row.outcome]}`}`),
       ...skippedLines(skipped),
       '',
       'Their existing Okta users are adopted (routed once bound; never deleted by cancel or teardown). Progress: `npm run cli -- watch`.',

@@ -25,7 +25,14 @@ export interface Temporal {
   taskQueue: string;
 }
 
-export type StartOutcome = 'started' | 'alreadyRunning' | 'alreadyOnboarded';
+export type StartOutcome = 'started' | 'alreadyRunning' | 'alreadyOnboarded' | 'stillRouted';
+
+/** What `onboard` says of a person it did not start. */
+export const NOT_STARTED_TEXT: Record<Exclude<StartOutcome, 'started'>, string> = {
+  alreadyRunning: 'already onboarding',
+  alreadyOnboarded: 'already onboarded (cancel first to onboard again)',
+  stillRouted: 'still routed from an ended rebind, without a passkey: `rebind` them (a fresh onboarding would adopt the identity this service made)',
+};
 
 /** A Temporal visibility literal: single quotes escaped. */
 export function visibilityLiteral(value: string): string {
@@ -88,6 +95,11 @@ export async function startOnboarding(temporal: Temporal, person: PersonInput, c
   const run = await latestRun(temporal, person.integrationId, email);
   if (!run || run.status.name === 'RUNNING') return 'alreadyRunning';
   if (run.typedSearchAttributes.get(onboardingStatusKey) === 'Onboarded') return 'alreadyOnboarded';
+  // A completed run's result needs no worker (a query on a closed run would).
+  if (run.status.name === 'COMPLETED') {
+    const ended = (await temporal.client.workflow.getHandle(personWorkflowId(person.integrationId, email), run.runId).result()) as PersonState;
+    if (ended.routed) return 'stillRouted';
+  }
   try {
     await start(temporal, person.integrationId, email, args, 'Running', summary, 'ALLOW_DUPLICATE');
     return 'started';

@@ -11,6 +11,9 @@
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import * as commands from '../../src/cli/commands';
+import { validatePeople } from '../../src/cli/people';
+import { rebind } from '../../src/cli/rebind';
+import type { Output } from '../../src/cli/session';
 import { recordRequests } from '../support/requests';
 import { ServiceHarness } from '../support/service';
 import { waitFor } from '../support/wait';
@@ -18,6 +21,7 @@ import { expectNoSecretsInHistories, expireBindingJob, historyEvents, historyTex
 import { confirmBindingUpdate, credentialBoundSignal, type PersonState } from '../../src/workflows/definitions';
 
 const DEADLINE_SECONDS = 12;
+const quiet: Output = { json: true, print: () => undefined, info: () => undefined };
 
 describe('the wait for the passkey', () => {
   let operator: ServiceHarness;
@@ -229,6 +233,32 @@ describe('the wait for the passkey', () => {
       await expectRoutedExactly(auto, boundAuto);
       expect(await listedStatus(auto, email)).toBe('DeadlinePassed');
       expect((await auto.signIn(email)).reason).toMatch(/^route:/);
+    });
+    it('(h) a rebind nobody completes: DeadlinePassed, still routed; `onboard` then starts nothing and says to rebind', async () => {
+      const email = 'rebind.unfinished@example.com';
+      await onboardAndWait(auto, email);
+      await auto.bind(email);
+      const onboarded = (await auto.personHandle(email).result()) as PersonState;
+      boundAuto.push(email);
+      const credentials = `/realms/${onboarded.context!.realmId}/identities/${onboarded.identity!.id}/credentials`;
+      for (const credential of ((await auto.biApi('GET', credentials)) as { credentials: { id: string }[] }).credentials) await auto.biApi('POST', `${credentials}/${credential.id}:revoke`);
+
+      expect(await rebind(auto.session, quiet, email)).toBe(0);
+      const ended = (await auto.personHandle(email).result()) as PersonState;
+      expect(ended).toMatchObject({ status: 'DeadlinePassed', routed: true, bound: false });
+      expect(ended.note).toMatch(/Rebind ended.*still routed.*bi-okta rebind/);
+      const endedRun = (await auto.personHandle(email).describe()).runId;
+
+      let printed: { people: { email: string; outcome: string }[] } | undefined;
+      let text = '';
+      const capture: Output = { json: false, info: () => undefined, print: (data, render) => ((printed = data as typeof printed), (text = render())) };
+      expect(await commands.onboard(auto.session, capture, validatePeople([{ email, where: '#1' }], auto.spec.integrationId))).toBe(0);
+      expect(printed!.people).toEqual([expect.objectContaining({ email, outcome: 'stillRouted' })]);
+      expect(text).toContain(`${email}: still routed from an ended rebind, without a passkey: \`rebind\` them`);
+      // Nothing started: the ended rebind is still the newest run, and the identity is still the service's own.
+      expect((await auto.personHandle(email).describe()).runId).toBe(endedRun);
+      expect(ended.identity).toMatchObject({ adopted: false });
+      await expectRoutedExactly(auto, boundAuto);
     });
   });
 
