@@ -8,8 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { integrationStatusQuery, personStatusQuery, verifyScheduleId, type PersonState, type VerifyReport } from '../../src/workflows/definitions';
-import { runCli, type CliRun } from '../support/cli-runs';
-import type { RunningCommand } from '../support/processes';
+import { CliRunner, type CliRun } from '../support/cli';
 import { ServiceHarness } from '../support/service';
 import { testTemporal } from '../support/temporal';
 import { waitFor } from '../support/wait';
@@ -19,20 +18,20 @@ const execFileAsync = promisify(execFile);
 
 describe('verify, its schedule, and rebind', () => {
   let harness: ServiceHarness;
-  const running = new Set<RunningCommand>();
+  let runner: CliRunner;
   const email = 'alice.verify@example.com';
 
   beforeAll(async () => {
     harness = await ServiceHarness.start();
     await harness.startWorker();
+    runner = new CliRunner((env) => harness.env(env));
   });
   afterAll(async () => {
-    for (const run of running) run.child.kill('SIGKILL');
-    await Promise.allSettled([...running].map((run) => run.exited));
+    await runner?.stopAll();
     await harness?.stop();
   });
 
-  const cli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> => runCli(harness, args, env, running);
+  const cli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> => runner.run(args, env);
   const scheduleId = () => verifyScheduleId(harness.spec.integrationId);
 
   /** The Temporal CLI of the project (.tools), as an operator would run it. */
