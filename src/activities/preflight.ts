@@ -7,7 +7,7 @@ import type { BeyondIdentityApi } from '../clients/beyond-identity/api';
 import { RejectedUpstreamError, TransientUpstreamError } from '../clients/http/errors';
 import type { OktaApi } from '../clients/okta/api';
 import { missingScopes, REQUIRED_OKTA_SCOPES, type OktaCredentials } from '../clients/okta/credentials';
-import { assignRoleHint, grantScopeHint } from '../clients/okta/refusal-hints';
+import { assignRoleHint, grantScopeHint, scopeToGrant } from '../clients/okta/refusal-hints';
 import type { OktaIssuerMode } from '../workflows/definitions';
 import { sameOrigin } from './target';
 
@@ -207,7 +207,7 @@ async function scopesCheck(oktaApi: OktaApi, orgUrl: string): Promise<PreflightC
 function oktaFix(error: unknown, orgUrl: string, credentials: OktaCredentials): string {
   if (credentials.kind === 'oauth') {
     const { clientId } = credentials;
-    if (error instanceof RejectedUpstreamError && error.upstreamCode === 'insufficient_scope') return grantScopeHint(clientId, [error.upstreamMessage?.match(/okta\.[\w.]+/)?.[0] ?? 'the missing scope']);
+    if (error instanceof RejectedUpstreamError && error.upstreamCode === 'insufficient_scope') return grantScopeHint(clientId, [scopeToGrant(error.upstreamMessage?.match(/okta\.[\w.]+/)?.[0])]);
     if (error instanceof RejectedUpstreamError && (error.status === 400 || error.status === 401)) {
       return `Okta refused the service app ${clientId} for ${orgUrl}: check OKTA_CLIENT_ID, the private key (OKTA_PRIVATE_KEY or OKTA_PRIVATE_KEY_FILE) and OKTA_KEY_ID against the app's public keys, and that the app is active`;
     }

@@ -6,7 +6,7 @@ import { redactSecrets } from '../../src/clients/http/secrets';
 import { challengeError, parseWwwAuthenticate } from '../../src/clients/http/www-authenticate';
 import { missingScopes, REQUIRED_OKTA_SCOPES, type OktaCredentials } from '../../src/clients/okta/credentials';
 import { accessTokenHash, dpopHtu, DpopProver } from '../../src/clients/okta/dpop';
-import { oktaRefusalHint } from '../../src/clients/okta/refusal-hints';
+import { oktaRefusalHint, scopeToGrant } from '../../src/clients/okta/refusal-hints';
 import { parseOktaError } from '../../src/clients/okta/schemas';
 
 const BEARER_SCOPE =
@@ -111,5 +111,13 @@ describe('DPoP', () => {
 
   it('a DPoP authorization is redacted by its shape', () => {
     expect(redactSecrets('authorization: DPoP eyJhbGciOi.abc.def')).toBe('authorization: DPoP [redacted]');
+  });
+});
+
+describe('the scope to grant', () => {
+  it("is the service's own scope that covers the one Okta named", () => {
+    expect(scopeToGrant('okta.policies.read')).toBe('okta.policies.manage');
+    expect(scopeToGrant('okta.groups.read')).toBe('okta.groups.read');
+    expect(scopeToGrant('okta.apps.read')).toBe('okta.apps.read');
   });
 });
