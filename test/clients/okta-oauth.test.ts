@@ -58,6 +58,8 @@ describe('OktaApi with an OAuth service app', () => {
     const after = sim.oauthFigures();
     expect(after.tokensIssued.Bearer - before.tokensIssued.Bearer).toBe(1);
     expect(after.tokensIssued.DPoP - before.tokensIssued.DPoP).toBe(0);
+    // The proof sent with the token request is ignored for an app without DPoP: no nonce dance.
+    expect(after.nonceChallenges - before.nonceChallenges).toBe(0);
     expect(after.resourceCalls.Bearer - before.resourceCalls.Bearer).toBeGreaterThanOrEqual(3);
   });
 

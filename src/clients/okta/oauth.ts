@@ -162,6 +162,7 @@ export class OktaOAuthAuthorization implements Authorization {
       });
     }
     this.warnedMissing = missing.join(' ');
+    this.logger?.debug(`got an Okta access token (${type}, ${Math.round(lifetimeMs / 1000)} s)`, { service: 'okta', tokenType: type, scopes: this.granted });
     this.current = {
       token: data.access_token,
       type,
