@@ -166,6 +166,29 @@ describe('OktaApi with an OAuth service app', () => {
     expect(error.message).toMatch(/check OKTA_CLIENT_ID, the private key and OKTA_KEY_ID/);
   });
 
+  it('token endpoint refusals: invalid_scope with its description, not retried; a 429 from it is retried (transient)', async () => {
+    const { app } = await service({ dpop: true });
+    const unknown = resources.add(oktaApi(sim, { credentials: { ...app.credentials, scopes: ['okta.users.manage', 'okta.bogus.manage'] }, logger }));
+    const before = sim.oauthFigures();
+    const error = await failure(unknown.getUserSchema());
+    expect(error).toBeInstanceOf(RejectedUpstreamError);
+    expect(error).toMatchObject({ status: 400, upstreamCode: 'invalid_scope', operation: 'get an access token (OAuth client credentials)' });
+    expect(error.message).toContain('okta.bogus.manage');
+    expect(error.message).toContain('check OKTA_SCOPES');
+    // One nonce challenge, then the refusal: not retried.
+    expect(sim.oauthFigures().tokenRequests - before.tokenRequests).toBe(2);
+
+    sim.faults.configure({ rules: [{ path: '^/oauth2/v1/token$', burst429: { count: 1, retryAfterSeconds: 0 } }] });
+    try {
+      const api = resources.add(oktaApi(sim, { credentials: app.credentials, logger }));
+      await api.getUserSchema();
+      expect(sim.faults.describe().stats.tooManyRequests).toBe(1);
+      expect(sim.oauthFigures().refusals['token.assertion_replayed']).toBe(0);
+    } finally {
+      sim.faults.configure({});
+    }
+  });
+
   it('no assertion, proof, token or key in any error message or log line', () => {
     expect(errors.length).toBeGreaterThan(0);
     const texts = [...errors.flatMap(errorTexts), ...logger.lines];
