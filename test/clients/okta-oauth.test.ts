@@ -96,16 +96,26 @@ describe('OktaApi with an OAuth service app', () => {
   it('renews the token shortly before it expires: no request is refused', async () => {
     const shortLived = resources.add(await startOkta({ apiTokens: [OKTA_TOKEN], accessTokenLifetimeSeconds: 2 }));
     const { api } = await service({ dpop: true }, shortLived);
-    const until = Date.now() + 5_000;
-    while (Date.now() < until) {
-      await api.getUserSchema();
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    const run = async (ms: number) => {
+      const until = Date.now() + ms;
+      while (Date.now() < until) {
+        await api.getUserSchema();
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    };
+    await run(5_000);
     const figures = shortLived.oauthFigures();
     expect(figures.tokensIssued.DPoP).toBeGreaterThanOrEqual(3);
     expect(figures.refusals['resource.invalid_token']).toBe(0);
     // Renewals reuse the nonce: one challenge in all.
     expect(figures.nonceChallenges).toBe(1);
+    // Okta renews its nonce (the previous one stays good for a while): once the client's is too old, one more challenge.
+    shortLived.renewDpopNonce();
+    shortLived.renewDpopNonce();
+    await run(2_500);
+    const later = shortLived.oauthFigures();
+    expect(later.nonceChallenges).toBe(2);
+    expect(later.refusals['resource.invalid_token']).toBe(0);
   });
 
   it('renews the token once when the API answers 401 (the org forgot it: a restart), and goes on', async () => {
