@@ -4,7 +4,7 @@
  * contract's form), the admin-role check (403 E0000006), a revoked grant, scheme mismatches,
  * expiry with a short token lifetime, and the counters.
  */
-import { callWith, dpopProof, makeKey, obtainToken, setUpServiceApp, type ClientKey, type Token } from './oauth-support';
+import { acrossRestart, callWith, dpopProof, makeKey, obtainToken, setUpServiceApp, type ClientKey, type Token } from './oauth-support';
 import { expectOktaError, OktaClient, sleep, startSimulator, userBody, useSimulator, type Exchange } from './support';
 
 const ALGS = 'RS256 RS384 RS512 ES256 ES384 ES512';
@@ -175,6 +175,20 @@ describe('Okta simulator: API calls with OAuth access tokens', () => {
     } finally {
       await sim.stop();
     }
+  });
+
+  it('forgets issued tokens on a restart (they live in memory only): the old one gets 401, a new one works', async () => {
+    await acrossRestart(
+      async (sim) => {
+        const app = await setUpServiceApp(new OktaClient(sim), 'restarted', [key], { scopes: ['okta.users.read'], roles: ['USER_ADMIN'] });
+        return { app, token: await obtainToken(sim, app, key, 'okta.users.read') };
+      },
+      async (sim, { app, token }) => {
+        const okta = new OktaClient(sim);
+        expectOktaError(await callWith(okta, token, 'GET', '/api/v1/users'), 401, 'E0000011');
+        expect((await callWith(okta, await obtainToken(sim, app, key, 'okta.users.read'), 'GET', '/api/v1/users')).status).toBe(200);
+      },
+    );
   });
 
   it('counts resource calls and refusals by reason, and never shows tokens in /_sim/state', async () => {

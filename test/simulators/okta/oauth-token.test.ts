@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { clientAssertion, credentialsForm, dpopProof, JWT_BEARER, makeKey, setUpServiceApp, tokenRequest, tokenUrl, type ClientKey, type ServiceApp } from './oauth-support';
-import { useSimulator, type Exchange } from './support';
+import { expectOktaError, OktaClient, startSimulator, useSimulator, type Exchange } from './support';
 
 interface TokenBody {
   token_type: string;
@@ -148,5 +148,23 @@ describe('Okta simulator: the token endpoint', () => {
     expect(after.refusals['token.invalid_client'] - before.refusals['token.invalid_client']).toBe(1);
     const state = await t.okta.ok<{ oauth: unknown }>('GET', '/_sim/state');
     expect(state.oauth).toEqual(t.sim.oauthFigures());
+  });
+
+  it('counts every token request in the oauthToken bucket and refuses the one over it with 429 E0000047', async () => {
+    const sim = await startSimulator({ rateLimits: { oauthToken: 2, windowSeconds: 3600 } });
+    try {
+      const limited = await setUpServiceApp(new OktaClient(sim), 'rate limited', [rsa], { scopes: ['okta.users.read'] });
+      const ask = async () => tokenRequest(sim, credentialsForm(await clientAssertion(sim, limited.clientId, rsa), 'okta.users.read'));
+      const first = await ask();
+      expect([first.status, first.headers['x-rate-limit-limit'], first.headers['x-rate-limit-remaining']]).toEqual([200, '2', '1']);
+      // A refused request counts too: the client is known only once the body is read.
+      expectOAuthError(await tokenRequest(sim, { grant_type: 'password' }), 400, 'unsupported_grant_type');
+      const over = await ask();
+      expectOktaError(over, 429, 'E0000047');
+      expect(over.headers['x-rate-limit-remaining']).toBe('0');
+      expect(sim.rateLimitTotals().find((total) => total.bucket === 'oauthToken')).toEqual({ bucket: 'oauthToken', counted: 2, refused: 1 });
+    } finally {
+      await sim.stop();
+    }
   });
 });
