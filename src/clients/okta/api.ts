@@ -133,10 +133,10 @@ export class OktaApi {
 
   /**
    * An ACTIVE user at once, with no password and no activation email: they sign in through the IdP only.
+   * The create carries the base attributes and the routing property, nothing else; a new user is
+   * ours and Okta-sourced, so every attribute of it is Okta's to write.
    * `beforeSend`: see JsonRequest (the last moment to decide not to write).
    */
-  // The create carries the base attributes and the routing property, nothing else: a new user is
-  // ours, Okta-sourced, so every attribute of it is writable.
   createFederatedUser(input: OktaUserInput, signal?: AbortSignal, beforeSend?: () => Promise<void>): Promise<OktaUser> {
     return this.call({
       operation: 'create user',
