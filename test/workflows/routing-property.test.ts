@@ -144,7 +144,7 @@ describe('a routing property made by hand with master PROFILE_MASTER', () => {
     expect(await heldByUpstreams(harness)).toEqual(before);
   });
 
-  it('the integration does not route through it: NeedsAttention at CreateRoutingAttribute with the fix, and no rule', async () => {
+  it('the integration does not route through it (NeedsAttention at CreateRoutingAttribute with the fix, no rule); fixed and retried it is adopted, and verify only reports it when it drifts', async () => {
     await harness.onboard(['carol.directory@example.com']);
     const stuck = await waitFor(() => harness.integrationHandle().query(integrationStatusQuery), (state) => state.status === 'NeedsAttention', 30_000);
     expect(stuck.attention).toMatchObject({ step: 'CreateRoutingAttribute', type: 'RoutingPropertyUnsafeError' });
@@ -158,6 +158,17 @@ describe('a routing property made by hand with master PROFILE_MASTER', () => {
     expect(await commands.retry(harness.session, silent, undefined)).toBe(0);
     const ready = await waitFor(() => harness.integrationHandle().query(integrationStatusQuery), (state) => state.status === 'Ready', 30_000);
     expect(ready.routingAttribute).toEqual({ id: harness.spec.routing.attribute, adopted: true });
+
+    // Adopted and then made writable by people: verify names it with the fix and changes nothing.
+    const adopted = (await routingProperty(harness))!;
+    await setRoutingProperty(harness, { ...adopted, permissions: [{ principal: 'SELF', action: 'READ_WRITE' }] });
+    const run = await service.runner.run(['verify']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      'ATTENTION Okta profile property: "beyondIdentityIntegration" (adopted, not changed): people may change "beyondIdentityIntegration" on their own profile (User permission READ_WRITE): a person could clear it and sign in with a password again\n' +
+        `          fix: in the Okta Admin Console: ${PROFILE_EDITOR}, then Save`,
+    );
+    expect((await routingProperty(harness))!.permissions).toEqual([{ principal: 'SELF', action: 'READ_WRITE' }]);
     expect(await tearDown(harness, harness.session, silent)).toBe(0);
     // Adopted: kept at teardown.
     expect(await routingProperty(harness)).toMatchObject({ title: 'BI routing (by hand)' });
