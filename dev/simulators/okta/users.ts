@@ -56,7 +56,8 @@ export function renderUser(user: UserRecord, orgUrl: string): Record<string, unk
   const self = `${orgUrl}/api/v1/users/${user.id}`;
   const links: Record<string, unknown> = { self: { href: self } };
   if (user.status === 'STAGED' || user.status === 'DEPROVISIONED') links.activate = { href: `${self}/lifecycle/activate`, method: 'POST' };
-  if (user.status !== 'DEPROVISIONED') links.deactivate = { href: `${self}/lifecycle/deactivate`, method: 'POST' };
+  // Only the transitions valid now: a directory's user is the directory's to deactivate (sourced-users.ts).
+  if (user.status !== 'DEPROVISIONED' && !user.profileSource) links.deactivate = { href: `${self}/lifecycle/deactivate`, method: 'POST' };
   return {
     id: user.id,
     status: user.status,

@@ -31,6 +31,8 @@ describe('Okta simulator: directory-sourced users', () => {
     const read = await t.okta.ok<User>('GET', `/api/v1/users/${user.id}`);
     expect(read.credentials).toEqual(user.credentials);
     expect(read).not.toHaveProperty('profileSource');
+    // Only transitions valid now: deactivating is the directory's.
+    expect(Object.keys((read as unknown as { _links: Record<string, unknown> })._links)).toEqual(['self']);
     const ldap = await t.okta.ok<User>('POST', '/_sim/users', { ...userBody('ldap.user@example.org'), source: { type: 'LDAP', name: 'ldap.example.org' }, status: 'SUSPENDED' });
     expect(ldap).toMatchObject({ status: 'SUSPENDED', credentials: { provider: { type: 'LDAP', name: 'ldap.example.org' } } });
     expectOktaError(await t.okta.call('POST', '/_sim/users', { body: { ...userBody('x.user@example.org'), source: { type: 'OKTA', name: 'x' } } }), 400, 'E0000001');
