@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { RejectedUpstreamError } from '../../src/clients/http/errors';
 import type { OktaApi } from '../../src/clients/okta/api';
 import { startOktaSimulator, type RunningOktaSimulator } from '../../dev/simulators/okta';
-import { createServiceApp, type ServiceApp } from '../support/okta-service-app';
+import { createServiceApp, grantScope, type ServiceApp } from '../support/okta-service-app';
 import { errorTexts, oktaApi, RecordingLogger, rejectionOf, Resources, secretsIn, startOkta } from './support';
 
 const OKTA_TOKEN = 'okta-oauth-test-ssws-token-0123456789';
@@ -155,6 +155,10 @@ describe('OktaApi with an OAuth service app', () => {
       expect(issued(after) - issued(before)).toBe(2);
       // The token answer lacked it already: a warning names it.
       expect(logger.lines.some((line) => line.startsWith('warn') && line.includes('okta.policies.manage') && line.includes(app.clientId))).toBe(true);
+      // Granted now: the same client's next call is refused once with its old token, renews, and goes through.
+      await grantScope(sim.url, OKTA_TOKEN, app.appId, 'okta.policies.manage');
+      expect(await api.idpDiscoveryPolicyId()).toMatch(/^00p/);
+      expect(await api.grantedScopes()).toContain('okta.policies.manage');
     }
   });
 
