@@ -6,6 +6,8 @@
 import type { BeyondIdentityApi } from '../clients/beyond-identity/api';
 import { RejectedUpstreamError, TransientUpstreamError } from '../clients/http/errors';
 import type { OktaApi } from '../clients/okta/api';
+import { describeProblems, routingPropertyFix, routingPropertyProblems } from '../clients/okta/routing-property';
+import type { OktaUserSchema } from '../clients/okta/schemas';
 import type { OktaIssuerMode } from '../workflows/definitions';
 import { sameOrigin } from './target';
 
@@ -30,6 +32,7 @@ export const PREFLIGHT_CHECKS = [
   'Okta rate limits',
   'Okta IdP routing',
   'Okta domain and issuer mode',
+  'Okta routing property',
 ] as const;
 export type PreflightCheckName = (typeof PREFLIGHT_CHECKS)[number];
 
@@ -96,8 +99,9 @@ export function createPreflightActivities(biApi: BeyondIdentityApi, oktaApi: Okt
       }
 
       let oktaReadable = false;
+      let schema: OktaUserSchema | undefined;
       try {
-        const schema = await oktaApi.getUserSchema();
+        schema = await oktaApi.getUserSchema();
         oktaReadable = true;
         const property = schema.definitions.custom?.properties?.[input.routingAttribute];
         add({
@@ -162,9 +166,27 @@ export function createPreflightActivities(biApi: BeyondIdentityApi, oktaApi: Okt
             }
           : { name: 'Okta domain and issuer mode', ok: true, detail: `${target.oktaOrgUrl}${input.customDomain ? `, custom domain ${input.customDomain}` : ''}; issuer mode ${input.issuerMode}; the application will list ${callbacks}` },
       );
+      add(routingPropertyCheck(schema, input.routingAttribute));
       return checks;
     },
   };
+}
+
+/** The routing property as the schema shows it: absent (it will be added), safe to adopt, or the fix (contract §11.3). */
+function routingPropertyCheck(schema: OktaUserSchema | undefined, attribute: string): PreflightCheck {
+  const name = 'Okta routing property';
+  if (!schema) return { name, ok: false, detail: 'not checked: the Okta token check failed', fix: 'fix the Okta token first' };
+  if (schema.definitions.base?.properties?.[attribute]) {
+    return { name, ok: false, detail: `"${attribute}" is a base property of Okta's user profile: it cannot route`, fix: 'set OKTA_ROUTING_ATTRIBUTE to the name of a custom property' };
+  }
+  const property = schema.definitions.custom?.properties?.[attribute];
+  if (!property) return { name, ok: true, detail: `"${attribute}" will be added, OKTA-mastered, read-only to people` };
+  if (property.type !== 'string') {
+    return { name, ok: false, detail: `"${attribute}" exists with type ${String(property.type)}, not string: it cannot route`, fix: 'set OKTA_ROUTING_ATTRIBUTE to another name, or delete that property in Okta' };
+  }
+  const problems = routingPropertyProblems(property);
+  if (problems.length === 0) return { name, ok: true, detail: `"${attribute}" exists, OKTA-mastered and read-only to people: it will be adopted` };
+  return { name, ok: false, detail: `${describeProblems(attribute, problems)}; it would be adopted as it is, and nobody routed through it`, fix: routingPropertyFix(attribute, property) };
 }
 
 function biFix(error: unknown, target: PreflightTarget, where: string): string {
