@@ -150,6 +150,8 @@ describe('Okta simulator: API calls with OAuth access tokens', () => {
     const unknown = await t.okta.call('GET', '/api/v1/users', { authorization: 'Bearer not-a-token-it-issued' });
     expectOktaError(unknown, 401, 'E0000011');
     expect(challenge(unknown)).toMatch(/^Bearer .*error="invalid_token"/);
+    // What okta-sdk-nodejs sends after caching a token-endpoint error as its token (contract §8.5).
+    expectOktaError(await t.okta.call('GET', '/api/v1/users', { authorization: 'Bearer undefined' }), 401, 'E0000011');
     expect((await t.okta.call('GET', '/api/v1/apps')).status).toBe(200);
     expect((await t.okta.call('GET', '/api/v1/users', { authorization: `Bearer ${t.sim.apiToken}` })).status).toBe(200);
   });

@@ -4,7 +4,8 @@
  * answer, single-use jti, the DPoP nonce dance, and the counters.
  */
 import { randomUUID } from 'node:crypto';
-import { clientAssertion, credentialsForm, dpopProof, JWT_BEARER, makeKey, setUpServiceApp, tokenRequest, tokenUrl, type ClientKey, type ServiceApp } from './oauth-support';
+import { SignJWT } from 'jose';
+import { clientAssertion, credentialsForm, dpopProof, JWT_BEARER, makeKey, privateJwk, setUpServiceApp, tokenRequest, tokenUrl, type ClientKey, type ServiceApp } from './oauth-support';
 import { expectOktaError, OktaClient, startSimulator, useSimulator, type Exchange } from './support';
 
 interface TokenBody {
@@ -118,6 +119,11 @@ describe('Okta simulator: the token endpoint', () => {
     expectOAuthError(await ask(await dpopProof(proofKey, 'POST', `${t.sim.url}/oauth2/v1/token/`, { nonce })), 400, 'invalid_dpop_proof', /'htu'/);
     expectOAuthError(await ask(await dpopProof(proofKey, 'GET', tokenUrl(t.sim), { nonce })), 400, 'invalid_dpop_proof', /'htm'/);
     expectOAuthError(await ask(await dpopProof(proofKey, 'POST', tokenUrl(t.sim), { nonce, iat: Math.floor(Date.now() / 1000) - 3600 })), 400, 'invalid_dpop_proof', /'iat'/);
+    const claims = { htm: 'POST', htu: tokenUrl(t.sim), iat: Math.floor(Date.now() / 1000), nonce };
+    const withPrivateKey = await new SignJWT({ ...claims, jti: randomUUID() }).setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk: await privateJwk(proofKey) }).sign(proofKey.privateKey);
+    expectOAuthError(await ask(withPrivateKey), 400, 'invalid_dpop_proof', /'jwk'/);
+    const plainJwt = await new SignJWT({ ...claims, jti: randomUUID() }).setProtectedHeader({ typ: 'JWT', alg: 'ES256', jwk: proofKey.publicJwk }).sign(proofKey.privateKey);
+    expectOAuthError(await ask(plainJwt), 400, 'invalid_dpop_proof', /'typ'/);
     const proof = await dpopProof(proofKey, 'POST', tokenUrl(t.sim), { nonce });
     const issued = await ask(proof);
     expect(issued.status).toBe(200);
