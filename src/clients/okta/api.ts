@@ -7,6 +7,7 @@ import { JsonClient, type ClientLogger, type HttpTimeouts, type JsonRequest, typ
 import type { HttpObserver, PacerObserver } from '../http/observer';
 import type { RateLimitPacer } from '../http/rate-limit-pacer';
 import { registerSecret } from '../http/secrets';
+import type { OktaCredentials } from './credentials';
 import { nextLink } from './link-header';
 import { oktaPacing, sharedOktaPacer } from './rate-limits';
 import {
@@ -24,10 +25,16 @@ import {
   type OktaUserSchema,
 } from './schemas';
 
-export interface OktaClientConfig {
+export type OktaClientConfig = OktaClientSettings &
+  (
+    | { credentials: OktaCredentials; apiToken?: never }
+    /** Shorthand for `credentials: {kind: 'api-token', token}`. */
+    | { apiToken: string; credentials?: never }
+  );
+
+export interface OktaClientSettings {
   /** The org URL, e.g. https://example.okta.com (or the simulator's http://127.0.0.1:8025). */
   orgUrl: string;
-  apiToken: string;
   timeouts?: Partial<HttpTimeouts>;
   retry?: Partial<RetryOptions>;
   logger?: ClientLogger;
@@ -73,11 +80,14 @@ const DEFAULT_USER_SCHEMA = '/api/v1/meta/schemas/user/default';
 export class OktaApi {
   private readonly http: JsonClient;
   readonly orgUrl: string;
+  readonly credentials: OktaCredentials;
 
   constructor(config: OktaClientConfig) {
-    registerSecret(config.apiToken);
+    this.credentials = config.credentials ?? { kind: 'api-token', token: config.apiToken };
     this.orgUrl = config.orgUrl.replace(/\/+$/, '');
-    const header = `SSWS ${config.apiToken}`;
+    if (this.credentials.kind !== 'api-token') throw new Error('OAuth credentials are not supported yet');
+    registerSecret(this.credentials.token);
+    const header = `SSWS ${this.credentials.token}`;
     this.http = new JsonClient({
       service: 'okta',
       baseUrl: this.orgUrl,
