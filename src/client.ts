@@ -7,8 +7,9 @@ import { Connection } from '@temporalio/client';
 import { ConfigError } from './config';
 import * as commands from './cli/commands';
 import { checkOktaGroupUsage, MAX_PAGE_SIZE, onboardOktaGroup, type OktaGroupOptions } from './cli/okta-group';
-import { CLIENT_ROLES, DEFAULT_APP_NAME, DEFAULT_CLIENT_ROLE, DEFAULT_KEY_FILE, oktaServiceApp, WORKER_OKTA_SCOPES, type ServiceAppOptions } from './cli/okta-service-app';
+import { CLIENT_ROLES, DEFAULT_APP_NAME, DEFAULT_CLIENT_ROLE, DEFAULT_KEY_FILE, oktaServiceApp, type ServiceAppOptions } from './cli/okta-service-app';
 import { KEY_TYPES } from './cli/service-app-key';
+import { REQUIRED_OKTA_SCOPES } from './clients/okta/credentials';
 import { readPeopleFile, validatePeople, PeopleInputError } from './cli/people';
 import { report, REPORT_FORMATS, type ReportFormat } from './cli/report';
 import { CliError, EXIT, openSession, output, type Output, type Session } from './cli/session';
@@ -206,7 +207,7 @@ export function buildProgram(): Command {
     .option('--key-file <path>', 'the private key (PKCS#8 PEM, created 0600; reused when it is the app\'s)', DEFAULT_KEY_FILE)
     .addOption(new Option('--key-type <type>', 'for a new key: RSA 2048 (RS256) or EC P-256 (ES256)').choices(KEY_TYPES).default('rsa'))
     .option('--no-dpop', "a new app's access tokens are not bound to its key (DPoP is required by default, as in the Admin Console)")
-    .option('--scopes <scopes>', 'Okta API scopes to grant, space- or comma-separated', WORKER_OKTA_SCOPES.join(' '))
+    .option('--scopes <scopes>', 'Okta API scopes to grant, space- or comma-separated', REQUIRED_OKTA_SCOPES.join(' '))
     .addOption(new Option('--role <type>', "the client's admin role").choices(CLIENT_ROLES).default(DEFAULT_CLIENT_ROLE))
     .action(async (options: ServiceAppOptions, command: Command) => {
       process.exitCode = await oktaServiceApp(output(Boolean(command.optsWithGlobals<{ json?: boolean }>().json)), options);

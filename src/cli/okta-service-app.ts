@@ -14,8 +14,6 @@ import { CliError, EXIT, type Output } from './session';
 
 export const DEFAULT_APP_NAME = 'bi-okta-federation';
 export const DEFAULT_KEY_FILE = './okta-service-app.pem';
-/** What the worker calls (contract §10): users, group members, the profile schema, the IdP and its routing rule. */
-export const WORKER_OKTA_SCOPES = ['okta.users.manage', 'okta.groups.read', 'okta.schemas.manage', 'okta.idps.manage', 'okta.policies.manage'];
 /** Standard roles a client can be given (contract §9.3). */
 export const CLIENT_ROLES = [
   'ORG_ADMIN',
