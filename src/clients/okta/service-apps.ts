@@ -47,11 +47,11 @@ export class OktaServiceApps {
   constructor(config: ServiceAppsConfig) {
     registerSecret(config.apiToken);
     this.orgUrl = config.orgUrl.replace(/\/+$/, '');
-    const header = `SSWS ${config.apiToken}`;
+    const headers = { authorization: `SSWS ${config.apiToken}` };
     this.http = new JsonClient({
       service: 'okta',
       baseUrl: this.orgUrl,
-      authorization: { header: async () => header },
+      authorization: { headers: async () => headers },
       parseError: parseOktaError,
       requestIdHeader: 'x-okta-request-id',
       timeouts: config.timeouts,
