@@ -10,6 +10,8 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from '../dev/net/ports';
+import { OktaApi } from '../src/clients/okta/api';
+import { oktaCredentialsFromEnv } from '../src/clients/okta/credentials-env';
 import { startOktaSimulator, type RunningOktaSimulator } from '../dev/simulators/okta';
 import { CliRunner, type CliRun } from './support/cli';
 
@@ -122,6 +124,23 @@ describe('bi-okta okta-service-app', () => {
     expect(await rolesOf(app!.id)).toEqual(before.roles);
     expect(await readFile(keyFile, 'utf8')).toBe(before.pem);
     for (const each of [run, text, json]) await expectNoKeyMaterial(each, keyFile);
+  });
+
+  it("with the printed settings, the worker's own Okta client gets a DPoP-bound token with the scopes and calls Okta", async () => {
+    const keyFile = join(dir, 'okta-service-app.pem');
+    const run = await runner.run(['--json', 'okta-service-app', '--key-file', keyFile]);
+    const { settings } = JSON.parse(run.stdout) as Answer;
+    // The worker's environment: these settings and no API token (the worker refuses both at once).
+    const { credentials, problems } = oktaCredentialsFromEnv(settings);
+    expect(problems).toEqual([]);
+    const api = new OktaApi({ orgUrl: settings.OKTA_ORG_URL!, credentials: credentials!, retry: { maxAttempts: 1 } });
+    try {
+      expect((await api.grantedScopes())?.sort()).toEqual([...WORKER_SCOPES].sort());
+      expect(await api.findUserByLogin('nobody.here@example.com')).toBeUndefined();
+      expect((await api.getUserSchema()).definitions.base).toBeDefined();
+    } finally {
+      await api.close();
+    }
   });
 
   it('an app without a key held here gets a new key added, never a second app; an extra grant is warned about and left', async () => {
