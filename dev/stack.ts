@@ -1,8 +1,10 @@
 /**
  * `npm start`: the embedded stack on loopback, started and stopped as one: a real Temporal dev
  * server (SQLite in .data/), the Beyond Identity and Okta simulators (unless real upstreams are
- * configured), and the worker. Runs until Ctrl-C or SIGTERM, then stops everything it started,
- * in reverse order.
+ * configured), and the worker. With the simulators the worker authenticates to Okta as an OAuth
+ * service app, which the stack makes first by running `bi-okta okta-service-app` as an operator
+ * would (OKTA_AUTH=ssws: the simulator's API token instead). Runs until Ctrl-C or SIGTERM, then
+ * stops everything it started, in reverse order.
  */
 import { integrationConfigSchema, integrationSpecFrom, observabilityConfigSchema, parseConfig, simulatorPortsSchema, stackConfigSchema, usesEmbeddedUpstreams } from '../src/config';
 import { isPortFree } from './net/ports';
