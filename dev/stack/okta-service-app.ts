@@ -78,6 +78,7 @@ export async function makeServiceApp(
   });
   const stop = (): void => void child.stop();
   signal?.addEventListener('abort', stop, { once: true });
+  if (signal?.aborted) stop();
   const exit = await child.exited.finally(() => signal?.removeEventListener('abort', stop));
   if (signal?.aborted) throw new StackStartError('Making the Okta service app was cut short (stopping).');
   if (exit.code !== 0) {
