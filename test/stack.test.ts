@@ -41,6 +41,10 @@ describe('npm start', () => {
   });
 
   afterAll(async () => {
+    // A failed assertion leaves the stack up: npm's death does not end it (and its open pipes keep jest waiting); its own SIGTERM does.
+    const lock = await readLock(dataDir);
+    if (lock && isAlive(lock.pid)) process.kill(lock.pid, 'SIGTERM');
+    await waitFor(async () => (lock && isAlive(lock.pid)) || false, (alive) => !alive, 60_000).catch(() => undefined);
     for (const command of started) if (command.child.exitCode === null) command.child.kill('SIGKILL');
     await rm(dataDir, { recursive: true, force: true });
   });
