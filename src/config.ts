@@ -141,13 +141,14 @@ export const upstreamConfigSchema = z
       problem(env.BI_MANAGEMENT_URL ? 'BI_AUTH_URL' : 'BI_MANAGEMENT_URL', 'required with the other: both Beyond Identity hosts (management API and auth)');
     }
   })
-  .transform((env) => ({
+  .transform(({ OKTA_PRIVATE_KEY: _key, ...env }) => ({
+    // The key's text goes no further than OKTA_CREDENTIALS (a KeyObject): nothing can print it from here.
     ...env,
     BI_TENANT_ID: env.BI_TENANT_ID!,
     BI_REGION: env.BI_REGION as (typeof REGIONS)[number] | undefined,
     OKTA_ORG_URL: env.OKTA_ORG_URL!,
     // Checked above; read again here (the key file too) rather than carried out of the refinement.
-    OKTA_CREDENTIALS: oktaCredentialsFromEnv(env).credentials!,
+    OKTA_CREDENTIALS: oktaCredentialsFromEnv({ ...env, OKTA_PRIVATE_KEY: _key }).credentials!,
     UPSTREAM_TIMEOUT_SECONDS: env.UPSTREAM_TIMEOUT_SECONDS ? Number(env.UPSTREAM_TIMEOUT_SECONDS) : 30,
     OKTA_MAX_IN_FLIGHT: env.OKTA_MAX_IN_FLIGHT ? Number(env.OKTA_MAX_IN_FLIGHT) : DEFAULT_OKTA_MAX_IN_FLIGHT,
   }));

@@ -121,6 +121,8 @@ describe('the Okta credentials: an API token or an OAuth service app', () => {
     };
     expect(oauth({ OKTA_PRIVATE_KEY: pkcs8 })).toMatchObject({ kind: 'oauth', clientId: '0oaclient', keyId: 'kid-1', alg: 'RS256', scopes: [...REQUIRED_OKTA_SCOPES] });
     expect(oauth({ OKTA_PRIVATE_KEY: pkcs1 }).alg).toBe('RS256');
+    // The key's text is not kept beside the credentials.
+    expect(JSON.stringify(parseConfig(upstreamConfigSchema, { ...base, OKTA_CLIENT_ID: 'c', OKTA_KEY_ID: 'k', OKTA_PRIVATE_KEY: pkcs8 }))).not.toContain('PRIVATE KEY');
     expect(oauth({ OKTA_PRIVATE_KEY: sec1 }).alg).toBe('ES256');
     // Newlines escaped as `\n`, the way an env file often carries a PEM.
     expect(oauth({ OKTA_PRIVATE_KEY: pkcs8.replace(/\n/g, '\\n') }).alg).toBe('RS256');

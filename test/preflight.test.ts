@@ -9,6 +9,7 @@ import * as commands from '../src/cli/commands';
 import type { Output } from '../src/cli/session';
 import { startCommand } from './support/processes';
 import { ServiceHarness } from './support/service';
+import { heldByUpstreams } from './support/workflow-checks';
 
 function recording(): Output & { data: unknown[] } {
   const out: Output & { data: unknown[] } = { json: true, data: [], print: (value) => out.data.push(value), info: () => undefined };
@@ -32,12 +33,7 @@ describe('preflight', () => {
   });
 
   it('`npm run cli -- preflight` against the simulators: every check passes, exit 0, and nothing is written', async () => {
-    // What the upstreams hold (the Okta rate-limit counters move with any read, so they are left out).
-    const held = async () => {
-      const { rateLimits: _counters, ...okta } = (await healthy.oktaState()) as unknown as Record<string, unknown>;
-      return [await healthy.biState(), okta];
-    };
-    const before = await held();
+    const before = await heldByUpstreams(healthy);
     const run = startCommand(process.execPath, ['--import', 'tsx', 'src/client.ts', 'preflight'], healthy.env());
     const exit = await run.exited;
     const text = run.output();
@@ -46,7 +42,7 @@ describe('preflight', () => {
     expect(text).not.toContain('FAIL');
     expect(text).toContain(`realm "${healthy.spec.realmName}" does not exist yet: it will be created`);
     expect(text).toMatch(/users \(one create per person\): \d+ of \d+ left in this window/);
-    expect(await held()).toEqual(before);
+    expect(await heldByUpstreams(healthy)).toEqual(before);
   });
 
   it('with a wrong Okta token: exit 1, the Okta token named as the cause with its fix, no secret in the output', async () => {

@@ -8,6 +8,7 @@ import { activityInfo, Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { InvalidBeyondIdentityInputError } from '../clients/beyond-identity/ensure';
 import { OktaUserNotActiveError, RoutingAttributeUnusableError, RoutingNotConfirmedError } from '../clients/okta/ensure';
+import { RoutingAttributeMasteredError, RoutingPropertyUnsafeError } from '../clients/okta/routing-property';
 import { MalformedUpstreamResponseError, RejectedUpstreamError, TransientUpstreamError, UpstreamError } from '../clients/http/errors';
 import { redactSecrets } from '../clients/http/secrets';
 
@@ -22,7 +23,16 @@ export class IntegrationGoneError extends Error {
 }
 
 /** Errors of ours that no retry can fix: each is shown as NeedsAttention with its message. */
-const NEEDS_A_PERSON = [InvalidInputError, InvalidBeyondIdentityInputError, OktaUserNotActiveError, RoutingAttributeUnusableError, RoutingNotConfirmedError, IntegrationGoneError] as const;
+const NEEDS_A_PERSON = [
+  InvalidInputError,
+  InvalidBeyondIdentityInputError,
+  OktaUserNotActiveError,
+  RoutingAttributeUnusableError,
+  RoutingNotConfirmedError,
+  RoutingPropertyUnsafeError,
+  RoutingAttributeMasteredError,
+  IntegrationGoneError,
+] as const;
 
 export function toApplicationFailure(error: unknown): Error {
   if (error instanceof ApplicationFailure) return error;
@@ -41,7 +51,9 @@ export function toApplicationFailure(error: unknown): Error {
   }
   if (NEEDS_A_PERSON.some((kind) => error instanceof kind)) {
     const named = error as Error;
-    return ApplicationFailure.create({ type: named.name, message: redactSecrets(named.message), nonRetryable: true });
+    // An upstream refusal it stands for (Okta's 403 E0000023) keeps its status, code and request id for the NeedsAttention.
+    const upstream = named.cause instanceof UpstreamError ? [named.cause.toJSON()] : undefined;
+    return ApplicationFailure.create({ type: named.name, message: redactSecrets(named.message), nonRetryable: true, details: upstream });
   }
   if (Context.current().cancellationSignal.aborted) return error instanceof Error ? error : new Error(String(error));
   // Anything else is a bug or an unforeseen fault: retry it, without leaking a secret in the message.

@@ -47,10 +47,14 @@ export function createOktaActivities(okta: OktaSetup, beyondIdentity: BeyondIden
       return { id: result.value.id, adopted: wasAdopted(result.outcome) };
     }),
 
-    /** The custom profile property people are routed by (its record's id is its name). */
-    ensureRoutingAttribute: classified(async (input: { attribute: string }): Promise<ObjectRecord> => {
-      const result = await okta.ensureRoutingAttribute(input.attribute, options());
-      return { id: result.value.name, adopted: wasAdopted(result.outcome) };
+    /**
+     * The custom profile property people are routed by (its record's id is its name). `ours`: the
+     * integration made it earlier, so drift (master, permissions) is put back rather than refused.
+     */
+    ensureRoutingAttribute: classified(async (input: { attribute: string; ours?: boolean }): Promise<ObjectRecord> => {
+      const result = await okta.ensureRoutingAttribute(input.attribute, { ...options(), ours: input.ours });
+      if (result.drift?.length) Context.current().log.warn('Okta routing property differed from what the service wants; corrected', { drift: result.drift });
+      return { id: result.value.name, adopted: !input.ours && wasAdopted(result.outcome) };
     }),
 
     /** The one rule: ATTRIBUTE matching of the routing property against this integration's value. */

@@ -8,6 +8,8 @@ import { RejectedUpstreamError, TransientUpstreamError } from '../clients/http/e
 import type { OktaApi } from '../clients/okta/api';
 import { missingScopes, REQUIRED_OKTA_SCOPES, type OktaCredentials } from '../clients/okta/credentials';
 import { assignRoleHint, grantScopeHint, scopeToGrant } from '../clients/okta/refusal-hints';
+import { describeProblems, routingPropertyFix, routingPropertyProblems } from '../clients/okta/routing-property';
+import type { OktaUserSchema } from '../clients/okta/schemas';
 import type { OktaIssuerMode } from '../workflows/definitions';
 import { sameOrigin } from './target';
 
@@ -33,6 +35,7 @@ export const PREFLIGHT_CHECKS = [
   'Okta rate limits',
   'Okta IdP routing',
   'Okta domain and issuer mode',
+  'Okta routing property',
 ] as const;
 export type PreflightCheckName = (typeof PREFLIGHT_CHECKS)[number];
 
@@ -99,8 +102,9 @@ export function createPreflightActivities(biApi: BeyondIdentityApi, oktaApi: Okt
       }
 
       let oktaReadable = false;
+      let schema: OktaUserSchema | undefined;
       try {
-        const schema = await oktaApi.getUserSchema();
+        schema = await oktaApi.getUserSchema();
         oktaReadable = true;
         const property = schema.definitions.custom?.properties?.[input.routingAttribute];
         add({
@@ -166,9 +170,27 @@ export function createPreflightActivities(biApi: BeyondIdentityApi, oktaApi: Okt
             }
           : { name: 'Okta domain and issuer mode', ok: true, detail: `${target.oktaOrgUrl}${input.customDomain ? `, custom domain ${input.customDomain}` : ''}; issuer mode ${input.issuerMode}; the application will list ${callbacks}` },
       );
+      add(routingPropertyCheck(schema, input.routingAttribute));
       return checks;
     },
   };
+}
+
+/** The routing property as the schema shows it: absent (it will be added), safe to adopt, or the fix (contract §11.3). */
+function routingPropertyCheck(schema: OktaUserSchema | undefined, attribute: string): PreflightCheck {
+  const name = 'Okta routing property';
+  if (!schema) return { name, ok: false, detail: 'not checked: the Okta token check failed', fix: 'fix the Okta token first' };
+  if (schema.definitions.base?.properties?.[attribute]) {
+    return { name, ok: false, detail: `"${attribute}" is a base property of Okta's user profile: it cannot route`, fix: 'set OKTA_ROUTING_ATTRIBUTE to the name of a custom property' };
+  }
+  const property = schema.definitions.custom?.properties?.[attribute];
+  if (!property) return { name, ok: true, detail: `"${attribute}" will be added, OKTA-mastered, read-only to people` };
+  if (property.type !== 'string') {
+    return { name, ok: false, detail: `"${attribute}" exists with type ${String(property.type)}, not string: it cannot route`, fix: 'set OKTA_ROUTING_ATTRIBUTE to another name, or delete that property in Okta' };
+  }
+  const problems = routingPropertyProblems(property);
+  if (problems.length === 0) return { name, ok: true, detail: `"${attribute}" exists, OKTA-mastered and read-only to people: it will be adopted` };
+  return { name, ok: false, detail: `${describeProblems(attribute, problems)}; it would be adopted as it is, and nobody routed through it`, fix: routingPropertyFix(attribute, property) };
 }
 
 function biFix(error: unknown, target: PreflightTarget, where: string): string {

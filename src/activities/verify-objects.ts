@@ -10,6 +10,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { applicationDrift, type BeyondIdentitySetup } from '../clients/beyond-identity/ensure';
 import { TransientUpstreamError } from '../clients/http/errors';
 import { idpDrift, ruleDrift, type DesiredRoutingRule, type OktaSetup } from '../clients/okta/ensure';
+import { describeProblems, routingPropertyFix, routingPropertyProblems } from '../clients/okta/routing-property';
 import type { Temporal } from '../temporal/people';
 import { integrationStatusQuery, type IntegrationSpec, type IntegrationState, type VerifyCheck, type VerifyObject } from '../workflows/definitions';
 import { oktaRedirectUris } from '../workflows/integration-state';
@@ -115,7 +116,13 @@ export function createVerifyObjectActivities(beyondIdentity: BeyondIdentitySetup
     const record = state.routingAttribute!;
     const schema = await oktaApi.getUserSchema(signal());
     const property = schema.definitions.custom?.properties?.[record.id];
-    if (property && property.type === 'string') return ok('Okta profile property', `"${record.id}" on the user profile`);
+    if (property && property.type === 'string') {
+      const problems = routingPropertyProblems(property);
+      if (problems.length === 0) return ok('Okta profile property', `"${record.id}" on the user profile, Okta-mastered, read-only to people`);
+      if (record.adopted) return attention('Okta profile property', `"${record.id}" (adopted, not changed): ${describeProblems(record.id, problems)}`, routingPropertyFix(record.id, property));
+      const result = await okta.ensureRoutingAttribute(spec.routing.attribute, { signal: signal(), ours: true });
+      return fromDrift('Okta profile property', false, result.drift ?? [], `profile property "${record.id}"`);
+    }
     if (property) return attention('Okta profile property', `"${record.id}" is of type ${String(property.type)}, not string: nobody is routed`, 'set it back to a string property in Okta');
     if (record.adopted) return attention('Okta profile property', `"${record.id}" (adopted) no longer exists: nobody is routed`, `add the string property "${record.id}" to the user profile again, or bi-okta retry`);
     await okta.ensureRoutingAttribute(spec.routing.attribute, { signal: signal() });

@@ -375,6 +375,8 @@ export const NON_RETRYABLE_ERROR_TYPES = [
   'InvalidBeyondIdentityInputError',
   'RoutingAttributeUnusableError',
   'RoutingNotConfirmedError',
+  'RoutingPropertyUnsafeError',
+  'RoutingAttributeMasteredError',
   'IntegrationGoneError',
   'OktaUserNotActiveError',
 ];

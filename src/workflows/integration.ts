@@ -145,9 +145,11 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
       await step('CreateIdentityProvider', () => act(`Create Okta identity provider "${spec.idpName}"`).ensureIdentityProvider({ realmId, applicationId, idpName: spec.idpName, issuerMode: spec.oktaIssuerMode ?? 'ORG_URL' })),
     );
     const idpId = state.idp.id;
+    // One the service made (a retry's re-check) is put right if someone changed it; an adopted one is only checked.
+    const ours = state.routingAttribute !== undefined && !state.routingAttribute.adopted;
     state.routingAttribute = rules.recheck(
       state.routingAttribute,
-      await step('CreateRoutingAttribute', () => act(`Add the profile property "${spec.routing.attribute}" to Okta's user schema`).ensureRoutingAttribute({ attribute: spec.routing.attribute })),
+      await step('CreateRoutingAttribute', () => act(`Add the profile property "${spec.routing.attribute}" to Okta's user schema`).ensureRoutingAttribute({ attribute: spec.routing.attribute, ...(ours ? { ours } : {}) })),
     );
     state.routingRule = rules.recheck(
       state.routingRule,

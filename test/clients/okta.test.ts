@@ -179,6 +179,17 @@ describe('Okta client against the simulator', () => {
       await expect(setup.ensureRoutingAttribute('numericOne')).rejects.toMatchObject({ name: 'RoutingAttributeUnusableError', message: expect.stringMatching(/type integer/) });
     });
 
+    it('ensureRoutingAttribute creates it Okta-mastered and read-only to people; refuses an adopted one that is not, and puts back one of ours', async () => {
+      expect((await api.getUserSchema()).definitions.custom?.properties?.[ATTRIBUTE]).toMatchObject({ master: { type: 'OKTA' }, permissions: [{ principal: 'SELF', action: 'READ_ONLY' }] });
+      await api.updateCustomProperties({ inheritedRouting: { title: 'i', type: 'string', master: { type: 'PROFILE_MASTER' }, permissions: [{ principal: 'SELF', action: 'READ_ONLY' }] } });
+      await expect(setup.ensureRoutingAttribute('inheritedRouting')).rejects.toMatchObject({ name: 'RoutingPropertyUnsafeError', message: expect.stringMatching(/master PROFILE_MASTER\).*403 E0000023.*Profile Editor/) });
+      await api.updateCustomProperties({ writableRouting: { title: 'w', type: 'string', master: { type: 'OKTA' }, permissions: [{ principal: 'SELF', action: 'READ_WRITE' }] } });
+      await expect(setup.ensureRoutingAttribute('writableRouting')).rejects.toMatchObject({ name: 'RoutingPropertyUnsafeError', message: expect.stringMatching(/User permission READ_WRITE/) });
+      expect(await setup.ensureRoutingAttribute('inheritedRouting', { ours: true })).toEqual({ outcome: 'updated', value: { name: 'inheritedRouting' }, drift: ['master'] });
+      expect((await api.getUserSchema()).definitions.custom?.properties?.inheritedRouting).toMatchObject({ master: { type: 'OKTA' }, permissions: [{ principal: 'SELF', action: 'READ_ONLY' }] });
+      expect(await setup.ensureRoutingAttribute('inheritedRouting', { ours: true })).toEqual({ outcome: 'adopted', value: { name: 'inheritedRouting' } });
+    });
+
     it('ensureRoutingRule creates one ATTRIBUTE rule at the given priority, then adopts it unchanged', async () => {
       const desired = { name: 'BI passkeys', idpId, priority: 1, ...key };
       const first = await setup.ensureRoutingRule(desired);

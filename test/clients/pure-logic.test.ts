@@ -7,6 +7,7 @@ import { nextLink, linkRelations } from '../../src/clients/okta/link-header';
 import { oktaBucket, observeOktaHeaders } from '../../src/clients/okta/rate-limits';
 import { filterLiteral } from '../../src/clients/okta/api';
 import { ruleDrift, routingRuleBody, idpDrift, oidcIdpBody } from '../../src/clients/okta/ensure';
+import { routingPropertyProblems } from '../../src/clients/okta/routing-property';
 
 describe('Link headers', () => {
   const self = '<https://example.okta.com/api/v1/users?limit=2>; rel="self"';
@@ -181,5 +182,23 @@ describe('failure classes and secrets', () => {
   });
   it('escape Okta filter literals', () => {
     expect(filterLiteral('a"b\\c@example.com')).toBe('"a\\"b\\\\c@example.com"');
+  });
+});
+
+describe('the routing property is safe only Okta-mastered and not writable by people', () => {
+  const readOnly = [{ principal: 'SELF', action: 'READ_ONLY' }];
+  const kinds = (property: Parameters<typeof routingPropertyProblems>[0]) => routingPropertyProblems(property).map((problem) => problem.kind);
+  it('takes OKTA with SELF READ_ONLY or HIDE', () => {
+    expect(kinds({ type: 'string', master: { type: 'OKTA' }, permissions: readOnly })).toEqual([]);
+    expect(kinds({ type: 'string', master: { type: 'OKTA' }, permissions: [{ principal: 'SELF', action: 'HIDE' }] })).toEqual([]);
+  });
+  it('refuses PROFILE_MASTER, OVERRIDE and an absent master (inherit from the profile source)', () => {
+    for (const master of [{ type: 'PROFILE_MASTER' }, { type: 'OVERRIDE' }, null, undefined]) expect(kinds({ type: 'string', master, permissions: readOnly })).toEqual(['master']);
+  });
+  it('refuses READ_WRITE (also beside READ_ONLY), and no SELF permission at all (the default is unverified)', () => {
+    expect(kinds({ master: { type: 'OKTA' }, permissions: [{ principal: 'SELF', action: 'READ_WRITE' }] })).toEqual(['permission']);
+    expect(kinds({ master: { type: 'OKTA' }, permissions: [...readOnly, { principal: 'SELF', action: 'READ_WRITE' }] })).toEqual(['permission']);
+    expect(kinds({ master: { type: 'OKTA' } })).toEqual(['permission']);
+    expect(kinds({ master: { type: 'OKTA' }, permissions: [] })).toEqual(['permission']);
   });
 });

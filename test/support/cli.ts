@@ -4,6 +4,7 @@
  * its output; `stopAll` kills any run a failed test left waiting, so none outlives the file.
  */
 import { startCommand, type RunningCommand } from './processes';
+import { ServiceHarness } from './service';
 
 export interface CliRun {
   code: number | null;
@@ -30,4 +31,19 @@ export class CliRunner {
     for (const run of this.running) run.child.kill('SIGKILL');
     await Promise.allSettled([...this.running].map((run) => run.exited));
   }
+}
+
+/** For one describe block: a harness with a worker in this process and a CLI runner on it, all stopped after it. Read the fields inside tests. */
+export function useHarnessWithCli(): { harness: ServiceHarness; runner: CliRunner } {
+  const holder = {} as { harness: ServiceHarness; runner: CliRunner };
+  beforeAll(async () => {
+    holder.harness = await ServiceHarness.start();
+    await holder.harness.startWorker();
+    holder.runner = new CliRunner((env) => holder.harness.env(env));
+  });
+  afterAll(async () => {
+    await holder.runner?.stopAll();
+    await holder.harness?.stop();
+  });
+  return holder;
 }

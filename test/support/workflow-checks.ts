@@ -59,6 +59,12 @@ export async function routingRuleAsStored(harness: ServiceHarness): Promise<unkn
   return okta.rules.filter((rule) => rule.name === harness.spec.routingRuleName);
 }
 
+/** What both upstreams hold (the Okta rate-limit counters move with any read, so they are left out): to show a command wrote nothing. */
+export async function heldByUpstreams(harness: ServiceHarness): Promise<unknown[]> {
+  const { rateLimits: _counters, ...okta } = (await harness.oktaState()) as unknown as Record<string, unknown>;
+  return [await harness.biState(), okta];
+}
+
 /** The custom properties of Okta's default user schema (names). */
 export async function customProfileProperties(harness: ServiceHarness): Promise<string[]> {
   const schema = (await oktaApi(harness, 'GET', '/api/v1/meta/schemas/user/default')) as { definitions: { custom: { properties: Record<string, unknown> } } };

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { integrationStatusQuery, personStatusQuery, verifyScheduleId, type PersonState, type VerifyReport } from '../../src/workflows/definitions';
-import { CliRunner, type CliRun } from '../support/cli';
+import { useHarnessWithCli, type CliRun } from '../support/cli';
 import { ServiceHarness } from '../support/service';
 import { testTemporal } from '../support/temporal';
 import { waitFor } from '../support/wait';
@@ -17,21 +17,15 @@ import { completedAt, expectNoSecretsInHistories, historyEvents, oktaApi, routed
 const execFileAsync = promisify(execFile);
 
 describe('verify, its schedule, and rebind', () => {
+  const service = useHarnessWithCli();
   let harness: ServiceHarness;
-  let runner: CliRunner;
   const email = 'alice.verify@example.com';
 
-  beforeAll(async () => {
-    harness = await ServiceHarness.start();
-    await harness.startWorker();
-    runner = new CliRunner((env) => harness.env(env));
-  });
-  afterAll(async () => {
-    await runner?.stopAll();
-    await harness?.stop();
+  beforeAll(() => {
+    harness = service.harness;
   });
 
-  const cli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> => runner.run(args, env);
+  const cli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> => service.runner.run(args, env);
   const scheduleId = () => verifyScheduleId(harness.spec.integrationId);
 
   /** The Temporal CLI of the project (.tools), as an operator would run it. */

@@ -10,7 +10,8 @@ import { pathOf, sendRendered } from '../shared/server';
 import { OktaApiError } from './errors';
 import { RATE_LIMITED_SUMMARY } from './flavour';
 import { newRequestId } from './ids';
-import { authenticate, authorize, type ResourceAuthDeps } from './oauth/resource-auth';
+import { authenticate, type ResourceAuthDeps } from './oauth/resource-auth';
+import { authorize } from './oauth/resource-authorize';
 import { bucketFor, rateLimitHeaders, type ConcurrencyLimiter, type RateLimiter, type RateLimitState } from './rate-limits';
 
 declare module 'fastify' {

@@ -161,6 +161,7 @@ export async function startOktaSimulator(options: OktaSimulatorOptions = {}): Pr
       `Okta simulator (org URL): ${orgUrl}`,
       ...(usingDefaultToken ? [`  API token: SSWS ${DEVELOPMENT_API_TOKEN} (development default; set OKTA_API_TOKEN to change)`] : []),
       `  sign-in check: POST ${orgUrl}/_sim/sign-in {"email": "..."}; state: GET ${orgUrl}/_sim/state; faults: GET/POST/DELETE ${orgUrl}/_sim/faults`,
+      `  OAuth service apps: POST ${orgUrl}/api/v1/apps (private_key_jwt), tokens at POST ${orgUrl}/oauth2/v1/token`,
     ],
     stop: () => {
       stopped ??= (async () => {

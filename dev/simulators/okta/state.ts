@@ -25,6 +25,8 @@ export const userRecordSchema = z.object({
   hasPassword: z.boolean(),
   profile: json,
   provider: z.object({ type: z.string(), name: z.string() }),
+  /** The directory that masters the profile (set by `POST /_sim/users` only); absent: Okta masters it. */
+  profileSource: z.object({ type: z.enum(['ACTIVE_DIRECTORY', 'LDAP']), name: z.string() }).optional(),
 });
 export type UserRecord = z.infer<typeof userRecordSchema>;
 

@@ -13,6 +13,7 @@ import { pageRequest, setLinkHeaders, takePage } from './links';
 import { nowIso, type UserRecord } from './state';
 import { profileProblems } from './profile-validation';
 import { profileProperties } from './schema';
+import { refuseSourcedLifecycle, registerSourcedUserRoutes, sourceMastered, masteredElsewhere } from './sourced-users';
 import { parseUserQuery } from './user-query';
 import { parseBody } from './validation';
 
@@ -55,7 +56,8 @@ export function renderUser(user: UserRecord, orgUrl: string): Record<string, unk
   const self = `${orgUrl}/api/v1/users/${user.id}`;
   const links: Record<string, unknown> = { self: { href: self } };
   if (user.status === 'STAGED' || user.status === 'DEPROVISIONED') links.activate = { href: `${self}/lifecycle/activate`, method: 'POST' };
-  if (user.status !== 'DEPROVISIONED') links.deactivate = { href: `${self}/lifecycle/deactivate`, method: 'POST' };
+  // Only the transitions valid now: a directory's user is the directory's to deactivate (sourced-users.ts).
+  if (user.status !== 'DEPROVISIONED' && !user.profileSource) links.deactivate = { href: `${self}/lifecycle/deactivate`, method: 'POST' };
   return {
     id: user.id,
     status: user.status,
@@ -114,6 +116,9 @@ export function registerUserRoutes(app: FastifyInstance, context: OktaContext): 
     const body = parseBody(updateUserBody, request.body);
     if (!partial && body.profile === undefined) throw validationFailed([{ field: 'profile', message: 'The field is required.' }]);
     const given = body.profile ?? {};
+    // Before validation: Okta refuses the request for what it contains, whatever the values; a
+    // full PUT replaces (so changes) what the source masters, whatever it contains.
+    if (user.profileSource && (!partial || sourceMastered(user, given, store.state).length > 0)) throw masteredElsewhere();
     const profile = partial ? { ...user.profile, ...given } : { ...given };
     checkProfile(profile, given, user);
     const now = nowIso();
@@ -193,6 +198,7 @@ export function registerUserRoutes(app: FastifyInstance, context: OktaContext): 
 
   app.post('/api/v1/users/:id/lifecycle/deactivate', async (request) => {
     const user = userFromPath(request);
+    refuseSourcedLifecycle(user);
     setStatus(user, 'DEPROVISIONED');
     store.changed();
     return {};
@@ -201,6 +207,7 @@ export function registerUserRoutes(app: FastifyInstance, context: OktaContext): 
   // Only an ACTIVE user can be suspended (spec `suspendUser`); 200 with no body.
   app.post('/api/v1/users/:id/lifecycle/suspend', async (request, reply: FastifyReply) => {
     const user = userFromPath(request);
+    refuseSourcedLifecycle(user);
     if (user.status !== 'ACTIVE') throw validationFailed([{ field: 'status', message: `Only an ACTIVE user can be suspended; this one is ${user.status}.` }]);
     setStatus(user, 'SUSPENDED');
     store.changed();
@@ -209,10 +216,13 @@ export function registerUserRoutes(app: FastifyInstance, context: OktaContext): 
 
   app.delete('/api/v1/users/:id', async (request, reply: FastifyReply) => {
     const user = userFromPath(request);
+    refuseSourcedLifecycle(user);
     // The first DELETE deactivates; only a DEPROVISIONED user is removed (contract §1.3).
     if (user.status === 'DEPROVISIONED') store.state.users = users().filter((other) => other !== user);
     else setStatus(user, 'DEPROVISIONED');
     store.changed();
     return reply.code(204).send();
   });
+
+  registerSourcedUserRoutes(app, context, { checkProfile: (profile) => checkProfile(profile, profile), render: (user) => renderUser(user, context.orgUrl()) });
 }

@@ -75,6 +75,9 @@ export interface CustomPropertyDefinition {
   description?: string;
   type: 'string';
   maxLength?: number;
+  /** Always sent (contract §11.3: the API's defaults are unverified). */
+  master: { type: 'OKTA' | 'PROFILE_MASTER' };
+  permissions: readonly { principal: 'SELF'; action: 'READ_ONLY' | 'READ_WRITE' | 'HIDE' }[];
 }
 
 const DEFAULT_USER_SCHEMA = '/api/v1/meta/schemas/user/default';
@@ -154,6 +157,8 @@ export class OktaApi {
 
   /**
    * An ACTIVE user at once, with no password and no activation email: they sign in through the IdP only.
+   * The create carries the base attributes and the routing property, nothing else; a new user is
+   * ours and Okta-sourced, so every attribute of it is Okta's to write.
    * `beforeSend`: see JsonRequest (the last moment to decide not to write).
    */
   createFederatedUser(input: OktaUserInput, signal?: AbortSignal, beforeSend?: () => Promise<void>): Promise<OktaUser> {
@@ -177,7 +182,11 @@ export class OktaApi {
     return response.status === 404 ? undefined : response.data;
   }
 
-  /** A partial profile update (`POST`, contract §7.2): only the properties given change; `null` clears one. */
+  /**
+   * A partial profile update (`POST`, contract §7.2): only the properties given change; `null` clears one.
+   * Callers send only what they mean to change (the routing property): Okta refuses the whole request
+   * with 403 E0000023 if it merely contains an attribute a directory masters (contract §11.2). Never `PUT`.
+   */
   updateUserProfile(userId: string, profile: Record<string, string | null>, signal?: AbortSignal, beforeSend?: () => Promise<void>): Promise<OktaUser> {
     return this.call({
       operation: 'update user profile',

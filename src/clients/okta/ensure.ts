@@ -6,6 +6,18 @@
 import { RejectedUpstreamError } from '../http/errors';
 import { findOrCreate, sameSet, type EnsureOptions, type Ensured } from '../find-or-create';
 import { OktaApi, type CustomPropertyDefinition, type OktaUserInput } from './api';
+import {
+  isMasteredElsewhere,
+  masteredElsewhereMessage,
+  ROUTING_PROPERTY_MASTER,
+  ROUTING_PROPERTY_PERMISSIONS,
+  describeProblems,
+  routingPropertyDrift,
+  routingPropertyFix,
+  routingPropertyProblems,
+  RoutingAttributeMasteredError,
+  RoutingPropertyUnsafeError,
+} from './routing-property';
 import type { OktaIdp, OktaRule, OktaUser } from './schemas';
 
 export interface DesiredOidcIdp {
@@ -121,13 +133,18 @@ export function ruleDrift(rule: OktaRule, desired: DesiredRoutingRule): string[]
   return drift;
 }
 
-/** The routing attribute as we add it to the profile schema: a string only administrators may change. */
+/**
+ * The routing attribute as we add it to the profile schema: a string only administrators may
+ * change, mastered by Okta so that it can be set on users a directory masters (routing-property.ts).
+ */
 export function routingAttributeDefinition(): CustomPropertyDefinition {
   return {
     title: 'Beyond Identity routing',
     description: 'Set by bi-okta-federation once the person has bound a passkey: the IdP-discovery rule that matches this value sends them to Beyond Identity.',
     type: 'string',
     maxLength: 256,
+    master: ROUTING_PROPERTY_MASTER,
+    permissions: ROUTING_PROPERTY_PERMISSIONS,
   };
 }
 
@@ -256,10 +273,12 @@ export class OktaSetup {
 
   /**
    * The routing property on the default user profile schema: found (adopted) when a custom string
-   * property of that name exists; added otherwise. A base property, or one of another type, cannot
-   * route and is reported, never changed.
+   * property of that name exists; added otherwise, Okta-mastered and read-only to people, and read
+   * back. A base property, or one of another type, cannot route and is reported, never changed;
+   * so is an adopted one that is not Okta-mastered or that people may change. `ours`: the service
+   * made the property (the integration's record says so), so such drift is put back instead.
    */
-  async ensureRoutingAttribute(attribute: string, options: EnsureOptions = {}): Promise<Ensured<{ name: string }>> {
+  async ensureRoutingAttribute(attribute: string, options: EnsureOptions & { ours?: boolean } = {}): Promise<Ensured<{ name: string }>> {
     const { signal } = options;
     const schema = await this.api.getUserSchema(signal);
     const base = schema.definitions.base?.properties ?? {};
@@ -270,12 +289,26 @@ export class OktaSetup {
       if (existing.type !== 'string') {
         throw new RoutingAttributeUnusableError(`the custom profile property "${attribute}" exists with type ${String(existing.type)}, not string; choose another OKTA_ROUTING_ATTRIBUTE or change it in Okta`);
       }
-      return { outcome: 'adopted', value: { name: attribute } };
+      const problems = routingPropertyProblems(existing);
+      if (problems.length === 0) return { outcome: 'adopted', value: { name: attribute } };
+      if (!options.ours) {
+        throw new RoutingPropertyUnsafeError(`${describeProblems(attribute, problems)}. Nobody is routed through it until it is fixed: ${routingPropertyFix(attribute, existing)}; then bi-okta retry`);
+      }
+      await this.putRoutingAttribute(attribute, signal);
+      return { outcome: 'updated', value: { name: attribute }, drift: routingPropertyDrift(problems) };
     }
     options.beforeCreate?.();
-    const after = await this.api.updateCustomProperties({ [attribute]: routingAttributeDefinition() }, signal);
-    if (!after.definitions.custom?.properties?.[attribute]) throw new RoutingNotConfirmedError(`Okta accepted the profile property "${attribute}" but its schema does not show it`);
+    await this.putRoutingAttribute(attribute, signal);
     return { outcome: 'created', value: { name: attribute } };
+  }
+
+  /** Writes our definition of the property and reads it back: it must be there, Okta-mastered and read-only to people. */
+  private async putRoutingAttribute(attribute: string, signal?: AbortSignal): Promise<void> {
+    const after = await this.api.updateCustomProperties({ [attribute]: routingAttributeDefinition() }, signal);
+    const property = after.definitions.custom?.properties?.[attribute];
+    if (!property) throw new RoutingNotConfirmedError(`Okta accepted the profile property "${attribute}" but its schema does not show it`);
+    const problems = routingPropertyProblems(property);
+    if (problems.length > 0) throw new RoutingNotConfirmedError(`Okta accepted the profile property "${attribute}" but reads it back otherwise: ${describeProblems(attribute, problems)}`);
   }
 
   /** Removes the routing property from the schema (Okta then drops it from every profile). Missing is fine. */
@@ -321,7 +354,8 @@ export class OktaSetup {
     if (outcome === 'adopted' && user.profile[key.attribute] === key.value && user.created && Date.parse(user.created) >= Date.parse(since)) outcome = 'created';
     let changed = outcome === 'created' && result.outcome === 'created';
     if (user.profile[key.attribute] !== key.value) {
-      user = await this.api.updateUserProfile(user.id, { [key.attribute]: key.value }, signal, beforeWrite);
+      // Only the routing property: anything else of an adopted user may be its directory's (403 E0000023).
+      user = await this.writeRouting(user, key, key.value, signal, beforeWrite);
       changed = true;
     }
     // Read back: the person is routed only once Okta shows the value. Okta answers a create or a
@@ -345,12 +379,32 @@ export class OktaSetup {
     const user = (input.userId ? await this.api.getUser(input.userId, signal) : undefined) ?? (await this.api.findUserByLogin(input.login, signal));
     if (!user) return { found: false, cleared: false };
     if (user.profile[key.attribute] !== key.value) return { found: true, userId: user.id, cleared: false };
-    await this.api.updateUserProfile(user.id, { [key.attribute]: null }, signal);
+    // `null` is how Okta clears an attribute, and this one is Okta-mastered (ours to clear even on a
+    // directory-sourced user); the contract's "never nulls" is about attributes a source masters.
+    await this.writeRouting(user, key, null, signal);
     const after = await this.api.getUser(user.id, signal);
     if (after && after.profile[key.attribute] === key.value) {
       fail(`Okta user ${input.login} (${user.id}) still reads back "${key.attribute}" = our value after it was cleared`);
     }
     return { found: true, userId: user.id, cleared: true };
+  }
+
+  /**
+   * `{attribute: value}` and nothing else, as a partial update. A 403 E0000023 (the property is not
+   * Okta-mastered, and the user's directory masters it) becomes the person's NeedsAttention with the fix.
+   */
+  private async writeRouting(user: OktaUser, key: RoutingKey, value: string | null, signal?: AbortSignal, beforeWrite?: () => Promise<void>): Promise<OktaUser> {
+    try {
+      return await this.api.updateUserProfile(user.id, { [key.attribute]: value }, signal, beforeWrite);
+    } catch (error) {
+      if (!isMasteredElsewhere(error)) throw error;
+      // Best effort: the schema names the property's master and title for the fix; without it the fix is still given.
+      const property = await this.api.getUserSchema(signal).then(
+        (schema) => schema.definitions.custom?.properties?.[key.attribute] ?? undefined,
+        () => undefined,
+      );
+      throw new RoutingAttributeMasteredError(masteredElsewhereMessage(key.attribute, { login: user.profile.login, id: user.id }, property), { cause: error });
+    }
   }
 }
 

@@ -56,6 +56,8 @@ export class OktaOAuthAuthorization implements Authorization {
   /** The token endpoint's last `dpop-nonce`: valid for days, so renewals need no second request. */
   private nonce: string | undefined;
   private granted: string[] | undefined;
+  /** The missing scopes last warned about: every renewal would repeat the same line. */
+  private warnedMissing = '';
 
   constructor(
     private readonly credentials: OAuthCredentials,
@@ -152,13 +154,15 @@ export class OktaOAuthAuthorization implements Authorization {
     const lifetimeMs = (data.expires_in ?? 3600) * 1000;
     this.granted = data.scope?.split(/\s+/).filter(Boolean);
     const missing = this.granted ? this.credentials.scopes.filter((scope) => !this.granted!.includes(scope)) : [];
-    if (missing.length > 0) {
+    if (missing.join(' ') !== this.warnedMissing && missing.length > 0) {
       // Okta drops an ungranted scope silently (§8.1): the calls that need it will get 403 insufficient_scope.
       this.logger?.warn(`Okta left out of the access token the scope${missing.length === 1 ? '' : 's'} ${missing.join(', ')}: ${grantScopeHint(this.credentials.clientId, missing)}`, {
         service: 'okta',
         missingScopes: missing,
       });
     }
+    this.warnedMissing = missing.join(' ');
+    this.logger?.debug(`got an Okta access token (${type}, ${Math.round(lifetimeMs / 1000)} s)`, { service: 'okta', tokenType: type, scopes: this.granted });
     this.current = {
       token: data.access_token,
       type,

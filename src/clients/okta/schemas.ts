@@ -83,7 +83,16 @@ export const oktaPolicySchema = z.object({
   system: z.boolean().optional(),
 });
 
-const schemaPropertySchema = z.object({ title: z.string().nullish(), type: z.string().nullish() }).passthrough();
+/** One profile property (spec `UserSchemaAttribute`): who masters it, and what the person may do with it (contract §11.3). */
+const schemaPropertySchema = z
+  .object({
+    title: z.string().nullish(),
+    type: z.string().nullish(),
+    master: z.object({ type: z.string().nullish() }).passthrough().nullish(),
+    permissions: z.array(z.object({ principal: z.string(), action: z.string() }).passthrough()).nullish(),
+  })
+  .passthrough();
+export type OktaSchemaProperty = z.infer<typeof schemaPropertySchema>;
 
 /** The default user profile schema (contract §7.1): the base properties and the org's own. */
 export const oktaUserSchemaSchema = z.object({

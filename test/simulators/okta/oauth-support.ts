@@ -4,10 +4,13 @@
  * and DPoP proofs (§8.4) signed here, and the token request (§8.1) over real HTTP.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
 import { request } from 'undici';
 import type { RunningOktaSimulator } from '../../../dev/simulators/okta';
-import { TIMEOUTS, type Exchange, type OktaClient } from './support';
+import { startSimulator, TIMEOUTS, type Exchange, type OktaClient } from './support';
 
 export type Alg = 'RS256' | 'RS384' | 'RS512' | 'ES256' | 'ES384' | 'ES512';
 
@@ -155,4 +158,28 @@ export async function callWith(okta: OktaClient, token: Token, method: string, p
     headers.dpop = options.proof ?? (await dpopProof(options.proofKey!, method, htu, { accessToken: token.value }));
   }
   return okta.call(method, path, { authorization: `${token.scheme} ${token.value}`, headers, body: options.body });
+}
+
+/**
+ * Runs `before` on a simulator with a fresh state file, stops it, runs `after` on a new one over
+ * the same file (each stopped even when its step fails), and answers the file's final text.
+ */
+export async function acrossRestart<T>(before: (sim: RunningOktaSimulator) => Promise<T>, after: (sim: RunningOktaSimulator, value: T) => Promise<void>): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'okta-oauth-state-'));
+  const stateFile = join(dir, 'okta.json');
+  const run = async <R>(step: (sim: RunningOktaSimulator) => Promise<R>): Promise<R> => {
+    const sim = await startSimulator({ stateFile });
+    try {
+      return await step(sim);
+    } finally {
+      await sim.stop();
+    }
+  };
+  try {
+    const value = await run(before);
+    await run((sim) => after(sim, value));
+    return readFileSync(stateFile, 'utf8');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

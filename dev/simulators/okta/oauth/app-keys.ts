@@ -12,6 +12,7 @@ import { newJwkId } from '../ids';
 import { nowIso } from '../state';
 import { keySetProblems } from './app-body';
 import { appFromPath, renderJwk } from './app-render';
+import { rolesOf } from './client-roles';
 import { acceptPublicJwk, MAX_KEYS } from './jwk';
 import type { AppRecord, JwkRecord } from './records';
 
@@ -28,8 +29,7 @@ export function registerAppKeyRoutes(app: FastifyInstance, context: OktaContext)
 
   function isSuperAdmin(request: FastifyRequest): boolean {
     const principal = request.oktaPrincipal;
-    if (principal?.kind !== 'client') return true;
-    return store.state.clientRoles.some((role) => role.clientId === principal.clientId && role.type === 'SUPER_ADMIN');
+    return principal?.kind !== 'client' || rolesOf(context, principal.clientId).includes('SUPER_ADMIN');
   }
 
   app.get('/api/v1/apps/:appId/credentials/jwks', async (request) => {

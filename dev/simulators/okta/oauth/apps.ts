@@ -59,15 +59,15 @@ export function registerAppRoutes(app: FastifyInstance, context: OktaContext): v
   app.get('/api/v1/apps/:appId', async (request) => renderApp(context.orgUrl(), appFromPath(context, request)));
 
   for (const [action, status] of [['activate', 'ACTIVE'], ['deactivate', 'INACTIVE']] as const) {
-    // 200 with an empty object (the spec declares no body); a repeat is not an error.
-    app.post(`/api/v1/apps/:appId/lifecycle/${action}`, async (request) => {
+    // 200 with no body (the spec declares none); a repeat is not an error.
+    app.post(`/api/v1/apps/:appId/lifecycle/${action}`, async (request, reply: FastifyReply) => {
       const record = appFromPath(context, request);
       if (record.status !== status) {
         record.status = status;
         record.lastUpdated = nowIso();
         store.changed();
       }
-      return {};
+      return reply.code(200).send();
     });
   }
 

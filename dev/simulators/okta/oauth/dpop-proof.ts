@@ -4,6 +4,7 @@
  * the claims `htm`, `htu`, a recent `iat`, a single-use `jti` and, on resource calls, `ath`.
  * The caller decides what a failure means (400 invalid_dpop_proof in both places).
  */
+import { PRIVATE_MEMBERS } from './jwk';
 import { CLOCK_SKEW_SECONDS, isSigningAlg, readJwt, signatureVerifies, thumbprint } from './jws';
 import type { ReplayCache } from './replay';
 
@@ -43,7 +44,8 @@ export async function verifyDpopProof(proof: string, expected: ProofExpectations
   if (header.typ !== 'dpop+jwt') throw headerInvalid('typ');
   if (!isSigningAlg(header.alg)) throw headerInvalid('alg');
   const jwk = header.jwk;
-  if (!jwk || typeof jwk !== 'object' || Array.isArray(jwk) || 'd' in jwk) throw headerInvalid('jwk');
+  // A public key only: a proof that carries its private key proves nothing.
+  if (!jwk || typeof jwk !== 'object' || Array.isArray(jwk) || PRIVATE_MEMBERS.some((member) => member in jwk)) throw headerInvalid('jwk');
   const key = jwk as Record<string, unknown>;
   if (!(await signatureVerifies(proof, key, header.alg))) throw new ProofRejected('The DPoP proof JWT signature is invalid.');
   if (claims.htm !== expected.htm) throw claimInvalid('htm');

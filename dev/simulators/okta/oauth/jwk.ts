@@ -15,7 +15,7 @@ export type SigningAlg = (typeof SIGNING_ALGS)[number];
 const CURVE_OF: Record<string, string> = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' };
 
 /** Members that only a private (or symmetric) key has. */
-const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+export const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
 /** The spec allows up to 50 keys per client (contract §8.2, Okta's service-app guide). */
 export const MAX_KEYS = 50;

@@ -1,24 +1,20 @@
 /**
- * Authentication and authorization of calls to the Management API (contract §0.2, §8.4, §10).
- * API tokens (`SSWS <t>`, or a configured token as `Bearer <t>`) act as a Super Administrator.
- * An access token acts as its client: `Bearer <token>` for Bearer tokens, `DPoP <token>` with a
- * `DPoP` proof (htm = method, htu = org origin + percent-decoded path, ath, single-use jti, the
- * key the token is bound to) for DPoP tokens. Then the scope check (403, no body, a
- * `WWW-Authenticate` naming the scope) and the role check (403 E0000006).
+ * Who a call to the Management API comes from (contract §0.2, §8.4). API tokens (`SSWS <t>`,
+ * or a configured token as `Bearer <t>`) act as a Super Administrator. An access token acts as
+ * its client: `Bearer <token>` for Bearer tokens, `DPoP <token>` with a `DPoP` proof (htm =
+ * method, htu = org origin + percent-decoded path, ath, single-use jti, the key the token is bound
+ * to) for DPoP tokens. What the caller may then do: resource-authorize.ts.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { pathOf, type RenderedError } from '../../shared/server';
 import type { OktaContext } from '../context';
-import { accessDenied, invalidToken, OktaApiError } from '../errors';
-import { rolesOf } from './client-roles';
+import { invalidToken, OktaApiError } from '../errors';
 import { ProofRejected, verifyDpopProof } from './dpop-proof';
 import type { RefusalReason } from './figures';
-import { grantedScopes } from './grants';
 import type { Principal, TokenScheme } from './principal';
-import { rolesPermit } from './role-permissions';
 import type { OAuthRuntime } from './runtime';
-import { familyOf, requiredScope, scopesAllow } from './scopes';
+import { familyOf, requiredScope } from './scopes';
 import { wwwAuthenticate, type ChallengeParams } from './www-authenticate';
 
 export type Authentication = { principal: Principal } | { refusal: RenderedError };
@@ -101,32 +97,4 @@ async function checkResourceProof(request: FastifyRequest, token: string, jkt: s
     if (error instanceof ProofRejected) return error;
     throw error;
   }
-}
-
-/** The refusal for a principal that may not make this request, or undefined when it may. */
-export function authorize(request: FastifyRequest, principal: Principal, deps: ResourceAuthDeps): RenderedError | undefined {
-  if (principal.kind === 'apiToken') return undefined;
-  const { context, oauth } = deps;
-  const path = pathOf(request);
-  const family = familyOf(path);
-  // Outside the families (an unknown path): the route answers, 404.
-  if (family === undefined) return undefined;
-  // A revoked grant takes effect at once, on tokens already issued too (unverified).
-  const effective = principal.scopes.filter((scope) => grantedScopes(context, principal.appId).includes(scope));
-  if (!scopesAllow(effective, family, request.method)) {
-    oauth.counters.refused('resource.insufficient_scope');
-    const header = wwwAuthenticate(principal.scheme, context.orgUrl(), {
-      scope: requiredScope(family, request.method),
-      error: 'insufficient_scope',
-      description: 'The access token provided does not contain the required scopes.',
-      resource: path,
-    });
-    return { status: 403, headers: { 'www-authenticate': header }, body: undefined };
-  }
-  if (!rolesPermit(rolesOf(context, principal.clientId), family, request.method)) {
-    oauth.counters.refused('resource.missing_role');
-    return accessDenied().render();
-  }
-  oauth.counters.resourceCall(principal.scheme);
-  return undefined;
 }
