@@ -1,6 +1,7 @@
 /**
  * The operator CLI: `npm run cli -- <command>` or the `bi-okta` package bin. It talks to Temporal
- * only; the worker holds the Beyond Identity and Okta credentials.
+ * only; the worker holds the Beyond Identity and Okta credentials. The one exception is
+ * `okta-service-app`, run once with an Okta admin's token to make the worker's own credential.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { Connection } from '@temporalio/client';
