@@ -228,5 +228,17 @@ describe('bi-okta okta-service-app', () => {
       expect(run.code).toBe(1);
       expect(run.output).toMatch(/Okta refused to create the service app \(HTTP 403 E0000006\): only a Super Administrator may create the service app, grant it Okta API scopes and assign it an admin role/);
     });
+
+    it("the key that run made is kept and used by the next run, with a Super Administrator's token", async () => {
+      const keyFile = join(dir, 'not-super.pem');
+      const pem = await readFile(keyFile, 'utf8');
+      const run = await runner.run(['--json', 'okta-service-app', '--name', 'bi-okta-after-403', '--key-file', keyFile]);
+      expect(run.code).toBe(0);
+      const answer = JSON.parse(run.stdout) as Answer;
+      expect(answer.app.created).toBe(true);
+      expect(answer.key.written).toBe(false);
+      expect((await keysOf(answer.app.id)).map((key) => key.kid)).toEqual([answer.key.kid]);
+      expect(await readFile(keyFile, 'utf8')).toBe(pem);
+    });
   });
 });
