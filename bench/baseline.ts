@@ -22,6 +22,7 @@ import { OktaSetup } from '../src/clients/okta/ensure';
 import type { IntegrationSpec } from '../src/workflows/definitions';
 import { personNames } from '../src/workflows/person-state';
 import { checkSimulators, type SimulatorChecks } from './checks';
+import { seedDirectoryUsers } from './directory';
 import { Cleanup } from './cleanup';
 import type { BenchConfig } from './options';
 import { PeoplePlayer, type Person } from './people';
@@ -103,6 +104,7 @@ export async function runBaseline(
     const concurrency = mode === 'sequential' ? 1 : Math.min(people.length, config.workers * ACTIVITY_SLOTS_PER_WORKER);
     const slots = new Semaphore(concurrency);
 
+    await seedDirectoryUsers(sims.okta.url, people);
     const player = new PeoplePlayer(sims.bi.managementUrl, people);
     const startedAt = Date.now();
     player.start(signal);

@@ -57,6 +57,8 @@ export interface BenchConfig {
   bindDelaySeconds: { min: number; max: number };
   /** Share of people for whom the operator also sends `credentialBound`; the rest are detected by polling. */
   signalShare: number;
+  /** Share of people who are already Okta users imported from a directory (Active Directory) before their wave. */
+  directoryShare: number;
   pollIntervalSeconds: number;
   /** Lifetime of a binding link (the BI simulator's binding job expiry). */
   linkTtlSeconds: number;
@@ -129,6 +131,7 @@ export interface RawOptions {
   restartAfter: string;
   bindDelay?: string;
   signalShare: string;
+  directoryShare: string;
   pollInterval?: string;
   linkTtl?: string;
   activityTimeout: string;
@@ -207,6 +210,7 @@ export function resolveOptions(raw: RawOptions): BenchConfig {
     restartAfterSeconds: number('restart-after', raw.restartAfter, 3, 0, 600),
     bindDelaySeconds: { min: bindMin, max: bindMax },
     signalShare: number('signal-share', raw.signalShare, 0.5, 0, 1),
+    directoryShare: number('directory-share', raw.directoryShare, 0, 0, 1),
     pollIntervalSeconds: number('poll-interval', raw.pollInterval, preset.poll, 0.5, 3600),
     linkTtlSeconds: number('link-ttl', raw.linkTtl, preset.linkTtl, 5, 30 * 86_400),
     activityTimeoutSeconds: number('activity-timeout', raw.activityTimeout, 300, 2, 3600),

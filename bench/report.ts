@@ -94,6 +94,14 @@ export function renderTable(figures: Figures): string {
       'routing',
       `rule ${figures.simulators.routing.ruleShapeOk ? 'as wanted (one rule, ATTRIBUTE on the routing property, one EQUALS pattern: the value)' : 'NOT as wanted (see simulators.routing.ruleShapeOk)'}; Okta users carrying the routing value ${figures.simulators.routing.routed}; onboarded but missing ${figures.simulators.routing.missing}, extra ${figures.simulators.routing.extra}`,
     ],
+    ...(run.config.directoryShare > 0
+      ? [
+          [
+            'directory-sourced people',
+            `${figures.simulators.directory.users} Active Directory users adopted, ${figures.simulators.directory.routed} of them routed; failed attempts naming E0000023: ${figures.workerLog.e0000023}`,
+          ] as [string, string],
+        ]
+      : []),
     [
       'binding emails per person',
       `mean ${s(figures.simulators.emails.perPersonMean)}, max ${figures.simulators.emails.perPersonMax}; max per link ${figures.simulators.emails.maxPerLink}; max per link lifetime ${figures.simulators.emails.maxPerLinkLifetime}; sent while a link was live ${figures.simulators.emails.sentWhileLinkLive}`,
