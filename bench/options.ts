@@ -90,6 +90,7 @@ export function scaledLimits(scale: number, windowSeconds: number): RateLimitCon
     groupsCollection: per(DEFAULT_RATE_LIMITS.groupsCollection),
     groupById: per(DEFAULT_RATE_LIMITS.groupById),
     other: per(DEFAULT_RATE_LIMITS.other),
+    oauthToken: per(DEFAULT_RATE_LIMITS.oauthToken),
     windowSeconds,
   };
 }

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { OKTA_ISSUER_MODES, type IntegrationSpec } from './workflows/definitions';
 import { DEFAULT_OKTA_MAX_IN_FLIGHT } from './clients/okta/rate-limits';
+import { oktaCredentialsFromEnv } from './clients/okta/credentials-env';
 import { LOG_FORMATS, LOG_LEVELS } from './observability/log-options';
 
 export const PROJECT_ROOT = resolve(__dirname, '..');
@@ -100,6 +101,11 @@ export const upstreamConfigSchema = z
     BI_AUTH_URL: z.string().optional(),
     OKTA_ORG_URL: z.string().optional(),
     OKTA_API_TOKEN: z.string().optional(),
+    OKTA_CLIENT_ID: z.string().optional(),
+    OKTA_PRIVATE_KEY: z.string().optional(),
+    OKTA_PRIVATE_KEY_FILE: z.string().optional(),
+    OKTA_KEY_ID: z.string().optional(),
+    OKTA_SCOPES: z.string().optional(),
     UPSTREAM_TIMEOUT_SECONDS: z.string().optional(),
     OKTA_MAX_IN_FLIGHT: z.string().optional(),
   })
@@ -107,7 +113,7 @@ export const upstreamConfigSchema = z
     const problem = (name: keyof typeof env, message: string) => context.addIssue({ code: 'custom', path: [name], message });
     if (!env.BI_TENANT_ID) problem('BI_TENANT_ID', 'required: the Beyond Identity tenant id');
     if (!env.OKTA_ORG_URL) problem('OKTA_ORG_URL', 'required: the Okta org URL, e.g. https://example.okta.com');
-    if (!env.OKTA_API_TOKEN) problem('OKTA_API_TOKEN', 'required: an Okta API token (SSWS)');
+    for (const { variable, message } of oktaCredentialsFromEnv(env).problems) problem(variable, message);
     for (const name of ['OKTA_ORG_URL', 'BI_MANAGEMENT_URL', 'BI_AUTH_URL', 'BI_TOKEN_URL'] as const) {
       if (env[name] && !isHttpUrl(env[name])) problem(name, 'must be an http(s) URL');
     }
@@ -130,12 +136,14 @@ export const upstreamConfigSchema = z
       problem(env.BI_MANAGEMENT_URL ? 'BI_AUTH_URL' : 'BI_MANAGEMENT_URL', 'required with the other: both Beyond Identity hosts (management API and auth)');
     }
   })
-  .transform((env) => ({
+  .transform(({ OKTA_PRIVATE_KEY: _key, ...env }) => ({
+    // The key's text goes no further than OKTA_CREDENTIALS (a KeyObject): nothing can print it from here.
     ...env,
     BI_TENANT_ID: env.BI_TENANT_ID!,
     BI_REGION: env.BI_REGION as (typeof REGIONS)[number] | undefined,
     OKTA_ORG_URL: env.OKTA_ORG_URL!,
-    OKTA_API_TOKEN: env.OKTA_API_TOKEN!,
+    // Checked above; read again here (the key file too) rather than carried out of the refinement.
+    OKTA_CREDENTIALS: oktaCredentialsFromEnv({ ...env, OKTA_PRIVATE_KEY: _key }).credentials!,
     UPSTREAM_TIMEOUT_SECONDS: env.UPSTREAM_TIMEOUT_SECONDS ? Number(env.UPSTREAM_TIMEOUT_SECONDS) : 30,
     OKTA_MAX_IN_FLIGHT: env.OKTA_MAX_IN_FLIGHT ? Number(env.OKTA_MAX_IN_FLIGHT) : DEFAULT_OKTA_MAX_IN_FLIGHT,
   }));

@@ -14,6 +14,7 @@ import { codecSetupFromEnv, NOT_ENCRYPTED_WARNING } from './codec/data-converter
 import { BEYOND_IDENTITY_REGIONS } from './clients/beyond-identity/config';
 import { ConfigError, parseConfig, upstreamConfigSchema, workerConfigSchema, type UpstreamConfig } from './config';
 import { registerSecret } from './clients/http/secrets';
+import { describeCredentialKind } from './clients/okta/credentials';
 import { clientLogger } from './observability/client-logger';
 import { installObservability, processLogger, type Observability } from './observability/runtime';
 import { DEFAULT_TASK_QUEUE, temporalTarget } from './temporal/connection';
@@ -41,7 +42,7 @@ export function activityDependencies(
       logger,
       observer,
     },
-    okta: { orgUrl: config.OKTA_ORG_URL, apiToken: config.OKTA_API_TOKEN, timeouts, maxInFlight: config.OKTA_MAX_IN_FLIGHT, logger, observer },
+    okta: { orgUrl: config.OKTA_ORG_URL, credentials: config.OKTA_CREDENTIALS, timeouts, maxInFlight: config.OKTA_MAX_IN_FLIGHT, logger, observer },
     temporal,
     biRegion: config.BI_REGION,
   };
@@ -102,12 +103,13 @@ export async function startWorker(env: NodeJS.ProcessEnv = process.env, override
   // The line the stack, the bench and the tests wait for (/Worker polling task queue/).
   observability.announce(
     `Worker polling task queue "${taskQueue}" on ${target.address} (namespace ${target.namespace}); ` +
-      `Beyond Identity tenant ${upstream.BI_TENANT_ID}, Okta ${upstream.OKTA_ORG_URL}; ` +
+      `Beyond Identity tenant ${upstream.BI_TENANT_ID}, Okta ${upstream.OKTA_ORG_URL} with ${describeCredentialKind(upstream.OKTA_CREDENTIALS.kind)}; ` +
       `payloads ${keyring ? `encrypted (key id ${keyring.encryptKeyId})` : 'NOT encrypted'}.`,
     {
       taskQueue,
       namespace: target.namespace,
       payloads: keyring ? 'encrypted' : 'clear',
+      oktaCredentials: upstream.OKTA_CREDENTIALS.kind,
       ...(observability.metricsAddress ? { metrics: `http://${observability.metricsAddress}/metrics` } : {}),
     },
   );

@@ -59,6 +59,6 @@ describe('docker-compose.yml, the production layout', () => {
   it('takes secrets from the environment and never defaults them', async () => {
     const text = await readFile(join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8');
     for (const secret of ['POSTGRES_PASSWORD', 'TEMPORAL_CODEC_KEYS']) expect(text).toMatch(new RegExp(`\\$\\{${secret}:\\?`));
-    for (const secret of ['BI_API_TOKEN', 'BI_CLIENT_SECRET', 'OKTA_API_TOKEN']) expect(text).toContain(`\${${secret}:-}`);
+    for (const secret of ['BI_API_TOKEN', 'BI_CLIENT_SECRET', 'OKTA_API_TOKEN', 'OKTA_PRIVATE_KEY']) expect(text).toContain(`\${${secret}:-}`);
   });
 });

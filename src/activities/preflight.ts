@@ -6,6 +6,8 @@
 import type { BeyondIdentityApi } from '../clients/beyond-identity/api';
 import { RejectedUpstreamError, TransientUpstreamError } from '../clients/http/errors';
 import type { OktaApi } from '../clients/okta/api';
+import { missingScopes, REQUIRED_OKTA_SCOPES, type OktaCredentials } from '../clients/okta/credentials';
+import { assignRoleHint, grantScopeHint, scopeToGrant } from '../clients/okta/refusal-hints';
 import { describeProblems, routingPropertyFix, routingPropertyProblems } from '../clients/okta/routing-property';
 import type { OktaUserSchema } from '../clients/okta/schemas';
 import type { OktaIssuerMode } from '../workflows/definitions';
@@ -29,6 +31,7 @@ export const PREFLIGHT_CHECKS = [
   'Beyond Identity token',
   'Beyond Identity realm',
   'Okta token',
+  'Okta scopes',
   'Okta rate limits',
   'Okta IdP routing',
   'Okta domain and issuer mode',
@@ -110,8 +113,9 @@ export function createPreflightActivities(biApi: BeyondIdentityApi, oktaApi: Okt
           detail: `the token reads ${target.oktaOrgUrl}; the profile property "${input.routingAttribute}" ${property ? 'exists (it will be adopted)' : 'will be added'}`,
         });
       } catch (error) {
-        add({ name: 'Okta token', ok: false, detail: why(error), fix: oktaFix(error, target.oktaOrgUrl) });
+        add({ name: 'Okta token', ok: false, detail: why(error), fix: oktaFix(error, target.oktaOrgUrl, oktaApi.credentials) });
       }
+      add(await scopesCheck(oktaApi, target.oktaOrgUrl));
 
       if (oktaReadable) {
         try {
@@ -123,7 +127,7 @@ export function createPreflightActivities(biApi: BeyondIdentityApi, oktaApi: Okt
               : { name: 'Okta rate limits', ok: true, detail: known ? `users (one create per person): ${figures.remaining} of ${figures.limit} left in this window (resets ${figures.resetAt})` : 'the org sent no rate-limit headers' },
           );
         } catch (error) {
-          add({ name: 'Okta rate limits', ok: false, detail: why(error), fix: oktaFix(error, target.oktaOrgUrl) });
+          add({ name: 'Okta rate limits', ok: false, detail: why(error), fix: oktaFix(error, target.oktaOrgUrl, oktaApi.credentials) });
         }
         try {
           const policyId = await oktaApi.idpDiscoveryPolicyId();
@@ -144,9 +148,9 @@ export function createPreflightActivities(biApi: BeyondIdentityApi, oktaApi: Okt
             ok: false,
             detail: why(error),
             fix:
-              error instanceof RejectedUpstreamError && (error.status === 403 || error.status === 404)
-                ? 'the token cannot read IdP routing: it needs an admin role that manages policies and identity providers (Super Administrator or Org Administrator), and the org must have IdP routing rules (Security → Identity Providers → Routing rules); some orgs need Okta support to enable them'
-                : oktaFix(error, target.oktaOrgUrl),
+              error instanceof RejectedUpstreamError && (error.status === 403 || error.status === 404) && !(oktaApi.credentials.kind === 'oauth' && error.upstreamCode === 'insufficient_scope')
+                ? `the ${oktaApi.credentials.kind === 'oauth' ? 'service app' : 'token'} cannot read IdP routing: it needs an admin role that manages policies and identity providers (${oktaApi.credentials.kind === 'oauth' ? assignRoleHint(oktaApi.credentials.clientId) : 'Super Administrator or Org Administrator'}), and the org must have IdP routing rules (Security → Identity Providers → Routing rules); some orgs need Okta support to enable them`
+                : oktaFix(error, target.oktaOrgUrl, oktaApi.credentials),
           });
         }
       } else {
@@ -198,7 +202,39 @@ function biFix(error: unknown, target: PreflightTarget, where: string): string {
   return 'see the detail';
 }
 
-function oktaFix(error: unknown, orgUrl: string): string {
+/**
+ * Under OAuth: gets a token and names every scope the service needs that Okta did not grant (it
+ * drops them silently, §8.1), before anything is written. An API token has its admin's permissions.
+ */
+async function scopesCheck(oktaApi: OktaApi, orgUrl: string): Promise<PreflightCheck> {
+  const credentials = oktaApi.credentials;
+  if (credentials.kind !== 'oauth') return { name: 'Okta scopes', ok: true, detail: 'an API token (SSWS) acts with its admin\'s permissions: OAuth scopes do not apply' };
+  try {
+    const granted = await oktaApi.grantedScopes();
+    if (granted === undefined) return { name: 'Okta scopes', ok: true, detail: `the service app ${credentials.clientId} got a token; Okta did not say which scopes it granted` };
+    const missing = missingScopes(REQUIRED_OKTA_SCOPES, granted);
+    return missing.length === 0
+      ? { name: 'Okta scopes', ok: true, detail: `the service app ${credentials.clientId} got a token with ${granted.join(' ')}` }
+      : {
+          name: 'Okta scopes',
+          ok: false,
+          detail: `the token of the service app ${credentials.clientId} lacks ${missing.join(', ')} (granted: ${granted.join(' ') || 'none'})`,
+          fix: `${grantScopeHint(credentials.clientId, missing)}${missing.some((scope) => !credentials.scopes.includes(scope)) ? ', and keep them in OKTA_SCOPES' : ''}; then run preflight again`,
+        };
+  } catch (error) {
+    return { name: 'Okta scopes', ok: false, detail: why(error), fix: oktaFix(error, orgUrl, credentials) };
+  }
+}
+
+function oktaFix(error: unknown, orgUrl: string, credentials: OktaCredentials): string {
+  if (credentials.kind === 'oauth') {
+    const { clientId } = credentials;
+    if (error instanceof RejectedUpstreamError && error.upstreamCode === 'insufficient_scope') return grantScopeHint(clientId, [scopeToGrant(error.upstreamMessage?.match(/okta\.[\w.]+/)?.[0])]);
+    if (error instanceof RejectedUpstreamError && (error.status === 400 || error.status === 401)) {
+      return `Okta refused the service app ${clientId} for ${orgUrl}: check OKTA_CLIENT_ID, the private key (OKTA_PRIVATE_KEY or OKTA_PRIVATE_KEY_FILE) and OKTA_KEY_ID against the app's public keys, and that the app is active`;
+    }
+    if (error instanceof RejectedUpstreamError && error.status === 403) return assignRoleHint(clientId);
+  }
   if (error instanceof RejectedUpstreamError && error.status === 401) return `Okta refused OKTA_API_TOKEN for ${orgUrl}: create an API token in that org (Security → API → Tokens) and set OKTA_API_TOKEN`;
   if (error instanceof RejectedUpstreamError && error.status === 403) return "the token's admin role may not do this: use a token of a Super Administrator or Org Administrator";
   if (error instanceof TransientUpstreamError) return `${orgUrl} cannot be reached now: check OKTA_ORG_URL and the network, then run preflight again`;

@@ -4,7 +4,7 @@
  */
 import { registerSecret } from '../clients/http/secrets';
 
-const SECRET_VARIABLES = ['BI_API_TOKEN', 'BI_CLIENT_SECRET', 'OKTA_API_TOKEN'] as const;
+const SECRET_VARIABLES = ['BI_API_TOKEN', 'BI_CLIENT_SECRET', 'OKTA_API_TOKEN', 'OKTA_PRIVATE_KEY'] as const;
 
 /** Every secret value in `env`: the API tokens, the client secret, and TEMPORAL_CODEC_KEYS (`keyId:base64key,...`) whole and each key. */
 export function knownSecrets(env: NodeJS.ProcessEnv): string[] {

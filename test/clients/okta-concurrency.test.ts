@@ -27,8 +27,9 @@ describe('Okta concurrency limit', () => {
   let userId: string;
 
   beforeAll(async () => {
-    // Every API call takes 40 ms, so twenty sent at once are really in flight together.
-    sim = resources.add(await startOkta({ concurrencyLimit: 10, faults: { rules: [{ path: '^/api/v1/', latencyMs: 40 }] } }));
+    // Every API call takes 250 ms, so those sent at once are really in flight together, even on a busy machine
+    // (at 40 ms a loaded runner let one request finish before the last of fourteen arrived).
+    sim = resources.add(await startOkta({ concurrencyLimit: 10, faults: { rules: [{ path: '^/api/v1/', latencyMs: 250 }] } }));
     const created = await request(`${sim.url}/api/v1/users?activate=true`, {
       method: 'POST',
       headers: { authorization: `SSWS ${sim.apiToken}`, 'content-type': 'application/json' },

@@ -11,7 +11,8 @@ import { BeyondIdentityApi } from '../../src/clients/beyond-identity/api';
 import type { BeyondIdentityClientConfig } from '../../src/clients/beyond-identity/config';
 import type { ClientLogger } from '../../src/clients/http/json-client';
 import { RateLimitPacer } from '../../src/clients/http/rate-limit-pacer';
-import { OktaApi, type OktaClientConfig } from '../../src/clients/okta/api';
+import { OktaApi, type OktaClientSettings } from '../../src/clients/okta/api';
+import type { OktaCredentials } from '../../src/clients/okta/credentials';
 import {
   startBeyondIdentitySimulator,
   type BeyondIdentitySimulatorOptions,
@@ -63,8 +64,9 @@ export function biApi(sim: RunningBeyondIdentitySimulator, overrides: Partial<Be
 }
 
 /** An Okta client with a pacer of its own unless one is given (tests must not share rate-limit state). */
-export function oktaApi(sim: RunningOktaSimulator, overrides: Partial<OktaClientConfig> = {}): OktaApi {
-  return new OktaApi({ orgUrl: sim.url, apiToken: sim.apiToken, pacer: new RateLimitPacer(), ...overrides });
+export function oktaApi(sim: RunningOktaSimulator, overrides: Partial<OktaClientSettings> & { apiToken?: string; credentials?: OktaCredentials } = {}): OktaApi {
+  const { apiToken, credentials, ...settings } = overrides;
+  return new OktaApi({ orgUrl: sim.url, pacer: new RateLimitPacer(), ...settings, credentials: credentials ?? { kind: 'api-token', token: apiToken ?? sim.apiToken } });
 }
 
 export interface RawAnswer<T = unknown> {

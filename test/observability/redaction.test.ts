@@ -12,13 +12,16 @@ describe('redaction', () => {
       BI_API_TOKEN: 'bi-token-123456',
       OKTA_API_TOKEN: 'okta-token-123456',
       BI_CLIENT_SECRET: 'client-secret-123456',
+      OKTA_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----',
+      OKTA_CLIENT_ID: 'not-a-secret-either',
       TEMPORAL_CODEC_KEYS: 'k1:AAAAbase64keyone=, k2:BBBBbase64keytwo=',
       BI_TENANT_ID: 'not-a-secret',
     };
     expect(knownSecrets(env)).toEqual(
-      expect.arrayContaining(['bi-token-123456', 'okta-token-123456', 'client-secret-123456', env.TEMPORAL_CODEC_KEYS, 'AAAAbase64keyone=', 'BBBBbase64keytwo=']),
+      expect.arrayContaining(['bi-token-123456', 'okta-token-123456', 'client-secret-123456', env.OKTA_PRIVATE_KEY, env.TEMPORAL_CODEC_KEYS, 'AAAAbase64keyone=', 'BBBBbase64keytwo=']),
     );
     expect(knownSecrets(env)).not.toContain('not-a-secret');
+    expect(knownSecrets(env)).not.toContain('not-a-secret-either');
   });
 
   it('replaces known secrets and credential shapes in text, nested fields, keys and errors', () => {

@@ -48,6 +48,19 @@ function selectBranchesByDiscriminator(node: unknown, seen: WeakSet<object>): vo
   Object.assign(schema, chain);
 }
 
+/**
+ * OpenAPI 3.0 allows `nullable` beside a `$ref` or `allOf` (the Okta spec's JWK and app schemas do
+ * that); Ajv refuses to compile `nullable` without `type`. Such a `nullable: false` says nothing,
+ * and a `nullable: true` there is rare enough to drop too.
+ */
+function dropUntypedNullable(node: unknown, seen: WeakSet<object>): void {
+  if (node === null || typeof node !== 'object' || seen.has(node)) return;
+  seen.add(node);
+  for (const child of Object.values(node)) dropUntypedNullable(child, seen);
+  const schema = node as Record<string, unknown>;
+  if ('nullable' in schema && !('type' in schema)) delete schema.nullable;
+}
+
 export function specPath(name: SpecName): string {
   return join(SPECS_DIR, `${name}.openapi.yaml`);
 }
@@ -82,6 +95,7 @@ export class OpenApiValidator {
   constructor(name: SpecName) {
     this.spec = parse(readFileSync(specPath(name), 'utf8'), { maxAliasCount: -1 }) as Spec;
     selectBranchesByDiscriminator(this.spec, new WeakSet());
+    dropUntypedNullable(this.spec, new WeakSet());
     // OpenAPI 3.0 schemas: `nullable` is understood by Ajv; `discriminator` mappings are rewritten above; `example`, `x-*` are annotations here.
     this.ajv = new Ajv({ strict: false, allErrors: true, logger: false, discriminator: false });
     addFormats(this.ajv);

@@ -5,30 +5,14 @@
  */
 import { temporal } from '@temporalio/proto';
 import * as commands from '../../src/cli/commands';
-import type { Output } from '../../src/cli/session';
 import { integrationStatusQuery, onboardingStatusKey, onboardingStepKey, personStatusQuery, type PersonState } from '../../src/workflows/definitions';
+import { captureOutput as capture } from '../support/output';
 import { ServiceHarness } from '../support/service';
 import { waitFor } from '../support/wait';
 import { completedAt, expectNoSecretsInHistories, historyEvents, oktaApi, personState, routedByOkta, scheduledActivities, waitForPerson } from '../support/workflow-checks';
 
 const WRONG_OKTA_TOKEN = 'okta-token-that-okta-never-issued-0123456789';
 const STARTED = temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
-
-/** The CLI's output, both ways: what `--json` prints and what a person reads. */
-function capture(): Output & { data: unknown[]; text: string[] } {
-  const data: unknown[] = [];
-  const text: string[] = [];
-  return {
-    json: false,
-    data,
-    text,
-    print: (value, describe) => {
-      data.push(value);
-      text.push(describe());
-    },
-    info: (line) => text.push(line),
-  };
-}
 
 /** A workflow task completed after the first signal of this name: the workflow has handled it. */
 function signalHandled(history: unknown, name: string): boolean {

@@ -7,6 +7,7 @@
 import { request } from 'undici';
 import * as commands from '../../src/cli/commands';
 import type { Output } from '../../src/cli/session';
+import { PREFLIGHT_CHECKS } from '../../src/activities/preflight';
 import { integrationStatusQuery, type PersonState } from '../../src/workflows/definitions';
 import { useHarnessWithCli } from '../support/cli';
 import type { ServiceHarness } from '../support/service';
@@ -140,7 +141,7 @@ describe('a routing property made by hand with master PROFILE_MASTER', () => {
     );
     expect(run.stdout).toContain(`fix: in the Okta Admin Console: ${PROFILE_EDITOR}, then Save; or through the API: POST /api/v1/meta/schemas/user/default `);
     expect(run.stdout).toContain('"beyondIdentityIntegration":{"title":"BI routing (by hand)","type":"string","master":{"type":"OKTA"},"permissions":[{"principal":"SELF","action":"READ_ONLY"}]}');
-    expect(run.stdout).toContain('1 of 8 checks failed: nothing was written.');
+    expect(run.stdout).toContain(`1 of ${PREFLIGHT_CHECKS.length} checks failed: nothing was written.`);
     expect(await heldByUpstreams(harness)).toEqual(before);
   });
 

@@ -1,16 +1,17 @@
 /**
- * What every request under /api/v1 goes through before its route: the 411 rule for body-less
- * POST/PUT, `SSWS`/`Bearer` token auth, and the per-bucket rate limit; and what every response
- * gets: `X-Okta-Request-Id` and, under /api/v1, the `X-Rate-Limit-*` headers of its bucket. Before
- * the buckets, the org's concurrency limit: a request beyond it is refused without counting.
- * (`Date` comes from Node's HTTP server.)
+ * What every request under /api/v1 (and the OAuth endpoints) goes through before its route: the
+ * 411 rule for body-less POST/PUT, authentication (API tokens, Bearer and DPoP access tokens:
+ * oauth/resource-auth.ts), the concurrency limit and the per-bucket rate limit, then the OAuth
+ * scope and admin-role checks; and what every response gets: `X-Okta-Request-Id` and the
+ * `X-Rate-Limit-*` headers of its bucket. (`Date` comes from Node's HTTP server.)
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { pathOf, sendRendered } from '../shared/server';
-import { invalidToken, OktaApiError } from './errors';
+import { OktaApiError } from './errors';
 import { RATE_LIMITED_SUMMARY } from './flavour';
 import { newRequestId } from './ids';
+import { authenticate, type ResourceAuthDeps } from './oauth/resource-auth';
+import { authorize } from './oauth/resource-authorize';
 import { bucketFor, rateLimitHeaders, type ConcurrencyLimiter, type RateLimiter, type RateLimitState } from './rate-limits';
 
 declare module 'fastify' {
@@ -22,20 +23,17 @@ declare module 'fastify' {
 
 const LENGTH_REQUIRED = new OktaApiError(411, 'E0000003', 'Length Required: a POST or PUT without a body must send Content-Length: 0.');
 
-function tokenMatches(presented: string, accepted: string[]): boolean {
-  const given = Buffer.from(presented);
-  return accepted.some((token) => {
-    const expected = Buffer.from(token);
-    return expected.length === given.length && timingSafeEqual(expected, given);
-  });
-}
-
 function isBodyMethod(request: FastifyRequest): boolean {
   return request.method === 'POST' || request.method === 'PUT';
 }
 
-export function installApiGuards(app: FastifyInstance, options: { apiTokens: string[]; limiter: RateLimiter; concurrency: ConcurrencyLimiter }): void {
-  const { apiTokens, limiter, concurrency } = options;
+export interface ApiGuardOptions extends ResourceAuthDeps {
+  limiter: RateLimiter;
+  concurrency: ConcurrencyLimiter;
+}
+
+export function installApiGuards(app: FastifyInstance, options: ApiGuardOptions): void {
+  const { limiter, concurrency } = options;
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const bucket = bucketFor(request.method, pathOf(request));
@@ -44,9 +42,14 @@ export function installApiGuards(app: FastifyInstance, options: { apiTokens: str
     if (isBodyMethod(request) && request.headers['content-length'] === undefined && request.headers['transfer-encoding'] === undefined) {
       return sendRendered(reply, LENGTH_REQUIRED.render());
     }
-    const match = /^(?:SSWS|Bearer)\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-    if (!match?.[1] || !tokenMatches(match[1], apiTokens)) return sendRendered(reply, invalidToken().render());
-    // Only authenticated requests count: a stranger's requests must not use up the org's budget.
+    // The token endpoint authenticates its client from the form body (oauth/token-endpoint.ts),
+    // so every token request counts; elsewhere only authenticated requests count: a stranger's
+    // requests must not use up the org's budget.
+    if (bucket !== 'oauthToken') {
+      const authentication = await authenticate(request, options);
+      if ('refusal' in authentication) return sendRendered(reply, authentication.refusal);
+      request.oktaPrincipal = authentication.principal;
+    }
     if (!concurrency.enter()) {
       request.oktaRateLimit = concurrency.refusalState();
       return sendRendered(reply, new OktaApiError(429, 'E0000047', RATE_LIMITED_SUMMARY).render());
@@ -56,6 +59,8 @@ export function installApiGuards(app: FastifyInstance, options: { apiTokens: str
     const state = limiter.consume(bucket);
     request.oktaRateLimit = state;
     if (!state.allowed) return sendRendered(reply, new OktaApiError(429, 'E0000047', RATE_LIMITED_SUMMARY).render());
+    const denial = request.oktaPrincipal && authorize(request, request.oktaPrincipal, options);
+    if (denial) return sendRendered(reply, denial);
     return undefined;
   });
 

@@ -52,6 +52,11 @@ export function notFound(id: string, type: string): OktaApiError {
   return new OktaApiError(404, 'E0000007', `Not found: Resource not found: ${id} (${type})`);
 }
 
+/** 403 E0000006: the caller is known but its admin roles do not allow the action (contract §10). */
+export function accessDenied(): OktaApiError {
+  return new OktaApiError(403, 'E0000006', 'You do not have permission to perform the requested action');
+}
+
 export function invalidToken(): OktaApiError {
   return new OktaApiError(401, 'E0000011', 'Invalid token provided');
 }

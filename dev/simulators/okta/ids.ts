@@ -21,3 +21,10 @@ export const newUserSchemaId = (): string => `osc${base62(17)}`;
 export const newErrorId = (): string => `oae${base62(22)}`;
 export const newRequestId = (): string => base62(24);
 export const randomToken = (length: number): string => base62(length);
+/** Service apps share the `0oa` prefix with IdPs (both are app instances in Okta). */
+export const newAppId = (): string => `0oa${base62(17)}`;
+/** Client JSON Web Keys: `pks…`, as in the spec's examples. */
+export const newJwkId = (): string => `pks${base62(17)}`;
+export const newGrantId = (): string => `oag${base62(17)}`;
+/** Role assignment ids look like `JBCUYUC7IRCVGS27IFCE2SKO`: 24 upper-case base32 characters. */
+export const newRoleAssignmentId = (): string => base62(24).toUpperCase().replace(/[^A-Z2-7]/g, 'Q');

@@ -1,7 +1,9 @@
 /**
  * The Okta simulator: a stateful Okta Management API on loopback (users, groups, the user profile
  * schema, OIDC identity providers, the IdP-discovery policy and its rules) with Okta's auth, errors, paging and rate
- * limits, shared fault injection, and a federated sign-in check (`POST /_sim/sign-in`).
+ * limits, OAuth 2.0 service apps (client credentials with private_key_jwt, Bearer and DPoP
+ * tokens, scopes and admin roles), shared fault injection, and a federated sign-in check
+ * (`POST /_sim/sign-in`).
  * See README.md in this folder.
  */
 import type { FastifyInstance } from 'fastify';
@@ -15,6 +17,10 @@ import { OktaApiError } from './errors';
 import { createOktaFlavour } from './flavour';
 import { registerGroupRoutes } from './groups';
 import { registerIdpRoutes } from './idps';
+import type { OAuthFigures } from './oauth/figures';
+import { registerOAuthAppRoutes } from './oauth/routes';
+import { createOAuthRuntime, DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS } from './oauth/runtime';
+import { registerTokenEndpoint } from './oauth/token-endpoint';
 import { LoopbackHttp } from './outbound';
 import { registerPolicyRoutes } from './policies';
 import { ConcurrencyLimiter, DEFAULT_CONCURRENCY_LIMIT, DEFAULT_RATE_LIMITS, RateLimiter, type ConcurrencyFigures, type RateLimitConfig, type RateLimitTotals } from './rate-limits';
@@ -44,6 +50,8 @@ export interface OktaSimulatorOptions {
   durableState?: boolean;
   /** The cause of the 400 for a duplicate rule name; the real wording is unverified (contract §0.3). */
   duplicateRuleNameCause?: string;
+  /** Lifetime of the access tokens `/oauth2/v1/token` issues (default 3600, Okta's fixed hour; tests use a few seconds). */
+  accessTokenLifetimeSeconds?: number;
 }
 
 export interface RunningOktaSimulator {
@@ -57,6 +65,10 @@ export interface RunningOktaSimulator {
   rateLimitTotals(): RateLimitTotals[];
   /** The concurrency limit's figures (what `/_sim/state` shows as `rateLimits.concurrency`). */
   concurrency(): ConcurrencyFigures;
+  /** The OAuth counters since the start (what `/_sim/state` shows as `oauth`). */
+  oauthFigures(): OAuthFigures;
+  /** Renews the token endpoint's DPoP nonce now (the previous one stays good), as Okta does daily. */
+  renewDpopNonce(): void;
   /** Lines for `npm start`'s banner. */
   bannerLines(): string[];
   stop(): Promise<void>;
@@ -75,6 +87,7 @@ const rateLimitsSchema = z
     groupsCollection: z.number().int().min(1),
     groupById: z.number().int().min(1),
     other: z.number().int().min(1),
+    oauthToken: z.number().int().min(1),
     windowSeconds: z.number().int().min(1).max(3600),
   })
   .strict();
@@ -99,6 +112,7 @@ async function registerApiRoutes(app: FastifyInstance, context: OktaContext): Pr
     registerIdpRoutes(api, context);
     registerPolicyRoutes(api, context);
     registerSchemaRoutes(api, context);
+    registerOAuthAppRoutes(api, context);
   });
 }
 
@@ -111,6 +125,7 @@ export async function startOktaSimulator(options: OktaSimulatorOptions = {}): Pr
   const limiter = new RateLimiter(rateLimitsSchema.parse({ ...DEFAULT_RATE_LIMITS, ...options.rateLimits }));
   const concurrency = new ConcurrencyLimiter(z.number().int().min(1).parse(options.concurrencyLimit ?? DEFAULT_CONCURRENCY_LIMIT));
   const faults = new FaultInjector(options.faults);
+  const oauth = createOAuthRuntime(z.number().int().min(1).parse(options.accessTokenLifetimeSeconds ?? DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS));
   const store = new OktaStore(options.stateFile);
   const http = new LoopbackHttp();
   let orgUrl = '';
@@ -118,9 +133,11 @@ export async function startOktaSimulator(options: OktaSimulatorOptions = {}): Pr
 
   const app = createSimulatorApp({ flavour: createOktaFlavour(limiter), faults });
   if (options.durableState) writeBeforeEachAnswer(app, () => store.flush());
-  installApiGuards(app, { apiTokens, limiter, concurrency });
+  installApiGuards(app, { apiTokens, limiter, concurrency, context, oauth });
   await registerApiRoutes(app, context);
-  registerSimState(app, context, limiter, concurrency);
+  // Form-encoded, OAuth error shapes: outside the JSON-only API scope.
+  registerTokenEndpoint(app, context, oauth);
+  registerSimState(app, context, limiter, concurrency, () => oauth.counters.snapshot());
   registerSignIn(app, context, http);
   try {
     orgUrl = await listen(app, host, port);
@@ -138,10 +155,13 @@ export async function startOktaSimulator(options: OktaSimulatorOptions = {}): Pr
     faults,
     rateLimitTotals: () => limiter.totalsSnapshot(),
     concurrency: () => concurrency.figures(),
+    oauthFigures: () => oauth.counters.snapshot(),
+    renewDpopNonce: () => oauth.nonces.renew(),
     bannerLines: () => [
       `Okta simulator (org URL): ${orgUrl}`,
       ...(usingDefaultToken ? [`  API token: SSWS ${DEVELOPMENT_API_TOKEN} (development default; set OKTA_API_TOKEN to change)`] : []),
       `  sign-in check: POST ${orgUrl}/_sim/sign-in {"email": "..."}; state: GET ${orgUrl}/_sim/state; faults: GET/POST/DELETE ${orgUrl}/_sim/faults`,
+      `  OAuth service apps: POST ${orgUrl}/api/v1/apps (private_key_jwt), tokens at POST ${orgUrl}/oauth2/v1/token`,
     ],
     stop: () => {
       stopped ??= (async () => {

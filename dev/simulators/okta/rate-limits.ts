@@ -4,8 +4,8 @@
  * `windowSeconds` since the epoch, so `X-Rate-Limit-Reset` (epoch seconds of the window end) is
  * the same for every request in a window, as it is on a real org.
  */
-export type RateLimitBucket = 'usersCollection' | 'userById' | 'userMutations' | 'groupsCollection' | 'groupById' | 'other';
-export const RATE_LIMIT_BUCKETS: readonly RateLimitBucket[] = ['usersCollection', 'userById', 'userMutations', 'groupsCollection', 'groupById', 'other'];
+export type RateLimitBucket = 'usersCollection' | 'userById' | 'userMutations' | 'groupsCollection' | 'groupById' | 'other' | 'oauthToken';
+export const RATE_LIMIT_BUCKETS: readonly RateLimitBucket[] = ['usersCollection', 'userById', 'userMutations', 'groupsCollection', 'groupById', 'other', 'oauthToken'];
 
 export interface RateLimitConfig {
   usersCollection: number;
@@ -14,6 +14,8 @@ export interface RateLimitConfig {
   groupsCollection: number;
   groupById: number;
   other: number;
+  /** `POST /oauth2/v1/token`: Okta counts the org authorization server's token endpoint in a bucket of its own. */
+  oauthToken: number;
   windowSeconds: number;
 }
 
@@ -73,7 +75,7 @@ export class ConcurrencyLimiter {
  * from developer.okta.com/docs/reference/rl-global-mgmt: 500 to create or list groups, 1,000 to
  * get, update or delete one by id).
  */
-export const DEFAULT_RATE_LIMITS: RateLimitConfig = { usersCollection: 600, userById: 2000, userMutations: 600, groupsCollection: 500, groupById: 1000, other: 1200, windowSeconds: 60 };
+export const DEFAULT_RATE_LIMITS: RateLimitConfig = { usersCollection: 600, userById: 2000, userMutations: 600, groupsCollection: 500, groupById: 1000, other: 1200, oauthToken: 600, windowSeconds: 60 };
 
 export interface RateLimitState {
   bucket: RateLimitBucket;
@@ -98,8 +100,12 @@ export const API_PREFIX = '/api/v1/';
  * POST/PUT/DELETE /api/v1/users/{id} and below → userMutations; /api/v1/groups/{id} exactly →
  * groupById; /api/v1/groups and everything else below it (members included: Okta's table says
  * "/api/v1/groups except /api/v1/groups/{id}") → groupsCollection; everything else → other.
+ * Outside /api/v1: the token endpoint → oauthToken; client role assignments
+ * (/oauth2/v1/clients/…, a management API) → other.
  */
 export function bucketFor(method: string, path: string): RateLimitBucket | undefined {
+  if (path === '/oauth2/v1/token') return 'oauthToken';
+  if (path.startsWith('/oauth2/v1/clients/')) return 'other';
   if (!path.startsWith(API_PREFIX) && path !== '/api/v1') return undefined;
   const segments = path.split('/').filter(Boolean); // ['api', 'v1', 'users', ...]
   if (segments[2] === 'groups') return segments.length === 4 && segments[3] !== 'rules' ? 'groupById' : 'groupsCollection';

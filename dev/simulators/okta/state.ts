@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { JsonStateFile } from '../shared/persistence';
 import { newPolicyId, newRuleId, newUserSchemaId } from './ids';
+import { oauthStateFields } from './oauth/records';
 
 const json = z.record(z.string(), z.unknown());
 
@@ -95,6 +96,8 @@ export const oktaStateSchema = z.object({
   userSchema: userSchemaStateSchema.optional().transform((value) => value ?? emptyUserSchema()),
   /** Added after version 1 files were first written: a file without it loads with no groups. */
   groups: z.array(groupRecordSchema).optional().transform((value) => value ?? []),
+  /** OAuth 2.0 service apps, their scope grants and their clients' admin roles (oauth/records.ts). */
+  ...oauthStateFields,
 });
 export type OktaState = z.infer<typeof oktaStateSchema>;
 
@@ -111,6 +114,9 @@ export function emptyState(): OktaState {
     users: [],
     idps: [],
     groups: [],
+    apps: [],
+    appGrants: [],
+    clientRoles: [],
     policy: { id: newPolicyId(), name: 'Idp Discovery Policy', created, lastUpdated: created },
     rules: [],
     userSchema: emptyUserSchema(),

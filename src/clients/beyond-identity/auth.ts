@@ -3,7 +3,7 @@
  * Management API application's token endpoint, cached until shortly before expiry and refreshed
  * once when the API answers 401/403 (an expired token may come back as either, contract §2.4).
  */
-import { JsonClient, type Authorization, type ClientLogger, type HttpTimeouts, type RetryOptions } from '../http/json-client';
+import { JsonClient, type Authorization, type ClientLogger, type HttpTimeouts, type RequestTarget, type RetryOptions } from '../http/json-client';
 import type { HttpObserver } from '../http/observer';
 import { registerSecret } from '../http/secrets';
 import { accessTokenResponseSchema, parseBeyondIdentityError } from './schemas';
@@ -19,8 +19,8 @@ export function beyondIdentityAuthorization(
 ): Authorization & { close(): Promise<void> } {
   if (credentials.kind === 'api-token') {
     registerSecret(credentials.token);
-    const header = `Bearer ${credentials.token}`;
-    return { header: async () => header, close: async () => undefined };
+    const headers = { authorization: `Bearer ${credentials.token}` };
+    return { headers: async () => headers, close: async () => undefined };
   }
   return new ClientCredentialsAuthorization(credentials, options);
 }
@@ -48,14 +48,14 @@ class ClientCredentialsAuthorization implements Authorization {
       observer: options.observer,
       connections: 2,
       authorization: {
-        header: async () => `Basic ${Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64')}`,
+        headers: async () => ({ authorization: `Basic ${Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64')}` }),
       },
     });
   }
 
-  async header(signal?: AbortSignal): Promise<string> {
-    if (this.current && Date.now() < this.current.renewAtMs) return `Bearer ${this.current.token}`;
-    return `Bearer ${await this.fetchToken(signal)}`;
+  async headers(_target: RequestTarget, signal?: AbortSignal): Promise<Record<string, string>> {
+    if (this.current && Date.now() < this.current.renewAtMs) return { authorization: `Bearer ${this.current.token}` };
+    return { authorization: `Bearer ${await this.fetchToken(signal)}` };
   }
 
   async refresh(refused?: string): Promise<boolean> {

@@ -26,6 +26,8 @@ export interface UpstreamErrorDetails {
   upstreamMessage?: string;
   /** Okta's X-Okta-Request-Id (or another request id header), for a support ticket. */
   requestId?: string;
+  /** The fix, when the client knows it better than the generic text of its kind (a scope to grant, a role to assign). */
+  hint?: string;
 }
 
 export abstract class UpstreamError extends Error {
@@ -154,5 +156,5 @@ function describeRejection(kind: RejectionKind, details: UpstreamErrorDetails & 
     conflict: 'it conflicts with an object that already exists',
     'invalid-request': 'the request was refused as invalid',
   };
-  return `${service} refused "${details.operation}" (HTTP ${details.status})${upstreamText(details)} — ${hint[kind]}${requestIdSuffix(details)}`;
+  return `${service} refused "${details.operation}" (HTTP ${details.status})${upstreamText(details)} — ${details.hint ?? hint[kind]}${requestIdSuffix(details)}`;
 }

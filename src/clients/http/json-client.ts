@@ -43,13 +43,30 @@ export interface RetryOptions {
 }
 export const DEFAULT_RETRY: RetryOptions = { maxAttempts: 4, initialDelayMs: 200, maxDelayMs: 5_000, maxRetryAfterMs: 65_000 };
 
+/** The request an attempt sends: a DPoP proof is bound to its method and URL. */
+export interface RequestTarget {
+  method: HttpMethod;
+  /** Absolute, with the query. */
+  url: string;
+}
+
 /**
- * Supplies the Authorization header; `refresh` (when present) is tried once after a 401/403, with
- * the header that was refused, so that concurrent refusals of one token renew it only once.
+ * Supplies the credential headers (`authorization`, and e.g. `dpop`) of every attempt: asked again
+ * for each retry, since a proof may be used once. `refresh` (when present) is tried once after a
+ * 401/403, with the `authorization` header that was refused, so that concurrent refusals of one
+ * token renew it only once.
  */
 export interface Authorization {
-  header(signal?: AbortSignal): Promise<string>;
+  headers(target: RequestTarget, signal?: AbortSignal): Promise<Record<string, string>>;
   refresh?(refused?: string): Promise<boolean>;
+}
+
+/** What an upstream said about a failure, from its body and headers. */
+export interface UpstreamErrorParts {
+  code?: string;
+  message?: string;
+  /** The OAuth scope a 403 `insufficient_scope` names (RFC 6750 `WWW-Authenticate`). */
+  scope?: string;
 }
 
 export interface ClientLogger {
@@ -68,8 +85,10 @@ export interface JsonClientOptions {
   service: UpstreamService;
   baseUrl: string;
   authorization?: Authorization;
-  /** Reads the upstream's error code and message out of an error body. */
-  parseError(body: unknown): { code?: string; message?: string };
+  /** Reads the upstream's error code and message out of an error body (or, when it has none, its headers). */
+  parseError(body: unknown, headers: ResponseHeaders): UpstreamErrorParts;
+  /** What the operator should do about a refusal, when the client knows better than the generic text (which credentials, which scope). */
+  hint?(refusal: UpstreamErrorParts & { status: number }): string | undefined;
   requestIdHeader?: string;
   timeouts?: Partial<HttpTimeouts>;
   retry?: Partial<RetryOptions>;
@@ -88,7 +107,8 @@ export interface JsonRequest<T> {
   path: string;
   query?: Record<string, string | number | boolean | undefined>;
   json?: unknown;
-  form?: Record<string, string>;
+  /** A form body; a function builds it again for every attempt (a client assertion may be used once). */
+  form?: Record<string, string> | (() => Promise<Record<string, string>>);
   headers?: Record<string, string>;
   /** Schema of a successful body; omit when the body is empty (204, or 200 with nothing). */
   schema?: z.ZodType<T>;
@@ -110,6 +130,8 @@ export interface JsonResponse<T> {
   data: T;
   headers: ResponseHeaders;
   requestId?: string;
+  /** For an accepted non-2xx status: what the upstream said (its error body or headers). */
+  error?: UpstreamErrorParts;
 }
 
 export class JsonClient {
@@ -248,11 +270,13 @@ export class JsonClient {
       body = JSON.stringify(request.json);
     } else if (request.form) {
       headers['content-type'] = 'application/x-www-form-urlencoded';
-      body = new URLSearchParams(request.form).toString();
+      body = new URLSearchParams(typeof request.form === 'function' ? await request.form() : request.form).toString();
     } else if (request.method === 'POST' || request.method === 'PUT') {
       body = ''; // an explicit Content-Length: 0, which Okta requires on body-less POST/PUT
     }
-    if (this.options.authorization) headers.authorization = await this.options.authorization.header(signal);
+    if (this.options.authorization) {
+      Object.assign(headers, await this.options.authorization.headers({ method: request.method, url: `${this.baseUrl.origin}${pathAndQuery}` }, signal));
+    }
     let response: Dispatcher.ResponseData;
     try {
       response = await this.pool.request({ method: request.method, path: pathAndQuery, headers, body, signal });
@@ -271,10 +295,11 @@ export class JsonClient {
   private interpret<T>(request: JsonRequest<T>, response: { status: number; headers: ResponseHeaders; text: string }, concurrency = false): JsonResponse<T> {
     const requestId = this.requestId(response.headers);
     const base = { ...this.details(request), status: response.status, requestId };
-    const ok = (response.status >= 200 && response.status < 300) || request.acceptStatuses?.includes(response.status);
+    const success = response.status >= 200 && response.status < 300;
+    const ok = success || request.acceptStatuses?.includes(response.status);
+    const refusal = success ? undefined : this.options.parseError(safeJson(response.text), response.headers);
     if (!ok) {
-      const parsed = this.options.parseError(safeJson(response.text));
-      const upstream = { ...base, upstreamCode: parsed.code, upstreamMessage: parsed.message ?? snippet(response.text) };
+      const upstream = { ...base, upstreamCode: refusal?.code, upstreamMessage: refusal?.message ?? snippet(response.text) };
       if (response.status === 429) {
         // A concurrency refusal's reset is only an estimate (up to a minute away) while a slot frees
         // as soon as any request of the org ends: retry after the pacer's brief pause instead.
@@ -282,12 +307,12 @@ export class JsonClient {
         throw new TransientUpstreamError('rate-limited', { ...upstream, retryAfterMs: wait });
       }
       if (response.status >= 500) throw new TransientUpstreamError('server-error', upstream);
-      if (response.status >= 400) throw new RejectedUpstreamError(upstream);
+      if (response.status >= 400) throw new RejectedUpstreamError({ ...upstream, hint: this.options.hint?.({ ...refusal, status: response.status }) });
       throw new MalformedUpstreamResponseError({ ...base, problems: [`unexpected HTTP ${response.status}`] });
     }
     // An accepted non-2xx answer (a 404 on a lookup) carries an error body, not the resource.
-    const success = response.status >= 200 && response.status < 300;
-    if (!request.schema || !success) return { status: response.status, data: undefined as T, headers: response.headers, requestId };
+    if (!success) return { status: response.status, data: undefined as T, headers: response.headers, requestId, error: refusal };
+    if (!request.schema) return { status: response.status, data: undefined as T, headers: response.headers, requestId };
     let json: unknown;
     try {
       json = response.text === '' ? undefined : JSON.parse(response.text);

@@ -10,8 +10,8 @@ const secrets = new Set<string>();
 const MIN_SECRET_LENGTH = 6;
 export const REDACTED = '[redacted]';
 
-/** Credentials recognisable by their shape even when not registered: `SSWS <token>`, `Bearer <token>`, `Basic <credentials>`. */
-const CREDENTIAL_PATTERN = /\b(SSWS|Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/gi;
+/** Credentials recognisable by their shape even when not registered: `SSWS <token>`, `Bearer <token>`, `DPoP <token>`, `Basic <credentials>`. */
+const CREDENTIAL_PATTERN = /\b(SSWS|Bearer|DPoP|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/gi;
 
 export function registerSecret(value: string | undefined): void {
   if (value && value.length >= MIN_SECRET_LENGTH) secrets.add(value);

@@ -3,10 +3,13 @@
  * providers, the IdP-discovery policy and its rules. Typed, validated, paced under the org's rate limits, paged by `Link` headers.
  */
 import type { z } from 'zod';
-import { JsonClient, type ClientLogger, type HttpTimeouts, type JsonRequest, type RetryOptions } from '../http/json-client';
+import { JsonClient, type Authorization, type ClientLogger, type HttpTimeouts, type JsonRequest, type RetryOptions } from '../http/json-client';
 import type { HttpObserver, PacerObserver } from '../http/observer';
 import type { RateLimitPacer } from '../http/rate-limit-pacer';
 import { registerSecret } from '../http/secrets';
+import type { OktaCredentials } from './credentials';
+import { OktaOAuthAuthorization } from './oauth';
+import { oktaRefusalHint } from './refusal-hints';
 import { nextLink } from './link-header';
 import { oktaPacing, sharedOktaPacer } from './rate-limits';
 import {
@@ -24,10 +27,16 @@ import {
   type OktaUserSchema,
 } from './schemas';
 
-export interface OktaClientConfig {
+export type OktaClientConfig = OktaClientSettings &
+  (
+    | { credentials: OktaCredentials; apiToken?: never }
+    /** Shorthand for `credentials: {kind: 'api-token', token}`. */
+    | { apiToken: string; credentials?: never }
+  );
+
+export interface OktaClientSettings {
   /** The org URL, e.g. https://example.okta.com (or the simulator's http://127.0.0.1:8025). */
   orgUrl: string;
-  apiToken: string;
   timeouts?: Partial<HttpTimeouts>;
   retry?: Partial<RetryOptions>;
   logger?: ClientLogger;
@@ -73,19 +82,29 @@ export interface CustomPropertyDefinition {
 
 const DEFAULT_USER_SCHEMA = '/api/v1/meta/schemas/user/default';
 
+function apiTokenAuthorization(credentials: Extract<OktaCredentials, { kind: 'api-token' }>): Authorization {
+  registerSecret(credentials.token);
+  const headers = { authorization: `SSWS ${credentials.token}` };
+  return { headers: async () => headers };
+}
+
 export class OktaApi {
   private readonly http: JsonClient;
   readonly orgUrl: string;
+  readonly credentials: OktaCredentials;
+  private readonly oauth: OktaOAuthAuthorization | undefined;
 
   constructor(config: OktaClientConfig) {
-    registerSecret(config.apiToken);
+    this.credentials = config.credentials ?? { kind: 'api-token', token: config.apiToken };
     this.orgUrl = config.orgUrl.replace(/\/+$/, '');
-    const header = `SSWS ${config.apiToken}`;
+    const credentials = this.credentials;
+    this.oauth = credentials.kind === 'oauth' ? new OktaOAuthAuthorization(credentials, { ...config, orgUrl: this.orgUrl }) : undefined;
     this.http = new JsonClient({
       service: 'okta',
       baseUrl: this.orgUrl,
-      authorization: { header: async () => header },
+      authorization: credentials.kind === 'oauth' ? this.oauth : apiTokenAuthorization(credentials),
       parseError: parseOktaError,
+      hint: oktaRefusalHint(this.credentials),
       requestIdHeader: 'x-okta-request-id',
       timeouts: config.timeouts,
       retry: config.retry,
@@ -98,7 +117,12 @@ export class OktaApi {
   }
 
   async close(): Promise<void> {
-    await this.http.close();
+    await Promise.all([this.http.close(), this.oauth?.close()]);
+  }
+
+  /** Under OAuth, the scopes Okta granted the access token (one is fetched if needed); undefined under an API token, which has no scopes. */
+  grantedScopes(signal?: AbortSignal): Promise<string[] | undefined> {
+    return this.oauth ? this.oauth.grantedScopes(signal) : Promise.resolve(undefined);
   }
 
   // Users

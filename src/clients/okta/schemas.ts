@@ -4,6 +4,8 @@
  * null `accountLink.filter`), and the fields we rely on must be there with the right type.
  */
 import { z } from 'zod';
+import type { ResponseHeaders, UpstreamErrorParts } from '../http/json-client';
+import { challengeError } from '../http/www-authenticate';
 
 export const oktaUserSchema = z.object({
   id: z.string().min(1),
@@ -131,10 +133,22 @@ export const oktaRuleSchema = z.object({
 });
 export type OktaRule = z.infer<typeof oktaRuleSchema>;
 
-/** Okta's error body: `{errorCode, errorSummary, errorLink, errorId, errorCauses[]}`. */
-export function parseOktaError(body: unknown): { code?: string; message?: string } {
+/**
+ * What Okta said about a failure: its error body `{errorCode, errorSummary, errorLink, errorId,
+ * errorCauses[]}`; else an OAuth body `{error, error_description}` (the token endpoint, §8.3); else
+ * the `WWW-Authenticate` challenge of a body-less 403 `insufficient_scope` or a refused DPoP proof (§8.4, §10).
+ */
+export function parseOktaError(body: unknown, headers: ResponseHeaders = {}): UpstreamErrorParts {
+  const record = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+  if (typeof record.errorCode !== 'string' && typeof record.error === 'string') {
+    return { code: record.error, message: typeof record.error_description === 'string' ? record.error_description : undefined };
+  }
+  const challenge = typeof record.errorCode === 'string' ? undefined : challengeError(headers['www-authenticate']);
+  if (challenge?.error === 'insufficient_scope') {
+    return { code: challenge.error, scope: challenge.scope, message: `the access token lacks the scope ${challenge.scope ?? '(not named)'}${challenge.description ? ` (${challenge.description})` : ''}` };
+  }
+  if (challenge) return { code: challenge.error, message: challenge.description };
   if (!body || typeof body !== 'object') return {};
-  const record = body as Record<string, unknown>;
   const causes = Array.isArray(record.errorCauses)
     ? record.errorCauses.map((cause) => (cause as { errorSummary?: unknown }).errorSummary).filter((text): text is string => typeof text === 'string')
     : [];
@@ -144,3 +158,11 @@ export function parseOktaError(body: unknown): { code?: string; message?: string
     message: [summary, ...causes].filter(Boolean).join('; ') || undefined,
   };
 }
+
+/** The org authorization server's token answer (contract §8.3); `token_type` is `Bearer` or, for a DPoP-bound app, `DPoP`. */
+export const oktaAccessTokenSchema = z.object({
+  token_type: z.string().min(1),
+  access_token: z.string().min(1),
+  expires_in: z.number().positive().optional(),
+  scope: z.string().optional(),
+});

@@ -104,8 +104,8 @@ describe('Okta simulator: auth, headers, rate limits, faults and framework error
     expect(malformed.errorSummary).toBe('The request body was not well-formed.');
     expectOktaError(await t.okta.call('POST', '/api/v1/users', { raw: 'profile=x', contentType: 'text/plain' }), 415, 'E0000003');
     expectOktaError(await t.okta.call('POST', '/api/v1/idps', { raw: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }) }), 413, 'E0000003');
-    const unknown = expectOktaError(await t.okta.call('GET', '/api/v1/apps'), 404, 'E0000007');
-    expect(unknown.errorSummary).toBe('Not found: Resource not found: GET /api/v1/apps (Path)');
+    const unknown = expectOktaError(await t.okta.call('GET', '/api/v1/authorizationServers'), 404, 'E0000007');
+    expect(unknown.errorSummary).toBe('Not found: Resource not found: GET /api/v1/authorizationServers (Path)');
     expectOktaError(await t.okta.call('GET', '/api/v1/users/%E0%A4%A'), 404, 'E0000007');
     expect((await t.okta.call('GET', '/api/v1/users')).status).toBe(200); // still serving
   });
