@@ -1,14 +1,17 @@
 /**
  * `npm start`: the embedded stack on loopback, started and stopped as one: a real Temporal dev
  * server (SQLite in .data/), the Beyond Identity and Okta simulators (unless real upstreams are
- * configured), and the worker. Runs until Ctrl-C or SIGTERM, then stops everything it started,
- * in reverse order.
+ * configured), and the worker. With the simulators the worker authenticates to Okta as an OAuth
+ * service app, which the stack makes first by running `bi-okta okta-service-app` as an operator
+ * would (OKTA_AUTH=ssws: the simulator's API token instead). Runs until Ctrl-C or SIGTERM, then
+ * stops everything it started, in reverse order.
  */
 import { integrationConfigSchema, integrationSpecFrom, observabilityConfigSchema, parseConfig, simulatorPortsSchema, stackConfigSchema, usesEmbeddedUpstreams } from '../src/config';
 import { isPortFree } from './net/ports';
 import { codecServerAddress, startStackCodec } from './stack/codec';
 import { startBeyondIdentity, startOkta, startTemporal, startWorkerProcess, StackStartError, type Running } from './stack/components';
 import { takeStackLock } from './stack/lock';
+import { apiTokenCredential, describeGivenCredential, makeServiceApp, withoutOktaCredentials, type OktaCredentialForWorker } from './stack/okta-service-app';
 import { DEFAULT_TASK_QUEUE } from '../src/temporal/connection';
 
 /** A signal arrived during start: what had started is stopped again. */
@@ -82,6 +85,7 @@ export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => 
   const stack: EmbeddedStack = { embedded, running, temporalAddress: '', namespace: config.TEMPORAL_NAMESPACE, stop };
 
   try {
+    let oktaCredentialLine: string | undefined;
     const codecPort = codecServerAddress(env).port;
     const metrics = parseConfig(observabilityConfigSchema, env).METRICS_ADDRESS;
     const ports = [
@@ -112,7 +116,7 @@ export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => 
     running.push(temporal);
     stack.temporalAddress = temporal.server.address;
     stack.uiUrl = temporal.server.uiUrl;
-    const workerEnv: NodeJS.ProcessEnv = {
+    let workerEnv: NodeJS.ProcessEnv = {
       ...env,
       TEMPORAL_ADDRESS: temporal.server.address,
       TEMPORAL_NAMESPACE: temporal.server.namespace,
@@ -129,17 +133,25 @@ export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => 
       const okta = await startOkta(config, env);
       running.push(okta);
       stack.oktaUrl = okta.sim.url;
-      Object.assign(workerEnv, {
+      checkpoint();
+      // The worker gets one Okta credential: the service app the stack makes as an operator would, or the API token.
+      const credential: OktaCredentialForWorker =
+        config.OKTA_AUTH === 'oauth' ? await makeServiceApp(okta.sim, config.DATA_DIR, env, log, signal) : apiTokenCredential(okta.sim.apiToken);
+      oktaCredentialLine = credential.line;
+      workerEnv = {
+        ...withoutOktaCredentials(workerEnv),
         BI_TENANT_ID: bi.sim.tenantId,
         BI_API_TOKEN: bi.sim.apiToken,
         BI_MANAGEMENT_URL: bi.sim.managementUrl,
         BI_AUTH_URL: bi.sim.authUrl,
         OKTA_ORG_URL: okta.sim.url,
-        OKTA_API_TOKEN: okta.sim.apiToken,
-      });
+        ...credential.env,
+      };
     }
     checkpoint();
-    running.push(await startWorkerProcess(config, workerEnv, { signal, onSpawn: (pid, commandLine) => lock.record('worker', pid, commandLine) }));
+    const worker = await startWorkerProcess(config, workerEnv, { signal, onSpawn: (pid, commandLine) => lock.record('worker', pid, commandLine) });
+    running.push(worker);
+    worker.lines.push(oktaCredentialLine ?? describeGivenCredential(workerEnv));
     checkpoint();
     return stack;
   } catch (error) {

@@ -1,12 +1,16 @@
 /**
  * The operator CLI: `npm run cli -- <command>` or the `bi-okta` package bin. It talks to Temporal
- * only; the worker holds the Beyond Identity and Okta credentials.
+ * only; the worker holds the Beyond Identity and Okta credentials. The one exception is
+ * `okta-service-app`, run once with an Okta admin's token to make the worker's own credential.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { Connection } from '@temporalio/client';
 import { ConfigError } from './config';
 import * as commands from './cli/commands';
 import { checkOktaGroupUsage, MAX_PAGE_SIZE, onboardOktaGroup, type OktaGroupOptions } from './cli/okta-group';
+import { CLIENT_ROLES, DEFAULT_APP_NAME, DEFAULT_CLIENT_ROLE, DEFAULT_KEY_FILE, oktaServiceApp, type ServiceAppOptions } from './cli/okta-service-app';
+import { KEY_TYPES } from './cli/service-app-key';
+import { REQUIRED_OKTA_SCOPES } from './clients/okta/credentials';
 import { readPeopleFile, validatePeople, PeopleInputError } from './cli/people';
 import { report, REPORT_FORMATS, type ReportFormat } from './cli/report';
 import { CliError, EXIT, openSession, output, type Output, type Session } from './cli/session';
@@ -192,6 +196,23 @@ export function buildProgram(): Command {
     .description('a person who lost their passkey: send a new binding email (a live link is reused); their routing is not changed')
     .argument('<email>')
     .action(withSession(async (session, out, email: string) => rebind(session, out, email)));
+
+  program
+    .command('okta-service-app')
+    .description(
+      "once, with an Okta Super Administrator's API token (OKTA_API_TOKEN): make or complete the worker's OAuth service app " +
+        '(private_key_jwt key pair made here, scopes, admin role) and print the settings that replace OKTA_API_TOKEN in the worker',
+    )
+    .option('--org-url <url>', 'the Okta org URL (default: OKTA_ORG_URL)')
+    .option('--name <label>', "the app's label, matched exactly", DEFAULT_APP_NAME)
+    .option('--key-file <path>', 'the private key (PKCS#8 PEM, created 0600; reused when it is the app\'s)', DEFAULT_KEY_FILE)
+    .addOption(new Option('--key-type <type>', 'for a new key: RSA 2048 (RS256) or EC P-256 (ES256)').choices(KEY_TYPES).default('rsa'))
+    .option('--no-dpop', "a new app's access tokens are not bound to its key (DPoP is required by default, as in the Admin Console)")
+    .option('--scopes <scopes>', 'Okta API scopes to grant, space- or comma-separated', REQUIRED_OKTA_SCOPES.join(' '))
+    .addOption(new Option('--role <type>', "the client's admin role").choices(CLIENT_ROLES).default(DEFAULT_CLIENT_ROLE))
+    .action(async (options: ServiceAppOptions, command: Command) => {
+      process.exitCode = await oktaServiceApp(output(Boolean(command.optsWithGlobals<{ json?: boolean }>().json)), options);
+    });
 
   program
     .command('doctor')

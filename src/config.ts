@@ -24,6 +24,11 @@ export const stackConfigSchema = z.object({
   TEMPORAL_BACKEND: z.enum(['dev', 'postgres']).default('dev'),
   /** Where the dev server's SQLite file, logs and simulator state live. */
   DATA_DIR: z.string().min(1).default(resolve(PROJECT_ROOT, '.data')),
+  /**
+   * How the worker authenticates to the embedded Okta simulator: as an OAuth service app that the
+   * stack makes with `okta-service-app`, as an operator would (default), or with the SSWS token.
+   */
+  OKTA_AUTH: z.enum(['oauth', 'ssws']).default('oauth'),
 });
 export type StackConfig = z.infer<typeof stackConfigSchema>;
 

@@ -11,6 +11,9 @@ import { pidsMatching, startCommand, type RunningCommand } from './support/proce
 import { testTemporal } from './support/temporal';
 import { waitFor } from './support/wait';
 
+/** A developer's own service-app settings or OKTA_AUTH must not change what the stack does here. */
+const OKTA_SERVICE_APP_VARIABLES = ['OKTA_AUTH', 'OKTA_CLIENT_ID', 'OKTA_PRIVATE_KEY', 'OKTA_PRIVATE_KEY_FILE', 'OKTA_KEY_ID', 'OKTA_SCOPES'];
+
 describe('npm start', () => {
   let dataDir: string;
   let env: NodeJS.ProcessEnv;
@@ -34,10 +37,14 @@ describe('npm start', () => {
       METRICS_ADDRESS: 'off',
       DATA_DIR: dataDir,
     };
-    for (const name of ['TEMPORAL_ADDRESS', 'BI_REGION', 'BI_MANAGEMENT_URL', 'BI_AUTH_URL', 'OKTA_ORG_URL', 'BI_API_TOKEN', 'OKTA_API_TOKEN', 'BI_TENANT_ID']) delete env[name];
+    for (const name of ['TEMPORAL_ADDRESS', 'BI_REGION', 'BI_MANAGEMENT_URL', 'BI_AUTH_URL', 'OKTA_ORG_URL', 'BI_API_TOKEN', 'OKTA_API_TOKEN', 'BI_TENANT_ID', ...OKTA_SERVICE_APP_VARIABLES]) delete env[name];
   });
 
   afterAll(async () => {
+    // A failed assertion leaves the stack up: npm's death does not end it (and its open pipes keep jest waiting); its own SIGTERM does.
+    const lock = await readLock(dataDir);
+    if (lock && isAlive(lock.pid)) process.kill(lock.pid, 'SIGTERM');
+    await waitFor(async () => (lock && isAlive(lock.pid)) || false, (alive) => !alive, 60_000).catch(() => undefined);
     for (const command of started) if (command.child.exitCode === null) command.child.kill('SIGKILL');
     await rm(dataDir, { recursive: true, force: true });
   });
@@ -55,6 +62,16 @@ describe('npm start', () => {
     const workerPid = Number(/Worker +pid (\d+)/.exec(banner)?.[1]);
     expect(workerPid).toBeGreaterThan(0);
     expect(isAlive(workerPid)).toBe(true);
+    // The worker authenticates to Okta as a service app the stack made with `okta-service-app`, and holds no API token.
+    const keyFile = join(dataDir, 'okta-service-app.pem');
+    const credential = /Okta credential +OAuth service app (\S+) \(private_key_jwt, DPoP; key (\S+) in (\S+); made now; no API token in the worker/.exec(banner);
+    expect(credential?.[3]).toBe(keyFile);
+    expect(banner).toContain('[okta-service-app] Created the service app "bi-okta-federation"');
+    expect(banner).not.toContain('PRIVATE KEY');
+    expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
+    const workerEnv = await environmentOf(workerPid);
+    expect(workerEnv.OKTA_API_TOKEN).toBeUndefined();
+    expect(workerEnv).toMatchObject({ OKTA_CLIENT_ID: credential?.[1], OKTA_KEY_ID: credential?.[2], OKTA_PRIVATE_KEY_FILE: keyFile, OKTA_ORG_URL: `http://127.0.0.1:${ports.okta}` });
     expect((await fetch(`http://127.0.0.1:${ports.biManagement}/_sim/outbox`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${ports.okta}/_sim/faults`)).status).toBe(200);
 
@@ -91,8 +108,13 @@ describe('npm start', () => {
     expect(third.output()).not.toMatch(/The embedded stack is up/);
     await rm(otherData, { recursive: true, force: true });
 
-    // The first stack is unharmed by both refusals.
+    // The first stack is unharmed by both refusals, and `npm run demo` runs one person end to end on it, through the service app.
     expect(await isFrontendAnswering(`127.0.0.1:${ports.temporal}`, 'default')).toBe(true);
+    const demo = startCommand('npm', ['run', 'demo', '--silent'], env);
+    started.push(demo);
+    expect((await demo.exited).code).toBe(0);
+    expect(demo.output()).toContain('Using the stack of the running `npm start`');
+    expect(demo.output()).toMatch(/Success in [\d.]+ s: demo\.person\+\d+@example\.com signs in to Okta with a Beyond Identity passkey\./);
 
     stack.child.kill('SIGTERM');
     const exit = await stack.exited;
@@ -118,7 +140,7 @@ describe('npm start with real upstreams half-configured', () => {
       // An Okta org is named, so the simulators are not used; nothing else is set.
       OKTA_ORG_URL: 'https://example.okta.com',
     };
-    for (const name of ['TEMPORAL_ADDRESS', 'BI_REGION', 'BI_MANAGEMENT_URL', 'BI_AUTH_URL', 'BI_API_TOKEN', 'OKTA_API_TOKEN', 'BI_TENANT_ID']) delete env[name];
+    for (const name of ['TEMPORAL_ADDRESS', 'BI_REGION', 'BI_MANAGEMENT_URL', 'BI_AUTH_URL', 'BI_API_TOKEN', 'OKTA_API_TOKEN', 'BI_TENANT_ID', ...OKTA_SERVICE_APP_VARIABLES]) delete env[name];
     const stack = startCommand('npm', ['start', '--silent'], env);
     const exit = await stack.exited;
     expect(exit.code).toBe(1);
@@ -159,7 +181,7 @@ async function ownStackEnv(): Promise<{ env: NodeJS.ProcessEnv; dataDir: string;
     // (the first test above starts the stack as an operator does, bundle and all).
     WORKFLOW_BUNDLE_PATH: testTemporal().workflowBundlePath,
   };
-  for (const name of ['TEMPORAL_ADDRESS', 'BI_REGION', 'BI_MANAGEMENT_URL', 'BI_AUTH_URL', 'OKTA_ORG_URL', 'BI_API_TOKEN', 'OKTA_API_TOKEN', 'BI_TENANT_ID']) delete env[name];
+  for (const name of ['TEMPORAL_ADDRESS', 'BI_REGION', 'BI_MANAGEMENT_URL', 'BI_AUTH_URL', 'OKTA_ORG_URL', 'BI_API_TOKEN', 'OKTA_API_TOKEN', 'BI_TENANT_ID', ...OKTA_SERVICE_APP_VARIABLES]) delete env[name];
   return { env, dataDir, ports, okta, temporal };
 }
 
@@ -195,6 +217,8 @@ describe('npm start leaves nothing behind, however it ends', () => {
     ['right after the Temporal frontend answers', ({ temporal }) => waitFor(() => isFrontendAnswering(`127.0.0.1:${temporal}`, 'default', 500), Boolean, 90_000, 50)],
     // The simulator itself answering (not merely something on its port: another process may hold a port findFreePorts gave us).
     ['right after the simulators answer', ({ okta }) => waitFor(async () => (await fetch(`http://127.0.0.1:${okta}/_sim/faults`)).status === 200, Boolean, 90_000, 50)],
+    // The okta-service-app command, a child of the stack (its command line names the key file in the data folder).
+    ['while the Okta service app is being made', ({ dataDir }) => waitFor(() => pidsMatching(`okta-service-app .*${join(dataDir, 'okta-service-app.pem')}`), (pids) => pids.length > 0, 90_000, 20)],
     ['while the worker starts', ({ dataDir }) => waitFor(() => readLock(dataDir), (lock) => Boolean(lock?.processes.some((child) => child.name === 'worker')), 90_000, 50)],
   ];
   it.each(moments)('SIGTERM %s: the start is cut short and 30 s later no process or port of it is left', async (_moment, reached) => {
@@ -225,6 +249,24 @@ describe('npm start leaves nothing behind, however it ends', () => {
     process.kill(lock!.pid, 'SIGKILL');
     await demo.exited;
     await expectNothingLeft(lock!, own.ports, own.dataDir);
+  });
+
+  it("with OKTA_AUTH=ssws the worker gets the simulator's API token and no service app is made; SIGTERM leaves nothing", async () => {
+    const own = await ownStackEnv();
+    dataDirs.push(own.dataDir);
+    const stack = startCommand('npm', ['start', '--silent'], { ...own.env, OKTA_AUTH: 'ssws' });
+    commands.push(stack);
+    const banner = await stack.waitFor(/Press Ctrl-C to stop everything/, 180_000);
+    expect(banner).toContain('Okta credential   API token (SSWS), as OKTA_AUTH=ssws asks');
+    expect(banner).not.toContain('okta-service-app');
+    const workerEnv = await environmentOf(Number(/Worker +pid (\d+)/.exec(banner)?.[1]));
+    expect(workerEnv.OKTA_API_TOKEN).toBeTruthy();
+    expect(workerEnv.OKTA_CLIENT_ID).toBeUndefined();
+    await expect(stat(join(own.dataDir, 'okta-service-app.pem'))).rejects.toThrow(/ENOENT/);
+    const lock = (await readLock(own.dataDir))!;
+    process.kill(lock.pid, 'SIGTERM');
+    expect((await stack.exited).code).toBe(0);
+    await expectNothingLeft(lock, own.ports, own.dataDir);
   });
 
   it('after a SIGKILL of the stack process its children stop by themselves, and the next start stops what a dead stack left and comes up on the same ports', async () => {
@@ -258,6 +300,9 @@ describe('npm start leaves nothing behind, however it ends', () => {
       commands.push(second);
       const banner = await second.waitFor(/Press Ctrl-C to stop everything/, 180_000);
       expect(banner).toContain(`An earlier \`npm start\` (pid ${lock.pid}) ended without stopping its Temporal dev server (pid ${leftover.pid}): stopping it.`);
+      // The same data folder: the service app and its key are reused, nothing is made twice.
+      expect(serviceAppOf(banner)).toEqual({ ...serviceAppOf(first.output()), made: 'reused' });
+      expect(banner).toContain('[okta-service-app] Found the service app "bi-okta-federation"');
       expect(banner).toContain(`Temporal server   127.0.0.1:${own.temporal}`);
       expect(leftover.exitCode !== null || leftover.signalCode !== null || !isAlive(leftover.pid!)).toBe(true);
       expect(isAlive(unrecorded.pid!)).toBe(true);
@@ -273,6 +318,18 @@ describe('npm start leaves nothing behind, however it ends', () => {
     }
   });
 });
+
+/** The banner's service app: client id, key id, and whether it was made now or reused. */
+function serviceAppOf(banner: string): { clientId?: string; kid?: string; made?: string } {
+  const match = /Okta credential +OAuth service app (\S+) \(private_key_jwt, DPoP; key (\S+) in \S+; (made now|reused);/.exec(banner);
+  return { clientId: match?.[1], kid: match?.[2], made: match?.[3] };
+}
+
+/** A process's environment, as Linux shows it. */
+async function environmentOf(pid: number): Promise<Record<string, string>> {
+  const raw = await readFile(`/proc/${pid}/environ`, 'utf8');
+  return Object.fromEntries(raw.split('\0').filter(Boolean).map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+}
 
 function isAlive(pid: number): boolean {
   try {
