@@ -74,11 +74,15 @@ export interface BenchConfig {
   keepHistories: boolean;
   /** The run's own server: the CLI's dev server, or temporal-server on PostgreSQL. */
   temporalBackend: TemporalBackend;
+  /** How the workers (and the baseline's script) authenticate to Okta: an OAuth service app made by `bi-okta okta-service-app` (as `npm start` does), or the SSWS API token. */
+  oktaAuth: OktaAuth;
   /** An external server (host:port), reused and never stopped; no server of the run's own then. */
   temporalAddress?: string;
 }
 
 export type TemporalBackend = 'dev' | 'postgres';
+export const OKTA_AUTHS = ['oauth', 'ssws'] as const;
+export type OktaAuth = (typeof OKTA_AUTHS)[number];
 
 /** The Okta limits: the simulator's DEFAULT_RATE_LIMITS (a Workforce org's per-minute ratios), at `scale` of that rate, per `windowSeconds`. */
 export function scaledLimits(scale: number, windowSeconds: number): RateLimitConfig {
@@ -144,6 +148,7 @@ export interface RawOptions {
   keepHistories?: boolean;
   temporalBackend?: string;
   temporalAddress?: string;
+  oktaAuth?: string;
 }
 
 export class OptionsError extends Error {
@@ -222,9 +227,11 @@ export function resolveOptions(raw: RawOptions): BenchConfig {
     outDir: raw.out,
     keepHistories: raw.keepHistories === true,
     temporalBackend: raw.temporalBackend === 'postgres' ? 'postgres' : 'dev',
+    oktaAuth: raw.oktaAuth === 'ssws' ? 'ssws' : 'oauth',
     ...(raw.temporalAddress ? { temporalAddress: raw.temporalAddress } : {}),
   };
   if (raw.temporalBackend !== undefined && raw.temporalBackend !== 'dev' && raw.temporalBackend !== 'postgres') problems.push(`--temporal-backend: dev or postgres, not "${raw.temporalBackend}"`);
+  if (raw.oktaAuth !== undefined && !(OKTA_AUTHS as readonly string[]).includes(raw.oktaAuth)) problems.push(`--okta-auth: ${OKTA_AUTHS.join(' or ')}, not "${raw.oktaAuth}"`);
   if (raw.temporalAddress !== undefined && !/^[^\s:]+:\d+$/.test(raw.temporalAddress)) problems.push(`--temporal-address: host:port, not "${raw.temporalAddress}"`);
   if (raw.temporalAddress && config.killServerCount > 0) problems.push('--kill-server needs a server of the run\'s own (not --temporal-address)');
   config.timeoutSeconds = number('timeout', raw.timeout, Math.max(preset.timeout, config.durationSeconds + 600), 10, 8 * 86_400);

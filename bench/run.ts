@@ -48,6 +48,7 @@ const program = new Command('bench')
   .option('--out <dir>', 'where the JSON, SVG and logs go', 'bench/results')
   .option('--temporal-backend <which>', "the run's own Temporal: dev (the CLI's dev server) or postgres (temporal-server on a local PostgreSQL)", 'dev')
   .option('--temporal-address <host:port>', 'an external Temporal server instead, reused and never stopped (search attributes registered)')
+  .option('--okta-auth <kind>', 'how the workers and the baseline authenticate to Okta: oauth (a service app made by `bi-okta okta-service-app`, private_key_jwt, DPoP, as npm start does) or ssws (the API token)', 'oauth')
   .option('--keep-histories', "also write the integration's workflow histories there (JSON), for a closer look")
   .addHelpText(
     'after',
