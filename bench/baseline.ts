@@ -13,6 +13,9 @@
  *   time as the workers have activity slots.
  */
 import { setMaxListeners } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BeyondIdentityApi } from '../src/clients/beyond-identity/api';
 import { BeyondIdentitySetup, oidcEndpoints } from '../src/clients/beyond-identity/ensure';
@@ -22,6 +25,8 @@ import { OktaSetup } from '../src/clients/okta/ensure';
 import type { IntegrationSpec } from '../src/workflows/definitions';
 import { personNames } from '../src/workflows/person-state';
 import { checkSimulators, type SimulatorChecks } from './checks';
+import { seedDirectoryUsers } from './directory';
+import { credentialsOf, oktaCredentialSettings } from './okta-auth';
 import { Cleanup } from './cleanup';
 import type { BenchConfig } from './options';
 import { PeoplePlayer, type Person } from './people';
@@ -95,7 +100,11 @@ export async function runBaseline(
     cleanup.add('baseline Beyond Identity client', () => biApi.close());
     // The worker's pacer settings (sharedOktaPacer), fresh: this org is not the worker's.
     const pacer = new RateLimitPacer({ reserve: 2 });
-    const oktaApi = new OktaApi({ orgUrl: sims.okta.url, apiToken: sims.okta.apiToken, timeouts, pacer });
+    // The script authenticates as the workers do (--okta-auth), to its own org: its own service app.
+    const keyDir = await mkdtemp(join(tmpdir(), `bench-baseline-${mode}-`));
+    cleanup.add('baseline key directory', () => rm(keyDir, { recursive: true, force: true }));
+    const credentials = credentialsOf(await oktaCredentialSettings(config.oktaAuth, sims.okta, keyDir, () => undefined));
+    const oktaApi = new OktaApi({ orgUrl: sims.okta.url, credentials, timeouts, pacer });
     cleanup.add('baseline Okta client', () => oktaApi.close());
     const bi = new BeyondIdentitySetup(biApi);
     const okta = new OktaSetup(oktaApi);
@@ -103,6 +112,7 @@ export async function runBaseline(
     const concurrency = mode === 'sequential' ? 1 : Math.min(people.length, config.workers * ACTIVITY_SLOTS_PER_WORKER);
     const slots = new Semaphore(concurrency);
 
+    await seedDirectoryUsers(sims.okta.url, people);
     const player = new PeoplePlayer(sims.bi.managementUrl, people);
     const startedAt = Date.now();
     player.start(signal);

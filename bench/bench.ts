@@ -28,6 +28,7 @@ import {
 } from './measure';
 import { runOnboarding } from './onboarding';
 import type { BenchConfig } from './options';
+import { directoryCount } from './people';
 import { renderTable, writeReport, type Figures } from './report';
 import { PROJECT_ROOT, startStack } from './stack';
 import { summarize } from './stats';
@@ -46,7 +47,7 @@ export interface BenchOutcome {
  * duration): the chaos kills are spread over 80 % of it, so they all land before it can be over.
  */
 function chaosSpanSeconds(config: BenchConfig): number {
-  const lower = bounds(config, config.n, config.bindDelaySeconds.max + config.pollIntervalSeconds);
+  const lower = bounds(config, config.n, config.bindDelaySeconds.max + config.pollIntervalSeconds, directoryCount(config.directoryShare, config.n));
   return 0.8 * Math.max(lower.rateLimitSeconds, lower.criticalPathSeconds, config.durationSeconds);
 }
 

@@ -22,10 +22,19 @@ interface BiState {
 
 interface OktaState {
   /** `profile` holds the custom properties (the routing attribute) beside the base ones. */
-  users: { id: string; status: string; created: string; profile: { login: string } & Record<string, unknown> }[];
+  users: { id: string; status: string; created: string; profile: { login: string } & Record<string, unknown>; profileSource?: { type: string; name: string } }[];
   idps: { id: string; body: { name: string } }[];
   rules: { id: string; name: string; conditions: { userIdentifier?: { type?: string; attribute?: string; patterns?: { matchType: string; value: string }[] } } }[];
   rateLimits: { totals: { bucket: Bucket; counted: number; refused: number }[]; concurrency?: { limit: number; peak: number; refused: number } };
+  oauth?: OAuthTokenFigures & { refusals: Record<string, number> };
+}
+
+/** What the simulator's token endpoint was asked and gave (`/_sim/state` → `oauth`). */
+export interface OAuthTokenFigures {
+  tokenRequests: number;
+  tokensIssued: Record<string, number>;
+  nonceChallenges: number;
+  resourceCalls: Record<string, number>;
 }
 
 export interface SimulatorChecks {
@@ -48,6 +57,10 @@ export interface SimulatorChecks {
    * carries the routing value; `missing`: onboarded but not routed; `extra`: routed, not onboarded.
    */
   routing: { ruleShapeOk: boolean; routed: number; missing: number; extra: number };
+  /** The OAuth traffic (`--okta-auth oauth`): token requests and what they gave, and the refusals that are not zero. */
+  oauth: (OAuthTokenFigures & { refusals: Record<string, number> }) | null;
+  /** Users a directory imported (`--directory-share`), and how many of them carry the routing value. */
+  directory: { users: number; routed: number };
   /** `refused`: 429s of the buckets; `concurrency`: 429s for requests in flight over the org's limit, counted apart (and the most in flight at once). */
   okta: { totals: Record<Bucket, { counted: number; refused: number }>; refused: number; concurrency: { limit: number; peak: number; refused: number }; usersCreatedPerWindow: number[] };
 }
@@ -133,7 +146,9 @@ export async function checkSimulators(
   const wanted = new Set(onboarded.map((email) => email.toLowerCase()));
 
   const totals = Object.fromEntries(okta.rateLimits.totals.map(({ bucket, counted, refused }) => [bucket, { counted, refused }])) as SimulatorChecks['okta']['totals'];
-  const creates = okta.users.map((user) => Date.parse(user.created)).filter(Number.isFinite);
+  // The directory's users were there before the run: not creates of the service.
+  const creates = okta.users.filter((user) => !user.profileSource).map((user) => Date.parse(user.created)).filter(Number.isFinite);
+  const sourced = okta.users.filter((user) => user.profileSource);
   const windows = new Map<number, number>();
   for (const at of creates) {
     const window = Math.floor(at / (windowSeconds * 1000));
@@ -161,6 +176,8 @@ export async function checkSimulators(
       missing: [...wanted].filter((email) => !routed.has(email)).length,
       extra: [...routed].filter((email) => !wanted.has(email)).length,
     },
+    oauth: okta.oauth ? { ...okta.oauth, refusals: Object.fromEntries(Object.entries(okta.oauth.refusals).filter(([, count]) => count > 0)) } : null,
+    directory: { users: sourced.length, routed: sourced.filter((user) => user.profile[spec.routing.attribute] === spec.routing.value).length },
     okta: {
       totals,
       refused: okta.rateLimits.totals.reduce((total, bucket) => total + bucket.refused, 0),

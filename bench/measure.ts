@@ -24,6 +24,11 @@ import { mapLimit, mean, round, summarize, type Summary } from './stats';
  */
 export const GUIDE_OKTA_CALLS_PER_PERSON: Record<Bucket, number> = { usersCollection: 1, userById: 1, userMutations: 0, other: 0 };
 /**
+ * The same for a person who is already a (directory-sourced) Okta user: the GET finds them, and a
+ * partial update sets the routing property alone (its answer, the user as stored, is the read-back).
+ */
+export const GUIDE_OKTA_CALLS_PER_EXISTING_PERSON: Record<Bucket, number> = { usersCollection: 0, userById: 1, userMutations: 1, other: 0 };
+/**
  * Okta calls made once per run, all `other`: list and create the IdP (created ACTIVE: no
  * lifecycle call); GET and POST the default user profile schema (the routing property); find the
  * IdP-discovery policy, list its rules, create the rule (`activate=true`: no lifecycle call).
@@ -143,11 +148,11 @@ export interface Bounds {
   criticalPath: { longestWaitSeconds: number; chainSeconds: number; roundTrips: number; meanLatencyMs: number };
 }
 
-export function bounds(config: BenchConfig, people: number, longestWaitSeconds: number): Bounds {
+/** `existing`: how many of the `people` are already Okta users (directory-sourced). */
+export function bounds(config: BenchConfig, people: number, longestWaitSeconds: number, existing = 0): Bounds {
   const { limits } = config;
-  const byBucket = Object.fromEntries(
-    BUCKETS.map((bucket) => [bucket, ((GUIDE_OKTA_CALLS_PER_PERSON[bucket] * people + GUIDE_OKTA_CALLS_ONCE[bucket]) / limits[bucket]) * limits.windowSeconds]),
-  ) as Record<Bucket, number>;
+  const calls = (bucket: Bucket) => GUIDE_OKTA_CALLS_PER_PERSON[bucket] * (people - existing) + GUIDE_OKTA_CALLS_PER_EXISTING_PERSON[bucket] * existing + GUIDE_OKTA_CALLS_ONCE[bucket];
+  const byBucket = Object.fromEntries(BUCKETS.map((bucket) => [bucket, (calls(bucket) / limits[bucket]) * limits.windowSeconds])) as Record<Bucket, number>;
   const rateLimitBucket = BUCKETS.reduce((worst, bucket) => (byBucket[bucket] > byBucket[worst] ? bucket : worst), BUCKETS[0]!);
   const meanLatencyMs = config.latencyMs + config.jitterMs / 2;
   const chainSeconds = (CRITICAL_PATH_ROUND_TRIPS * meanLatencyMs) / 1000;
@@ -178,7 +183,8 @@ export function waveFigures(config: BenchConfig, wave: Wave, outcomes: readonly 
   const finishedAt = mine.flatMap((outcome) => (outcome.state?.finishedAt ? [Date.parse(outcome.state.finishedAt)] : []));
   const end = wave.finished && finishedAt.length > 0 ? Math.max(...finishedAt) : wave.endedAt;
   const wallSeconds = (end - wave.startedAt) / 1000;
-  const limits = bounds(config, wave.people.length, longestPersonalWaitSeconds(config, wave.people));
+  const existing = wave.people.filter((person) => person.directorySourced).length;
+  const limits = bounds(config, wave.people.length, longestPersonalWaitSeconds(config, wave.people), existing);
   return {
     wave: wave.index,
     people: wave.people.length,

@@ -9,6 +9,7 @@ import * as commands from '../src/cli/commands';
 import { validatePeople } from '../src/cli/people';
 import type { Output } from '../src/cli/session';
 import { credentialBoundSignal, personWorkflowId } from '../src/workflows/definitions';
+import { seedDirectoryUsers } from './directory';
 import type { BenchConfig } from './options';
 import { makeRoster, PeoplePlayer, type Person } from './people';
 import type { BenchStack } from './stack';
@@ -83,6 +84,8 @@ export async function runOnboarding(
     const wave: Wave = { index, people, player, startedAt: Date.now(), endedAt: 0, finished: false };
     run.waves.push(wave);
     const before = config.n * index; // earlier waves have all closed before this one starts
+    const sourced = await seedDirectoryUsers(stack.sims.okta.url, people);
+    if (sourced > 0) say(`wave ${index + 1}: ${sourced} of them are already Okta users imported from ${'Active Directory'} (profile mastered there)`);
     say(`wave ${index + 1}: onboarding ${people.length} people`);
     // Again if the server went away meanwhile: those already started count as already onboarding.
     const roster = validatePeople(people.map((person, at) => ({ email: person.email, where: `#${at}` })), spec.integrationId);

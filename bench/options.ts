@@ -57,6 +57,8 @@ export interface BenchConfig {
   bindDelaySeconds: { min: number; max: number };
   /** Share of people for whom the operator also sends `credentialBound`; the rest are detected by polling. */
   signalShare: number;
+  /** Share of people who are already Okta users imported from a directory (Active Directory) before their wave. */
+  directoryShare: number;
   pollIntervalSeconds: number;
   /** Lifetime of a binding link (the BI simulator's binding job expiry). */
   linkTtlSeconds: number;
@@ -72,11 +74,15 @@ export interface BenchConfig {
   keepHistories: boolean;
   /** The run's own server: the CLI's dev server, or temporal-server on PostgreSQL. */
   temporalBackend: TemporalBackend;
+  /** How the workers (and the baseline's script) authenticate to Okta: an OAuth service app made by `bi-okta okta-service-app` (as `npm start` does), or the SSWS API token. */
+  oktaAuth: OktaAuth;
   /** An external server (host:port), reused and never stopped; no server of the run's own then. */
   temporalAddress?: string;
 }
 
 export type TemporalBackend = 'dev' | 'postgres';
+export const OKTA_AUTHS = ['oauth', 'ssws'] as const;
+export type OktaAuth = (typeof OKTA_AUTHS)[number];
 
 /** The Okta limits: the simulator's DEFAULT_RATE_LIMITS (a Workforce org's per-minute ratios), at `scale` of that rate, per `windowSeconds`. */
 export function scaledLimits(scale: number, windowSeconds: number): RateLimitConfig {
@@ -130,6 +136,7 @@ export interface RawOptions {
   restartAfter: string;
   bindDelay?: string;
   signalShare: string;
+  directoryShare: string;
   pollInterval?: string;
   linkTtl?: string;
   activityTimeout: string;
@@ -141,6 +148,7 @@ export interface RawOptions {
   keepHistories?: boolean;
   temporalBackend?: string;
   temporalAddress?: string;
+  oktaAuth?: string;
 }
 
 export class OptionsError extends Error {
@@ -208,6 +216,7 @@ export function resolveOptions(raw: RawOptions): BenchConfig {
     restartAfterSeconds: number('restart-after', raw.restartAfter, 3, 0, 600),
     bindDelaySeconds: { min: bindMin, max: bindMax },
     signalShare: number('signal-share', raw.signalShare, 0.5, 0, 1),
+    directoryShare: number('directory-share', raw.directoryShare, 0, 0, 1),
     pollIntervalSeconds: number('poll-interval', raw.pollInterval, preset.poll, 0.5, 3600),
     linkTtlSeconds: number('link-ttl', raw.linkTtl, preset.linkTtl, 5, 30 * 86_400),
     activityTimeoutSeconds: number('activity-timeout', raw.activityTimeout, 300, 2, 3600),
@@ -218,9 +227,11 @@ export function resolveOptions(raw: RawOptions): BenchConfig {
     outDir: raw.out,
     keepHistories: raw.keepHistories === true,
     temporalBackend: raw.temporalBackend === 'postgres' ? 'postgres' : 'dev',
+    oktaAuth: raw.oktaAuth === 'ssws' ? 'ssws' : 'oauth',
     ...(raw.temporalAddress ? { temporalAddress: raw.temporalAddress } : {}),
   };
   if (raw.temporalBackend !== undefined && raw.temporalBackend !== 'dev' && raw.temporalBackend !== 'postgres') problems.push(`--temporal-backend: dev or postgres, not "${raw.temporalBackend}"`);
+  if (raw.oktaAuth !== undefined && !(OKTA_AUTHS as readonly string[]).includes(raw.oktaAuth)) problems.push(`--okta-auth: ${OKTA_AUTHS.join(' or ')}, not "${raw.oktaAuth}"`);
   if (raw.temporalAddress !== undefined && !/^[^\s:]+:\d+$/.test(raw.temporalAddress)) problems.push(`--temporal-address: host:port, not "${raw.temporalAddress}"`);
   if (raw.temporalAddress && config.killServerCount > 0) problems.push('--kill-server needs a server of the run\'s own (not --temporal-address)');
   config.timeoutSeconds = number('timeout', raw.timeout, Math.max(preset.timeout, config.durationSeconds + 600), 10, 8 * 86_400);

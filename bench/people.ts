@@ -16,14 +16,26 @@ export interface Person {
   bindDelayMs: number;
   /** The operator also sends `credentialBound` for this person. */
   signalled: boolean;
+  /** Already an Okta user, imported from a directory before the wave starts (`--directory-share`). */
+  directorySourced: boolean;
+}
+
+/** How many of a wave's people are directory-sourced (`--directory-share`). */
+export function directoryCount(share: number, people: number): number {
+  return Math.round(share * people);
 }
 
 export function makeRoster(config: BenchConfig, wave: number, random: () => number): Person[] {
   const { min, max } = config.bindDelaySeconds;
+  // Spread evenly over the roster (exactly `sourced` of them), so both kinds meet every bind
+  // delay; no draw from `random`, so a run without directory people plays exactly as before.
+  const sourced = directoryCount(config.directoryShare, config.n);
+  const spreads = (index: number) => Math.floor(((index + 1) * sourced) / config.n) > Math.floor((index * sourced) / config.n);
   return Array.from({ length: config.n }, (_, index) => ({
     email: `p${String(index).padStart(4, '0')}.w${wave}@bench.example.com`,
     bindDelayMs: Math.round((min + random() * (max - min)) * 1000),
     signalled: random() < config.signalShare,
+    directorySourced: spreads(index),
   }));
 }
 

@@ -110,7 +110,7 @@ async function main(): Promise<number> {
   let config;
   try {
     // The stack's knobs as the default bench has them (latency, Okta limits, no faults); only the setup depends on them.
-    config = resolveOptions({ preset: 'default', n: raw.n, workers: raw.workers, seed: '1', latency: '20', jitter: '40', window: '10', limitScale: '0.3', restartAfter: '3', signalShare: '0', activityTimeout: '300', upstreamTimeout: '5', baseline: 'none', out: raw.out });
+    config = resolveOptions({ preset: 'default', n: raw.n, workers: raw.workers, seed: '1', latency: '20', jitter: '40', window: '10', limitScale: '0.3', restartAfter: '3', signalShare: '0', directoryShare: '0', activityTimeout: '300', upstreamTimeout: '5', baseline: 'none', out: raw.out });
   } catch (error) {
     problems.push(error instanceof OptionsError ? error.message : String(error));
   }
@@ -141,7 +141,7 @@ async function main(): Promise<number> {
     const stack = await startStack(config, { workDir, logPrefix }, stackCleanup, seededRandom(config.seed + 1), say);
 
     const people = Array.from({ length: n }, (_, index) => `r${String(index).padStart(4, '0')}@bench.example.com`);
-    const binders: Person[] = people.slice(0, Math.round(n * share)).map((email) => ({ email, bindDelayMs: 0, signalled: false }));
+    const binders: Person[] = people.slice(0, Math.round(n * share)).map((email) => ({ email, bindDelayMs: 0, signalled: false, directorySourced: false }));
     say(`Onboarding ${n} people; ${binders.length} of them bind, ${n - binders.length} wait ...`);
     await commands.onboard(stack.session, silent, validatePeople(people.map((email, at) => ({ email, where: `#${at}` })), stack.spec.integrationId));
     const player = new PeoplePlayer(stack.sims.bi.managementUrl, binders);

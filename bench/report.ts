@@ -56,6 +56,14 @@ const s = (value: number | null | undefined, unit = ''): string => (value === nu
 const summary = (value: Summary, unit: string, scale = 1): string =>
   value.count === 0 ? '—' : `p50 ${s(value.p50! * scale, unit)}, p95 ${s(value.p95! * scale, unit)} (mean ${s(value.mean! * scale, unit)}, max ${s(value.max! * scale, unit)}, n=${value.count})`;
 
+function oauthLine(oauth: SimulatorChecks['oauth']): string {
+  if (!oauth) return 'no OAuth figures';
+  const issued = Object.entries(oauth.tokensIssued).filter(([, count]) => count > 0).map(([scheme, count]) => `${count} ${scheme}`).join(', ') || 'none';
+  const calls = Object.values(oauth.resourceCalls).reduce((total, count) => total + count, 0);
+  const refused = Object.entries(oauth.refusals).map(([reason, count]) => `${reason} ${count}`).join(', ');
+  return `${oauth.tokenRequests} token requests (${oauth.nonceChallenges} DPoP nonce challenges), tokens issued ${issued}, ${calls} API calls with them${refused ? `; refused: ${refused}` : ''}`;
+}
+
 export function renderTable(figures: Figures): string {
   const { headline: wave, run } = figures;
   const b = wave.bounds;
@@ -70,6 +78,12 @@ export function renderTable(figures: Figures): string {
     ],
     ['ratio wall / max(bounds)', s(wave.ratio)],
     ...figures.waves.slice(1).map((other): [string, string] => [`  wave ${other.wave + 1}`, `${s(other.wallSeconds, ' s')}, ratio ${s(other.ratio)}${other.finished ? '' : ' (unfinished)'}`]),
+    [
+      'Okta credential',
+      run.config.oktaAuth === 'ssws'
+        ? 'API token (SSWS)'
+        : `OAuth service app: ${oauthLine(figures.simulators.oauth)}${figures.baseline.concurrent?.checks.oauth ? `; baseline (concurrent) ${oauthLine(figures.baseline.concurrent.checks.oauth)}` : ''}`,
+    ],
     ['429s received', `${figures.tooManyRequests.total} (Okta buckets ${figures.tooManyRequests.oktaRefused}, Okta concurrency ${figures.tooManyRequests.oktaConcurrency}, injected Okta ${figures.tooManyRequests.injectedOkta}, injected BI ${figures.tooManyRequests.injectedBeyondIdentity})`],
     [
       'onboardings',
@@ -94,6 +108,14 @@ export function renderTable(figures: Figures): string {
       'routing',
       `rule ${figures.simulators.routing.ruleShapeOk ? 'as wanted (one rule, ATTRIBUTE on the routing property, one EQUALS pattern: the value)' : 'NOT as wanted (see simulators.routing.ruleShapeOk)'}; Okta users carrying the routing value ${figures.simulators.routing.routed}; onboarded but missing ${figures.simulators.routing.missing}, extra ${figures.simulators.routing.extra}`,
     ],
+    ...(run.config.directoryShare > 0
+      ? [
+          [
+            'directory-sourced people',
+            `${figures.simulators.directory.users} Active Directory users adopted, ${figures.simulators.directory.routed} of them routed; failed attempts naming E0000023: ${figures.workerLog.e0000023}`,
+          ] as [string, string],
+        ]
+      : []),
     [
       'binding emails per person',
       `mean ${s(figures.simulators.emails.perPersonMean)}, max ${figures.simulators.emails.perPersonMax}; max per link ${figures.simulators.emails.maxPerLink}; max per link lifetime ${figures.simulators.emails.maxPerLinkLifetime}; sent while a link was live ${figures.simulators.emails.sentWhileLinkLive}`,

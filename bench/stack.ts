@@ -22,6 +22,7 @@ import { verifyScheduleId, type IntegrationSpec } from '../src/workflows/definit
 import type { RestartableServer } from './chaos';
 import type { Cleanup } from './cleanup';
 import { API_PATHS, FaultPlan, type FaultCounters } from './faults';
+import { oktaCredentialSettings } from './okta-auth';
 import type { BenchConfig } from './options';
 import { SimulatorsProcess } from './simulators-child';
 import { startRunServer } from './temporal-server';
@@ -129,6 +130,9 @@ export async function startStack(config: BenchConfig, files: { workDir: string; 
   const sims = own?.sims ?? (await startSimulators(config, cleanup, true));
   say(`  simulators${own ? ` (their own process, durable state in ${files.workDir})` : ''}: Beyond Identity ${sims.bi.managementUrl} (auth ${sims.bi.authUrl}), Okta ${sims.okta.url}`);
 
+  const oktaCredential = await oktaCredentialSettings(config.oktaAuth, sims.okta, files.workDir, () => undefined);
+  say(`  Okta credential of the workers: ${oktaCredential.line}`);
+
   const connection = await Connection.connect({ address: temporal.address });
   cleanup.add('Temporal client', () => connection.close());
   // Payloads encrypted as in production (the codec's cost is part of the figures); a key for this run only.
@@ -169,7 +173,7 @@ export async function startStack(config: BenchConfig, files: { workDir: string; 
     BI_MANAGEMENT_URL: sims.bi.managementUrl,
     BI_AUTH_URL: sims.bi.authUrl,
     OKTA_ORG_URL: sims.okta.url,
-    OKTA_API_TOKEN: sims.okta.apiToken,
+    ...oktaCredential.env,
     UPSTREAM_TIMEOUT_SECONDS: String(config.upstreamTimeoutSeconds),
     LOG_LEVEL: 'WARN',
     // scanWorkerLog reads the pretty layout; several workers cannot share one metrics port.

@@ -255,6 +255,8 @@ export interface WorkerLogSummary {
   /** The most frequent failure messages (ids and request ids stripped), with their counts. */
   topErrors: { error: string; count: number }[];
   otherWarnings: number;
+  /** Failed attempts whose error names E0000023 (Okta refused an attribute a directory masters). */
+  e0000023: number;
 }
 
 /** What the workers' own logs (LOG_LEVEL=WARN) say went wrong. */
@@ -262,6 +264,7 @@ export function scanWorkerLog(text: string): WorkerLogSummary {
   const activityFailures: Record<string, number> = {};
   const errors = new Map<string, number>();
   let otherWarnings = 0;
+  let e0000023 = 0;
   for (const block of text.split(/\n(?=\[worker-\d+\] \d{4}-\d\d-\d\dT)/)) {
     if (!/\[(WARN|ERROR)\]/.test(block)) continue;
     if (!/Activity failed/.test(block)) {
@@ -270,9 +273,10 @@ export function scanWorkerLog(text: string): WorkerLogSummary {
     }
     const type = /activityType: '([^']+)'/.exec(block)?.[1] ?? '?';
     activityFailures[type] = (activityFailures[type] ?? 0) + 1;
+    if (block.includes('E0000023')) e0000023 += 1;
     const error = (/error: ([^\n]+)/.exec(block)?.[1] ?? '?').replace(/\[request id [^\]]+\]/g, '').replace(/\b[0-9a-f]{16,}\b/g, '…').trim();
     errors.set(`${type}: ${error}`, (errors.get(`${type}: ${error}`) ?? 0) + 1);
   }
   const topErrors = [...errors.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([error, count]) => ({ error, count }));
-  return { activityFailures, topErrors, otherWarnings };
+  return { activityFailures, topErrors, otherWarnings, e0000023 };
 }
