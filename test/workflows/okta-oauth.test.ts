@@ -74,3 +74,41 @@ describe('the worker authenticated by an OAuth service app', () => {
     for (const { workflowId, json } of await harness.histories()) expect({ workflowId, jwt: JWT_PATTERN.exec(json)?.[0] }).toEqual({ workflowId, jwt: undefined });
   });
 });
+
+describe('access tokens that expire while people are onboarding', () => {
+  const LIFETIME_SECONDS = 2;
+  let harness: ServiceHarness;
+  beforeAll(async () => {
+    harness = await ServiceHarness.start({ okta: { accessTokenLifetimeSeconds: LIFETIME_SECONDS } });
+    const app = await createServiceApp(harness.okta.url, harness.okta.apiToken, { dpop: true });
+    await harness.startWorker({ OKTA_API_TOKEN: '', ...app.env });
+  });
+  afterAll(async () => {
+    await harness?.stop();
+  });
+
+  it('are renewed before they expire: no call refused for an expired token, no failed activity, everyone onboarded', async () => {
+    const people = ['renew.one@example.com', 'renew.two@example.com', 'renew.three@example.com'];
+    for (const email of people) {
+      await harness.onboard([email]);
+      await waitForPerson(harness, email, (state) => state.status === 'WaitingForBinding', 30_000);
+      // What this waits for is the worker's token outliving its life (time itself), so that the
+      // routing write below is made after it: a clock wait is the state meant here.
+      await new Promise((resolve) => setTimeout(resolve, (LIFETIME_SECONDS + 0.5) * 1000));
+      await harness.bind(email);
+      expect((await harness.personHandle(email).result()) as PersonState).toMatchObject({ status: 'Onboarded', routed: true });
+    }
+    const figures = harness.okta.oauthFigures();
+    // One token for the set-up and at least one renewal for each person's routing.
+    expect(figures.tokensIssued.DPoP).toBeGreaterThanOrEqual(1 + people.length);
+    expect(figures.refusals['resource.invalid_token']).toBe(0);
+    const retried: string[] = [];
+    for (const { workflowId, json } of await harness.histories()) {
+      const events = (JSON.parse(json) as { events: { eventType?: string; activityTaskStartedEventAttributes?: { attempt?: number } }[] }).events;
+      const failed = events.filter((event) => event.eventType === 'EVENT_TYPE_ACTIVITY_TASK_FAILED' || (event.activityTaskStartedEventAttributes?.attempt ?? 1) > 1);
+      if (failed.length > 0) retried.push(workflowId);
+    }
+    expect(retried).toEqual([]);
+    expect(await routedByOkta(harness)).toEqual([...people].sort());
+  });
+});

@@ -244,9 +244,19 @@ describe('cancel and teardown', () => {
         })) as { id: string };
         identities[email] = identity.id;
       }
-      // The administrator also made the routing property already (say, for a first try by hand).
+      // The administrator also made the routing property already (say, for a first try by hand),
+      // as the fix the service prints says: Okta-mastered and read-only to people (an unsafe one is
+      // refused: test/workflows/routing-property.test.ts).
       await oktaApi(adopting, 'POST', '/api/v1/meta/schemas/user/default', {
-        definitions: { custom: { id: '#custom', type: 'object', properties: { beyondIdentityIntegration: { title: 'Made by hand', type: 'string' } } } },
+        definitions: {
+          custom: {
+            id: '#custom',
+            type: 'object',
+            properties: {
+              beyondIdentityIntegration: { title: 'Made by hand', type: 'string', master: { type: 'OKTA' }, permissions: [{ principal: 'SELF', action: 'READ_ONLY' }] },
+            },
+          },
+        },
       });
       const user = (await oktaApi(adopting, 'POST', '/api/v1/users?activate=true', {
         profile: { login: adoptedBoth, email: adoptedBoth, firstName: 'Adopted', lastName: 'Both' },
