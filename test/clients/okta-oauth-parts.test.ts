@@ -74,7 +74,25 @@ describe("Okta's refusals", () => {
       'grant okta.policies.manage to the Okta service app 0oaSvc — Admin Console: Applications → the app → Okta API Scopes → Grant, or run `bi-okta okta-service-app` again — then `bi-okta retry`',
     );
     expect(hint({ status: 403, code: 'E0000006' })).toBe('assign the ORG_ADMIN role to the service app 0oaSvc — Admin Console: Applications → the app → Admin roles — then `bi-okta retry`');
-    expect(oktaRefusalHint({ kind: 'api-token', token: 'x' })).toBeUndefined();
+    const ssws = oktaRefusalHint({ kind: 'api-token', token: 'x' })!;
+    expect(ssws({ status: 403, code: 'E0000006' })).toBeUndefined();
+    expect(ssws({ status: 401, code: 'E0000011' })).toBeUndefined();
+  });
+
+  it('a 403 E0000023 is about the user, not the credentials: both kinds say the profile is mastered by a directory', () => {
+    const oauth: OktaCredentials = { kind: 'oauth', clientId: '0oaSvc', privateKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, keyId: 'k', alg: 'ES256', scopes: [...REQUIRED_OKTA_SCOPES] };
+    for (const credentials of [oauth, { kind: 'api-token', token: 'x' } as const]) {
+      const refusal = new RejectedUpstreamError({
+        service: 'okta',
+        operation: 'update user profile',
+        status: 403,
+        upstreamCode: 'E0000023',
+        upstreamMessage: 'Operation failed because user profile is mastered under another system',
+        hint: oktaRefusalHint(credentials)!({ status: 403, code: 'E0000023' }),
+      });
+      expect(refusal.message).toContain("— the user's profile is mastered by a directory or HR system: Okta changes only Okta-mastered attributes of it");
+      expect(refusal.message).not.toContain('credentials lack a permission');
+    }
   });
 });
 

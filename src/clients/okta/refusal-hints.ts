@@ -1,7 +1,7 @@
 /**
  * What the operator of an OAuth service app should do about a refusal: which scope to grant or
  * which role to assign, where, and then `retry`. Under an API token (SSWS) the generic texts of
- * errors.ts stay: they already name the token.
+ * errors.ts stay (they already name the token), but for a 403 that no credential would fix.
  */
 import type { UpstreamErrorParts } from '../http/json-client';
 import { REQUIRED_OKTA_SCOPES, scopeCovers, type OktaCredentials } from './credentials';
@@ -31,10 +31,14 @@ export function scopeToGrant(named: string | undefined): string {
   return REQUIRED_OKTA_SCOPES.find((scope) => scopeCovers(scope, named)) ?? named;
 }
 
+/** A 403 that is not about the credentials at all: the user's profile belongs to a directory. */
+const MASTERED_ELSEWHERE = "the user's profile is mastered by a directory or HR system: Okta changes only Okta-mastered attributes of it";
+
 export function oktaRefusalHint(credentials: OktaCredentials): ((refusal: UpstreamErrorParts & { status: number }) => string | undefined) | undefined {
-  if (credentials.kind !== 'oauth') return undefined;
+  if (credentials.kind !== 'oauth') return (refusal) => (refusal.code === 'E0000023' ? MASTERED_ELSEWHERE : undefined);
   const { clientId } = credentials;
   return (refusal) => {
+    if (refusal.code === 'E0000023') return MASTERED_ELSEWHERE;
     if (refusal.code === 'insufficient_scope') return `${grantScopeHint(clientId, [scopeToGrant(refusal.scope)])} — then \`bi-okta retry\``;
     if (refusal.status === 403 && refusal.code === 'E0000006') return `${assignRoleHint(clientId)} — then \`bi-okta retry\``;
     if (refusal.code === 'invalid_client') {
