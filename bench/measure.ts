@@ -7,14 +7,15 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { listPeople } from '../src/temporal/people';
+import { mapLimit } from '../src/util/concurrency';
 import { integrationStatusQuery, onboardingStatusKey, personStatusQuery, personWorkflowId, type PersonState } from '../src/workflows/definitions';
 import type { SimulatorChecks } from './checks';
 import { decodeResults, historyFacts, type ActivityTiming, type HistoryFacts } from './history';
-import type { OnboardingRun, Wave } from './onboarding';
 import type { Person } from './people';
 import { BUCKETS, type BenchConfig, type Bucket } from './options';
 import type { BenchStack } from './stack';
-import { mapLimit, mean, round, summarize, type Summary } from './stats';
+import { mean, round, summarize, type Summary } from './stats';
+import type { OnboardingRun, PersonOutcome, Wave } from './types';
 
 /**
  * Okta calls the guide makes per person with an empty org, per bucket (src/clients/okta/rate-limits.ts):
@@ -45,15 +46,6 @@ export const GUIDE_OKTA_CALLS_ONCE: Record<Bucket, number> = { usersCollection: 
  * workflow still runs) are not upstream round trips and are left out, so this stays a lower bound.
  */
 export const CRITICAL_PATH_ROUND_TRIPS = 21;
-
-export interface PersonOutcome {
-  email: string;
-  wave: number;
-  execution: string;
-  status: string;
-  state?: PersonState;
-  facts?: HistoryFacts;
-}
 
 export async function collectPeople(stack: BenchStack, run: OnboardingRun): Promise<PersonOutcome[]> {
   const everyone = run.waves.flatMap((wave) => wave.people.map((person) => ({ email: person.email, wave: wave.index })));
