@@ -35,7 +35,7 @@ import { startSimulators } from './stack';
 import { summarize, type Summary } from './stats';
 
 /** Activity slots of one worker (the SDK's default maxConcurrentActivityTaskExecutions). */
-export const ACTIVITY_SLOTS_PER_WORKER = 100;
+const ACTIVITY_SLOTS_PER_WORKER = 100;
 const DEAD_JOB_STATES = ['EXPIRED', 'FAILED_TO_SEND', 'REVOKED'];
 
 export interface BaselineResult {

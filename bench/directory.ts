@@ -11,7 +11,7 @@ import { personNames } from '../src/workflows/person-state';
 import type { Person } from './people';
 
 /** The directory the bench's sourced users come from. */
-export const BENCH_DIRECTORY = { type: 'ACTIVE_DIRECTORY', name: 'corp.bench.example' } as const;
+const BENCH_DIRECTORY = { type: 'ACTIVE_DIRECTORY', name: 'corp.bench.example' } as const;
 const CREATE_CONCURRENCY = 8;
 
 /** Makes the directory-sourced people's Okta users; /_sim routes are not rate-limited. */

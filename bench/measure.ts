@@ -23,18 +23,18 @@ import type { OnboardingRun, PersonOutcome, Wave } from './types';
  * in its profile (POST /users: usersCollection), finds the property already set (no partial
  * update, so no userMutations); Okta's answer to the create, the user as stored, is the read-back.
  */
-export const GUIDE_OKTA_CALLS_PER_PERSON: Record<Bucket, number> = { usersCollection: 1, userById: 1, userMutations: 0, other: 0 };
+const GUIDE_OKTA_CALLS_PER_PERSON: Record<Bucket, number> = { usersCollection: 1, userById: 1, userMutations: 0, other: 0 };
 /**
  * The same for a person who is already a (directory-sourced) Okta user: the GET finds them, and a
  * partial update sets the routing property alone (its answer, the user as stored, is the read-back).
  */
-export const GUIDE_OKTA_CALLS_PER_EXISTING_PERSON: Record<Bucket, number> = { usersCollection: 0, userById: 1, userMutations: 1, other: 0 };
+const GUIDE_OKTA_CALLS_PER_EXISTING_PERSON: Record<Bucket, number> = { usersCollection: 0, userById: 1, userMutations: 1, other: 0 };
 /**
  * Okta calls made once per run, all `other`: list and create the IdP (created ACTIVE: no
  * lifecycle call); GET and POST the default user profile schema (the routing property); find the
  * IdP-discovery policy, list its rules, create the rule (`activate=true`: no lifecycle call).
  */
-export const GUIDE_OKTA_CALLS_ONCE: Record<Bucket, number> = { usersCollection: 0, userById: 0, userMutations: 0, other: 7 };
+const GUIDE_OKTA_CALLS_ONCE: Record<Bucket, number> = { usersCollection: 0, userById: 0, userMutations: 0, other: 7 };
 /**
  * Upstream round trips one after another on the way of one person with an empty org. The person
  * waits for the integration's context, which exists once every shared object does: set-up
@@ -45,7 +45,7 @@ export const GUIDE_OKTA_CALLS_ONCE: Record<Bucket, number> = { usersCollection: 
  * that answer: 2). Temporal's own calls (the context query, polled every second; the look's check that its
  * workflow still runs) are not upstream round trips and are left out, so this stays a lower bound.
  */
-export const CRITICAL_PATH_ROUND_TRIPS = 21;
+const CRITICAL_PATH_ROUND_TRIPS = 21;
 
 export async function collectPeople(stack: BenchStack, run: OnboardingRun): Promise<PersonOutcome[]> {
   const everyone = run.waves.flatMap((wave) => wave.people.map((person) => ({ email: person.email, wave: wave.index })));
@@ -124,7 +124,7 @@ export async function integrationFacts(stack: BenchStack, keep?: (runId: string,
  * The longest wait a person adds on their own: their bind delay, plus, for those left to the
  * watch's own polling, one poll interval (the operator's signal is noticed at once).
  */
-export function longestPersonalWaitSeconds(config: BenchConfig, people: readonly Person[]): number {
+function longestPersonalWaitSeconds(config: BenchConfig, people: readonly Person[]): number {
   return Math.max(0, ...people.map((person) => person.bindDelayMs / 1000 + (person.signalled ? 0 : config.pollIntervalSeconds)));
 }
 
