@@ -13,7 +13,7 @@ import type { OktaSetup } from '../clients/okta/ensure';
 import { listPeople, type PersonRun, type Temporal } from '../temporal/people';
 import type { PersonState, PersonStatus, RoutingKey, VerifyPeople } from '../workflows/definitions';
 import { personNames } from '../workflows/person-state';
-import { noPeople, personVerdict, tallyPerson } from '../workflows/verify-state';
+import { noPeople, personVerdict, tallyPerson, type PersonOutcome } from '../workflows/verify-state';
 import { classified } from './failures';
 import { eachInParallel } from './temporal';
 
@@ -21,8 +21,6 @@ import { eachInParallel } from './temporal';
 const MAY_BE_ROUTED: readonly PersonStatus[] = ['Onboarded', 'Rebinding', 'BindingExpired', 'DeadlinePassed'];
 /** People checked at once: each costs two or three upstream reads, and the pacer spaces Okta's. */
 const PARALLEL_PEOPLE = 8;
-
-type Outcome = Parameters<typeof tallyPerson>[2];
 
 export function createVerifyPeopleActivities(beyondIdentity: BeyondIdentitySetup, okta: OktaSetup, temporal: Temporal) {
   async function activePasskey(state: PersonState, signal: AbortSignal): Promise<boolean | undefined> {
@@ -35,7 +33,7 @@ export function createVerifyPeopleActivities(beyondIdentity: BeyondIdentitySetup
     }
   }
 
-  async function checkPerson(run: PersonRun, routing: RoutingKey, signal: AbortSignal): Promise<Outcome | undefined> {
+  async function checkPerson(run: PersonRun, routing: RoutingKey, signal: AbortSignal): Promise<PersonOutcome | undefined> {
     const { email } = run;
     if (run.status === 'Rebinding') {
       return { kind: 'problem', problem: 'a rebind is under way: a new binding email was sent, and they are still routed', fix: `the person binds a passkey from the new email (bi-okta status ${email})` };
@@ -52,7 +50,7 @@ export function createVerifyPeopleActivities(beyondIdentity: BeyondIdentitySetup
       oktaUser: user ? { status: user.status, routingValue: user.profile[routing.attribute] } : undefined,
       routingValue: routing.value,
     });
-    if (verdict.kind !== 'putBack') return verdict;
+    if (verdict.kind !== 'corrected') return verdict;
     await okta.ensureRoutedUser({ login: email, email, ...personNames(email) }, routing, state.startedAt, { signal });
     return { kind: 'corrected', detail: `"${routing.attribute}" had been cleared on their Okta user; set back (they have an active passkey)` };
   }
@@ -65,7 +63,7 @@ export function createVerifyPeopleActivities(beyondIdentity: BeyondIdentitySetup
       await eachInParallel(
         runs,
         async (run) => {
-          let outcome: Outcome | undefined;
+          let outcome: PersonOutcome | undefined;
           try {
             outcome = await checkPerson(run, input.routing, cancellationSignal);
           } catch (error) {
