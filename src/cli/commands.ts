@@ -22,7 +22,7 @@ import {
   type PersonState,
   type PersonStatus,
 } from '../workflows/definitions';
-import { listPeople as listPersonRuns, NOT_STARTED_TEXT, offboardPerson, startOnboarding, type OffboardOutcome, type StartOutcome } from '../temporal/people';
+import { listPersonRuns, NOT_STARTED_TEXT, offboardPerson, startOnboarding, type OffboardOutcome, type StartOutcome } from '../temporal/people';
 import type { integration } from '../workflows/integration';
 import { oktaRedirectUris } from '../workflows/integration-state';
 import { findingLine, verifySummaryLine } from '../workflows/verify-state';
