@@ -13,15 +13,10 @@ import { personState } from '../src/cli/people-commands';
 import { CliError, EXIT, openSession, output, workflowLink, type Session } from '../src/cli/session';
 import { parseConfig, simulatorPortsSchema, stackConfigSchema, usesEmbeddedUpstreams } from '../src/config';
 import { bindPasskeyFromOutbox, outboxFor } from './simulators/beyond-identity/person-agent';
+import type { SignInResult } from './simulators/okta/sign-in';
 import { startFailureText, startStack, type EmbeddedStack } from './stack';
 import { isFrontendAnswering } from './temporal/dev-server';
 import { personWorkflowId } from '../src/workflows/definitions';
-
-interface SignInResult {
-  ok: boolean;
-  reason: string | null;
-  steps: { name: string; ok: boolean; detail?: string }[];
-}
 
 class DemoFailure extends Error {
   override name = 'DemoFailure';
