@@ -6,7 +6,10 @@
  */
 import type { Attention, ObjectRecord, VerifyOutcome } from './definitions';
 
-/** Inline text: plain; `code` (an id, a step) is in backticks in markdown and bare in the terminal; `quoted` (a value to match) is in backticks or double quotes. */
+/**
+ * Inline text: plain; `code` (an id, a step) is in backticks in markdown and bare in the terminal;
+ * `quoted` (a value to match exactly) is in backticks in markdown and in double quotes in the terminal.
+ */
 export type Part = string | { code: string } | { quoted: string };
 export type Phrase = string | readonly Part[];
 
@@ -57,18 +60,8 @@ function inline(phrase: Phrase, code: (text: string) => string, quoted: (text: s
   return phrase.map((part) => (typeof part === 'string' ? part : 'code' in part ? code(part.code) : quoted(part.quoted))).join('');
 }
 
-const md = (phrase: Phrase) =>
-  inline(
-    phrase,
-    (text) => `\`${text}\``,
-    (text) => `\`${text}\``,
-  );
-const plain = (phrase: Phrase) =>
-  inline(
-    phrase,
-    (text) => text,
-    (text) => `"${text}"`,
-  );
+const md = (phrase: Phrase) => inline(phrase, (code) => `\`${code}\``, (value) => `\`${value}\``);
+const plain = (phrase: Phrase) => inline(phrase, (code) => code, (value) => `"${value}"`);
 
 /** Markdown for Temporal UI: paragraphs and lists apart, label/value lines as one list. */
 export function markdown(view: View): string {
