@@ -6,7 +6,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { listPeople } from '../src/temporal/people';
+import { listPersonRuns } from '../src/temporal/people';
 import { mapLimit } from '../src/util/concurrency';
 import { integrationStatusQuery, onboardingStatusKey, personStatusQuery, personWorkflowId, type PersonState } from '../src/workflows/definitions';
 import type { SimulatorChecks } from './checks';
@@ -100,7 +100,7 @@ export async function integrationFacts(stack: BenchStack, keep?: (runId: string,
   const handle = stack.client.workflow.getHandle(stack.spec.integrationId);
   const state = await Promise.race([handle.query(integrationStatusQuery).catch(() => undefined), sleep(10_000, undefined)]);
   // The people of the integration as visibility lists them (`WorkflowType = 'personOnboarding' AND Integration = '<id>'`).
-  const people = state ? await listPeople({ client: stack.client }, stack.spec.integrationId).catch(() => undefined) : undefined;
+  const people = state ? await listPersonRuns({ client: stack.client }, stack.spec.integrationId).catch(() => undefined) : undefined;
   return {
     ...(state && {
       state: {

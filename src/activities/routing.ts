@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import type { BeyondIdentitySetup } from '../clients/beyond-identity/ensure';
 import type { OktaSetup } from '../clients/okta/ensure';
-import type { Temporal } from '../temporal/people';
+import type { TaskQueueClient } from '../temporal/people';
 import type { ObjectRecord, RoutingKey } from '../workflows/definitions';
 import type { BindingLook } from '../workflows/person-state';
 import { DEAD_JOB_STATES } from '../workflows/person-state';
@@ -39,12 +39,12 @@ class LookStoodDown extends Error {
  * immediate look (the operator's signal) is on the person already: two looks writing at once made
  * one user create in eleven a duplicate that Okta refused, at the cost of its users budget.
  */
-async function mayWrite(temporal: Temporal, isWatch: boolean): Promise<void> {
+async function mayWrite(temporal: TaskQueueClient, isWatch: boolean): Promise<void> {
   const run = await ownRun(temporal, 'routeWhenBound');
   if (!run.running || (isWatch && run.othersPending > 0)) throw new LookStoodDown('another look routes this person, or the workflow has moved on');
 }
 
-async function mayGoOn(temporal: Temporal): Promise<boolean> {
+async function mayGoOn(temporal: TaskQueueClient): Promise<boolean> {
   try {
     await mayWrite(temporal, true);
     return true;
@@ -54,7 +54,7 @@ async function mayGoOn(temporal: Temporal): Promise<boolean> {
   }
 }
 
-export function createRoutingActivities(beyondIdentity: BeyondIdentitySetup, okta: OktaSetup, temporal: Temporal) {
+export function createRoutingActivities(beyondIdentity: BeyondIdentitySetup, okta: OktaSetup, temporal: TaskQueueClient) {
   return {
     /**
      * Looks at the binding every poll interval for up to `waitUpToMs`: once Beyond Identity shows

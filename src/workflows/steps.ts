@@ -16,8 +16,6 @@ import {
 import type { Activities } from '../activities';
 import { NON_RETRYABLE_ERROR_TYPES, onboardingStatusKey, onboardingStepKey, type Attention } from './definitions';
 
-export { attentionMarkdown } from './markdown';
-
 const HEARTBEAT_TIMEOUT_MS = 10_000;
 
 /** Activities with the project's retry policy and this call's summary. */

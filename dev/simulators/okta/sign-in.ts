@@ -23,7 +23,7 @@ interface SignInStep {
   ok: boolean;
   detail: string;
 }
-interface SignInResult {
+export interface SignInResult {
   ok: boolean;
   steps: SignInStep[];
   /** On failure: "<step>: <why>"; null on success. */
