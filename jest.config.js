@@ -1,8 +1,9 @@
 /**
  * Two lanes. `unit`: pure logic under test/unit/ (no server, no network, no child process), files in
- * parallel; `npm run test:unit` runs it alone, in seconds. `full`: everything else, against one real
- * Temporal dev server (started by globalSetup) and real processes, one file at a time.
- * `npm test` runs both.
+ * parallel; `npm run test:unit` runs it alone, in seconds. The full lane, everything else, one file
+ * at a time: `full` against one real Temporal dev server (started by globalSetup) and real
+ * processes, and `time-skipping` (test/time-skipping/), each file on Temporal's Java test server
+ * of its own, no dev server. `npm test` runs all of them.
  */
 // swc, not ts-jest: it is what the worker's workflow bundler already uses, and it is fast.
 const transform = {
@@ -28,11 +29,18 @@ module.exports = {
       testEnvironment: 'node',
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/unit/'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/unit/', '<rootDir>/test/time-skipping/'],
       transform,
       // One Temporal dev server for the whole run, on free ports (test/support/global-setup.ts).
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+    {
+      displayName: 'time-skipping',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test/time-skipping'],
+      testMatch: ['**/*.test.ts'],
+      transform,
     },
   ],
 };
