@@ -1,14 +1,17 @@
 /**
  * The person workflow on Temporal's time-skipping test server (no dev server), with the real
  * activities against both simulators on loopback, and the binding defaults a deployment runs with:
- * three resends, a 7-day deadline. A link that dies is resent, up to the limit, then BindingExpired.
- * The links die by the simulator's `/_sim/binding-jobs/{id}/expire` hook: the simulator's own expiry
+ * three resends, a 7-day deadline. A link that dies is resent, up to the limit, then BindingExpired;
+ * a week without an answer from Beyond Identity ends the onboarding at the deadline.
+ * Links die by the simulator's `/_sim/binding-jobs/{id}/expire` hook: the simulator's own expiry
  * runs on the wall clock, which the test server does not move.
  *
- * What time skipping cannot reach here, and why: the person's wait is one long activity (the watch,
- * hour-long slices of wall time), and the test server holds its clock still while any activity is
- * scheduled; so the 7-day deadline never passes while the watch waits. Nor does the server ever
- * suggest continue-as-new (temporal-test-server 1.31.0 has no such rule).
+ * How the week passes: the test server moves its clock only while no activity is scheduled, and
+ * the person's wait is one long activity (the watch: hour-long slices polled on the wall clock). So
+ * the week passes between the watch's attempts: Beyond Identity answers its look 429 with
+ * Retry-After one hour, the activity hands that wait to Temporal's retry (src/activities/failures.ts),
+ * and the server skips each hour. The server never suggests continue-as-new (temporal-test-server
+ * 1.31.0 has no such rule), so that branch is not reached here.
  */
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
@@ -25,7 +28,7 @@ import type { personOnboarding } from '../../src/workflows/person';
 import { startTimeSkipping, testServerChildren, type TimeSkipping } from '../support/time-skipping';
 import { waitFor } from '../support/wait';
 
-describe('the binding link on the time-skipping server', () => {
+describe("a person's wait on the time-skipping server", () => {
   let bi: RunningBeyondIdentitySimulator;
   let okta: RunningOktaSimulator;
   let skipping: TimeSkipping;
@@ -83,18 +86,21 @@ describe('the binding link on the time-skipping server', () => {
     if (response.statusCode >= 400) throw new Error(`expire ${jobId}: HTTP ${response.statusCode}`);
   }
 
+  function onboard(email: string): Promise<WorkflowHandle<typeof personOnboarding>> {
+    return skipping.env.client.workflow.start('personOnboarding', { taskQueue, workflowId: `time-skipping/${email}`, args: [{ person: { email, integrationId: 'time-skipping' }, context }] });
+  }
+
+  function waitingWithEmails(handle: WorkflowHandle<typeof personOnboarding>, emails: number): Promise<PersonState> {
+    return waitFor(() => handle.query(personStatusQuery), (seen: PersonState) => seen.emailsSent === emails && seen.step === 'WaitForBinding', 30_000, 50);
+  }
+
   it('a dead link is resent up to the default three times, then the onboarding ends BindingExpired', async () => {
     expect(context.binding).toMatchObject({ maxResends: 3, deadlineMs: 7 * 24 * 3600 * 1000 });
-    const email = 'links.die@example.com';
-    const handle: WorkflowHandle<typeof personOnboarding> = await skipping.env.client.workflow.start('personOnboarding', {
-      taskQueue,
-      workflowId: `time-skipping/${email}`,
-      args: [{ person: { email, integrationId: 'time-skipping' }, context }],
-    });
+    const handle = await onboard('links.die@example.com');
     const result = handle.result();
     const jobs: string[] = [];
     for (let link = 1; link <= 4; link++) {
-      const state = await waitFor(() => handle.query(personStatusQuery), (seen: PersonState) => seen.emailsSent === link && seen.step === 'WaitForBinding', 30_000, 50);
+      const state = await waitingWithEmails(handle, link);
       jobs.push(state.bindingJobId!);
       await expire(state.bindingJobId!);
     }
@@ -104,5 +110,24 @@ describe('the binding link on the time-skipping server', () => {
     expect(final.note).toBe('The binding link expired 4 time(s); no more emails are sent (limit 3 resends). Nothing was routed.');
     // Far from the 7-day deadline: the expiries ended it, not time.
     expect(Date.parse(final.deadlineAt!) - Date.parse(final.finishedAt!)).toBeGreaterThan(6 * 24 * 3600 * 1000);
+  });
+
+  it('a week without an answer about the link ends the onboarding at the 7-day deadline, nothing routed', async () => {
+    const handle = await onboard('never.seen@example.com');
+    const waiting = await waitingWithEmails(handle, 1);
+    const week = 7 * 24 * 3600 * 1000;
+    expect(Date.parse(waiting.deadlineAt!) - Date.parse(waiting.startedAt)).toBeGreaterThanOrEqual(week);
+    // 170 answers of 429 to the watch's look at the job, each asking for an hour: just over the week. Then the link reads expired.
+    bi.faults.configure({ rules: [{ path: 'credential-binding-jobs/[^/]+$', methods: ['GET'], burst429: { count: 170, retryAfterSeconds: 3600 } }] });
+    await expire(waiting.bindingJobId!);
+    const started = Date.now();
+    const final = await handle.result();
+    bi.faults.configure({});
+    expect(final).toMatchObject({ status: 'DeadlinePassed', step: 'Ended', routed: false, bound: false });
+    expect(final.note).toBe(`No passkey was bound before the deadline (${waiting.deadlineAt}). Nothing was routed.`);
+    expect(Date.parse(final.finishedAt!)).toBeGreaterThanOrEqual(Date.parse(waiting.deadlineAt!));
+    expect(Date.parse(final.finishedAt!) - Date.parse(final.startedAt)).toBeGreaterThan(week);
+    // A week of the server's time, in seconds of ours.
+    expect(Date.now() - started).toBeLessThan(60_000);
   });
 });
