@@ -10,6 +10,7 @@ import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ensureTemporalTestServer } from '../../dev/temporal/test-server-provision';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/definitions';
+import { waitFor } from './wait';
 
 export interface TimeSkipping {
   env: TestWorkflowEnvironment;
@@ -38,12 +39,16 @@ export async function startTimeSkipping(): Promise<TimeSkipping> {
 
 async function stopAll(env: TestWorkflowEnvironment, pids: number[]): Promise<void> {
   await env.teardown().catch(() => undefined);
+  const stopped = () => waitFor(async () => pids.filter(alive), (running) => running.length === 0, 10_000, 100);
   for (const pid of pids) signal(pid, 'SIGTERM');
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline && pids.some(alive)) await new Promise((resolve) => setTimeout(resolve, 100));
-  for (const pid of pids.filter(alive)) signal(pid, 'SIGKILL');
-  const left = (await testServerChildren()).filter((pid) => pids.includes(pid));
-  if (left.length > 0) throw new Error(`the time-skipping test server is still running (pid ${left.join(', ')})`);
+  await stopped()
+    .catch(() => {
+      for (const pid of pids.filter(alive)) signal(pid, 'SIGKILL');
+      return stopped();
+    })
+    .catch(() => {
+      throw new Error(`the time-skipping test server is still running (pid ${pids.filter(alive).join(', ')})`);
+    });
 }
 
 /** This process's children that run the test server (the wrapper `exec`s java, so the SDK's child is java itself). */
