@@ -18,12 +18,12 @@ import { evaluateRouting } from './routing';
 import type { RuleBody } from './rule-schema';
 import { nowIso, type IdpRecord, type UserRecord } from './state';
 
-export interface SignInStep {
+interface SignInStep {
   name: string;
   ok: boolean;
   detail: string;
 }
-export interface SignInResult {
+interface SignInResult {
   ok: boolean;
   steps: SignInStep[];
   /** On failure: "<step>: <why>"; null on success. */
@@ -95,7 +95,7 @@ export function registerSignIn(app: FastifyInstance, context: OktaContext, http:
   });
 }
 
-export async function signIn(email: string, context: OktaContext, http: LoopbackHttp, startedOn: 'org' | 'custom' = 'org'): Promise<SignInResult> {
+async function signIn(email: string, context: OktaContext, http: LoopbackHttp, startedOn: 'org' | 'custom' = 'org'): Promise<SignInResult> {
   const state = context.store.state;
   const steps: SignInStep[] = [];
   let secret: string | undefined;
