@@ -11,13 +11,13 @@ import { access, chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/p
 import { join } from 'node:path';
 import { execFileAsync, firstLines, placeStaged, PROJECT_ROOT, run } from './provision';
 
-export const TEMPORAL_TEST_SERVER_VERSION = '1.31.0';
-export const TEMPORAL_TEST_SERVER_ARTIFACT = `io.temporal:temporal-test-server:${TEMPORAL_TEST_SERVER_VERSION}`;
-export const DEFAULT_TEST_SERVER_TOOLS_DIR = join(PROJECT_ROOT, '.tools', 'temporal-test-server');
+const TEMPORAL_TEST_SERVER_VERSION = '1.31.0';
+const TEMPORAL_TEST_SERVER_ARTIFACT = `io.temporal:temporal-test-server:${TEMPORAL_TEST_SERVER_VERSION}`;
+const DEFAULT_TEST_SERVER_TOOLS_DIR = join(PROJECT_ROOT, '.tools', 'temporal-test-server');
 /** The wrapper's name: the SDK passes it the port to listen on (and, once, `--enable-time-skipping`). */
 const WRAPPER = 'temporal-test-server';
 
-export type TestServerSource = 'TEMPORAL_TEST_SERVER_PATH' | 'project';
+type TestServerSource = 'TEMPORAL_TEST_SERVER_PATH' | 'project';
 
 export interface TemporalTestServer {
   /** An executable that starts the server: `<path> <port> [options]`. */
@@ -44,7 +44,9 @@ export async function ensureTemporalTestServer(options: TestServerProvisionOptio
   const explicit = env.TEMPORAL_TEST_SERVER_PATH?.trim();
   if (explicit) {
     if (!(await executable(explicit))) {
-      throw new TemporalTestServerUnavailableError(`TEMPORAL_TEST_SERVER_PATH is set to "${explicit}", but that is not an executable file. Fix the path or unset TEMPORAL_TEST_SERVER_PATH.`);
+      throw new TemporalTestServerUnavailableError(
+        `TEMPORAL_TEST_SERVER_PATH is set to "${explicit}", but that is not an executable file. Fix the path or unset TEMPORAL_TEST_SERVER_PATH.`,
+      );
     }
     return { path: explicit, source: 'TEMPORAL_TEST_SERVER_PATH' };
   }
@@ -55,7 +57,10 @@ export async function ensureTemporalTestServer(options: TestServerProvisionOptio
   await requireTools(env);
   log(`Installing Temporal's test server (${TEMPORAL_TEST_SERVER_ARTIFACT}, Maven Central) into ${dir} ...`);
   await install(dir, env, options.signal);
-  if (!(await installed(dir))) throw new TemporalTestServerUnavailableError(`The test server was installed into ${dir}, but its jars or wrapper are missing.`);
+  if (!(await installed(dir)))
+    throw new TemporalTestServerUnavailableError(
+      `The test server was installed into ${dir}, but its jars or wrapper are missing.`,
+    );
   log('Temporal test server ready.');
   return { path: wrapper, source: 'project' };
 }
@@ -119,9 +124,18 @@ async function install(dir: string, env: NodeJS.ProcessEnv, signal?: AbortSignal
 </project>
 `,
     );
-    await run('mvn', ['-q', '-B', 'dependency:copy-dependencies', '-DincludeScope=runtime', '-DoutputDirectory=lib'], env, staging, signal);
+    await run(
+      'mvn',
+      ['-q', '-B', 'dependency:copy-dependencies', '-DincludeScope=runtime', '-DoutputDirectory=lib'],
+      env,
+      staging,
+      signal,
+    );
     // `exec`: the server is the wrapper's own process, so the pid the SDK started is the one to stop.
-    await writeFile(join(staging, WRAPPER), `#!/bin/sh\nexec java -cp "$(dirname "$0")/lib/*" io.temporal.testserver.TestServer "$@"\n`);
+    await writeFile(
+      join(staging, WRAPPER),
+      `#!/bin/sh\nexec java -cp "$(dirname "$0")/lib/*" io.temporal.testserver.TestServer "$@"\n`,
+    );
     await chmod(join(staging, WRAPPER), 0o755);
     await rm(join(staging, 'pom.xml'));
     await placeStaged(staging, dir);

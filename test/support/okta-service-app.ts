@@ -42,13 +42,24 @@ async function asAdmin<T>(orgUrl: string, apiToken: string, work: (admin: OktaSe
   }
 }
 
-export async function createServiceApp(orgUrl: string, apiToken: string, options: ServiceAppOptions = {}): Promise<ServiceApp> {
-  const { privateKey, publicKey } = options.keyType === 'ec' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
+export async function createServiceApp(
+  orgUrl: string,
+  apiToken: string,
+  options: ServiceAppOptions = {},
+): Promise<ServiceApp> {
+  const { privateKey, publicKey } =
+    options.keyType === 'ec'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      : generateKeyPairSync('rsa', { modulusLength: 2048 });
   const keyId = `test-key-${Math.random().toString(36).slice(2, 10)}`;
   const alg = options.keyType === 'ec' ? 'ES256' : 'RS256';
   const key = { ...publicKey.export({ format: 'jwk' }), kid: keyId, alg, use: 'sig' } as PublicSigningJwk;
   const { appId, clientId } = await asAdmin(orgUrl, apiToken, async (admin) => {
-    const app = await admin.createServiceApp({ label: `bi-okta-automation ${keyId}`, key, dpop: options.dpop ?? false });
+    const app = await admin.createServiceApp({
+      label: `bi-okta-automation ${keyId}`,
+      key,
+      dpop: options.dpop ?? false,
+    });
     const clientId = app.credentials?.oauthClient?.client_id;
     if (!clientId) throw new Error(`the new service app ${app.id} has no client_id`);
     for (const scope of options.grants ?? SERVICE_SCOPES) await admin.grantScope(app.id, scope);

@@ -21,7 +21,9 @@ export interface TimeSkipping {
 export async function startTimeSkipping(): Promise<TimeSkipping> {
   const server = await ensureTemporalTestServer();
   const before = new Set(await testServerChildren());
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: server.path } } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: server.path } },
+  });
   const started = (await testServerChildren()).filter((pid) => !before.has(pid));
   try {
     // The test server knows only its own Custom*Field attributes; ours are registered as the dev server's are.
@@ -39,7 +41,13 @@ export async function startTimeSkipping(): Promise<TimeSkipping> {
 
 async function stopAll(env: TestWorkflowEnvironment, pids: number[]): Promise<void> {
   await env.teardown().catch(() => undefined);
-  const stopped = () => waitFor(async () => pids.filter(alive), (running) => running.length === 0, 10_000, 100);
+  const stopped = () =>
+    waitFor(
+      async () => pids.filter(alive),
+      (running) => running.length === 0,
+      10_000,
+      100,
+    );
   for (const pid of pids) signal(pid, 'SIGTERM');
   await stopped()
     .catch(() => {

@@ -17,7 +17,10 @@ import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
-import { startBeyondIdentitySimulator, type RunningBeyondIdentitySimulator } from '../../dev/simulators/beyond-identity';
+import {
+  startBeyondIdentitySimulator,
+  type RunningBeyondIdentitySimulator,
+} from '../../dev/simulators/beyond-identity';
 import { startOktaSimulator, type RunningOktaSimulator } from '../../dev/simulators/okta';
 import { createActivities } from '../../src/activities';
 import { BeyondIdentityApi } from '../../src/clients/beyond-identity/api';
@@ -39,20 +42,42 @@ describe("a person's wait on the time-skipping server", () => {
   const taskQueue = `time-skipping-${randomUUID()}`;
 
   beforeAll(async () => {
-    [bi, okta, skipping] = await Promise.all([startBeyondIdentitySimulator({ managementPort: 0, authPort: 0 }), startOktaSimulator({ port: 0 }), startTimeSkipping()]);
+    [bi, okta, skipping] = await Promise.all([
+      startBeyondIdentitySimulator({ managementPort: 0, authPort: 0 }),
+      startOktaSimulator({ port: 0 }),
+      startTimeSkipping(),
+    ]);
     const { env } = skipping;
     const built = createActivities({
-      beyondIdentity: { managementUrl: bi.managementUrl, authUrl: bi.authUrl, tenantId: bi.tenantId, credentials: { kind: 'api-token', token: bi.apiToken } },
+      beyondIdentity: {
+        managementUrl: bi.managementUrl,
+        authUrl: bi.authUrl,
+        tenantId: bi.tenantId,
+        credentials: { kind: 'api-token', token: bi.apiToken },
+      },
       okta: { orgUrl: okta.url, credentials: { kind: 'api-token', token: okta.apiToken } },
       temporal: { client: env.client, taskQueue },
     });
     closeClients = built.close;
-    const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
-    worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: built.activities });
+    const bundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../../src/workflows'),
+      logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
+    });
+    worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: bundle,
+      activities: built.activities,
+    });
     running = worker.run();
 
     // What the integration has made before a person starts: a realm and its authenticator config.
-    const setupApi = new BeyondIdentityApi({ managementUrl: bi.managementUrl, authUrl: bi.authUrl, tenantId: bi.tenantId, credentials: { kind: 'api-token', token: bi.apiToken } });
+    const setupApi = new BeyondIdentityApi({
+      managementUrl: bi.managementUrl,
+      authUrl: bi.authUrl,
+      tenantId: bi.tenantId,
+      credentials: { kind: 'api-token', token: bi.apiToken },
+    });
     const setup = new BeyondIdentitySetup(setupApi);
     const realm = await setup.ensureRealm('Time-skipping realm');
     const config = await setup.ensureHostedWebAuthenticatorConfig(realm.value.id, 'Time-skipping config');
@@ -65,7 +90,11 @@ describe("a person's wait on the time-skipping server", () => {
       applicationId: 'not-used-before-routing',
       authenticatorConfigId: config.value.id,
       routing: { attribute: 'biRouting', value: 'time-skipping' },
-      binding: { pollIntervalMs: 200, maxResends: defaults.BINDING_MAX_RESENDS, deadlineMs: defaults.BINDING_DEADLINE_SECONDS * 1000 },
+      binding: {
+        pollIntervalMs: 200,
+        maxResends: defaults.BINDING_MAX_RESENDS,
+        deadlineMs: defaults.BINDING_DEADLINE_SECONDS * 1000,
+      },
       activityTimeoutMs: 60_000,
     };
   }, 180_000);
@@ -81,17 +110,28 @@ describe("a person's wait on the time-skipping server", () => {
   }, 60_000);
 
   async function expire(jobId: string): Promise<void> {
-    const response = await request(`${bi.managementUrl}/_sim/binding-jobs/${encodeURIComponent(jobId)}/expire`, { method: 'POST' });
+    const response = await request(`${bi.managementUrl}/_sim/binding-jobs/${encodeURIComponent(jobId)}/expire`, {
+      method: 'POST',
+    });
     await response.body.text();
     if (response.statusCode >= 400) throw new Error(`expire ${jobId}: HTTP ${response.statusCode}`);
   }
 
   function onboard(email: string): Promise<WorkflowHandle<typeof personOnboarding>> {
-    return skipping.env.client.workflow.start('personOnboarding', { taskQueue, workflowId: `time-skipping/${email}`, args: [{ person: { email, integrationId: 'time-skipping' }, context }] });
+    return skipping.env.client.workflow.start('personOnboarding', {
+      taskQueue,
+      workflowId: `time-skipping/${email}`,
+      args: [{ person: { email, integrationId: 'time-skipping' }, context }],
+    });
   }
 
   function waitingWithEmails(handle: WorkflowHandle<typeof personOnboarding>, emails: number): Promise<PersonState> {
-    return waitFor(() => handle.query(personStatusQuery), (seen: PersonState) => seen.emailsSent === emails && seen.step === 'WaitForBinding', 30_000, 50);
+    return waitFor(
+      () => handle.query(personStatusQuery),
+      (seen: PersonState) => seen.emailsSent === emails && seen.step === 'WaitForBinding',
+      30_000,
+      50,
+    );
   }
 
   it('a dead link is resent up to the default three times, then the onboarding ends BindingExpired', async () => {
@@ -106,8 +146,17 @@ describe("a person's wait on the time-skipping server", () => {
     }
     const final = await result;
     expect(new Set(jobs).size).toBe(4);
-    expect(final).toMatchObject({ status: 'BindingExpired', step: 'Ended', resends: 3, emailsSent: 4, routed: false, bound: false });
-    expect(final.note).toBe('The binding link expired 4 time(s); no more emails are sent (limit 3 resends). Nothing was routed.');
+    expect(final).toMatchObject({
+      status: 'BindingExpired',
+      step: 'Ended',
+      resends: 3,
+      emailsSent: 4,
+      routed: false,
+      bound: false,
+    });
+    expect(final.note).toBe(
+      'The binding link expired 4 time(s); no more emails are sent (limit 3 resends). Nothing was routed.',
+    );
     // Far from the 7-day deadline: the expiries ended it, not time.
     expect(Date.parse(final.deadlineAt!) - Date.parse(final.finishedAt!)).toBeGreaterThan(6 * 24 * 3600 * 1000);
   });
@@ -118,7 +167,11 @@ describe("a person's wait on the time-skipping server", () => {
     const week = 7 * 24 * 3600 * 1000;
     expect(Date.parse(waiting.deadlineAt!) - Date.parse(waiting.startedAt)).toBeGreaterThanOrEqual(week);
     // 170 answers of 429 to the watch's look at the job, each asking for an hour: just over the week. Then the link reads expired.
-    bi.faults.configure({ rules: [{ path: 'credential-binding-jobs/[^/]+$', methods: ['GET'], burst429: { count: 170, retryAfterSeconds: 3600 } }] });
+    bi.faults.configure({
+      rules: [
+        { path: 'credential-binding-jobs/[^/]+$', methods: ['GET'], burst429: { count: 170, retryAfterSeconds: 3600 } },
+      ],
+    });
     await expire(waiting.bindingJobId!);
     const started = Date.now();
     const final = await handle.result();

@@ -11,7 +11,12 @@
  */
 import { findFreePort } from '../../dev/net/ports';
 import { startDevServer, type TemporalServer } from '../../dev/temporal/dev-server';
-import { integrationStatusQuery, SEARCH_ATTRIBUTE_KEYS, type IntegrationState, type PersonState } from '../../src/workflows/definitions';
+import {
+  integrationStatusQuery,
+  SEARCH_ATTRIBUTE_KEYS,
+  type IntegrationState,
+  type PersonState,
+} from '../../src/workflows/definitions';
 import { ServiceHarness } from '../support/service';
 import { testTemporal } from '../support/temporal';
 import { waitFor } from '../support/wait';
@@ -32,7 +37,10 @@ describe('continue-as-new', () => {
       dynamicConfig: [`limit.historyCount.suggestContinueAsNew=${SUGGEST_AT}`],
     });
     // Enough resends for a person's history to pass the limit before their links run out.
-    harness = await ServiceHarness.start({ temporalAddress: server.address, integrationEnv: { BINDING_MAX_RESENDS: '8' } });
+    harness = await ServiceHarness.start({
+      temporalAddress: server.address,
+      integrationEnv: { BINDING_MAX_RESENDS: '8' },
+    });
     await harness.startWorker();
   }, 120_000);
 
@@ -44,24 +52,47 @@ describe('continue-as-new', () => {
   /** The runs of one workflow id, oldest first. */
   async function runs(workflowId: string): Promise<{ runId: string; status: string }[]> {
     const found: { runId: string; status: string; started: number }[] = [];
-    for await (const info of harness.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) found.push({ runId: info.runId, status: info.status.name, started: info.startTime.getTime() });
+    for await (const info of harness.client.workflow.list({ query: `WorkflowId = '${workflowId}'` }))
+      found.push({ runId: info.runId, status: info.status.name, started: info.startTime.getTime() });
     return found.sort((a, b) => a.started - b.started).map(({ runId, status }) => ({ runId, status }));
   }
 
   it('a Ready integration whose retry passes the limit continues as new with its state, and stays Ready', async () => {
     await harness.onboard(['first@example.com']);
-    const ready = await waitFor(() => harness.integrationHandle().query(integrationStatusQuery), (state) => state.status === 'Ready', 30_000);
+    const ready = await waitFor(
+      () => harness.integrationHandle().query(integrationStatusQuery),
+      (state) => state.status === 'Ready',
+      30_000,
+    );
     expect(await runs(harness.spec.integrationId)).toEqual([{ runId: expect.any(String), status: 'RUNNING' }]);
 
     await harness.integrationHandle().signal('retry');
-    const continued = await waitFor(() => runs(harness.spec.integrationId), (found) => found.length === 2, 30_000);
+    const continued = await waitFor(
+      () => runs(harness.spec.integrationId),
+      (found) => found.length === 2,
+      30_000,
+    );
     expect(continued.map((run) => run.status)).toEqual(['CONTINUED_AS_NEW', 'RUNNING']);
-    const after: IntegrationState = await waitFor(() => harness.integrationHandle().query(integrationStatusQuery), (state) => state.status === 'Ready', 30_000);
+    const after: IntegrationState = await waitFor(
+      () => harness.integrationHandle().query(integrationStatusQuery),
+      (state) => state.status === 'Ready',
+      30_000,
+    );
     // The same objects, carried over: nothing made twice.
-    for (const key of ['realm', 'authenticatorConfig', 'application', 'idp', 'routingAttribute', 'routingRule'] as const) expect(after[key]?.id).toBe(ready[key]?.id);
+    for (const key of [
+      'realm',
+      'authenticatorConfig',
+      'application',
+      'idp',
+      'routingAttribute',
+      'routingRule',
+    ] as const)
+      expect(after[key]?.id).toBe(ready[key]?.id);
     const bi = await harness.biState();
     expect(bi.realms.filter((realm) => realm.display_name === harness.spec.realmName)).toHaveLength(1);
-    expect((await harness.oktaState()).rules.filter((rule) => rule.name === harness.spec.routingRuleName)).toHaveLength(1);
+    expect((await harness.oktaState()).rules.filter((rule) => rule.name === harness.spec.routingRuleName)).toHaveLength(
+      1,
+    );
     // Under the limit on the new run: no third.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect((await runs(harness.spec.integrationId)).map((run) => run.status)).toEqual(['CONTINUED_AS_NEW', 'RUNNING']);
@@ -71,10 +102,15 @@ describe('continue-as-new', () => {
     const email = 'links.keep.dying@example.com';
     await harness.onboard([email]);
     const personId = harness.personHandle(email).workflowId;
-    const first = await waitForPerson(harness, email, (state) => state.step === 'WaitForBinding' && state.emailsSent === 1);
+    const first = await waitForPerson(
+      harness,
+      email,
+      (state) => state.step === 'WaitForBinding' && state.emailsSent === 1,
+    );
     let state = first;
     while ((await runs(personId)).length === 1) {
-      if (state.resends >= harness.spec.binding.maxResends) throw new Error(`no continue-as-new after ${state.resends} resends`);
+      if (state.resends >= harness.spec.binding.maxResends)
+        throw new Error(`no continue-as-new after ${state.resends} resends`);
       await expireBindingJob(harness, state.bindingJobId!);
       const sent = state.emailsSent + 1;
       state = await waitForPerson(harness, email, (seen) => seen.step === 'WaitForBinding' && seen.emailsSent === sent);
@@ -82,12 +118,25 @@ describe('continue-as-new', () => {
     expect((await runs(personId)).map((run) => run.status)).toEqual(['CONTINUED_AS_NEW', 'RUNNING']);
     const resumed = await waitForPerson(harness, email, (seen) => seen.step === 'WaitForBinding');
     // What the first run knew, the second still knows: the deadline is not restarted, the emails are counted.
-    expect(resumed).toMatchObject({ startedAt: first.startedAt, deadlineAt: first.deadlineAt, identity: first.identity, emailsSent: state.emailsSent, resends: state.resends, bindingJobId: state.bindingJobId });
+    expect(resumed).toMatchObject({
+      startedAt: first.startedAt,
+      deadlineAt: first.deadlineAt,
+      identity: first.identity,
+      emailsSent: state.emailsSent,
+      resends: state.resends,
+      bindingJobId: state.bindingJobId,
+    });
     expect(resumed.resends).toBeGreaterThanOrEqual(1);
 
     await harness.bind(email);
     const done = (await harness.personHandle(email).result()) as PersonState;
-    expect(done).toMatchObject({ status: 'Onboarded', bound: true, routed: true, emailsSent: state.emailsSent, startedAt: first.startedAt });
+    expect(done).toMatchObject({
+      status: 'Onboarded',
+      bound: true,
+      routed: true,
+      emailsSent: state.emailsSent,
+      startedAt: first.startedAt,
+    });
     expect((await runs(personId)).map((run) => run.status)).toEqual(['CONTINUED_AS_NEW', 'COMPLETED']);
   });
 });
