@@ -1,7 +1,7 @@
 # The worker image (also the CLI and the codec server, by another command): compiled JavaScript
 # and production dependencies only. .dockerignore keeps the build context to what the production
 # build reads, so the simulators (dev/), the bench, the tests and local state never enter it.
-# Our machines have no Docker engine; test/docker-image.test.ts checks this file and the ignore list.
+# Our machines have no Docker engine; test/unit/docker-image.test.ts checks this file and the ignore list.
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /build

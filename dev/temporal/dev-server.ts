@@ -61,6 +61,8 @@ export interface DevServerOptions {
   onSpawn?: (pid: number) => void;
   /** Aborting it cuts the start short: the server is stopped and the start fails. */
   signal?: AbortSignal;
+  /** More `key=value` dynamic config beside DYNAMIC_CONFIG (a test's lower continue-as-new limit, say). */
+  dynamicConfig?: readonly string[];
 }
 
 export interface TemporalServer {
@@ -91,7 +93,7 @@ export async function startDevServer(options: DevServerOptions): Promise<Tempora
   }
   if (namespace !== 'default') args.push('--namespace', namespace);
   for (const key of options.searchAttributes) args.push('--search-attribute', `${key.name}=${TYPE_NAMES[key.type].cli}`);
-  for (const value of DYNAMIC_CONFIG) args.push('--dynamic-config-value', value);
+  for (const value of [...DYNAMIC_CONFIG, ...(options.dynamicConfig ?? [])]) args.push('--dynamic-config-value', value);
 
   // Otherwise the readiness check below would be answered by whatever already listens there.
   if (!(await isPortFree(options.port, ip))) {

@@ -7,7 +7,8 @@ import { BeyondIdentityApi, type OidcApplicationSettings } from '../../src/clien
 import { BeyondIdentitySetup, InvalidBeyondIdentityInputError, oidcEndpoints } from '../../src/clients/beyond-identity/ensure';
 import type { RunningBeyondIdentitySimulator } from '../../dev/simulators/beyond-identity';
 import { bindPasskeyFromOutbox } from '../../dev/simulators/beyond-identity/person-agent';
-import { biApi, biRaw, inParallel, rawOk, REDIRECT_URI, rejectionOf, Resources, startBi } from './support';
+import { mapLimit } from '../../src/util/concurrency';
+import { biApi, biRaw, rawOk, REDIRECT_URI, rejectionOf, Resources, startBi } from './support';
 
 describe('Beyond Identity client against the simulator', () => {
   const resources = new Resources();
@@ -252,7 +253,7 @@ describe('Beyond Identity client against the simulator', () => {
     it('lists realms over three pages of 200 and finds a realm on the last page', async () => {
       const existing = (await bi.state()).realms.length;
       const wanted = 401 - existing + 10; // > 400 realms in all: three pages of 200
-      await inParallel(wanted, 16, (index) => bi.ok('POST', '/realms', { realm: { display_name: `Paging realm ${String(index).padStart(3, '0')}` } }));
+      await mapLimit([...Array(wanted).keys()], 16, (index) => bi.ok('POST', '/realms', { realm: { display_name: `Paging realm ${String(index).padStart(3, '0')}` } }));
       const total = (await bi.state()).realms.length;
       expect(total).toBeGreaterThan(400);
 
@@ -270,7 +271,7 @@ describe('Beyond Identity client against the simulator', () => {
 
     it('lists applications over three pages of 100, and ensureOidcApplication finds its app on the third', async () => {
       const { realmId, settings } = await guideApp('Many apps realm');
-      await inParallel(230, 16, (index) =>
+      await mapLimit([...Array(230).keys()], 16, (index) =>
         bi.ok('POST', `/realms/${realmId}/applications`, {
           application: {
             display_name: `Service ${index}`,

@@ -27,8 +27,8 @@ import {
   secretsIn,
   startBi,
   startOkta,
-  waitFor,
 } from './support';
+import { waitFor } from '../support/wait';
 
 const BI_TOKEN = 'biConfiguredApiToken-7f3a9c1e5b2d4f60';
 const WRONG_BI_TOKEN = 'biWrongApiToken-0a1b2c3d4e5f6a7b';
@@ -119,7 +119,7 @@ describe('failures the simulators produce, as the clients classify them', () => 
       sim.faults.configure({ rules: [{ methods: ['GET'], errorRate: 1 }] });
       const linesBefore = logger.lines.length;
       const call: Promise<unknown[]> = service === 'okta' ? oktaClient.listOidcIdps('Lost-response target') : biClient.listRealms();
-      await waitFor(() => sim.faults.describe().stats.errors >= 2); // two attempts failed
+      await waitFor(async () => sim.faults.describe().stats.errors, (errors) => errors >= 2, 5_000, 10); // two attempts failed
       sim.faults.configure({});
       expect(Array.isArray(await call)).toBe(true);
       const retries = logger.lines.slice(linesBefore).filter((line) => line.startsWith('warn retrying'));
@@ -165,7 +165,7 @@ describe('failures the simulators produce, as the clients classify them', () => 
     it('a GET whose connection drops is retried and succeeds once the network is back', async () => {
       bi.faults.configure({ rules: [{ methods: ['GET'], dropRate: 1 }] });
       const call = biClient.getRealm(realmId);
-      await waitFor(() => bi.faults.describe().stats.drops >= 1);
+      await waitFor(async () => bi.faults.describe().stats.drops, (drops) => drops >= 1, 5_000, 10);
       bi.faults.configure({});
       expect(await call).toMatchObject({ id: realmId });
     });

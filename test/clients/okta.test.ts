@@ -6,7 +6,8 @@
 import type { OktaApi } from '../../src/clients/okta/api';
 import { OktaSetup, oidcIdpBody, routingRuleBody, type DesiredOidcIdp } from '../../src/clients/okta/ensure';
 import type { RunningOktaSimulator } from '../../dev/simulators/okta';
-import { inParallel, oktaApi, oktaRaw, Resources, startOkta } from './support';
+import { mapLimit } from '../../src/util/concurrency';
+import { oktaApi, oktaRaw, Resources, startOkta } from './support';
 
 const BI_APP = 'http://127.0.0.1:9/v1/tenants/T/realms/R/applications/A';
 
@@ -294,7 +295,7 @@ describe('Okta client against the simulator', () => {
 
   describe('paging', () => {
     it('follows Link rel="next" over three pages of IdPs and finds the exact name on the last', async () => {
-      await inParallel(410, 16, (index) => okta.ok('POST', '/api/v1/idps', oidcIdpBody(desiredIdp(`Paged IdP ${String(index).padStart(3, '0')}`))));
+      await mapLimit([...Array(410).keys()], 16, (index) => okta.ok('POST', '/api/v1/idps', oidcIdpBody(desiredIdp(`Paged IdP ${String(index).padStart(3, '0')}`))));
       const last = await api.createIdp(oidcIdpBody(desiredIdp('Paged IdP')));
 
       const before = requestsSeen();

@@ -9,7 +9,8 @@ import { OktaApi } from '../../src/clients/okta/api';
 import { RateLimitPacer } from '../../src/clients/http/rate-limit-pacer';
 import { sharedOktaPacer } from '../../src/clients/okta/rate-limits';
 import type { RunningOktaSimulator } from '../../dev/simulators/okta';
-import { inParallel, oktaRaw, RecordingLogger, Resources, startOkta } from './support';
+import { mapLimit } from '../../src/util/concurrency';
+import { oktaRaw, RecordingLogger, Resources, startOkta } from './support';
 
 const CALLS = 300;
 const LIMIT = 50;
@@ -53,7 +54,7 @@ describe('Okta rate-limit pacing', () => {
     statuses.length = 0;
 
     const started = Date.now();
-    const outcomes = await inParallel(CALLS, CONCURRENCY, async (index) => {
+    const outcomes = await mapLimit([...Array(CALLS).keys()], CONCURRENCY, async (index) => {
       try {
         return (await clients[index % 2]!.getUser(user.id))?.id === user.id ? 'ok' : 'wrong user';
       } catch (error) {
@@ -103,7 +104,7 @@ describe('two worker processes sharing one org (two pacers that never talk)', ()
     const workers = [1, 2].map(() => resources.add(new OktaApi({ orgUrl: sim.url, apiToken: sim.apiToken, pacer: new RateLimitPacer({ reserve: 1 }) })));
     const refusedBefore = await refused(sim);
     const half = async (calls: number) => {
-      const outcomes = await inParallel(calls, CONCURRENCY, async (index) => ((await workers[index % 2]!.getUser(user.id))?.id === user.id ? 'ok' : 'wrong'));
+      const outcomes = await mapLimit([...Array(calls).keys()], CONCURRENCY, async (index) => ((await workers[index % 2]!.getUser(user.id))?.id === user.id ? 'ok' : 'wrong'));
       return outcomes.filter((outcome) => outcome !== 'ok');
     };
     expect(await half(CALLS)).toEqual([]);

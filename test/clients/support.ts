@@ -182,29 +182,6 @@ export function secretsIn(texts: readonly string[], secrets: readonly string[]):
   return [...found];
 }
 
-/** Polls `condition` every 10 ms until it holds (or fails after `timeoutMs`). */
-export async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** Runs `tasks` with at most `concurrency` at a time. */
-export async function inParallel<T>(count: number, concurrency: number, task: (index: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = new Array<T>(count);
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      const index = next++;
-      results[index] = await task(index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  return results;
-}
-
 /**
  * A pass-through HTTP proxy to `target` whose answers come from a server clock `skewMs` ahead of
  * ours: the `Date` and `X-Rate-Limit-Reset` headers are shifted, nothing else. A client that reads

@@ -1,11 +1,11 @@
 /**
  * An OAuth service app made in the Okta simulator the way an administrator would make one (contract
- * §9): through the Apps API with the SSWS token, a key pair made here, scope grants one by one, and
- * an admin role for its client. Answers what the worker is configured with.
+ * §9), with the product's own admin calls (src/clients/okta/service-apps.ts): a key pair made here,
+ * scope grants one by one, and an admin role for its client. Answers what the worker is configured with.
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { request } from 'undici';
 import { REQUIRED_OKTA_SCOPES, type OktaCredentials } from '../../src/clients/okta/credentials';
+import { OktaServiceApps, type PublicSigningJwk } from '../../src/clients/okta/service-apps';
 
 export interface ServiceApp {
   appId: string;
@@ -32,43 +32,44 @@ export interface ServiceAppOptions {
 
 const SERVICE_SCOPES: readonly string[] = REQUIRED_OKTA_SCOPES;
 
-export async function oktaAdminCall<T = Record<string, unknown>>(orgUrl: string, apiToken: string, method: string, path: string, json?: unknown): Promise<T> {
-  const response = await request(`${orgUrl}${path}`, {
-    method: method as 'GET',
-    headers: { authorization: `SSWS ${apiToken}`, accept: 'application/json', ...(json === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: json === undefined ? (method === 'POST' || method === 'PUT' ? '' : undefined) : JSON.stringify(json),
-  });
-  const text = await response.body.text();
-  if (response.statusCode >= 300) throw new Error(`${method} ${path} answered ${response.statusCode}: ${text}`);
-  return (text === '' ? undefined : JSON.parse(text)) as T;
+/** The admin calls on a client of their own, closed after `work`. */
+async function asAdmin<T>(orgUrl: string, apiToken: string, work: (admin: OktaServiceApps) => Promise<T>): Promise<T> {
+  const admin = new OktaServiceApps({ orgUrl, apiToken });
+  try {
+    return await work(admin);
+  } finally {
+    await admin.close();
+  }
 }
 
-export async function createServiceApp(orgUrl: string, apiToken: string, options: ServiceAppOptions = {}): Promise<ServiceApp> {
-  const { privateKey, publicKey } = options.keyType === 'ec' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
+export async function createServiceApp(
+  orgUrl: string,
+  apiToken: string,
+  options: ServiceAppOptions = {},
+): Promise<ServiceApp> {
+  const { privateKey, publicKey } =
+    options.keyType === 'ec'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      : generateKeyPairSync('rsa', { modulusLength: 2048 });
   const keyId = `test-key-${Math.random().toString(36).slice(2, 10)}`;
   const alg = options.keyType === 'ec' ? 'ES256' : 'RS256';
-  const app = await oktaAdminCall<{ id: string; credentials: { oauthClient: { client_id: string } } }>(orgUrl, apiToken, 'POST', '/api/v1/apps?activate=true', {
-    name: 'oidc_client',
-    label: `bi-okta-automation ${keyId}`,
-    signOnMode: 'OPENID_CONNECT',
-    credentials: { oauthClient: { token_endpoint_auth_method: 'private_key_jwt', autoKeyRotation: true } },
-    settings: {
-      oauthClient: {
-        application_type: 'service',
-        grant_types: ['client_credentials'],
-        response_types: ['token'],
-        dpop_bound_access_tokens: options.dpop ?? false,
-        jwks: { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: keyId, alg, use: 'sig' }] },
-      },
-    },
+  const key = { ...publicKey.export({ format: 'jwk' }), kid: keyId, alg, use: 'sig' } as PublicSigningJwk;
+  const { appId, clientId } = await asAdmin(orgUrl, apiToken, async (admin) => {
+    const app = await admin.createServiceApp({
+      label: `bi-okta-automation ${keyId}`,
+      key,
+      dpop: options.dpop ?? false,
+    });
+    const clientId = app.credentials?.oauthClient?.client_id;
+    if (!clientId) throw new Error(`the new service app ${app.id} has no client_id`);
+    for (const scope of options.grants ?? SERVICE_SCOPES) await admin.grantScope(app.id, scope);
+    if (options.role !== null) await admin.assignClientRole(clientId, options.role ?? 'ORG_ADMIN');
+    return { appId: app.id, clientId };
   });
-  const clientId = app.credentials.oauthClient.client_id;
-  for (const scope of options.grants ?? SERVICE_SCOPES) await grantScope(orgUrl, apiToken, app.id, scope);
-  if (options.role !== null) await oktaAdminCall(orgUrl, apiToken, 'POST', `/oauth2/v1/clients/${clientId}/roles`, { type: options.role ?? 'ORG_ADMIN' });
   const scopes = [...(options.scopes ?? SERVICE_SCOPES)];
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
   return {
-    appId: app.id,
+    appId,
     clientId,
     keyId,
     privateKey,
@@ -79,10 +80,5 @@ export async function createServiceApp(orgUrl: string, apiToken: string, options
 }
 
 export async function grantScope(orgUrl: string, apiToken: string, appId: string, scope: string): Promise<void> {
-  await oktaAdminCall(orgUrl, apiToken, 'POST', `/api/v1/apps/${appId}/grants`, { scopeId: scope, issuer: orgUrl });
-}
-
-export async function revokeScope(orgUrl: string, apiToken: string, appId: string, scope: string): Promise<void> {
-  const grants = await oktaAdminCall<{ id: string; scopeId: string; status?: string }[]>(orgUrl, apiToken, 'GET', `/api/v1/apps/${appId}/grants`);
-  for (const grant of grants.filter((candidate) => candidate.scopeId === scope)) await oktaAdminCall(orgUrl, apiToken, 'DELETE', `/api/v1/apps/${appId}/grants/${grant.id}`);
+  await asAdmin(orgUrl, apiToken, (admin) => admin.grantScope(appId, scope));
 }

@@ -20,6 +20,7 @@ import { startWorker, type WorkerRun } from '../../src/worker';
 import { verifyScheduleId, type IntegrationSpec } from '../../src/workflows/definitions';
 import { startCommand, type RunningCommand } from './processes';
 import { testTemporal } from './temporal';
+import { waitFor } from './wait';
 
 export interface SignInResult {
   ok: boolean;
@@ -158,11 +159,9 @@ export class ServiceHarness {
 
   /** Waits for a binding email to arrive, then binds the passkey as the person would. */
   async bind(email: string, timeoutMs = 60_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while ((await outboxFor(this.bi.managementUrl, email)).length === 0) {
-      if (Date.now() > deadline) throw new Error(`no binding email for ${email} within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await waitFor(() => outboxFor(this.bi.managementUrl, email), (messages) => messages.length > 0, timeoutMs).catch(() => {
+      throw new Error(`no binding email for ${email} within ${timeoutMs} ms`);
+    });
     await bindPasskeyFromOutbox(this.bi.managementUrl, email);
   }
 

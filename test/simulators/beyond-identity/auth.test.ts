@@ -1,6 +1,6 @@
 /** Bearer authentication of the management API and the client-credentials token endpoint (contract §1.3, §2.4, §5). */
 import type { RunningBeyondIdentitySimulator } from '../../../dev/simulators/beyond-identity';
-import { applicationIssuer, basicAuth, fetchRaw, jwtPayload, ManagementClient, startSimulator, verifyWithJwks } from './helpers';
+import { applicationIssuer, basicAuth, fetchRaw, jwtPayload, ManagementClient, startSimulator, verifyWithJwks } from './support';
 
 describe('Beyond Identity simulator: authentication', () => {
   let sim: RunningBeyondIdentitySimulator;

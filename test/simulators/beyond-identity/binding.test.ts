@@ -16,7 +16,7 @@ import {
   type Identity,
   type Job,
   type Realm,
-} from './helpers';
+} from './support';
 
 describe('Beyond Identity simulator: binding a passkey and signing in', () => {
   let sim: RunningBeyondIdentitySimulator;

@@ -5,7 +5,7 @@
  */
 import { request } from 'undici';
 import type { RunningBeyondIdentitySimulator } from '../../../dev/simulators/beyond-identity';
-import { applicationIssuer, basicAuth, ManagementClient, startSimulator } from './helpers';
+import { applicationIssuer, basicAuth, ManagementClient, startSimulator } from './support';
 
 describe('Beyond Identity simulator: faults', () => {
   let sim: RunningBeyondIdentitySimulator;

@@ -1,6 +1,6 @@
 /** Contract tests of the management API resources over real HTTP: shapes, statuses and error bodies (contract §2-§3, §5). */
 import type { RunningBeyondIdentitySimulator } from '../../../dev/simulators/beyond-identity';
-import { ManagementClient, startSimulator, type Application, type Identity, type Realm } from './helpers';
+import { ManagementClient, startSimulator, type Application, type Identity, type Realm } from './support';
 
 describe('Beyond Identity simulator: management API', () => {
   let sim: RunningBeyondIdentitySimulator;

@@ -4,7 +4,7 @@
  * and `filter` on lists that document none (answered 400, never silently ignored).
  */
 import type { RunningBeyondIdentitySimulator } from '../../../dev/simulators/beyond-identity';
-import { ManagementClient, startSimulator, type Identity, type Realm } from './helpers';
+import { ManagementClient, startSimulator, type Identity, type Realm } from './support';
 
 describe('Beyond Identity simulator: nulls and filters', () => {
   let sim: RunningBeyondIdentitySimulator;

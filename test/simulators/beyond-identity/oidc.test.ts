@@ -13,7 +13,7 @@ import {
   type Application,
   type Identity,
   type Realm,
-} from './helpers';
+} from './support';
 
 describe('Beyond Identity simulator: OIDC', () => {
   let sim: RunningBeyondIdentitySimulator;

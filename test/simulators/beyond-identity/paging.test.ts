@@ -1,6 +1,6 @@
 /** List paging (contract §2.2): page_size with clamping, opaque page tokens that keep size and filter, skip. */
 import type { RunningBeyondIdentitySimulator } from '../../../dev/simulators/beyond-identity';
-import { ManagementClient, startSimulator, type Realm } from './helpers';
+import { ManagementClient, startSimulator, type Realm } from './support';
 
 interface ListPage {
   total_size: number;

@@ -14,7 +14,7 @@ import {
   verifyWithJwks,
   type Application,
   type Identity,
-} from './helpers';
+} from './support';
 
 describe('Beyond Identity simulator: persistence and /_sim/state', () => {
   let directory: string;

@@ -6,7 +6,7 @@
  */
 import type { RunningBeyondIdentitySimulator } from '../../../dev/simulators/beyond-identity';
 import { describeWithSpec, OpenApiValidator } from '../../support/openapi';
-import { bindThroughEmail, fetchRaw, ManagementClient, startSimulator, type Exchange } from './helpers';
+import { bindThroughEmail, fetchRaw, ManagementClient, startSimulator, type Exchange } from './support';
 
 /**
  * Responses the spec does not declare for that operation, each checked against the spec's Error

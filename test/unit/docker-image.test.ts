@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from './support/processes';
+import { PROJECT_ROOT } from '../support/processes';
 
 // No Docker engine runs here, so the image is checked from what builds it: the Dockerfile and the
 // allow-list in .dockerignore that decides what the build can see at all.

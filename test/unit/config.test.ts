@@ -3,8 +3,8 @@ import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REQUIRED_OKTA_SCOPES } from '../src/clients/okta/credentials';
-import { ConfigError, integrationConfigSchema, integrationId, integrationSpecFrom, parseConfig, upstreamConfigSchema, usesEmbeddedUpstreams } from '../src/config';
+import { REQUIRED_OKTA_SCOPES } from '../../src/clients/okta/credentials';
+import { ConfigError, integrationConfigSchema, integrationId, integrationSpecFrom, parseConfig, upstreamConfigSchema, usesEmbeddedUpstreams } from '../../src/config';
 
 describe('the worker configuration', () => {
   it('lists everything that is missing in one error', () => {

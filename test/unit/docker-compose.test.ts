@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { SEARCH_ATTRIBUTE_KEYS } from '../src/workflows/definitions';
-import { PROJECT_ROOT } from './support/processes';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/definitions';
+import { PROJECT_ROOT } from '../support/processes';
 
 interface Service {
   image?: string;

@@ -3,10 +3,10 @@
  * against csv-parse reading it back, and how a person's state becomes a row.
  */
 import { parse } from 'csv-parse/sync';
-import { csvCell, csvLine, toCsv } from '../src/cli/csv';
-import { REPORT_COLUMNS, renderReport, reportRow } from '../src/cli/report';
-import type { PersonRun } from '../src/temporal/people';
-import type { PersonState } from '../src/workflows/definitions';
+import { csvCell, csvLine, toCsv } from '../../src/cli/csv';
+import { REPORT_COLUMNS, renderReport, reportRow } from '../../src/cli/report';
+import type { PersonRun } from '../../src/temporal/people';
+import type { PersonState } from '../../src/workflows/definitions';
 
 describe('the CSV writer', () => {
   it('quotes only what needs it, doubling quotes, and leaves empty what is absent', () => {
