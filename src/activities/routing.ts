@@ -11,7 +11,8 @@ import type { Temporal } from '../temporal/people';
 import type { ObjectRecord, RoutingKey } from '../workflows/definitions';
 import type { BindingLook } from '../workflows/person-state';
 import { DEAD_JOB_STATES } from '../workflows/person-state';
-import { asStep, classified, markCreateStarted, wasAdopted } from './failures';
+import { heartbeatAndClassify, markCreateStarted, wasAdopted } from './context';
+import { asStep } from './failures';
 import { ownRun, untilNoneRunning } from './temporal';
 
 export interface RouteWhenBoundInput {
@@ -61,7 +62,7 @@ export function createRoutingActivities(beyondIdentity: BeyondIdentitySetup, okt
      * the passkey, routes the person and answers `routed`; a dead link answers `link-dead`; the
      * time up, `waiting`. Only people with a passkey are ever routed.
      */
-    routeWhenBound: classified(async (input: RouteWhenBoundInput): Promise<BindingLook> => {
+    routeWhenBound: heartbeatAndClassify(async (input: RouteWhenBoundInput): Promise<BindingLook> => {
       const { cancellationSignal } = Context.current();
       const until = Date.now() + input.waitUpToMs;
       for (;;) {
@@ -98,7 +99,7 @@ export function createRoutingActivities(beyondIdentity: BeyondIdentitySetup, okt
      * Okta user, the user found by login is reported: created by us if it appeared after the
      * onboarding began carrying our value, adopted otherwise.
      */
-    clearOktaRouting: classified(
+    clearOktaRouting: heartbeatAndClassify(
       async (input: { userId?: string; login: string; routing: RoutingKey; since: string }): Promise<{ cleared: boolean; user?: ObjectRecord }> => {
         const { cancellationSignal } = Context.current();
         // A look of this run that was cancelled may still be routing the person: wait until it has stopped.

@@ -9,7 +9,8 @@ import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { isUndone, listPeople, offboardPerson, type Temporal } from '../temporal/people';
 import { integrationStatusQuery, personWorkflowId, type PersonContext } from '../workflows/definitions';
-import { classified, IntegrationGoneError } from './failures';
+import { heartbeatAndClassify } from './context';
+import { IntegrationGoneError } from './failures';
 
 
 const CONTEXT_POLL_MS = 1_000;
@@ -134,7 +135,7 @@ export function createTemporalActivities(temporal: Temporal) {
      * Teardown: every person of the integration is offboarded (running ones cancelled, ended ones
      * undone by a new run), then this waits, up to `waitUpToMs`, until each has finished.
      */
-    offboardPeople: classified(async (input: { integrationId: string; waitUpToMs: number }): Promise<OffboardResult> => {
+    offboardPeople: heartbeatAndClassify(async (input: { integrationId: string; waitUpToMs: number }): Promise<OffboardResult> => {
       const { cancellationSignal } = Context.current();
       const result: OffboardResult = { cancelled: 0, undone: 0, alreadyEnded: 0, pending: [] };
       const people = await listPeople(temporal, input.integrationId);

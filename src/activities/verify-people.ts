@@ -14,7 +14,7 @@ import { listPeople, type PersonRun, type Temporal } from '../temporal/people';
 import type { PersonState, PersonStatus, RoutingKey, VerifyPeople } from '../workflows/definitions';
 import { personNames } from '../workflows/person-state';
 import { noPeople, personVerdict, tallyPerson } from '../workflows/verify-state';
-import { classified } from './failures';
+import { heartbeatAndClassify } from './context';
 import { eachInParallel } from './temporal';
 
 /** Newest runs that may have left a person routed: onboarded, rebinding, or a rebind that ended without a passkey. */
@@ -58,7 +58,7 @@ export function createVerifyPeopleActivities(beyondIdentity: BeyondIdentitySetup
   }
 
   return {
-    verifyPeople: classified(async (input: { integrationId: string; routing: RoutingKey }): Promise<VerifyPeople> => {
+    verifyPeople: heartbeatAndClassify(async (input: { integrationId: string; routing: RoutingKey }): Promise<VerifyPeople> => {
       const { cancellationSignal } = Context.current();
       const people = noPeople();
       const runs = (await listPeople(temporal, input.integrationId)).filter((run) => (MAY_BE_ROUTED as readonly string[]).includes(run.status));

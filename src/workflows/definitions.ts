@@ -5,6 +5,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { normalizeEmail } from '../util/email';
 
 // Search attributes
 
@@ -32,9 +33,6 @@ export const PERSON_STATUSES = [
   'Cancelled',
 ] as const;
 export type PersonStatus = (typeof PERSON_STATUSES)[number];
-
-/** Statuses after which a person's onboarding has ended (its workflow closes). */
-export const ENDED_PERSON_STATUSES: readonly PersonStatus[] = ['Onboarded', 'BindingExpired', 'DeadlinePassed', 'Cancelled'];
 
 export const PERSON_STEPS = [
   'Start',
@@ -347,10 +345,8 @@ export const verifiedSignal = defineSignal<[VerifySummary]>('verified');
 
 // Ids
 
-/** One person, one id: emails are trimmed and lower-cased, so Alice@Example.com and alice@example.com are one person. */
-export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
+// The CLI and workflows import it from here, beside the ids built with it.
+export { normalizeEmail };
 
 export function personWorkflowId(integrationId: string, email: string): string {
   return `${integrationId}/person/${normalizeEmail(email)}`;
@@ -366,17 +362,3 @@ export function scheduledVerifyWorkflowId(integrationId: string): string {
   return `${integrationId}/verify/scheduled`;
 }
 
-
-/** Failure types the activity retry policy must not retry: each needs a person (see src/activities/failures.ts). */
-export const NON_RETRYABLE_ERROR_TYPES = [
-  'RejectedUpstreamError',
-  'MalformedUpstreamResponseError',
-  'InvalidInputError',
-  'InvalidBeyondIdentityInputError',
-  'RoutingAttributeUnusableError',
-  'RoutingNotConfirmedError',
-  'RoutingPropertyUnsafeError',
-  'RoutingAttributeMasteredError',
-  'IntegrationGoneError',
-  'OktaUserNotActiveError',
-];

@@ -10,15 +10,22 @@ import {
   condition,
   isCancellation,
   proxyActivities,
+  type RetryPolicy,
   TemporalFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { NON_RETRYABLE_ERROR_TYPES, onboardingStatusKey, onboardingStepKey, type Attention } from './definitions';
-
-export { attentionMarkdown } from './markdown';
+import { onboardingStatusKey, onboardingStepKey, type Attention } from './definitions';
+import { NON_RETRYABLE_TYPES } from './failure-types';
 
 const HEARTBEAT_TIMEOUT_MS = 10_000;
+
+/** What every workflow's activity retry policy shares; each adds how long and how often it tries. */
+export const RETRY_BASE = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES],
+} satisfies RetryPolicy;
 
 /** Activities with the project's retry policy and this call's summary. */
 export function activities(summary: string, startToCloseMs: number, heartbeatMs = HEARTBEAT_TIMEOUT_MS): Activities {
@@ -28,13 +35,8 @@ export function activities(summary: string, startToCloseMs: number, heartbeatMs 
     // Activities heartbeat while they run (src/activities/failures.ts): one lost with a dead worker
     // is retried after this, not after the whole start-to-close timeout.
     heartbeatTimeout: Math.min(startToCloseMs, heartbeatMs),
-    retry: {
-      initialInterval: '1 second',
-      backoffCoefficient: 2,
-      maximumInterval: '1 minute',
-      // No maximumAttempts: transient failures are retried for as long as it takes; the UI shows the attempts.
-      nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
-    },
+    // No maximumAttempts: transient failures are retried for as long as it takes; the UI shows the attempts.
+    retry: { ...RETRY_BASE, maximumInterval: '1 minute' },
   });
 }
 

@@ -8,6 +8,7 @@ import { findOrCreate, sameSet, type EnsureOptions, type Ensured } from '../find
 import { registerSecret } from '../http/secrets';
 import { BeyondIdentityApi, type OidcApplicationSettings } from './api';
 import type { Application, BindingJob, Identity } from './schemas';
+import type { NonRetryableType } from '../../workflows/failure-types';
 
 /** The realm every Beyond Identity tenant has for its own administrators; never ours to use. */
 export const ADMIN_REALM_NAME = 'Beyond Identity Admin';
@@ -16,7 +17,7 @@ export const ADMIN_REALM_NAME = 'Beyond Identity Admin';
 export const LIVE_JOB_STATES = ['LINK_SENT', 'LINK_OPENED', 'REQUEST_DELIVERED'] as const;
 
 export class InvalidBeyondIdentityInputError extends Error {
-  override name = 'InvalidBeyondIdentityInputError';
+  override name = 'InvalidBeyondIdentityInputError' satisfies NonRetryableType;
 }
 
 export interface RealmSummary {

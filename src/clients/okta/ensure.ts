@@ -19,6 +19,7 @@ import {
   RoutingPropertyUnsafeError,
 } from './routing-property';
 import type { OktaIdp, OktaRule, OktaUser } from './schemas';
+import type { NonRetryableType } from '../../workflows/failure-types';
 
 export interface DesiredOidcIdp {
   name: string;
@@ -150,17 +151,17 @@ export function routingAttributeDefinition(): CustomPropertyDefinition {
 
 /** The schema already has a property of that name that cannot route (a base property, or another type). */
 export class RoutingAttributeUnusableError extends Error {
-  override name = 'RoutingAttributeUnusableError';
+  override name = 'RoutingAttributeUnusableError' satisfies NonRetryableType;
 }
 
 /** The person's Okta user exists but cannot sign in (SUSPENDED, DEPROVISIONED, ...): an administrator decides. */
 export class OktaUserNotActiveError extends Error {
-  override name = 'OktaUserNotActiveError';
+  override name = 'OktaUserNotActiveError' satisfies NonRetryableType;
 }
 
 /** The user's profile did not read back as written: routing cannot be confirmed. */
 export class RoutingNotConfirmedError extends Error {
-  override name = 'RoutingNotConfirmedError';
+  override name = 'RoutingNotConfirmedError' satisfies NonRetryableType;
 }
 
 export interface OktaUserSummary {
