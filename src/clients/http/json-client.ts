@@ -20,11 +20,12 @@ import {
 } from './errors';
 import { NO_HTTP_OBSERVER, type HttpObserver, type RequestOutcome } from './observer';
 import { CONCURRENCY_BACKOFF_MS, type RateLimitObservation, type RateLimitPacer } from './rate-limit-pacer';
+import { headerValue, type ResponseHeaders } from './headers';
 import { retryAfterMs } from './retry-after';
 import { redactSecrets } from './secrets';
+import { errorMessage } from '../../util/errors';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
 export interface HttpTimeouts {
   connectMs: number;
@@ -333,7 +334,7 @@ export class JsonClient {
     const timeout = /TIMEOUT/i.test(code) || (error as Error).name === 'TimeoutError';
     return new TransientUpstreamError(timeout ? 'timeout' : 'network', {
       ...this.details(request),
-      reason: code || (error instanceof Error ? error.message : String(error)),
+      reason: code || errorMessage(error),
     });
   }
 
@@ -343,8 +344,7 @@ export class JsonClient {
 
   private requestId(headers: ResponseHeaders): string | undefined {
     const name = this.options.requestIdHeader;
-    const value = name ? headers[name.toLowerCase()] : undefined;
-    return Array.isArray(value) ? value[0] : value;
+    return name ? headerValue(headers, name) : undefined;
   }
 }
 
