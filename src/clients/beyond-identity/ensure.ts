@@ -4,8 +4,10 @@
  * fails in a way that may have taken effect (a timeout, a reset connection, a 5xx), the object is
  * looked up again before anything is created a second time. Each says what it did.
  */
-import { findOrCreate, sameSet, type EnsureOptions, type Ensured } from '../find-or-create';
+import { sameSet } from '../drift';
+import { findOrCreate, type EnsureOptions, type Ensured } from '../find-or-create';
 import { registerSecret } from '../http/secrets';
+import { normalizeEmail } from '../../util/email';
 import { BeyondIdentityApi, type OidcApplicationSettings } from './api';
 import type { Application, BindingJob, Identity } from './schemas';
 import type { NonRetryableType } from '../../workflows/failure-types';
@@ -55,16 +57,11 @@ const FORBIDDEN_USERNAME_CHARACTERS = /[{}[\]<>;:?\\/|*^%$#=~`!]/;
 
 /** Why this email cannot be a Beyond Identity username, or undefined when it can. */
 export function usernameProblem(email: string): string | undefined {
-  const username = usernameFor(email);
+  const username = normalizeEmail(email);
   if (username.length < 1 || username.length > 64) return `a Beyond Identity username must be 1 to 64 characters; "${username}" has ${username.length}`;
   const bad = FORBIDDEN_USERNAME_CHARACTERS.exec(username);
   if (bad) return `Beyond Identity does not accept "${bad[0]}" in a username ("${username}")`;
   return undefined;
-}
-
-/** One person, one username: the email, lower-cased, so Alice@Example.com and alice@example.com are one identity. */
-export function usernameFor(email: string): string {
-  return email.trim().toLowerCase();
 }
 
 /** The OIDC endpoints of an application, on the auth host (contract §1.2): what Okta needs. */
@@ -140,7 +137,8 @@ export class BeyondIdentitySetup {
     const { signal } = options;
     const problem = usernameProblem(email);
     if (problem) throw new InvalidBeyondIdentityInputError(problem);
-    const username = usernameFor(email);
+    // One person, one username: the email, normalized, so Alice@Example.com and alice@example.com are one identity.
+    const username = normalizeEmail(email);
     const find = () => this.api.findIdentityByUsername(realmId, username, signal);
     const result = await findOrCreate(
       find,

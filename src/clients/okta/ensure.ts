@@ -4,7 +4,8 @@
  * strict key first (login; exact IdP name; rule name), corrects drift, and says what it did.
  */
 import { RejectedUpstreamError } from '../http/errors';
-import { findOrCreate, sameSet, type EnsureOptions, type Ensured } from '../find-or-create';
+import { sameSet } from '../drift';
+import { findOrCreate, type EnsureOptions, type Ensured } from '../find-or-create';
 import { OktaApi, type CustomPropertyDefinition, type OktaUserInput } from './api';
 import {
   isMasteredElsewhere,
