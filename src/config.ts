@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { OKTA_ISSUER_MODES, type IntegrationSpec } from './workflows/definitions';
+import { BEYOND_IDENTITY_REGIONS, type BeyondIdentityRegion } from './clients/beyond-identity/config';
 import { DEFAULT_OKTA_MAX_IN_FLIGHT } from './clients/okta/rate-limits';
 import { oktaCredentialsFromEnv } from './clients/okta/credentials-env';
 import { LOG_FORMATS, LOG_LEVELS } from './observability/log-options';
@@ -79,7 +80,7 @@ export function usesEmbeddedUpstreams(env: NodeJS.ProcessEnv = process.env): boo
   return !env.BI_REGION && !env.BI_MANAGEMENT_URL && !env.BI_AUTH_URL && !env.OKTA_ORG_URL;
 }
 
-const REGIONS = ['us', 'eu', 'us-fedramp'] as const;
+const REGIONS = Object.keys(BEYOND_IDENTITY_REGIONS) as BeyondIdentityRegion[];
 
 function isHttpUrl(value: string): boolean {
   try {
@@ -122,9 +123,9 @@ export const upstreamConfigSchema = z
     for (const name of ['OKTA_ORG_URL', 'BI_MANAGEMENT_URL', 'BI_AUTH_URL', 'BI_TOKEN_URL'] as const) {
       if (env[name] && !isHttpUrl(env[name])) problem(name, 'must be an http(s) URL');
     }
-    if (env.BI_REGION && !(REGIONS as readonly string[]).includes(env.BI_REGION)) problem('BI_REGION', `must be one of ${REGIONS.join(', ')}`);
+    if (env.BI_REGION && !(REGIONS as string[]).includes(env.BI_REGION)) problem('BI_REGION', `must be one of ${REGIONS.join(', ')}`);
     if (env.UPSTREAM_TIMEOUT_SECONDS && !(Number(env.UPSTREAM_TIMEOUT_SECONDS) > 0 && Number(env.UPSTREAM_TIMEOUT_SECONDS) <= 600)) {
-      problem('UPSTREAM_TIMEOUT_SECONDS', 'must be a number of seconds from 0 to 600');
+      problem('UPSTREAM_TIMEOUT_SECONDS', 'must be a number of seconds, more than 0 and at most 600');
     }
     if (env.OKTA_MAX_IN_FLIGHT && !(/^\d+$/.test(env.OKTA_MAX_IN_FLIGHT) && Number(env.OKTA_MAX_IN_FLIGHT) >= 1 && Number(env.OKTA_MAX_IN_FLIGHT) <= 75)) {
       problem('OKTA_MAX_IN_FLIGHT', "must be a whole number from 1 to 75 (Okta's concurrency limit is 35 or 75 per org, shared by every worker)");
@@ -145,7 +146,7 @@ export const upstreamConfigSchema = z
     // The key's text goes no further than OKTA_CREDENTIALS (a KeyObject): nothing can print it from here.
     ...env,
     BI_TENANT_ID: env.BI_TENANT_ID!,
-    BI_REGION: env.BI_REGION as (typeof REGIONS)[number] | undefined,
+    BI_REGION: env.BI_REGION as BeyondIdentityRegion | undefined,
     OKTA_ORG_URL: env.OKTA_ORG_URL!,
     // Checked above; read again here (the key file too) rather than carried out of the refinement.
     OKTA_CREDENTIALS: oktaCredentialsFromEnv({ ...env, OKTA_PRIVATE_KEY: _key }).credentials!,

@@ -8,10 +8,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { isUndone, listPeople, offboardPerson, type Temporal } from '../temporal/people';
+import { mapLimit } from '../util/concurrency';
 import { integrationStatusQuery, personWorkflowId, type PersonContext } from '../workflows/definitions';
 import { heartbeatAndClassify } from './context';
 import { IntegrationGoneError } from './failures';
-
 
 const CONTEXT_POLL_MS = 1_000;
 /** One poll waits this long for a set-up, then the waiting activities fail (retryably) and start again. */
@@ -19,16 +19,6 @@ const CONTEXT_POLL_LIMIT_MS = 60_000;
 /** A context read this recently is used again: people started together ask once per worker. */
 const CONTEXT_FRESH_MS = 5_000;
 const PARALLEL_REQUESTS = 50;
-
-/** Runs `work` on every item, at most `parallel` at a time. */
-export async function eachInParallel<T>(items: readonly T[], work: (item: T) => Promise<void>, parallel = PARALLEL_REQUESTS): Promise<void> {
-  const queue = [...items];
-  await Promise.all(
-    Array.from({ length: Math.min(parallel, queue.length) }, async () => {
-      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
-    }),
-  );
-}
 
 export interface OffboardResult {
   cancelled: number;
@@ -140,7 +130,7 @@ export function createTemporalActivities(temporal: Temporal) {
       const result: OffboardResult = { cancelled: 0, undone: 0, alreadyEnded: 0, pending: [] };
       const people = await listPeople(temporal, input.integrationId);
       const waitingFor: string[] = [];
-      await eachInParallel(people, async (person) => {
+      await mapLimit(people, PARALLEL_REQUESTS, async (person) => {
         if (isUndone(person)) {
           result.alreadyEnded += 1;
           return;
@@ -155,7 +145,7 @@ export function createTemporalActivities(temporal: Temporal) {
       let open = waitingFor;
       while (open.length > 0 && Date.now() < deadline) {
         const still: string[] = [];
-        await eachInParallel(open, async (email) => {
+        await mapLimit(open, PARALLEL_REQUESTS, async (email) => {
           const info = await temporal.client.workflow.getHandle(personWorkflowId(input.integrationId, email)).describe();
           if (info.status.name === 'RUNNING') still.push(email);
         });

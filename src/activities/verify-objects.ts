@@ -12,6 +12,7 @@ import { TransientUpstreamError } from '../clients/http/errors';
 import { idpDrift, ruleDrift, type DesiredRoutingRule, type OktaSetup } from '../clients/okta/ensure';
 import { describeProblems, routingPropertyFix, routingPropertyProblems } from '../clients/okta/routing-property';
 import type { Temporal } from '../temporal/people';
+import { errorMessage } from '../util/errors';
 import { integrationStatusQuery, type IntegrationSpec, type IntegrationState, type VerifyCheck, type VerifyObject } from '../workflows/definitions';
 import { oktaRedirectUris } from '../workflows/integration-state';
 import { cancellationSignal, heartbeatAndClassify } from './context';
@@ -44,7 +45,7 @@ async function checked(object: VerifyObject, check: () => Promise<VerifyCheck>):
     return await check();
   } catch (error) {
     if (error instanceof TransientUpstreamError || Context.current().cancellationSignal.aborted) throw error;
-    return attention(object, `could not be checked: ${error instanceof Error ? error.message : String(error)}`, 'fix what the message names, then verify again');
+    return attention(object, `could not be checked: ${errorMessage(error)}`, 'fix what the message names, then verify again');
   }
 }
 

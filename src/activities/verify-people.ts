@@ -13,9 +13,9 @@ import type { OktaSetup } from '../clients/okta/ensure';
 import { listPeople, type PersonRun, type Temporal } from '../temporal/people';
 import type { PersonState, PersonStatus, RoutingKey, VerifyPeople } from '../workflows/definitions';
 import { personNames } from '../workflows/person-state';
+import { mapLimit } from '../util/concurrency';
 import { noPeople, personVerdict, tallyPerson } from '../workflows/verify-state';
 import { heartbeatAndClassify } from './context';
-import { eachInParallel } from './temporal';
 
 /** Newest runs that may have left a person routed: onboarded, rebinding, or a rebind that ended without a passkey. */
 const MAY_BE_ROUTED: readonly PersonStatus[] = ['Onboarded', 'Rebinding', 'BindingExpired', 'DeadlinePassed'];
@@ -62,21 +62,17 @@ export function createVerifyPeopleActivities(beyondIdentity: BeyondIdentitySetup
       const { cancellationSignal } = Context.current();
       const people = noPeople();
       const runs = (await listPeople(temporal, input.integrationId)).filter((run) => (MAY_BE_ROUTED as readonly string[]).includes(run.status));
-      await eachInParallel(
-        runs,
-        async (run) => {
-          let outcome: Outcome | undefined;
-          try {
-            outcome = await checkPerson(run, input.routing, cancellationSignal);
-          } catch (error) {
-            // A transient failure is tried again with the whole check; anything else is this person's finding.
-            if (error instanceof TransientUpstreamError || cancellationSignal.aborted) throw error;
-            outcome = { kind: 'problem', problem: `could not be checked: ${error instanceof Error ? error.message : String(error)}`, fix: 'fix what the message names, then verify again' };
-          }
-          if (outcome) tallyPerson(people, run.email, outcome);
-        },
-        PARALLEL_PEOPLE,
-      );
+      await mapLimit(runs, PARALLEL_PEOPLE, async (run) => {
+        let outcome: Outcome | undefined;
+        try {
+          outcome = await checkPerson(run, input.routing, cancellationSignal);
+        } catch (error) {
+          // A transient failure is tried again with the whole check; anything else is this person's finding.
+          if (error instanceof TransientUpstreamError || cancellationSignal.aborted) throw error;
+          outcome = { kind: 'problem', problem: `could not be checked: ${error instanceof Error ? error.message : String(error)}`, fix: 'fix what the message names, then verify again' };
+        }
+        if (outcome) tallyPerson(people, run.email, outcome);
+      });
       people.needsAttention.sort((a, b) => a.email.localeCompare(b.email));
       people.corrections.sort((a, b) => a.email.localeCompare(b.email));
       return people;

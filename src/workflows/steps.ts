@@ -17,6 +17,7 @@ import {
 import type { Activities } from '../activities';
 import { onboardingStatusKey, onboardingStepKey, type Attention } from './definitions';
 import { NON_RETRYABLE_TYPES } from './failure-types';
+import { errorMessage } from '../util/errors';
 
 const HEARTBEAT_TIMEOUT_MS = 10_000;
 
@@ -107,5 +108,5 @@ export function describeFailure(step: string, error: unknown): Attention {
     };
   }
   if (cause instanceof TemporalFailure) return { step, type: cause.name, message: cause.message, since };
-  return { step, type: 'Error', message: cause instanceof Error ? cause.message : String(cause), since };
+  return { step, type: 'Error', message: errorMessage(cause), since };
 }
