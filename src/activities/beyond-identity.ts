@@ -34,7 +34,10 @@ export function createBeyondIdentityActivities(setup: BeyondIdentitySetup, conte
         name: string;
         authenticatorConfigId: string;
         redirectUris?: string[];
-        /** What runs started before custom domains sent: one URI. */
+        /**
+         * What runs started before custom domains sent: one URI (test/histories/scenario-v1.json
+         * records it). Remove it with that history, once no such activity can still be pending.
+         */
         redirectUri?: string;
         tokenExpirySeconds: number;
       }): Promise<ObjectRecord & { authenticatorConfigId: string; drift: string[] }> => {

@@ -62,21 +62,24 @@ export function createOktaActivities(okta: OktaSetup, beyondIdentity: BeyondIden
       return { found: (await okta.deactivateRoutingRule(input.ruleName, cancellationSignal())) !== undefined };
     }),
 
+    // The remove* and delete* activity names are recorded in workflow histories, so they stay as they
+    // are; the client calls they make all say delete.
+
     /** Removes the property we added, unless another rule still routes by it (a second integration in this org). */
     removeRoutingAttribute: heartbeatAndClassify(async (input: { attribute: string }): Promise<DeleteResult> => {
       const others = await okta.rulesUsingAttribute(input.attribute, undefined, cancellationSignal());
       if (others.length > 0) {
         return { deleted: false, kept: `Okta profile property ${input.attribute} (still used by ${others.map((rule) => `rule "${rule.name}"`).join(', ')})` };
       }
-      return { deleted: await okta.removeRoutingAttribute(input.attribute, cancellationSignal()) };
+      return { deleted: await okta.deleteRoutingAttribute(input.attribute, cancellationSignal()) };
     }),
 
     removeOktaUser: heartbeatAndClassify(async (input: { userId: string }): Promise<DeleteResult> => {
-      return { deleted: await okta.api.removeUser(input.userId, cancellationSignal()) };
+      return { deleted: await okta.api.deleteUser(input.userId, cancellationSignal()) };
     }),
 
     removeIdentityProvider: heartbeatAndClassify(async (input: { idpId: string }): Promise<DeleteResult> => {
-      return { deleted: await okta.api.removeIdp(input.idpId, cancellationSignal()) };
+      return { deleted: await okta.api.deleteIdp(input.idpId, cancellationSignal()) };
     }),
 
     deleteRoutingRule: heartbeatAndClassify(async (input: { policyId: string; ruleId: string }): Promise<DeleteResult> => {

@@ -313,8 +313,8 @@ export class OktaSetup {
     if (problems.length > 0) throw new RoutingNotConfirmedError(`Okta accepted the profile property "${attribute}" but reads it back otherwise: ${describeProblems(attribute, problems)}`);
   }
 
-  /** Removes the routing property from the schema (Okta then drops it from every profile). Missing is fine. */
-  async removeRoutingAttribute(attribute: string, signal?: AbortSignal): Promise<boolean> {
+  /** Deletes the routing property from the schema (Okta then drops it from every profile). Missing is fine. */
+  async deleteRoutingAttribute(attribute: string, signal?: AbortSignal): Promise<boolean> {
     const schema = await this.api.getUserSchema(signal);
     if (!schema.definitions.custom?.properties?.[attribute]) return false;
     await this.api.updateCustomProperties({ [attribute]: null }, signal);
