@@ -87,7 +87,7 @@ export class IntegrationContexts {
 
 /**
  * Whether the workflow run that scheduled the current activity is still open, and whether another
- * activity of `activityType` is pending in it (so that two looks of one person do not both write).
+ * activity of `activityType` is pending in it (so that two checks of one person do not both write).
  */
 export async function ownRun(temporal: Temporal, activityType: string): Promise<{ running: boolean; othersPending: number }> {
   const { workflowExecution, activityId } = Context.current().info;
@@ -105,7 +105,7 @@ export async function ownRun(temporal: Temporal, activityType: string): Promise<
 /**
  * Waits until no other activity of `activityType` is pending in the run of the current activity:
  * a cancelled one stops only once its heartbeat brings the cancellation, and until then it may
- * still write. (The workflow is not told when that happens, so we look.)
+ * still write. (The workflow is not told when that happens, so we ask Temporal.)
  */
 export async function untilNoneRunning(temporal: Temporal, activityType: string, signal: AbortSignal): Promise<void> {
   const { workflowExecution } = Context.current().info;

@@ -11,11 +11,12 @@ import {
   isCancellation,
   proxyActivities,
   type RetryPolicy,
+  setHandler,
   TemporalFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { onboardingStatusKey, onboardingStepKey, type Attention } from './definitions';
+import { onboardingStatusKey, onboardingStepKey, retrySignal, type Attention } from './definitions';
 import { NON_RETRYABLE_TYPES } from './failure-types';
 import { errorMessage } from '../util/errors';
 
@@ -57,7 +58,8 @@ export function recordStatus<S extends string, T extends string>(state: { status
   ]);
 }
 
-export interface AttentionHost {
+/** How a workflow reaches its operator when a step fails: it shows NeedsAttention, and waits for their `retry`. */
+export interface Operator {
   /** Shows (or clears) the NeedsAttention state. */
   setAttention(attention: Attention | undefined): void;
   /** True once the operator has asked to retry since the failure. */
@@ -68,23 +70,46 @@ export interface AttentionHost {
   abandoned?(): boolean;
 }
 
-/** Thrown by runStep instead of waiting on for a retry, once the host has abandoned the step. */
+/**
+ * The Operator both workflows use: the `retry` signal is remembered until a step uses it; an
+ * attention is kept on `state`, and `setStatus` shows the status it implies.
+ */
+export function createOperator(state: { attention?: Attention }, setStatus: (needsAttention: boolean) => void, abandoned?: () => boolean): Operator {
+  let retryRequested = false;
+  setHandler(retrySignal, () => {
+    retryRequested = true;
+  });
+  return {
+    setAttention(attention) {
+      state.attention = attention;
+      setStatus(attention !== undefined);
+    },
+    retryRequested: () => retryRequested,
+    consumeRetry: () => {
+      retryRequested = false;
+    },
+    abandoned,
+  };
+}
+
+/** Thrown by runStep instead of waiting on for a retry, once the operator's step is abandoned. */
 export class StepAbandoned extends Error {
   override name = 'StepAbandoned';
 }
 
-export async function runStep<T>(host: AttentionHost, step: string, run: () => Promise<T>): Promise<T> {
+/** Runs a step; when it fails (past the activity's own retries), shows why and waits for the operator's `retry`. */
+export async function runStep<T>(operator: Operator, step: string, run: () => Promise<T>): Promise<T> {
   for (;;) {
     try {
       return await run();
     } catch (error) {
       if (isCancellation(error)) throw error;
-      host.consumeRetry(); // a retry asked for before this failure does not count for it
-      host.setAttention(describeFailure(step, error));
-      await condition(() => host.retryRequested() || host.abandoned?.() === true);
-      host.consumeRetry();
-      host.setAttention(undefined);
-      if (host.abandoned?.()) throw new StepAbandoned(`${step} was abandoned`);
+      operator.consumeRetry(); // a retry asked for before this failure does not count for it
+      operator.setAttention(describeFailure(step, error));
+      await condition(() => operator.retryRequested() || operator.abandoned?.() === true);
+      operator.consumeRetry();
+      operator.setAttention(undefined);
+      if (operator.abandoned?.()) throw new StepAbandoned(`${step} was abandoned`);
     }
   }
 }
