@@ -19,8 +19,17 @@ import {
   type IntegrationStep,
   type IntegrationWorkflowInput,
 } from './definitions';
+import type { DeleteResult } from '../activities/beyond-identity';
 import * as rules from './integration-state';
 import { activities, createOperator, recordStatus, runStep, StepAbandoned } from './steps';
+
+/** One shared object teardown removes after the people: where the state records it, its step, its name, and the activity that removes it. */
+interface Removal {
+  record: 'routingAttribute' | 'idp' | 'application' | 'authenticatorConfig' | 'realm';
+  step: IntegrationStep;
+  what: string;
+  remove: (id: string) => Promise<DeleteResult>;
+}
 
 /** How long one offboarding activity waits for people to finish their undo before it reports back. */
 const OFFBOARD_SLICE_MS = 10 * 60 * 1000;
@@ -199,46 +208,31 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
     }
     state.attention = undefined;
 
-    if (state.routingAttribute) {
-      step('RemoveRoutingAttribute');
-      const attribute = state.routingAttribute;
-      if (attribute.adopted) keep(`Okta profile property ${attribute.id} (adopted)`);
+    // The shared objects, newest first: each one the service made is removed; an adopted one is kept.
+    // Beyond Identity's application and config live in the realm: without its id, nothing addresses them.
+    const inRealm = (id: string | undefined): Removal[] =>
+      id
+        ? [
+            { record: 'application', step: 'DeleteApplication', what: 'Beyond Identity application', remove: (applicationId) => act('Delete the OIDC application').deleteApplication({ realmId: id, applicationId }) },
+            { record: 'authenticatorConfig', step: 'DeleteAuthenticatorConfig', what: 'authenticator config', remove: (authenticatorConfigId) => act('Delete the authenticator config').deleteAuthenticatorConfig({ realmId: id, authenticatorConfigId }) },
+          ]
+        : [];
+    const objects: Removal[] = [
+      { record: 'routingAttribute', step: 'RemoveRoutingAttribute', what: 'Okta profile property', remove: (id) => act(`Remove the profile property "${id}"`).removeRoutingAttribute({ attribute: id }) },
+      { record: 'idp', step: 'RemoveIdentityProvider', what: 'Okta identity provider', remove: (idpId) => act('Remove the Okta identity provider').removeIdentityProvider({ idpId }) },
+      ...inRealm(realmId),
+      { record: 'realm', step: 'DeleteRealm', what: 'realm', remove: (id) => act(`Delete realm "${spec.realmName}"`).deleteRealm({ realmId: id }) },
+    ];
+    for (const object of objects) {
+      const record = state[object.record];
+      if (!record) continue;
+      step(object.step);
+      if (record.adopted) keep(`${object.what} ${record.id} (adopted)`);
       else {
-        const result = await runStep(operator, 'RemoveRoutingAttribute', () => act(`Remove the profile property "${attribute.id}"`).removeRoutingAttribute({ attribute: attribute.id }));
+        const result = await runStep(operator, object.step, () => object.remove(record.id));
         if (result.kept) keep(result.kept);
       }
-      state.routingAttribute = undefined;
-    }
-    if (state.idp) {
-      step('RemoveIdentityProvider');
-      const idp = state.idp;
-      if (idp.adopted) keep(`Okta identity provider ${idp.id} (adopted)`);
-      else await runStep(operator, 'RemoveIdentityProvider', () => act('Remove the Okta identity provider').removeIdentityProvider({ idpId: idp.id }));
-      state.idp = undefined;
-    }
-    if (state.application && realmId) {
-      step('DeleteApplication');
-      const app = state.application;
-      if (app.adopted) keep(`Beyond Identity application ${app.id} (adopted)`);
-      else await runStep(operator, 'DeleteApplication', () => act('Delete the OIDC application').deleteApplication({ realmId, applicationId: app.id }));
-      state.application = undefined;
-    }
-    if (state.authenticatorConfig && realmId) {
-      step('DeleteAuthenticatorConfig');
-      const config = state.authenticatorConfig;
-      if (config.adopted) keep(`authenticator config ${config.id} (adopted)`);
-      else await runStep(operator, 'DeleteAuthenticatorConfig', () => act('Delete the authenticator config').deleteAuthenticatorConfig({ realmId, authenticatorConfigId: config.id }));
-      state.authenticatorConfig = undefined;
-    }
-    if (state.realm) {
-      step('DeleteRealm');
-      const realm = state.realm;
-      if (realm.adopted) keep(`realm ${realm.id} (adopted)`);
-      else {
-        const result = await runStep(operator, 'DeleteRealm', () => act(`Delete realm "${spec.realmName}"`).deleteRealm({ realmId: realm.id }));
-        if (result.kept) keep(result.kept);
-      }
-      state.realm = undefined;
+      state[object.record] = undefined;
     }
     state.tornDownAt = new Date().toISOString();
     setStatus('TornDown', 'Done');
