@@ -1,9 +1,9 @@
 /**
- * `verify`'s look at the shared objects: each against what the service wants. What the service
- * created is put right through the same ensure-operations set-up uses (they replace drift and
+ * `verify`'s check of the shared objects: each against what the service wants. What the service
+ * created is corrected through the same ensure-operations set-up uses (they replace drift and
  * reactivate), and the setting names that differed are reported; what it adopted is only
  * compared, and a difference is reported as needing attention. An object that is gone or renamed
- * is reported too: putting it back is set-up's job (`retry`), since a new object gets a new id.
+ * is reported too: making it again is set-up's job (`retry`), since a new object gets a new id.
  */
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';

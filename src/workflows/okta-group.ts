@@ -14,7 +14,6 @@ const { resolveOktaGroup } = proxyActivities<Activities>({
   startToCloseTimeout: '4 minutes',
   // The activity heartbeats while it pages (a minute's wait for Okta's rate limit included).
   heartbeatTimeout: '30 seconds',
-  // Backoff as Temporal's default (2), made explicit by the base.
   retry: { ...RETRY_BASE, maximumAttempts: 3 },
 });
 

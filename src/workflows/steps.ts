@@ -34,7 +34,7 @@ export function activities(summary: string, startToCloseMs: number, heartbeatMs 
   return proxyActivities<Activities>({
     summary,
     startToCloseTimeout: startToCloseMs,
-    // Activities heartbeat while they run (src/activities/failures.ts): one lost with a dead worker
+    // Activities heartbeat while they run (src/activities/context.ts): one lost with a dead worker
     // is retried after this, not after the whole start-to-close timeout.
     heartbeatTimeout: Math.min(startToCloseMs, heartbeatMs),
     // No maximumAttempts: transient failures are retried for as long as it takes; the UI shows the attempts.
@@ -59,7 +59,7 @@ export function recordStatus<S extends string, T extends string>(state: { status
 }
 
 /** How a workflow reaches its operator when a step fails: it shows NeedsAttention, and waits for their `retry`. */
-export interface Operator {
+interface Operator {
   /** Shows (or clears) the NeedsAttention state. */
   setAttention(attention: Attention | undefined): void;
   /** True once the operator has asked to retry since the failure. */
