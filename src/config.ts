@@ -55,7 +55,7 @@ export function parseConfig<T extends z.ZodType>(schema: T, env: NodeJS.ProcessE
  * them. They are printed at start as what they are; set BI_API_TOKEN, OKTA_API_TOKEN and
  * BI_TENANT_ID to use your own values with the simulators.
  */
-export const DEVELOPMENT_DEFAULTS = {
+const DEVELOPMENT_DEFAULTS = {
   biTenantId: '0001f1f460b1ace6',
   biApiToken: 'dev-bi-api-token-for-the-local-simulator',
   oktaApiToken: 'dev-okta-api-token-for-the-local-simulator',
@@ -185,7 +185,6 @@ export const observabilityConfigSchema = z.object({
     .default('INFO'),
   LOG_FORMAT: z.enum(LOG_FORMATS).default('json'),
 });
-export type ObservabilityConfig = z.infer<typeof observabilityConfigSchema>;
 
 const seconds = (fallback: number) => z.coerce.number().positive().default(fallback);
 
@@ -280,7 +279,7 @@ export function integrationId(biTenantId: string, realmName: string, oktaOrgUrl:
 }
 
 /** The routing value of an integration: within one Okta org, one per Beyond Identity tenant + realm. */
-export function defaultRoutingValue(biTenantId: string, realmName: string): string {
+function defaultRoutingValue(biTenantId: string, realmName: string): string {
   return `${biTenantId}/${realmSlug(realmName)}`;
 }
 

@@ -4,7 +4,7 @@
  * a worker crash in the heartbeat details, and the options ensure-operations take from it.
  */
 import { activityInfo, Context } from '@temporalio/activity';
-import type { EnsureOptions } from '../clients/find-or-create';
+import type { EnsureOptions, EnsureOutcome } from '../clients/find-or-create';
 import { toApplicationFailure } from './failures';
 
 interface HeartbeatDetails {
@@ -53,7 +53,7 @@ function earlierAttemptStartedCreate(): boolean {
 }
 
 /** `adopted` only when the object was there before this activity (in any attempt) tried to create it. */
-export function wasAdopted(outcome: 'created' | 'adopted' | 'updated'): boolean {
+export function wasAdopted(outcome: EnsureOutcome): boolean {
   return outcome !== 'created' && !earlierAttemptStartedCreate();
 }
 

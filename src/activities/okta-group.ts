@@ -39,7 +39,7 @@ export interface SkippedMember extends OktaGroupMember {
 }
 
 /** A group's members are returned in one workflow result: this many keeps it well under Temporal's 2 MB payload limit. */
-export const MAX_GROUP_MEMBERS = 5_000;
+const MAX_GROUP_MEMBERS = 5_000;
 /** Suggestions shown when nothing matches exactly. */
 const MAX_SIMILAR = 5;
 

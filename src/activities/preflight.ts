@@ -39,7 +39,7 @@ export const PREFLIGHT_CHECKS = [
   'Okta domain and issuer mode',
   'Okta routing property',
 ] as const;
-export type PreflightCheckName = (typeof PREFLIGHT_CHECKS)[number];
+type PreflightCheckName = (typeof PREFLIGHT_CHECKS)[number];
 
 export interface PreflightCheck {
   name: PreflightCheckName;

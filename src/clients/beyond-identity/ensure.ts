@@ -13,10 +13,10 @@ import type { Application, BindingJob, Identity } from './schemas';
 import type { NonRetryableType } from '../../workflows/failure-types';
 
 /** The realm every Beyond Identity tenant has for its own administrators; never ours to use. */
-export const ADMIN_REALM_NAME = 'Beyond Identity Admin';
+const ADMIN_REALM_NAME = 'Beyond Identity Admin';
 
 /** Job states in which the emailed link can still be used (contract §4 step 7). */
-export const LIVE_JOB_STATES = ['LINK_SENT', 'LINK_OPENED', 'REQUEST_DELIVERED'] as const;
+const LIVE_JOB_STATES = ['LINK_SENT', 'LINK_OPENED', 'REQUEST_DELIVERED'] as const;
 
 export class InvalidBeyondIdentityInputError extends Error {
   override name = 'InvalidBeyondIdentityInputError' satisfies NonRetryableType;
@@ -75,8 +75,6 @@ export function oidcEndpoints(authUrl: string, tenantId: string, realmId: string
     discovery: `${issuer}/.well-known/openid-configuration`,
   };
 }
-
-export type { Ensured, EnsureOutcome } from '../find-or-create';
 
 export class BeyondIdentitySetup {
   constructor(readonly api: BeyondIdentityApi) {}

@@ -12,7 +12,7 @@ import type { NonRetryableType } from '../../workflows/failure-types';
 
 export type UpstreamService = 'beyond-identity' | 'okta';
 
-export const SERVICE_NAMES: Record<UpstreamService, string> = {
+const SERVICE_NAMES: Record<UpstreamService, string> = {
   'beyond-identity': 'Beyond Identity',
   okta: 'Okta',
 };
@@ -110,7 +110,7 @@ export class MalformedUpstreamResponseError extends UpstreamError {
   }
 }
 
-export function rejectionKind(status: number): RejectionKind {
+function rejectionKind(status: number): RejectionKind {
   if (status === 401) return 'authentication';
   if (status === 403) return 'permission';
   if (status === 404) return 'not-found';

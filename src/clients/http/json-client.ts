@@ -32,7 +32,7 @@ export interface HttpTimeouts {
   headersMs: number;
   bodyMs: number;
 }
-export const DEFAULT_TIMEOUTS: HttpTimeouts = { connectMs: 5_000, headersMs: 30_000, bodyMs: 30_000 };
+const DEFAULT_TIMEOUTS: HttpTimeouts = { connectMs: 5_000, headersMs: 30_000, bodyMs: 30_000 };
 
 export interface RetryOptions {
   /** Attempts in all, the first included. */
@@ -42,7 +42,7 @@ export interface RetryOptions {
   /** A 429 asking for a longer wait than this is handed up (to Temporal's retry) instead of waited out here. */
   maxRetryAfterMs: number;
 }
-export const DEFAULT_RETRY: RetryOptions = { maxAttempts: 4, initialDelayMs: 200, maxDelayMs: 5_000, maxRetryAfterMs: 65_000 };
+const DEFAULT_RETRY: RetryOptions = { maxAttempts: 4, initialDelayMs: 200, maxDelayMs: 5_000, maxRetryAfterMs: 65_000 };
 
 /** The request an attempt sends: a DPoP proof is bound to its method and URL. */
 export interface RequestTarget {

@@ -35,9 +35,9 @@ export interface DesiredOidcIdp {
 }
 
 /** The guide's settings (step 7): scope openid only; username idpuser.externalId matched against the Okta username. */
-export const IDP_SCOPES = ['openid'];
-export const IDP_USERNAME_TEMPLATE = 'idpuser.externalId';
-export const IDP_MATCH_TYPE = 'USERNAME';
+const IDP_SCOPES = ['openid'];
+const IDP_USERNAME_TEMPLATE = 'idpuser.externalId';
+const IDP_MATCH_TYPE = 'USERNAME';
 
 export function oidcIdpBody(desired: DesiredOidcIdp) {
   return {
@@ -139,7 +139,7 @@ export function ruleDrift(rule: OktaRule, desired: DesiredRoutingRule): string[]
  * The routing attribute as we add it to the profile schema: a string only administrators may
  * change, mastered by Okta so that it can be set on users a directory masters (routing-property.ts).
  */
-export function routingAttributeDefinition(): CustomPropertyDefinition {
+function routingAttributeDefinition(): CustomPropertyDefinition {
   return {
     title: 'Beyond Identity routing',
     description: 'Set by bi-okta-federation once the person has bound a passkey: the IdP-discovery rule that matches this value sends them to Beyond Identity.',

@@ -12,7 +12,7 @@ export const ROUTING_PROPERTY_MASTER = { type: 'OKTA' } as const;
 export const ROUTING_PROPERTY_PERMISSIONS = [{ principal: 'SELF', action: 'READ_ONLY' }] as const;
 
 /** Okta's code for an update of an attribute the profile source masters (contract §11.2). */
-export const MASTERED_ELSEWHERE = 'E0000023';
+const MASTERED_ELSEWHERE = 'E0000023';
 const MASTERED_SUMMARY = 'Operation failed because user profile is mastered under another system';
 
 export type RoutingPropertyProblem =
