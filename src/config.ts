@@ -10,7 +10,7 @@ import { DEFAULT_OKTA_MAX_IN_FLIGHT } from './clients/okta/rate-limits';
 import { oktaCredentialsFromEnv } from './clients/okta/credentials-env';
 import { LOG_FORMATS, LOG_LEVELS } from './observability/log-options';
 
-export const PROJECT_ROOT = resolve(__dirname, '..');
+const PROJECT_ROOT = resolve(__dirname, '..');
 
 const port = z.coerce.number().int().min(1).max(65_535);
 
