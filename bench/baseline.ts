@@ -22,6 +22,7 @@ import { BeyondIdentitySetup, oidcEndpoints } from '../src/clients/beyond-identi
 import { RateLimitPacer } from '../src/clients/http/rate-limit-pacer';
 import { OktaApi } from '../src/clients/okta/api';
 import { OktaSetup } from '../src/clients/okta/ensure';
+import { mapLimit } from '../src/util/concurrency';
 import type { IntegrationSpec } from '../src/workflows/definitions';
 import { personNames } from '../src/workflows/person-state';
 import { checkSimulators, type SimulatorChecks } from './checks';
@@ -31,10 +32,10 @@ import { Cleanup } from './cleanup';
 import type { BenchConfig } from './options';
 import { PeoplePlayer, type Person } from './people';
 import { startSimulators } from './stack';
-import { mapLimit, summarize, type Summary } from './stats';
+import { summarize, type Summary } from './stats';
 
 /** Activity slots of one worker (the SDK's default maxConcurrentActivityTaskExecutions). */
-export const ACTIVITY_SLOTS_PER_WORKER = 100;
+const ACTIVITY_SLOTS_PER_WORKER = 100;
 const DEAD_JOB_STATES = ['EXPIRED', 'FAILED_TO_SEND', 'REVOKED'];
 
 export interface BaselineResult {

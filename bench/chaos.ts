@@ -6,84 +6,8 @@
  * link was live), which fails the run otherwise.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { TemporalServer } from '../dev/temporal/dev-server';
 import type { SimulatorChecks } from './checks';
-import type { PersonOutcome } from './measure';
-import { readTreeStats, type ProcStats } from './workers';
-
-/** Something the chaos kills and brings back. */
-export interface Restartable {
-  readonly label: string;
-  kills: number;
-  restarts: number;
-  kill(): Promise<void>;
-  restart(): Promise<void>;
-}
-
-/**
- * The Temporal dev server of a run, restartable: `kill` SIGKILLs the server's own process (its
- * supervisor sees it die and exits; we wait for that) and `restart` starts it again with the same
- * options (port, SQLite file). `current` is the server now running.
- */
-export class RestartableServer implements Restartable {
-  readonly label = 'Temporal dev server';
-  kills = 0;
-  restarts = 0;
-  private readonly killedStats: ProcStats[] = [];
-  private starting?: Promise<TemporalServer>;
-  private stopped = false;
-
-  constructor(
-    public current: TemporalServer,
-    private readonly startAgain: () => Promise<TemporalServer>,
-  ) {}
-
-  async kill(): Promise<void> {
-    const pid = this.current.pid;
-    if (!pid) throw new Error('the Temporal dev server has no pid of its own (a reused server cannot be killed)');
-    this.killedStats.push(...this.liveStats());
-    process.kill(pid, 'SIGKILL');
-    this.kills += 1;
-    // The supervisor exits once its command is gone; stop() resolves when it has.
-    await this.current.stop();
-  }
-
-  async restart(): Promise<void> {
-    if (this.stopped) return;
-    this.starting = this.startAgain();
-    try {
-      this.current = await this.starting;
-      this.restarts += 1;
-    } finally {
-      this.starting = undefined;
-    }
-    if (this.stopped) await this.current.stop();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.starting?.catch(() => undefined);
-    await this.current.stop();
-  }
-
-  /** Each process of the server now: the dev server's one, or temporal-server and PostgreSQL (with its backends). */
-  private liveStats(): ProcStats[] {
-    const pids = 'pids' in this.current ? (this.current as { pids: number[] }).pids : this.current.pid ? [this.current.pid] : [];
-    return pids.map((pid) => readTreeStats(pid)).filter((stats): stats is ProcStats => stats !== undefined);
-  }
-
-  /** For the process's exit handler. */
-  killNow(): void {
-    if (this.current.pid) process.kill(this.current.pid, 'SIGKILL');
-  }
-
-  /** CPU of every server process of the run (killed ones up to just before their kill), and the highest peak RSS. */
-  stats(): ProcStats | undefined {
-    const all = [...this.killedStats, ...this.liveStats()];
-    if (all.length === 0) return undefined;
-    return { cpuSeconds: all.reduce((sum, stats) => sum + stats.cpuSeconds, 0), peakRssKb: Math.max(...all.map((stats) => stats.peakRssKb)) };
-  }
-}
+import type { PersonOutcome, Restartable } from './types';
 
 /** Seconds from the start: one moment at random in each of `count` equal slots of `spanSeconds`, so they spread over it and never bunch up. */
 export function chaosMoments(count: number, spanSeconds: number, random: () => number): number[] {

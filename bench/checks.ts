@@ -30,7 +30,7 @@ interface OktaState {
 }
 
 /** What the simulator's token endpoint was asked and gave (`/_sim/state` → `oauth`). */
-export interface OAuthTokenFigures {
+interface OAuthTokenFigures {
   tokenRequests: number;
   tokensIssued: Record<string, number>;
   nonceChallenges: number;

@@ -6,12 +6,12 @@
  * `403 E0000023` would show in the workers' log and in the people left NeedsAttention.
  */
 import { request } from 'undici';
+import { mapLimit } from '../src/util/concurrency';
 import { personNames } from '../src/workflows/person-state';
 import type { Person } from './people';
-import { mapLimit } from './stats';
 
 /** The directory the bench's sourced users come from. */
-export const BENCH_DIRECTORY = { type: 'ACTIVE_DIRECTORY', name: 'corp.bench.example' } as const;
+const BENCH_DIRECTORY = { type: 'ACTIVE_DIRECTORY', name: 'corp.bench.example' } as const;
 const CREATE_CONCURRENCY = 8;
 
 /** Makes the directory-sourced people's Okta users; /_sim routes are not rate-limited. */

@@ -6,15 +6,16 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { listPeople } from '../src/temporal/people';
+import { listPersonRuns } from '../src/temporal/people';
+import { mapLimit } from '../src/util/concurrency';
 import { integrationStatusQuery, onboardingStatusKey, personStatusQuery, personWorkflowId, type PersonState } from '../src/workflows/definitions';
 import type { SimulatorChecks } from './checks';
 import { decodeResults, historyFacts, type ActivityTiming, type HistoryFacts } from './history';
-import type { OnboardingRun, Wave } from './onboarding';
 import type { Person } from './people';
 import { BUCKETS, type BenchConfig, type Bucket } from './options';
 import type { BenchStack } from './stack';
-import { mapLimit, mean, round, summarize, type Summary } from './stats';
+import { mean, round, summarize, type Summary } from './stats';
+import type { OnboardingRun, PersonOutcome, Wave } from './types';
 
 /**
  * Okta calls the guide makes per person with an empty org, per bucket (src/clients/okta/rate-limits.ts):
@@ -22,18 +23,18 @@ import { mapLimit, mean, round, summarize, type Summary } from './stats';
  * in its profile (POST /users: usersCollection), finds the property already set (no partial
  * update, so no userMutations); Okta's answer to the create, the user as stored, is the read-back.
  */
-export const GUIDE_OKTA_CALLS_PER_PERSON: Record<Bucket, number> = { usersCollection: 1, userById: 1, userMutations: 0, other: 0 };
+const GUIDE_OKTA_CALLS_PER_PERSON: Record<Bucket, number> = { usersCollection: 1, userById: 1, userMutations: 0, other: 0 };
 /**
  * The same for a person who is already a (directory-sourced) Okta user: the GET finds them, and a
  * partial update sets the routing property alone (its answer, the user as stored, is the read-back).
  */
-export const GUIDE_OKTA_CALLS_PER_EXISTING_PERSON: Record<Bucket, number> = { usersCollection: 0, userById: 1, userMutations: 1, other: 0 };
+const GUIDE_OKTA_CALLS_PER_EXISTING_PERSON: Record<Bucket, number> = { usersCollection: 0, userById: 1, userMutations: 1, other: 0 };
 /**
  * Okta calls made once per run, all `other`: list and create the IdP (created ACTIVE: no
  * lifecycle call); GET and POST the default user profile schema (the routing property); find the
  * IdP-discovery policy, list its rules, create the rule (`activate=true`: no lifecycle call).
  */
-export const GUIDE_OKTA_CALLS_ONCE: Record<Bucket, number> = { usersCollection: 0, userById: 0, userMutations: 0, other: 7 };
+const GUIDE_OKTA_CALLS_ONCE: Record<Bucket, number> = { usersCollection: 0, userById: 0, userMutations: 0, other: 7 };
 /**
  * Upstream round trips one after another on the way of one person with an empty org. The person
  * waits for the integration's context, which exists once every shared object does: set-up
@@ -44,16 +45,7 @@ export const GUIDE_OKTA_CALLS_ONCE: Record<Bucket, number> = { usersCollection: 
  * that answer: 2). Temporal's own calls (the context query, polled every second; the look's check that its
  * workflow still runs) are not upstream round trips and are left out, so this stays a lower bound.
  */
-export const CRITICAL_PATH_ROUND_TRIPS = 21;
-
-export interface PersonOutcome {
-  email: string;
-  wave: number;
-  execution: string;
-  status: string;
-  state?: PersonState;
-  facts?: HistoryFacts;
-}
+const CRITICAL_PATH_ROUND_TRIPS = 21;
 
 export async function collectPeople(stack: BenchStack, run: OnboardingRun): Promise<PersonOutcome[]> {
   const everyone = run.waves.flatMap((wave) => wave.people.map((person) => ({ email: person.email, wave: wave.index })));
@@ -108,7 +100,7 @@ export async function integrationFacts(stack: BenchStack, keep?: (runId: string,
   const handle = stack.client.workflow.getHandle(stack.spec.integrationId);
   const state = await Promise.race([handle.query(integrationStatusQuery).catch(() => undefined), sleep(10_000, undefined)]);
   // The people of the integration as visibility lists them (`WorkflowType = 'personOnboarding' AND Integration = '<id>'`).
-  const people = state ? await listPeople({ client: stack.client }, stack.spec.integrationId).catch(() => undefined) : undefined;
+  const people = state ? await listPersonRuns({ client: stack.client }, stack.spec.integrationId).catch(() => undefined) : undefined;
   return {
     ...(state && {
       state: {
@@ -132,7 +124,7 @@ export async function integrationFacts(stack: BenchStack, keep?: (runId: string,
  * The longest wait a person adds on their own: their bind delay, plus, for those left to the
  * watch's own polling, one poll interval (the operator's signal is noticed at once).
  */
-export function longestPersonalWaitSeconds(config: BenchConfig, people: readonly Person[]): number {
+function longestPersonalWaitSeconds(config: BenchConfig, people: readonly Person[]): number {
   return Math.max(0, ...people.map((person) => person.bindDelayMs / 1000 + (person.signalled ? 0 : config.pollIntervalSeconds)));
 }
 

@@ -13,32 +13,7 @@ import { seedDirectoryUsers } from './directory';
 import type { BenchConfig } from './options';
 import { makeRoster, PeoplePlayer, type Person } from './people';
 import type { BenchStack } from './stack';
-
-export interface Wave {
-  index: number;
-  people: Person[];
-  player: PeoplePlayer;
-  startedAt: number;
-  /** When the last person's workflow closed, or when the wave was stopped. */
-  endedAt: number;
-  finished: boolean;
-}
-
-export interface TimelinePoint {
-  /** Seconds since the first wave started. */
-  t: number;
-  closed: number;
-  onboarded: number;
-  bound: number;
-  workersUp: number;
-}
-
-export interface OnboardingRun {
-  startedAt: number;
-  waves: Wave[];
-  timeline: TimelinePoint[];
-  stoppedBy: 'finished' | 'timeout' | 'interrupted';
-}
+import type { OnboardingRun, TimelinePoint, Wave } from './types';
 
 const silent: Output = { json: true, print: () => undefined, info: () => undefined };
 /** How long the bench's own calls to Temporal keep trying: through a server kill and restart (the SDK's own retries give up after some 20 s). */

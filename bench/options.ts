@@ -9,7 +9,7 @@ export const BUCKETS: readonly Bucket[] = ['usersCollection', 'userById', 'userM
 /** The simulator has more buckets (groups); the bench makes no calls in those and reports only these. */
 export const isBucket = (name: string): name is Bucket => (BUCKETS as readonly string[]).includes(name);
 
-export type BaselineMode = 'both' | 'sequential' | 'concurrent' | 'none';
+type BaselineMode = 'both' | 'sequential' | 'concurrent' | 'none';
 
 export interface FaultMix {
   /** Probability of 500/503 per upstream request. */
@@ -80,12 +80,12 @@ export interface BenchConfig {
   temporalAddress?: string;
 }
 
-export type TemporalBackend = 'dev' | 'postgres';
-export const OKTA_AUTHS = ['oauth', 'ssws'] as const;
+type TemporalBackend = 'dev' | 'postgres';
+const OKTA_AUTHS = ['oauth', 'ssws'] as const;
 export type OktaAuth = (typeof OKTA_AUTHS)[number];
 
 /** The Okta limits: the simulator's DEFAULT_RATE_LIMITS (a Workforce org's per-minute ratios), at `scale` of that rate, per `windowSeconds`. */
-export function scaledLimits(scale: number, windowSeconds: number): RateLimitConfig {
+function scaledLimits(scale: number, windowSeconds: number): RateLimitConfig {
   const per = (perMinute: number) => Math.max(1, Math.round((perMinute * scale * windowSeconds) / DEFAULT_RATE_LIMITS.windowSeconds));
   return {
     usersCollection: per(DEFAULT_RATE_LIMITS.usersCollection),
@@ -103,14 +103,14 @@ const NO_FAULTS: FaultMix = { errorRate: 0, hangRate: 0, hangMs: 15_000, dropRat
 /** Rare enough that most people meet none, frequent enough that every kind happens many times in a run of hundreds. */
 const MIX: FaultMix = { errorRate: 0.02, hangRate: 0.003, hangMs: 15_000, dropRate: 0.01, lostResponseRate: 0.01, burstEverySeconds: 45, burstSize: 15, burstSeconds: 5 };
 
-export const PRESETS = {
+const PRESETS = {
   default: { n: 200, workers: 2, faults: 'none', killEvery: 0, duration: 0, timeout: 900, baseline: 'both', linkTtl: 86_400, bindDelay: '2-40', poll: 5 },
   soak: { n: 500, workers: 2, faults: 'mix', killEvery: 30, duration: 420, timeout: 1_200, baseline: 'none', linkTtl: 60, bindDelay: '2-75', poll: 5 },
 } as const;
 
 /** At most this many chaos kills of each kind in one run, and at most this pause before each restart. */
-export const MAX_CHAOS_KILLS = 20;
-export const MAX_CHAOS_PAUSE_SECONDS = 60;
+const MAX_CHAOS_KILLS = 20;
+const MAX_CHAOS_PAUSE_SECONDS = 60;
 
 export interface RawOptions {
   preset: string;

@@ -10,11 +10,11 @@ import type { WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultStats } from '../dev/simulators/shared/faults';
-import type { Restartable } from './chaos';
 import type { SimulatorChecks } from './checks';
 import type { FaultCounters } from './faults';
 import { isBucket, type Bucket } from './options';
 import type { FromSimulators, SimulatorsProcessConfig, SimulatorsStats, ToSimulators } from './simulators-process';
+import type { Restartable } from './types';
 
 const START_TIMEOUT_MS = 90_000;
 const STOP_GRACE_MS = 10_000;

@@ -19,13 +19,12 @@ import { findFreePorts } from '../dev/net/ports';
 import { startBeyondIdentitySimulator } from '../dev/simulators/beyond-identity';
 import { startOktaSimulator } from '../dev/simulators/okta';
 import { verifyScheduleId, type IntegrationSpec } from '../src/workflows/definitions';
-import type { RestartableServer } from './chaos';
 import type { Cleanup } from './cleanup';
 import { API_PATHS, FaultPlan, type FaultCounters } from './faults';
 import { oktaCredentialSettings } from './okta-auth';
 import type { BenchConfig } from './options';
 import { SimulatorsProcess } from './simulators-child';
-import { startRunServer } from './temporal-server';
+import { startRunServer, type RestartableServer } from './temporal-server';
 import { WorkerPool } from './workers';
 
 export const PROJECT_ROOT = resolve(__dirname, '..');

@@ -22,7 +22,7 @@ export interface ProcStats {
 }
 
 /** utime + stime (every thread of the process) and VmHWM, or undefined once the process is gone. */
-export function readProcStats(pid: number): ProcStats | undefined {
+function readProcStats(pid: number): ProcStats | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -9,18 +9,14 @@
 import { request } from 'undici';
 import * as commands from '../src/cli/commands';
 import { validatePeople } from '../src/cli/people';
-import { openSession, output, workflowLink, type Session } from '../src/cli/session';
+import { personState } from '../src/cli/people-commands';
+import { CliError, EXIT, openSession, output, workflowLink, type Session } from '../src/cli/session';
 import { parseConfig, simulatorPortsSchema, stackConfigSchema, usesEmbeddedUpstreams } from '../src/config';
 import { bindPasskeyFromOutbox, outboxFor } from './simulators/beyond-identity/person-agent';
+import type { SignInResult } from './simulators/okta/sign-in';
 import { startFailureText, startStack, type EmbeddedStack } from './stack';
 import { isFrontendAnswering } from './temporal/dev-server';
-import { personWorkflowId, type PersonState } from '../src/workflows/definitions';
-
-interface SignInResult {
-  ok: boolean;
-  reason: string | null;
-  steps: { name: string; ok: boolean; detail?: string }[];
-}
+import { personWorkflowId } from '../src/workflows/definitions';
 
 class DemoFailure extends Error {
   override name = 'DemoFailure';
@@ -133,7 +129,13 @@ async function scenario(session: Session, biUrl: string, oktaUrl: string, ownSta
   await step(`Open the link and press "Bind passkey", as ${email} would`, () => bindPasskeyFromOutbox(biUrl, email));
   await step('Send the operator\'s "credentialBound" signal', () => commands.bound(session, quiet, email, false));
   const state = await step('Wait until Okta routes the person to Beyond Identity', () =>
-    commands.waitForPerson(session, email, (person: PersonState) => person.status === 'Onboarded' || person.status === 'NeedsAttention', 120_000),
+    until('the person to be routed (or to need attention)', async () => {
+      const person = await personState(session, email).catch((error: unknown) => {
+        if (error instanceof CliError && error.exitCode === EXIT.notFound) return undefined;
+        throw error;
+      });
+      return person?.status === 'Onboarded' || person?.status === 'NeedsAttention' ? person : undefined;
+    }, 120_000),
   );
   if (state.status !== 'Onboarded') throw new DemoFailure(`the onboarding needs attention: ${state.attention?.message ?? state.status}`);
   const integration = await step('Read the integration\'s shared objects', () => commands.integrationState(session));

@@ -18,6 +18,7 @@ import { rebind } from './cli/rebind';
 import { verify } from './cli/verify';
 import { temporalTarget } from './temporal/connection';
 import { ALL_STATUSES, SEARCH_ATTRIBUTE_KEYS } from './workflows/definitions';
+import { errorMessage } from './util/errors';
 
 export { EXIT } from './cli/session';
 
@@ -36,7 +37,7 @@ async function doctor(out: Output): Promise<number> {
     report.reachable = true;
     report.missingSearchAttributes = SEARCH_ATTRIBUTE_KEYS.map((key) => key.name).filter((name) => !(name in (customAttributes ?? {})));
   } catch (error) {
-    report.error = error instanceof Error ? error.message : String(error);
+    report.error = errorMessage(error);
   } finally {
     await connection?.close();
   }
@@ -239,7 +240,7 @@ export async function runCli(argv: string[]): Promise<void> {
       // commander has already printed the usage error or the help.
       process.exitCode = code === 0 ? EXIT.ok : EXIT.usage;
     } else {
-      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(`${errorMessage(error)}\n`);
       process.exitCode = EXIT.failed;
     }
   }

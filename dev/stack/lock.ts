@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { killQuietly } from './supervised';
 
-export class StackLockedError extends Error {
+class StackLockedError extends Error {
   override name = 'StackLockedError';
 }
 

@@ -12,7 +12,7 @@ import { spawnSupervised } from './supervised';
 import { StackStartError } from './components';
 
 const ROOT = resolve(__dirname, '..', '..');
-export const SERVICE_APP_KEY_FILE = 'okta-service-app.pem';
+const SERVICE_APP_KEY_FILE = 'okta-service-app.pem';
 
 /** What the stack reads of the command's --json answer. */
 const answerSchema = z.object({

@@ -9,7 +9,7 @@ import { ensurePostgres } from '../temporal/postgres';
 import { startPostgresTemporal, type PostgresTemporal } from '../temporal/postgres-server';
 import { ensureTemporalServer } from '../temporal/server-provision';
 
-export function postgresPortFor(temporalPort: number): number {
+function postgresPortFor(temporalPort: number): number {
   return temporalPort - 1800;
 }
 

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 const SUPERVISOR = join(__dirname, 'supervisor.cjs');
 
-export interface ExitStatus {
+interface ExitStatus {
   code: number | null;
   signal: NodeJS.Signals | null;
   /** Set when the command could not be started at all (not found, say). */

@@ -73,7 +73,7 @@ export interface TemporalServer {
   stop(): Promise<void>;
 }
 
-export class DevServerStartError extends Error {
+class DevServerStartError extends Error {
   override name = 'DevServerStartError';
 }
 

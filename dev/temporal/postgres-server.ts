@@ -22,7 +22,7 @@ import { run } from './provision';
 import { allPorts, derivedPorts, TEMPORAL_DATABASE, VISIBILITY_DATABASE, writeServerConfig, type ServicePorts } from './server-config';
 import { POSTGRES_SCHEMA, type TemporalServerBinaries } from './server-provision';
 
-export class PostgresTemporalStartError extends Error {
+class PostgresTemporalStartError extends Error {
   override name = 'PostgresTemporalStartError';
 }
 

@@ -18,14 +18,14 @@ import { isPortFree } from '../net/ports';
 import { spawnSupervised, type Supervised } from '../stack/supervised';
 import { execFileAsync, run } from './provision';
 
-export const POSTGRES_USER = 'postgres';
+const POSTGRES_USER = 'postgres';
 /** The database role Temporal connects as (made by initdb as the cluster's superuser). */
 export const POSTGRES_ROLE = 'temporal';
 
-export class PostgresUnavailableError extends Error {
+class PostgresUnavailableError extends Error {
   override name = 'PostgresUnavailableError';
 }
-export class PostgresStartError extends Error {
+class PostgresStartError extends Error {
   override name = 'PostgresStartError';
 }
 
@@ -52,7 +52,7 @@ export async function ensurePostgres(env: NodeJS.ProcessEnv = process.env, log: 
   );
 }
 
-export async function findPostgres(env: NodeJS.ProcessEnv = process.env): Promise<PostgresBinaries | undefined> {
+async function findPostgres(env: NodeJS.ProcessEnv = process.env): Promise<PostgresBinaries | undefined> {
   const explicit = env.PG_BIN?.trim();
   if (explicit) {
     const version = await versionIn(explicit);

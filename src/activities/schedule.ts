@@ -4,11 +4,11 @@
  * `verify --schedule` is never reset), removed first on teardown.
  */
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
-import type { Temporal } from '../temporal/people';
+import type { TaskQueueClient } from '../temporal/people';
 import { DEFAULT_VERIFY_INTERVAL_MS, integrationKey, scheduledVerifyWorkflowId, verifyScheduleId, type IntegrationSpec, type VerifyWorkflowInput } from '../workflows/definitions';
 import { heartbeatAndClassify } from './context';
 
-export function createScheduleActivities(temporal: Temporal) {
+export function createScheduleActivities(temporal: TaskQueueClient) {
   return {
     ensureVerifySchedule: heartbeatAndClassify(async (input: { spec: IntegrationSpec }): Promise<{ scheduleId: string; created: boolean }> => {
       const { spec } = input;

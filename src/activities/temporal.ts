@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { isUndone, listPeople, offboardPerson, type Temporal } from '../temporal/people';
+import { isUndone, listPersonRuns, offboardPerson, type TaskQueueClient } from '../temporal/people';
 import { mapLimit } from '../util/concurrency';
 import { integrationStatusQuery, personWorkflowId, type PersonContext } from '../workflows/definitions';
 import { heartbeatAndClassify } from './context';
@@ -32,7 +32,7 @@ export class IntegrationContexts {
   private readonly known = new Map<string, { at: number; context: PersonContext }>();
   private readonly waiting = new Map<string, Promise<PersonContext>>();
 
-  constructor(private readonly temporal: Temporal) {}
+  constructor(private readonly temporal: TaskQueueClient) {}
 
   /**
    * The integration's context once it is set up; waits (polling its query) while it is setting
@@ -89,7 +89,7 @@ export class IntegrationContexts {
  * Whether the workflow run that scheduled the current activity is still open, and whether another
  * activity of `activityType` is pending in it (so that two checks of one person do not both write).
  */
-export async function ownRun(temporal: Temporal, activityType: string): Promise<{ running: boolean; othersPending: number }> {
+export async function ownRun(temporal: TaskQueueClient, activityType: string): Promise<{ running: boolean; othersPending: number }> {
   const { workflowExecution, activityId } = Context.current().info;
   if (!workflowExecution) return { running: true, othersPending: 0 };
   try {
@@ -107,7 +107,7 @@ export async function ownRun(temporal: Temporal, activityType: string): Promise<
  * a cancelled one stops only once its heartbeat brings the cancellation, and until then it may
  * still write. (The workflow is not told when that happens, so we ask Temporal.)
  */
-export async function untilNoneRunning(temporal: Temporal, activityType: string, signal: AbortSignal): Promise<void> {
+export async function untilNoneRunning(temporal: TaskQueueClient, activityType: string, signal: AbortSignal): Promise<void> {
   const { workflowExecution } = Context.current().info;
   if (!workflowExecution) return;
   const handle = temporal.client.workflow.getHandle(workflowExecution.workflowId, workflowExecution.runId);
@@ -119,7 +119,7 @@ export async function untilNoneRunning(temporal: Temporal, activityType: string,
   }
 }
 
-export function createTemporalActivities(temporal: Temporal) {
+export function createTemporalActivities(temporal: TaskQueueClient) {
   return {
     /**
      * Teardown: every person of the integration is offboarded (running ones cancelled, ended ones
@@ -128,7 +128,7 @@ export function createTemporalActivities(temporal: Temporal) {
     offboardPeople: heartbeatAndClassify(async (input: { integrationId: string; waitUpToMs: number }): Promise<OffboardResult> => {
       const { cancellationSignal } = Context.current();
       const result: OffboardResult = { cancelled: 0, undone: 0, alreadyEnded: 0, pending: [] };
-      const people = await listPeople(temporal, input.integrationId);
+      const people = await listPersonRuns(temporal, input.integrationId);
       const waitingFor: string[] = [];
       await mapLimit(people, PARALLEL_REQUESTS, async (person) => {
         if (isUndone(person)) {

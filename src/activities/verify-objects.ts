@@ -11,7 +11,7 @@ import { applicationDrift, type BeyondIdentitySetup } from '../clients/beyond-id
 import { TransientUpstreamError } from '../clients/http/errors';
 import { idpDrift, ruleDrift, type DesiredRoutingRule, type OktaSetup } from '../clients/okta/ensure';
 import { describeProblems, routingPropertyFix, routingPropertyProblems } from '../clients/okta/routing-property';
-import type { Temporal } from '../temporal/people';
+import type { TaskQueueClient } from '../temporal/people';
 import { errorMessage } from '../util/errors';
 import { integrationStatusQuery, type IntegrationSpec, type IntegrationState, type VerifyCheck, type VerifyObject } from '../workflows/definitions';
 import { oktaRedirectUris } from '../workflows/integration-state';
@@ -49,7 +49,7 @@ async function checked(object: VerifyObject, check: () => Promise<VerifyCheck>):
   }
 }
 
-export function createVerifyObjectActivities(beyondIdentity: BeyondIdentitySetup, okta: OktaSetup, temporal: Temporal) {
+export function createVerifyObjectActivities(beyondIdentity: BeyondIdentitySetup, okta: OktaSetup, temporal: TaskQueueClient) {
   const biApi = beyondIdentity.api;
   const oktaApi = okta.api;
 

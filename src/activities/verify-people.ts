@@ -10,11 +10,12 @@ import { Context } from '@temporalio/activity';
 import type { BeyondIdentitySetup } from '../clients/beyond-identity/ensure';
 import { RejectedUpstreamError, TransientUpstreamError } from '../clients/http/errors';
 import type { OktaSetup } from '../clients/okta/ensure';
-import { listPeople, type PersonRun, type Temporal } from '../temporal/people';
+import { listPersonRuns, type PersonRun, type TaskQueueClient } from '../temporal/people';
 import type { PersonState, PersonStatus, RoutingKey, VerifyPeople } from '../workflows/definitions';
 import { personNames } from '../workflows/person-state';
+import { errorMessage } from '../util/errors';
 import { mapLimit } from '../util/concurrency';
-import { noPeople, personVerdict, tallyPerson } from '../workflows/verify-state';
+import { noPeople, personVerdict, tallyPerson, type PersonOutcome } from '../workflows/verify-state';
 import { heartbeatAndClassify } from './context';
 
 /** Newest runs that may have left a person routed: onboarded, rebinding, or a rebind that ended without a passkey. */
@@ -22,9 +23,7 @@ const MAY_BE_ROUTED: readonly PersonStatus[] = ['Onboarded', 'Rebinding', 'Bindi
 /** People checked at once: each costs two or three upstream reads, and the pacer spaces Okta's. */
 const PARALLEL_PEOPLE = 8;
 
-type Outcome = Parameters<typeof tallyPerson>[2];
-
-export function createVerifyPeopleActivities(beyondIdentity: BeyondIdentitySetup, okta: OktaSetup, temporal: Temporal) {
+export function createVerifyPeopleActivities(beyondIdentity: BeyondIdentitySetup, okta: OktaSetup, temporal: TaskQueueClient) {
   async function activePasskey(state: PersonState, signal: AbortSignal): Promise<boolean | undefined> {
     try {
       const credentials = await beyondIdentity.api.listCredentials(state.context!.realmId, state.identity!.id, signal);
@@ -35,7 +34,7 @@ export function createVerifyPeopleActivities(beyondIdentity: BeyondIdentitySetup
     }
   }
 
-  async function checkPerson(run: PersonRun, routing: RoutingKey, signal: AbortSignal): Promise<Outcome | undefined> {
+  async function checkPerson(run: PersonRun, routing: RoutingKey, signal: AbortSignal): Promise<PersonOutcome | undefined> {
     const { email } = run;
     if (run.status === 'Rebinding') {
       return { kind: 'problem', problem: 'a rebind is under way: a new binding email was sent, and they are still routed', fix: `the person binds a passkey from the new email (bi-okta status ${email})` };
@@ -52,7 +51,7 @@ export function createVerifyPeopleActivities(beyondIdentity: BeyondIdentitySetup
       oktaUser: user ? { status: user.status, routingValue: user.profile[routing.attribute] } : undefined,
       routingValue: routing.value,
     });
-    if (verdict.kind !== 'putBack') return verdict;
+    if (verdict.kind !== 'corrected') return verdict;
     await okta.ensureRoutedUser({ login: email, email, ...personNames(email) }, routing, state.startedAt, { signal });
     return { kind: 'corrected', detail: `"${routing.attribute}" had been cleared on their Okta user; set back (they have an active passkey)` };
   }
@@ -61,15 +60,15 @@ export function createVerifyPeopleActivities(beyondIdentity: BeyondIdentitySetup
     verifyPeople: heartbeatAndClassify(async (input: { integrationId: string; routing: RoutingKey }): Promise<VerifyPeople> => {
       const { cancellationSignal } = Context.current();
       const people = noPeople();
-      const runs = (await listPeople(temporal, input.integrationId)).filter((run) => (MAY_BE_ROUTED as readonly string[]).includes(run.status));
+      const runs = (await listPersonRuns(temporal, input.integrationId)).filter((run) => (MAY_BE_ROUTED as readonly string[]).includes(run.status));
       await mapLimit(runs, PARALLEL_PEOPLE, async (run) => {
-        let outcome: Outcome | undefined;
+        let outcome: PersonOutcome | undefined;
         try {
           outcome = await checkPerson(run, input.routing, cancellationSignal);
         } catch (error) {
           // A transient failure is tried again with the whole check; anything else is this person's finding.
           if (error instanceof TransientUpstreamError || cancellationSignal.aborted) throw error;
-          outcome = { kind: 'problem', problem: `could not be checked: ${error instanceof Error ? error.message : String(error)}`, fix: 'fix what the message names, then verify again' };
+          outcome = { kind: 'problem', problem: `could not be checked: ${errorMessage(error)}`, fix: 'fix what the message names, then verify again' };
         }
         if (outcome) tallyPerson(people, run.email, outcome);
       });

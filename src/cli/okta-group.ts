@@ -8,10 +8,11 @@
 import type { OktaGroupMember, OktaGroupResolution, OktaGroupSummary, SkippedMember } from '../activities/okta-group';
 import type { PersonInput } from '../workflows/definitions';
 import type { oktaGroup as oktaGroupWorkflow } from '../workflows/okta-group';
-import { onboard } from './commands';
+import { onboard, type OnboardAnswer } from './people-commands';
 import { PeopleInputError, validatePeople } from './people';
+import { startedLines } from './render';
 import { CliError, EXIT, workerWarning, type Output, type Session } from './session';
-import { NOT_STARTED_TEXT, type StartOutcome } from '../temporal/people';
+import { errorMessage } from '../util/errors';
 
 export interface OktaGroupOptions {
   oktaGroup: string;
@@ -66,7 +67,7 @@ async function resolve(session: Session, out: Output, options: OktaGroupOptions)
 function causes(error: unknown): string[] {
   const messages: string[] = [];
   for (let current = error; current !== undefined && current !== null && messages.length < 10; current = (current as { cause?: unknown }).cause) {
-    messages.push(current instanceof Error ? current.message : String(current));
+    messages.push(errorMessage(current));
   }
   return messages;
 }
@@ -101,24 +102,19 @@ function toPeople(session: Session, members: OktaGroupMember[], skipped: Skipped
       people.push(...validatePeople([{ email: member.email, firstName: member.firstName, lastName: member.lastName, where: `Okta user ${member.login}` }], session.spec.integrationId));
     } catch (error) {
       if (!(error instanceof PeopleInputError)) throw error;
-      skipped.push({ ...member, reason: error.message.replace(/^Nothing was started; fix these and run the command again:\s*/, '').trim() });
+      skipped.push({ ...member, reason: error.problems.join('; ') || error.message });
     }
   }
   return people;
 }
 
-interface OnboardAnswer {
-  integrationId: string;
-  people: { email: string; outcome: StartOutcome; workflowId: string }[];
-  warning?: string;
-}
-
-/** `onboard` in batches, its answers collected (not printed), with a progress line for a large group. */
+/** `onboard` in batches, its answers joined, with a progress line for a large group. */
 async function onboardInBatches(session: Session, out: Output, people: PersonInput[]): Promise<OnboardAnswer> {
   const answer: OnboardAnswer = { integrationId: session.spec.integrationId, people: [] };
-  const collect: Output = { json: true, info: (line) => out.info(line), print: (data) => Object.assign(answer, { warning: (data as OnboardAnswer).warning, people: [...answer.people, ...(data as OnboardAnswer).people] }) };
   for (let start = 0; start < people.length; start += BATCH) {
-    await onboard(session, collect, people.slice(start, start + BATCH));
+    const batch = await onboard(session, people.slice(start, start + BATCH));
+    answer.people.push(...batch.people);
+    answer.warning = batch.warning;
     if (people.length > BATCH) out.info(`Started ${Math.min(start + BATCH, people.length)} of ${people.length} …`);
   }
   return answer;
@@ -157,7 +153,7 @@ export async function onboardOktaGroup(session: Session, out: Output, options: O
   out.print({ group, pages, ...answer, skipped }, () =>
     [
       `Okta group ${groupLine(group)}: ${read}. Onboarding ${answer.people.length} on integration ${answer.integrationId}:`,
-      ...answer.people.map((row) => `  ${row.email}${row.outcome === 'started' ? '' : `: ${NOT_STARTED_TEXT[row.outcome]}`}`),
+      ...startedLines(answer),
       ...skippedLines(skipped),
       '',
       'Their existing Okta users are adopted (routed once bound; never deleted by cancel or teardown). Progress: `npm run cli -- watch`.',

@@ -6,10 +6,18 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { usernameProblem } from '../clients/beyond-identity/ensure';
+import { errorMessage } from '../util/errors';
 import { normalizeEmail, type PersonInput } from '../workflows/definitions';
 
+/** Input that starts nobody; `problems` names each bad entry (where, and why), when there are any. */
 export class PeopleInputError extends Error {
   override name = 'PeopleInputError';
+  constructor(
+    message: string,
+    readonly problems: string[] = [],
+  ) {
+    super(message);
+  }
 }
 
 const personSchema = z.object({
@@ -36,7 +44,7 @@ export async function readPeopleFile(path: string): Promise<Candidate[]> {
   try {
     rows = parse(text, { skip_empty_lines: true, trim: true, comment: '#', relax_column_count: true }) as string[][];
   } catch (error) {
-    throw new PeopleInputError(`${path} is not valid CSV: ${(error as Error).message}`);
+    throw new PeopleInputError(`${path} is not valid CSV: ${errorMessage(error)}`);
   }
   if (rows.length === 0) return [];
   const header = rows[0]!.map((cell) => cell.toLowerCase().replace(/[\s_-]/g, ''));
@@ -76,7 +84,7 @@ export function validatePeople(candidates: Candidate[], integrationId: string): 
     }
   }
   if (problems.length > 0) {
-    throw new PeopleInputError(`Nothing was started; fix these and run the command again:\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
+    throw new PeopleInputError(`Nothing was started; fix these and run the command again:\n${problems.map((problem) => `  ${problem}`).join('\n')}`, problems);
   }
   if (people.size === 0) throw new PeopleInputError('No email addresses given: pass them as arguments or with --file people.csv.');
   return [...people.values()];

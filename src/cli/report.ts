@@ -1,12 +1,12 @@
 /**
  * `report`: an audit export of the integration's people, one row each (the newest run, as `list`
  * shows them), as CSV or JSON, on stdout or into a file. The states come from Temporal only
- * (src/temporal/person-states.ts): nothing here talks to Beyond Identity or Okta.
+ * (src/temporal/read-person-states.ts): nothing here talks to Beyond Identity or Okta.
  */
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Attention } from '../workflows/definitions';
-import { readPersonStates, type PersonStateRead, type ReadProgress } from '../temporal/person-states';
+import { readPersonStates, type PersonStateRead, type ReadProgress } from '../temporal/read-person-states';
 import { toCsv } from './csv';
 import { CliError, EXIT, workerWarning, type Output, type Session } from './session';
 

@@ -8,6 +8,7 @@ import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises
 import { dirname } from 'node:path';
 import { calculateJwkThumbprint } from 'jose';
 import type { PublicSigningJwk } from '../clients/okta/service-apps';
+import { errorMessage } from '../util/errors';
 
 export const KEY_TYPES = ['rsa', 'ec'] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
@@ -44,7 +45,7 @@ export async function readKeyFile(file: string): Promise<LocalKey | undefined> {
     pem = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new KeyFileError(`Cannot read the key file ${file}: ${(error as Error).message}. Fix its permissions, or choose another file with --key-file.`);
+    throw new KeyFileError(`Cannot read the key file ${file}: ${errorMessage(error)}. Fix its permissions, or choose another file with --key-file.`);
   }
   if (!PKCS8_PEM.test(pem)) {
     throw new KeyFileError(
@@ -56,7 +57,7 @@ export async function readKeyFile(file: string): Promise<LocalKey | undefined> {
   try {
     privateKey = createPrivateKey({ key: pem, format: 'pem' });
   } catch (error) {
-    throw new KeyFileError(`${file} holds no private key we can read (${(error as Error).message}); it is left as it is. Choose another file with --key-file.`);
+    throw new KeyFileError(`${file} holds no private key we can read (${errorMessage(error)}); it is left as it is. Choose another file with --key-file.`);
   }
   const key = await describeKey(privateKey, file);
   const mode = (await stat(file)).mode & 0o077;
@@ -75,7 +76,7 @@ export async function writeKeyFile(file: string, pem: string): Promise<void> {
     await link(temporary, file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new KeyFileError(`${file} appeared while the key was being written; it is left as it is. Run the command again.`);
-    throw new KeyFileError(`Cannot write the key file ${file}: ${(error as Error).message}`);
+    throw new KeyFileError(`Cannot write the key file ${file}: ${errorMessage(error)}`);
   } finally {
     await unlink(temporary).catch(() => undefined);
   }

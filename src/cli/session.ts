@@ -7,6 +7,7 @@ import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { codecSetupFromEnv } from '../codec/data-converter';
 import { integrationConfigSchema, integrationSpecFrom, parseConfig } from '../config';
 import { DEFAULT_TASK_QUEUE, temporalTarget } from '../temporal/connection';
+import { errorMessage } from '../util/errors';
 import type { IntegrationSpec } from '../workflows/definitions';
 
 /** Exit codes: 0 done; 1 the operation failed or the answer is "no"; 2 bad usage or input; 3 Temporal unreachable; 4 not found. */
@@ -43,7 +44,7 @@ export async function openSession(env: NodeJS.ProcessEnv = process.env): Promise
     await connection.workflowService.getSystemInfo({});
   } catch (error) {
     throw new CliError(
-      `Temporal is not reachable at ${target.address} (namespace ${target.namespace}): ${error instanceof Error ? error.message : String(error)}\n` +
+      `Temporal is not reachable at ${target.address} (namespace ${target.namespace}): ${errorMessage(error)}\n` +
         'Start the embedded stack with `npm start`, or set TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE (and TEMPORAL_API_KEY or TLS settings) for your cluster.',
       EXIT.unreachable,
     );
@@ -90,7 +91,7 @@ export function workerRunError(session: Session, error: unknown, command: string
   return new CliError(
     timedOut
       ? `No worker finished ${command} within ${timeout}: start one on task queue "${session.taskQueue}" (npm start, or npm run worker), then run ${command} again.`
-      : `${command} could not run: ${error instanceof Error ? error.message : String(error)}`,
+      : `${command} could not run: ${errorMessage(error)}`,
     timedOut ? EXIT.unreachable : EXIT.failed,
   );
 }

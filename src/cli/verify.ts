@@ -6,9 +6,11 @@
  */
 import { ScheduleNotFoundError, type ScheduleDescription } from '@temporalio/client';
 import { formatInterval, INTERVAL_FORMAT, parseInterval } from '../config';
-import { integrationKey, verifyScheduleId, type VerifyCheck, type VerifyReport, type VerifyWorkflowInput } from '../workflows/definitions';
+import { integrationKey, verifyScheduleId, type VerifyReport, type VerifyWorkflowInput } from '../workflows/definitions';
 import type { verify as verifyWorkflow } from '../workflows/verify';
-import { integrationState } from './commands';
+import { verifyView } from '../workflows/verify-state';
+import { text } from '../workflows/view';
+import { integrationState } from './integration-commands';
 import { CliError, EXIT, workerRunError, workerWarning, type Output, type Session } from './session';
 
 /** How long `verify` waits for the worker to finish a check (the people's check pages through everyone). */
@@ -47,32 +49,8 @@ export async function verify(session: Session, out: Output, options: { schedule?
   } catch (error) {
     throw workerRunError(session, error, 'verify', VERIFY_TIMEOUT);
   }
-  out.print(report, () => reportText(report));
+  out.print(report, () => text(verifyView(report)));
   return report.ok ? EXIT.ok : EXIT.failed;
-}
-
-const MARK: Record<VerifyCheck['outcome'], string> = { ok: 'ok      ', corrected: 'FIXED   ', needsAttention: 'ATTENTION' };
-
-export function reportText(report: VerifyReport): string {
-  const { people } = report;
-  const lines = report.checks.map((check) => `${MARK[check.outcome]} ${check.object}: ${check.detail}${check.fix ? `\n          fix: ${check.fix}` : ''}`);
-  if (people.corrections.length > 0) {
-    lines.push('', 'Put back:', ...people.corrections.map((person) => `  ${person.email}: ${person.detail}`));
-    if (people.corrected > people.corrections.length) lines.push(`  and ${people.corrected - people.corrections.length} more`);
-  }
-  if (people.needsAttention.length > 0) {
-    lines.push('', 'People who need attention:', ...people.needsAttention.map((person) => `  ${person.email}: ${person.problem}\n    fix: ${person.fix}`));
-    if (people.needsAttentionCount > people.needsAttention.length) lines.push(`  and ${people.needsAttentionCount - people.needsAttention.length} more (see --json of a smaller group, or \`list\`)`);
-  }
-  const corrected = report.checks.filter((check) => check.outcome === 'corrected').length;
-  const attention = report.checks.filter((check) => check.outcome === 'needsAttention').length;
-  lines.push(
-    '',
-    report.ok
-      ? `Verified at ${report.at}: nothing needs attention${corrected ? ` (${corrected} put back)` : ''}.`
-      : `Verified at ${report.at}: ${attention} of ${report.checks.length} checks need attention${corrected ? `, ${corrected} put back` : ''}.`,
-  );
-  return lines.join('\n');
 }
 
 async function schedule(session: Session, out: Output, setting: string): Promise<number> {

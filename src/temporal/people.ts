@@ -3,7 +3,7 @@
  * list an integration's. The operator CLI and the worker's activities (teardown) both use these, with
  * their own Temporal client. Nothing here talks to Beyond Identity or Okta.
  */
-import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowExecutionInfo } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   emailKey,
@@ -19,8 +19,10 @@ import {
   type PersonStatus,
   type PersonWorkflowInput,
 } from '../workflows/definitions';
+import type { personOnboarding } from '../workflows/person';
 
-export interface Temporal {
+/** A Temporal client and the task queue its person workflows run on. */
+export interface TaskQueueClient {
   client: Client;
   taskQueue: string;
 }
@@ -40,8 +42,8 @@ export function visibilityLiteral(value: string): string {
 }
 
 /** The visibility query for an integration's person workflows. */
-export function peopleQuery(integrationId: string, extra?: string): string {
-  return [`WorkflowType = 'personOnboarding'`, `Integration = ${visibilityLiteral(integrationId)}`, ...(extra ? [extra] : [])].join(' AND ');
+export function peopleQuery(integrationId: string): string {
+  return `WorkflowType = 'personOnboarding' AND Integration = ${visibilityLiteral(integrationId)}`;
 }
 
 /** A closed run whose status is Cancelled has finished its undo. */
@@ -49,8 +51,8 @@ export function isUndone(run: Pick<PersonRun, 'status' | 'execution'>): boolean 
   return run.status === 'Cancelled' && run.execution !== 'RUNNING';
 }
 
-function start(temporal: Temporal, integrationId: string, email: string, args: PersonWorkflowInput, status: PersonStatus, summary: string, reuse: 'ALLOW_DUPLICATE' | 'REJECT_DUPLICATE') {
-  return temporal.client.workflow.start('personOnboarding', {
+function start(temporal: TaskQueueClient, integrationId: string, email: string, args: PersonWorkflowInput, status: PersonStatus, summary: string, reuse: 'ALLOW_DUPLICATE' | 'REJECT_DUPLICATE') {
+  return temporal.client.workflow.start<typeof personOnboarding>('personOnboarding', {
     workflowId: personWorkflowId(integrationId, email),
     taskQueue: temporal.taskQueue,
     args: [args],
@@ -68,7 +70,7 @@ function start(temporal: Temporal, integrationId: string, email: string, args: P
 }
 
 /** The newest run of a person's workflow, or undefined when there has never been one. */
-async function latestRun(temporal: Temporal, integrationId: string, email: string): Promise<WorkflowExecutionDescription | undefined> {
+async function latestRun(temporal: TaskQueueClient, integrationId: string, email: string): Promise<WorkflowExecutionDescription | undefined> {
   try {
     return await temporal.client.workflow.getHandle(personWorkflowId(integrationId, email)).describe();
   } catch (error) {
@@ -82,7 +84,7 @@ async function latestRun(temporal: Temporal, integrationId: string, email: strin
  * onboarding ended otherwise (expired, deadline passed, cancelled) starts afresh. A person never
  * seen before, the common case, costs one request: the start itself, refused if any run exists.
  */
-export async function startOnboarding(temporal: Temporal, person: PersonInput, context: PersonContext | undefined): Promise<StartOutcome> {
+export async function startOnboarding(temporal: TaskQueueClient, person: PersonInput, context: PersonContext | undefined): Promise<StartOutcome> {
   const email = normalizeEmail(person.email);
   const args: PersonWorkflowInput = { person: { ...person, email }, context };
   const summary = `Onboard ${email} to Beyond Identity passkeys`;
@@ -117,7 +119,7 @@ export type OffboardOutcome = 'cancelled' | 'undoing' | 'alreadyCancelled' | 'no
  * undone by a new run of the same workflow id, from the ended run's final state, so `list` and
  * `status` show the person as Cancelled from then on.
  */
-export async function offboardPerson(temporal: Temporal, integrationId: string, email: string): Promise<OffboardOutcome> {
+export async function offboardPerson(temporal: TaskQueueClient, integrationId: string, email: string): Promise<OffboardOutcome> {
   const normalized = normalizeEmail(email);
   const run = await latestRun(temporal, integrationId, normalized);
   if (!run) return 'notFound';
@@ -144,7 +146,7 @@ export type RebindOutcome = 'started' | 'alreadyRebinding' | 'running' | 'notRou
  * new passkey; their routing is left as it is. Only a person the service routed can be rebound;
  * a running onboarding (or rebind) already has its email out.
  */
-export async function rebindPerson(temporal: Temporal, integrationId: string, email: string): Promise<{ outcome: RebindOutcome; status?: string }> {
+export async function rebindPerson(temporal: TaskQueueClient, integrationId: string, email: string): Promise<{ outcome: RebindOutcome; status?: string }> {
   const normalized = normalizeEmail(email);
   const run = await latestRun(temporal, integrationId, normalized);
   if (!run) return { outcome: 'notFound' };
@@ -183,23 +185,28 @@ export interface ListingOptions {
  * through any number); with `status`, those whose newest run has it (an offboarded person's older
  * Onboarded run does not count).
  */
-export async function listPeople(temporal: Pick<Temporal, 'client'>, integrationId: string, status?: string, listing: ListingOptions = {}): Promise<PersonRun[]> {
+export async function listPersonRuns(temporal: Pick<TaskQueueClient, 'client'>, integrationId: string, status?: string, listing: ListingOptions = {}): Promise<PersonRun[]> {
   const newest = new Map<string, PersonRun>();
   let runsRead = 0;
   for await (const info of temporal.client.workflow.list({ query: peopleQuery(integrationId), pageSize: listing.pageSize })) {
     listing.onRun?.(++runsRead);
-    const attributes = info.typedSearchAttributes;
-    const row: PersonRun = {
-      email: attributes.get(emailKey) ?? info.workflowId,
-      workflowId: info.workflowId,
-      runId: info.runId,
-      status: attributes.get(onboardingStatusKey) ?? '?',
-      step: attributes.get(onboardingStepKey) ?? '?',
-      execution: info.status.name,
-      startedAt: info.startTime.toISOString(),
-    };
+    const row = personRun(info);
     const previous = newest.get(row.email);
     if (!previous || row.startedAt > previous.startedAt) newest.set(row.email, row);
   }
   return [...newest.values()].filter((row) => !status || row.status === status).sort((a, b) => a.email.localeCompare(b.email));
+}
+
+/** A run as its search attributes describe it (`?` for one not yet set); the integration's own run reads the same way. */
+export function personRun(info: Pick<WorkflowExecutionInfo, 'typedSearchAttributes' | 'status' | 'startTime' | 'workflowId' | 'runId'>): PersonRun {
+  const attributes = info.typedSearchAttributes;
+  return {
+    email: attributes.get(emailKey) ?? info.workflowId,
+    workflowId: info.workflowId,
+    runId: info.runId,
+    status: attributes.get(onboardingStatusKey) ?? '?',
+    step: attributes.get(onboardingStepKey) ?? '?',
+    execution: info.status.name,
+    startedAt: info.startTime.toISOString(),
+  };
 }

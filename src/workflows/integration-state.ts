@@ -1,11 +1,12 @@
 /**
  * An integration's state and its rules: the status after each event, what people are handed once
- * the shared objects exist, how a re-check keeps what it knew, and the markdown Temporal UI shows.
+ * the shared objects exist, how a re-check keeps what it knew, and what Temporal UI and `status`
+ * show of it.
  * Pure: integration.ts applies the results, and the rules are unit-tested without a server.
  */
 import type { IntegrationSpec, IntegrationState, IntegrationStatus, ObjectRecord, PersonContext } from './definitions';
-import { attentionMarkdown } from './markdown';
 import { findingLine, verifySummaryLine } from './verify-state';
+import { attentionView, markdown, recordValue, type Line, type View } from './view';
 
 export function newIntegrationState(): IntegrationState {
   return { status: 'SettingUp', step: 'Start', kept: [] };
@@ -57,31 +58,38 @@ export function oktaRedirectUris(spec: IntegrationSpec): string[] {
   return [callback(spec.oktaOrgUrl), callback(spec.oktaCustomDomain)];
 }
 
-function object(label: string, record?: ObjectRecord): string {
-  return `- ${label}: ${record ? `\`${record.id}\`${record.adopted ? ' (adopted, never deleted)' : ''}` : '—'}`;
+/** What Temporal UI (markdown) and `status` (text) show of the integration; `people` is what the CLI counted. */
+export function integrationView(state: IntegrationState, spec: IntegrationSpec, people?: { total: number; summary: string }): View {
+  const { routing } = spec;
+  const lines: Line[] = [
+    { label: 'Federation', value: ['Beyond Identity realm ', { quoted: spec.realmName }, ` ↔ Okta ${spec.oktaOrgUrl}`] },
+    { label: 'Realm', value: recordValue(state.realm) },
+    { label: 'Authenticator config', value: recordValue(state.authenticatorConfig) },
+    { label: 'OIDC application', value: recordValue(state.application) },
+    { label: 'Okta identity provider', value: recordValue(state.idp) },
+    { label: 'Okta profile property', value: recordValue(state.routingAttribute) },
+    { label: 'Routing rule', value: recordValue(state.routingRule) },
+    { label: 'Routing', value: [{ code: routing.attribute }, ' = ', { quoted: routing.value }, " on each routed person's Okta user, set once they have bound a passkey"] },
+    {
+      label: 'People',
+      value: people ? `${people.total}, ${people.summary}` : ['listed by the ', { code: 'Integration' }, ' search attribute (CLI: ', { code: 'list' }, ')'],
+    },
+    {
+      label: 'Last verify',
+      value: state.lastVerify ? verifySummaryLine(state.lastVerify) : '— (`verify` runs one now)',
+      items: (state.lastVerify?.findings ?? []).map(findingLine),
+    },
+  ];
+  if (state.offboarded) {
+    const { cancelled, undone, alreadyEnded } = state.offboarded;
+    lines.push({ label: 'Offboarded at teardown', value: `${cancelled} cancelled while running, ${undone} undone after they had ended, ${alreadyEnded} already cancelled` });
+  }
+  if (state.kept.length > 0) lines.push({ heading: 'Kept on teardown', items: state.kept.map((item) => ({ text: item })) });
+  if (state.attention) lines.push({ view: attentionView(state.attention) });
+  return { title: { subject: `Integration ${spec.integrationId}`, status: state.status, step: state.step }, lines };
 }
 
 /** The markdown Temporal UI shows as the integration's current details. */
 export function integrationDetails(state: IntegrationState, spec: IntegrationSpec): string {
-  const lines = [
-    `**Integration** ${spec.realmName} ↔ ${spec.oktaOrgUrl}: ${state.status} (step \`${state.step}\`)`,
-    '',
-    object('Realm', state.realm),
-    object('Authenticator config', state.authenticatorConfig),
-    object('Application', state.application),
-    object('Okta identity provider', state.idp),
-    object('Okta profile property', state.routingAttribute),
-    object('Routing rule', state.routingRule),
-    '',
-    `People are routed by \`${spec.routing.attribute}\` = \`${spec.routing.value}\` on their Okta user, set by their own onboarding once they have bound a passkey. ` +
-      'Their onboardings are listed by the `Integration` search attribute (CLI: `list`).',
-  ];
-  if (state.lastVerify) lines.push('', `Last verify: ${verifySummaryLine(state.lastVerify)}`, ...state.lastVerify.findings.map((finding) => `- ${findingLine(finding)}`));
-  if (state.offboarded) {
-    const { cancelled, undone, alreadyEnded } = state.offboarded;
-    lines.push('', `Offboarded at teardown: ${cancelled} cancelled while running, ${undone} undone after they had ended, ${alreadyEnded} already cancelled.`);
-  }
-  if (state.kept.length > 0) lines.push('', 'Kept on teardown:', ...state.kept.map((item) => `- ${item}`));
-  if (state.attention) lines.push('', attentionMarkdown(state.attention));
-  return lines.join('\n');
+  return markdown(integrationView(state, spec));
 }

@@ -1,10 +1,11 @@
 /**
  * A person's onboarding as plain state and its rules: which status follows which event, what a
- * signal or update may change, and the markdown Temporal UI shows. No workflow API is called here
- * (person.ts applies the results), so every rule is unit-tested without a server.
+ * signal or update may change, and what Temporal UI and `status` show of it (view.ts renders it).
+ * No workflow API is called here (person.ts applies the results), so every rule is unit-tested
+ * without a server.
  */
 import type { ConfirmBindingResult, PersonContext, PersonState, PersonStatus, PersonStep } from './definitions';
-import { attentionMarkdown } from './markdown';
+import { attentionView, markdown, recordValue, type Part, type Phrase, type View } from './view';
 
 /** Job states after which the link can no longer be used: a new email is due. */
 export const DEAD_JOB_STATES = ['EXPIRED', 'FAILED_TO_SEND', 'REVOKED'];
@@ -143,30 +144,33 @@ export function undoPlan(state: PersonState): ('ClearRouting' | 'RemoveOktaUser'
   return plan;
 }
 
-function record(label: string, value?: { id: string; adopted: boolean }): string {
-  return `- ${label}: ${value ? `\`${value.id}\`${value.adopted ? ' (adopted, never deleted)' : ''}` : '—'}`;
+/** What Temporal UI (markdown) and `status <email>` (text) show of a person. */
+export function personView(state: PersonState): View {
+  const binding: Phrase = state.bound
+    ? `bound via ${state.boundVia ?? 'detected'} at ${state.boundAt}`
+    : state.bindingJobId
+      ? ['job ', { code: state.bindingJobId }, ` ${state.bindingJobState ?? ''}`]
+      : '—';
+  const routing: Part[] = state.context ? [' (', { code: state.context.routing.attribute }, ' = ', { quoted: state.context.routing.value }, ')'] : [];
+  return {
+    title: { subject: state.email, status: state.status, step: state.step },
+    lines: [
+      { label: 'Beyond Identity identity', value: recordValue(state.identity) },
+      { label: 'Binding', value: binding },
+      { label: 'Binding emails sent', value: `${state.emailsSent}${state.resends ? ` (${state.resends} after expiry)` : ''}` },
+      { label: 'Binding deadline', value: state.deadlineAt ?? '—' },
+      { label: 'Okta user', value: recordValue(state.oktaUser) },
+      { label: 'Routed to Beyond Identity', value: state.routed ? ['yes', ...routing] : 'no' },
+      ...(state.rebindStartedAt ? [{ label: 'Rebind', value: `began at ${state.rebindStartedAt}${state.bound ? ', new passkey bound' : ''}` }] : []),
+      ...(state.note ? [{ paragraph: state.note }] : []),
+      ...(state.attention ? [{ view: attentionView(state.attention) }] : []),
+    ],
+  };
 }
 
 /** The markdown Temporal UI shows as the workflow's current details. */
 export function personDetails(state: PersonState): string {
-  const binding = state.bound
-    ? `bound (${state.boundVia ?? 'detected'}) at ${state.boundAt}`
-    : state.bindingJobId
-      ? `job \`${state.bindingJobId}\` ${state.bindingJobState ?? ''}, ${state.emailsSent} email(s) sent, deadline ${state.deadlineAt ?? '—'}`
-      : '—';
-  const routing = state.context ? ` (\`${state.context.routing.attribute}\` = \`${state.context.routing.value}\`)` : '';
-  const lines = [
-    `**${state.email}**: ${state.status} (step \`${state.step}\`)`,
-    '',
-    record('Beyond Identity identity', state.identity),
-    `- Binding: ${binding}`,
-    record('Okta user', state.oktaUser),
-    `- Routed to Beyond Identity: ${state.routed ? `yes${routing}` : 'no'}`,
-  ];
-  if (state.rebindStartedAt) lines.push(`- Rebind: began at ${state.rebindStartedAt}${state.bound ? ', new passkey bound' : ''}`);
-  if (state.note) lines.push('', state.note);
-  if (state.attention) lines.push('', attentionMarkdown(state.attention));
-  return lines.join('\n');
+  return markdown(personView(state));
 }
 
 /** Okta needs a first and last name; without them we derive both from the address. */

@@ -1,7 +1,7 @@
 /**
  * A verify's rules: what a person's check decides from what Beyond Identity and Okta show, how the
- * checks add up to a report (and whether it passes), what the integration keeps of it, and the
- * markdown Temporal UI shows. Pure: verify.ts and the activities apply them, and they are
+ * checks add up to a report (and whether it passes), what the integration keeps of it, and what
+ * Temporal UI and `verify` show of it. Pure: verify.ts and the activities apply them, and they are
  * unit-tested without a server.
  */
 import {
@@ -10,12 +10,12 @@ import {
   VERIFY_OUTCOMES,
   type VerifyFinding,
   type IntegrationState,
-  type PersonProblem,
   type VerifyCheck,
   type VerifyPeople,
   type VerifyReport,
   type VerifySummary,
 } from './definitions';
+import { MARK, markdown, type Line, type View } from './view';
 
 /** What one look at a routed person found. */
 export interface PersonLook {
@@ -28,7 +28,11 @@ export interface PersonLook {
   routingValue: string;
 }
 
-export type PersonVerdict = { kind: 'ok' } | { kind: 'putBack' } | { kind: 'problem'; problem: string; fix: string };
+type Problem = { kind: 'problem'; problem: string; fix: string };
+/** What a person's check decides: `corrected` means their routing is to be set back. */
+export type PersonVerdict = { kind: 'ok' } | { kind: 'corrected' } | Problem;
+/** A person's check as tallied: a correction says what was set back. */
+export type PersonOutcome = { kind: 'ok' } | { kind: 'corrected'; detail: string } | Problem;
 
 /**
  * Routing is the service's, so a person with a passkey whose property was cleared is put back; a
@@ -55,7 +59,7 @@ export function personVerdict(look: PersonLook): PersonVerdict {
     };
   }
   if (routed) return { kind: 'ok' };
-  if (cleared) return { kind: 'putBack' };
+  if (cleared) return { kind: 'corrected' };
   return {
     kind: 'problem',
     problem: `their routing property holds another value (${JSON.stringify(value)}), not this integration's`,
@@ -64,7 +68,7 @@ export function personVerdict(look: PersonLook): PersonVerdict {
 }
 
 /** Adds one person's outcome to the tally: counts exact, names capped. */
-export function tallyPerson(people: VerifyPeople, email: string, outcome: { kind: 'ok' } | { kind: 'corrected'; detail: string } | { kind: 'problem'; problem: string; fix: string }): void {
+export function tallyPerson(people: VerifyPeople, email: string, outcome: PersonOutcome): void {
   people.checked += 1;
   if (outcome.kind === 'ok') people.ok += 1;
   else if (outcome.kind === 'corrected') {
@@ -143,25 +147,38 @@ export function verifySummaryLine(summary: VerifySummary): string {
 /** A kept finding as one line: `status` and the integration's details list them under the summary. */
 export function findingLine(finding: VerifyFinding): string {
   const what = finding.email ? `${finding.object}: ${finding.email}` : finding.object;
-  return `${finding.outcome === 'corrected' ? 'FIXED' : 'ATTENTION'} ${what}: ${finding.detail}${finding.fix ? ` (fix: ${finding.fix})` : ''}`;
+  return `${MARK[finding.outcome]} ${what}: ${finding.detail}${finding.fix ? ` (fix: ${finding.fix})` : ''}`;
 }
 
-function problemLine(person: PersonProblem): string {
-  return `- ${person.email}: ${person.problem}. Fix: \`${person.fix}\``;
+/** What Temporal UI (the verify run's details) and `verify` (text) show of a report. */
+export function verifyView(report: VerifyReport): View {
+  const { people } = report;
+  const lines: Line[] = report.checks.map((check) => ({ mark: check.outcome, label: check.object, value: check.detail, fix: check.fix }));
+  if (people.corrections.length > 0) {
+    const more = people.corrected - people.corrections.length;
+    lines.push({ heading: 'Put back', items: [...people.corrections.map((person) => ({ text: `${person.email}: ${person.detail}` })), ...(more > 0 ? [{ text: `and ${more} more` }] : [])] });
+  }
+  if (people.needsAttention.length > 0) {
+    const more = people.needsAttentionCount - people.needsAttention.length;
+    lines.push({
+      heading: 'People who need attention',
+      items: [
+        ...people.needsAttention.map((person) => ({ text: `${person.email}: ${person.problem}`, fix: person.fix })),
+        ...(more > 0 ? [{ text: `and ${more} more (see --json of a smaller group, or \`list\`)` }] : []),
+      ],
+    });
+  }
+  const corrected = report.checks.filter((check) => check.outcome === 'corrected').length;
+  const attention = report.checks.filter((check) => check.outcome === 'needsAttention').length;
+  lines.push({
+    paragraph: report.ok
+      ? `Verified at ${report.at}: nothing needs attention${corrected ? ` (${corrected} put back)` : ''}.`
+      : `Verified at ${report.at}: ${attention} of ${report.checks.length} checks need attention${corrected ? `, ${corrected} put back` : ''}.`,
+  });
+  return { lines };
 }
 
 /** The markdown Temporal UI shows as the verify run's current details. */
 export function verifyDetails(report: VerifyReport): string {
-  const mark = { ok: 'ok', corrected: 'corrected', needsAttention: '**needs attention**' } as const;
-  const lines = [
-    `**Verify** at ${report.at}: ${report.ok ? 'passed' : 'needs attention'}`,
-    '',
-    ...report.checks.map((check) => `- ${check.object}: ${mark[check.outcome]}: ${check.detail}${check.fix ? ` (fix: ${check.fix})` : ''}`),
-  ];
-  if (report.people.corrections.length > 0) lines.push('', 'Put back:', ...report.people.corrections.map((person) => `- ${person.email}: ${person.detail}`));
-  if (report.people.needsAttention.length > 0) {
-    const more = report.people.needsAttentionCount - report.people.needsAttention.length;
-    lines.push('', 'People who need attention:', ...report.people.needsAttention.map(problemLine), ...(more > 0 ? [`- and ${more} more`] : []));
-  }
-  return lines.join('\n');
+  return markdown(verifyView(report));
 }

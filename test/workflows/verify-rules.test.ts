@@ -20,7 +20,7 @@ describe("a routed person's verdict", () => {
     expect(personVerdict({ ...look, activePasskey: false, oktaUser: { status: 'ACTIVE', routingValue: null } })).toMatchObject({ kind: 'problem', fix: 'bi-okta rebind ann@example.com' });
   });
   it('puts back a cleared value of a person with a passkey, never another integration’s value', () => {
-    expect(personVerdict({ ...look, oktaUser: { status: 'ACTIVE', routingValue: '' } })).toEqual({ kind: 'putBack' });
+    expect(personVerdict({ ...look, oktaUser: { status: 'ACTIVE', routingValue: '' } })).toEqual({ kind: 'corrected' });
     expect(personVerdict({ ...look, oktaUser: { status: 'ACTIVE', routingValue: 'other/realm' } })).toMatchObject({ kind: 'problem' });
   });
   it('reports a missing identity, a missing or inactive Okta user', () => {

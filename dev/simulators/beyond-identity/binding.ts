@@ -23,7 +23,7 @@ export function bindingLinkPath(job: Pick<JobRecord, 'tenant_id' | 'realm_id' | 
   return `/v1/tenants/${job.tenant_id}/realms/${job.realm_id}/identities/${job.identity_id}/credential-binding-jobs/${job.id}:invokeAuthenticator`;
 }
 
-export function bindingLink(context: SimContext, job: JobRecord): string {
+function bindingLink(context: SimContext, job: JobRecord): string {
   return `${context.urls.auth}${bindingLinkPath(job)}?token=${job.link_token}`;
 }
 

@@ -2,7 +2,7 @@
 import type { Application } from './model';
 import type { Store } from './store';
 
-export interface SimulatorSettings {
+interface SimulatorSettings {
   tenantId: string;
   apiTokens: readonly string[];
   accessTokenTtlSeconds: number;

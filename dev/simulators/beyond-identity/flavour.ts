@@ -24,7 +24,7 @@ export interface ErrorBody {
 // The service speaks Go's status texts (its 422 is `unprocessable_entity`); Node words 413 differently.
 const STATUS_TEXT_OVERRIDES: Record<number, string> = { 413: 'Request Entity Too Large' };
 
-export function statusCodeName(status: number): string {
+function statusCodeName(status: number): string {
   const text = STATUS_TEXT_OVERRIDES[status] ?? STATUS_CODES[status] ?? 'Unknown';
   return text.toLowerCase().replace(/[^a-z0-9]+/g, '_');
 }
@@ -45,7 +45,7 @@ export class BiError extends Error {
   }
 }
 
-export function errorBody(status: number, message: string, details?: ErrorDetail[]): ErrorBody {
+function errorBody(status: number, message: string, details?: ErrorDetail[]): ErrorBody {
   return details && details.length > 0 ? { code: statusCodeName(status), message, details } : { code: statusCodeName(status), message };
 }
 

@@ -16,7 +16,7 @@ export function newUuid(): string {
   return randomUUID();
 }
 
-export function randomAlphanumeric(length: number): string {
+function randomAlphanumeric(length: number): string {
   let out = '';
   for (let i = 0; i < length; i++) out += ALPHANUMERIC[randomInt(ALPHANUMERIC.length)];
   return out;

@@ -14,9 +14,9 @@ import { registerManagementApi } from './management/routes';
 import { registerSimRoutes } from './sim-routes';
 import { Store } from './store';
 
-export const DEVELOPMENT_TENANT_ID = '0001f1f460b1ace6';
-export const DEVELOPMENT_API_TOKEN = 'bi-simulator-development-token';
-export const DEVELOPMENT_MANAGEMENT_CLIENT = { clientId: 'BiSimManagementApiClient', clientSecret: 'BiSimDevelopmentManagementClientSecretNotASecret' };
+const DEVELOPMENT_TENANT_ID = '0001f1f460b1ace6';
+const DEVELOPMENT_API_TOKEN = 'bi-simulator-development-token';
+const DEVELOPMENT_MANAGEMENT_CLIENT = { clientId: 'BiSimManagementApiClient', clientSecret: 'BiSimDevelopmentManagementClientSecretNotASecret' };
 
 export interface BeyondIdentitySimulatorOptions {
   host?: string;

@@ -7,10 +7,10 @@ import { z } from 'zod';
 
 const time = z.string();
 
-export const tenantSchema = z.object({ id: z.string(), display_name: z.string(), create_time: time, update_time: time });
+const tenantSchema = z.object({ id: z.string(), display_name: z.string(), create_time: time, update_time: time });
 export type Tenant = z.infer<typeof tenantSchema>;
 
-export const realmSchema = z.object({
+const realmSchema = z.object({
   id: z.string(),
   tenant_id: z.string(),
   display_name: z.string(),
@@ -20,10 +20,10 @@ export const realmSchema = z.object({
 });
 export type Realm = z.infer<typeof realmSchema>;
 
-export const traitsSchema = z.object({ type: z.literal('traits_v0'), username: z.string() }).catchall(z.string());
+const traitsSchema = z.object({ type: z.literal('traits_v0'), username: z.string() }).catchall(z.string());
 export type Traits = z.infer<typeof traitsSchema>;
 
-export const identitySchema = z.object({
+const identitySchema = z.object({
   id: z.string(),
   realm_id: z.string(),
   tenant_id: z.string(),
@@ -36,7 +36,7 @@ export const identitySchema = z.object({
 export type Identity = z.infer<typeof identitySchema>;
 export type EnrollmentStatus = 'ENROLLED' | 'PENDING' | 'INVITE_FAILED' | 'UNENROLLED';
 
-export const authenticatorConfigSchema = z.object({
+const authenticatorConfigSchema = z.object({
   id: z.string(),
   realm_id: z.string(),
   tenant_id: z.string(),
@@ -45,14 +45,13 @@ export const authenticatorConfigSchema = z.object({
 });
 export type AuthenticatorConfig = z.infer<typeof authenticatorConfigSchema>;
 
-export const tokenConfigurationSchema = z.object({
+const tokenConfigurationSchema = z.object({
   expires_after: z.number(),
   token_signing_algorithm: z.literal('RS256'),
   subject_field: z.enum(['id', 'email', 'username']),
 });
-export type TokenConfiguration = z.infer<typeof tokenConfigurationSchema>;
 
-export const protocolConfigSchema = z.object({
+const protocolConfigSchema = z.object({
   type: z.enum(['oidc', 'oauth2']),
   allowed_scopes: z.array(z.string()),
   client_id: z.string(),
@@ -64,9 +63,8 @@ export const protocolConfigSchema = z.object({
   pkce: z.enum(['disabled', 'plain', 's256']),
   token_format: z.enum(['self_contained', 'referential']),
 });
-export type ProtocolConfig = z.infer<typeof protocolConfigSchema>;
 
-export const applicationSchema = z.object({
+const applicationSchema = z.object({
   id: z.string(),
   realm_id: z.string(),
   tenant_id: z.string(),
@@ -80,12 +78,12 @@ export const applicationSchema = z.object({
 });
 export type Application = z.infer<typeof applicationSchema>;
 
-export const jobStates = ['LINK_SENT', 'LINK_OPENED', 'REQUEST_DELIVERED', 'COMPLETE', 'EXPIRED', 'FAILED_TO_SEND', 'REVOKED'] as const;
+const jobStates = ['LINK_SENT', 'LINK_OPENED', 'REQUEST_DELIVERED', 'COMPLETE', 'EXPIRED', 'FAILED_TO_SEND', 'REVOKED'] as const;
 export type JobState = (typeof jobStates)[number];
 /** States in which the link can still be used. */
 export const LIVE_JOB_STATES: readonly JobState[] = ['LINK_SENT', 'LINK_OPENED', 'REQUEST_DELIVERED'];
 
-export const jobSchema = z.object({
+const jobSchema = z.object({
   id: z.string(),
   identity_id: z.string(),
   realm_id: z.string(),
@@ -105,7 +103,7 @@ export const jobSchema = z.object({
 export type JobRecord = z.infer<typeof jobSchema>;
 export type Job = Omit<JobRecord, 'link_token'>;
 
-export const credentialSchema = z.object({
+const credentialSchema = z.object({
   id: z.string(),
   identity_id: z.string(),
   realm_id: z.string(),
@@ -119,7 +117,7 @@ export const credentialSchema = z.object({
 });
 export type Credential = z.infer<typeof credentialSchema>;
 
-export const outboxMessageSchema = z.object({
+const outboxMessageSchema = z.object({
   id: z.string(),
   to: z.string(),
   subject: z.string(),
@@ -133,7 +131,7 @@ export const outboxMessageSchema = z.object({
 });
 export type OutboxMessage = z.infer<typeof outboxMessageSchema>;
 
-export const signingKeySchema = z.object({ kid: z.string(), private_jwk: z.record(z.string(), z.unknown()) });
+const signingKeySchema = z.object({ kid: z.string(), private_jwk: z.record(z.string(), z.unknown()) });
 export type StoredSigningKey = z.infer<typeof signingKeySchema>;
 
 export const persistedStateSchema = z.object({

@@ -22,7 +22,7 @@ export async function outboxFor(managementUrl: string, email: string): Promise<O
   return messages;
 }
 
-export class NoBindingEmailError extends Error {
+class NoBindingEmailError extends Error {
   override name = 'NoBindingEmailError';
 }
 

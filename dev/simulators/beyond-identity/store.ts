@@ -24,8 +24,8 @@ import {
 import { MANAGEMENT_SCOPES } from './scopes';
 import { SigningKey } from './signing-key';
 
-export const ADMIN_REALM_NAME = 'Beyond Identity Admin';
-export const MANAGEMENT_APP_NAME = 'Beyond Identity Management API';
+const ADMIN_REALM_NAME = 'Beyond Identity Admin';
+const MANAGEMENT_APP_NAME = 'Beyond Identity Management API';
 
 export interface StoreConfig {
   tenantId: string;

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { apiErrors, type FieldViolation } from './flavour';
 
 /** The spec's display_name/username pattern: none of { } [ ] < > ; : ? \ / | * ^ % $ # = ~ ` ! */
-export const SAFE_NAME_PATTERN = /^[^{}[\]<>;:?\\/|*^%$#=~`!]*$/;
+const SAFE_NAME_PATTERN = /^[^{}[\]<>;:?\\/|*^%$#=~`!]*$/;
 export const safeName = () => z.string().min(1).max(64).regex(SAFE_NAME_PATTERN);
 
 export const absoluteUrl = () =>
@@ -46,7 +46,7 @@ export function withoutNulls(value: Record<string, unknown>): Record<string, unk
   return kept;
 }
 
-export function fieldViolations(issues: readonly z.core.$ZodIssue[], prefix: string, input: unknown): FieldViolation[] {
+function fieldViolations(issues: readonly z.core.$ZodIssue[], prefix: string, input: unknown): FieldViolation[] {
   const seen = new Set<string>();
   const violations: FieldViolation[] = [];
   for (const issue of issues) {

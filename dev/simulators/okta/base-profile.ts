@@ -4,7 +4,7 @@
  * Okta defines and versions these; an org can change only their permissions (see schema.ts).
  */
 
-export type Permission = { principal: string; action: string };
+type Permission = { principal: string; action: string };
 
 /** One property of the user schema, base or custom (the spec's `UserSchemaAttribute`, the fields we keep). */
 export interface SchemaAttribute {

@@ -56,7 +56,7 @@ const GROUP_ATTRIBUTES: QueryAttributes<GroupRecord> = {
   },
 };
 
-export function renderGroup(group: GroupRecord, orgUrl: string): Record<string, unknown> {
+function renderGroup(group: GroupRecord, orgUrl: string): Record<string, unknown> {
   const self = `${orgUrl}/api/v1/groups/${group.id}`;
   return {
     id: group.id,

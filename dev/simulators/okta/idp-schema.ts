@@ -14,7 +14,7 @@ export const IDENTITY_PROVIDER_TYPES = [
 ] as const;
 
 /** `client_secret_post`/`client_secret_basic` are not in the spec's enum (only `private_key_jwt`); accepted so the sign-in check can use either. */
-export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_post', 'client_secret_basic', 'private_key_jwt'] as const;
+const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_post', 'client_secret_basic', 'private_key_jwt'] as const;
 
 const absoluteUrl = z.string().refine((value) => {
   try {

@@ -24,7 +24,7 @@ export function idpRedirectUri(body: Pick<IdpBody, 'issuerMode'>, orgUrl: string
   return `${orgUrl}${CALLBACK_PATH}`;
 }
 
-export function renderIdp(idp: IdpRecord, orgUrl: string, customDomain?: string): Record<string, unknown> {
+function renderIdp(idp: IdpRecord, orgUrl: string, customDomain?: string): Record<string, unknown> {
   const lifecycle = idp.status === 'ACTIVE' ? 'deactivate' : 'activate';
   return {
     id: idp.id,

@@ -75,8 +75,8 @@ export interface RunningOktaSimulator {
 }
 
 /** Printed at start when used; only ever accepted by this simulator. */
-export const DEVELOPMENT_API_TOKEN = '00okta-simulator-development-token';
-export const DEFAULT_PORT = 8025;
+const DEVELOPMENT_API_TOKEN = '00okta-simulator-development-token';
+const DEFAULT_PORT = 8025;
 const DEFAULT_DUPLICATE_RULE_NAME_CAUSE = 'A rule with this name already exists in the policy.';
 
 const rateLimitsSchema = z

@@ -17,7 +17,7 @@ export interface PageLimits {
   maxLimit: number;
 }
 
-export function encodeCursor(seq: number): string {
+function encodeCursor(seq: number): string {
   return Buffer.from(`seq:${seq}`).toString('base64url');
 }
 

@@ -16,7 +16,7 @@ function isLoopbackAddress(address: string): boolean {
 }
 
 /** Why `url` may not be called, or undefined when it may. */
-export function loopbackProblem(url: string): string | undefined {
+function loopbackProblem(url: string): string | undefined {
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -14,7 +14,7 @@ import { profileProperties } from './schema';
 import { nowIso, type OktaState, type RuleRecord } from './state';
 import { parseBody, withoutNulls } from './validation';
 
-export const POLICY_TYPES = [
+const POLICY_TYPES = [
   'ACCESS_POLICY', 'ENTITY_RISK', 'IDP_DISCOVERY', 'MFA_ENROLL', 'OKTA_SIGN_ON', 'PASSWORD', 'POST_AUTH_SESSION', 'PROFILE_ENROLLMENT',
   'DEVICE_SIGNAL_COLLECTION', 'SESSION_VIOLATION_DETECTION', 'CLIENT_UPDATE', 'IDENTITY_CLAIM_SOURCING',
 ] as const;

@@ -5,7 +5,7 @@
  * the same for every request in a window, as it is on a real org.
  */
 export type RateLimitBucket = 'usersCollection' | 'userById' | 'userMutations' | 'groupsCollection' | 'groupById' | 'other' | 'oauthToken';
-export const RATE_LIMIT_BUCKETS: readonly RateLimitBucket[] = ['usersCollection', 'userById', 'userMutations', 'groupsCollection', 'groupById', 'other', 'oauthToken'];
+const RATE_LIMIT_BUCKETS: readonly RateLimitBucket[] = ['usersCollection', 'userById', 'userMutations', 'groupsCollection', 'groupById', 'other', 'oauthToken'];
 
 export interface RateLimitConfig {
   usersCollection: number;
@@ -92,7 +92,7 @@ export interface RateLimitTotals {
   refused: number;
 }
 
-export const API_PREFIX = '/api/v1/';
+const API_PREFIX = '/api/v1/';
 
 /**
  * The bucket a request counts against, or undefined outside /api/v1:

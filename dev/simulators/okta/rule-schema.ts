@@ -9,7 +9,7 @@ import type { FieldProblem } from './errors';
 import { IDENTITY_PROVIDER_TYPES } from './idp-schema';
 import type { IdpRecord } from './state';
 
-export const MATCH_TYPES = ['EQUALS', 'STARTS_WITH', 'CONTAINS', 'SUFFIX', 'EXPRESSION'] as const;
+const MATCH_TYPES = ['EQUALS', 'STARTS_WITH', 'CONTAINS', 'SUFFIX', 'EXPRESSION'] as const;
 /** Provider types that route without naming an IdP (contract §3.3). */
 const PROVIDERS_WITHOUT_ID = new Set(['OKTA', 'AgentlessDSSO', 'IWA']);
 const MAX_PROVIDERS = 10;

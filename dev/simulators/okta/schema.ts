@@ -66,7 +66,7 @@ export function profileProperties(state: OktaState): Record<string, SchemaAttrib
   return result;
 }
 
-export function renderUserSchema(state: OktaState, orgUrl: string): Record<string, unknown> {
+function renderUserSchema(state: OktaState, orgUrl: string): Record<string, unknown> {
   const schema = state.userSchema;
   const all = profileProperties(state);
   const custom = Object.fromEntries(Object.keys(schema.custom).map((name) => [name, all[name]]));

@@ -18,7 +18,7 @@ import { evaluateRouting } from './routing';
 import type { RuleBody } from './rule-schema';
 import { nowIso, type IdpRecord, type UserRecord } from './state';
 
-export interface SignInStep {
+interface SignInStep {
   name: string;
   ok: boolean;
   detail: string;
@@ -95,7 +95,7 @@ export function registerSignIn(app: FastifyInstance, context: OktaContext, http:
   });
 }
 
-export async function signIn(email: string, context: OktaContext, http: LoopbackHttp, startedOn: 'org' | 'custom' = 'org'): Promise<SignInResult> {
+async function signIn(email: string, context: OktaContext, http: LoopbackHttp, startedOn: 'org' | 'custom' = 'org'): Promise<SignInResult> {
   const state = context.store.state;
   const steps: SignInStep[] = [];
   let secret: string | undefined;

@@ -8,7 +8,7 @@ import type { IdpBody } from './idp-schema';
 import type { OAuthFigures } from './oauth/figures';
 import type { ConcurrencyLimiter, RateLimiter } from './rate-limits';
 
-export const MASK = '********';
+const MASK = '********';
 
 export function registerSimState(app: FastifyInstance, context: OktaContext, limiter: RateLimiter, concurrency: ConcurrencyLimiter, oauthFigures: () => OAuthFigures): void {
   app.get('/_sim/state', async () => {

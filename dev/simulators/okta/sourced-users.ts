@@ -16,7 +16,7 @@ import { profileProperties } from './schema';
 import { nowIso, type OktaState, type UserRecord } from './state';
 import { parseBody } from './validation';
 
-export const SOURCE_TYPES = ['ACTIVE_DIRECTORY', 'LDAP'] as const;
+const SOURCE_TYPES = ['ACTIVE_DIRECTORY', 'LDAP'] as const;
 
 const seedUserBody = z.object({
   profile: z.record(z.string(), z.unknown()),

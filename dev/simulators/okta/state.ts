@@ -10,7 +10,7 @@ import { oauthStateFields } from './oauth/records';
 
 const json = z.record(z.string(), z.unknown());
 
-export const userRecordSchema = z.object({
+const userRecordSchema = z.object({
   /** Creation order, for stable paging cursors. */
   seq: z.number().int(),
   id: z.string(),
@@ -30,7 +30,7 @@ export const userRecordSchema = z.object({
 });
 export type UserRecord = z.infer<typeof userRecordSchema>;
 
-export const idpRecordSchema = z.object({
+const idpRecordSchema = z.object({
   seq: z.number().int(),
   id: z.string(),
   status: z.enum(['ACTIVE', 'INACTIVE']),
@@ -41,7 +41,7 @@ export const idpRecordSchema = z.object({
 });
 export type IdpRecord = z.infer<typeof idpRecordSchema>;
 
-export const groupRecordSchema = z.object({
+const groupRecordSchema = z.object({
   seq: z.number().int(),
   id: z.string(),
   /** Only OKTA_GROUP can be created through the API; APP_GROUP would come from an app import. */
@@ -55,7 +55,7 @@ export const groupRecordSchema = z.object({
 });
 export type GroupRecord = z.infer<typeof groupRecordSchema>;
 
-export const ruleRecordSchema = z.object({
+const ruleRecordSchema = z.object({
   id: z.string(),
   name: z.string(),
   status: z.enum(['ACTIVE', 'INACTIVE']),
@@ -67,7 +67,7 @@ export const ruleRecordSchema = z.object({
 });
 export type RuleRecord = z.infer<typeof ruleRecordSchema>;
 
-export const userSchemaStateSchema = z.object({
+const userSchemaStateSchema = z.object({
   id: z.string(),
   created: z.string(),
   lastUpdated: z.string(),
@@ -76,14 +76,14 @@ export const userSchemaStateSchema = z.object({
   /** Base properties whose permissions the org changed (the only change Okta allows on them). */
   basePermissions: z.record(z.string(), z.array(z.object({ principal: z.string(), action: z.string() }))),
 });
-export type UserSchemaState = z.infer<typeof userSchemaStateSchema>;
+type UserSchemaState = z.infer<typeof userSchemaStateSchema>;
 
 function emptyUserSchema(): UserSchemaState {
   const created = nowIso();
   return { id: newUserSchemaId(), created, lastUpdated: created, custom: {}, basePermissions: {} };
 }
 
-export const oktaStateSchema = z.object({
+const oktaStateSchema = z.object({
   version: z.literal(1),
   nextSeq: z.number().int(),
   users: z.array(userRecordSchema),
@@ -106,7 +106,7 @@ export function nowIso(): string {
 }
 
 /** A fresh org: no users or IdPs, the one system IdP-discovery policy and its default rule routing to Okta. */
-export function emptyState(): OktaState {
+function emptyState(): OktaState {
   const created = nowIso();
   return {
     version: 1,

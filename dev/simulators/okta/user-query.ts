@@ -9,7 +9,7 @@ import { invalidSearch } from './errors';
 import type { UserRecord } from './state';
 
 export type QueryMode = 'filter' | 'search';
-export type Operator = 'eq' | 'ne' | 'sw' | 'co' | 'pr' | 'gt' | 'ge' | 'lt' | 'le';
+type Operator = 'eq' | 'ne' | 'sw' | 'co' | 'pr' | 'gt' | 'ge' | 'lt' | 'le';
 type Predicate<T = UserRecord> = (record: T) => boolean;
 type Token = { kind: 'open' } | { kind: 'close' } | { kind: 'word'; text: string } | { kind: 'string'; text: string };
 

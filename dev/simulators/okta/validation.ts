@@ -18,7 +18,7 @@ function message(issue: z.core.$ZodRawIssue): string | undefined {
   }
 }
 
-export function problemsOf(error: z.ZodError): FieldProblem[] {
+function problemsOf(error: z.ZodError): FieldProblem[] {
   return error.issues.map((issue) => ({ field: issue.path.length > 0 ? issue.path.map(String).join('.') : 'body', message: issue.message }));
 }
 

@@ -8,7 +8,7 @@ import { seededRandom } from './random';
 
 const probability = z.number().min(0).max(1);
 
-export const faultRuleSchema = z
+const faultRuleSchema = z
   .object({
     /** Regular expression matched against the request path (no query string). Default: every API path. */
     path: z
@@ -44,7 +44,7 @@ export const faultRuleSchema = z
   .strict();
 export type FaultRule = z.infer<typeof faultRuleSchema>;
 
-export const faultConfigSchema = z
+const faultConfigSchema = z
   .object({
     seed: z.number().int().default(1),
     rules: z.array(faultRuleSchema).default([]),

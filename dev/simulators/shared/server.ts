@@ -44,7 +44,7 @@ declare module 'fastify' {
   }
 }
 
-export const SIM_PREFIX = '/_sim/';
+const SIM_PREFIX = '/_sim/';
 
 export function pathOf(request: FastifyRequest): string {
   const raw = request.raw.url ?? request.url;

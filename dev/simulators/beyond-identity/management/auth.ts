@@ -11,7 +11,7 @@ import { apiErrors } from '../flavour';
 import { sameSecret } from '../ids';
 import { MANAGEMENT_AUDIENCE, MANAGEMENT_SCOPES, type ManagementScope } from '../scopes';
 
-export interface Principal {
+interface Principal {
   tenantId: string;
   scopes: ReadonlySet<string>;
 }
@@ -24,7 +24,7 @@ declare module 'fastify' {
 
 const ISSUER_PATH = /^\/v1\/tenants\/([^/]+)\/realms\/([^/]+)\/applications\/([^/]+)$/;
 
-export function authenticate(context: SimContext, request: FastifyRequest): Principal {
+function authenticate(context: SimContext, request: FastifyRequest): Principal {
   const header = request.headers.authorization;
   const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
   if (!match?.[1]) throw apiErrors.unauthorized();

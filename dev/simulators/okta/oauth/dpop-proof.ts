@@ -9,7 +9,7 @@ import { CLOCK_SKEW_SECONDS, isSigningAlg, readJwt, signatureVerifies, thumbprin
 import type { ReplayCache } from './replay';
 
 /** How old a proof may be (its `iat`). Unverified for Okta: proofs are made for one request. */
-export const PROOF_MAX_AGE_SECONDS = 300;
+const PROOF_MAX_AGE_SECONDS = 300;
 
 export class ProofRejected extends Error {
   constructor(

@@ -5,7 +5,7 @@
  */
 import type { TokenScheme } from './principal';
 
-export const REFUSAL_REASONS = [
+const REFUSAL_REASONS = [
   // Token endpoint (contract §8.3).
   'token.invalid_request',
   'token.unsupported_grant_type',

@@ -37,7 +37,7 @@ export function isSigningAlg(alg: unknown): alg is SigningAlg {
 }
 
 /** Only the members that make up the public key, whatever else the JWK carries (kid, use, alg, …). */
-export function publicMembers(jwk: Record<string, unknown>): JWK {
+function publicMembers(jwk: Record<string, unknown>): JWK {
   const member = (name: string) => (typeof jwk[name] === 'string' ? (jwk[name] as string) : undefined);
   return jwk.kty === 'RSA' ? { kty: 'RSA', n: member('n'), e: member('e') } : { kty: String(jwk.kty), crv: member('crv'), x: member('x'), y: member('y') };
 }

@@ -21,7 +21,7 @@ export const ROLE_TYPES = [
 ] as const;
 export type RoleType = (typeof ROLE_TYPES)[number];
 
-export const jwkRecordSchema = z.object({
+const jwkRecordSchema = z.object({
   id: z.string(),
   kid: z.string().nullable(),
   status: z.enum(['ACTIVE', 'INACTIVE']),
@@ -32,7 +32,7 @@ export const jwkRecordSchema = z.object({
 });
 export type JwkRecord = z.infer<typeof jwkRecordSchema>;
 
-export const appRecordSchema = z.object({
+const appRecordSchema = z.object({
   seq: z.number().int(),
   id: z.string(),
   clientId: z.string(),
@@ -47,7 +47,7 @@ export const appRecordSchema = z.object({
 });
 export type AppRecord = z.infer<typeof appRecordSchema>;
 
-export const grantRecordSchema = z.object({
+const grantRecordSchema = z.object({
   seq: z.number().int(),
   id: z.string(),
   appId: z.string(),
@@ -60,7 +60,7 @@ export const grantRecordSchema = z.object({
 });
 export type GrantRecord = z.infer<typeof grantRecordSchema>;
 
-export const clientRoleRecordSchema = z.object({
+const clientRoleRecordSchema = z.object({
   seq: z.number().int(),
   id: z.string(),
   clientId: z.string(),

@@ -9,7 +9,9 @@
  */
 import type { Client } from '@temporalio/client';
 import { personStatusQuery, type PersonState } from '../workflows/definitions';
-import { listPeople, type PersonRun } from './people';
+import { mapLimit } from '../util/concurrency';
+import { errorMessage } from '../util/errors';
+import { listPersonRuns, type PersonRun } from './people';
 
 /** Where a person's state came from. */
 export const STATE_SOURCES = ['query', 'result', 'visibility'] as const;
@@ -49,13 +51,13 @@ const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
 
 export async function readPersonStates(client: Client, integrationId: string, options: ReadOptions = {}): Promise<PersonStateRead[]> {
   const progress: ReadProgress = { listed: 0, read: 0 };
-  const runs = await listPeople({ client }, integrationId, undefined, {
+  const runs = await listPersonRuns({ client }, integrationId, undefined, {
     pageSize: options.pageSize,
     onRun: (listed) => options.onProgress?.({ ...progress, listed: (progress.listed = listed) }),
   });
   progress.total = runs.length;
   options.onProgress?.({ ...progress });
-  return mapInParallel(runs, options.concurrency ?? DEFAULT_CONCURRENCY, async (run) => {
+  return mapLimit(runs, options.concurrency ?? DEFAULT_CONCURRENCY, async (run) => {
     const read = await readOne(client, run, options);
     progress.read += 1;
     options.onProgress?.({ ...progress });
@@ -71,33 +73,15 @@ async function readOne(client: Client, run: PersonRun, options: ReadOptions): Pr
       const deadline = Date.now() + (options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS);
       return { run, state: await client.withDeadline(deadline, () => handle.query(personStatusQuery)), source: 'query' };
     } catch (error) {
-      return { run, source: 'visibility', note: `the status query failed (${errorText(error)}): status and step from search attributes` };
+      return { run, source: 'visibility', note: `the status query failed (${errorMessage(error)}): status and step from search attributes` };
     }
   }
   if (run.execution === 'COMPLETED') {
     try {
       return { run, state: (await handle.result()) as PersonState, source: 'result' };
     } catch (error) {
-      return { run, source: 'visibility', note: `the workflow's result could not be read (${errorText(error)}): status and step from search attributes` };
+      return { run, source: 'visibility', note: `the workflow's result could not be read (${errorMessage(error)}): status and step from search attributes` };
     }
   }
   return { run, source: 'visibility', note: `workflow ${run.execution}, no final state recorded: status and step from search attributes` };
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** `work` on every item, at most `limit` at a time; the results in the items' order. */
-async function mapInParallel<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return results;
 }
