@@ -20,7 +20,7 @@ export const SEARCH_ATTRIBUTE_KEYS = [integrationKey, emailKey, onboardingStepKe
 // Statuses and steps (the OnboardingStatus and OnboardingStep search attributes)
 
 /** A person's onboarding. */
-export const PERSON_STATUSES = [
+const PERSON_STATUSES = [
   'Running',
   'WaitingForBinding',
   /** Onboarded, lost their passkey, sent a new binding email (`rebind`): still routed while they bind again. */
@@ -54,7 +54,7 @@ export const PERSON_STEPS = [
 export type PersonStep = (typeof PERSON_STEPS)[number];
 
 /** The integration (the shared objects). */
-export const INTEGRATION_STATUSES = ['SettingUp', 'Ready', 'NeedsAttention', 'TearingDown', 'TornDown'] as const;
+const INTEGRATION_STATUSES = ['SettingUp', 'Ready', 'NeedsAttention', 'TearingDown', 'TornDown'] as const;
 export type IntegrationStatus = (typeof INTEGRATION_STATUSES)[number];
 
 export const INTEGRATION_STEPS = [
@@ -85,7 +85,7 @@ export const ALL_STATUSES = [...new Set<string>([...PERSON_STATUSES, ...INTEGRAT
 
 // Inputs
 
-export interface BindingSettings {
+interface BindingSettings {
   /** How often Beyond Identity is checked while the person has not bound a passkey (ms). */
   pollIntervalMs: number;
   /** New emails sent after a link expires (or fails to send), at most. */
