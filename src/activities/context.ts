@@ -19,12 +19,16 @@ const heartbeatDetails = new WeakMap<Context, HeartbeatDetails>();
  * heartbeat timeout), so a worker that dies mid-activity is noticed within that timeout instead of
  * the whole start-to-close timeout; and every failure it throws is classified (failures.ts).
  */
-export function heartbeatAndClassify<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+export function heartbeatAndClassify<A extends unknown[], R>(
+  fn: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
   return async (...args: A) => {
     const context = Context.current();
     heartbeatDetails.set(context, { ...((activityInfo().heartbeatDetails as HeartbeatDetails | undefined) ?? {}) });
     const timeoutMs = context.info.heartbeatTimeoutMs;
-    const timer = timeoutMs ? setInterval(() => context.heartbeat(heartbeatDetails.get(context)), Math.max(500, timeoutMs / 3)) : undefined;
+    const timer = timeoutMs
+      ? setInterval(() => context.heartbeat(heartbeatDetails.get(context)), Math.max(500, timeoutMs / 3))
+      : undefined;
     try {
       return await fn(...args);
     } catch (error) {

@@ -19,7 +19,6 @@ export const NON_RETRYABLE_TYPES = [
 ] as const;
 export type NonRetryableType = (typeof NON_RETRYABLE_TYPES)[number];
 
-
 export function isNonRetryableType(name: string): name is NonRetryableType {
   return (NON_RETRYABLE_TYPES as readonly string[]).includes(name);
 }

@@ -3,8 +3,16 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { IntegrationGoneError, InvalidInputError, toApplicationFailure } from '../../src/activities/failures';
 import { InvalidBeyondIdentityInputError } from '../../src/clients/beyond-identity/ensure';
-import { MalformedUpstreamResponseError, RejectedUpstreamError, TransientUpstreamError } from '../../src/clients/http/errors';
-import { OktaUserNotActiveError, RoutingAttributeUnusableError, RoutingNotConfirmedError } from '../../src/clients/okta/ensure';
+import {
+  MalformedUpstreamResponseError,
+  RejectedUpstreamError,
+  TransientUpstreamError,
+} from '../../src/clients/http/errors';
+import {
+  OktaUserNotActiveError,
+  RoutingAttributeUnusableError,
+  RoutingNotConfirmedError,
+} from '../../src/clients/okta/ensure';
 import { RoutingAttributeMasteredError, RoutingPropertyUnsafeError } from '../../src/clients/okta/routing-property';
 import { NON_RETRYABLE_TYPES } from '../../src/workflows/failure-types';
 
@@ -35,7 +43,10 @@ describe('non-retryable failure types', () => {
     for (const error of nonRetryable) {
       const failure = toApplicationFailure(error);
       expect(failure).toBeInstanceOf(ApplicationFailure);
-      expect({ type: (failure as ApplicationFailure).type, nonRetryable: (failure as ApplicationFailure).nonRetryable }).toEqual({ type: error.name, nonRetryable: true });
+      expect({
+        type: (failure as ApplicationFailure).type,
+        nonRetryable: (failure as ApplicationFailure).nonRetryable,
+      }).toEqual({ type: error.name, nonRetryable: true });
     }
   });
 
