@@ -7,6 +7,7 @@ import { AesGcmPayloadCodec } from './codec/aes-gcm-codec';
 import { codecServerConfigSchema, startCodecServer } from './codec/codec-server';
 import { codecKeysFromEnv } from './codec/keys';
 import { ConfigError, parseConfig } from './config';
+import { errorMessage } from './util/errors';
 
 async function main(): Promise<void> {
   const config = parseConfig(codecServerConfigSchema, process.env);
@@ -29,6 +30,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`Codec server stopped: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`Codec server stopped: ${errorMessage(error)}\n`);
   process.exit(1);
 });

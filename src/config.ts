@@ -5,11 +5,12 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { OKTA_ISSUER_MODES, type IntegrationSpec } from './workflows/definitions';
+import { BEYOND_IDENTITY_REGIONS, type BeyondIdentityRegion } from './clients/beyond-identity/config';
 import { DEFAULT_OKTA_MAX_IN_FLIGHT } from './clients/okta/rate-limits';
 import { oktaCredentialsFromEnv } from './clients/okta/credentials-env';
 import { LOG_FORMATS, LOG_LEVELS } from './observability/log-options';
 
-export const PROJECT_ROOT = resolve(__dirname, '..');
+const PROJECT_ROOT = resolve(__dirname, '..');
 
 const port = z.coerce.number().int().min(1).max(65_535);
 
@@ -54,7 +55,7 @@ export function parseConfig<T extends z.ZodType>(schema: T, env: NodeJS.ProcessE
  * them. They are printed at start as what they are; set BI_API_TOKEN, OKTA_API_TOKEN and
  * BI_TENANT_ID to use your own values with the simulators.
  */
-export const DEVELOPMENT_DEFAULTS = {
+const DEVELOPMENT_DEFAULTS = {
   biTenantId: '0001f1f460b1ace6',
   biApiToken: 'dev-bi-api-token-for-the-local-simulator',
   oktaApiToken: 'dev-okta-api-token-for-the-local-simulator',
@@ -79,7 +80,7 @@ export function usesEmbeddedUpstreams(env: NodeJS.ProcessEnv = process.env): boo
   return !env.BI_REGION && !env.BI_MANAGEMENT_URL && !env.BI_AUTH_URL && !env.OKTA_ORG_URL;
 }
 
-const REGIONS = ['us', 'eu', 'us-fedramp'] as const;
+const REGIONS = Object.keys(BEYOND_IDENTITY_REGIONS) as BeyondIdentityRegion[];
 
 function isHttpUrl(value: string): boolean {
   try {
@@ -122,9 +123,9 @@ export const upstreamConfigSchema = z
     for (const name of ['OKTA_ORG_URL', 'BI_MANAGEMENT_URL', 'BI_AUTH_URL', 'BI_TOKEN_URL'] as const) {
       if (env[name] && !isHttpUrl(env[name])) problem(name, 'must be an http(s) URL');
     }
-    if (env.BI_REGION && !(REGIONS as readonly string[]).includes(env.BI_REGION)) problem('BI_REGION', `must be one of ${REGIONS.join(', ')}`);
+    if (env.BI_REGION && !(REGIONS as string[]).includes(env.BI_REGION)) problem('BI_REGION', `must be one of ${REGIONS.join(', ')}`);
     if (env.UPSTREAM_TIMEOUT_SECONDS && !(Number(env.UPSTREAM_TIMEOUT_SECONDS) > 0 && Number(env.UPSTREAM_TIMEOUT_SECONDS) <= 600)) {
-      problem('UPSTREAM_TIMEOUT_SECONDS', 'must be a number of seconds from 0 to 600');
+      problem('UPSTREAM_TIMEOUT_SECONDS', 'must be a number of seconds, more than 0 and at most 600');
     }
     if (env.OKTA_MAX_IN_FLIGHT && !(/^\d+$/.test(env.OKTA_MAX_IN_FLIGHT) && Number(env.OKTA_MAX_IN_FLIGHT) >= 1 && Number(env.OKTA_MAX_IN_FLIGHT) <= 75)) {
       problem('OKTA_MAX_IN_FLIGHT', "must be a whole number from 1 to 75 (Okta's concurrency limit is 35 or 75 per org, shared by every worker)");
@@ -145,7 +146,7 @@ export const upstreamConfigSchema = z
     // The key's text goes no further than OKTA_CREDENTIALS (a KeyObject): nothing can print it from here.
     ...env,
     BI_TENANT_ID: env.BI_TENANT_ID!,
-    BI_REGION: env.BI_REGION as (typeof REGIONS)[number] | undefined,
+    BI_REGION: env.BI_REGION as BeyondIdentityRegion | undefined,
     OKTA_ORG_URL: env.OKTA_ORG_URL!,
     // Checked above; read again here (the key file too) rather than carried out of the refinement.
     OKTA_CREDENTIALS: oktaCredentialsFromEnv({ ...env, OKTA_PRIVATE_KEY: _key }).credentials!,
@@ -184,7 +185,6 @@ export const observabilityConfigSchema = z.object({
     .default('INFO'),
   LOG_FORMAT: z.enum(LOG_FORMATS).default('json'),
 });
-export type ObservabilityConfig = z.infer<typeof observabilityConfigSchema>;
 
 const seconds = (fallback: number) => z.coerce.number().positive().default(fallback);
 
@@ -279,7 +279,7 @@ export function integrationId(biTenantId: string, realmName: string, oktaOrgUrl:
 }
 
 /** The routing value of an integration: within one Okta org, one per Beyond Identity tenant + realm. */
-export function defaultRoutingValue(biTenantId: string, realmName: string): string {
+function defaultRoutingValue(biTenantId: string, realmName: string): string {
   return `${biTenantId}/${realmSlug(realmName)}`;
 }
 

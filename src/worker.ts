@@ -18,8 +18,9 @@ import { describeCredentialKind } from './clients/okta/credentials';
 import { clientLogger } from './observability/client-logger';
 import { installObservability, processLogger, type Observability } from './observability/runtime';
 import { DEFAULT_TASK_QUEUE, temporalTarget } from './temporal/connection';
+import { errorMessage } from './util/errors';
 
-export function activityDependencies(
+function activityDependencies(
   config: UpstreamConfig,
   temporal: ActivityDependencies['temporal'],
   observability?: Observability,
@@ -72,7 +73,7 @@ export async function startWorker(env: NodeJS.ProcessEnv = process.env, override
   const target = temporalTarget(env);
   const taskQueue = env.TASK_QUEUE || DEFAULT_TASK_QUEUE;
   const connection = await NativeConnection.connect(target.connectionOptions);
-  // The activities' own client (person workflows are started from an activity).
+  // The activities' own client: integration contexts (a query), runs described and cancelled, offboarding runs started, the verify schedule.
   const clientConnection = await Connection.connect(target.connectionOptions).catch(async (error: unknown) => {
     await connection.close();
     throw error;
@@ -151,7 +152,7 @@ if (require.main === module) {
     })
     .then(() => processLogger().info('Worker stopped.'))
     .catch((error: unknown) => {
-      const text = error instanceof ConfigError ? `${error.message}\nSee README.md, "Configuration".` : error instanceof Error ? error.message : String(error);
+      const text = error instanceof ConfigError ? `${error.message}\nSee README.md, "Configuration".` : errorMessage(error);
       processLogger().error(`Worker stopped: ${text}`);
       process.exit(1);
     });

@@ -10,7 +10,7 @@ import { usernameProblem } from '../clients/beyond-identity/ensure';
 import { DEFAULT_GROUP_MEMBERS_PAGE_SIZE, type OktaApi } from '../clients/okta/api';
 import type { OktaGroup, OktaUser } from '../clients/okta/schemas';
 import { normalizeEmail } from '../workflows/definitions';
-import { classified } from './failures';
+import { heartbeatAndClassify } from './context';
 
 export interface OktaGroupInput {
   /** An Okta group id (`00g…`) or a group's exact name. */
@@ -39,7 +39,7 @@ export interface SkippedMember extends OktaGroupMember {
 }
 
 /** A group's members are returned in one workflow result: this many keeps it well under Temporal's 2 MB payload limit. */
-export const MAX_GROUP_MEMBERS = 5_000;
+const MAX_GROUP_MEMBERS = 5_000;
 /** Suggestions shown when nothing matches exactly. */
 const MAX_SIMILAR = 5;
 
@@ -110,7 +110,7 @@ export function sortMembers(users: OktaUser[]): { members: OktaGroupMember[]; sk
 
 export function createOktaGroupActivities(oktaApi: OktaApi) {
   return {
-    resolveOktaGroup: classified(async (input: OktaGroupInput): Promise<OktaGroupResolution> => {
+    resolveOktaGroup: heartbeatAndClassify(async (input: OktaGroupInput): Promise<OktaGroupResolution> => {
       const signal = Context.current().cancellationSignal;
       const searched = input.group.trim();
       let group: OktaGroup | undefined;

@@ -10,8 +10,10 @@ import { missingScopes, REQUIRED_OKTA_SCOPES, type OktaCredentials } from '../cl
 import { assignRoleHint, grantScopeHint, scopeToGrant } from '../clients/okta/refusal-hints';
 import { describeProblems, routingPropertyFix, routingPropertyProblems } from '../clients/okta/routing-property';
 import type { OktaUserSchema } from '../clients/okta/schemas';
+import { errorMessage } from '../util/errors';
 import type { OktaIssuerMode } from '../workflows/definitions';
-import { sameOrigin } from './target';
+import { heartbeatAndClassify } from './context';
+import { targetMismatch } from './target';
 
 export interface PreflightInput {
   biTenantId: string;
@@ -37,7 +39,7 @@ export const PREFLIGHT_CHECKS = [
   'Okta domain and issuer mode',
   'Okta routing property',
 ] as const;
-export type PreflightCheckName = (typeof PREFLIGHT_CHECKS)[number];
+type PreflightCheckName = (typeof PREFLIGHT_CHECKS)[number];
 
 export interface PreflightCheck {
   name: PreflightCheckName;
@@ -62,24 +64,17 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
 }
 
-function why(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 export function createPreflightActivities(biApi: BeyondIdentityApi, oktaApi: OktaApi, target: PreflightTarget) {
   return {
-    async preflight(input: PreflightInput): Promise<PreflightCheck[]> {
+    preflight: heartbeatAndClassify(async (input: PreflightInput): Promise<PreflightCheck[]> => {
       const checks: PreflightCheck[] = [];
       const add = (check: PreflightCheck) => checks.push(check);
 
-      const mismatches = [
-        ...(input.biTenantId === target.biTenantId ? [] : [`Beyond Identity tenant ${target.biTenantId}, not ${input.biTenantId}`]),
-        ...(sameOrigin(input.oktaOrgUrl, target.oktaOrgUrl) ? [] : [`Okta org ${target.oktaOrgUrl}, not ${input.oktaOrgUrl}`]),
-      ];
+      const mismatch = targetMismatch(input, target);
       add(
-        mismatches.length === 0
+        mismatch === undefined
           ? { name: 'worker target', ok: true, detail: `the worker is configured for tenant ${target.biTenantId} and ${target.oktaOrgUrl}, as the CLI is` }
-          : { name: 'worker target', ok: false, detail: `the worker is configured for ${mismatches.join(' and ')}`, fix: 'start the worker with the same BI_TENANT_ID and OKTA_ORG_URL as the CLI' },
+          : { name: 'worker target', ok: false, detail: `the worker is configured for ${mismatch}`, fix: 'start the worker with the same BI_TENANT_ID and OKTA_ORG_URL as the CLI' },
       );
 
       const where = target.biRegion ? `region ${target.biRegion} (${target.biManagementUrl})` : `${target.biManagementUrl} (explicit hosts)`;
@@ -88,7 +83,7 @@ export function createPreflightActivities(biApi: BeyondIdentityApi, oktaApi: Okt
         realms = await biApi.listRealms();
         add({ name: 'Beyond Identity token', ok: true, detail: `the token reads tenant ${target.biTenantId} at ${where}` });
       } catch (error) {
-        add({ name: 'Beyond Identity token', ok: false, detail: why(error), fix: biFix(error, target, where) });
+        add({ name: 'Beyond Identity token', ok: false, detail: errorMessage(error), fix: biFix(error, target, where) });
       }
       if (realms) {
         const found = realms.filter((realm) => realm.display_name === input.realmName);
@@ -113,7 +108,7 @@ export function createPreflightActivities(biApi: BeyondIdentityApi, oktaApi: Okt
           detail: `the token reads ${target.oktaOrgUrl}; the profile property "${input.routingAttribute}" ${property ? 'exists (it will be adopted)' : 'will be added'}`,
         });
       } catch (error) {
-        add({ name: 'Okta token', ok: false, detail: why(error), fix: oktaFix(error, target.oktaOrgUrl, oktaApi.credentials) });
+        add({ name: 'Okta token', ok: false, detail: errorMessage(error), fix: oktaFix(error, target.oktaOrgUrl, oktaApi.credentials) });
       }
       add(await scopesCheck(oktaApi, target.oktaOrgUrl));
 
@@ -127,7 +122,7 @@ export function createPreflightActivities(biApi: BeyondIdentityApi, oktaApi: Okt
               : { name: 'Okta rate limits', ok: true, detail: known ? `users (one create per person): ${figures.remaining} of ${figures.limit} left in this window (resets ${figures.resetAt})` : 'the org sent no rate-limit headers' },
           );
         } catch (error) {
-          add({ name: 'Okta rate limits', ok: false, detail: why(error), fix: oktaFix(error, target.oktaOrgUrl, oktaApi.credentials) });
+          add({ name: 'Okta rate limits', ok: false, detail: errorMessage(error), fix: oktaFix(error, target.oktaOrgUrl, oktaApi.credentials) });
         }
         try {
           const policyId = await oktaApi.idpDiscoveryPolicyId();
@@ -146,7 +141,7 @@ export function createPreflightActivities(biApi: BeyondIdentityApi, oktaApi: Okt
           add({
             name: 'Okta IdP routing',
             ok: false,
-            detail: why(error),
+            detail: errorMessage(error),
             fix:
               error instanceof RejectedUpstreamError && (error.status === 403 || error.status === 404) && !(oktaApi.credentials.kind === 'oauth' && error.upstreamCode === 'insufficient_scope')
                 ? `the ${oktaApi.credentials.kind === 'oauth' ? 'service app' : 'token'} cannot read IdP routing: it needs an admin role that manages policies and identity providers (${oktaApi.credentials.kind === 'oauth' ? assignRoleHint(oktaApi.credentials.clientId) : 'Super Administrator or Org Administrator'}), and the org must have IdP routing rules (Security → Identity Providers → Routing rules); some orgs need Okta support to enable them`
@@ -172,7 +167,7 @@ export function createPreflightActivities(biApi: BeyondIdentityApi, oktaApi: Okt
       );
       add(routingPropertyCheck(schema, input.routingAttribute));
       return checks;
-    },
+    }),
   };
 }
 
@@ -222,7 +217,7 @@ async function scopesCheck(oktaApi: OktaApi, orgUrl: string): Promise<PreflightC
           fix: `${grantScopeHint(credentials.clientId, missing)}${missing.some((scope) => !credentials.scopes.includes(scope)) ? ', and keep them in OKTA_SCOPES' : ''}; then run preflight again`,
         };
   } catch (error) {
-    return { name: 'Okta scopes', ok: false, detail: why(error), fix: oktaFix(error, orgUrl, credentials) };
+    return { name: 'Okta scopes', ok: false, detail: errorMessage(error), fix: oktaFix(error, orgUrl, credentials) };
   }
 }
 

@@ -6,11 +6,11 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { TaskQueueClient } from '../temporal/people';
 import { DEFAULT_VERIFY_INTERVAL_MS, integrationKey, scheduledVerifyWorkflowId, verifyScheduleId, type IntegrationSpec, type VerifyWorkflowInput } from '../workflows/definitions';
-import { classified } from './failures';
+import { heartbeatAndClassify } from './context';
 
 export function createScheduleActivities(temporal: TaskQueueClient) {
   return {
-    ensureVerifySchedule: classified(async (input: { spec: IntegrationSpec }): Promise<{ scheduleId: string; created: boolean }> => {
+    ensureVerifySchedule: heartbeatAndClassify(async (input: { spec: IntegrationSpec }): Promise<{ scheduleId: string; created: boolean }> => {
       const { spec } = input;
       const scheduleId = verifyScheduleId(spec.integrationId);
       const every = spec.verifyIntervalMs ?? DEFAULT_VERIFY_INTERVAL_MS;
@@ -42,7 +42,7 @@ export function createScheduleActivities(temporal: TaskQueueClient) {
       }
     }),
 
-    removeVerifySchedule: classified(async (input: { integrationId: string }): Promise<{ deleted: boolean }> => {
+    removeVerifySchedule: heartbeatAndClassify(async (input: { integrationId: string }): Promise<{ deleted: boolean }> => {
       try {
         await temporal.client.schedule.getHandle(verifyScheduleId(input.integrationId)).delete();
         return { deleted: true };

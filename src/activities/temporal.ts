@@ -8,9 +8,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { isUndone, listPersonRuns, offboardPerson, type TaskQueueClient } from '../temporal/people';
+import { mapLimit } from '../util/concurrency';
 import { integrationStatusQuery, personWorkflowId, type PersonContext } from '../workflows/definitions';
-import { classified, IntegrationGoneError } from './failures';
-
+import { heartbeatAndClassify } from './context';
+import { IntegrationGoneError } from './failures';
 
 const CONTEXT_POLL_MS = 1_000;
 /** One poll waits this long for a set-up, then the waiting activities fail (retryably) and start again. */
@@ -18,16 +19,6 @@ const CONTEXT_POLL_LIMIT_MS = 60_000;
 /** A context read this recently is used again: people started together ask once per worker. */
 const CONTEXT_FRESH_MS = 5_000;
 const PARALLEL_REQUESTS = 50;
-
-/** Runs `work` on every item, at most `parallel` at a time. */
-export async function eachInParallel<T>(items: readonly T[], work: (item: T) => Promise<void>, parallel = PARALLEL_REQUESTS): Promise<void> {
-  const queue = [...items];
-  await Promise.all(
-    Array.from({ length: Math.min(parallel, queue.length) }, async () => {
-      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
-    }),
-  );
-}
 
 export interface OffboardResult {
   cancelled: number;
@@ -96,7 +87,7 @@ export class IntegrationContexts {
 
 /**
  * Whether the workflow run that scheduled the current activity is still open, and whether another
- * activity of `activityType` is pending in it (so that two looks of one person do not both write).
+ * activity of `activityType` is pending in it (so that two checks of one person do not both write).
  */
 export async function ownRun(temporal: TaskQueueClient, activityType: string): Promise<{ running: boolean; othersPending: number }> {
   const { workflowExecution, activityId } = Context.current().info;
@@ -114,7 +105,7 @@ export async function ownRun(temporal: TaskQueueClient, activityType: string): P
 /**
  * Waits until no other activity of `activityType` is pending in the run of the current activity:
  * a cancelled one stops only once its heartbeat brings the cancellation, and until then it may
- * still write. (The workflow is not told when that happens, so we look.)
+ * still write. (The workflow is not told when that happens, so we ask Temporal.)
  */
 export async function untilNoneRunning(temporal: TaskQueueClient, activityType: string, signal: AbortSignal): Promise<void> {
   const { workflowExecution } = Context.current().info;
@@ -134,12 +125,12 @@ export function createTemporalActivities(temporal: TaskQueueClient) {
      * Teardown: every person of the integration is offboarded (running ones cancelled, ended ones
      * undone by a new run), then this waits, up to `waitUpToMs`, until each has finished.
      */
-    offboardPeople: classified(async (input: { integrationId: string; waitUpToMs: number }): Promise<OffboardResult> => {
+    offboardPeople: heartbeatAndClassify(async (input: { integrationId: string; waitUpToMs: number }): Promise<OffboardResult> => {
       const { cancellationSignal } = Context.current();
       const result: OffboardResult = { cancelled: 0, undone: 0, alreadyEnded: 0, pending: [] };
       const people = await listPersonRuns(temporal, input.integrationId);
       const waitingFor: string[] = [];
-      await eachInParallel(people, async (person) => {
+      await mapLimit(people, PARALLEL_REQUESTS, async (person) => {
         if (isUndone(person)) {
           result.alreadyEnded += 1;
           return;
@@ -154,7 +145,7 @@ export function createTemporalActivities(temporal: TaskQueueClient) {
       let open = waitingFor;
       while (open.length > 0 && Date.now() < deadline) {
         const still: string[] = [];
-        await eachInParallel(open, async (email) => {
+        await mapLimit(open, PARALLEL_REQUESTS, async (email) => {
           const info = await temporal.client.workflow.getHandle(personWorkflowId(input.integrationId, email)).describe();
           if (info.status.name === 'RUNNING') still.push(email);
         });

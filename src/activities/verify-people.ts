@@ -16,7 +16,7 @@ import { personNames } from '../workflows/person-state';
 import { errorMessage } from '../util/errors';
 import { mapLimit } from '../util/concurrency';
 import { noPeople, personVerdict, tallyPerson, type PersonOutcome } from '../workflows/verify-state';
-import { classified } from './failures';
+import { heartbeatAndClassify } from './context';
 
 /** Newest runs that may have left a person routed: onboarded, rebinding, or a rebind that ended without a passkey. */
 const MAY_BE_ROUTED: readonly PersonStatus[] = ['Onboarded', 'Rebinding', 'BindingExpired', 'DeadlinePassed'];
@@ -57,7 +57,7 @@ export function createVerifyPeopleActivities(beyondIdentity: BeyondIdentitySetup
   }
 
   return {
-    verifyPeople: classified(async (input: { integrationId: string; routing: RoutingKey }): Promise<VerifyPeople> => {
+    verifyPeople: heartbeatAndClassify(async (input: { integrationId: string; routing: RoutingKey }): Promise<VerifyPeople> => {
       const { cancellationSignal } = Context.current();
       const people = noPeople();
       const runs = (await listPersonRuns(temporal, input.integrationId)).filter((run) => (MAY_BE_ROUTED as readonly string[]).includes(run.status));

@@ -53,8 +53,3 @@ export async function findOrCreate<T>(
     }
   }
 }
-
-/** Same members, in any order. */
-export function sameSet(a: readonly string[] | null | undefined, b: readonly string[]): boolean {
-  return JSON.stringify([...(a ?? [])].sort()) === JSON.stringify([...b].sort());
-}

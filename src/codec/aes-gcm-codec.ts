@@ -19,7 +19,7 @@ const text = (value: string) => new Uint8Array(Buffer.from(value, 'utf8'));
 const PayloadMessage = temporal.api.common.v1.Payload;
 
 /** The key id of an encrypted payload, or undefined for one in clear. */
-export function encryptedKeyId(payload: Payload): string | undefined {
+function encryptedKeyId(payload: Payload): string | undefined {
   const encoding = payload.metadata?.[METADATA_ENCODING_KEY];
   if (!encoding || Buffer.from(encoding).toString('utf8') !== ENCRYPTED_ENCODING) return undefined;
   const keyId = payload.metadata?.[KEY_ID_METADATA_KEY];

@@ -11,8 +11,8 @@ import { z } from 'zod';
 import { CodecDecryptError, MissingCodecKeyError } from './errors';
 import { fromRemote, remoteCodecBodySchema, toRemote } from './remote-codec';
 
-export const DEFAULT_CODEC_SERVER_ADDRESS = '127.0.0.1:8234';
-export const DEFAULT_CODEC_CORS_ORIGINS = ['http://127.0.0.1:8233', 'http://localhost:8233'];
+const DEFAULT_CODEC_SERVER_ADDRESS = '127.0.0.1:8234';
+const DEFAULT_CODEC_CORS_ORIGINS = ['http://127.0.0.1:8233', 'http://localhost:8233'];
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const ALLOWED_HEADERS = 'content-type,x-namespace,authorization';
 

@@ -77,7 +77,7 @@ export function codecKeysFromEnv(env: NodeJS.ProcessEnv = process.env): CodecKey
 }
 
 /** The embedded stack's local key file, when it exists (`npm start` makes it; the CLI and demo find it there). */
-export function localKeysFile(env: NodeJS.ProcessEnv = process.env): string | undefined {
+function localKeysFile(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const file = join(dataDir(env), LOCAL_KEYS_FILENAME);
   return existsSync(file) ? file : undefined;
 }

@@ -5,7 +5,7 @@
 import { createServer } from 'node:net';
 import { ConfigError } from '../config';
 
-export class MetricsPortInUseError extends ConfigError {
+class MetricsPortInUseError extends ConfigError {
   override name = 'MetricsPortInUseError';
 }
 

@@ -5,6 +5,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { normalizeEmail } from '../util/email';
 
 // Search attributes
 
@@ -19,7 +20,7 @@ export const SEARCH_ATTRIBUTE_KEYS = [integrationKey, emailKey, onboardingStepKe
 // Statuses and steps (the OnboardingStatus and OnboardingStep search attributes)
 
 /** A person's onboarding. */
-export const PERSON_STATUSES = [
+const PERSON_STATUSES = [
   'Running',
   'WaitingForBinding',
   /** Onboarded, lost their passkey, sent a new binding email (`rebind`): still routed while they bind again. */
@@ -32,9 +33,6 @@ export const PERSON_STATUSES = [
   'Cancelled',
 ] as const;
 export type PersonStatus = (typeof PERSON_STATUSES)[number];
-
-/** Statuses after which a person's onboarding has ended (its workflow closes). */
-export const ENDED_PERSON_STATUSES: readonly PersonStatus[] = ['Onboarded', 'BindingExpired', 'DeadlinePassed', 'Cancelled'];
 
 export const PERSON_STEPS = [
   'Start',
@@ -56,7 +54,7 @@ export const PERSON_STEPS = [
 export type PersonStep = (typeof PERSON_STEPS)[number];
 
 /** The integration (the shared objects). */
-export const INTEGRATION_STATUSES = ['SettingUp', 'Ready', 'NeedsAttention', 'TearingDown', 'TornDown'] as const;
+const INTEGRATION_STATUSES = ['SettingUp', 'Ready', 'NeedsAttention', 'TearingDown', 'TornDown'] as const;
 export type IntegrationStatus = (typeof INTEGRATION_STATUSES)[number];
 
 export const INTEGRATION_STEPS = [
@@ -87,7 +85,7 @@ export const ALL_STATUSES = [...new Set<string>([...PERSON_STATUSES, ...INTEGRAT
 
 // Inputs
 
-export interface BindingSettings {
+interface BindingSettings {
   /** How often Beyond Identity is checked while the person has not bound a passkey (ms). */
   pollIntervalMs: number;
   /** New emails sent after a link expires (or fails to send), at most. */
@@ -347,10 +345,8 @@ export const verifiedSignal = defineSignal<[VerifySummary]>('verified');
 
 // Ids
 
-/** One person, one id: emails are trimmed and lower-cased, so Alice@Example.com and alice@example.com are one person. */
-export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
+// The CLI and workflows import it from here, beside the ids built with it.
+export { normalizeEmail };
 
 export function personWorkflowId(integrationId: string, email: string): string {
   return `${integrationId}/person/${normalizeEmail(email)}`;
@@ -366,17 +362,3 @@ export function scheduledVerifyWorkflowId(integrationId: string): string {
   return `${integrationId}/verify/scheduled`;
 }
 
-
-/** Failure types the activity retry policy must not retry: each needs a person (see src/activities/failures.ts). */
-export const NON_RETRYABLE_ERROR_TYPES = [
-  'RejectedUpstreamError',
-  'MalformedUpstreamResponseError',
-  'InvalidInputError',
-  'InvalidBeyondIdentityInputError',
-  'RoutingAttributeUnusableError',
-  'RoutingNotConfirmedError',
-  'RoutingPropertyUnsafeError',
-  'RoutingAttributeMasteredError',
-  'IntegrationGoneError',
-  'OktaUserNotActiveError',
-];

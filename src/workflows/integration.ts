@@ -12,7 +12,6 @@ import {
   integrationStatusQuery,
   onboardingStatusKey,
   onboardingStepKey,
-  retrySignal,
   teardownSignal,
   verifiedSignal,
   type IntegrationState,
@@ -20,8 +19,17 @@ import {
   type IntegrationStep,
   type IntegrationWorkflowInput,
 } from './definitions';
+import type { DeleteResult } from '../activities/beyond-identity';
 import * as rules from './integration-state';
-import { activities, recordStatus, runStep, StepAbandoned, type AttentionHost } from './steps';
+import { activities, createOperator, recordStatus, runStep, StepAbandoned } from './steps';
+
+/** One shared object teardown removes after the people: where the state records it, its step, its name, and the activity that removes it. */
+interface Removal {
+  record: 'routingAttribute' | 'idp' | 'application' | 'authenticatorConfig' | 'realm';
+  step: IntegrationStep;
+  what: string;
+  remove: (id: string) => Promise<DeleteResult>;
+}
 
 /** How long one offboarding activity waits for people to finish their undo before it reports back. */
 const OFFBOARD_SLICE_MS = 10 * 60 * 1000;
@@ -37,35 +45,25 @@ const VERIFY_SCHEDULE_REMOVAL_PATCH = 'verify-schedule-removal';
 export async function integration(input: IntegrationWorkflowInput): Promise<IntegrationState> {
   const { spec } = input;
   const state: IntegrationState = input.resume ?? rules.newIntegrationState();
-  let retryRequested = false;
   let teardownRequested = false;
   /** Teardown's own steps wait for a retry like any other; only the steps before it are abandoned. */
   let tearingDown = false;
   const act = (summary: string, startToCloseMs = spec.activityTimeoutMs) => activities(summary, startToCloseMs);
 
-  const host: AttentionHost = {
-    setAttention(attention) {
-      state.attention = attention;
-      show(rules.statusAfterAttention(state, attention !== undefined, teardownRequested), state.step);
-    },
-    retryRequested: () => retryRequested,
-    consumeRetry: () => {
-      retryRequested = false;
-    },
+  const operator = createOperator(
+    state,
+    (needsAttention) => setStatus(rules.statusAfterAttention(state, needsAttention, teardownRequested), state.step),
     // A step stuck in NeedsAttention must not keep a teardown waiting (a wrong org or token the
     // operator gave up on): it is abandoned, and teardown undoes what was made before it.
-    abandoned: () => teardownRequested && !tearingDown,
-  };
+    () => teardownRequested && !tearingDown,
+  );
 
-  function show(status: IntegrationStatus, step: IntegrationStep): void {
+  function setStatus(status: IntegrationStatus, step: IntegrationStep): void {
     recordStatus(state, status, step);
     setCurrentDetails(rules.integrationDetails(state, spec));
   }
 
   setHandler(integrationStatusQuery, () => state);
-  setHandler(retrySignal, () => {
-    retryRequested = true;
-  });
   setHandler(teardownSignal, () => {
     teardownRequested = true;
   });
@@ -85,20 +83,20 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
   try {
     await setUp();
     while (!teardownRequested) {
-      show('Ready', 'Ready');
+      setStatus('Ready', 'Ready');
       state.context = rules.personContext(state, spec);
       // Create-if-absent: an interval the operator changed is kept. After a retry it is made again if someone deleted it.
       if (patched(VERIFY_SCHEDULE_PATCH)) {
-        await runStep(host, 'ScheduleVerify', () => act('Schedule the federation health check (verify)').ensureVerifySchedule({ spec }));
+        await runStep(operator, 'ScheduleVerify', () => act('Schedule the federation health check (verify)').ensureVerifySchedule({ spec }));
       }
-      await condition(() => teardownRequested || retryRequested || workflowInfo().continueAsNewSuggested);
+      await condition(() => teardownRequested || operator.retryRequested() || workflowInfo().continueAsNewSuggested);
       if (workflowInfo().continueAsNewSuggested && !teardownRequested) {
         await condition(allHandlersFinished);
         await continueAsNew<typeof integration>({ spec, resume: state });
       }
-      // `retry` on a Ready integration: look at every shared object again and put drift right.
-      if (retryRequested && !teardownRequested) {
-        retryRequested = false;
+      // `retry` on a Ready integration: check every shared object again and correct drift.
+      if (operator.retryRequested() && !teardownRequested) {
+        operator.consumeRetry();
         await setUp();
       }
     }
@@ -112,8 +110,8 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
   /** Steps 1, 3, 4 and 7 of the guide, then the routing property and rule: what every person shares. */
   async function setUp(): Promise<void> {
     const step = async <T>(name: IntegrationStep, run: () => Promise<T>): Promise<T> => {
-      show(state.attention ? 'NeedsAttention' : rules.isSetUp(state) ? 'Ready' : 'SettingUp', name);
-      return runStep(host, name, run);
+      setStatus(state.attention ? 'NeedsAttention' : rules.isSetUp(state) ? 'Ready' : 'SettingUp', name);
+      return runStep(operator, name, run);
     };
     await step('CheckWorker', () => act('Check the worker is configured for this tenant and org').checkWorkerTarget({ biTenantId: spec.biTenantId, oktaOrgUrl: spec.oktaOrgUrl }));
     state.realm = rules.recheck(state.realm, await step('CreateRealm', () => act(`Create Beyond Identity realm "${spec.realmName}"`).ensureRealm({ realmName: spec.realmName })));
@@ -168,31 +166,31 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
   async function tearDown(): Promise<void> {
     tearingDown = true;
     state.context = undefined;
-    const step = (name: IntegrationStep) => show(state.attention ? 'NeedsAttention' : 'TearingDown', name);
+    const step = (name: IntegrationStep) => setStatus(state.attention ? 'NeedsAttention' : 'TearingDown', name);
     const keep = (what: string) => state.kept.push(what);
     const realmId = state.realm?.id;
 
     // Before the objects go: a scheduled verify would find them half gone and report it.
     if (patched(VERIFY_SCHEDULE_REMOVAL_PATCH)) {
       step('RemoveVerifySchedule');
-      await runStep(host, 'RemoveVerifySchedule', () => act('Remove the verify schedule').removeVerifySchedule({ integrationId: spec.integrationId }));
+      await runStep(operator, 'RemoveVerifySchedule', () => act('Remove the verify schedule').removeVerifySchedule({ integrationId: spec.integrationId }));
     }
 
     step('RemoveRouting');
     const rule = state.routingRule;
     if (rule?.adopted) {
       // Not ours to delete; but it must not send people to an IdP that is about to go.
-      if (!state.idp?.adopted) await runStep(host, 'RemoveRouting', () => act('Deactivate the adopted routing rule').deactivateRoutingRule({ ruleName: spec.routingRuleName }));
+      if (!state.idp?.adopted) await runStep(operator, 'RemoveRouting', () => act('Deactivate the adopted routing rule').deactivateRoutingRule({ ruleName: spec.routingRuleName }));
       keep(`routing rule ${rule.id} (adopted${state.idp?.adopted ? '' : '; deactivated'})`);
     } else if (rule) {
-      await runStep(host, 'RemoveRouting', () => act('Delete the routing rule').deleteRoutingRule({ policyId: rule.policyId, ruleId: rule.id }));
+      await runStep(operator, 'RemoveRouting', () => act('Delete the routing rule').deleteRoutingRule({ policyId: rule.policyId, ruleId: rule.id }));
     }
     state.routingRule = undefined;
 
     step('OffboardPeople');
     const totals = { cancelled: 0, undone: 0, alreadyEnded: 0 };
     for (;;) {
-      const result = await runStep(host, 'OffboardPeople', () =>
+      const result = await runStep(operator, 'OffboardPeople', () =>
         act('Offboard every person of this integration', OFFBOARD_SLICE_MS + spec.activityTimeoutMs).offboardPeople({ integrationId: spec.integrationId, waitUpToMs: OFFBOARD_SLICE_MS }),
       );
       totals.cancelled += result.cancelled;
@@ -210,48 +208,33 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
     }
     state.attention = undefined;
 
-    if (state.routingAttribute) {
-      step('RemoveRoutingAttribute');
-      const attribute = state.routingAttribute;
-      if (attribute.adopted) keep(`Okta profile property ${attribute.id} (adopted)`);
+    // The shared objects, newest first: each one the service made is removed; an adopted one is kept.
+    // Beyond Identity's application and config live in the realm: without its id, nothing addresses them.
+    const inRealm = (id: string | undefined): Removal[] =>
+      id
+        ? [
+            { record: 'application', step: 'DeleteApplication', what: 'Beyond Identity application', remove: (applicationId) => act('Delete the OIDC application').deleteApplication({ realmId: id, applicationId }) },
+            { record: 'authenticatorConfig', step: 'DeleteAuthenticatorConfig', what: 'authenticator config', remove: (authenticatorConfigId) => act('Delete the authenticator config').deleteAuthenticatorConfig({ realmId: id, authenticatorConfigId }) },
+          ]
+        : [];
+    const objects: Removal[] = [
+      { record: 'routingAttribute', step: 'RemoveRoutingAttribute', what: 'Okta profile property', remove: (id) => act(`Remove the profile property "${id}"`).removeRoutingAttribute({ attribute: id }) },
+      { record: 'idp', step: 'RemoveIdentityProvider', what: 'Okta identity provider', remove: (idpId) => act('Remove the Okta identity provider').removeIdentityProvider({ idpId }) },
+      ...inRealm(realmId),
+      { record: 'realm', step: 'DeleteRealm', what: 'realm', remove: (id) => act(`Delete realm "${spec.realmName}"`).deleteRealm({ realmId: id }) },
+    ];
+    for (const object of objects) {
+      const record = state[object.record];
+      if (!record) continue;
+      step(object.step);
+      if (record.adopted) keep(`${object.what} ${record.id} (adopted)`);
       else {
-        const result = await runStep(host, 'RemoveRoutingAttribute', () => act(`Remove the profile property "${attribute.id}"`).removeRoutingAttribute({ attribute: attribute.id }));
+        const result = await runStep(operator, object.step, () => object.remove(record.id));
         if (result.kept) keep(result.kept);
       }
-      state.routingAttribute = undefined;
-    }
-    if (state.idp) {
-      step('RemoveIdentityProvider');
-      const idp = state.idp;
-      if (idp.adopted) keep(`Okta identity provider ${idp.id} (adopted)`);
-      else await runStep(host, 'RemoveIdentityProvider', () => act('Remove the Okta identity provider').removeIdentityProvider({ idpId: idp.id }));
-      state.idp = undefined;
-    }
-    if (state.application && realmId) {
-      step('DeleteApplication');
-      const app = state.application;
-      if (app.adopted) keep(`Beyond Identity application ${app.id} (adopted)`);
-      else await runStep(host, 'DeleteApplication', () => act('Delete the OIDC application').deleteApplication({ realmId, applicationId: app.id }));
-      state.application = undefined;
-    }
-    if (state.authenticatorConfig && realmId) {
-      step('DeleteAuthenticatorConfig');
-      const config = state.authenticatorConfig;
-      if (config.adopted) keep(`authenticator config ${config.id} (adopted)`);
-      else await runStep(host, 'DeleteAuthenticatorConfig', () => act('Delete the authenticator config').deleteAuthenticatorConfig({ realmId, authenticatorConfigId: config.id }));
-      state.authenticatorConfig = undefined;
-    }
-    if (state.realm) {
-      step('DeleteRealm');
-      const realm = state.realm;
-      if (realm.adopted) keep(`realm ${realm.id} (adopted)`);
-      else {
-        const result = await runStep(host, 'DeleteRealm', () => act(`Delete realm "${spec.realmName}"`).deleteRealm({ realmId: realm.id }));
-        if (result.kept) keep(result.kept);
-      }
-      state.realm = undefined;
+      state[object.record] = undefined;
     }
     state.tornDownAt = new Date().toISOString();
-    show('TornDown', 'Done');
+    setStatus('TornDown', 'Done');
   }
 }

@@ -7,14 +7,14 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { OktaGroupInput, OktaGroupResolution } from '../activities/okta-group';
-import { NON_RETRYABLE_ERROR_TYPES } from './definitions';
+import { RETRY_BASE } from './steps';
 
 const { resolveOktaGroup } = proxyActivities<Activities>({
   summary: 'Find the Okta group and read its members (read-only)',
   startToCloseTimeout: '4 minutes',
   // The activity heartbeats while it pages (a minute's wait for Okta's rate limit included).
   heartbeatTimeout: '30 seconds',
-  retry: { maximumAttempts: 3, initialInterval: '1 second', nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
+  retry: { ...RETRY_BASE, maximumAttempts: 3 },
 });
 
 export async function oktaGroup(input: OktaGroupInput): Promise<OktaGroupResolution> {

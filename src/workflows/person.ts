@@ -23,7 +23,6 @@ import {
   credentialBoundSignal,
   normalizeEmail,
   personStatusQuery,
-  retrySignal,
   type PersonContext,
   type PersonState,
   type PersonStatus,
@@ -32,7 +31,7 @@ import {
 } from './definitions';
 import { METRIC_NAMES } from '../observability/metric-names';
 import * as rules from './person-state';
-import { activities, recordStatus, runStep, type AttentionHost } from './steps';
+import { activities, createOperator, recordStatus, runStep } from './steps';
 
 export async function personOnboarding(input: PersonWorkflowInput): Promise<PersonState> {
   const { person } = input;
@@ -40,28 +39,18 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
   const now = () => new Date().toISOString();
   const state: PersonState = input.resume ?? input.offboard ?? (input.rebind ? rules.rebindState(input.rebind, now()) : rules.newPersonState(email, now(), input.context));
   const personTransitions = metricMeter.createCounter(METRIC_NAMES.personTransitions, 'transitions', 'Person workflows entering a status');
-  let retryRequested = false;
   let checkNow = false;
   let confirmedByUpdate = false;
-  /** The running watch of Beyond Identity: undo waits for it to stop before it clears anything. */
-  let watching: Promise<unknown> | undefined;
+  /** The running poll of Beyond Identity: undo waits for it to stop before it clears anything. */
+  let polling: Promise<unknown> | undefined;
   /** Activity timeouts before the context (and its settings) is known. */
   const timeout = () => state.context?.activityTimeoutMs ?? 300_000;
   const act = (summary: string, startToCloseMs = timeout()) => activities(summary, startToCloseMs);
 
-  const host: AttentionHost = {
-    setAttention(attention) {
-      state.attention = attention;
-      show(rules.statusAfterAttention(state, attention !== undefined), state.step);
-    },
-    retryRequested: () => retryRequested,
-    consumeRetry: () => {
-      retryRequested = false;
-    },
-  };
+  const operator = createOperator(state, (needsAttention) => setStatus(rules.statusAfterAttention(state, needsAttention), state.step));
 
   /** `announceStep`: the search attributes show this step too (a last one), not only status changes. */
-  function show(status: PersonStatus, step: PersonStep, announceStep = false): void {
+  function setStatus(status: PersonStatus, step: PersonStep, announceStep = false): void {
     // Replay-safe: the SDK records nothing while replaying, so each transition counts once.
     if (status !== state.status) personTransitions.add(1, { status });
     recordStatus(state, status, step, announceStep);
@@ -69,9 +58,6 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
   }
 
   setHandler(personStatusQuery, () => state);
-  setHandler(retrySignal, () => {
-    retryRequested = true;
-  });
   // Trusted as a hint, verified with Beyond Identity before anything is routed: routing a person
   // without a passkey would lock them out of Okta.
   setHandler(credentialBoundSignal, () => {
@@ -82,8 +68,8 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
     confirmBindingUpdate,
     async () => {
       if (state.bound) return { accepted: true, reason: 'the passkey binding was already confirmed' };
-      const look = await act(`Confirm passkey binding of ${email}`).checkBinding({ realmId: state.context!.realmId, identityId: state.identity!.id, jobId: state.bindingJobId });
-      const answer = rules.confirmBindingAnswer(state, look);
+      const progress = await act(`Confirm passkey binding of ${email}`).checkBinding({ realmId: state.context!.realmId, identityId: state.identity!.id, jobId: state.bindingJobId });
+      const answer = rules.confirmBindingAnswer(state, progress);
       if (answer.accepted) {
         confirmedByUpdate = true;
         checkNow = true;
@@ -107,8 +93,8 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
     // Step 2 of the guide: the identity (username = email). The realm comes from the integration,
     // which the activity waits for when it was not Ready at onboard time.
     if (!state.identity) {
-      show('Running', state.context ? 'CreateIdentity' : 'WaitForIntegration');
-      const made = await runStep(host, 'CreateIdentity', () =>
+      setStatus('Running', state.context ? 'CreateIdentity' : 'WaitForIntegration');
+      const made = await runStep(operator, 'CreateIdentity', () =>
         act(`Create Beyond Identity identity for ${email}`).ensureIdentity({ integrationId: person.integrationId, realmId: state.context?.realmId, email, displayName: email }),
       );
       state.identity = { id: made.id, adopted: made.adopted };
@@ -120,12 +106,12 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
     if (!state.bindingJobId) await sendBindingEmail('SendBindingEmail');
     state.deadlineAt ??= new Date(Date.now() + context.binding.deadlineMs).toISOString();
 
-    // The wait, then step 6 and the routing, in one look at Beyond Identity when it shows the passkey.
+    // The wait, then step 6 and the routing, in one check of Beyond Identity when it shows the passkey.
     // A rebinding person is routed already, but not bound to a passkey they still have.
     const outcome = state.routed && state.bound ? 'Onboarded' : await waitThenRoute(context);
     state.finishedAt = now();
     if (outcome !== 'Onboarded') state.note = rules.endNote(state, outcome, context.binding.maxResends);
-    show(outcome, outcome === 'Onboarded' ? 'Done' : 'Ended');
+    setStatus(outcome, outcome === 'Onboarded' ? 'Done' : 'Ended');
     await condition(allHandlersFinished);
     return state;
   } catch (error) {
@@ -137,14 +123,14 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
   async function sendBindingEmail(step: 'SendBindingEmail' | 'ResendBindingEmail'): Promise<void> {
     const context = state.context!;
     const rebinding = rules.isRebinding(state);
-    show(step === 'SendBindingEmail' && !rebinding ? 'Running' : rules.waitingStatus(state), step);
+    setStatus(step === 'SendBindingEmail' && !rebinding ? 'Running' : rules.waitingStatus(state), step);
     const summary =
       step === 'ResendBindingEmail'
         ? `Send a new binding email to ${email} (link ${state.bindingJobState})`
         : rebinding
           ? `Send ${email} a binding email for a new passkey (rebind)`
           : `Send passkey binding email to ${email}`;
-    const job = await runStep(host, step, () =>
+    const job = await runStep(operator, step, () =>
       act(summary).ensureBindingEmail({
         realmId: context.realmId,
         identityId: state.identity!.id,
@@ -160,13 +146,13 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
   }
 
   /**
-   * Beyond Identity is watched by one long activity (heartbeating, polling every poll interval),
+   * Beyond Identity is polled by one long activity (heartbeating, checking every poll interval),
    * which routes the person as soon as it sees the passkey. The operator's signal or update makes
-   * a second, immediate look; whichever routes first ends the wait. Both are idempotent.
+   * a second, immediate check; whichever routes first ends the wait. Both are idempotent.
    */
   async function waitThenRoute(context: PersonContext): Promise<rules.WaitOutcome> {
     const deadline = Date.parse(state.deadlineAt!);
-    const look = (waitUpToMs: number) => ({
+    const routeInput = (waitUpToMs: number) => ({
       realmId: context.realmId,
       identityId: state.identity!.id,
       jobId: state.bindingJobId,
@@ -179,27 +165,27 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
     for (;;) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) return 'DeadlinePassed';
-      show(rules.waitingStatus(state), 'WaitForBinding');
+      setStatus(rules.waitingStatus(state), 'WaitForBinding');
       state.routingAttempted = true;
       const slice = Math.min(rules.WATCH_SLICE_MS, remaining);
-      let watched: rules.BindingLook | undefined;
-      const watch = activities(`Wait for ${email} to bind a passkey, then route them`, slice + timeout(), rules.watchHeartbeatMs(context.binding.pollIntervalMs));
-      watching = runStep(host, 'WaitForBinding', () => watch.routeWhenBound(look(slice))).then(
-        (result) => (watched = result),
+      let polled: rules.BindingLook | undefined;
+      const poll = activities(`Wait for ${email} to bind a passkey, then route them`, slice + timeout(), rules.watchHeartbeatMs(context.binding.pollIntervalMs));
+      polling = runStep(operator, 'WaitForBinding', () => poll.routeWhenBound(routeInput(slice))).then(
+        (result) => (polled = result),
         () => undefined, // cancelled with the workflow: undo takes over
       );
       for (;;) {
-        await condition(() => watched !== undefined || checkNow);
-        if (watched) break;
+        await condition(() => polled !== undefined || checkNow);
+        if (polled) break;
         checkNow = false;
-        const immediate = await runStep(host, 'RouteOktaUser', () => act(`Check the passkey of ${email} and route them`).routeWhenBound(look(0)));
+        const immediate = await runStep(operator, 'RouteOktaUser', () => act(`Check the passkey of ${email} and route them`).routeWhenBound(routeInput(0)));
         if (immediate.outcome === 'routed') return routed(immediate, confirmedByUpdate ? 'update' : 'signal');
         if (state.operatorSaidBound) rules.operatorWasEarly(state);
         setCurrentDetails(rules.personDetails(state));
       }
-      state.bindingJobState = watched.jobState ?? state.bindingJobState;
-      if (watched.outcome === 'routed') return routed(watched, state.operatorSaidBound ? 'signal' : 'detected');
-      if (watched.outcome === 'link-dead') {
+      state.bindingJobState = polled.jobState ?? state.bindingJobState;
+      if (polled.outcome === 'routed') return routed(polled, state.operatorSaidBound ? 'signal' : 'detected');
+      if (polled.outcome === 'link-dead') {
         if (rules.afterDeadLink(state, context.binding.maxResends) === 'BindingExpired') return 'BindingExpired';
         await sendBindingEmail('ResendBindingEmail');
       }
@@ -210,8 +196,8 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
     }
   }
 
-  function routed(look: Extract<rules.BindingLook, { outcome: 'routed' }>, via: 'signal' | 'update' | 'detected'): 'Onboarded' {
-    rules.markRouted(state, look, via, now());
+  function routed(result: Extract<rules.BindingLook, { outcome: 'routed' }>, via: 'signal' | 'update' | 'detected'): 'Onboarded' {
+    rules.markRouted(state, result, via, now());
     return 'Onboarded';
   }
 
@@ -219,38 +205,38 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
   async function undo(): Promise<void> {
     const context = state.context;
     state.finishedAt = undefined;
-    show('Cancelled', 'ClearRouting');
-    // A look still running could route the person after we cleared them; clearOktaRouting waits
+    setStatus('Cancelled', 'ClearRouting');
+    // A check still running could route the person after we cleared them; clearOktaRouting waits
     // until Temporal shows none pending (a cancelled activity stops only at its next heartbeat).
-    await watching;
+    await polling;
     for (const step of rules.undoPlan(state)) {
       if (!context) break;
-      show('Cancelled', step);
+      setStatus('Cancelled', step);
       if (step === 'ClearRouting') {
         const known = state.oktaUser;
-        const result = await runStep(host, step, () =>
+        const result = await runStep(operator, step, () =>
           act(`Take ${email} out of Beyond Identity routing`).clearOktaRouting({ userId: known?.id, login: email, routing: context.routing, since: state.startedAt }),
         );
         state.routed = false;
-        // A user an abandoned look created, unknown to this state until now, is ours to remove.
+        // A user an abandoned check created, unknown to this state until now, is ours to remove.
         if (!known && result.user) state.oktaUser = result.user;
         if (!known && result.user && !result.user.adopted) {
           const userId = result.user.id;
-          show('Cancelled', 'RemoveOktaUser');
-          await runStep(host, 'RemoveOktaUser', () => act(`Remove Okta user ${email}`).removeOktaUser({ userId }));
+          setStatus('Cancelled', 'RemoveOktaUser');
+          await runStep(operator, 'RemoveOktaUser', () => act(`Remove Okta user ${email}`).removeOktaUser({ userId }));
           state.oktaUser = undefined;
         }
       } else if (step === 'RemoveOktaUser') {
         const userId = state.oktaUser!.id;
-        await runStep(host, step, () => act(`Remove Okta user ${email}`).removeOktaUser({ userId }));
+        await runStep(operator, step, () => act(`Remove Okta user ${email}`).removeOktaUser({ userId }));
         state.oktaUser = undefined;
       } else {
         const identityId = state.identity!.id;
-        await runStep(host, step, () => act(`Delete Beyond Identity identity ${email}`).deleteIdentity({ realmId: context.realmId, identityId }));
+        await runStep(operator, step, () => act(`Delete Beyond Identity identity ${email}`).deleteIdentity({ realmId: context.realmId, identityId }));
         state.identity = undefined;
       }
     }
     state.finishedAt = now();
-    show('Cancelled', 'Undone', true);
+    setStatus('Cancelled', 'Undone', true);
   }
 }

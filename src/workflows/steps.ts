@@ -10,29 +10,35 @@ import {
   condition,
   isCancellation,
   proxyActivities,
+  type RetryPolicy,
+  setHandler,
   TemporalFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { NON_RETRYABLE_ERROR_TYPES, onboardingStatusKey, onboardingStepKey, type Attention } from './definitions';
+import { onboardingStatusKey, onboardingStepKey, retrySignal, type Attention } from './definitions';
+import { NON_RETRYABLE_TYPES } from './failure-types';
+import { errorMessage } from '../util/errors';
 
 const HEARTBEAT_TIMEOUT_MS = 10_000;
+
+/** What every workflow's activity retry policy shares; each adds how long and how often it tries. */
+export const RETRY_BASE = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES],
+} satisfies RetryPolicy;
 
 /** Activities with the project's retry policy and this call's summary. */
 export function activities(summary: string, startToCloseMs: number, heartbeatMs = HEARTBEAT_TIMEOUT_MS): Activities {
   return proxyActivities<Activities>({
     summary,
     startToCloseTimeout: startToCloseMs,
-    // Activities heartbeat while they run (src/activities/failures.ts): one lost with a dead worker
+    // Activities heartbeat while they run (src/activities/context.ts): one lost with a dead worker
     // is retried after this, not after the whole start-to-close timeout.
     heartbeatTimeout: Math.min(startToCloseMs, heartbeatMs),
-    retry: {
-      initialInterval: '1 second',
-      backoffCoefficient: 2,
-      maximumInterval: '1 minute',
-      // No maximumAttempts: transient failures are retried for as long as it takes; the UI shows the attempts.
-      nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
-    },
+    // No maximumAttempts: transient failures are retried for as long as it takes; the UI shows the attempts.
+    retry: { ...RETRY_BASE, maximumInterval: '1 minute' },
   });
 }
 
@@ -52,7 +58,8 @@ export function recordStatus<S extends string, T extends string>(state: { status
   ]);
 }
 
-export interface AttentionHost {
+/** How a workflow reaches its operator when a step fails: it shows NeedsAttention, and waits for their `retry`. */
+interface Operator {
   /** Shows (or clears) the NeedsAttention state. */
   setAttention(attention: Attention | undefined): void;
   /** True once the operator has asked to retry since the failure. */
@@ -63,23 +70,46 @@ export interface AttentionHost {
   abandoned?(): boolean;
 }
 
-/** Thrown by runStep instead of waiting on for a retry, once the host has abandoned the step. */
+/**
+ * The Operator both workflows use: the `retry` signal is remembered until a step uses it; an
+ * attention is kept on `state`, and `setStatus` shows the status it implies.
+ */
+export function createOperator(state: { attention?: Attention }, setStatus: (needsAttention: boolean) => void, abandoned?: () => boolean): Operator {
+  let retryRequested = false;
+  setHandler(retrySignal, () => {
+    retryRequested = true;
+  });
+  return {
+    setAttention(attention) {
+      state.attention = attention;
+      setStatus(attention !== undefined);
+    },
+    retryRequested: () => retryRequested,
+    consumeRetry: () => {
+      retryRequested = false;
+    },
+    abandoned,
+  };
+}
+
+/** Thrown by runStep instead of waiting on for a retry, once the operator's step is abandoned. */
 export class StepAbandoned extends Error {
   override name = 'StepAbandoned';
 }
 
-export async function runStep<T>(host: AttentionHost, step: string, run: () => Promise<T>): Promise<T> {
+/** Runs a step; when it fails (past the activity's own retries), shows why and waits for the operator's `retry`. */
+export async function runStep<T>(operator: Operator, step: string, run: () => Promise<T>): Promise<T> {
   for (;;) {
     try {
       return await run();
     } catch (error) {
       if (isCancellation(error)) throw error;
-      host.consumeRetry(); // a retry asked for before this failure does not count for it
-      host.setAttention(describeFailure(step, error));
-      await condition(() => host.retryRequested() || host.abandoned?.() === true);
-      host.consumeRetry();
-      host.setAttention(undefined);
-      if (host.abandoned?.()) throw new StepAbandoned(`${step} was abandoned`);
+      operator.consumeRetry(); // a retry asked for before this failure does not count for it
+      operator.setAttention(describeFailure(step, error));
+      await condition(() => operator.retryRequested() || operator.abandoned?.() === true);
+      operator.consumeRetry();
+      operator.setAttention(undefined);
+      if (operator.abandoned?.()) throw new StepAbandoned(`${step} was abandoned`);
     }
   }
 }
@@ -103,5 +133,5 @@ export function describeFailure(step: string, error: unknown): Attention {
     };
   }
   if (cause instanceof TemporalFailure) return { step, type: cause.name, message: cause.message, since };
-  return { step, type: 'Error', message: cause instanceof Error ? cause.message : String(cause), since };
+  return { step, type: 'Error', message: errorMessage(cause), since };
 }

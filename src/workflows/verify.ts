@@ -7,8 +7,8 @@
  */
 import { ActivityFailure, getExternalWorkflowHandle, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { NON_RETRYABLE_ERROR_TYPES, verifiedSignal, type VerifyCheck, type VerifyObject, type VerifyPeople, type VerifyReport, type VerifyWorkflowInput } from './definitions';
-import { describeFailure } from './steps';
+import { verifiedSignal, type VerifyCheck, type VerifyObject, type VerifyPeople, type VerifyReport, type VerifyWorkflowInput } from './definitions';
+import { describeFailure, RETRY_BASE } from './steps';
 import * as rules from './verify-state';
 
 /** The people's check pages through every routed person; its heartbeat says it is alive. */
@@ -20,7 +20,7 @@ function verifyActivities(startToCloseMs: number, heartbeatMs: number): Activiti
     startToCloseTimeout: startToCloseMs,
     heartbeatTimeout: Math.min(startToCloseMs, heartbeatMs),
     // A few attempts, not forever: a verify that cannot reach an upstream says so in its report.
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
+    retry: { ...RETRY_BASE, maximumInterval: '30 seconds', maximumAttempts: 5 },
   });
 }
 

@@ -84,14 +84,14 @@ describe('Okta client against the simulator', () => {
       expect(await api.findUserByLogin('jo')).toBeUndefined();
     });
 
-    it('getUser and removeUser (deactivate, then delete); a missing user is undefined / false', async () => {
+    it('getUser and deleteUser (deactivate, then delete); a missing user is undefined / false', async () => {
       const user = await api.createFederatedUser(person('leaver@example.com'));
       expect(user).toMatchObject({ status: 'ACTIVE', profile: { login: 'leaver@example.com', email: 'leaver@example.com', firstName: 'Test', lastName: 'Person' } });
       expect((await api.getUser(user.id))?.id).toBe(user.id);
-      expect(await api.removeUser(user.id)).toBe(true);
+      expect(await api.deleteUser(user.id)).toBe(true);
       expect(await api.getUser(user.id)).toBeUndefined();
       expect((await okta.state()).users.map((other) => other.id)).not.toContain(user.id);
-      expect(await api.removeUser(user.id)).toBe(false);
+      expect(await api.deleteUser(user.id)).toBe(false);
     });
   });
 
@@ -139,14 +139,14 @@ describe('Okta client against the simulator', () => {
       expect((await okta.state()).idps.find((idp) => idp.id === made.id)?.status).toBe('ACTIVE');
     });
 
-    it('replaceIdp, setIdpActive and removeIdp; a missing IdP is undefined / false', async () => {
+    it('replaceIdp, setIdpActive and deleteIdp; a missing IdP is undefined / false', async () => {
       const made = await api.createIdp(oidcIdpBody(desiredIdp('Short-lived IdP')));
       const replaced = await api.replaceIdp(made.id, oidcIdpBody(desiredIdp('Short-lived IdP', { clientId: 'anotherClientId' })));
       expect(replaced.protocol.credentials?.client?.client_id).toBe('anotherClientId');
       expect(await api.setIdpActive(made.id, true)).toMatchObject({ status: 'ACTIVE' });
-      expect(await api.removeIdp(made.id)).toBe(true);
+      expect(await api.deleteIdp(made.id)).toBe(true);
       expect(await api.getIdp(made.id)).toBeUndefined();
-      expect(await api.removeIdp(made.id)).toBe(false);
+      expect(await api.deleteIdp(made.id)).toBe(false);
     });
   });
 

@@ -1,5 +1,6 @@
 /** Unit tests of the clients' pure logic: header parsing, buckets, drift, reuse rules, redaction. */
-import { pickReusableJob, usernameProblem, usernameFor, applicationDrift, oidcEndpoints } from '../../src/clients/beyond-identity/ensure';
+import { pickReusableJob, usernameProblem, applicationDrift, oidcEndpoints } from '../../src/clients/beyond-identity/ensure';
+import { normalizeEmail as usernameFor } from '../../src/util/email';
 import { RejectedUpstreamError, TransientUpstreamError, MalformedUpstreamResponseError } from '../../src/clients/http/errors';
 import { retryAfterMs } from '../../src/clients/http/retry-after';
 import { redactSecrets, registerSecret, REDACTED } from '../../src/clients/http/secrets';

@@ -38,7 +38,7 @@ export interface OidcApplicationSettings {
 }
 
 /** The guide's application (step 3), as the API wants it (contract §3.4). */
-export function oidcApplicationBody(settings: OidcApplicationSettings) {
+function oidcApplicationBody(settings: OidcApplicationSettings) {
   return {
     display_name: settings.displayName,
     authenticator_config_id: settings.authenticatorConfigId,

@@ -4,19 +4,22 @@
  * fails in a way that may have taken effect (a timeout, a reset connection, a 5xx), the object is
  * looked up again before anything is created a second time. Each says what it did.
  */
-import { findOrCreate, sameSet, type EnsureOptions, type Ensured } from '../find-or-create';
+import { sameSet } from '../drift';
+import { findOrCreate, type EnsureOptions, type Ensured } from '../find-or-create';
 import { registerSecret } from '../http/secrets';
+import { normalizeEmail } from '../../util/email';
 import { BeyondIdentityApi, type OidcApplicationSettings } from './api';
 import type { Application, BindingJob, Identity } from './schemas';
+import type { NonRetryableType } from '../../workflows/failure-types';
 
 /** The realm every Beyond Identity tenant has for its own administrators; never ours to use. */
-export const ADMIN_REALM_NAME = 'Beyond Identity Admin';
+const ADMIN_REALM_NAME = 'Beyond Identity Admin';
 
 /** Job states in which the emailed link can still be used (contract §4 step 7). */
-export const LIVE_JOB_STATES = ['LINK_SENT', 'LINK_OPENED', 'REQUEST_DELIVERED'] as const;
+const LIVE_JOB_STATES = ['LINK_SENT', 'LINK_OPENED', 'REQUEST_DELIVERED'] as const;
 
 export class InvalidBeyondIdentityInputError extends Error {
-  override name = 'InvalidBeyondIdentityInputError';
+  override name = 'InvalidBeyondIdentityInputError' satisfies NonRetryableType;
 }
 
 export interface RealmSummary {
@@ -54,16 +57,11 @@ const FORBIDDEN_USERNAME_CHARACTERS = /[{}[\]<>;:?\\/|*^%$#=~`!]/;
 
 /** Why this email cannot be a Beyond Identity username, or undefined when it can. */
 export function usernameProblem(email: string): string | undefined {
-  const username = usernameFor(email);
+  const username = normalizeEmail(email);
   if (username.length < 1 || username.length > 64) return `a Beyond Identity username must be 1 to 64 characters; "${username}" has ${username.length}`;
   const bad = FORBIDDEN_USERNAME_CHARACTERS.exec(username);
   if (bad) return `Beyond Identity does not accept "${bad[0]}" in a username ("${username}")`;
   return undefined;
-}
-
-/** One person, one username: the email, lower-cased, so Alice@Example.com and alice@example.com are one identity. */
-export function usernameFor(email: string): string {
-  return email.trim().toLowerCase();
 }
 
 /** The OIDC endpoints of an application, on the auth host (contract §1.2): what Okta needs. */
@@ -77,8 +75,6 @@ export function oidcEndpoints(authUrl: string, tenantId: string, realmId: string
     discovery: `${issuer}/.well-known/openid-configuration`,
   };
 }
-
-export type { Ensured, EnsureOutcome } from '../find-or-create';
 
 export class BeyondIdentitySetup {
   constructor(readonly api: BeyondIdentityApi) {}
@@ -139,7 +135,8 @@ export class BeyondIdentitySetup {
     const { signal } = options;
     const problem = usernameProblem(email);
     if (problem) throw new InvalidBeyondIdentityInputError(problem);
-    const username = usernameFor(email);
+    // One person, one username: the email, normalized, so Alice@Example.com and alice@example.com are one identity.
+    const username = normalizeEmail(email);
     const find = () => this.api.findIdentityByUsername(realmId, username, signal);
     const result = await findOrCreate(
       find,

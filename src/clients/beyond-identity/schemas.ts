@@ -35,7 +35,7 @@ export const authenticatorConfigSchema = z.object({
 });
 export type AuthenticatorConfig = z.infer<typeof authenticatorConfigSchema>;
 
-export const tokenConfigurationSchema = z.object({
+const tokenConfigurationSchema = z.object({
   expires_after: z.number().int().optional(),
   subject_field: z.string().optional(),
   token_signing_algorithm: z.string().optional(),

@@ -2,16 +2,17 @@
  * What can go wrong when we call Beyond Identity or Okta, as a small hierarchy the workflow layer
  * acts on: transient failures are retried, rejections need a person, malformed responses are a
  * bug or a contract change on the other side. Each class's `name` is the failure type Temporal
- * records, so retry policies can list the non-retryable ones by name.
+ * records, so retry policies can list the non-retryable ones by name (src/workflows/failure-types.ts).
  *
  * Messages are built from upstream codes and messages only, passed through the secret redactor:
  * they never carry a token or a client secret.
  */
 import { redactSecrets } from './secrets';
+import type { NonRetryableType } from '../../workflows/failure-types';
 
 export type UpstreamService = 'beyond-identity' | 'okta';
 
-export const SERVICE_NAMES: Record<UpstreamService, string> = {
+const SERVICE_NAMES: Record<UpstreamService, string> = {
   'beyond-identity': 'Beyond Identity',
   okta: 'Okta',
 };
@@ -83,7 +84,7 @@ export type RejectionKind = 'authentication' | 'permission' | 'not-found' | 'con
 
 /** The upstream said no (400/401/403/404/409/422): retrying the same call will not help. */
 export class RejectedUpstreamError extends UpstreamError {
-  override name = 'RejectedUpstreamError';
+  override name = 'RejectedUpstreamError' satisfies NonRetryableType;
   readonly kind: RejectionKind;
 
   constructor(details: UpstreamErrorDetails & { status: number }) {
@@ -95,7 +96,7 @@ export class RejectedUpstreamError extends UpstreamError {
 
 /** The upstream answered, but not in the shape its contract promises. */
 export class MalformedUpstreamResponseError extends UpstreamError {
-  override name = 'MalformedUpstreamResponseError';
+  override name = 'MalformedUpstreamResponseError' satisfies NonRetryableType;
   /** Where the response broke the schema, e.g. "realms[2].display_name: expected string". */
   readonly problems: string[];
 
@@ -109,10 +110,7 @@ export class MalformedUpstreamResponseError extends UpstreamError {
   }
 }
 
-/** Failure types a Temporal retry policy must not retry blindly. */
-export const NON_RETRYABLE_UPSTREAM_ERRORS = ['RejectedUpstreamError', 'MalformedUpstreamResponseError'] as const;
-
-export function rejectionKind(status: number): RejectionKind {
+function rejectionKind(status: number): RejectionKind {
   if (status === 401) return 'authentication';
   if (status === 403) return 'permission';
   if (status === 404) return 'not-found';

@@ -20,18 +20,19 @@ import {
 } from './errors';
 import { NO_HTTP_OBSERVER, type HttpObserver, type RequestOutcome } from './observer';
 import { CONCURRENCY_BACKOFF_MS, type RateLimitObservation, type RateLimitPacer } from './rate-limit-pacer';
+import { headerValue, type ResponseHeaders } from './headers';
 import { retryAfterMs } from './retry-after';
 import { redactSecrets } from './secrets';
+import { errorMessage } from '../../util/errors';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-export type ResponseHeaders = Record<string, string | string[] | undefined>;
 
 export interface HttpTimeouts {
   connectMs: number;
   headersMs: number;
   bodyMs: number;
 }
-export const DEFAULT_TIMEOUTS: HttpTimeouts = { connectMs: 5_000, headersMs: 30_000, bodyMs: 30_000 };
+const DEFAULT_TIMEOUTS: HttpTimeouts = { connectMs: 5_000, headersMs: 30_000, bodyMs: 30_000 };
 
 export interface RetryOptions {
   /** Attempts in all, the first included. */
@@ -41,7 +42,7 @@ export interface RetryOptions {
   /** A 429 asking for a longer wait than this is handed up (to Temporal's retry) instead of waited out here. */
   maxRetryAfterMs: number;
 }
-export const DEFAULT_RETRY: RetryOptions = { maxAttempts: 4, initialDelayMs: 200, maxDelayMs: 5_000, maxRetryAfterMs: 65_000 };
+const DEFAULT_RETRY: RetryOptions = { maxAttempts: 4, initialDelayMs: 200, maxDelayMs: 5_000, maxRetryAfterMs: 65_000 };
 
 /** The request an attempt sends: a DPoP proof is bound to its method and URL. */
 export interface RequestTarget {
@@ -333,7 +334,7 @@ export class JsonClient {
     const timeout = /TIMEOUT/i.test(code) || (error as Error).name === 'TimeoutError';
     return new TransientUpstreamError(timeout ? 'timeout' : 'network', {
       ...this.details(request),
-      reason: code || (error instanceof Error ? error.message : String(error)),
+      reason: code || errorMessage(error),
     });
   }
 
@@ -343,8 +344,7 @@ export class JsonClient {
 
   private requestId(headers: ResponseHeaders): string | undefined {
     const name = this.options.requestIdHeader;
-    const value = name ? headers[name.toLowerCase()] : undefined;
-    return Array.isArray(value) ? value[0] : value;
+    return name ? headerValue(headers, name) : undefined;
   }
 }
 

@@ -8,7 +8,7 @@ import type { TransientKind, UpstreamService } from './errors';
 export type RequestOutcome = 'ok' | TransientKind | 'rejected' | 'malformed' | 'aborted';
 
 /** Why the pacer held a request: its bucket's window was used up, or no place in flight was free. */
-export type PacerWaitReason = 'window' | 'in-flight';
+type PacerWaitReason = 'window' | 'in-flight';
 
 export interface HttpObserver {
   /** One attempt sent and answered (or failed); `bucket` is the rate-limit bucket, `all` when the upstream has none. */

@@ -4,15 +4,10 @@
  * measured against the response's own `Date` header, as Okta's SDK does, so clock skew between us
  * and the upstream does not matter), or `RateLimit-Reset` (seconds; BI's SCIM endpoints).
  */
-import type { ResponseHeaders } from './json-client';
+import { headerValue, serverNow, type ResponseHeaders } from './headers';
 
 /** Added to an X-Rate-Limit-Reset wait: the reset is rounded to whole seconds. */
 const RESET_MARGIN_MS = 1_000;
-
-export function headerValue(headers: ResponseHeaders, name: string): string | undefined {
-  const value = headers[name.toLowerCase()];
-  return Array.isArray(value) ? value[0] : value;
-}
 
 export function retryAfterMs(headers: ResponseHeaders, nowMs: number): number | undefined {
   const retryAfter = headerValue(headers, 'retry-after')?.trim();
@@ -29,11 +24,4 @@ export function retryAfterMs(headers: ResponseHeaders, nowMs: number): number | 
   const delta = headerValue(headers, 'ratelimit-reset')?.trim();
   if (delta && /^\d+$/.test(delta)) return Number(delta) * 1000;
   return undefined;
-}
-
-/** The upstream's clock at the time of the response, or ours when it sent no usable Date. */
-export function serverNow(headers: ResponseHeaders, nowMs: number): number {
-  const date = headerValue(headers, 'date');
-  const parsed = date ? Date.parse(date) : Number.NaN;
-  return Number.isNaN(parsed) ? nowMs : parsed;
 }

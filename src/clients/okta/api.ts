@@ -202,7 +202,7 @@ export class OktaApi {
   }
 
   /** Deactivate, then delete for good (Okta's first DELETE only deprovisions). Missing is fine. */
-  async removeUser(userId: string, signal?: AbortSignal): Promise<boolean> {
+  async deleteUser(userId: string, signal?: AbortSignal): Promise<boolean> {
     const path = `/api/v1/users/${encodeURIComponent(userId)}`;
     const user = await this.getUser(userId, signal);
     if (!user) return false;
@@ -302,7 +302,7 @@ export class OktaApi {
   }
 
   /** Deactivate, then delete, each tolerating a missing IdP (as Terraform does). */
-  async removeIdp(idpId: string, signal?: AbortSignal): Promise<boolean> {
+  async deleteIdp(idpId: string, signal?: AbortSignal): Promise<boolean> {
     const path = `/api/v1/idps/${encodeURIComponent(idpId)}`;
     const deactivated = await this.http.request({ operation: 'deactivate identity provider', method: 'POST', path: `${path}/lifecycle/deactivate`, idempotent: true, acceptStatuses: [404], signal });
     const deleted = await this.http.request({ operation: 'delete identity provider', method: 'DELETE', path, acceptStatuses: [404], signal });

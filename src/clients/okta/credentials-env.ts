@@ -8,7 +8,7 @@ import { REQUIRED_OKTA_SCOPES, type OktaCredentials } from './credentials';
 import { parsePrivateKey } from './private-key';
 
 export const OKTA_CREDENTIAL_VARIABLES = ['OKTA_API_TOKEN', 'OKTA_CLIENT_ID', 'OKTA_PRIVATE_KEY', 'OKTA_PRIVATE_KEY_FILE', 'OKTA_KEY_ID', 'OKTA_SCOPES'] as const;
-export type OktaCredentialVariable = (typeof OKTA_CREDENTIAL_VARIABLES)[number];
+type OktaCredentialVariable = (typeof OKTA_CREDENTIAL_VARIABLES)[number];
 export type OktaCredentialEnv = Partial<Record<OktaCredentialVariable, string>>;
 
 export interface OktaCredentialProblem {

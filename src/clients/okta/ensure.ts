@@ -4,7 +4,8 @@
  * strict key first (login; exact IdP name; rule name), corrects drift, and says what it did.
  */
 import { RejectedUpstreamError } from '../http/errors';
-import { findOrCreate, sameSet, type EnsureOptions, type Ensured } from '../find-or-create';
+import { sameSet } from '../drift';
+import { findOrCreate, type EnsureOptions, type Ensured } from '../find-or-create';
 import { OktaApi, type CustomPropertyDefinition, type OktaUserInput } from './api';
 import {
   isMasteredElsewhere,
@@ -19,6 +20,7 @@ import {
   RoutingPropertyUnsafeError,
 } from './routing-property';
 import type { OktaIdp, OktaRule, OktaUser } from './schemas';
+import type { NonRetryableType } from '../../workflows/failure-types';
 
 export interface DesiredOidcIdp {
   name: string;
@@ -33,9 +35,9 @@ export interface DesiredOidcIdp {
 }
 
 /** The guide's settings (step 7): scope openid only; username idpuser.externalId matched against the Okta username. */
-export const IDP_SCOPES = ['openid'];
-export const IDP_USERNAME_TEMPLATE = 'idpuser.externalId';
-export const IDP_MATCH_TYPE = 'USERNAME';
+const IDP_SCOPES = ['openid'];
+const IDP_USERNAME_TEMPLATE = 'idpuser.externalId';
+const IDP_MATCH_TYPE = 'USERNAME';
 
 export function oidcIdpBody(desired: DesiredOidcIdp) {
   return {
@@ -137,7 +139,7 @@ export function ruleDrift(rule: OktaRule, desired: DesiredRoutingRule): string[]
  * The routing attribute as we add it to the profile schema: a string only administrators may
  * change, mastered by Okta so that it can be set on users a directory masters (routing-property.ts).
  */
-export function routingAttributeDefinition(): CustomPropertyDefinition {
+function routingAttributeDefinition(): CustomPropertyDefinition {
   return {
     title: 'Beyond Identity routing',
     description: 'Set by bi-okta-federation once the person has bound a passkey: the IdP-discovery rule that matches this value sends them to Beyond Identity.',
@@ -150,17 +152,17 @@ export function routingAttributeDefinition(): CustomPropertyDefinition {
 
 /** The schema already has a property of that name that cannot route (a base property, or another type). */
 export class RoutingAttributeUnusableError extends Error {
-  override name = 'RoutingAttributeUnusableError';
+  override name = 'RoutingAttributeUnusableError' satisfies NonRetryableType;
 }
 
 /** The person's Okta user exists but cannot sign in (SUSPENDED, DEPROVISIONED, ...): an administrator decides. */
 export class OktaUserNotActiveError extends Error {
-  override name = 'OktaUserNotActiveError';
+  override name = 'OktaUserNotActiveError' satisfies NonRetryableType;
 }
 
 /** The user's profile did not read back as written: routing cannot be confirmed. */
 export class RoutingNotConfirmedError extends Error {
-  override name = 'RoutingNotConfirmedError';
+  override name = 'RoutingNotConfirmedError' satisfies NonRetryableType;
 }
 
 export interface OktaUserSummary {
@@ -311,8 +313,8 @@ export class OktaSetup {
     if (problems.length > 0) throw new RoutingNotConfirmedError(`Okta accepted the profile property "${attribute}" but reads it back otherwise: ${describeProblems(attribute, problems)}`);
   }
 
-  /** Removes the routing property from the schema (Okta then drops it from every profile). Missing is fine. */
-  async removeRoutingAttribute(attribute: string, signal?: AbortSignal): Promise<boolean> {
+  /** Deletes the routing property from the schema (Okta then drops it from every profile). Missing is fine. */
+  async deleteRoutingAttribute(attribute: string, signal?: AbortSignal): Promise<boolean> {
     const schema = await this.api.getUserSchema(signal);
     if (!schema.definitions.custom?.properties?.[attribute]) return false;
     await this.api.updateCustomProperties({ [attribute]: null }, signal);

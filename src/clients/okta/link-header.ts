@@ -2,7 +2,7 @@
  * RFC 8288 `Link` headers as Okta sends them: separate header lines, which undici hands over
  * either as an array or joined into one value with ", " (contract §0.5). Both forms parse.
  */
-import type { ResponseHeaders } from '../http/json-client';
+import type { ResponseHeaders } from '../http/headers';
 
 export function linkRelations(headers: ResponseHeaders): Map<string, string> {
   const raw = headers.link;

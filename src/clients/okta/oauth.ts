@@ -11,7 +11,8 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { RejectedUpstreamError } from '../http/errors';
-import { JsonClient, type Authorization, type ClientLogger, type HttpTimeouts, type RequestTarget, type ResponseHeaders, type RetryOptions } from '../http/json-client';
+import { JsonClient, type Authorization, type ClientLogger, type HttpTimeouts, type RequestTarget, type RetryOptions } from '../http/json-client';
+import { headerValue } from '../http/headers';
 import type { HttpObserver } from '../http/observer';
 import { registerSecret } from '../http/secrets';
 import type { OktaCredentials } from './credentials';
@@ -191,11 +192,6 @@ export class OktaOAuthAuthorization implements Authorization {
       client_assertion: assertion,
     };
   }
-}
-
-function headerValue(headers: ResponseHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }
 
 /** The key's private parts, as they would show if it leaked as a JWK or a PEM. */

@@ -2,10 +2,10 @@
  * Okta's rate-limit buckets (contract §0.4) and how its headers feed the shared pacer.
  * The bucket a request counts against decides which window the pacer must respect.
  */
-import type { HttpMethod, Pacing, ResponseHeaders } from '../http/json-client';
+import type { HttpMethod, Pacing } from '../http/json-client';
 import { RateLimitPacer, type RateLimitObservation } from '../http/rate-limit-pacer';
 import type { PacerObserver } from '../http/observer';
-import { headerValue, serverNow } from '../http/retry-after';
+import { headerValue, serverNow, type ResponseHeaders } from '../http/headers';
 
 export type OktaBucket = 'users-collection' | 'user-by-id' | 'user-mutations' | 'groups-collection' | 'group-by-id' | 'other';
 

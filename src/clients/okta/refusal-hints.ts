@@ -6,9 +6,9 @@
 import type { UpstreamErrorParts } from '../http/json-client';
 import { REQUIRED_OKTA_SCOPES, scopeCovers, type OktaCredentials } from './credentials';
 
-export const SERVICE_APP_COMMAND = 'bi-okta okta-service-app';
+const SERVICE_APP_COMMAND = 'bi-okta okta-service-app';
 /** The admin role the service app needs: the IdP, the discovery rule and the profile schema are beyond a User or App Administrator (contract §10). */
-export const SERVICE_APP_ROLE = 'ORG_ADMIN';
+const SERVICE_APP_ROLE = 'ORG_ADMIN';
 
 export function grantScopeHint(clientId: string, scopes: readonly string[]): string {
   return (

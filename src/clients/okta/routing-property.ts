@@ -6,12 +6,13 @@
  */
 import { RejectedUpstreamError } from '../http/errors';
 import type { OktaSchemaProperty } from './schemas';
+import type { NonRetryableType } from '../../workflows/failure-types';
 
 export const ROUTING_PROPERTY_MASTER = { type: 'OKTA' } as const;
 export const ROUTING_PROPERTY_PERMISSIONS = [{ principal: 'SELF', action: 'READ_ONLY' }] as const;
 
 /** Okta's code for an update of an attribute the profile source masters (contract §11.2). */
-export const MASTERED_ELSEWHERE = 'E0000023';
+const MASTERED_ELSEWHERE = 'E0000023';
 const MASTERED_SUMMARY = 'Operation failed because user profile is mastered under another system';
 
 export type RoutingPropertyProblem =
@@ -68,12 +69,12 @@ export function routingPropertyFix(attribute: string, property?: Pick<OktaSchema
 
 /** An adopted routing property that is not Okta-mastered, or that people may change: nobody is routed through it. */
 export class RoutingPropertyUnsafeError extends Error {
-  override name = 'RoutingPropertyUnsafeError';
+  override name = 'RoutingPropertyUnsafeError' satisfies NonRetryableType;
 }
 
 /** Okta refused a person's routing write with 403 E0000023: their directory masters the property. */
 export class RoutingAttributeMasteredError extends Error {
-  override name = 'RoutingAttributeMasteredError';
+  override name = 'RoutingAttributeMasteredError' satisfies NonRetryableType;
 }
 
 export function isMasteredElsewhere(error: unknown): error is RejectedUpstreamError {

@@ -4,7 +4,8 @@
  * null `accountLink.filter`), and the fields we rely on must be there with the right type.
  */
 import { z } from 'zod';
-import type { ResponseHeaders, UpstreamErrorParts } from '../http/json-client';
+import type { ResponseHeaders } from '../http/headers';
+import type { UpstreamErrorParts } from '../http/json-client';
 import { challengeError } from '../http/www-authenticate';
 
 export const oktaUserSchema = z.object({
