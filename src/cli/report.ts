@@ -14,8 +14,7 @@ export const REPORT_FORMATS = ['csv', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 /** Whose the person's Okta user is: found and adopted (never deleted), made by this service, or none (yet, or removed by undo). */
-export const OKTA_USER_ORIGINS = ['adopted', 'created', 'none'] as const;
-export type OktaUserOrigin = (typeof OKTA_USER_ORIGINS)[number];
+type OktaUserOrigin = 'adopted' | 'created' | 'none';
 
 /** The columns, in order; null is an empty CSV cell: not known (the row's note says why) or not set. */
 export interface ReportRow {
@@ -48,7 +47,7 @@ export const REPORT_COLUMNS = [
 ] as const satisfies readonly (keyof ReportRow)[];
 
 /** The attention as one cell: where it stopped, the failure type, then the message. */
-export function lastError(attention: Attention | undefined): string | null {
+function lastError(attention: Attention | undefined): string | null {
   return attention ? `${attention.step} (${attention.type}): ${attention.message}` : null;
 }
 

@@ -31,7 +31,7 @@ export type ServiceAppProgress =
   | { step: 'warning'; message: string };
 
 /** The worker's Okta settings (names as src/config.ts reads them). */
-export interface WorkerOktaSettings {
+interface WorkerOktaSettings {
   OKTA_ORG_URL: string;
   OKTA_CLIENT_ID: string;
   OKTA_PRIVATE_KEY_FILE: string;

@@ -25,7 +25,7 @@ export function progressLine(event: ServiceAppProgress): string {
 }
 
 /** `NAME=value` lines a shell or an env file reads as they are. */
-export function settingsLines(settings: ServiceAppResult['settings']): string[] {
+function settingsLines(settings: ServiceAppResult['settings']): string[] {
   return Object.entries(settings).map(([name, value]) => `${name}=${/^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`}`);
 }
 

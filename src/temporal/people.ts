@@ -19,7 +19,9 @@ import {
   type PersonStatus,
   type PersonWorkflowInput,
 } from '../workflows/definitions';
-import type { personOnboarding } from '../workflows/person';
+
+/** The person workflow's signature (src/workflows/person.ts), named here: importing the workflow's type would close an import cycle through the activities. */
+type PersonOnboardingWorkflow = (input: PersonWorkflowInput) => Promise<PersonState>;
 
 /** A Temporal client and the task queue its person workflows run on. */
 export interface TaskQueueClient {
@@ -37,12 +39,12 @@ export const NOT_STARTED_TEXT: Record<Exclude<StartOutcome, 'started'>, string> 
 };
 
 /** A Temporal visibility literal: single quotes escaped. */
-export function visibilityLiteral(value: string): string {
+function visibilityLiteral(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
 /** The visibility query for an integration's person workflows. */
-export function peopleQuery(integrationId: string): string {
+function peopleQuery(integrationId: string): string {
   return `WorkflowType = 'personOnboarding' AND Integration = ${visibilityLiteral(integrationId)}`;
 }
 
@@ -52,7 +54,7 @@ export function isUndone(run: Pick<PersonRun, 'status' | 'execution'>): boolean 
 }
 
 function start(temporal: TaskQueueClient, integrationId: string, email: string, args: PersonWorkflowInput, status: PersonStatus, summary: string, reuse: 'ALLOW_DUPLICATE' | 'REJECT_DUPLICATE') {
-  return temporal.client.workflow.start<typeof personOnboarding>('personOnboarding', {
+  return temporal.client.workflow.start<PersonOnboardingWorkflow>('personOnboarding', {
     workflowId: personWorkflowId(integrationId, email),
     taskQueue: temporal.taskQueue,
     args: [args],

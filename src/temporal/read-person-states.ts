@@ -14,8 +14,7 @@ import { errorMessage } from '../util/errors';
 import { listPersonRuns, type PersonRun } from './people';
 
 /** Where a person's state came from. */
-export const STATE_SOURCES = ['query', 'result', 'visibility'] as const;
-export type StateSource = (typeof STATE_SOURCES)[number];
+type StateSource = 'query' | 'result' | 'visibility';
 
 export interface PersonStateRead {
   run: PersonRun;
@@ -46,7 +45,7 @@ export interface ReadOptions {
   onProgress?: (progress: ReadProgress) => void;
 }
 
-export const DEFAULT_CONCURRENCY = 32;
+const DEFAULT_CONCURRENCY = 32;
 const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
 
 export async function readPersonStates(client: Client, integrationId: string, options: ReadOptions = {}): Promise<PersonStateRead[]> {

@@ -34,52 +34,48 @@ const PERSON_STATUSES = [
 ] as const;
 export type PersonStatus = (typeof PERSON_STATUSES)[number];
 
-export const PERSON_STEPS = [
-  'Start',
-  'WaitForIntegration',
-  'CreateIdentity',
-  'SendBindingEmail',
-  'WaitForBinding',
-  'ResendBindingEmail',
-  'RouteOktaUser',
+export type PersonStep =
+  | 'Start'
+  | 'WaitForIntegration'
+  | 'CreateIdentity'
+  | 'SendBindingEmail'
+  | 'WaitForBinding'
+  | 'ResendBindingEmail'
+  | 'RouteOktaUser'
   /** A rebind began: the previous onboarding's state is carried over, routing left as it is. */
-  'Rebind',
-  'Done',
-  'Ended',
-  'ClearRouting',
-  'RemoveOktaUser',
-  'DeleteIdentity',
-  'Undone',
-] as const;
-export type PersonStep = (typeof PERSON_STEPS)[number];
+  | 'Rebind'
+  | 'Done'
+  | 'Ended'
+  | 'ClearRouting'
+  | 'RemoveOktaUser'
+  | 'DeleteIdentity'
+  | 'Undone';
 
 /** The integration (the shared objects). */
 const INTEGRATION_STATUSES = ['SettingUp', 'Ready', 'NeedsAttention', 'TearingDown', 'TornDown'] as const;
 export type IntegrationStatus = (typeof INTEGRATION_STATUSES)[number];
 
-export const INTEGRATION_STEPS = [
-  'Start',
-  'CheckWorker',
-  'CreateRealm',
-  'CreateAuthenticatorConfig',
-  'CreateApplication',
-  'CreateIdentityProvider',
-  'CreateRoutingAttribute',
-  'CreateRoutingRule',
-  'Ready',
+export type IntegrationStep =
+  | 'Start'
+  | 'CheckWorker'
+  | 'CreateRealm'
+  | 'CreateAuthenticatorConfig'
+  | 'CreateApplication'
+  | 'CreateIdentityProvider'
+  | 'CreateRoutingAttribute'
+  | 'CreateRoutingRule'
+  | 'Ready'
   /** The Temporal Schedule that runs `verify` (created once Ready, removed first on teardown). */
-  'ScheduleVerify',
-  'RemoveVerifySchedule',
-  'RemoveRouting',
-  'OffboardPeople',
-  'RemoveRoutingAttribute',
-  'RemoveIdentityProvider',
-  'DeleteApplication',
-  'DeleteAuthenticatorConfig',
-  'DeleteRealm',
-  'Done',
-] as const;
-export type IntegrationStep = (typeof INTEGRATION_STEPS)[number];
+  | 'ScheduleVerify'
+  | 'RemoveVerifySchedule'
+  | 'RemoveRouting'
+  | 'OffboardPeople'
+  | 'RemoveRoutingAttribute'
+  | 'RemoveIdentityProvider'
+  | 'DeleteApplication'
+  | 'DeleteAuthenticatorConfig'
+  | 'DeleteRealm'
+  | 'Done';
 
 export const ALL_STATUSES = [...new Set<string>([...PERSON_STATUSES, ...INTEGRATION_STATUSES])];
 
@@ -248,8 +244,7 @@ export const VERIFY_OUTCOMES = ['ok', 'corrected', 'needsAttention'] as const;
 export type VerifyOutcome = (typeof VERIFY_OUTCOMES)[number];
 
 /** The shared objects verify checks, in the order it checks them. */
-export const VERIFY_OBJECTS = ['integration', 'realm', 'authenticator config', 'application', 'Okta identity provider', 'Okta profile property', 'routing rule', 'people'] as const;
-export type VerifyObject = (typeof VERIFY_OBJECTS)[number];
+export type VerifyObject = 'integration' | 'realm' | 'authenticator config' | 'application' | 'Okta identity provider' | 'Okta profile property' | 'routing rule' | 'people';
 
 export interface VerifyCheck {
   object: VerifyObject;
@@ -259,7 +254,7 @@ export interface VerifyCheck {
   fix?: string;
 }
 
-export interface PersonProblem {
+interface PersonProblem {
   email: string;
   problem: string;
   fix: string;

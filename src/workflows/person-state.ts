@@ -35,7 +35,7 @@ export type BindingLook =
   | { outcome: 'waiting'; jobState?: string }
   | { outcome: 'link-dead'; jobState?: string };
 
-export function isUndoing(state: PersonState): boolean {
+function isUndoing(state: PersonState): boolean {
   return state.status === 'Cancelled' || (['ClearRouting', 'RemoveOktaUser', 'DeleteIdentity', 'Undone'] as PersonStep[]).includes(state.step);
 }
 

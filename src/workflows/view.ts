@@ -14,7 +14,7 @@ export type Part = string | { code: string } | { quoted: string };
 export type Phrase = string | readonly Part[];
 
 /** A sub-item of a line or a list; `fix` says what to do about it. */
-export interface Item {
+interface Item {
   text: Phrase;
   fix?: Phrase;
 }

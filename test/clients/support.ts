@@ -76,7 +76,7 @@ export interface RawAnswer<T = unknown> {
 }
 
 /** Plain HTTP, bypassing our clients: arranging state, reading `/_sim/state`. */
-export async function raw<T = unknown>(url: string, init: { method?: string; authorization?: string; json?: unknown } = {}): Promise<RawAnswer<T>> {
+async function raw<T = unknown>(url: string, init: { method?: string; authorization?: string; json?: unknown } = {}): Promise<RawAnswer<T>> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (init.authorization) headers.authorization = init.authorization;
   let body: string | undefined;

@@ -10,7 +10,7 @@ import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 import { PROJECT_ROOT } from './processes';
 
-export const SPECS_DIR = join(PROJECT_ROOT, '..', 'shared', 'specs');
+const SPECS_DIR = join(PROJECT_ROOT, '..', 'shared', 'specs');
 export type SpecName = 'beyond-identity-v1' | 'okta-management';
 
 interface Response {
@@ -61,11 +61,11 @@ function dropUntypedNullable(node: unknown, seen: WeakSet<object>): void {
   if ('nullable' in schema && !('type' in schema)) delete schema.nullable;
 }
 
-export function specPath(name: SpecName): string {
+function specPath(name: SpecName): string {
   return join(SPECS_DIR, `${name}.openapi.yaml`);
 }
 
-export function specAvailable(name: SpecName): boolean {
+function specAvailable(name: SpecName): boolean {
   return existsSync(specPath(name));
 }
 

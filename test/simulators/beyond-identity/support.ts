@@ -22,7 +22,7 @@ export interface Exchange {
 
 export const REDIRECT_URI = 'https://example.okta.com/oauth2/v1/authorize/callback';
 /** Short client timeouts: hanging faults must not slow the suite. */
-export const TIMEOUTS = { headersTimeout: 3_000, bodyTimeout: 3_000 };
+const TIMEOUTS = { headersTimeout: 3_000, bodyTimeout: 3_000 };
 
 export function startSimulator(options: BeyondIdentitySimulatorOptions = {}): Promise<RunningBeyondIdentitySimulator> {
   return startBeyondIdentitySimulator({ managementPort: 0, authPort: 0, ...options });

@@ -82,7 +82,7 @@ export interface ProofOptions {
   claims?: Record<string, unknown>;
 }
 
-export function ath(accessToken: string): string {
+function ath(accessToken: string): string {
   return createHash('sha256').update(accessToken).digest('base64url');
 }
 

@@ -1,5 +1,5 @@
 /**
- * An activity wrapped by `classified` (src/activities/failures.ts), run in @temporalio/testing's
+ * An activity wrapped by `heartbeatAndClassify` (src/activities/context.ts), run in @temporalio/testing's
  * MockActivityEnvironment: it heartbeats while it runs, carrying what it recorded (a create
  * started), and stops heartbeating when it ends; cancelled, it stops at once and fails as a
  * cancellation, not as a failure the retry policy would retry. Pure: no server, no network.
@@ -8,14 +8,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { classified, markCreateStarted } from '../../src/activities/failures';
+import { heartbeatAndClassify, markCreateStarted } from '../../src/activities/context';
 
-describe('classified activities in MockActivityEnvironment', () => {
+describe('heartbeatAndClassify activities in MockActivityEnvironment', () => {
   it('heartbeat while running (every third of the heartbeat timeout, 500 ms at least), with what they recorded, and stop when done', async () => {
     const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 1_500 });
     const beats: unknown[] = [];
     env.on('heartbeat', (details: unknown) => beats.push(details));
-    const activity = classified(async () => {
+    const activity = heartbeatAndClassify(async () => {
       await sleep(700);
       markCreateStarted();
       await sleep(700);
@@ -34,14 +34,14 @@ describe('classified activities in MockActivityEnvironment', () => {
     const env = new MockActivityEnvironment({ heartbeatTimeoutMs: undefined });
     const beats: unknown[] = [];
     env.on('heartbeat', (details: unknown) => beats.push(details));
-    await env.run(classified(() => sleep(700)));
+    await env.run(heartbeatAndClassify(() => sleep(700)));
     expect(beats).toEqual([]);
   });
 
   it('stop at once when cancelled, failing as a cancellation', async () => {
     const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 1_500 });
     let stoppedAt: number | undefined;
-    const activity = classified(async () => {
+    const activity = heartbeatAndClassify(async () => {
       // Waits as the watch does, until its cancellation signal aborts. (Not node:timers/promises here: its
       // AbortError comes from Node's own realm, which is not jest's, and fails `instanceof Error` in tests only.)
       const { cancellationSignal } = Context.current();
@@ -74,7 +74,7 @@ describe('classified activities in MockActivityEnvironment', () => {
 
   it('classify what the activity throws: an unforeseen error is retried', async () => {
     const env = new MockActivityEnvironment();
-    const failure = await env.run(classified(() => Promise.reject(new TypeError('boom')))).then(
+    const failure = await env.run(heartbeatAndClassify(() => Promise.reject(new TypeError('boom')))).then(
       () => undefined,
       (error: unknown) => error,
     );
