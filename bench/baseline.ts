@@ -90,7 +90,11 @@ export async function runBaseline(
   setMaxListeners(0, signal);
   try {
     const sims = await startSimulators(config, cleanup, false);
-    const timeouts = { connectMs: 5_000, headersMs: config.upstreamTimeoutSeconds * 1000, bodyMs: config.upstreamTimeoutSeconds * 1000 };
+    const timeouts = {
+      connectMs: 5_000,
+      headersMs: config.upstreamTimeoutSeconds * 1000,
+      bodyMs: config.upstreamTimeoutSeconds * 1000,
+    };
     const biApi = new BeyondIdentityApi({
       managementUrl: sims.bi.managementUrl,
       authUrl: sims.bi.authUrl,
@@ -104,7 +108,9 @@ export async function runBaseline(
     // The script authenticates as the workers do (--okta-auth), to its own org: its own service app.
     const keyDir = await mkdtemp(join(tmpdir(), `bench-baseline-${mode}-`));
     cleanup.add('baseline key directory', () => rm(keyDir, { recursive: true, force: true }));
-    const credentials = credentialsOf(await oktaCredentialSettings(config.oktaAuth, sims.okta, keyDir, () => undefined));
+    const credentials = credentialsOf(
+      await oktaCredentialSettings(config.oktaAuth, sims.okta, keyDir, () => undefined),
+    );
     const oktaApi = new OktaApi({ orgUrl: sims.okta.url, credentials, timeouts, pacer });
     cleanup.add('baseline Okta client', () => oktaApi.close());
     const bi = new BeyondIdentitySetup(biApi);
@@ -120,7 +126,9 @@ export async function runBaseline(
 
     // Steps 1, 3, 4, 7, then the routing property and the one rule: the shared objects.
     const realm = (await bi.ensureRealm(spec.realmName, options)).value;
-    const authenticatorConfig = (await bi.ensureHostedWebAuthenticatorConfig(realm.id, spec.authenticatorConfigName, options)).value;
+    const authenticatorConfig = (
+      await bi.ensureHostedWebAuthenticatorConfig(realm.id, spec.authenticatorConfigName, options)
+    ).value;
     const app = (
       await bi.ensureOidcApplication(
         realm.id,
@@ -137,12 +145,23 @@ export async function runBaseline(
     const endpoints = oidcEndpoints(sims.bi.authUrl, sims.bi.tenantId, realm.id, app.id);
     const idp = (
       await okta.ensureOidcIdp(
-        { name: spec.idpName, clientId, clientSecret, issuer: endpoints.issuer, authorizationUrl: endpoints.authorization, tokenUrl: endpoints.token, jwksUrl: endpoints.jwks },
+        {
+          name: spec.idpName,
+          clientId,
+          clientSecret,
+          issuer: endpoints.issuer,
+          authorizationUrl: endpoints.authorization,
+          tokenUrl: endpoints.token,
+          jwksUrl: endpoints.jwks,
+        },
         options,
       )
     ).value;
     await okta.ensureRoutingAttribute(spec.routing.attribute, options);
-    await okta.ensureRoutingRule({ name: spec.routingRuleName, idpId: idp.id, priority: spec.routingRulePriority, ...spec.routing }, options);
+    await okta.ensureRoutingRule(
+      { name: spec.routingRuleName, idpId: idp.id, priority: spec.routingRulePriority, ...spec.routing },
+      options,
+    );
 
     const identities = new Map<string, { identityId: string; jobId: string }>();
     // Steps 2 and 5: the identity and the binding email.
@@ -155,12 +174,14 @@ export async function runBaseline(
     // The wait, by polling; a dead link gets a new email (as the workflow does, up to 3 times).
     const waitForBinding = async (person: Person) => {
       const known = identities.get(person.email)!;
-      for (let resends = 0; ; ) {
+      for (let resends = 0; ;) {
         const progress = await slots.run(() => bi.bindingProgress(realm.id, known.identityId, known.jobId, signal));
         if (progress.activeCredential || progress.jobState === 'COMPLETE') return;
         if (progress.jobState && DEAD_JOB_STATES.includes(progress.jobState) && resends < 3) {
           resends += 1;
-          known.jobId = (await slots.run(() => bi.ensureBindingJob(realm.id, known.identityId, app.authenticatorConfigId, options))).value.id;
+          known.jobId = (
+            await slots.run(() => bi.ensureBindingJob(realm.id, known.identityId, app.authenticatorConfigId, options))
+          ).value.id;
           continue;
         }
         await sleep(config.pollIntervalSeconds * 1000, undefined, { signal });
@@ -173,7 +194,12 @@ export async function runBaseline(
     const route = (person: Person) =>
       slots.run(async () => {
         const names = personNames(person.email);
-        await okta.ensureRoutedUser({ login: person.email, email: person.email, ...names }, spec.routing, since, options);
+        await okta.ensureRoutedUser(
+          { login: person.email, email: person.email, ...names },
+          spec.routing,
+          since,
+          options,
+        );
         routedAt.set(person.email, Date.now());
       });
 
@@ -193,7 +219,13 @@ export async function runBaseline(
         });
       }
     } catch (caught) {
-      error = signal.aborted ? (interrupted.aborted ? 'interrupted' : 'timeout') : caught instanceof Error ? caught.message : String(caught);
+      error = signal.aborted
+        ? interrupted.aborted
+          ? 'interrupted'
+          : 'timeout'
+        : caught instanceof Error
+          ? caught.message
+          : String(caught);
     }
     const endedAt = Math.max(startedAt, ...routedAt.values());
     stop.abort();

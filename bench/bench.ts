@@ -47,7 +47,12 @@ export interface BenchOutcome {
  * duration): the chaos kills are spread over 80 % of it, so they all land before it can be over.
  */
 function chaosSpanSeconds(config: BenchConfig): number {
-  const lower = bounds(config, config.n, config.bindDelaySeconds.max + config.pollIntervalSeconds, directoryCount(config.directoryShare, config.n));
+  const lower = bounds(
+    config,
+    config.n,
+    config.bindDelaySeconds.max + config.pollIntervalSeconds,
+    directoryCount(config.directoryShare, config.n),
+  );
   return 0.8 * Math.max(lower.rateLimitSeconds, lower.criticalPathSeconds, config.durationSeconds);
 }
 
@@ -55,7 +60,9 @@ function chaosSpanSeconds(config: BenchConfig): number {
 function sourceOf(root: string): { commit: string; srcChanged: boolean } | null {
   try {
     const commit = execFileSync('git', ['-C', root, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
-    const changed = execFileSync('git', ['-C', root, 'status', '--porcelain', '--', 'src'], { encoding: 'utf8' }).trim();
+    const changed = execFileSync('git', ['-C', root, 'status', '--porcelain', '--', 'src'], {
+      encoding: 'utf8',
+    }).trim();
     return { commit, srcChanged: changed !== '' };
   } catch {
     return null;
@@ -67,7 +74,11 @@ export function stampNow(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
 }
 
-export async function runBench(config: BenchConfig, command: string, say: (line: string) => void): Promise<BenchOutcome> {
+export async function runBench(
+  config: BenchConfig,
+  command: string,
+  say: (line: string) => void,
+): Promise<BenchOutcome> {
   const startedAt = Date.now();
   const deadline = startedAt + config.timeoutSeconds * 1000;
   const outDir = resolve(PROJECT_ROOT, config.outDir);
@@ -95,25 +106,59 @@ export async function runBench(config: BenchConfig, command: string, say: (line:
 
     say(`Starting the stack (logs: ${join(config.outDir, base)}.*.log) ...`);
     await mkdir(outDir, { recursive: true });
-    const stack = await startStack(config, { workDir, logPrefix: join(outDir, base) }, stackCleanup, seededRandom(config.seed + 1), say);
+    const stack = await startStack(
+      config,
+      { workDir, logPrefix: join(outDir, base) },
+      stackCleanup,
+      seededRandom(config.seed + 1),
+      say,
+    );
 
     const background = new AbortController();
     cleanup.add('background loops', async () => background.abort());
-    const loops = [stack.sims.biFaults.burstLoop(background.signal), stack.sims.oktaFaults.burstLoop(background.signal)];
-    if (config.killEverySeconds > 0) loops.push(stack.workers.killLoop(config.killEverySeconds, config.restartAfterSeconds, background.signal));
+    const loops = [
+      stack.sims.biFaults.burstLoop(background.signal),
+      stack.sims.oktaFaults.burstLoop(background.signal),
+    ];
+    if (config.killEverySeconds > 0)
+      loops.push(stack.workers.killLoop(config.killEverySeconds, config.restartAfterSeconds, background.signal));
     const chaosEvents: ChaosEvent[] = [];
     const chaosStart = Date.now();
     const span = chaosSpanSeconds(config);
     if (config.killServerCount > 0) {
       const moments = chaosMoments(config.killServerCount, span, seededRandom(config.seed + 3));
-      loops.push(chaosLoop('server', stack.server, moments, config.restartAfterSeconds, chaosStart, chaosEvents, background.signal, say));
+      loops.push(
+        chaosLoop(
+          'server',
+          stack.server,
+          moments,
+          config.restartAfterSeconds,
+          chaosStart,
+          chaosEvents,
+          background.signal,
+          say,
+        ),
+      );
     }
     if (stack.simulatorsProcess) {
       const moments = chaosMoments(config.killSimulatorsCount, span, seededRandom(config.seed + 5));
-      loops.push(chaosLoop('simulators', stack.simulatorsProcess, moments, config.restartAfterSeconds, chaosStart, chaosEvents, background.signal, say));
+      loops.push(
+        chaosLoop(
+          'simulators',
+          stack.simulatorsProcess,
+          moments,
+          config.restartAfterSeconds,
+          chaosStart,
+          chaosEvents,
+          background.signal,
+          say,
+        ),
+      );
     }
     if (config.killServerCount + config.killSimulatorsCount > 0) {
-      say(`chaos: ${config.killServerCount} server and ${config.killSimulatorsCount} simulator kills at random moments over the first ${Math.round(span)} s, each restarted after ${config.restartAfterSeconds} s`);
+      say(
+        `chaos: ${config.killServerCount} server and ${config.killSimulatorsCount} simulator kills at random moments over the first ${Math.round(span)} s, each restarted after ${config.restartAfterSeconds} s`,
+      );
     }
     // A loop that fails (a restart that does not come back) ends the onboarding's wait as well.
     const looping = Promise.all(loops);
@@ -127,11 +172,13 @@ export async function runBench(config: BenchConfig, command: string, say: (line:
     const workers = workerTotals(stack.workers.records);
     const temporalStats = stack.server.stats();
 
-    say('Measuring: every history, the simulators\' state ...');
+    say("Measuring: every history, the simulators' state ...");
     const outcomes = await collectPeople(stack, run);
     const integration = await integrationFacts(
       stack,
-      config.keepHistories ? (runId, json) => writeFile(`${join(outDir, base)}.integration-${runId.slice(0, 8)}.history.json`, json) : undefined,
+      config.keepHistories
+        ? (runId, json) => writeFile(`${join(outDir, base)}.integration-${runId.slice(0, 8)}.history.json`, json)
+        : undefined,
     );
     const roster = run.waves.flatMap((wave) => wave.people.map((person) => person.email));
     const onboarded = outcomes.filter((outcome) => outcome.status === 'Onboarded').map((outcome) => outcome.email);
@@ -157,9 +204,15 @@ export async function runBench(config: BenchConfig, command: string, say: (line:
       outcomes,
       checks,
     );
-    const faults = { beyondIdentity: { ...stack.sims.biFaults.stats() }, okta: { ...stack.sims.oktaFaults.stats() }, bursts: stack.sims.oktaFaults.bursts };
+    const faults = {
+      beyondIdentity: { ...stack.sims.biFaults.stats() },
+      okta: { ...stack.sims.oktaFaults.stats() },
+      bursts: stack.sims.oktaFaults.bursts,
+    };
     const waves = run.waves.map((wave) => waveFigures(config, wave, outcomes));
-    const allWorkflowTasks = outcomes.flatMap((outcome) => outcome.facts?.workflowTasks.map((task) => task.scheduleToStartMs) ?? []);
+    const allWorkflowTasks = outcomes.flatMap(
+      (outcome) => outcome.facts?.workflowTasks.map((task) => task.scheduleToStartMs) ?? [],
+    );
     // A person's first task waits on the non-sticky queue; the rest go to the worker that has them cached.
     const firstWorkflowTasks = outcomes.flatMap((outcome) => outcome.facts?.workflowTasks.slice(0, 1) ?? []);
     await stackCleanup.run();
@@ -169,12 +222,24 @@ export async function runBench(config: BenchConfig, command: string, say: (line:
     for (const mode of ['sequential', 'concurrent'] as const) {
       if (config.baseline !== 'both' && config.baseline !== mode) continue;
       if (interrupted.signal.aborted || Date.now() >= deadline) {
-        say(`baseline ${mode}: skipped (${interrupted.signal.aborted ? 'interrupted' : 'no time left before --timeout'})`);
+        say(
+          `baseline ${mode}: skipped (${interrupted.signal.aborted ? 'interrupted' : 'no time left before --timeout'})`,
+        );
         continue;
       }
       say(`baseline ${mode}: the same ${run.waves[0]!.people.length} people with a plain script, no Temporal ...`);
-      baseline[mode] = await runBaseline(mode, config, stack.spec, run.waves[0]!.people, deadline, interrupted.signal, say);
-      say(`baseline ${mode}: ${Math.round(baseline[mode].wallSeconds)} s${baseline[mode].finished ? '' : ` (unfinished: ${baseline[mode].error ?? ''})`}`);
+      baseline[mode] = await runBaseline(
+        mode,
+        config,
+        stack.spec,
+        run.waves[0]!.people,
+        deadline,
+        interrupted.signal,
+        say,
+      );
+      say(
+        `baseline ${mode}: ${Math.round(baseline[mode].wallSeconds)} s${baseline[mode].finished ? '' : ` (unfinished: ${baseline[mode].error ?? ''})`}`,
+      );
     }
 
     const headline = waves[0]!;
@@ -198,7 +263,11 @@ export async function runBench(config: BenchConfig, command: string, say: (line:
         oktaConcurrency: checks.okta.concurrency.refused,
         injectedOkta: faults.okta.tooManyRequests,
         injectedBeyondIdentity: faults.beyondIdentity.tooManyRequests,
-        total: checks.okta.refused + checks.okta.concurrency.refused + faults.okta.tooManyRequests + faults.beyondIdentity.tooManyRequests,
+        total:
+          checks.okta.refused +
+          checks.okta.concurrency.refused +
+          faults.okta.tooManyRequests +
+          faults.beyondIdentity.tooManyRequests,
       },
       okta: {
         buckets: oktaBucketFigures(config, peopleCount, checks),
@@ -218,29 +287,46 @@ export async function runBench(config: BenchConfig, command: string, say: (line:
           cpuSecondsPerPerson: workers.workingCpuSeconds / Math.max(1, peopleCount),
           peakRssMb: workers.peakRssMb,
         },
-        temporalServer: temporalStats ? { cpuSeconds: temporalStats.cpuSeconds, peakRssMb: temporalStats.peakRssKb / 1024 } : null,
-        benchProcess: { cpuSeconds: (benchCpu.user + benchCpu.system) / 1e6, note: 'the bench itself, both simulators and the people, during the onboarding' },
+        temporalServer: temporalStats
+          ? { cpuSeconds: temporalStats.cpuSeconds, peakRssMb: temporalStats.peakRssKb / 1024 }
+          : null,
+        benchProcess: {
+          cpuSeconds: (benchCpu.user + benchCpu.system) / 1e6,
+          note: 'the bench itself, both simulators and the people, during the onboarding',
+        },
         machineUtilization: cpuTotal / (runSeconds * cpus().length),
       },
       latency: latencyFigures(run, outcomes),
       steps: stepFigures(outcomes),
       workflowTaskScheduleToStartMs: summarize(allWorkflowTasks),
       firstWorkflowTaskScheduleToStartMs: summarize(firstWorkflowTasks.map((task) => task.scheduleToStartMs)),
-      firstWorkflowTaskStartToCloseMs: summarize(firstWorkflowTasks.flatMap((task) => (task.startToCloseMs === undefined ? [] : [task.startToCloseMs]))),
+      firstWorkflowTaskStartToCloseMs: summarize(
+        firstWorkflowTasks.flatMap((task) => (task.startToCloseMs === undefined ? [] : [task.startToCloseMs])),
+      ),
       faults,
       workerLog,
       baseline: {
         ...(baseline.sequential && { sequential: withoutTimes(baseline.sequential) }),
         ...(baseline.concurrent && { concurrent: withoutTimes(baseline.concurrent) }),
-        oursOverSequential: baseline.sequential?.finished ? headline.wallSeconds / baseline.sequential.wallSeconds : null,
-        oursOverConcurrent: baseline.concurrent?.finished ? headline.wallSeconds / baseline.concurrent.wallSeconds : null,
+        oursOverSequential: baseline.sequential?.finished
+          ? headline.wallSeconds / baseline.sequential.wallSeconds
+          : null,
+        oursOverConcurrent: baseline.concurrent?.finished
+          ? headline.wallSeconds / baseline.concurrent.wallSeconds
+          : null,
       },
       timeline: run.timeline,
       chaos,
     };
 
     const bucket = headline.bounds.rateLimitBucket;
-    const series: Series[] = [{ label: `routed, ours (Temporal, ${config.workers} workers)`, color: '#1f77b4', times: headline.routedAtSeconds }];
+    const series: Series[] = [
+      {
+        label: `routed, ours (Temporal, ${config.workers} workers)`,
+        color: '#1f77b4',
+        times: headline.routedAtSeconds,
+      },
+    ];
     const wave = run.waves[0]!;
     series.push({
       label: 'bound a passkey (the people)',
@@ -251,8 +337,18 @@ export async function runBench(config: BenchConfig, command: string, say: (line:
         return boundAt === undefined ? [] : [(boundAt - wave.startedAt) / 1000];
       }),
     });
-    if (baseline.concurrent) series.push({ label: 'routed, baseline concurrent (no Temporal)', color: '#2ca02c', times: baseline.concurrent.routedAtSeconds });
-    if (baseline.sequential) series.push({ label: 'routed, baseline sequential', color: '#ff7f0e', times: baseline.sequential.routedAtSeconds });
+    if (baseline.concurrent)
+      series.push({
+        label: 'routed, baseline concurrent (no Temporal)',
+        color: '#2ca02c',
+        times: baseline.concurrent.routedAtSeconds,
+      });
+    if (baseline.sequential)
+      series.push({
+        label: 'routed, baseline sequential',
+        color: '#ff7f0e',
+        times: baseline.sequential.routedAtSeconds,
+      });
     const svg = renderChart({
       title: `${config.preset}: ${headline.people} people, wall ${Math.round(headline.wallSeconds)} s, ratio ${headline.ratio.toFixed(2)} to the bound`,
       subtitle: `Okta ${bucket} ${config.limits[bucket]} per ${config.limits.windowSeconds} s; latency ${config.latencyMs}+${config.jitterMs} ms; faults ${config.faultPreset}; kills every ${config.killEverySeconds || '—'} s${chaos.enforced ? `; server kills ${chaos.serverKills}, simulator kills ${chaos.simulatorKills}` : ''}; seed ${config.seed}`,

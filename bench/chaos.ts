@@ -51,21 +51,30 @@ export async function chaosLoop(
     const event: ChaosEvent = { kind, killedAt: since() };
     events.push(event);
     await target.kill();
-    say(`  chaos: SIGKILL of the ${target.label} at t=${Math.round(event.killedAt)} s (${target.kills} of ${moments.length}); restarting it in ${restartAfterSeconds} s`);
+    say(
+      `  chaos: SIGKILL of the ${target.label} at t=${Math.round(event.killedAt)} s (${target.kills} of ${moments.length}); restarting it in ${restartAfterSeconds} s`,
+    );
     await sleep(restartAfterSeconds * 1000, undefined, { signal }).catch(() => undefined);
     for (let attempt = 1; ; attempt++) {
       try {
         await target.restart();
         break;
       } catch (error) {
-        if (attempt >= RESTART_ATTEMPTS) throw new Error(`the ${target.label} did not start again after ${attempt} attempts: ${error instanceof Error ? error.message : String(error)}`);
-        say(`  chaos: the ${target.label} did not start again (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); again in 2 s`);
+        if (attempt >= RESTART_ATTEMPTS)
+          throw new Error(
+            `the ${target.label} did not start again after ${attempt} attempts: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        say(
+          `  chaos: the ${target.label} did not start again (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); again in 2 s`,
+        );
         await sleep(2_000);
       }
     }
     event.restartedAt = since();
     event.downSeconds = event.restartedAt - event.killedAt;
-    say(`  chaos: the ${target.label} is back at t=${Math.round(event.restartedAt)} s (down ${event.downSeconds.toFixed(1)} s)`);
+    say(
+      `  chaos: the ${target.label} is back at t=${Math.round(event.restartedAt)} s (down ${event.downSeconds.toFixed(1)} s)`,
+    );
   }
 }
 
@@ -113,10 +122,19 @@ export function chaosFigures(
     secondEmailWhileLinkLive: checks.emails.sentWhileLinkLive,
   };
   const failures = [
-    ...(figures.lost > 0 ? [`${figures.lost} of ${outcomes.length} people not Onboarded (${lost.slice(0, 3).map((outcome) => `${outcome.email}: ${outcome.status}`).join(', ')}${lost.length > 3 ? ', …' : ''})`] : []),
+    ...(figures.lost > 0
+      ? [
+          `${figures.lost} of ${outcomes.length} people not Onboarded (${lost
+            .slice(0, 3)
+            .map((outcome) => `${outcome.email}: ${outcome.status}`)
+            .join(', ')}${lost.length > 3 ? ', …' : ''})`,
+        ]
+      : []),
     ...(figures.duplicates > 0 ? [`${figures.duplicates} duplicates in the simulators`] : []),
     ...(figures.maxEmailsPerLink > 1 ? [`a link was emailed ${figures.maxEmailsPerLink} times`] : []),
-    ...(figures.secondEmailWhileLinkLive > 0 ? [`${figures.secondEmailWhileLinkLive} binding emails went out while the person's previous link was live`] : []),
+    ...(figures.secondEmailWhileLinkLive > 0
+      ? [`${figures.secondEmailWhileLinkLive} binding emails went out while the person's previous link was live`]
+      : []),
   ];
   return {
     enforced: input.enforced,

@@ -38,7 +38,12 @@ function escapeXml(text: string): string {
 }
 
 export function renderChart(input: ChartInput): string {
-  const lastTime = Math.max(1, ...input.series.flatMap((series) => series.times), input.criticalPathSeconds ?? 0, input.people / Math.max(input.boundRatePerSecond, 1e-9));
+  const lastTime = Math.max(
+    1,
+    ...input.series.flatMap((series) => series.times),
+    input.criticalPathSeconds ?? 0,
+    input.people / Math.max(input.boundRatePerSecond, 1e-9),
+  );
   const xMax = lastTime * 1.05;
   const yMax = input.people;
   const plotWidth = WIDTH - PLOT.left - PLOT.right;
@@ -54,17 +59,29 @@ export function renderChart(input: ChartInput): string {
   const xStep = niceStep(xMax, 8);
   for (let tick = 0; tick <= xMax; tick += xStep) {
     parts.push(`<line x1="${x(tick)}" y1="${PLOT.top}" x2="${x(tick)}" y2="${PLOT.top + plotHeight}" stroke="#eee"/>`);
-    parts.push(`<text x="${x(tick)}" y="${PLOT.top + plotHeight + 18}" font-size="11" text-anchor="middle">${Math.round(tick)}</text>`);
+    parts.push(
+      `<text x="${x(tick)}" y="${PLOT.top + plotHeight + 18}" font-size="11" text-anchor="middle">${Math.round(tick)}</text>`,
+    );
   }
   const yStep = niceStep(yMax, 6);
   for (let tick = 0; tick <= yMax; tick += yStep) {
     parts.push(`<line x1="${PLOT.left}" y1="${y(tick)}" x2="${PLOT.left + plotWidth}" y2="${y(tick)}" stroke="#eee"/>`);
-    parts.push(`<text x="${PLOT.left - 8}" y="${y(tick) + 4}" font-size="11" text-anchor="end">${Math.round(tick)}</text>`);
+    parts.push(
+      `<text x="${PLOT.left - 8}" y="${y(tick) + 4}" font-size="11" text-anchor="end">${Math.round(tick)}</text>`,
+    );
   }
-  parts.push(`<line x1="${PLOT.left}" y1="${PLOT.top + plotHeight}" x2="${PLOT.left + plotWidth}" y2="${PLOT.top + plotHeight}" stroke="black"/>`);
-  parts.push(`<line x1="${PLOT.left}" y1="${PLOT.top}" x2="${PLOT.left}" y2="${PLOT.top + plotHeight}" stroke="black"/>`);
-  parts.push(`<text x="${PLOT.left + plotWidth / 2}" y="${HEIGHT - 18}" font-size="12" text-anchor="middle">seconds since the onboarding started</text>`);
-  parts.push(`<text x="18" y="${PLOT.top + plotHeight / 2}" font-size="12" text-anchor="middle" transform="rotate(-90 18 ${PLOT.top + plotHeight / 2})">people routed to Beyond Identity</text>`);
+  parts.push(
+    `<line x1="${PLOT.left}" y1="${PLOT.top + plotHeight}" x2="${PLOT.left + plotWidth}" y2="${PLOT.top + plotHeight}" stroke="black"/>`,
+  );
+  parts.push(
+    `<line x1="${PLOT.left}" y1="${PLOT.top}" x2="${PLOT.left}" y2="${PLOT.top + plotHeight}" stroke="black"/>`,
+  );
+  parts.push(
+    `<text x="${PLOT.left + plotWidth / 2}" y="${HEIGHT - 18}" font-size="12" text-anchor="middle">seconds since the onboarding started</text>`,
+  );
+  parts.push(
+    `<text x="18" y="${PLOT.top + plotHeight / 2}" font-size="12" text-anchor="middle" transform="rotate(-90 18 ${PLOT.top + plotHeight / 2})">people routed to Beyond Identity</text>`,
+  );
 
   // The rate-limit bound: no run can route people faster than this line.
   const boundEnd = Math.min(xMax, input.people / Math.max(input.boundRatePerSecond, 1e-9));
@@ -72,7 +89,9 @@ export function renderChart(input: ChartInput): string {
     `<polyline fill="none" stroke="#d62728" stroke-width="2" stroke-dasharray="6 4" points="${x(0)},${y(0)} ${x(boundEnd)},${y(Math.min(yMax, boundEnd * input.boundRatePerSecond))} ${x(xMax)},${y(Math.min(yMax, boundEnd * input.boundRatePerSecond))}"/>`,
   );
   if (input.criticalPathSeconds !== undefined) {
-    parts.push(`<line x1="${x(input.criticalPathSeconds)}" y1="${PLOT.top}" x2="${x(input.criticalPathSeconds)}" y2="${PLOT.top + plotHeight}" stroke="#9467bd" stroke-dasharray="2 3"/>`);
+    parts.push(
+      `<line x1="${x(input.criticalPathSeconds)}" y1="${PLOT.top}" x2="${x(input.criticalPathSeconds)}" y2="${PLOT.top + plotHeight}" stroke="#9467bd" stroke-dasharray="2 3"/>`,
+    );
   }
 
   for (const series of input.series) {
@@ -82,25 +101,39 @@ export function renderChart(input: ChartInput): string {
       points.push(`${x(time)},${y(index)}`, `${x(time)},${y(index + 1)}`);
     });
     if (sorted.length > 0) points.push(`${x(xMax)},${y(sorted.length)}`);
-    parts.push(`<polyline fill="none" stroke="${series.color}" stroke-width="2"${series.dashed ? ' stroke-dasharray="3 3"' : ''} points="${points.join(' ')}"/>`);
+    parts.push(
+      `<polyline fill="none" stroke="${series.color}" stroke-width="2"${series.dashed ? ' stroke-dasharray="3 3"' : ''} points="${points.join(' ')}"/>`,
+    );
   }
 
   const legend = [
     ...input.series.map((series) => ({ label: series.label, color: series.color, dash: series.dashed ? '3 3' : '' })),
     { label: input.boundLabel, color: '#d62728', dash: '6 4' },
-    ...(input.criticalPathSeconds !== undefined ? [{ label: `critical path of one person (${Math.round(input.criticalPathSeconds)} s)`, color: '#9467bd', dash: '2 3' }] : []),
+    ...(input.criticalPathSeconds !== undefined
+      ? [
+          {
+            label: `critical path of one person (${Math.round(input.criticalPathSeconds)} s)`,
+            color: '#9467bd',
+            dash: '2 3',
+          },
+        ]
+      : []),
   ];
   legend.forEach((entry, index) => {
     const top = PLOT.top + 10 + index * 40;
     const left = PLOT.left + plotWidth + 14;
-    parts.push(`<line x1="${left}" y1="${top}" x2="${left + 24}" y2="${top}" stroke="${entry.color}" stroke-width="2"${entry.dash ? ` stroke-dasharray="${entry.dash}"` : ''}/>`);
+    parts.push(
+      `<line x1="${left}" y1="${top}" x2="${left + 24}" y2="${top}" stroke="${entry.color}" stroke-width="2"${entry.dash ? ` stroke-dasharray="${entry.dash}"` : ''}/>`,
+    );
     const words = entry.label.split(' ');
     const lines: string[] = [''];
     for (const word of words) {
       if ((lines.at(-1)! + ' ' + word).trim().length > 24) lines.push(word);
       else lines[lines.length - 1] = `${lines.at(-1)!} ${word}`.trim();
     }
-    lines.forEach((line, lineIndex) => parts.push(`<text x="${left + 30}" y="${top + 4 + lineIndex * 13}" font-size="11">${escapeXml(line)}</text>`));
+    lines.forEach((line, lineIndex) =>
+      parts.push(`<text x="${left + 30}" y="${top + 4 + lineIndex * 13}" font-size="11">${escapeXml(line)}</text>`),
+    );
   });
 
   return `<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif">\n${parts.join('\n')}\n</svg>\n`;

@@ -22,10 +22,25 @@ interface BiState {
 
 interface OktaState {
   /** `profile` holds the custom properties (the routing attribute) beside the base ones. */
-  users: { id: string; status: string; created: string; profile: { login: string } & Record<string, unknown>; profileSource?: { type: string; name: string } }[];
+  users: {
+    id: string;
+    status: string;
+    created: string;
+    profile: { login: string } & Record<string, unknown>;
+    profileSource?: { type: string; name: string };
+  }[];
   idps: { id: string; body: { name: string } }[];
-  rules: { id: string; name: string; conditions: { userIdentifier?: { type?: string; attribute?: string; patterns?: { matchType: string; value: string }[] } } }[];
-  rateLimits: { totals: { bucket: Bucket; counted: number; refused: number }[]; concurrency?: { limit: number; peak: number; refused: number } };
+  rules: {
+    id: string;
+    name: string;
+    conditions: {
+      userIdentifier?: { type?: string; attribute?: string; patterns?: { matchType: string; value: string }[] };
+    };
+  }[];
+  rateLimits: {
+    totals: { bucket: Bucket; counted: number; refused: number }[];
+    concurrency?: { limit: number; peak: number; refused: number };
+  };
   oauth?: OAuthTokenFigures & { refusals: Record<string, number> };
 }
 
@@ -38,7 +53,10 @@ interface OAuthTokenFigures {
 }
 
 export interface SimulatorChecks {
-  duplicates: Record<'realms' | 'authenticatorConfigs' | 'applications' | 'idps' | 'rules' | 'identities' | 'oktaUsers', number> & { total: number };
+  duplicates: Record<
+    'realms' | 'authenticatorConfigs' | 'applications' | 'idps' | 'rules' | 'identities' | 'oktaUsers',
+    number
+  > & { total: number };
   orphans: { identities: number; oktaUsers: number; total: number };
   emails: {
     perPersonMean: number | null;
@@ -62,7 +80,12 @@ export interface SimulatorChecks {
   /** Users a directory imported (`--directory-share`), and how many of them carry the routing value. */
   directory: { users: number; routed: number };
   /** `refused`: 429s of the buckets; `concurrency`: 429s for requests in flight over the org's limit, counted apart (and the most in flight at once). */
-  okta: { totals: Record<Bucket, { counted: number; refused: number }>; refused: number; concurrency: { limit: number; peak: number; refused: number }; usersCreatedPerWindow: number[] };
+  okta: {
+    totals: Record<Bucket, { counted: number; refused: number }>;
+    refused: number;
+    concurrency: { limit: number; peak: number; refused: number };
+    usersCreatedPerWindow: number[];
+  };
 }
 
 async function getJson<T>(url: string): Promise<T> {
@@ -84,13 +107,19 @@ function extras(names: string[]): number {
  */
 export async function checkSimulators(
   urls: { biManagement: string; okta: string },
-  spec: Pick<IntegrationSpec, 'realmName' | 'authenticatorConfigName' | 'applicationName' | 'idpName' | 'routingRuleName' | 'routing'>,
+  spec: Pick<
+    IntegrationSpec,
+    'realmName' | 'authenticatorConfigName' | 'applicationName' | 'idpName' | 'routingRuleName' | 'routing'
+  >,
   roster: readonly string[],
   onboarded: readonly string[],
   linkTtlSeconds: number,
   windowSeconds: number,
 ): Promise<SimulatorChecks> {
-  const [bi, okta] = await Promise.all([getJson<BiState>(`${urls.biManagement}/_sim/state`), getJson<OktaState>(`${urls.okta}/_sim/state`)]);
+  const [bi, okta] = await Promise.all([
+    getJson<BiState>(`${urls.biManagement}/_sim/state`),
+    getJson<OktaState>(`${urls.okta}/_sim/state`),
+  ]);
   const people = new Set(roster);
   const ourRealms = bi.realms.filter((realm) => realm.display_name === spec.realmName);
   const realmIds = new Set(ourRealms.map((realm) => realm.id));
@@ -99,8 +128,16 @@ export async function checkSimulators(
 
   const duplicates = {
     realms: Math.max(0, ourRealms.length - 1),
-    authenticatorConfigs: extras(inRealm(bi.authenticator_configs).filter((config) => config.display_name === spec.authenticatorConfigName).map(() => 'config')),
-    applications: extras(inRealm(bi.applications).filter((app) => app.display_name === spec.applicationName).map(() => 'app')),
+    authenticatorConfigs: extras(
+      inRealm(bi.authenticator_configs)
+        .filter((config) => config.display_name === spec.authenticatorConfigName)
+        .map(() => 'config'),
+    ),
+    applications: extras(
+      inRealm(bi.applications)
+        .filter((app) => app.display_name === spec.applicationName)
+        .map(() => 'app'),
+    ),
     idps: extras(okta.idps.filter((idp) => idp.body.name === spec.idpName).map(() => 'idp')),
     rules: extras(okta.rules.filter((rule) => rule.name === spec.routingRuleName).map(() => 'rule')),
     identities: extras(identities.map((identity) => identity.traits.username.toLowerCase())),
@@ -125,13 +162,16 @@ export async function checkSimulators(
     messages.sort((a, b) => a.sent - b.sent);
     messages.forEach((message, index) => {
       if (index > 0 && message.sent < messages[index - 1]!.expires) sentWhileLinkLive += 1;
-      const within = messages.filter((other) => other.sent >= message.sent && other.sent < message.sent + linkTtlSeconds * 1000).length;
+      const within = messages.filter(
+        (other) => other.sent >= message.sent && other.sent < message.sent + linkTtlSeconds * 1000,
+      ).length;
       maxPerLinkLifetime = Math.max(maxPerLinkLifetime, within);
     });
   }
   const perPerson = roster.map((email) => mail.get(email)?.length ?? 0);
   const perLink = new Map<string, number>();
-  for (const message of bi.outbox) if (people.has(message.to.toLowerCase())) perLink.set(message.job_id, (perLink.get(message.job_id) ?? 0) + 1);
+  for (const message of bi.outbox)
+    if (people.has(message.to.toLowerCase())) perLink.set(message.job_id, (perLink.get(message.job_id) ?? 0) + 1);
 
   const named = okta.rules.filter((candidate) => candidate.name === spec.routingRuleName);
   const identifier = named[0]?.conditions.userIdentifier;
@@ -142,12 +182,21 @@ export async function checkSimulators(
     identifier.patterns?.length === 1 &&
     identifier.patterns[0]!.matchType === 'EQUALS' &&
     identifier.patterns[0]!.value === spec.routing.value;
-  const routed = new Set(okta.users.filter((user) => user.profile[spec.routing.attribute] === spec.routing.value).map((user) => user.profile.login.toLowerCase()));
+  const routed = new Set(
+    okta.users
+      .filter((user) => user.profile[spec.routing.attribute] === spec.routing.value)
+      .map((user) => user.profile.login.toLowerCase()),
+  );
   const wanted = new Set(onboarded.map((email) => email.toLowerCase()));
 
-  const totals = Object.fromEntries(okta.rateLimits.totals.map(({ bucket, counted, refused }) => [bucket, { counted, refused }])) as SimulatorChecks['okta']['totals'];
+  const totals = Object.fromEntries(
+    okta.rateLimits.totals.map(({ bucket, counted, refused }) => [bucket, { counted, refused }]),
+  ) as SimulatorChecks['okta']['totals'];
   // The directory's users were there before the run: not creates of the service.
-  const creates = okta.users.filter((user) => !user.profileSource).map((user) => Date.parse(user.created)).filter(Number.isFinite);
+  const creates = okta.users
+    .filter((user) => !user.profileSource)
+    .map((user) => Date.parse(user.created))
+    .filter(Number.isFinite);
   const sourced = okta.users.filter((user) => user.profileSource);
   const windows = new Map<number, number>();
   for (const at of creates) {
@@ -156,7 +205,8 @@ export async function checkSimulators(
   }
   const first = Math.min(...windows.keys());
   const last = Math.max(...windows.keys());
-  const usersCreatedPerWindow = windows.size === 0 ? [] : Array.from({ length: last - first + 1 }, (_, index) => windows.get(first + index) ?? 0);
+  const usersCreatedPerWindow =
+    windows.size === 0 ? [] : Array.from({ length: last - first + 1 }, (_, index) => windows.get(first + index) ?? 0);
 
   const sum = (record: Record<string, number>) => Object.values(record).reduce((total, value) => total + value, 0);
   return {
@@ -176,8 +226,16 @@ export async function checkSimulators(
       missing: [...wanted].filter((email) => !routed.has(email)).length,
       extra: [...routed].filter((email) => !wanted.has(email)).length,
     },
-    oauth: okta.oauth ? { ...okta.oauth, refusals: Object.fromEntries(Object.entries(okta.oauth.refusals).filter(([, count]) => count > 0)) } : null,
-    directory: { users: sourced.length, routed: sourced.filter((user) => user.profile[spec.routing.attribute] === spec.routing.value).length },
+    oauth: okta.oauth
+      ? {
+          ...okta.oauth,
+          refusals: Object.fromEntries(Object.entries(okta.oauth.refusals).filter(([, count]) => count > 0)),
+        }
+      : null,
+    directory: {
+      users: sourced.length,
+      routed: sourced.filter((user) => user.profile[spec.routing.attribute] === spec.routing.value).length,
+    },
     okta: {
       totals,
       refused: okta.rateLimits.totals.reduce((total, bucket) => total + bucket.refused, 0),

@@ -21,10 +21,16 @@ export async function seedDirectoryUsers(oktaUrl: string, people: readonly Perso
     const response = await request(`${oktaUrl}/_sim/users`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ profile: { login: person.email, email: person.email, ...personNames(person.email) }, source: BENCH_DIRECTORY }),
+      body: JSON.stringify({
+        profile: { login: person.email, email: person.email, ...personNames(person.email) },
+        source: BENCH_DIRECTORY,
+      }),
     });
     const text = await response.body.text();
-    if (response.statusCode !== 200) throw new Error(`the Okta simulator did not make the directory user ${person.email}: HTTP ${response.statusCode} ${text.slice(0, 200)}`);
+    if (response.statusCode !== 200)
+      throw new Error(
+        `the Okta simulator did not make the directory user ${person.email}: HTTP ${response.statusCode} ${text.slice(0, 200)}`,
+      );
   });
   return sourced.length;
 }

@@ -31,7 +31,15 @@ export interface FaultCounters {
 }
 
 export class FaultPlan implements FaultCounters {
-  private readonly totals: FaultStats = { requests: 0, delayed: 0, errors: 0, hangs: 0, drops: 0, lostResponses: 0, tooManyRequests: 0 };
+  private readonly totals: FaultStats = {
+    requests: 0,
+    delayed: 0,
+    errors: 0,
+    hangs: 0,
+    drops: 0,
+    lostResponses: 0,
+    tooManyRequests: 0,
+  };
   private generation = 0;
   bursts = 0;
 

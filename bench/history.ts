@@ -55,10 +55,14 @@ const at = (event: HistoryEvent): number => tsToMs(event.eventTime);
 export type DecodedPayloads = Map<object, Payload>;
 
 /** Decodes the payloads historyFacts reads (activity and workflow results) through the client's codecs. */
-export async function decodeResults(history: temporal.api.history.v1.IHistory, codecs: readonly PayloadCodec[]): Promise<DecodedPayloads> {
+export async function decodeResults(
+  history: temporal.api.history.v1.IHistory,
+  codecs: readonly PayloadCodec[],
+): Promise<DecodedPayloads> {
   const decoded: DecodedPayloads = new Map();
   for (const event of history.events ?? []) {
-    const stored = (event.activityTaskCompletedEventAttributes ?? event.workflowExecutionCompletedEventAttributes)?.result?.payloads?.[0];
+    const stored = (event.activityTaskCompletedEventAttributes ?? event.workflowExecutionCompletedEventAttributes)
+      ?.result?.payloads?.[0];
     if (!stored) continue;
     let payloads = [stored as Payload];
     for (const codec of [...codecs].reverse()) payloads = await codec.decode(payloads);
@@ -67,7 +71,10 @@ export async function decodeResults(history: temporal.api.history.v1.IHistory, c
   return decoded;
 }
 
-export function historyFacts(history: temporal.api.history.v1.IHistory, decoded: DecodedPayloads = new Map()): HistoryFacts {
+export function historyFacts(
+  history: temporal.api.history.v1.IHistory,
+  decoded: DecodedPayloads = new Map(),
+): HistoryFacts {
   const events = history.events ?? [];
   const activities = new Map<string, ActivityTiming>();
   const tasks = new Map<string, { scheduledAt: number; startedAt?: number; closedAt?: number }>();
@@ -163,7 +170,10 @@ export function historyFacts(history: temporal.api.history.v1.IHistory, decoded:
     activities: [...activities.values()],
     workflowTasks: [...tasks.values()]
       .filter((task) => task.startedAt !== undefined)
-      .map((task) => ({ scheduleToStartMs: task.startedAt! - task.scheduledAt, startToCloseMs: task.closedAt === undefined ? undefined : task.closedAt - task.startedAt! })),
+      .map((task) => ({
+        scheduleToStartMs: task.startedAt! - task.scheduledAt,
+        startToCloseMs: task.closedAt === undefined ? undefined : task.closedAt - task.startedAt!,
+      })),
     signals,
     externalSignalMs,
   };

@@ -8,7 +8,13 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { listPersonRuns } from '../src/temporal/people';
 import { mapLimit } from '../src/util/concurrency';
-import { integrationStatusQuery, onboardingStatusKey, personStatusQuery, personWorkflowId, type PersonState } from '../src/workflows/definitions';
+import {
+  integrationStatusQuery,
+  onboardingStatusKey,
+  personStatusQuery,
+  personWorkflowId,
+  type PersonState,
+} from '../src/workflows/definitions';
 import type { SimulatorChecks } from './checks';
 import { decodeResults, historyFacts, type ActivityTiming, type HistoryFacts } from './history';
 import type { Person } from './people';
@@ -23,12 +29,22 @@ import type { OnboardingRun, PersonOutcome, Wave } from './types';
  * in its profile (POST /users: usersCollection), finds the property already set (no partial
  * update, so no userMutations); Okta's answer to the create, the user as stored, is the read-back.
  */
-const GUIDE_OKTA_CALLS_PER_PERSON: Record<Bucket, number> = { usersCollection: 1, userById: 1, userMutations: 0, other: 0 };
+const GUIDE_OKTA_CALLS_PER_PERSON: Record<Bucket, number> = {
+  usersCollection: 1,
+  userById: 1,
+  userMutations: 0,
+  other: 0,
+};
 /**
  * The same for a person who is already a (directory-sourced) Okta user: the GET finds them, and a
  * partial update sets the routing property alone (its answer, the user as stored, is the read-back).
  */
-const GUIDE_OKTA_CALLS_PER_EXISTING_PERSON: Record<Bucket, number> = { usersCollection: 0, userById: 1, userMutations: 1, other: 0 };
+const GUIDE_OKTA_CALLS_PER_EXISTING_PERSON: Record<Bucket, number> = {
+  usersCollection: 0,
+  userById: 1,
+  userMutations: 1,
+  other: 0,
+};
 /**
  * Okta calls made once per run, all `other`: list and create the IdP (created ACTIVE: no
  * lifecycle call); GET and POST the default user profile schema (the routing property); find the
@@ -48,25 +64,37 @@ const GUIDE_OKTA_CALLS_ONCE: Record<Bucket, number> = { usersCollection: 0, user
 const CRITICAL_PATH_ROUND_TRIPS = 21;
 
 export async function collectPeople(stack: BenchStack, run: OnboardingRun): Promise<PersonOutcome[]> {
-  const everyone = run.waves.flatMap((wave) => wave.people.map((person) => ({ email: person.email, wave: wave.index })));
+  const everyone = run.waves.flatMap((wave) =>
+    wave.people.map((person) => ({ email: person.email, wave: wave.index })),
+  );
   return mapLimit(everyone, 8, async ({ email, wave }): Promise<PersonOutcome> => {
     const handle = stack.client.workflow.getHandle(personWorkflowId(stack.spec.integrationId, email));
     let facts: HistoryFacts;
     try {
       const history = await handle.fetchHistory();
-      facts = historyFacts(history, await decodeResults(history, stack.client.options.loadedDataConverter.payloadCodecs));
+      facts = historyFacts(
+        history,
+        await decodeResults(history, stack.client.options.loadedDataConverter.payloadCodecs),
+      );
     } catch (error) {
-      if (error instanceof WorkflowNotFoundError || /not found/i.test(String(error))) return { email, wave, execution: 'MISSING', status: 'Missing' };
+      if (error instanceof WorkflowNotFoundError || /not found/i.test(String(error)))
+        return { email, wave, execution: 'MISSING', status: 'Missing' };
       throw error;
     }
     if (facts.execution === 'COMPLETED' && facts.result) {
       const state = facts.result as PersonState;
       return { email, wave, execution: facts.execution, status: state.status, state, facts };
     }
-    if (facts.execution !== 'RUNNING') return { email, wave, execution: facts.execution, status: facts.execution, facts };
+    if (facts.execution !== 'RUNNING')
+      return { email, wave, execution: facts.execution, status: facts.execution, facts };
     // Still running: what it says about itself (a query needs a worker: give it 10 s), else its search attribute.
-    const state = await Promise.race([handle.query(personStatusQuery).catch(() => undefined), sleep(10_000, undefined)]);
-    const attribute = state ? undefined : (await handle.describe().catch(() => undefined))?.typedSearchAttributes.get(onboardingStatusKey);
+    const state = await Promise.race([
+      handle.query(personStatusQuery).catch(() => undefined),
+      sleep(10_000, undefined),
+    ]);
+    const attribute = state
+      ? undefined
+      : (await handle.describe().catch(() => undefined))?.typedSearchAttributes.get(onboardingStatusKey);
     return { email, wave, execution: 'RUNNING', status: state?.status ?? attribute ?? 'Unknown', state, facts };
   });
 }
@@ -89,24 +117,36 @@ export interface IntegrationFacts {
 }
 
 /** `keep`: also hands each run's history (JSON, as `temporal workflow show` writes it) to it, for a closer look. */
-export async function integrationFacts(stack: BenchStack, keep?: (runId: string, json: string) => Promise<void>): Promise<IntegrationFacts> {
+export async function integrationFacts(
+  stack: BenchStack,
+  keep?: (runId: string, json: string) => Promise<void>,
+): Promise<IntegrationFacts> {
   const runs: HistoryFacts[] = [];
   for await (const info of stack.client.workflow.list({ query: `WorkflowId = '${stack.spec.integrationId}'` })) {
     const history = await stack.client.workflow.getHandle(info.workflowId, info.runId).fetchHistory();
-    runs.push(historyFacts(history, await decodeResults(history, stack.client.options.loadedDataConverter.payloadCodecs)));
+    runs.push(
+      historyFacts(history, await decodeResults(history, stack.client.options.loadedDataConverter.payloadCodecs)),
+    );
     if (keep) await keep(info.runId, historyToJSON(history));
   }
   const routing = runs.flatMap((run) => run.activities.filter((activity) => activity.type === 'ensureRoutingRule'));
   const handle = stack.client.workflow.getHandle(stack.spec.integrationId);
-  const state = await Promise.race([handle.query(integrationStatusQuery).catch(() => undefined), sleep(10_000, undefined)]);
+  const state = await Promise.race([
+    handle.query(integrationStatusQuery).catch(() => undefined),
+    sleep(10_000, undefined),
+  ]);
   // The people of the integration as visibility lists them (`WorkflowType = 'personOnboarding' AND Integration = '<id>'`).
-  const people = state ? await listPersonRuns({ client: stack.client }, stack.spec.integrationId).catch(() => undefined) : undefined;
+  const people = state
+    ? await listPersonRuns({ client: stack.client }, stack.spec.integrationId).catch(() => undefined)
+    : undefined;
   return {
     ...(state && {
       state: {
         status: state.status,
         step: state.step,
-        ...(state.attention && { attention: `${state.attention.step}: ${state.attention.type}: ${state.attention.message}` }),
+        ...(state.attention && {
+          attention: `${state.attention.step}: ${state.attention.type}: ${state.attention.message}`,
+        }),
         people: people ? people.length : null,
         routed: people ? people.filter((person) => person.status === 'Onboarded').length : null,
       },
@@ -115,8 +155,12 @@ export async function integrationFacts(stack: BenchStack, keep?: (runId: string,
     events: runs.reduce((sum, run) => sum + run.events, 0),
     bytes: runs.reduce((sum, run) => sum + run.bytes, 0),
     routingUpdates: routing.length,
-    routingUpdateSeconds: summarize(routing.flatMap((activity) => (activity.closedAt ? [(activity.closedAt - activity.scheduledAt) / 1000] : []))),
-    workflowTaskScheduleToStartMs: summarize(runs.flatMap((run) => run.workflowTasks.map((task) => task.scheduleToStartMs))),
+    routingUpdateSeconds: summarize(
+      routing.flatMap((activity) => (activity.closedAt ? [(activity.closedAt - activity.scheduledAt) / 1000] : [])),
+    ),
+    workflowTaskScheduleToStartMs: summarize(
+      runs.flatMap((run) => run.workflowTasks.map((task) => task.scheduleToStartMs)),
+    ),
   };
 }
 
@@ -125,7 +169,10 @@ export async function integrationFacts(stack: BenchStack, keep?: (runId: string,
  * watch's own polling, one poll interval (the operator's signal is noticed at once).
  */
 function longestPersonalWaitSeconds(config: BenchConfig, people: readonly Person[]): number {
-  return Math.max(0, ...people.map((person) => person.bindDelayMs / 1000 + (person.signalled ? 0 : config.pollIntervalSeconds)));
+  return Math.max(
+    0,
+    ...people.map((person) => person.bindDelayMs / 1000 + (person.signalled ? 0 : config.pollIntervalSeconds)),
+  );
 }
 
 export interface Bounds {
@@ -143,9 +190,17 @@ export interface Bounds {
 /** `existing`: how many of the `people` are already Okta users (directory-sourced). */
 export function bounds(config: BenchConfig, people: number, longestWaitSeconds: number, existing = 0): Bounds {
   const { limits } = config;
-  const calls = (bucket: Bucket) => GUIDE_OKTA_CALLS_PER_PERSON[bucket] * (people - existing) + GUIDE_OKTA_CALLS_PER_EXISTING_PERSON[bucket] * existing + GUIDE_OKTA_CALLS_ONCE[bucket];
-  const byBucket = Object.fromEntries(BUCKETS.map((bucket) => [bucket, (calls(bucket) / limits[bucket]) * limits.windowSeconds])) as Record<Bucket, number>;
-  const rateLimitBucket = BUCKETS.reduce((worst, bucket) => (byBucket[bucket] > byBucket[worst] ? bucket : worst), BUCKETS[0]!);
+  const calls = (bucket: Bucket) =>
+    GUIDE_OKTA_CALLS_PER_PERSON[bucket] * (people - existing) +
+    GUIDE_OKTA_CALLS_PER_EXISTING_PERSON[bucket] * existing +
+    GUIDE_OKTA_CALLS_ONCE[bucket];
+  const byBucket = Object.fromEntries(
+    BUCKETS.map((bucket) => [bucket, (calls(bucket) / limits[bucket]) * limits.windowSeconds]),
+  ) as Record<Bucket, number>;
+  const rateLimitBucket = BUCKETS.reduce(
+    (worst, bucket) => (byBucket[bucket] > byBucket[worst] ? bucket : worst),
+    BUCKETS[0]!,
+  );
   const meanLatencyMs = config.latencyMs + config.jitterMs / 2;
   const chainSeconds = (CRITICAL_PATH_ROUND_TRIPS * meanLatencyMs) / 1000;
   return {
@@ -172,7 +227,9 @@ export interface WaveFigures {
 
 export function waveFigures(config: BenchConfig, wave: Wave, outcomes: readonly PersonOutcome[]): WaveFigures {
   const mine = outcomes.filter((outcome) => outcome.wave === wave.index);
-  const finishedAt = mine.flatMap((outcome) => (outcome.state?.finishedAt ? [Date.parse(outcome.state.finishedAt)] : []));
+  const finishedAt = mine.flatMap((outcome) =>
+    outcome.state?.finishedAt ? [Date.parse(outcome.state.finishedAt)] : [],
+  );
   const end = wave.finished && finishedAt.length > 0 ? Math.max(...finishedAt) : wave.endedAt;
   const wallSeconds = (end - wave.startedAt) / 1000;
   const existing = wave.people.filter((person) => person.directorySourced).length;
@@ -185,7 +242,9 @@ export function waveFigures(config: BenchConfig, wave: Wave, outcomes: readonly 
     bounds: limits,
     ratio: wallSeconds / Math.max(limits.rateLimitSeconds, limits.criticalPathSeconds),
     routedAtSeconds: mine
-      .flatMap((outcome) => (outcome.state?.routedAt ? [(Date.parse(outcome.state.routedAt) - wave.startedAt) / 1000] : []))
+      .flatMap((outcome) =>
+        outcome.state?.routedAt ? [(Date.parse(outcome.state.routedAt) - wave.startedAt) / 1000] : [],
+      )
       .sort((a, b) => a - b),
   };
 }
@@ -202,7 +261,9 @@ export function unfinished(outcomes: readonly PersonOutcome[], limit = 50) {
       step: outcome.state?.step,
       bound: outcome.state?.bound,
       routed: outcome.state?.routed,
-      ...(outcome.state?.attention && { attention: `${outcome.state.attention.type}: ${outcome.state.attention.message}` }),
+      ...(outcome.state?.attention && {
+        attention: `${outcome.state.attention.type}: ${outcome.state.attention.message}`,
+      }),
       ...(outcome.state?.note && { note: outcome.state.note }),
     }));
 }
@@ -225,10 +286,21 @@ export function outcomeCounts(outcomes: readonly PersonOutcome[]): OutcomeCounts
     const key = `${outcome.status}${outcome.execution === 'RUNNING' ? ' (running)' : ''}`;
     byStatus[key] = (byStatus[key] ?? 0) + 1;
   }
-  const onboarded = outcomes.filter((outcome) => outcome.status === 'Onboarded' && outcome.execution === 'COMPLETED').length;
+  const onboarded = outcomes.filter(
+    (outcome) => outcome.status === 'Onboarded' && outcome.execution === 'COMPLETED',
+  ).length;
   const lost = outcomes.filter((outcome) => outcome.execution === 'MISSING').length;
-  const stuck = outcomes.filter((outcome) => outcome.execution === 'RUNNING' && outcome.status !== 'NeedsAttention').length;
-  return { total: outcomes.length, onboarded, failed: outcomes.length - onboarded - lost - stuck, stuck, lost, byStatus };
+  const stuck = outcomes.filter(
+    (outcome) => outcome.execution === 'RUNNING' && outcome.status !== 'NeedsAttention',
+  ).length;
+  return {
+    total: outcomes.length,
+    onboarded,
+    failed: outcomes.length - onboarded - lost - stuck,
+    stuck,
+    lost,
+    byStatus,
+  };
 }
 
 export interface StepFigures {
@@ -242,12 +314,16 @@ export interface StepFigures {
 /** Where the time of each activity went, over every person's history. */
 export function stepFigures(outcomes: readonly PersonOutcome[]): StepFigures[] {
   const byType = new Map<string, HistoryFacts['activities']>();
-  for (const outcome of outcomes) for (const activity of outcome.facts?.activities ?? []) byType.set(activity.type, [...(byType.get(activity.type) ?? []), activity]);
+  for (const outcome of outcomes)
+    for (const activity of outcome.facts?.activities ?? [])
+      byType.set(activity.type, [...(byType.get(activity.type) ?? []), activity]);
   return [...byType.entries()].map(([activity, runs]) => ({
     activity,
     count: runs.length,
     retried: runs.filter((run) => run.attempts > 1).length,
-    scheduleToStartMs: summarize(runs.flatMap((run) => (run.scheduleToStartMs === undefined ? [] : [run.scheduleToStartMs]))),
+    scheduleToStartMs: summarize(
+      runs.flatMap((run) => (run.scheduleToStartMs === undefined ? [] : [run.scheduleToStartMs])),
+    ),
     startToCloseMs: summarize(runs.flatMap((run) => (run.startToCloseMs === undefined ? [] : [run.startToCloseMs]))),
   }));
 }
@@ -294,11 +370,24 @@ export interface LatencyFigures {
 
 /** The look that routed the person: the (last) routeWhenBound that completed with outcome `routed`. */
 function routingLook(activities: readonly ActivityTiming[] | undefined): ActivityTiming | undefined {
-  return activities?.filter((activity) => activity.type === 'routeWhenBound' && activity.outcome === 'completed' && (activity.result as { outcome?: string } | undefined)?.outcome === 'routed').at(-1);
+  return activities
+    ?.filter(
+      (activity) =>
+        activity.type === 'routeWhenBound' &&
+        activity.outcome === 'completed' &&
+        (activity.result as { outcome?: string } | undefined)?.outcome === 'routed',
+    )
+    .at(-1);
 }
 
 export function latencyFigures(run: OnboardingRun, outcomes: readonly PersonOutcome[]): LatencyFigures {
-  const people = new Map(run.waves.flatMap((wave) => wave.people.map((person) => [person.email, { person, progress: wave.player.progress.get(person.email)! }] as const)));
+  const people = new Map(
+    run.waves.flatMap((wave) =>
+      wave.people.map(
+        (person) => [person.email, { person, progress: wave.player.progress.get(person.email)! }] as const,
+      ),
+    ),
+  );
   const total: number[] = [];
   const signalled: number[] = [];
   const detected: number[] = [];
@@ -311,9 +400,12 @@ export function latencyFigures(run: OnboardingRun, outcomes: readonly PersonOutc
     const known = people.get(outcome.email);
     const state = outcome.state;
     const startedAt = state?.startedAt ? Date.parse(state.startedAt) : undefined;
-    const emailed = outcome.facts?.activities.find((activity) => activity.type === 'ensureBindingEmail' && activity.closedAt)?.closedAt;
+    const emailed = outcome.facts?.activities.find(
+      (activity) => activity.type === 'ensureBindingEmail' && activity.closedAt,
+    )?.closedAt;
     if (startedAt !== undefined) starts.push((startedAt - waveStart.get(outcome.wave)!) / 1000);
-    if (outcome.facts?.createdAt !== undefined) created.push((outcome.facts.createdAt - waveStart.get(outcome.wave)!) / 1000);
+    if (outcome.facts?.createdAt !== undefined)
+      created.push((outcome.facts.createdAt - waveStart.get(outcome.wave)!) / 1000);
     if (startedAt !== undefined && emailed !== undefined) invites.push((emailed - startedAt) / 1000);
     const boundAt = known?.progress.boundAt;
     if (!known || !state || boundAt === undefined) continue;
@@ -335,7 +427,12 @@ export function latencyFigures(run: OnboardingRun, outcomes: readonly PersonOutc
     createdSeconds: summarize(created),
     inviteSeconds: summarize(invites),
     reportSignalMs: summarize(outcomes.flatMap((outcome) => outcome.facts?.externalSignalMs ?? [])),
-    phases: { noticeSignalledSeconds: summarize(signalled), noticeDetectedSeconds: summarize(detected), oktaUserSeconds: summarize([]), routeSeconds: summarize(route) },
+    phases: {
+      noticeSignalledSeconds: summarize(signalled),
+      noticeDetectedSeconds: summarize(detected),
+      oktaUserSeconds: summarize([]),
+      routeSeconds: summarize(route),
+    },
   };
 }
 
@@ -360,7 +457,11 @@ export function oktaBucketFigures(config: BenchConfig, people: number, checks: S
   );
 }
 
-export function historySizes(outcomes: readonly PersonOutcome[]): { eventsPerPerson: Summary; bytesPerPerson: Summary; signalsPerPerson: number | null } {
+export function historySizes(outcomes: readonly PersonOutcome[]): {
+  eventsPerPerson: Summary;
+  bytesPerPerson: Summary;
+  signalsPerPerson: number | null;
+} {
   const facts = outcomes.flatMap((outcome) => (outcome.facts ? [outcome.facts] : []));
   return {
     eventsPerPerson: summarize(facts.map((fact) => fact.events)),

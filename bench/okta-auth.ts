@@ -17,15 +17,26 @@ export interface OktaCredentialSettings {
   line: string;
 }
 
-export async function oktaCredentialSettings(kind: OktaAuth, sim: { url: string; apiToken: string }, keyDir: string, say: (line: string) => void): Promise<OktaCredentialSettings> {
+export async function oktaCredentialSettings(
+  kind: OktaAuth,
+  sim: { url: string; apiToken: string },
+  keyDir: string,
+  say: (line: string) => void,
+): Promise<OktaCredentialSettings> {
   if (kind === 'ssws') return { env: { OKTA_API_TOKEN: sim.apiToken }, line: 'API token (SSWS)' };
   const made = await makeServiceApp(sim, keyDir, { PATH: process.env.PATH, HOME: process.env.HOME }, say);
-  return { env: made.env, line: made.line.replace(/^Okta credential\s+/, '').replace('; OKTA_AUTH=ssws for one)', ')') };
+  return {
+    env: made.env,
+    line: made.line.replace(/^Okta credential\s+/, '').replace('; OKTA_AUTH=ssws for one)', ')'),
+  };
 }
 
 /** The same settings as the client configuration a script in this process uses. */
 export function credentialsOf(settings: OktaCredentialSettings): OktaCredentials {
   const { credentials, problems } = oktaCredentialsFromEnv(settings.env);
-  if (!credentials) throw new Error(`the Okta credential settings do not parse: ${problems.map((problem) => `${problem.variable}: ${problem.message}`).join('; ')}`);
+  if (!credentials)
+    throw new Error(
+      `the Okta credential settings do not parse: ${problems.map((problem) => `${problem.variable}: ${problem.message}`).join('; ')}`,
+    );
   return credentials;
 }

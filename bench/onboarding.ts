@@ -60,10 +60,16 @@ export async function runOnboarding(
     run.waves.push(wave);
     const before = config.n * index; // earlier waves have all closed before this one starts
     const sourced = await seedDirectoryUsers(stack.sims.okta.url, people);
-    if (sourced > 0) say(`wave ${index + 1}: ${sourced} of them are already Okta users imported from ${'Active Directory'} (profile mastered there)`);
+    if (sourced > 0)
+      say(
+        `wave ${index + 1}: ${sourced} of them are already Okta users imported from ${'Active Directory'} (profile mastered there)`,
+      );
     say(`wave ${index + 1}: onboarding ${people.length} people`);
     // Again if the server went away meanwhile: those already started count as already onboarding.
-    const roster = validatePeople(people.map((person, at) => ({ email: person.email, where: `#${at}` })), spec.integrationId);
+    const roster = validatePeople(
+      people.map((person, at) => ({ email: person.email, where: `#${at}` })),
+      spec.integrationId,
+    );
     await retrying(() => commands.onboard(stack.session, silent, roster));
     say(`  every start answered after ${((Date.now() - wave.startedAt) / 1000).toFixed(1)} s`);
     player.start(playing.signal);
@@ -75,8 +81,17 @@ export async function runOnboarding(
       if (run.stoppedBy !== 'finished') break;
       let point: TimelinePoint | undefined;
       try {
-        const [closed, onboarded] = await Promise.all([count(`ExecutionStatus != 'Running'`), count(`OnboardingStatus = 'Onboarded'`)]);
-        point = { t: (Date.now() - run.startedAt) / 1000, closed, onboarded, bound: player.boundCount() + before, workersUp: stack.workers.liveCount() };
+        const [closed, onboarded] = await Promise.all([
+          count(`ExecutionStatus != 'Running'`),
+          count(`OnboardingStatus = 'Onboarded'`),
+        ]);
+        point = {
+          t: (Date.now() - run.startedAt) / 1000,
+          closed,
+          onboarded,
+          bound: player.boundCount() + before,
+          workersUp: stack.workers.liveCount(),
+        };
         run.timeline.push(point);
       } catch {
         // Visibility did not answer this time; the next sample will.
@@ -96,7 +111,9 @@ export async function runOnboarding(
     wave.endedAt = Date.now();
     playing.abort();
     await player.stopped();
-    say(`wave ${index + 1}: ${wave.finished ? 'every workflow closed' : `stopped (${run.stoppedBy})`} after ${Math.round((wave.endedAt - wave.startedAt) / 1000)} s`);
+    say(
+      `wave ${index + 1}: ${wave.finished ? 'every workflow closed' : `stopped (${run.stoppedBy})`} after ${Math.round((wave.endedAt - wave.startedAt) / 1000)} s`,
+    );
     const soakGoesOn = config.durationSeconds > 0 && Date.now() - run.startedAt < config.durationSeconds * 1000;
     if (!wave.finished || !soakGoesOn) break;
   }

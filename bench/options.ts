@@ -86,7 +86,8 @@ export type OktaAuth = (typeof OKTA_AUTHS)[number];
 
 /** The Okta limits: the simulator's DEFAULT_RATE_LIMITS (a Workforce org's per-minute ratios), at `scale` of that rate, per `windowSeconds`. */
 function scaledLimits(scale: number, windowSeconds: number): RateLimitConfig {
-  const per = (perMinute: number) => Math.max(1, Math.round((perMinute * scale * windowSeconds) / DEFAULT_RATE_LIMITS.windowSeconds));
+  const per = (perMinute: number) =>
+    Math.max(1, Math.round((perMinute * scale * windowSeconds) / DEFAULT_RATE_LIMITS.windowSeconds));
   return {
     usersCollection: per(DEFAULT_RATE_LIMITS.usersCollection),
     userById: per(DEFAULT_RATE_LIMITS.userById),
@@ -99,13 +100,53 @@ function scaledLimits(scale: number, windowSeconds: number): RateLimitConfig {
   };
 }
 
-const NO_FAULTS: FaultMix = { errorRate: 0, hangRate: 0, hangMs: 15_000, dropRate: 0, lostResponseRate: 0, burstEverySeconds: 0, burstSize: 0, burstSeconds: 5 };
+const NO_FAULTS: FaultMix = {
+  errorRate: 0,
+  hangRate: 0,
+  hangMs: 15_000,
+  dropRate: 0,
+  lostResponseRate: 0,
+  burstEverySeconds: 0,
+  burstSize: 0,
+  burstSeconds: 5,
+};
 /** Rare enough that most people meet none, frequent enough that every kind happens many times in a run of hundreds. */
-const MIX: FaultMix = { errorRate: 0.02, hangRate: 0.003, hangMs: 15_000, dropRate: 0.01, lostResponseRate: 0.01, burstEverySeconds: 45, burstSize: 15, burstSeconds: 5 };
+const MIX: FaultMix = {
+  errorRate: 0.02,
+  hangRate: 0.003,
+  hangMs: 15_000,
+  dropRate: 0.01,
+  lostResponseRate: 0.01,
+  burstEverySeconds: 45,
+  burstSize: 15,
+  burstSeconds: 5,
+};
 
 const PRESETS = {
-  default: { n: 200, workers: 2, faults: 'none', killEvery: 0, duration: 0, timeout: 900, baseline: 'both', linkTtl: 86_400, bindDelay: '2-40', poll: 5 },
-  soak: { n: 500, workers: 2, faults: 'mix', killEvery: 30, duration: 420, timeout: 1_200, baseline: 'none', linkTtl: 60, bindDelay: '2-75', poll: 5 },
+  default: {
+    n: 200,
+    workers: 2,
+    faults: 'none',
+    killEvery: 0,
+    duration: 0,
+    timeout: 900,
+    baseline: 'both',
+    linkTtl: 86_400,
+    bindDelay: '2-40',
+    poll: 5,
+  },
+  soak: {
+    n: 500,
+    workers: 2,
+    faults: 'mix',
+    killEvery: 30,
+    duration: 420,
+    timeout: 1_200,
+    baseline: 'none',
+    linkTtl: 60,
+    bindDelay: '2-75',
+    poll: 5,
+  },
 } as const;
 
 /** At most this many chaos kills of each kind in one run, and at most this pause before each restart. */
@@ -158,9 +199,17 @@ export class OptionsError extends Error {
 /** Every problem at once, or the run's configuration. */
 export function resolveOptions(raw: RawOptions): BenchConfig {
   const problems: string[] = [];
-  if (raw.preset !== 'default' && raw.preset !== 'soak') problems.push(`--preset: default or soak, not "${raw.preset}"`);
+  if (raw.preset !== 'default' && raw.preset !== 'soak')
+    problems.push(`--preset: default or soak, not "${raw.preset}"`);
   const preset = raw.preset === 'soak' ? PRESETS.soak : PRESETS.default;
-  const number = (name: string, value: string | undefined, fallback: number, min: number, max: number, integer = false): number => {
+  const number = (
+    name: string,
+    value: string | undefined,
+    fallback: number,
+    min: number,
+    max: number,
+    integer = false,
+  ): number => {
     const parsed = value === undefined ? fallback : Number(value);
     if (!Number.isFinite(parsed) || parsed < min || parsed > max || (integer && !Number.isInteger(parsed))) {
       problems.push(`--${name}: ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, not "${value}"`);
@@ -173,7 +222,8 @@ export function resolveOptions(raw: RawOptions): BenchConfig {
   const limits = scaledLimits(number('limit-scale', raw.limitScale, 0.3, 0.001, 100), windowSeconds);
   for (const part of (raw.limits ?? '').split(',').filter(Boolean)) {
     const [name, value] = part.split('=');
-    if (!name || !(BUCKETS as readonly string[]).includes(name)) problems.push(`--limits: unknown bucket "${name}" (one of ${BUCKETS.join(', ')})`);
+    if (!name || !(BUCKETS as readonly string[]).includes(name))
+      problems.push(`--limits: unknown bucket "${name}" (one of ${BUCKETS.join(', ')})`);
     else limits[name as Bucket] = number(`limits ${name}`, value, 1, 1, 1_000_000, true);
   }
 
@@ -197,7 +247,8 @@ export function resolveOptions(raw: RawOptions): BenchConfig {
   if (bindMax < bindMin) problems.push('--bind-delay: MIN-MAX with MIN <= MAX');
 
   const baseline = raw.baseline ?? preset.baseline;
-  if (!['both', 'sequential', 'concurrent', 'none'].includes(baseline)) problems.push(`--baseline: both, sequential, concurrent or none, not "${baseline}"`);
+  if (!['both', 'sequential', 'concurrent', 'none'].includes(baseline))
+    problems.push(`--baseline: both, sequential, concurrent or none, not "${baseline}"`);
 
   const config: BenchConfig = {
     preset: raw.preset === 'soak' ? 'soak' : 'default',
@@ -230,15 +281,29 @@ export function resolveOptions(raw: RawOptions): BenchConfig {
     oktaAuth: raw.oktaAuth === 'ssws' ? 'ssws' : 'oauth',
     ...(raw.temporalAddress ? { temporalAddress: raw.temporalAddress } : {}),
   };
-  if (raw.temporalBackend !== undefined && raw.temporalBackend !== 'dev' && raw.temporalBackend !== 'postgres') problems.push(`--temporal-backend: dev or postgres, not "${raw.temporalBackend}"`);
-  if (raw.oktaAuth !== undefined && !(OKTA_AUTHS as readonly string[]).includes(raw.oktaAuth)) problems.push(`--okta-auth: ${OKTA_AUTHS.join(' or ')}, not "${raw.oktaAuth}"`);
-  if (raw.temporalAddress !== undefined && !/^[^\s:]+:\d+$/.test(raw.temporalAddress)) problems.push(`--temporal-address: host:port, not "${raw.temporalAddress}"`);
-  if (raw.temporalAddress && config.killServerCount > 0) problems.push('--kill-server needs a server of the run\'s own (not --temporal-address)');
-  config.timeoutSeconds = number('timeout', raw.timeout, Math.max(preset.timeout, config.durationSeconds + 600), 10, 8 * 86_400);
-  if (config.killEverySeconds > 0 && config.workers < 2) problems.push('--kill-every needs --workers 2 or more (someone must keep working while one is down)');
+  if (raw.temporalBackend !== undefined && raw.temporalBackend !== 'dev' && raw.temporalBackend !== 'postgres')
+    problems.push(`--temporal-backend: dev or postgres, not "${raw.temporalBackend}"`);
+  if (raw.oktaAuth !== undefined && !(OKTA_AUTHS as readonly string[]).includes(raw.oktaAuth))
+    problems.push(`--okta-auth: ${OKTA_AUTHS.join(' or ')}, not "${raw.oktaAuth}"`);
+  if (raw.temporalAddress !== undefined && !/^[^\s:]+:\d+$/.test(raw.temporalAddress))
+    problems.push(`--temporal-address: host:port, not "${raw.temporalAddress}"`);
+  if (raw.temporalAddress && config.killServerCount > 0)
+    problems.push("--kill-server needs a server of the run's own (not --temporal-address)");
+  config.timeoutSeconds = number(
+    'timeout',
+    raw.timeout,
+    Math.max(preset.timeout, config.durationSeconds + 600),
+    10,
+    8 * 86_400,
+  );
+  if (config.killEverySeconds > 0 && config.workers < 2)
+    problems.push('--kill-every needs --workers 2 or more (someone must keep working while one is down)');
   if (config.killServerCount + config.killSimulatorsCount > 0 && config.restartAfterSeconds > MAX_CHAOS_PAUSE_SECONDS) {
-    problems.push(`--restart-after: at most ${MAX_CHAOS_PAUSE_SECONDS} s with --kill-server or --kill-simulators (the workers and the people wait through every outage)`);
+    problems.push(
+      `--restart-after: at most ${MAX_CHAOS_PAUSE_SECONDS} s with --kill-server or --kill-simulators (the workers and the people wait through every outage)`,
+    );
   }
-  if (problems.length > 0) throw new OptionsError(`Nothing was started; fix these:\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
+  if (problems.length > 0)
+    throw new OptionsError(`Nothing was started; fix these:\n${problems.map((problem) => `  ${problem}`).join('\n')}`);
   return config;
 }

@@ -30,7 +30,8 @@ export function makeRoster(config: BenchConfig, wave: number, random: () => numb
   // Spread evenly over the roster (exactly `sourced` of them), so both kinds meet every bind
   // delay; no draw from `random`, so a run without directory people plays exactly as before.
   const sourced = directoryCount(config.directoryShare, config.n);
-  const spreads = (index: number) => Math.floor(((index + 1) * sourced) / config.n) > Math.floor((index * sourced) / config.n);
+  const spreads = (index: number) =>
+    Math.floor(((index + 1) * sourced) / config.n) > Math.floor((index * sourced) / config.n);
   return Array.from({ length: config.n }, (_, index) => ({
     email: `p${String(index).padStart(4, '0')}.w${wave}@bench.example.com`,
     bindDelayMs: Math.round((min + random() * (max - min)) * 1000),
@@ -70,7 +71,8 @@ export class PeoplePlayer {
     private readonly people: readonly Person[],
     private readonly onBound?: (person: Person) => Promise<void>,
   ) {
-    for (const person of people) this.progress.set(person.email, { attempts: 0, expiredLinks: 0, messages: 0, triedMessages: 0 });
+    for (const person of people)
+      this.progress.set(person.email, { attempts: 0, expiredLinks: 0, messages: 0, triedMessages: 0 });
   }
 
   start(signal: AbortSignal): void {
@@ -101,7 +103,11 @@ export class PeoplePlayer {
   }
 
   private async tick(signal: AbortSignal): Promise<void> {
-    const response = await request(`${this.managementUrl}/_sim/outbox`, { headersTimeout: 30_000, bodyTimeout: 30_000, signal });
+    const response = await request(`${this.managementUrl}/_sim/outbox`, {
+      headersTimeout: 30_000,
+      bodyTimeout: 30_000,
+      signal,
+    });
     const { messages } = (await response.body.json()) as { messages: OutboxEntry[] };
     const counts = new Map<string, { count: number; first: number }>();
     for (const message of messages) {
@@ -131,7 +137,13 @@ export class PeoplePlayer {
   private maybeBind(person: Person, signal: AbortSignal): void {
     const progress = this.progress.get(person.email)!;
     const now = Date.now();
-    if (signal.aborted || progress.boundAt !== undefined || this.busy.has(person.email) || this.binding >= BIND_CONCURRENCY) return;
+    if (
+      signal.aborted ||
+      progress.boundAt !== undefined ||
+      this.busy.has(person.email) ||
+      this.binding >= BIND_CONCURRENCY
+    )
+      return;
     if (progress.bindDueAt === undefined || now < progress.bindDueAt || progress.attempts >= MAX_ATTEMPTS) return;
     if (progress.messages <= progress.triedMessages) return; // waiting for a new link after an expired one
     if (progress.retryAt !== undefined && now < progress.retryAt) return;

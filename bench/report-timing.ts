@@ -45,7 +45,11 @@ interface Timed {
 /** The CLI as an operator runs it (`npm run cli` without npm), timed from spawn to exit. */
 function runCli(env: NodeJS.ProcessEnv, args: string[]): Promise<Timed> {
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/client.ts', ...args], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/client.ts', ...args], {
+    cwd: PROJECT_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
@@ -55,7 +59,12 @@ function runCli(env: NodeJS.ProcessEnv, args: string[]): Promise<Timed> {
     child.once('error', fail);
     child.once('close', (code) => {
       clearTimeout(timer);
-      done({ seconds: Number(process.hrtime.bigint() - started) / 1e9, code, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() });
+      done({
+        seconds: Number(process.hrtime.bigint() - started) / 1e9,
+        code,
+        stdout: Buffer.concat(stdout).toString(),
+        stderr: Buffer.concat(stderr).toString(),
+      });
     });
   });
 }
@@ -85,11 +94,17 @@ function seconds(values: readonly number[]): string {
 }
 
 const program = new Command('bench:report')
-  .description("Times the real CLI's `report --format csv` for N people on a stack of its own (some bound and completed, most waiting).")
+  .description(
+    "Times the real CLI's `report --format csv` for N people on a stack of its own (some bound and completed, most waiting).",
+  )
   .option('--n <count>', 'people (1-5000)', '200')
-  .option('--bound <share>', 'share of them who bind (routed, their workflow completed); the rest wait for binding', '0.25')
+  .option(
+    '--bound <share>',
+    'share of them who bind (routed, their workflow completed); the rest wait for binding',
+    '0.25',
+  )
   .option('--runs <count>', 'report runs (1-20)', '3')
-  .option('--workers <count>', 'worker processes (1-8), which answer the running people\'s status queries', '2')
+  .option('--workers <count>', "worker processes (1-8), which answer the running people's status queries", '2')
   .option('--timeout <s>', 'the whole run stops by itself after this long', '600')
   .option('--out <dir>', "where the stack's logs go", 'bench/results')
   .addHelpText('after', '\nExample:\n  npm run bench:report\n  npm run bench:report -- --n 1000 --runs 5');
@@ -100,7 +115,8 @@ async function main(): Promise<number> {
   const problems: string[] = [];
   const number = (name: string, value: string, min: number, max: number, integer: boolean): number => {
     const parsed = Number(value);
-    if (!Number.isFinite(parsed) || parsed < min || parsed > max || (integer && !Number.isInteger(parsed))) problems.push(`--${name}: ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, not "${value}"`);
+    if (!Number.isFinite(parsed) || parsed < min || parsed > max || (integer && !Number.isInteger(parsed)))
+      problems.push(`--${name}: ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, not "${value}"`);
     return parsed;
   };
   const n = number('n', raw.n, 1, 5_000, true);
@@ -110,7 +126,23 @@ async function main(): Promise<number> {
   let config;
   try {
     // The stack's knobs as the default bench has them (latency, Okta limits, no faults); only the setup depends on them.
-    config = resolveOptions({ preset: 'default', n: raw.n, workers: raw.workers, seed: '1', latency: '20', jitter: '40', window: '10', limitScale: '0.3', restartAfter: '3', signalShare: '0', directoryShare: '0', activityTimeout: '300', upstreamTimeout: '5', baseline: 'none', out: raw.out });
+    config = resolveOptions({
+      preset: 'default',
+      n: raw.n,
+      workers: raw.workers,
+      seed: '1',
+      latency: '20',
+      jitter: '40',
+      window: '10',
+      limitScale: '0.3',
+      restartAfter: '3',
+      signalShare: '0',
+      directoryShare: '0',
+      activityTimeout: '300',
+      upstreamTimeout: '5',
+      baseline: 'none',
+      out: raw.out,
+    });
   } catch (error) {
     problems.push(error instanceof OptionsError ? error.message : String(error));
   }
@@ -141,9 +173,18 @@ async function main(): Promise<number> {
     const stack = await startStack(config, { workDir, logPrefix }, stackCleanup, seededRandom(config.seed + 1), say);
 
     const people = Array.from({ length: n }, (_, index) => `r${String(index).padStart(4, '0')}@bench.example.com`);
-    const binders: Person[] = people.slice(0, Math.round(n * share)).map((email) => ({ email, bindDelayMs: 0, signalled: false, directorySourced: false }));
+    const binders: Person[] = people
+      .slice(0, Math.round(n * share))
+      .map((email) => ({ email, bindDelayMs: 0, signalled: false, directorySourced: false }));
     say(`Onboarding ${n} people; ${binders.length} of them bind, ${n - binders.length} wait ...`);
-    await commands.onboard(stack.session, silent, validatePeople(people.map((email, at) => ({ email, where: `#${at}` })), stack.spec.integrationId));
+    await commands.onboard(
+      stack.session,
+      silent,
+      validatePeople(
+        people.map((email, at) => ({ email, where: `#${at}` })),
+        stack.spec.integrationId,
+      ),
+    );
     const player = new PeoplePlayer(stack.sims.bi.managementUrl, binders);
     const playing = new AbortController();
     cleanup.add('people', async () => {
@@ -154,7 +195,9 @@ async function main(): Promise<number> {
     await waitForStates(stack, binders.length, n - binders.length, deadline);
     playing.abort();
     await player.stopped();
-    say(`Every person is in their state: ${binders.length} onboarded (completed), ${n - binders.length} waiting for binding (running).`);
+    say(
+      `Every person is in their state: ${binders.length} onboarded (completed), ${n - binders.length} waiting for binding (running).`,
+    );
 
     const reports: Timed[] = [];
     const starts: Timed[] = [];
@@ -163,7 +206,8 @@ async function main(): Promise<number> {
       const timed = await runCli(stack.cliEnv, ['report', '--format', 'csv']);
       if (timed.code !== 0) throw new Error(`report run ${index} exited ${timed.code}: ${timed.stderr.trim()}`);
       const [header, ...rows] = parse(timed.stdout) as string[][];
-      if (JSON.stringify(header) !== JSON.stringify(REPORT_COLUMNS)) throw new Error(`report run ${index}: the header is ${JSON.stringify(header)}`);
+      if (JSON.stringify(header) !== JSON.stringify(REPORT_COLUMNS))
+        throw new Error(`report run ${index}: the header is ${JSON.stringify(header)}`);
       const statuses = new Map<string, number>();
       for (const row of rows) statuses.set(row[1]!, (statuses.get(row[1]!) ?? 0) + 1);
       const partial = rows.filter((row) => row[REPORT_COLUMNS.indexOf('note')] !== '').length;
@@ -177,11 +221,15 @@ async function main(): Promise<number> {
     }
     const cpu = cpus();
     say('');
-    say(`report --format csv, ${n} people (${binders.length} completed, ${n - binders.length} running), ${runs} runs: ${seconds(reports.map((run) => run.seconds))}`);
+    say(
+      `report --format csv, ${n} people (${binders.length} completed, ${n - binders.length} running), ${runs} runs: ${seconds(reports.map((run) => run.seconds))}`,
+    );
     say(`the CLI's start alone (--help):                 ${seconds(starts.map((run) => run.seconds))}`);
     say(
       `machine: ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, ${round(totalmem() / 2 ** 30, 1)} GiB, Linux ${release()}, Node ${process.version}, ` +
-        `${stack.temporalVersion}, ${config.workers} worker process(es), load average ${loadavg().map((value) => round(value, 2)).join(' ')} at the end`,
+        `${stack.temporalVersion}, ${config.workers} worker process(es), load average ${loadavg()
+          .map((value) => round(value, 2))
+          .join(' ')} at the end`,
     );
     return 0;
   } finally {

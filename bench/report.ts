@@ -25,15 +25,33 @@ export interface Figures {
   /** The first wave (one fresh org): the headline. */
   headline: WaveFigures;
   waves: Omit<WaveFigures, 'routedAtSeconds'>[];
-  tooManyRequests: { oktaRefused: number; oktaConcurrency: number; injectedOkta: number; injectedBeyondIdentity: number; total: number };
+  tooManyRequests: {
+    oktaRefused: number;
+    oktaConcurrency: number;
+    injectedOkta: number;
+    injectedBeyondIdentity: number;
+    total: number;
+  };
   okta: Record<string, unknown>;
   onboardings: OutcomeCounts;
   unfinished: ReturnType<typeof unfinished>;
   simulators: SimulatorChecks;
-  history: { eventsPerPerson: Summary; bytesPerPerson: Summary; signalsPerPerson: number | null; integration: IntegrationFacts };
+  history: {
+    eventsPerPerson: Summary;
+    bytesPerPerson: Summary;
+    signalsPerPerson: number | null;
+    integration: IntegrationFacts;
+  };
   cpu: {
     /** cpuSecondsPerPerson: the working CPU (start-up of each process left out) over every person of the run. */
-    workers: { processes: number; kills: number; cpuSeconds: number; workingCpuSeconds: number; cpuSecondsPerPerson: number; peakRssMb: number };
+    workers: {
+      processes: number;
+      kills: number;
+      cpuSeconds: number;
+      workingCpuSeconds: number;
+      cpuSecondsPerPerson: number;
+      peakRssMb: number;
+    };
     temporalServer: { cpuSeconds: number; peakRssMb: number } | null;
     benchProcess: { cpuSeconds: number; note: string };
     /** All CPU seconds above over (wall × cores). */
@@ -46,21 +64,35 @@ export interface Figures {
   firstWorkflowTaskStartToCloseMs: Summary;
   faults: { beyondIdentity: Record<string, number>; okta: Record<string, number>; bursts: number };
   workerLog: WorkerLogSummary;
-  baseline: { sequential?: Omit<BaselineResult, 'routedAtSeconds'>; concurrent?: Omit<BaselineResult, 'routedAtSeconds'>; oursOverSequential: number | null; oursOverConcurrent: number | null };
+  baseline: {
+    sequential?: Omit<BaselineResult, 'routedAtSeconds'>;
+    concurrent?: Omit<BaselineResult, 'routedAtSeconds'>;
+    oursOverSequential: number | null;
+    oursOverConcurrent: number | null;
+  };
   timeline: { t: number; closed: number; onboarded: number; bound: number; workersUp: number }[];
   /** Kills of each kind and the verdict of a chaos run (`enforced`: --kill-server or --kill-simulators). */
   chaos: ChaosFigures;
 }
 
-const s = (value: number | null | undefined, unit = ''): string => (value === null || value === undefined ? '—' : `${round(value)}${unit}`);
+const s = (value: number | null | undefined, unit = ''): string =>
+  value === null || value === undefined ? '—' : `${round(value)}${unit}`;
 const summary = (value: Summary, unit: string, scale = 1): string =>
-  value.count === 0 ? '—' : `p50 ${s(value.p50! * scale, unit)}, p95 ${s(value.p95! * scale, unit)} (mean ${s(value.mean! * scale, unit)}, max ${s(value.max! * scale, unit)}, n=${value.count})`;
+  value.count === 0
+    ? '—'
+    : `p50 ${s(value.p50! * scale, unit)}, p95 ${s(value.p95! * scale, unit)} (mean ${s(value.mean! * scale, unit)}, max ${s(value.max! * scale, unit)}, n=${value.count})`;
 
 function oauthLine(oauth: SimulatorChecks['oauth']): string {
   if (!oauth) return 'no OAuth figures';
-  const issued = Object.entries(oauth.tokensIssued).filter(([, count]) => count > 0).map(([scheme, count]) => `${count} ${scheme}`).join(', ') || 'none';
+  const issued =
+    Object.entries(oauth.tokensIssued)
+      .filter(([, count]) => count > 0)
+      .map(([scheme, count]) => `${count} ${scheme}`)
+      .join(', ') || 'none';
   const calls = Object.values(oauth.resourceCalls).reduce((total, count) => total + count, 0);
-  const refused = Object.entries(oauth.refusals).map(([reason, count]) => `${reason} ${count}`).join(', ');
+  const refused = Object.entries(oauth.refusals)
+    .map(([reason, count]) => `${reason} ${count}`)
+    .join(', ');
   return `${oauth.tokenRequests} token requests (${oauth.nonceChallenges} DPoP nonce challenges), tokens issued ${issued}, ${calls} API calls with them${refused ? `; refused: ${refused}` : ''}`;
 }
 
@@ -68,32 +100,53 @@ export function renderTable(figures: Figures): string {
   const { headline: wave, run } = figures;
   const b = wave.bounds;
   const rows: [string, string][] = [
-    ['preset / people / workers', `${run.preset} / ${wave.people}${figures.waves.length > 1 ? ` × ${figures.waves.length} waves` : ''} / ${run.config.workers}`],
+    [
+      'preset / people / workers',
+      `${run.preset} / ${wave.people}${figures.waves.length > 1 ? ` × ${figures.waves.length} waves` : ''} / ${run.config.workers}`,
+    ],
     ['stopped by', run.stoppedBy],
     ['wall time (wave 1)', `${s(wave.wallSeconds, ' s')}${wave.finished ? '' : ' (unfinished)'}`],
-    ['bound: rate limits', `${s(b.rateLimitSeconds, ' s')} (${b.rateLimitBucket}: ${run.config.limits[b.rateLimitBucket]} per ${run.config.limits.windowSeconds} s); Beyond Identity: none`],
+    [
+      'bound: rate limits',
+      `${s(b.rateLimitSeconds, ' s')} (${b.rateLimitBucket}: ${run.config.limits[b.rateLimitBucket]} per ${run.config.limits.windowSeconds} s); Beyond Identity: none`,
+    ],
     [
       'bound: critical path',
       `${s(b.criticalPathSeconds, ' s')} (longest bind delay + notice ${s(b.criticalPath.longestWaitSeconds, ' s')} + ${b.criticalPath.roundTrips} round trips × ${s(b.criticalPath.meanLatencyMs)} ms)`,
     ],
     ['ratio wall / max(bounds)', s(wave.ratio)],
-    ...figures.waves.slice(1).map((other): [string, string] => [`  wave ${other.wave + 1}`, `${s(other.wallSeconds, ' s')}, ratio ${s(other.ratio)}${other.finished ? '' : ' (unfinished)'}`]),
+    ...figures.waves
+      .slice(1)
+      .map((other): [string, string] => [
+        `  wave ${other.wave + 1}`,
+        `${s(other.wallSeconds, ' s')}, ratio ${s(other.ratio)}${other.finished ? '' : ' (unfinished)'}`,
+      ]),
     [
       'Okta credential',
       run.config.oktaAuth === 'ssws'
         ? 'API token (SSWS)'
         : `OAuth service app: ${oauthLine(figures.simulators.oauth)}${figures.baseline.concurrent?.checks.oauth ? `; baseline (concurrent) ${oauthLine(figures.baseline.concurrent.checks.oauth)}` : ''}`,
     ],
-    ['429s received', `${figures.tooManyRequests.total} (Okta buckets ${figures.tooManyRequests.oktaRefused}, Okta concurrency ${figures.tooManyRequests.oktaConcurrency}, injected Okta ${figures.tooManyRequests.injectedOkta}, injected BI ${figures.tooManyRequests.injectedBeyondIdentity})`],
+    [
+      '429s received',
+      `${figures.tooManyRequests.total} (Okta buckets ${figures.tooManyRequests.oktaRefused}, Okta concurrency ${figures.tooManyRequests.oktaConcurrency}, injected Okta ${figures.tooManyRequests.injectedOkta}, injected BI ${figures.tooManyRequests.injectedBeyondIdentity})`,
+    ],
     [
       'onboardings',
       `${figures.onboardings.onboarded}/${figures.onboardings.total} onboarded; failed ${figures.onboardings.failed}, stuck ${figures.onboardings.stuck}, lost ${figures.onboardings.lost}`,
     ],
-    ['  by status', Object.entries(figures.onboardings.byStatus).map(([status, count]) => `${status} ${count}`).join(', ')],
-    ...figures.unfinished.slice(0, 5).map((person): [string, string] => [
-      `  ${person.email}`,
-      `${person.status} at ${person.step ?? '?'}${person.bound ? ', bound' : ''}${person.attention ? `; ${person.attention}` : ''}`,
-    ]),
+    [
+      '  by status',
+      Object.entries(figures.onboardings.byStatus)
+        .map(([status, count]) => `${status} ${count}`)
+        .join(', '),
+    ],
+    ...figures.unfinished
+      .slice(0, 5)
+      .map((person): [string, string] => [
+        `  ${person.email}`,
+        `${person.status} at ${person.step ?? '?'}${person.bound ? ', bound' : ''}${person.attention ? `; ${person.attention}` : ''}`,
+      ]),
     ...(figures.history.integration.state
       ? [
           [
@@ -102,8 +155,17 @@ export function renderTable(figures: Figures): string {
           ] as [string, string],
         ]
       : []),
-    ['duplicates', `${figures.simulators.duplicates.total} (${Object.entries(figures.simulators.duplicates).filter(([key]) => key !== 'total').map(([key, value]) => `${key} ${value}`).join(', ')})`],
-    ['orphans', `${figures.simulators.orphans.total} (identities ${figures.simulators.orphans.identities}, Okta users ${figures.simulators.orphans.oktaUsers})`],
+    [
+      'duplicates',
+      `${figures.simulators.duplicates.total} (${Object.entries(figures.simulators.duplicates)
+        .filter(([key]) => key !== 'total')
+        .map(([key, value]) => `${key} ${value}`)
+        .join(', ')})`,
+    ],
+    [
+      'orphans',
+      `${figures.simulators.orphans.total} (identities ${figures.simulators.orphans.identities}, Okta users ${figures.simulators.orphans.oktaUsers})`,
+    ],
     [
       'routing',
       `rule ${figures.simulators.routing.ruleShapeOk ? 'as wanted (one rule, ATTRIBUTE on the routing property, one EQUALS pattern: the value)' : 'NOT as wanted (see simulators.routing.ruleShapeOk)'}; Okta users carrying the routing value ${figures.simulators.routing.routed}; onboarded but missing ${figures.simulators.routing.missing}, extra ${figures.simulators.routing.extra}`,
@@ -121,8 +183,14 @@ export function renderTable(figures: Figures): string {
       `mean ${s(figures.simulators.emails.perPersonMean)}, max ${figures.simulators.emails.perPersonMax}; max per link ${figures.simulators.emails.maxPerLink}; max per link lifetime ${figures.simulators.emails.maxPerLinkLifetime}; sent while a link was live ${figures.simulators.emails.sentWhileLinkLive}`,
     ],
     ...chaosRows(figures.chaos),
-    ['history events per person', `mean ${s(figures.history.eventsPerPerson.mean)}, p95 ${s(figures.history.eventsPerPerson.p95)} (${s((figures.history.bytesPerPerson.mean ?? 0) / 1024, ' KiB')} mean)`],
-    ['integration history', `${figures.history.integration.runs} run(s), ${figures.history.integration.events} events, ${s(figures.history.integration.bytes / 1024, ' KiB')}; ensureRoutingRule ×${figures.history.integration.routingUpdates}`],
+    [
+      'history events per person',
+      `mean ${s(figures.history.eventsPerPerson.mean)}, p95 ${s(figures.history.eventsPerPerson.p95)} (${s((figures.history.bytesPerPerson.mean ?? 0) / 1024, ' KiB')} mean)`,
+    ],
+    [
+      'integration history',
+      `${figures.history.integration.runs} run(s), ${figures.history.integration.events} events, ${s(figures.history.integration.bytes / 1024, ' KiB')}; ensureRoutingRule ×${figures.history.integration.routingUpdates}`,
+    ],
     [
       'worker CPU',
       `${s(figures.cpu.workers.cpuSecondsPerPerson * 1000, ' ms')} per person (${s(figures.cpu.workers.workingCpuSeconds, ' s')} working + ${s(figures.cpu.workers.cpuSeconds - figures.cpu.workers.workingCpuSeconds, ' s')} starting ${figures.cpu.workers.processes} processes, ${figures.cpu.workers.kills} killed); peak RSS ${s(figures.cpu.workers.peakRssMb, ' MiB')}`,
@@ -140,10 +208,17 @@ export function renderTable(figures: Figures): string {
     ['  found by the watch: bind → routed', summary(figures.latency.phases.noticeDetectedSeconds, ' s')],
     [
       'failed attempts (worker log)',
-      `${Object.entries(figures.workerLog.activityFailures).map(([type, count]) => `${type} ${count}`).join(', ') || 'none'}${figures.workerLog.topErrors[0] ? `; most: ${figures.workerLog.topErrors[0].error} (×${figures.workerLog.topErrors[0].count})` : ''}`,
+      `${
+        Object.entries(figures.workerLog.activityFailures)
+          .map(([type, count]) => `${type} ${count}`)
+          .join(', ') || 'none'
+      }${figures.workerLog.topErrors[0] ? `; most: ${figures.workerLog.topErrors[0].error} (×${figures.workerLog.topErrors[0].count})` : ''}`,
     ],
     ['workflow task queue wait', summary(figures.workflowTaskScheduleToStartMs, ' ms')],
-    ["  a person's first task", `${summary(figures.firstWorkflowTaskScheduleToStartMs, ' ms')}; run ${s(figures.firstWorkflowTaskStartToCloseMs.p50, ' ms')}/${s(figures.firstWorkflowTaskStartToCloseMs.p95, ' ms')} (p50/p95)`],
+    [
+      "  a person's first task",
+      `${summary(figures.firstWorkflowTaskScheduleToStartMs, ' ms')}; run ${s(figures.firstWorkflowTaskStartToCloseMs.p50, ' ms')}/${s(figures.firstWorkflowTaskStartToCloseMs.p95, ' ms')} (p50/p95)`,
+    ],
     ...figures.steps.map((step): [string, string] => [
       `  ${step.activity}`,
       `×${step.count} (${step.retried} retried); wait ${s(step.scheduleToStartMs.p50, ' ms')}/${s(step.scheduleToStartMs.p95, ' ms')}, run ${s(step.startToCloseMs.p50, ' ms')}/${s(step.startToCloseMs.p95, ' ms')} (p50/p95)`,
@@ -156,7 +231,8 @@ export function renderTable(figures: Figures): string {
 
 function chaosRows(chaos: ChaosFigures): [string, string][] {
   if (!chaos.enforced) return [];
-  const short = (planned: number, done: number) => `${done}${done < planned ? ` of ${planned} planned (the onboarding was over first)` : ''}`;
+  const short = (planned: number, done: number) =>
+    `${done}${done < planned ? ` of ${planned} planned (the onboarding was over first)` : ''}`;
   const down = chaos.events.filter((event) => event.downSeconds !== undefined).map((event) => event.downSeconds!);
   return [
     [
@@ -186,10 +262,18 @@ function baselineRows(figures: Figures): [string, string][] {
   return rows;
 }
 
-export async function writeReport(outDir: string, base: string, figures: Figures, svg: string): Promise<{ json: string; svg: string }> {
+export async function writeReport(
+  outDir: string,
+  base: string,
+  figures: Figures,
+  svg: string,
+): Promise<{ json: string; svg: string }> {
   await mkdir(outDir, { recursive: true });
   const files = { json: join(outDir, `${base}.json`), svg: join(outDir, `${base}.svg`) };
-  await writeFile(files.json, `${JSON.stringify(figures, (_key, value: unknown) => (typeof value === 'number' ? round(value) : value), 2)}\n`);
+  await writeFile(
+    files.json,
+    `${JSON.stringify(figures, (_key, value: unknown) => (typeof value === 'number' ? round(value) : value), 2)}\n`,
+  );
   await writeFile(files.svg, svg);
   return files;
 }

@@ -30,7 +30,15 @@ interface Live {
   last?: SimulatorsStats;
 }
 
-const noFaults = (): FaultStats => ({ requests: 0, delayed: 0, errors: 0, hangs: 0, drops: 0, lostResponses: 0, tooManyRequests: 0 });
+const noFaults = (): FaultStats => ({
+  requests: 0,
+  delayed: 0,
+  errors: 0,
+  hangs: 0,
+  drops: 0,
+  lostResponses: 0,
+  tooManyRequests: 0,
+});
 
 function addFaults(into: FaultStats, more: FaultStats): void {
   for (const key of Object.keys(into) as (keyof FaultStats)[]) into[key] += more[key] ?? 0;
@@ -53,7 +61,12 @@ export class SimulatorsProcess implements Restartable {
   private starting?: Promise<SimulatorsUrls>;
   private stopped = false;
   /** What the processes that have ended reported last, summed. */
-  private readonly ended = { beyondIdentity: noFaults(), okta: noFaults(), bursts: 0, oktaTotals: new Map<Bucket, { counted: number; refused: number }>() };
+  private readonly ended = {
+    beyondIdentity: noFaults(),
+    okta: noFaults(),
+    bursts: 0,
+    oktaTotals: new Map<Bucket, { counted: number; refused: number }>(),
+  };
 
   constructor(private readonly options: SimulatorsProcessOptions) {}
 
@@ -156,17 +169,27 @@ export class SimulatorsProcess implements Restartable {
       child.on('message', (message: FromSimulators) => {
         if (message.type === 'stats') live.last = message;
         else if (message.type === 'ready') resolve({ beyondIdentity: message.beyondIdentity, okta: message.okta });
-        else if (message.type === 'failed') reject(new Error(`${name} failed to start: ${message.message.split('\n')[0]}`));
+        else if (message.type === 'failed')
+          reject(new Error(`${name} failed to start: ${message.message.split('\n')[0]}`));
       });
-      child.once('exit', (code, signal) => reject(new Error(`${name} exited during start (${code ?? signal}); see the simulators' log`)));
+      child.once('exit', (code, signal) =>
+        reject(new Error(`${name} exited during start (${code ?? signal}); see the simulators' log`)),
+      );
     });
     const bump = 1_000_003 * generation;
-    child.send({ type: 'start', config: { ...config, seeds: { beyondIdentity: seed + bump, okta: seed + 7919 + bump } } } satisfies ToSimulators);
-    const outcome = await Promise.race([ready, sleep(START_TIMEOUT_MS, 'timeout' as const, { ref: false })]).catch((error: Error) => error);
+    child.send({
+      type: 'start',
+      config: { ...config, seeds: { beyondIdentity: seed + bump, okta: seed + 7919 + bump } },
+    } satisfies ToSimulators);
+    const outcome = await Promise.race([ready, sleep(START_TIMEOUT_MS, 'timeout' as const, { ref: false })]).catch(
+      (error: Error) => error,
+    );
     if (outcome === 'timeout' || outcome instanceof Error) {
       child.kill('SIGKILL');
       await live.exited;
-      throw outcome instanceof Error ? outcome : new Error(`${name} did not start within ${START_TIMEOUT_MS / 1000} s; see the simulators' log`);
+      throw outcome instanceof Error
+        ? outcome
+        : new Error(`${name} did not start within ${START_TIMEOUT_MS / 1000} s; see the simulators' log`);
     }
     return outcome;
   }

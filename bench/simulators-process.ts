@@ -16,7 +16,14 @@ import { API_PATHS, FaultPlan } from './faults';
 import type { FaultMix } from './options';
 
 export interface SimulatorsProcessConfig {
-  beyondIdentity: { managementPort: number; authPort: number; tenantId: string; apiToken: string; linkTtlSeconds: number; stateFile: string };
+  beyondIdentity: {
+    managementPort: number;
+    authPort: number;
+    tenantId: string;
+    apiToken: string;
+    linkTtlSeconds: number;
+    stateFile: string;
+  };
   okta: { port: number; apiToken: string; rateLimits: RateLimitConfig; concurrencyLimit: number; stateFile: string };
   latencyMs: number;
   jitterMs: number;
@@ -78,7 +85,11 @@ async function start(config: SimulatorsProcessConfig): Promise<void> {
       oktaTotals: okta.rateLimitTotals(),
     });
   const reporter = setInterval(report, STATS_EVERY_MS);
-  tell({ type: 'ready', beyondIdentity: { managementUrl: bi.managementUrl, authUrl: bi.authUrl }, okta: { url: okta.url } });
+  tell({
+    type: 'ready',
+    beyondIdentity: { managementUrl: bi.managementUrl, authUrl: bi.authUrl },
+    okta: { url: okta.url },
+  });
   report();
 
   process.on('message', (message: ToSimulators) => {

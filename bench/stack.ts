@@ -48,11 +48,28 @@ export async function startSimulators(config: BenchConfig, cleanup: Cleanup, wit
     bindingLinkTtlSeconds: config.linkTtlSeconds,
   });
   cleanup.add('Beyond Identity simulator', () => bi.stop());
-  const okta = await startOktaSimulator({ port: 0, apiTokens: [`bench-okta-${randomUUID()}`], rateLimits: config.limits, concurrencyLimit: config.oktaConcurrencyLimit });
+  const okta = await startOktaSimulator({
+    port: 0,
+    apiTokens: [`bench-okta-${randomUUID()}`],
+    rateLimits: config.limits,
+    concurrencyLimit: config.oktaConcurrencyLimit,
+  });
   cleanup.add('Okta simulator', () => okta.stop());
   const plan = (injector: typeof bi.faults, path: string, seed: number) =>
-    new FaultPlan({ injector, path, latencyMs: config.latencyMs, jitterMs: config.jitterMs, mix: withFaults && config.faultPreset !== 'none' ? config.faults : undefined, seed });
-  return { bi, okta, biFaults: plan(bi.faults, API_PATHS.beyondIdentity, config.seed), oktaFaults: plan(okta.faults, API_PATHS.okta, config.seed + 7919) };
+    new FaultPlan({
+      injector,
+      path,
+      latencyMs: config.latencyMs,
+      jitterMs: config.jitterMs,
+      mix: withFaults && config.faultPreset !== 'none' ? config.faults : undefined,
+      seed,
+    });
+  return {
+    bi,
+    okta,
+    biFaults: plan(bi.faults, API_PATHS.beyondIdentity, config.seed),
+    oktaFaults: plan(okta.faults, API_PATHS.okta, config.seed + 7919),
+  };
 }
 
 /**
@@ -60,7 +77,11 @@ export async function startSimulators(config: BenchConfig, cleanup: Cleanup, wit
  * `--kill-simulators`: fixed ports, tokens and tenant id for the whole run, durable state files in
  * the work directory, the run's latency and fault mix applied in the child.
  */
-async function startSimulatorsProcess(config: BenchConfig, files: { workDir: string; logPrefix: string }, cleanup: Cleanup): Promise<{ sims: Simulators; process: SimulatorsProcess }> {
+async function startSimulatorsProcess(
+  config: BenchConfig,
+  files: { workDir: string; logPrefix: string },
+  cleanup: Cleanup,
+): Promise<{ sims: Simulators; process: SimulatorsProcess }> {
   const [managementPort, authPort, oktaPort] = (await findFreePorts(3)) as [number, number, number];
   const log = createWriteStream(`${files.logPrefix}.simulators.log`, { flags: 'a' });
   cleanup.add("simulators' log", () => new Promise((done) => log.end(done)));
@@ -72,14 +93,31 @@ async function startSimulatorsProcess(config: BenchConfig, files: { workDir: str
     log,
     seed: config.seed,
     config: {
-      beyondIdentity: { managementPort, authPort, tenantId, apiToken: biToken, linkTtlSeconds: config.linkTtlSeconds, stateFile: join(files.workDir, 'beyond-identity.json') },
-      okta: { port: oktaPort, apiToken: oktaToken, rateLimits: config.limits, concurrencyLimit: config.oktaConcurrencyLimit, stateFile: join(files.workDir, 'okta.json') },
+      beyondIdentity: {
+        managementPort,
+        authPort,
+        tenantId,
+        apiToken: biToken,
+        linkTtlSeconds: config.linkTtlSeconds,
+        stateFile: join(files.workDir, 'beyond-identity.json'),
+      },
+      okta: {
+        port: oktaPort,
+        apiToken: oktaToken,
+        rateLimits: config.limits,
+        concurrencyLimit: config.oktaConcurrencyLimit,
+        stateFile: join(files.workDir, 'okta.json'),
+      },
       latencyMs: config.latencyMs,
       jitterMs: config.jitterMs,
       mix: config.faultPreset !== 'none' ? config.faults : undefined,
     },
   });
-  cleanup.add("simulators' process", () => child.stop(), () => child.killNow());
+  cleanup.add(
+    "simulators' process",
+    () => child.stop(),
+    () => child.killNow(),
+  );
   const urls = await child.start();
   return {
     sims: {
@@ -120,14 +158,26 @@ const quietBundler = {
   log: () => undefined,
 };
 
-export async function startStack(config: BenchConfig, files: { workDir: string; logPrefix: string }, cleanup: Cleanup, random: () => number, say: (line: string) => void): Promise<BenchStack> {
+export async function startStack(
+  config: BenchConfig,
+  files: { workDir: string; logPrefix: string },
+  cleanup: Cleanup,
+  random: () => number,
+  say: (line: string) => void,
+): Promise<BenchStack> {
   const { server, version: temporalVersion } = await startRunServer(config, files, say);
-  cleanup.add('Temporal server', () => server.stop(), () => server.killNow());
+  cleanup.add(
+    'Temporal server',
+    () => server.stop(),
+    () => server.killNow(),
+  );
   const temporal = server.current;
 
   const own = config.killSimulatorsCount > 0 ? await startSimulatorsProcess(config, files, cleanup) : undefined;
   const sims = own?.sims ?? (await startSimulators(config, cleanup, true));
-  say(`  simulators${own ? ` (their own process, durable state in ${files.workDir})` : ''}: Beyond Identity ${sims.bi.managementUrl} (auth ${sims.bi.authUrl}), Okta ${sims.okta.url}`);
+  say(
+    `  simulators${own ? ` (their own process, durable state in ${files.workDir})` : ''}: Beyond Identity ${sims.bi.managementUrl} (auth ${sims.bi.authUrl}), Okta ${sims.okta.url}`,
+  );
 
   const oktaCredential = await oktaCredentialSettings(config.oktaAuth, sims.okta, files.workDir, () => undefined);
   say(`  Okta credential of the workers: ${oktaCredential.line}`);
@@ -136,7 +186,11 @@ export async function startStack(config: BenchConfig, files: { workDir: string; 
   cleanup.add('Temporal client', () => connection.close());
   // Payloads encrypted as in production (the codec's cost is part of the figures); a key for this run only.
   const codecKeys = `bench-${randomUUID().slice(0, 8)}:${randomBytes(32).toString('base64')}`;
-  const client = new Client({ connection, namespace: temporal.namespace, dataConverter: dataConverterFromEnv({ TEMPORAL_CODEC_KEYS: codecKeys }) });
+  const client = new Client({
+    connection,
+    namespace: temporal.namespace,
+    dataConverter: dataConverterFromEnv({ TEMPORAL_CODEC_KEYS: codecKeys }),
+  });
 
   say('  bundling the workflows once for every worker ...');
   const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: quietBundler });
@@ -183,7 +237,11 @@ export async function startStack(config: BenchConfig, files: { workDir: string; 
   const log = createWriteStream(`${files.logPrefix}.workers.log`, { flags: 'a' });
   cleanup.add('workers log', () => new Promise((done) => log.end(done)));
   const workers = new WorkerPool({ root: PROJECT_ROOT, env, count: config.workers, log, random, say });
-  cleanup.add('workers', () => workers.stop(), () => workers.killAllNow());
+  cleanup.add(
+    'workers',
+    () => workers.stop(),
+    () => workers.killAllNow(),
+  );
   say(`  starting ${config.workers} worker process(es) ...`);
   await workers.start();
 
@@ -205,5 +263,15 @@ export async function startStack(config: BenchConfig, files: { workDir: string; 
     TEMPORAL_CODEC_KEYS: codecKeys,
     ...integrationEnv,
   };
-  return { server, temporalVersion, client, sims, workers, spec, session, cliEnv, ...(own && { simulatorsProcess: own.process }) };
+  return {
+    server,
+    temporalVersion,
+    client,
+    sims,
+    workers,
+    spec,
+    session,
+    cliEnv,
+    ...(own && { simulatorsProcess: own.process }),
+  };
 }

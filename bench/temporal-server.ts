@@ -16,12 +16,22 @@ import type { BenchConfig } from './options';
 import type { Restartable } from './types';
 import { readTreeStats, type ProcStats } from './workers';
 
-export async function startRunServer(config: BenchConfig, files: { workDir: string; logPrefix: string }, say: (line: string) => void): Promise<{ server: RestartableServer; version: string }> {
+export async function startRunServer(
+  config: BenchConfig,
+  files: { workDir: string; logPrefix: string },
+  say: (line: string) => void,
+): Promise<{ server: RestartableServer; version: string }> {
   if (config.temporalAddress) {
     const reused = await reuseServer(config.temporalAddress, 'default', SEARCH_ATTRIBUTE_KEYS);
-    if (!reused) throw new Error(`--temporal-address ${config.temporalAddress}: no Temporal frontend answers there (namespace "default").`);
+    if (!reused)
+      throw new Error(
+        `--temporal-address ${config.temporalAddress}: no Temporal frontend answers there (namespace "default").`,
+      );
     say(`  Temporal server ${reused.address} (external: reused, not stopped; its CPU is not measured)`);
-    return { server: new RestartableServer(reused, () => Promise.reject(new Error('an external server is not restarted'))), version: `external ${reused.address}` };
+    return {
+      server: new RestartableServer(reused, () => Promise.reject(new Error('an external server is not restarted'))),
+      version: `external ${reused.address}`,
+    };
   }
   if (config.temporalBackend === 'postgres') {
     const binaries = await ensureTemporalServer({ log: say });
@@ -37,7 +47,9 @@ export async function startRunServer(config: BenchConfig, files: { workDir: stri
     };
     const start = (): Promise<TemporalServer> => startPostgresTemporal(options);
     const server = new RestartableServer(await start(), start);
-    say(`  temporal-server ${server.current.address} (${binaries.version}) on PostgreSQL 127.0.0.1:${postgresPort}, data in ${options.dataDir}`);
+    say(
+      `  temporal-server ${server.current.address} (${binaries.version}) on PostgreSQL 127.0.0.1:${postgresPort}, data in ${options.dataDir}`,
+    );
     return { server, version: `${binaries.version} on PostgreSQL` };
   }
   const cli = await ensureTemporalCli({ log: say });
@@ -50,7 +62,9 @@ export async function startRunServer(config: BenchConfig, files: { workDir: stri
     ...(config.killServerCount > 0 && { dbFilename: join(files.workDir, 'temporal.sqlite') }),
   };
   const server = new RestartableServer(await startDevServer(serverOptions), () => startDevServer(serverOptions));
-  say(`  Temporal dev server ${server.current.address} (${cli.version}${serverOptions.dbFilename ? `; SQLite ${serverOptions.dbFilename}` : ''})`);
+  say(
+    `  Temporal dev server ${server.current.address} (${cli.version}${serverOptions.dbFilename ? `; SQLite ${serverOptions.dbFilename}` : ''})`,
+  );
   return { server, version: cli.version };
 }
 
@@ -102,7 +116,8 @@ export class RestartableServer implements Restartable {
 
   /** Each process of the server now: the dev server's one, or temporal-server and PostgreSQL (with its backends). */
   private liveStats(): ProcStats[] {
-    const pids = 'pids' in this.current ? (this.current as { pids: number[] }).pids : this.current.pid ? [this.current.pid] : [];
+    const pids =
+      'pids' in this.current ? (this.current as { pids: number[] }).pids : this.current.pid ? [this.current.pid] : [];
     return pids.map((pid) => readTreeStats(pid)).filter((stats): stats is ProcStats => stats !== undefined);
   }
 
@@ -115,6 +130,9 @@ export class RestartableServer implements Restartable {
   stats(): ProcStats | undefined {
     const all = [...this.killedStats, ...this.liveStats()];
     if (all.length === 0) return undefined;
-    return { cpuSeconds: all.reduce((sum, stats) => sum + stats.cpuSeconds, 0), peakRssKb: Math.max(...all.map((stats) => stats.peakRssKb)) };
+    return {
+      cpuSeconds: all.reduce((sum, stats) => sum + stats.cpuSeconds, 0),
+      peakRssKb: Math.max(...all.map((stats) => stats.peakRssKb)),
+    };
   }
 }

@@ -125,7 +125,9 @@ export class WorkerPool {
       victim.record.endedBy = 'killed';
       victim.child.kill('SIGKILL');
       this.kills += 1;
-      this.options.say(`  killed ${victim.record.name} (pid ${victim.record.pid}) with SIGKILL; a new worker starts in ${restartAfterSeconds} s`);
+      this.options.say(
+        `  killed ${victim.record.name} (pid ${victim.record.pid}) with SIGKILL; a new worker starts in ${restartAfterSeconds} s`,
+      );
       await victim.exited;
       void sleep(restartAfterSeconds * 1000, undefined, { signal })
         .then(() => this.replace())
@@ -144,7 +146,9 @@ export class WorkerPool {
         return await this.spawnOne();
       } catch (error) {
         if (this.stopping) return;
-        this.options.say(`  ${error instanceof Error ? error.message : String(error)}; another in ${REPLACE_RETRY_MS / 1000} s`);
+        this.options.say(
+          `  ${error instanceof Error ? error.message : String(error)}; another in ${REPLACE_RETRY_MS / 1000} s`,
+        );
         await sleep(REPLACE_RETRY_MS);
       }
     }
@@ -213,7 +217,10 @@ export class WorkerPool {
     );
     const live: Live = { record, child, exited };
     this.live.add(live);
-    const started = await Promise.race([readySeen.then(() => record.readyAt !== undefined), sleep(180_000, false, { ref: false })]);
+    const started = await Promise.race([
+      readySeen.then(() => record.readyAt !== undefined),
+      sleep(180_000, false, { ref: false }),
+    ]);
     if (!started && !this.stopping) throw new Error(`${name} did not start polling within 180 s; see the workers' log`);
     if (record.readyAt === undefined && !this.stopping && record.endedBy === 'exited') {
       throw new Error(`${name} exited during start (${record.exit}); see the workers' log`);
@@ -244,7 +251,9 @@ export function workerTotals(records: readonly WorkerRecord[]): WorkerTotals {
   return {
     processes: records.length,
     cpuSeconds: total((record) => record.last?.cpuSeconds ?? 0),
-    workingCpuSeconds: total((record) => Math.max(0, (record.last?.cpuSeconds ?? 0) - (record.atReady?.cpuSeconds ?? 0))),
+    workingCpuSeconds: total((record) =>
+      Math.max(0, (record.last?.cpuSeconds ?? 0) - (record.atReady?.cpuSeconds ?? 0)),
+    ),
     peakRssMb: Math.max(0, ...records.map((record) => (record.last?.peakRssKb ?? 0) / 1024)),
   };
 }
@@ -274,9 +283,15 @@ export function scanWorkerLog(text: string): WorkerLogSummary {
     const type = /activityType: '([^']+)'/.exec(block)?.[1] ?? '?';
     activityFailures[type] = (activityFailures[type] ?? 0) + 1;
     if (block.includes('E0000023')) e0000023 += 1;
-    const error = (/error: ([^\n]+)/.exec(block)?.[1] ?? '?').replace(/\[request id [^\]]+\]/g, '').replace(/\b[0-9a-f]{16,}\b/g, '…').trim();
+    const error = (/error: ([^\n]+)/.exec(block)?.[1] ?? '?')
+      .replace(/\[request id [^\]]+\]/g, '')
+      .replace(/\b[0-9a-f]{16,}\b/g, '…')
+      .trim();
     errors.set(`${type}: ${error}`, (errors.get(`${type}: ${error}`) ?? 0) + 1);
   }
-  const topErrors = [...errors.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([error, count]) => ({ error, count }));
+  const topErrors = [...errors.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 10)
+    .map(([error, count]) => ({ error, count }));
   return { activityFailures, topErrors, otherWarnings, e0000023 };
 }

@@ -6,7 +6,9 @@ const { join } = require('node:path');
 
 const entry = join(__dirname, '..', 'dist', 'client.js');
 if (!existsSync(entry)) {
-  process.stderr.write(`bi-okta: ${entry} is missing. Run \`npm run build\` first (or \`npm run cli -- ...\` in a checkout).\n`);
+  process.stderr.write(
+    `bi-okta: ${entry} is missing. Run \`npm run build\` first (or \`npm run cli -- ...\` in a checkout).\n`,
+  );
   process.exit(1);
 }
 void require(entry).runCli(process.argv);

@@ -77,7 +77,9 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 async function main(): Promise<number> {
   const env = { ...process.env };
   if (!usesEmbeddedUpstreams(env)) {
-    throw new DemoFailure('`npm run demo` runs on the embedded default (the simulators); unset BI_REGION, BI_MANAGEMENT_URL, BI_AUTH_URL and OKTA_ORG_URL.');
+    throw new DemoFailure(
+      '`npm run demo` runs on the embedded default (the simulators); unset BI_REGION, BI_MANAGEMENT_URL, BI_AUTH_URL and OKTA_ORG_URL.',
+    );
   }
   const stackConfig = parseConfig(stackConfigSchema, env);
   const ports = parseConfig(simulatorPortsSchema, env);
@@ -87,7 +89,9 @@ async function main(): Promise<number> {
 
   let stack: EmbeddedStack | undefined;
   const reuse =
-    (await isFrontendAnswering(address, stackConfig.TEMPORAL_NAMESPACE)) && (await answers(`${biUrl}/_sim/outbox`)) && (await answers(`${oktaUrl}/_sim/faults`));
+    (await isFrontendAnswering(address, stackConfig.TEMPORAL_NAMESPACE)) &&
+    (await answers(`${biUrl}/_sim/outbox`)) &&
+    (await answers(`${oktaUrl}/_sim/faults`));
   if (reuse) {
     say(`Using the stack of the running \`npm start\` (Temporal ${address}).`);
   } else {
@@ -113,7 +117,13 @@ async function main(): Promise<number> {
   }
 }
 
-async function scenario(session: Session, biUrl: string, oktaUrl: string, ownStack: boolean, dataDir: string): Promise<number> {
+async function scenario(
+  session: Session,
+  biUrl: string,
+  oktaUrl: string,
+  ownStack: boolean,
+  dataDir: string,
+): Promise<number> {
   const email = `demo.person+${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}@example.com`;
   const quiet = output(true);
   quiet.print = () => undefined;
@@ -129,23 +139,33 @@ async function scenario(session: Session, biUrl: string, oktaUrl: string, ownSta
   await step(`Open the link and press "Bind passkey", as ${email} would`, () => bindPasskeyFromOutbox(biUrl, email));
   await step('Send the operator\'s "credentialBound" signal', () => commands.bound(session, quiet, email, false));
   const state = await step('Wait until Okta routes the person to Beyond Identity', () =>
-    until('the person to be routed (or to need attention)', async () => {
-      const person = await personState(session, email).catch((error: unknown) => {
-        if (error instanceof CliError && error.exitCode === EXIT.notFound) return undefined;
-        throw error;
-      });
-      return person?.status === 'Onboarded' || person?.status === 'NeedsAttention' ? person : undefined;
-    }, 120_000),
+    until(
+      'the person to be routed (or to need attention)',
+      async () => {
+        const person = await personState(session, email).catch((error: unknown) => {
+          if (error instanceof CliError && error.exitCode === EXIT.notFound) return undefined;
+          throw error;
+        });
+        return person?.status === 'Onboarded' || person?.status === 'NeedsAttention' ? person : undefined;
+      },
+      120_000,
+    ),
   );
-  if (state.status !== 'Onboarded') throw new DemoFailure(`the onboarding needs attention: ${state.attention?.message ?? state.status}`);
-  const integration = await step('Read the integration\'s shared objects', () => commands.integrationState(session));
+  if (state.status !== 'Onboarded')
+    throw new DemoFailure(`the onboarding needs attention: ${state.attention?.message ?? state.status}`);
+  const integration = await step("Read the integration's shared objects", () => commands.integrationState(session));
   const signIn = await step('Federated sign-in check (Okta simulator → Beyond Identity simulator)', async () => {
-    const response = await request(`${oktaUrl}/_sim/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email }) });
+    const response = await request(`${oktaUrl}/_sim/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email }),
+    });
     return (await response.body.json()) as SignInResult;
   });
 
   say('');
-  for (const check of signIn.steps) say(`  ${check.ok ? 'ok  ' : 'FAIL'} ${check.name}${check.detail ? `: ${check.detail}` : ''}`);
+  for (const check of signIn.steps)
+    say(`  ${check.ok ? 'ok  ' : 'FAIL'} ${check.name}${check.detail ? `: ${check.detail}` : ''}`);
   say('');
   if (!signIn.ok) throw new DemoFailure(`the sign-in check failed: ${signIn.reason ?? 'no reason given'}`);
 
@@ -153,11 +173,17 @@ async function scenario(session: Session, biUrl: string, oktaUrl: string, ownSta
   say(`Success in ${elapsed()}: ${email} signs in to Okta with a Beyond Identity passkey.`);
   say(`  binding email    ${message.subject} (job ${message.job_id})`);
   say(`  identity         ${state.identity?.id}; Okta user ${state.oktaUser?.id}`);
-  say(`  realm            ${integration.realm?.id}; application ${integration.application?.id}; Okta IdP ${integration.idp?.id}; rule ${integration.routingRule?.id}`);
-  say(`  routed by        Okta profile property ${session.spec.routing.attribute} = "${session.spec.routing.value}" (rule ${integration.routingRule?.id}, unchanged per person)`);
+  say(
+    `  realm            ${integration.realm?.id}; application ${integration.application?.id}; Okta IdP ${integration.idp?.id}; rule ${integration.routingRule?.id}`,
+  );
+  say(
+    `  routed by        Okta profile property ${session.spec.routing.attribute} = "${session.spec.routing.value}" (rule ${integration.routingRule?.id}, unchanged per person)`,
+  );
   if (process.env.TEMPORAL_BACKEND === 'postgres') {
     // No Web UI on this backend: the history, decoded, from the terminal.
-    say(`  history          npm run cli -- status ${email}   (or: temporal workflow show -w '${personId}' --codec-endpoint <codec server>)`);
+    say(
+      `  history          npm run cli -- status ${email}   (or: temporal workflow show -w '${personId}' --codec-endpoint <codec server>)`,
+    );
   } else {
     say(`  Temporal UI      ${workflowLink(session, personId)}`);
     say(`                   ${workflowLink(session, session.spec.integrationId)}`);
@@ -169,7 +195,8 @@ async function scenario(session: Session, biUrl: string, oktaUrl: string, ownSta
 main()
   .then((code) => process.exit(code))
   .catch((error: unknown) => {
-    const text = error instanceof DemoFailure ? `Demo failed: ${error.message}` : `Demo failed: ${startFailureText(error)}`;
+    const text =
+      error instanceof DemoFailure ? `Demo failed: ${error.message}` : `Demo failed: ${startFailureText(error)}`;
     process.stderr.write(`${text}\n`);
     process.exit(1);
   });

@@ -6,12 +6,33 @@
  * would (OKTA_AUTH=ssws: the simulator's API token instead). Runs until Ctrl-C or SIGTERM, then
  * stops everything it started, in reverse order.
  */
-import { integrationConfigSchema, integrationSpecFrom, observabilityConfigSchema, parseConfig, simulatorPortsSchema, stackConfigSchema, usesEmbeddedUpstreams } from '../src/config';
+import {
+  integrationConfigSchema,
+  integrationSpecFrom,
+  observabilityConfigSchema,
+  parseConfig,
+  simulatorPortsSchema,
+  stackConfigSchema,
+  usesEmbeddedUpstreams,
+} from '../src/config';
 import { isPortFree } from './net/ports';
 import { codecServerAddress, startStackCodec } from './stack/codec';
-import { startBeyondIdentity, startOkta, startTemporal, startWorkerProcess, StackStartError, type Running } from './stack/components';
+import {
+  startBeyondIdentity,
+  startOkta,
+  startTemporal,
+  startWorkerProcess,
+  StackStartError,
+  type Running,
+} from './stack/components';
 import { takeStackLock } from './stack/lock';
-import { apiTokenCredential, describeGivenCredential, makeServiceApp, withoutOktaCredentials, type OktaCredentialForWorker } from './stack/okta-service-app';
+import {
+  apiTokenCredential,
+  describeGivenCredential,
+  makeServiceApp,
+  withoutOktaCredentials,
+  type OktaCredentialForWorker,
+} from './stack/okta-service-app';
 import { DEFAULT_TASK_QUEUE } from '../src/temporal/connection';
 
 /** A signal arrived during start: what had started is stopped again. */
@@ -21,8 +42,16 @@ export class StackStopped extends Error {
 
 /** Failures we explain in words; anything else also prints its stack. */
 const EXPECTED_ERRORS = new Set([
-  'StackStartError', 'StackLockedError', 'StackStopped', 'ConfigError', 'TemporalCliUnavailableError', 'DevServerStartError',
-  'TemporalServerUnavailableError', 'PostgresUnavailableError', 'PostgresStartError', 'PostgresTemporalStartError',
+  'StackStartError',
+  'StackLockedError',
+  'StackStopped',
+  'ConfigError',
+  'TemporalCliUnavailableError',
+  'DevServerStartError',
+  'TemporalServerUnavailableError',
+  'PostgresUnavailableError',
+  'PostgresStartError',
+  'PostgresTemporalStartError',
 ]);
 
 function say(line: string): void {
@@ -59,7 +88,11 @@ export interface EmbeddedStack {
  * Aborting `signal` cuts a start short at any moment: what had started is stopped again, and the
  * start fails with StackStopped.
  */
-export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => void, signal?: AbortSignal): Promise<EmbeddedStack> {
+export async function startStack(
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<EmbeddedStack> {
   const config = { ...parseConfig(stackConfigSchema, env), ...parseConfig(simulatorPortsSchema, env) };
   const embedded = usesEmbeddedUpstreams(env);
   const lock = await takeStackLock(config.DATA_DIR, log);
@@ -90,17 +123,35 @@ export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => 
     const metrics = parseConfig(observabilityConfigSchema, env).METRICS_ADDRESS;
     const ports = [
       { port: codecPort, variable: 'CODEC_SERVER_ADDRESS', what: 'codec server' },
-      ...(metrics === 'off' ? [] : [{ port: Number(metrics.slice(metrics.lastIndexOf(':') + 1)), variable: 'METRICS_ADDRESS', what: "the worker's /metrics" }]),
+      ...(metrics === 'off'
+        ? []
+        : [
+            {
+              port: Number(metrics.slice(metrics.lastIndexOf(':') + 1)),
+              variable: 'METRICS_ADDRESS',
+              what: "the worker's /metrics",
+            },
+          ]),
       ...(config.TEMPORAL_ADDRESS
         ? []
         : [
             { port: config.TEMPORAL_PORT, variable: 'TEMPORAL_PORT', what: 'Temporal frontend' },
-            ...(config.TEMPORAL_BACKEND === 'dev' ? [{ port: config.TEMPORAL_UI_PORT, variable: 'TEMPORAL_UI_PORT', what: 'Temporal UI' }] : []),
+            ...(config.TEMPORAL_BACKEND === 'dev'
+              ? [{ port: config.TEMPORAL_UI_PORT, variable: 'TEMPORAL_UI_PORT', what: 'Temporal UI' }]
+              : []),
           ]),
       ...(embedded
         ? [
-            { port: config.BI_SIM_MANAGEMENT_PORT, variable: 'BI_SIM_MANAGEMENT_PORT', what: 'Beyond Identity simulator, management API' },
-            { port: config.BI_SIM_AUTH_PORT, variable: 'BI_SIM_AUTH_PORT', what: 'Beyond Identity simulator, auth host' },
+            {
+              port: config.BI_SIM_MANAGEMENT_PORT,
+              variable: 'BI_SIM_MANAGEMENT_PORT',
+              what: 'Beyond Identity simulator, management API',
+            },
+            {
+              port: config.BI_SIM_AUTH_PORT,
+              variable: 'BI_SIM_AUTH_PORT',
+              what: 'Beyond Identity simulator, auth host',
+            },
             { port: config.OKTA_SIM_PORT, variable: 'OKTA_SIM_PORT', what: 'Okta simulator' },
           ]
         : []),
@@ -109,10 +160,18 @@ export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => 
 
     checkpoint();
     // Before Temporal: its UI is told where to decode payloads when it starts.
-    const codec = await startStackCodec(env, config.DATA_DIR, config.TEMPORAL_BACKEND === 'dev' ? config.TEMPORAL_UI_PORT : undefined);
+    const codec = await startStackCodec(
+      env,
+      config.DATA_DIR,
+      config.TEMPORAL_BACKEND === 'dev' ? config.TEMPORAL_UI_PORT : undefined,
+    );
     running.push(codec);
     checkpoint();
-    const temporal = await startTemporal(config, log, { signal, uiCodecEndpoint: codec.url, onSpawn: (pid, commandLine, name) => lock.record(name ?? 'Temporal dev server', pid, commandLine) });
+    const temporal = await startTemporal(config, log, {
+      signal,
+      uiCodecEndpoint: codec.url,
+      onSpawn: (pid, commandLine, name) => lock.record(name ?? 'Temporal dev server', pid, commandLine),
+    });
     running.push(temporal);
     stack.temporalAddress = temporal.server.address;
     stack.uiUrl = temporal.server.uiUrl;
@@ -136,7 +195,9 @@ export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => 
       checkpoint();
       // The worker gets one Okta credential: the service app the stack makes as an operator would, or the API token.
       const credential: OktaCredentialForWorker =
-        config.OKTA_AUTH === 'oauth' ? await makeServiceApp(okta.sim, config.DATA_DIR, env, log, signal) : apiTokenCredential(okta.sim.apiToken);
+        config.OKTA_AUTH === 'oauth'
+          ? await makeServiceApp(okta.sim, config.DATA_DIR, env, log, signal)
+          : apiTokenCredential(okta.sim.apiToken);
       oktaCredentialLine = credential.line;
       workerEnv = {
         ...withoutOktaCredentials(workerEnv),
@@ -149,14 +210,18 @@ export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => 
       };
     }
     checkpoint();
-    const worker = await startWorkerProcess(config, workerEnv, { signal, onSpawn: (pid, commandLine) => lock.record('worker', pid, commandLine) });
+    const worker = await startWorkerProcess(config, workerEnv, {
+      signal,
+      onSpawn: (pid, commandLine) => lock.record('worker', pid, commandLine),
+    });
     running.push(worker);
     worker.lines.push(oktaCredentialLine ?? describeGivenCredential(workerEnv));
     checkpoint();
     return stack;
   } catch (error) {
     await stop();
-    if (signal?.aborted && !(error instanceof StackStopped)) throw new StackStopped('Stopped during start; everything it had started is stopped again.');
+    if (signal?.aborted && !(error instanceof StackStopped))
+      throw new StackStopped('Stopped during start; everything it had started is stopped again.');
     throw error;
   }
 }

@@ -10,7 +10,17 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const { bundleWorkflowCode } = require('@temporalio/worker');
 
-const quiet = { trace() {}, debug() {}, info() {}, log() {}, warn: (m) => process.stderr.write(`${m}\n`), error: (m) => process.stderr.write(`${m}\n`) };
-const { code } = await bundleWorkflowCode({ workflowsPath: join(root, 'dist', 'workflows', 'index.js'), logger: quiet });
+const quiet = {
+  trace() {},
+  debug() {},
+  info() {},
+  log() {},
+  warn: (m) => process.stderr.write(`${m}\n`),
+  error: (m) => process.stderr.write(`${m}\n`),
+};
+const { code } = await bundleWorkflowCode({
+  workflowsPath: join(root, 'dist', 'workflows', 'index.js'),
+  logger: quiet,
+});
 await writeFile(join(root, 'dist', 'workflow-bundle.js'), code);
 process.stdout.write(`dist/workflow-bundle.js: ${(code.length / 1024).toFixed(0)} KiB\n`);

@@ -8,7 +8,14 @@ import { Connection } from '@temporalio/client';
 import { ConfigError } from './config';
 import * as commands from './cli/commands';
 import { checkOktaGroupUsage, MAX_PAGE_SIZE, onboardOktaGroup, type OktaGroupOptions } from './cli/okta-group';
-import { CLIENT_ROLES, DEFAULT_APP_NAME, DEFAULT_CLIENT_ROLE, DEFAULT_KEY_FILE, oktaServiceApp, type ServiceAppOptions } from './cli/okta-service-app';
+import {
+  CLIENT_ROLES,
+  DEFAULT_APP_NAME,
+  DEFAULT_CLIENT_ROLE,
+  DEFAULT_KEY_FILE,
+  oktaServiceApp,
+  type ServiceAppOptions,
+} from './cli/okta-service-app';
 import { KEY_TYPES } from './cli/service-app-key';
 import { REQUIRED_OKTA_SCOPES } from './clients/okta/credentials';
 import { readPeopleFile, validatePeople, PeopleInputError } from './cli/people';
@@ -24,7 +31,13 @@ export { EXIT } from './cli/session';
 
 async function doctor(out: Output): Promise<number> {
   const target = temporalTarget();
-  const report: { address: string; namespace: string; reachable: boolean; missingSearchAttributes: string[]; error?: string } = {
+  const report: {
+    address: string;
+    namespace: string;
+    reachable: boolean;
+    missingSearchAttributes: string[];
+    error?: string;
+  } = {
     address: target.address,
     namespace: target.namespace,
     reachable: false,
@@ -35,7 +48,9 @@ async function doctor(out: Output): Promise<number> {
     connection = await Connection.connect({ ...target.connectionOptions, connectTimeout: 5_000 });
     const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: target.namespace });
     report.reachable = true;
-    report.missingSearchAttributes = SEARCH_ATTRIBUTE_KEYS.map((key) => key.name).filter((name) => !(name in (customAttributes ?? {})));
+    report.missingSearchAttributes = SEARCH_ATTRIBUTE_KEYS.map((key) => key.name).filter(
+      (name) => !(name in (customAttributes ?? {})),
+    );
   } catch (error) {
     report.error = errorMessage(error);
   } finally {
@@ -83,7 +98,8 @@ function positiveSeconds(value: string): number {
 
 function pageSize(value: string): number {
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1 || parsed > MAX_PAGE_SIZE) throw new InvalidArgumentError(`must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > MAX_PAGE_SIZE)
+    throw new InvalidArgumentError(`must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
   return parsed;
 }
 
@@ -101,14 +117,25 @@ export function buildProgram(): Command {
     .command('onboard')
     .description('start onboarding people: identity, binding email, wait for the passkey, Okta user, routing')
     .argument('[emails...]', 'email addresses')
-    .option('-f, --file <people.csv>', 'a CSV with an email column (and optionally firstName, lastName), or one email per line')
-    .option('--okta-group <name or id>', "an Okta group's exact name or its id (00g…): its ACTIVE members are onboarded, the others listed as skipped")
+    .option(
+      '-f, --file <people.csv>',
+      'a CSV with an email column (and optionally firstName, lastName), or one email per line',
+    )
+    .option(
+      '--okta-group <name or id>',
+      "an Okta group's exact name or its id (00g…): its ACTIVE members are onboarded, the others listed as skipped",
+    )
     .option('--dry-run', 'with --okta-group: print who would be onboarded and who is skipped; start nobody')
-    .option('--page-size <n>', `with --okta-group: members read per Okta page (1-${MAX_PAGE_SIZE}, default 200)`, pageSize)
+    .option(
+      '--page-size <n>',
+      `with --okta-group: members read per Okta page (1-${MAX_PAGE_SIZE}, default 200)`,
+      pageSize,
+    )
     .action(
       withSession(async (session, out, emails: string[], options: { file?: string } & Partial<OktaGroupOptions>) => {
         checkOktaGroupUsage(emails, options);
-        if (options.oktaGroup !== undefined) return onboardOktaGroup(session, out, { ...options, oktaGroup: options.oktaGroup });
+        if (options.oktaGroup !== undefined)
+          return onboardOktaGroup(session, out, { ...options, oktaGroup: options.oktaGroup });
         const candidates = emails.map((email, index) => ({ email, where: `argument ${index + 1}` }));
         if (options.file) candidates.push(...(await readPeopleFile(options.file)));
         const people = validatePeople(candidates, session.spec.integrationId);
@@ -124,16 +151,27 @@ export function buildProgram(): Command {
 
   program
     .command('bound')
-    .description('tell the onboarding that the person has bound a passkey (verified with Beyond Identity before routing)')
+    .description(
+      'tell the onboarding that the person has bound a passkey (verified with Beyond Identity before routing)',
+    )
     .argument('<email>')
-    .option('--check', 'ask the workflow to check with Beyond Identity now and answer accepted or rejected (exit 1 when rejected)')
-    .action(withSession(async (session, out, email: string, options: { check?: boolean }) => commands.bound(session, out, email, Boolean(options.check))));
+    .option(
+      '--check',
+      'ask the workflow to check with Beyond Identity now and answer accepted or rejected (exit 1 when rejected)',
+    )
+    .action(
+      withSession(async (session, out, email: string, options: { check?: boolean }) =>
+        commands.bound(session, out, email, Boolean(options.check)),
+      ),
+    );
 
   program
     .command('list')
     .description('the onboardings of this integration')
     .addOption(new Option('--status <status>', 'only those with this status').choices(ALL_STATUSES))
-    .action(withSession(async (session, out, options: { status?: string }) => commands.list(session, out, options.status)));
+    .action(
+      withSession(async (session, out, options: { status?: string }) => commands.list(session, out, options.status)),
+    );
 
   program
     .command('watch')
@@ -142,19 +180,26 @@ export function buildProgram(): Command {
     .option('--until-settled', 'exit once nobody is still running, waiting or needing attention')
     .action(
       withSession(async (session, out, options: { interval: number; untilSettled?: boolean }) =>
-        commands.watch(session, out, { intervalSeconds: options.interval, untilSettled: Boolean(options.untilSettled) }),
+        commands.watch(session, out, {
+          intervalSeconds: options.interval,
+          untilSettled: Boolean(options.untilSettled),
+        }),
       ),
     );
 
   program
     .command('retry')
-    .description('after fixing what NeedsAttention named, retry the failed step (of a person, or of the integration without an email)')
+    .description(
+      'after fixing what NeedsAttention named, retry the failed step (of a person, or of the integration without an email)',
+    )
     .argument('[email]')
     .action(withSession(async (session, out, email: string | undefined) => commands.retry(session, out, email)));
 
   program
     .command('cancel')
-    .description('stop onboarding a person (or offboard one who is done): out of routing, then undo what the service created')
+    .description(
+      'stop onboarding a person (or offboard one who is done): out of routing, then undo what the service created',
+    )
     .argument('<email>')
     .action(withSession(async (session, out, email: string) => commands.cancel(session, out, email)));
 
@@ -165,20 +210,30 @@ export function buildProgram(): Command {
     .option('--wait', 'wait until the teardown has finished')
     .action(
       withSession(async (session, out, options: { yes?: boolean; wait?: boolean }) => {
-        if (!options.yes) throw new CliError(`Teardown removes what integration ${session.spec.integrationId} created. Run again with --yes to confirm.`, EXIT.usage);
+        if (!options.yes)
+          throw new CliError(
+            `Teardown removes what integration ${session.spec.integrationId} created. Run again with --yes to confirm.`,
+            EXIT.usage,
+          );
         return commands.teardown(session, out, Boolean(options.wait));
       }),
     );
 
   program
     .command('preflight')
-    .description('before anything is written: read-only checks of Beyond Identity and Okta, run by the worker, with a fix for each failure')
+    .description(
+      'before anything is written: read-only checks of Beyond Identity and Okta, run by the worker, with a fix for each failure',
+    )
     .action(withSession(async (session, out) => commands.preflight(session, out)));
 
   program
     .command('report')
-    .description('audit export: one row per person (status, step, bound at, routed, Okta user adopted or created, emails sent, last error), from Temporal')
-    .addOption(new Option('--format <format>', 'csv (RFC 4180) or json; default csv, json with --json').choices(REPORT_FORMATS))
+    .description(
+      'audit export: one row per person (status, step, bound at, routed, Okta user adopted or created, emails sent, last error), from Temporal',
+    )
+    .addOption(
+      new Option('--format <format>', 'csv (RFC 4180) or json; default csv, json with --json').choices(REPORT_FORMATS),
+    )
     .option('-o, --output <file>', 'write the report to this file instead of stdout')
     .action(
       withSession(async (session, out, options: { format?: ReportFormat; output?: string }) =>
@@ -188,13 +243,20 @@ export function buildProgram(): Command {
 
   program
     .command('verify')
-    .description('check the federation now (shared objects and routed people) on the worker: put back what drifted, say what needs attention and the fix')
-    .option('--schedule <off|interval>', 'instead: pause the verify schedule (off), or run it every interval (30m, 6h, 1d) and resume it')
+    .description(
+      'check the federation now (shared objects and routed people) on the worker: put back what drifted, say what needs attention and the fix',
+    )
+    .option(
+      '--schedule <off|interval>',
+      'instead: pause the verify schedule (off), or run it every interval (30m, 6h, 1d) and resume it',
+    )
     .action(withSession(async (session, out, options: { schedule?: string }) => verify(session, out, options)));
 
   program
     .command('rebind')
-    .description('a person who lost their passkey: send a new binding email (a live link is reused); their routing is not changed')
+    .description(
+      'a person who lost their passkey: send a new binding email (a live link is reused); their routing is not changed',
+    )
     .argument('<email>')
     .action(withSession(async (session, out, email: string) => rebind(session, out, email)));
 
@@ -206,13 +268,29 @@ export function buildProgram(): Command {
     )
     .option('--org-url <url>', 'the Okta org URL (default: OKTA_ORG_URL)')
     .option('--name <label>', "the app's label, matched exactly", DEFAULT_APP_NAME)
-    .option('--key-file <path>', 'the private key (PKCS#8 PEM, created 0600; reused when it is the app\'s)', DEFAULT_KEY_FILE)
-    .addOption(new Option('--key-type <type>', 'for a new key: RSA 2048 (RS256) or EC P-256 (ES256)').choices(KEY_TYPES).default('rsa'))
-    .option('--no-dpop', "a new app's access tokens are not bound to its key (DPoP is required by default, as in the Admin Console)")
+    .option(
+      '--key-file <path>',
+      "the private key (PKCS#8 PEM, created 0600; reused when it is the app's)",
+      DEFAULT_KEY_FILE,
+    )
+    .addOption(
+      new Option('--key-type <type>', 'for a new key: RSA 2048 (RS256) or EC P-256 (ES256)')
+        .choices(KEY_TYPES)
+        .default('rsa'),
+    )
+    .option(
+      '--no-dpop',
+      "a new app's access tokens are not bound to its key (DPoP is required by default, as in the Admin Console)",
+    )
     .option('--scopes <scopes>', 'Okta API scopes to grant, space- or comma-separated', REQUIRED_OKTA_SCOPES.join(' '))
-    .addOption(new Option('--role <type>', "the client's admin role").choices(CLIENT_ROLES).default(DEFAULT_CLIENT_ROLE))
+    .addOption(
+      new Option('--role <type>', "the client's admin role").choices(CLIENT_ROLES).default(DEFAULT_CLIENT_ROLE),
+    )
     .action(async (options: ServiceAppOptions, command: Command) => {
-      process.exitCode = await oktaServiceApp(output(Boolean(command.optsWithGlobals<{ json?: boolean }>().json)), options);
+      process.exitCode = await oktaServiceApp(
+        output(Boolean(command.optsWithGlobals<{ json?: boolean }>().json)),
+        options,
+      );
     });
 
   program

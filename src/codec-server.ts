@@ -12,7 +12,10 @@ import { errorMessage } from './util/errors';
 async function main(): Promise<void> {
   const config = parseConfig(codecServerConfigSchema, process.env);
   const keyring = codecKeysFromEnv(process.env);
-  if (!keyring) throw new ConfigError('Invalid configuration:\n  TEMPORAL_CODEC_KEYS: required (or TEMPORAL_CODEC_KEYS_FILE): the codec server decodes with the worker\'s keys');
+  if (!keyring)
+    throw new ConfigError(
+      "Invalid configuration:\n  TEMPORAL_CODEC_KEYS: required (or TEMPORAL_CODEC_KEYS_FILE): the codec server decodes with the worker's keys",
+    );
   const separator = config.CODEC_SERVER_ADDRESS.lastIndexOf(':');
   const server = await startCodecServer({
     codec: new AesGcmPayloadCodec(keyring),
@@ -20,7 +23,9 @@ async function main(): Promise<void> {
     port: Number(config.CODEC_SERVER_ADDRESS.slice(separator + 1)),
     corsOrigins: config.CODEC_CORS_ORIGINS,
   });
-  process.stdout.write(`Codec server ${server.url} (key ids ${[...keyring.keys.keys()].join(', ')}; CORS for ${config.CODEC_CORS_ORIGINS.join(', ')})\n`);
+  process.stdout.write(
+    `Codec server ${server.url} (key ids ${[...keyring.keys.keys()].join(', ')}; CORS for ${config.CODEC_CORS_ORIGINS.join(', ')})\n`,
+  );
   const stop = (): void => {
     void server.stop().then(() => process.exit(0));
     setTimeout(() => process.exit(1), 5_000).unref();

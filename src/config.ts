@@ -116,30 +116,59 @@ export const upstreamConfigSchema = z
     OKTA_MAX_IN_FLIGHT: z.string().optional(),
   })
   .superRefine((env, context) => {
-    const problem = (name: keyof typeof env, message: string) => context.addIssue({ code: 'custom', path: [name], message });
+    const problem = (name: keyof typeof env, message: string) =>
+      context.addIssue({ code: 'custom', path: [name], message });
     if (!env.BI_TENANT_ID) problem('BI_TENANT_ID', 'required: the Beyond Identity tenant id');
     if (!env.OKTA_ORG_URL) problem('OKTA_ORG_URL', 'required: the Okta org URL, e.g. https://example.okta.com');
     for (const { variable, message } of oktaCredentialsFromEnv(env).problems) problem(variable, message);
     for (const name of ['OKTA_ORG_URL', 'BI_MANAGEMENT_URL', 'BI_AUTH_URL', 'BI_TOKEN_URL'] as const) {
       if (env[name] && !isHttpUrl(env[name])) problem(name, 'must be an http(s) URL');
     }
-    if (env.BI_REGION && !(REGIONS as string[]).includes(env.BI_REGION)) problem('BI_REGION', `must be one of ${REGIONS.join(', ')}`);
-    if (env.UPSTREAM_TIMEOUT_SECONDS && !(Number(env.UPSTREAM_TIMEOUT_SECONDS) > 0 && Number(env.UPSTREAM_TIMEOUT_SECONDS) <= 600)) {
+    if (env.BI_REGION && !(REGIONS as string[]).includes(env.BI_REGION))
+      problem('BI_REGION', `must be one of ${REGIONS.join(', ')}`);
+    if (
+      env.UPSTREAM_TIMEOUT_SECONDS &&
+      !(Number(env.UPSTREAM_TIMEOUT_SECONDS) > 0 && Number(env.UPSTREAM_TIMEOUT_SECONDS) <= 600)
+    ) {
       problem('UPSTREAM_TIMEOUT_SECONDS', 'must be a number of seconds, more than 0 and at most 600');
     }
-    if (env.OKTA_MAX_IN_FLIGHT && !(/^\d+$/.test(env.OKTA_MAX_IN_FLIGHT) && Number(env.OKTA_MAX_IN_FLIGHT) >= 1 && Number(env.OKTA_MAX_IN_FLIGHT) <= 75)) {
-      problem('OKTA_MAX_IN_FLIGHT', "must be a whole number from 1 to 75 (Okta's concurrency limit is 35 or 75 per org, shared by every worker)");
+    if (
+      env.OKTA_MAX_IN_FLIGHT &&
+      !(
+        /^\d+$/.test(env.OKTA_MAX_IN_FLIGHT) &&
+        Number(env.OKTA_MAX_IN_FLIGHT) >= 1 &&
+        Number(env.OKTA_MAX_IN_FLIGHT) <= 75
+      )
+    ) {
+      problem(
+        'OKTA_MAX_IN_FLIGHT',
+        "must be a whole number from 1 to 75 (Okta's concurrency limit is 35 or 75 per org, shared by every worker)",
+      );
     }
     const clientCredentials = [env.BI_CLIENT_ID, env.BI_CLIENT_SECRET, env.BI_TOKEN_URL];
     const someClientCredentials = clientCredentials.some(Boolean);
-    if (!env.BI_API_TOKEN && !someClientCredentials) problem('BI_API_TOKEN', 'required: a Beyond Identity API token, or BI_CLIENT_ID + BI_CLIENT_SECRET + BI_TOKEN_URL');
-    if (env.BI_API_TOKEN && someClientCredentials) problem('BI_API_TOKEN', 'set either BI_API_TOKEN or client credentials (BI_CLIENT_ID, BI_CLIENT_SECRET, BI_TOKEN_URL), not both');
-    if (someClientCredentials && !clientCredentials.every(Boolean)) problem('BI_CLIENT_ID', 'client credentials need all three of BI_CLIENT_ID, BI_CLIENT_SECRET and BI_TOKEN_URL');
+    if (!env.BI_API_TOKEN && !someClientCredentials)
+      problem(
+        'BI_API_TOKEN',
+        'required: a Beyond Identity API token, or BI_CLIENT_ID + BI_CLIENT_SECRET + BI_TOKEN_URL',
+      );
+    if (env.BI_API_TOKEN && someClientCredentials)
+      problem(
+        'BI_API_TOKEN',
+        'set either BI_API_TOKEN or client credentials (BI_CLIENT_ID, BI_CLIENT_SECRET, BI_TOKEN_URL), not both',
+      );
+    if (someClientCredentials && !clientCredentials.every(Boolean))
+      problem('BI_CLIENT_ID', 'client credentials need all three of BI_CLIENT_ID, BI_CLIENT_SECRET and BI_TOKEN_URL');
     const explicitUrls = Boolean(env.BI_MANAGEMENT_URL) || Boolean(env.BI_AUTH_URL);
-    if (!env.BI_REGION && !explicitUrls) problem('BI_REGION', 'required: us, eu or us-fedramp (or BI_MANAGEMENT_URL and BI_AUTH_URL)');
-    if (env.BI_REGION && explicitUrls) problem('BI_REGION', 'set either BI_REGION or BI_MANAGEMENT_URL + BI_AUTH_URL, not both');
+    if (!env.BI_REGION && !explicitUrls)
+      problem('BI_REGION', 'required: us, eu or us-fedramp (or BI_MANAGEMENT_URL and BI_AUTH_URL)');
+    if (env.BI_REGION && explicitUrls)
+      problem('BI_REGION', 'set either BI_REGION or BI_MANAGEMENT_URL + BI_AUTH_URL, not both');
     if (explicitUrls && !(env.BI_MANAGEMENT_URL && env.BI_AUTH_URL)) {
-      problem(env.BI_MANAGEMENT_URL ? 'BI_AUTH_URL' : 'BI_MANAGEMENT_URL', 'required with the other: both Beyond Identity hosts (management API and auth)');
+      problem(
+        env.BI_MANAGEMENT_URL ? 'BI_AUTH_URL' : 'BI_MANAGEMENT_URL',
+        'required with the other: both Beyond Identity hosts (management API and auth)',
+      );
     }
   })
   .transform(({ OKTA_PRIVATE_KEY: _key, ...env }) => ({
@@ -169,10 +198,18 @@ export const workerConfigSchema = z.object({
 const metricsAddress = z
   .string()
   .trim()
-  .refine((value) => value.toLowerCase() === 'off' || /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]|localhost):\d{1,5}$/.test(value) && Number(value.slice(value.lastIndexOf(':') + 1)) <= 65_535, {
-    message: 'host:port to serve /metrics on (e.g. 127.0.0.1:9464, 0.0.0.0:9464), or off',
-  })
-  .transform((value) => (value.toLowerCase() === 'off' ? ('off' as const) : value.replace(/^localhost:/, '127.0.0.1:')));
+  .refine(
+    (value) =>
+      value.toLowerCase() === 'off' ||
+      (/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]|localhost):\d{1,5}$/.test(value) &&
+        Number(value.slice(value.lastIndexOf(':') + 1)) <= 65_535),
+    {
+      message: 'host:port to serve /metrics on (e.g. 127.0.0.1:9464, 0.0.0.0:9464), or off',
+    },
+  )
+  .transform((value) =>
+    value.toLowerCase() === 'off' ? ('off' as const) : value.replace(/^localhost:/, '127.0.0.1:'),
+  );
 
 /** The worker's logs and metrics (README, "Observability"). */
 export const observabilityConfigSchema = z.object({
@@ -200,7 +237,8 @@ export function parseInterval(text: string): number | undefined {
   const value = text.trim().toLowerCase();
   if (!INTERVAL_PATTERN.test(value)) return undefined;
   let ms = 0;
-  for (const [, amount, unit] of value.matchAll(/(\d+)([smhd])/g)) ms += Number(amount) * INTERVAL_UNITS_MS[unit as keyof typeof INTERVAL_UNITS_MS];
+  for (const [, amount, unit] of value.matchAll(/(\d+)([smhd])/g))
+    ms += Number(amount) * INTERVAL_UNITS_MS[unit as keyof typeof INTERVAL_UNITS_MS];
   return ms >= MIN_INTERVAL_MS && ms <= MAX_INTERVAL_MS ? ms : undefined;
 }
 
@@ -231,46 +269,65 @@ const interval = z.string().transform((text, context) => {
  * Which integration the CLI works on, and its settings. With nothing set: the embedded stack's
  * tenant and the Okta simulator, so `npm start` and `npm run cli` agree without configuration.
  */
-export const integrationConfigSchema = z.object({
-  BI_TENANT_ID: z.string().min(1).default(DEVELOPMENT_DEFAULTS.biTenantId),
-  OKTA_ORG_URL: url.optional(),
-  OKTA_SIM_PORT: port.default(DEVELOPMENT_DEFAULTS.oktaPort),
-  BI_REALM_NAME: z.string().min(1).max(64).default('Okta federation'),
-  BI_AUTHENTICATOR_CONFIG_NAME: z.string().min(1).max(64).default('Okta hosted web'),
-  BI_APPLICATION_NAME: z.string().min(1).max(64).default('Okta'),
-  OKTA_IDP_NAME: z.string().min(1).max(100).default('Beyond Identity'),
-  OKTA_ROUTING_RULE_NAME: z.string().min(1).max(100).default('Beyond Identity passkeys'),
-  OKTA_ROUTING_RULE_PRIORITY: z.coerce.number().int().min(1).default(1),
-  /** The custom Okta profile property people are routed by (shared by every integration in the org). */
-  OKTA_ROUTING_ATTRIBUTE: z
-    .string()
-    .regex(/^[A-Za-z][A-Za-z0-9_]{0,59}$/, 'a profile property name: a letter, then letters, digits or _ (60 at most)')
-    .default('beyondIdentityIntegration'),
-  /** This integration's value of it; default `<tenant id>/<realm slug>`, distinct for each integration. */
-  OKTA_ROUTING_VALUE: z.string().min(1).max(256).optional(),
-  /** The org's custom domain, if it has one (https://login.example.com). */
-  OKTA_CUSTOM_DOMAIN: url.optional(),
-  /** Which domain Okta builds the IdP's redirect URI on; default CUSTOM_URL with a custom domain, ORG_URL without. */
-  OKTA_ISSUER_MODE: z.enum(OKTA_ISSUER_MODES).optional(),
-  BI_TOKEN_EXPIRY_SECONDS: z.coerce.number().int().positive().default(604_800),
-  BINDING_POLL_INTERVAL_SECONDS: seconds(30),
-  BINDING_MAX_RESENDS: z.coerce.number().int().min(0).max(20).default(3),
-  BINDING_DEADLINE_SECONDS: seconds(7 * 24 * 3600),
-  ACTIVITY_TIMEOUT_SECONDS: seconds(300),
-  /** How often the verify schedule checks the federation (the schedule's first interval; `verify --schedule` changes it later). */
-  VERIFY_INTERVAL: interval.default(86_400_000),
-}).superRefine((config, context) => {
-  if (config.OKTA_ISSUER_MODE && config.OKTA_ISSUER_MODE !== 'ORG_URL' && !config.OKTA_CUSTOM_DOMAIN) {
-    context.addIssue({ code: 'custom', path: ['OKTA_ISSUER_MODE'], message: `${config.OKTA_ISSUER_MODE} needs the org's custom domain in OKTA_CUSTOM_DOMAIN (or use ORG_URL)` });
-  }
-  if (config.OKTA_CUSTOM_DOMAIN && new URL(config.OKTA_CUSTOM_DOMAIN).pathname.replace(/\/+$/, '') !== '') {
-    context.addIssue({ code: 'custom', path: ['OKTA_CUSTOM_DOMAIN'], message: 'the custom domain only, with no path (e.g. https://login.example.com)' });
-  }
-});
+export const integrationConfigSchema = z
+  .object({
+    BI_TENANT_ID: z.string().min(1).default(DEVELOPMENT_DEFAULTS.biTenantId),
+    OKTA_ORG_URL: url.optional(),
+    OKTA_SIM_PORT: port.default(DEVELOPMENT_DEFAULTS.oktaPort),
+    BI_REALM_NAME: z.string().min(1).max(64).default('Okta federation'),
+    BI_AUTHENTICATOR_CONFIG_NAME: z.string().min(1).max(64).default('Okta hosted web'),
+    BI_APPLICATION_NAME: z.string().min(1).max(64).default('Okta'),
+    OKTA_IDP_NAME: z.string().min(1).max(100).default('Beyond Identity'),
+    OKTA_ROUTING_RULE_NAME: z.string().min(1).max(100).default('Beyond Identity passkeys'),
+    OKTA_ROUTING_RULE_PRIORITY: z.coerce.number().int().min(1).default(1),
+    /** The custom Okta profile property people are routed by (shared by every integration in the org). */
+    OKTA_ROUTING_ATTRIBUTE: z
+      .string()
+      .regex(
+        /^[A-Za-z][A-Za-z0-9_]{0,59}$/,
+        'a profile property name: a letter, then letters, digits or _ (60 at most)',
+      )
+      .default('beyondIdentityIntegration'),
+    /** This integration's value of it; default `<tenant id>/<realm slug>`, distinct for each integration. */
+    OKTA_ROUTING_VALUE: z.string().min(1).max(256).optional(),
+    /** The org's custom domain, if it has one (https://login.example.com). */
+    OKTA_CUSTOM_DOMAIN: url.optional(),
+    /** Which domain Okta builds the IdP's redirect URI on; default CUSTOM_URL with a custom domain, ORG_URL without. */
+    OKTA_ISSUER_MODE: z.enum(OKTA_ISSUER_MODES).optional(),
+    BI_TOKEN_EXPIRY_SECONDS: z.coerce.number().int().positive().default(604_800),
+    BINDING_POLL_INTERVAL_SECONDS: seconds(30),
+    BINDING_MAX_RESENDS: z.coerce.number().int().min(0).max(20).default(3),
+    BINDING_DEADLINE_SECONDS: seconds(7 * 24 * 3600),
+    ACTIVITY_TIMEOUT_SECONDS: seconds(300),
+    /** How often the verify schedule checks the federation (the schedule's first interval; `verify --schedule` changes it later). */
+    VERIFY_INTERVAL: interval.default(86_400_000),
+  })
+  .superRefine((config, context) => {
+    if (config.OKTA_ISSUER_MODE && config.OKTA_ISSUER_MODE !== 'ORG_URL' && !config.OKTA_CUSTOM_DOMAIN) {
+      context.addIssue({
+        code: 'custom',
+        path: ['OKTA_ISSUER_MODE'],
+        message: `${config.OKTA_ISSUER_MODE} needs the org's custom domain in OKTA_CUSTOM_DOMAIN (or use ORG_URL)`,
+      });
+    }
+    if (config.OKTA_CUSTOM_DOMAIN && new URL(config.OKTA_CUSTOM_DOMAIN).pathname.replace(/\/+$/, '') !== '') {
+      context.addIssue({
+        code: 'custom',
+        path: ['OKTA_CUSTOM_DOMAIN'],
+        message: 'the custom domain only, with no path (e.g. https://login.example.com)',
+      });
+    }
+  });
 export type IntegrationConfig = z.infer<typeof integrationConfigSchema>;
 
 function realmSlug(realmName: string): string {
-  return realmName.trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'realm';
+  return (
+    realmName
+      .trim()
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'realm'
+  );
 }
 
 /** The workflow id of an integration: one per (Beyond Identity tenant + realm, Okta org). */
@@ -297,7 +354,10 @@ export function integrationSpecFrom(config: IntegrationConfig): IntegrationSpec 
     idpName: config.OKTA_IDP_NAME,
     routingRuleName: config.OKTA_ROUTING_RULE_NAME,
     routingRulePriority: config.OKTA_ROUTING_RULE_PRIORITY,
-    routing: { attribute: config.OKTA_ROUTING_ATTRIBUTE, value: config.OKTA_ROUTING_VALUE ?? defaultRoutingValue(config.BI_TENANT_ID, config.BI_REALM_NAME) },
+    routing: {
+      attribute: config.OKTA_ROUTING_ATTRIBUTE,
+      value: config.OKTA_ROUTING_VALUE ?? defaultRoutingValue(config.BI_TENANT_ID, config.BI_REALM_NAME),
+    },
     tokenExpirySeconds: config.BI_TOKEN_EXPIRY_SECONDS,
     binding: {
       pollIntervalMs: config.BINDING_POLL_INTERVAL_SECONDS * 1000,

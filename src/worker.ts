@@ -38,12 +38,24 @@ function activityDependencies(
       tenantId: config.BI_TENANT_ID,
       credentials: config.BI_API_TOKEN
         ? { kind: 'api-token', token: config.BI_API_TOKEN }
-        : { kind: 'client-credentials', clientId: config.BI_CLIENT_ID!, clientSecret: config.BI_CLIENT_SECRET!, tokenUrl: config.BI_TOKEN_URL! },
+        : {
+            kind: 'client-credentials',
+            clientId: config.BI_CLIENT_ID!,
+            clientSecret: config.BI_CLIENT_SECRET!,
+            tokenUrl: config.BI_TOKEN_URL!,
+          },
       timeouts,
       logger,
       observer,
     },
-    okta: { orgUrl: config.OKTA_ORG_URL, credentials: config.OKTA_CREDENTIALS, timeouts, maxInFlight: config.OKTA_MAX_IN_FLIGHT, logger, observer },
+    okta: {
+      orgUrl: config.OKTA_ORG_URL,
+      credentials: config.OKTA_CREDENTIALS,
+      timeouts,
+      maxInFlight: config.OKTA_MAX_IN_FLIGHT,
+      logger,
+      observer,
+    },
     temporal,
     biRegion: config.BI_REGION,
   };
@@ -62,7 +74,10 @@ export interface WorkerRun {
 }
 
 /** Creates the worker (connected, activities wired) and starts it running. */
-export async function startWorker(env: NodeJS.ProcessEnv = process.env, overrides: Partial<WorkerOptions> = {}): Promise<WorkerRun> {
+export async function startWorker(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<WorkerOptions> = {},
+): Promise<WorkerRun> {
   const upstream = parseConfig(upstreamConfigSchema, env);
   const capacity = parseConfig(workerConfigSchema, env);
   const { dataConverter, keyring } = codecSetupFromEnv(env);
@@ -79,7 +94,9 @@ export async function startWorker(env: NodeJS.ProcessEnv = process.env, override
     throw error;
   });
   const client = new Client({ connection: clientConnection, namespace: target.namespace, dataConverter });
-  const { activities, close: closeClients } = createActivities(activityDependencies(upstream, { client, taskQueue }, observability));
+  const { activities, close: closeClients } = createActivities(
+    activityDependencies(upstream, { client, taskQueue }, observability),
+  );
   const close = async () => {
     await Promise.all([closeClients(), clientConnection.close()]);
   };
@@ -92,7 +109,9 @@ export async function startWorker(env: NodeJS.ProcessEnv = process.env, override
       taskQueue,
       activities,
       dataConverter,
-      ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: require.resolve('./workflows') }),
+      ...(bundlePath
+        ? { workflowBundle: { codePath: bundlePath } }
+        : { workflowsPath: require.resolve('./workflows') }),
       shutdownGraceTime: '10 seconds',
       maxConcurrentActivityTaskExecutions: capacity.WORKER_MAX_ACTIVITIES,
       ...overrides,
@@ -152,7 +171,8 @@ if (require.main === module) {
     })
     .then(() => processLogger().info('Worker stopped.'))
     .catch((error: unknown) => {
-      const text = error instanceof ConfigError ? `${error.message}\nSee README.md, "Configuration".` : errorMessage(error);
+      const text =
+        error instanceof ConfigError ? `${error.message}\nSee README.md, "Configuration".` : errorMessage(error);
       processLogger().error(`Worker stopped: ${text}`);
       process.exit(1);
     });

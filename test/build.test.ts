@@ -37,8 +37,10 @@ describe('npm run build', () => {
   });
 
   it('writes the compiled worker, CLI and workflow bundle to dist/, and nothing of the development tooling', () => {
-    for (const file of ['worker.js', 'client.js', 'codec-server.js', 'workflow-bundle.js', 'workflows/index.js']) expect(existsSync(join(PROJECT_ROOT, 'dist', file))).toBe(true);
-    for (const tooling of ['simulators', 'stack', 'stack.js', 'demo.js', 'dev']) expect(existsSync(join(PROJECT_ROOT, 'dist', tooling))).toBe(false);
+    for (const file of ['worker.js', 'client.js', 'codec-server.js', 'workflow-bundle.js', 'workflows/index.js'])
+      expect(existsSync(join(PROJECT_ROOT, 'dist', file))).toBe(true);
+    for (const tooling of ['simulators', 'stack', 'stack.js', 'demo.js', 'dev'])
+      expect(existsSync(join(PROJECT_ROOT, 'dist', tooling))).toBe(false);
   });
 
   it("gives the compose file's codec server under plain Node", async () => {
@@ -50,7 +52,11 @@ describe('npm run build', () => {
     });
     try {
       await server.waitFor(/Codec server http:\/\/127\.0\.0\.1:\d+ \(key ids build-1;/, 20_000);
-      const answer = await fetch(`http://127.0.0.1:${port}/decode`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const answer = await fetch(`http://127.0.0.1:${port}/decode`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
       expect(await answer.json()).toEqual({ payloads: [] });
     } finally {
       server.child.kill('SIGTERM');
@@ -66,7 +72,10 @@ describe('npm run build', () => {
   });
 
   it('has a production dependency tree without fastify or tsx', async () => {
-    const { stdout } = await run('npm', ['ls', '--omit=dev', '--all', '--json'], { cwd: PROJECT_ROOT, maxBuffer: 32 * 1024 * 1024 });
+    const { stdout } = await run('npm', ['ls', '--omit=dev', '--all', '--json'], {
+      cwd: PROJECT_ROOT,
+      maxBuffer: 32 * 1024 * 1024,
+    });
     const names = packageNames(JSON.parse(stdout) as NpmTree);
     expect(names.has('@temporalio/worker')).toBe(true);
     for (const tooling of ['fastify', 'tsx', 'esbuild', 'jest', 'typescript']) expect(names.has(tooling)).toBe(false);

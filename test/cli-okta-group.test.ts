@@ -27,12 +27,16 @@ describe('onboard --okta-group', () => {
   async function expectNobodyStarted(): Promise<void> {
     await expect(harness.integrationHandle().describe()).rejects.toThrow(/not found/i);
     const started: string[] = [];
-    for await (const info of harness.client.workflow.list({ query: `Integration = '${harness.spec.integrationId}'` })) started.push(info.workflowId);
+    for await (const info of harness.client.workflow.list({ query: `Integration = '${harness.spec.integrationId}'` }))
+      started.push(info.workflowId);
     expect(started).toEqual([]);
   }
 
   async function oktaUser(login: string): Promise<{ id: string; status: string }> {
-    return (await oktaApi(harness, 'GET', `/api/v1/users/${encodeURIComponent(login)}`)) as { id: string; status: string };
+    return (await oktaApi(harness, 'GET', `/api/v1/users/${encodeURIComponent(login)}`)) as {
+      id: string;
+      status: string;
+    };
   }
 
   beforeAll(async () => {
@@ -40,7 +44,11 @@ describe('onboard --okta-group', () => {
     await harness.startWorker();
     runner = new CliRunner((env) => harness.env(env));
     // The group and its people exist in Okta before the service hears of them (an administrator's).
-    groupId = ((await oktaApi(harness, 'POST', '/api/v1/groups', { profile: { name: GROUP, description: 'the group to move to passkeys' } })) as { id: string }).id;
+    groupId = (
+      (await oktaApi(harness, 'POST', '/api/v1/groups', {
+        profile: { name: GROUP, description: 'the group to move to passkeys' },
+      })) as { id: string }
+    ).id;
     for (const login of [...MEMBERS, SUSPENDED]) {
       const user = (await oktaApi(harness, 'POST', '/api/v1/users?activate=true', {
         profile: { login, email: login, firstName: 'Eng', lastName: login.split('@')[0] },
@@ -71,7 +79,12 @@ describe('onboard --okta-group', () => {
 
     const prefix = await cli(['--json', 'onboard', '--okta-group', 'Eng']);
     expect(prefix.code).toBe(2);
-    expect(JSON.parse(prefix.stdout)).toEqual({ outcome: 'notFound', searchedBy: 'name', searched: 'Eng', similar: [{ id: groupId, name: GROUP, type: 'OKTA_GROUP' }] });
+    expect(JSON.parse(prefix.stdout)).toEqual({
+      outcome: 'notFound',
+      searchedBy: 'name',
+      searched: 'Eng',
+      similar: [{ id: groupId, name: GROUP, type: 'OKTA_GROUP' }],
+    });
 
     const unknownId = await cli(['onboard', '--okta-group', '00gNoSuchGroup0000000']);
     expect(unknownId.code).toBe(2);
@@ -82,7 +95,9 @@ describe('onboard --okta-group', () => {
   it('refuses an ambiguous name with exit 2, listing the ids to choose from, and starts nobody', async () => {
     const run = await cli(['onboard', '--okta-group', 'Support']);
     expect(run.code).toBe(2);
-    expect(run.output).toMatch(/2 Okta groups are named "Support": "Support" \(00g\w+\), "Support" \(00g\w+, APP_GROUP\)\. Pass the id/);
+    expect(run.output).toMatch(
+      /2 Okta groups are named "Support": "Support" \(00g\w+\), "Support" \(00g\w+, APP_GROUP\)\. Pass the id/,
+    );
     await expectNobodyStarted();
   });
 
@@ -96,11 +111,23 @@ describe('onboard --okta-group', () => {
   it('--dry-run (by id) prints who would be onboarded and who is skipped and why, and starts nobody', async () => {
     const run = await cli(['--json', 'onboard', '--okta-group', groupId, '--dry-run', '--page-size', '10']);
     expect(run.code).toBe(0);
-    const answer = JSON.parse(run.stdout) as { dryRun: boolean; group: { id: string; name: string }; pages: number; wouldOnboard: { email: string }[]; skipped: { email: string; status: string; reason: string }[] };
+    const answer = JSON.parse(run.stdout) as {
+      dryRun: boolean;
+      group: { id: string; name: string };
+      pages: number;
+      wouldOnboard: { email: string }[];
+      skipped: { email: string; status: string; reason: string }[];
+    };
     expect(answer.group).toEqual({ id: groupId, name: GROUP, type: 'OKTA_GROUP' });
     expect(answer.pages).toBe(3);
     expect(answer.wouldOnboard.map((person) => person.email)).toEqual(MEMBERS);
-    expect(answer.skipped).toEqual([expect.objectContaining({ email: SUSPENDED, status: 'SUSPENDED', reason: expect.stringContaining('unsuspend the user') })]);
+    expect(answer.skipped).toEqual([
+      expect.objectContaining({
+        email: SUSPENDED,
+        status: 'SUSPENDED',
+        reason: expect.stringContaining('unsuspend the user'),
+      }),
+    ]);
     await expectNobodyStarted();
   });
 
@@ -114,14 +141,24 @@ describe('onboard --okta-group', () => {
     }
     expect(run.code).toBe(0);
     expect(requests.count('GET', new RegExp(`^/api/v1/groups/${groupId}/users$`))).toBe(3);
-    const answer = JSON.parse(run.stdout) as { group: { id: string }; people: { email: string; outcome: string }[]; skipped: { email: string; reason: string }[] };
+    const answer = JSON.parse(run.stdout) as {
+      group: { id: string };
+      people: { email: string; outcome: string }[];
+      skipped: { email: string; reason: string }[];
+    };
     expect(answer.group.id).toBe(groupId);
-    expect(answer.people.map((person) => [person.email, person.outcome])).toEqual(MEMBERS.map((email) => [email, 'started']));
+    expect(answer.people.map((person) => [person.email, person.outcome])).toEqual(
+      MEMBERS.map((email) => [email, 'started']),
+    );
     expect(answer.skipped.map((member) => member.email)).toEqual([SUSPENDED]);
 
     await Promise.all(MEMBERS.map((email) => harness.bind(email)));
-    const done = await Promise.all(MEMBERS.map((email) => harness.personHandle(email).result() as Promise<PersonState>));
-    expect(done.map((state) => [state.email, state.status, state.routed, state.oktaUser?.adopted])).toEqual(MEMBERS.map((email) => [email, 'Onboarded', true, true]));
+    const done = await Promise.all(
+      MEMBERS.map((email) => harness.personHandle(email).result() as Promise<PersonState>),
+    );
+    expect(done.map((state) => [state.email, state.status, state.routed, state.oktaUser?.adopted])).toEqual(
+      MEMBERS.map((email) => [email, 'Onboarded', true, true]),
+    );
     // The skipped member was never started, and no Okta user was made: all 26 were there already.
     await expect(harness.personHandle(SUSPENDED).describe()).rejects.toThrow(/not found/i);
     expect((await harness.oktaState()).users).toHaveLength(MEMBERS.length + 1);
@@ -134,18 +171,26 @@ describe('onboard --okta-group', () => {
     const cancelled = MEMBERS[24]!;
     expect((await cli(['cancel', cancelled])).code).toBe(0);
     await waitForPerson(harness, cancelled, (state) => state.status === 'Cancelled' && state.step === 'Undone', 30_000);
-    const kept = (await oktaApi(harness, 'GET', `/api/v1/users/${encodeURIComponent(cancelled)}`)) as { status: string; profile: Record<string, unknown> };
+    const kept = (await oktaApi(harness, 'GET', `/api/v1/users/${encodeURIComponent(cancelled)}`)) as {
+      status: string;
+      profile: Record<string, unknown>;
+    };
     expect([kept.status, kept.profile[harness.spec.routing.attribute] ?? null]).toEqual(['ACTIVE', null]);
 
     await tearDown(harness, harness.session, silent, 60_000);
     expect((await harness.integrationHandle().query(integrationStatusQuery)).status).toBe('TornDown');
     const after = await harness.oktaState();
-    const statuses = (state: typeof after) => state.users.map((user) => [user.id, user.profile.login, user.status]).sort();
+    const statuses = (state: typeof after) =>
+      state.users.map((user) => [user.id, user.profile.login, user.status]).sort();
     expect(statuses(after)).toEqual(statuses(before));
     for (const login of MEMBERS) expect((await oktaUser(login)).status).toBe('ACTIVE');
     expect((await oktaUser(SUSPENDED)).status).toBe('SUSPENDED');
     const members = (await oktaApi(harness, 'GET', `/api/v1/groups/${groupId}/users`)) as unknown[];
     expect(members).toHaveLength(MEMBERS.length + 1);
-    await waitFor(() => harness.signIn(MEMBERS[0]!), (result) => !result.ok, 5_000);
+    await waitFor(
+      () => harness.signIn(MEMBERS[0]!),
+      (result) => !result.ok,
+      5_000,
+    );
   });
 });

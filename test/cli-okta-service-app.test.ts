@@ -15,7 +15,13 @@ import { oktaCredentialsFromEnv } from '../src/clients/okta/credentials-env';
 import { startOktaSimulator, type RunningOktaSimulator } from '../dev/simulators/okta';
 import { CliRunner, type CliRun } from './support/cli';
 
-const WORKER_SCOPES = ['okta.users.manage', 'okta.groups.read', 'okta.schemas.manage', 'okta.idps.manage', 'okta.policies.manage'];
+const WORKER_SCOPES = [
+  'okta.users.manage',
+  'okta.groups.read',
+  'okta.schemas.manage',
+  'okta.idps.manage',
+  'okta.policies.manage',
+];
 
 interface Answer {
   app: { id: string; clientId: string; label: string; created: boolean; dpop: boolean };
@@ -31,38 +37,57 @@ describe('bi-okta okta-service-app', () => {
   let sim: RunningOktaSimulator;
   let dir: string;
   let runner: CliRunner;
-  const cli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> => runner.run(['okta-service-app', ...args], env);
+  const cli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> =>
+    runner.run(['okta-service-app', ...args], env);
 
   /** The simulated org's Management API, as the admin. */
   async function okta<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
     const response = await fetch(`${sim.url}${path}`, {
       method: init.method ?? 'GET',
-      headers: { authorization: `SSWS ${sim.apiToken}`, accept: 'application/json', 'content-type': 'application/json' },
+      headers: {
+        authorization: `SSWS ${sim.apiToken}`,
+        accept: 'application/json',
+        'content-type': 'application/json',
+      },
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
     });
-    if (response.status >= 300) throw new Error(`${init.method ?? 'GET'} ${path}: HTTP ${response.status} ${await response.text()}`);
+    if (response.status >= 300)
+      throw new Error(`${init.method ?? 'GET'} ${path}: HTTP ${response.status} ${await response.text()}`);
     return (await response.json()) as T;
   }
-  const appsLabelled = async (label: string) => (await okta<{ id: string; label: string }[]>(`/api/v1/apps?q=${encodeURIComponent(label)}&limit=200`)).filter((app) => app.label === label);
+  const appsLabelled = async (label: string) =>
+    (await okta<{ id: string; label: string }[]>(`/api/v1/apps?q=${encodeURIComponent(label)}&limit=200`)).filter(
+      (app) => app.label === label,
+    );
   const keysOf = (appId: string) => okta<{ kid: string; status: string }[]>(`/api/v1/apps/${appId}/credentials/jwks`);
-  const grantsOf = async (appId: string) => (await okta<{ scopeId: string }[]>(`/api/v1/apps/${appId}/grants`)).map((grant) => grant.scopeId).sort();
-  const rolesOf = async (clientId: string) => (await okta<{ type: string }[]>(`/oauth2/v1/clients/${clientId}/roles`)).map((role) => role.type);
+  const grantsOf = async (appId: string) =>
+    (await okta<{ scopeId: string }[]>(`/api/v1/apps/${appId}/grants`)).map((grant) => grant.scopeId).sort();
+  const rolesOf = async (clientId: string) =>
+    (await okta<{ type: string }[]>(`/oauth2/v1/clients/${clientId}/roles`)).map((role) => role.type);
 
   /** Nothing that belongs to the private key: its PEM armour, any line of its base64 body, or a JWK's private members. */
   async function expectNoKeyMaterial(run: CliRun, keyFile: string): Promise<void> {
     const pem = await readFile(keyFile, 'utf8');
     expect(run.output).not.toContain('PRIVATE KEY');
-    for (const line of pem.split('\n').filter((text) => text.length > 20 && !text.startsWith('-----'))) expect(run.output).not.toContain(line);
+    for (const line of pem.split('\n').filter((text) => text.length > 20 && !text.startsWith('-----')))
+      expect(run.output).not.toContain(line);
     const jwk = createPrivateKey(pem).export({ format: 'jwk' });
-    for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi'] as const) if (jwk[member]) expect(run.output).not.toContain(jwk[member]);
+    for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi'] as const)
+      if (jwk[member]) expect(run.output).not.toContain(jwk[member]);
   }
 
   beforeAll(async () => {
     sim = await startOktaSimulator({ port: 0 });
     dir = await mkdtemp(join(tmpdir(), 'bi-okta-service-app-'));
     runner = new CliRunner((overrides) => {
-      const env: NodeJS.ProcessEnv = { ...process.env, OKTA_ORG_URL: sim.url, OKTA_API_TOKEN: sim.apiToken, ...overrides };
-      for (const name of ['OKTA_CLIENT_ID', 'OKTA_PRIVATE_KEY', 'OKTA_PRIVATE_KEY_FILE', 'OKTA_KEY_ID', 'OKTA_SCOPES']) delete env[name];
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        OKTA_ORG_URL: sim.url,
+        OKTA_API_TOKEN: sim.apiToken,
+        ...overrides,
+      };
+      for (const name of ['OKTA_CLIENT_ID', 'OKTA_PRIVATE_KEY', 'OKTA_PRIVATE_KEY_FILE', 'OKTA_KEY_ID', 'OKTA_SCOPES'])
+        delete env[name];
       return env;
     });
   });
@@ -101,7 +126,12 @@ describe('bi-okta okta-service-app', () => {
   it('run again (--json), it creates nothing: the same client id and key, one app, no new key, grant or role', async () => {
     const keyFile = join(dir, 'okta-service-app.pem');
     const [app] = await appsLabelled('bi-okta-federation');
-    const before = { keys: await keysOf(app!.id), grants: await grantsOf(app!.id), roles: await rolesOf(app!.id), pem: await readFile(keyFile, 'utf8') };
+    const before = {
+      keys: await keysOf(app!.id),
+      grants: await grantsOf(app!.id),
+      roles: await rolesOf(app!.id),
+      pem: await readFile(keyFile, 'utf8'),
+    };
 
     const run = await cli(['--key-file', keyFile], { OKTA_ORG_URL: `${sim.url}/` });
     const text = await cli(['--key-file', keyFile]);
@@ -113,7 +143,13 @@ describe('bi-okta okta-service-app', () => {
     expect(answer.key).toMatchObject({ file: keyFile, written: false, addedToApp: false, alg: 'RS256' });
     expect(answer.scopes).toEqual({ granted: [], alreadyGranted: WORKER_SCOPES, extra: [] });
     expect(answer.role).toEqual({ type: 'ORG_ADMIN', assigned: false, others: [] });
-    expect(answer.settings).toEqual({ OKTA_ORG_URL: sim.url, OKTA_CLIENT_ID: app!.id, OKTA_PRIVATE_KEY_FILE: keyFile, OKTA_KEY_ID: before.keys[0]!.kid, OKTA_SCOPES: WORKER_SCOPES.join(' ') });
+    expect(answer.settings).toEqual({
+      OKTA_ORG_URL: sim.url,
+      OKTA_CLIENT_ID: app!.id,
+      OKTA_PRIVATE_KEY_FILE: keyFile,
+      OKTA_KEY_ID: before.keys[0]!.kid,
+      OKTA_SCOPES: WORKER_SCOPES.join(' '),
+    });
     expect(answer.removeFromWorker).toEqual(['OKTA_API_TOKEN']);
     // Progress goes to stderr with --json: stdout is the answer alone.
     expect(json.output).toContain('Found the service app "bi-okta-federation"');
@@ -145,7 +181,10 @@ describe('bi-okta okta-service-app', () => {
 
   it('an app without a key held here gets a new key added, never a second app; an extra grant is warned about and left', async () => {
     const [app] = await appsLabelled('bi-okta-federation');
-    await okta(`/api/v1/apps/${app!.id}/grants`, { method: 'POST', body: { scopeId: 'okta.apps.read', issuer: sim.url } });
+    await okta(`/api/v1/apps/${app!.id}/grants`, {
+      method: 'POST',
+      body: { scopeId: 'okta.apps.read', issuer: sim.url },
+    });
     const otherKeyFile = join(dir, 'another-machine.pem');
     const run = await runner.run(['--json', 'okta-service-app', '--key-file', otherKeyFile]);
     expect(run.code).toBe(0);
@@ -153,7 +192,9 @@ describe('bi-okta okta-service-app', () => {
     expect(answer.app.created).toBe(false);
     expect(answer.key).toMatchObject({ written: true, addedToApp: true });
     expect(answer.scopes.extra).toEqual(['okta.apps.read']);
-    expect(run.output).toMatch(/Warning: App "bi-okta-federation" also has scopes the worker does not use: okta\.apps\.read\. They are left granted/);
+    expect(run.output).toMatch(
+      /Warning: App "bi-okta-federation" also has scopes the worker does not use: okta\.apps\.read\. They are left granted/,
+    );
     expect(await appsLabelled('bi-okta-federation')).toHaveLength(1);
     expect((await keysOf(app!.id)).map((key) => key.kid)).toContain(answer.key.kid);
     expect(await keysOf(app!.id)).toHaveLength(2);
@@ -163,7 +204,21 @@ describe('bi-okta okta-service-app', () => {
 
   it('--key-type ec --no-dpop --role and --scopes: an EC P-256 key (ES256) on an app without DPoP, with what was asked', async () => {
     const keyFile = join(dir, 'ec.pem');
-    const run = await runner.run(['--json', 'okta-service-app', '--name', 'bi-okta-ec', '--key-file', keyFile, '--key-type', 'ec', '--no-dpop', '--role', 'USER_ADMIN', '--scopes', 'okta.users.read,okta.groups.read']);
+    const run = await runner.run([
+      '--json',
+      'okta-service-app',
+      '--name',
+      'bi-okta-ec',
+      '--key-file',
+      keyFile,
+      '--key-type',
+      'ec',
+      '--no-dpop',
+      '--role',
+      'USER_ADMIN',
+      '--scopes',
+      'okta.users.read,okta.groups.read',
+    ]);
     expect(run.code).toBe(0);
     const answer = JSON.parse(run.stdout) as Answer;
     expect(answer.app).toMatchObject({ label: 'bi-okta-ec', created: true, dpop: false });
@@ -202,9 +257,16 @@ describe('bi-okta okta-service-app', () => {
     expect(adminConsole.code).toBe(2);
     expect(adminConsole.output).toContain("is the Admin Console's address");
     const port = await findFreePort();
-    const unreachable = await cli(['--org-url', `http://127.0.0.1:${port}`, '--key-file', join(dir, 'unreachable.pem')]);
+    const unreachable = await cli([
+      '--org-url',
+      `http://127.0.0.1:${port}`,
+      '--key-file',
+      join(dir, 'unreachable.pem'),
+    ]);
     expect(unreachable.code).toBe(3);
-    expect(unreachable.output).toMatch(new RegExp(`Could not reach Okta .*is http://127\\.0\\.0\\.1:${port} the org URL`));
+    expect(unreachable.output).toMatch(
+      new RegExp(`Could not reach Okta .*is http://127\\.0\\.0\\.1:${port} the org URL`),
+    );
   });
 
   describe('with an admin who is not a Super Administrator', () => {
@@ -216,7 +278,15 @@ describe('bi-okta okta-service-app', () => {
         response.setHeader('content-type', 'application/json');
         if (request.method === 'GET') return response.end('[]');
         response.statusCode = 403;
-        response.end(JSON.stringify({ errorCode: 'E0000006', errorSummary: 'You do not have permission to perform the requested action', errorLink: 'E0000006', errorId: 'oae1', errorCauses: [] }));
+        response.end(
+          JSON.stringify({
+            errorCode: 'E0000006',
+            errorSummary: 'You do not have permission to perform the requested action',
+            errorLink: 'E0000006',
+            errorId: 'oae1',
+            errorCauses: [],
+          }),
+        );
       });
       await new Promise<void>((done) => org.listen(0, '127.0.0.1', done));
       url = `http://127.0.0.1:${(org.address() as { port: number }).port}`;
@@ -226,13 +296,22 @@ describe('bi-okta okta-service-app', () => {
     it('exit 1, and that only a Super Administrator can do this', async () => {
       const run = await cli(['--org-url', url, '--key-file', join(dir, 'not-super.pem')]);
       expect(run.code).toBe(1);
-      expect(run.output).toMatch(/Okta refused to create the service app \(HTTP 403 E0000006\): only a Super Administrator may create the service app, grant it Okta API scopes and assign it an admin role/);
+      expect(run.output).toMatch(
+        /Okta refused to create the service app \(HTTP 403 E0000006\): only a Super Administrator may create the service app, grant it Okta API scopes and assign it an admin role/,
+      );
     });
 
     it("the key that run made is kept and used by the next run, with a Super Administrator's token", async () => {
       const keyFile = join(dir, 'not-super.pem');
       const pem = await readFile(keyFile, 'utf8');
-      const run = await runner.run(['--json', 'okta-service-app', '--name', 'bi-okta-after-403', '--key-file', keyFile]);
+      const run = await runner.run([
+        '--json',
+        'okta-service-app',
+        '--name',
+        'bi-okta-after-403',
+        '--key-file',
+        keyFile,
+      ]);
       expect(run.code).toBe(0);
       const answer = JSON.parse(run.stdout) as Answer;
       expect(answer.app.created).toBe(true);

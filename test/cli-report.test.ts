@@ -21,7 +21,10 @@ import { oktaApi, waitForPerson } from './support/workflow-checks';
 
 const silent: Output = { json: true, print: () => undefined, info: () => undefined };
 
-async function cli(harness: ServiceHarness, args: string[]): Promise<{ code: number | null; stdout: string; output: string }> {
+async function cli(
+  harness: ServiceHarness,
+  args: string[],
+): Promise<{ code: number | null; stdout: string; output: string }> {
   const run = startCommand(process.execPath, ['--import', 'tsx', 'src/client.ts', ...args], harness.env());
   let stdout = '';
   run.child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -66,16 +69,27 @@ describe('report: one row per person, for audits', () => {
 
   it('brings people to each state: Onboarded (adopted and created Okta user), waiting, needing attention, cancelled, offboarded', async () => {
     // An administrator's user for ADOPTED (adopted when routed), and a deactivated one for ATTENTION (refused at routing).
-    const user = (login: string, firstName: string) => ({ profile: { login, email: login, firstName, lastName: 'Example' }, credentials: { password: { value: 'An0ld-Passw0rd!' } } });
+    const user = (login: string, firstName: string) => ({
+      profile: { login, email: login, firstName, lastName: 'Example' },
+      credentials: { password: { value: 'An0ld-Passw0rd!' } },
+    });
     await oktaApi(harness, 'POST', '/api/v1/users?activate=true', user(ADOPTED, 'Ada'));
-    const stale = (await oktaApi(harness, 'POST', '/api/v1/users?activate=true', user(ATTENTION, 'Nora'))) as { id: string };
+    const stale = (await oktaApi(harness, 'POST', '/api/v1/users?activate=true', user(ATTENTION, 'Nora'))) as {
+      id: string;
+    };
     await oktaApi(harness, 'POST', `/api/v1/users/${stale.id}/lifecycle/deactivate`);
 
     await harness.onboard(EVERYONE);
-    await Promise.all(EVERYONE.map((email) => waitForPerson(harness, email, (state) => state.status === 'WaitingForBinding', 45_000)));
+    await Promise.all(
+      EVERYONE.map((email) => waitForPerson(harness, email, (state) => state.status === 'WaitingForBinding', 45_000)),
+    );
     await Promise.all([ADOPTED, CREATED, ATTENTION, OFFBOARDED].map((email) => harness.bind(email)));
-    for (const email of [ADOPTED, CREATED, OFFBOARDED]) states.set(email, (await harness.personHandle(email).result()) as PersonState);
-    states.set(ATTENTION, await waitForPerson(harness, ATTENTION, (state) => state.status === 'NeedsAttention', 30_000));
+    for (const email of [ADOPTED, CREATED, OFFBOARDED])
+      states.set(email, (await harness.personHandle(email).result()) as PersonState);
+    states.set(
+      ATTENTION,
+      await waitForPerson(harness, ATTENTION, (state) => state.status === 'NeedsAttention', 30_000),
+    );
 
     expect(await commands.cancel(harness.session, silent, CANCELLED)).toBe(0);
     expect(await commands.cancel(harness.session, silent, OFFBOARDED)).toBe(0);
@@ -90,7 +104,11 @@ describe('report: one row per person, for audits', () => {
     };
     await waitFor(
       () => commands.listPeople(harness.session),
-      (rows) => rows.length === EVERYONE.length && rows.every((row) => JSON.stringify([row.status, row.step, row.execution]) === JSON.stringify(expected[row.email])),
+      (rows) =>
+        rows.length === EVERYONE.length &&
+        rows.every(
+          (row) => JSON.stringify([row.status, row.step, row.execution]) === JSON.stringify(expected[row.email]),
+        ),
       30_000,
     );
     states.set(WAITING, await waitForPerson(harness, WAITING, () => true));
@@ -98,7 +116,11 @@ describe('report: one row per person, for audits', () => {
   });
 
   it('reports each person with the exact cells, as RFC 4180 CSV that parses back, and as the same JSON', async () => {
-    const [csv, json, globalJson] = await Promise.all([cli(harness, ['report']), cli(harness, ['report', '--format', 'json']), cli(harness, ['--json', 'report'])]);
+    const [csv, json, globalJson] = await Promise.all([
+      cli(harness, ['report']),
+      cli(harness, ['report', '--format', 'json']),
+      cli(harness, ['--json', 'report']),
+    ]);
     expect(csv.code).toBe(0);
     expect(csv.stdout.split('\r\n')).toHaveLength(EVERYONE.length + 2); // header, one line per person, the last CRLF
     const rows = csvRows(csv.stdout);
@@ -119,9 +141,21 @@ describe('report: one row per person, for audits', () => {
       ...cells,
     });
 
-    expect(byEmail.get(ADOPTED)).toEqual(expected(ADOPTED, { status: 'Onboarded', step: 'Done', routed: 'true', okta_user: 'adopted' }));
-    expect(byEmail.get(CREATED)).toEqual(expected(CREATED, { status: 'Onboarded', step: 'Done', routed: 'true', okta_user: 'created' }));
-    expect(byEmail.get(WAITING)).toEqual(expected(WAITING, { status: 'WaitingForBinding', step: 'WaitForBinding', bound_at: '', routed: 'false', okta_user: 'none' }));
+    expect(byEmail.get(ADOPTED)).toEqual(
+      expected(ADOPTED, { status: 'Onboarded', step: 'Done', routed: 'true', okta_user: 'adopted' }),
+    );
+    expect(byEmail.get(CREATED)).toEqual(
+      expected(CREATED, { status: 'Onboarded', step: 'Done', routed: 'true', okta_user: 'created' }),
+    );
+    expect(byEmail.get(WAITING)).toEqual(
+      expected(WAITING, {
+        status: 'WaitingForBinding',
+        step: 'WaitForBinding',
+        bound_at: '',
+        routed: 'false',
+        okta_user: 'none',
+      }),
+    );
     const attention = known(ATTENTION).attention!;
     expect(attention).toMatchObject({ step: 'RouteOktaUser', type: 'OktaUserNotActiveError' });
     // Routing was refused, so the workflow never recorded the binding (only a routed look marks it bound): no bound time.
@@ -154,7 +188,9 @@ describe('report: one row per person, for audits', () => {
     });
     expect(Date.parse(cancelled.started_at!)).toBeGreaterThan(0);
     // Offboarded after it was onboarded: the offboarding run's result, its created Okta user removed.
-    expect(byEmail.get(OFFBOARDED)).toEqual(expected(OFFBOARDED, { status: 'Cancelled', step: 'Undone', routed: 'false', okta_user: 'none' }));
+    expect(byEmail.get(OFFBOARDED)).toEqual(
+      expected(OFFBOARDED, { status: 'Cancelled', step: 'Undone', routed: 'false', okta_user: 'none' }),
+    );
     expect(known(OFFBOARDED)).toMatchObject({ status: 'Cancelled', step: 'Undone', bound: true });
     expect(csv.output).toMatch(/1 of 6 rows have only the search attributes' status and step/);
 
@@ -162,13 +198,19 @@ describe('report: one row per person, for audits', () => {
     expect(json.code).toBe(0);
     const parsed = JSON.parse(json.stdout) as ReportRow[];
     expect(parsed.map(asCells)).toEqual(rows);
-    expect(parsed.find((row) => row.email === ADOPTED)).toMatchObject({ routed: true, emails_sent: 1, okta_user: 'adopted', last_error: null });
+    expect(parsed.find((row) => row.email === ADOPTED)).toMatchObject({
+      routed: true,
+      emails_sent: 1,
+      okta_user: 'adopted',
+      last_error: null,
+    });
     expect(globalJson.code).toBe(0);
     expect(JSON.parse(globalJson.stdout)).toEqual(parsed);
 
     // None of the secrets anywhere: API tokens, the OIDC client secret, the codec key.
     const secrets = [...(await harness.secrets()), keys, keys.split(':')[1]!];
-    for (const run of [csv, json, globalJson]) for (const secret of secrets) expect(run.output.includes(secret)).toBe(false);
+    for (const run of [csv, json, globalJson])
+      for (const secret of secrets) expect(run.output.includes(secret)).toBe(false);
   });
 
   it('writes to a file when asked and says where; an unknown format is a usage error (exit 2)', async () => {
@@ -182,7 +224,12 @@ describe('report: one row per person, for audits', () => {
     expect(written.stdout).toBe(`Wrote 6 rows (csv) to ${file}.\n`);
     expect(csvRows(await readFile(file, 'utf8')).map((row) => row.email)).toEqual(EVERYONE);
     expect(writtenJson.code).toBe(0);
-    expect(JSON.parse(writtenJson.stdout)).toEqual({ output: join(dir, 'audit-2.csv'), format: 'csv', rows: 6, partialRows: 1 });
+    expect(JSON.parse(writtenJson.stdout)).toEqual({
+      output: join(dir, 'audit-2.csv'),
+      format: 'csv',
+      rows: 6,
+      partialRows: 1,
+    });
     expect(await readFile(join(dir, 'audit-2.csv'), 'utf8')).toBe(await readFile(file, 'utf8'));
     expect(unknown.code).toBe(2);
     expect(unknown.output).toMatch(/Allowed choices are csv, json/);
@@ -194,7 +241,9 @@ describe('report: one row per person, for audits', () => {
     await Promise.all(harness.workers.map((worker) => worker.done));
     const file = join(dir, 'no-worker.json');
     // In process, with a small page size: three pages of visibility for six people (and seven runs).
-    expect(await report(harness.session, silent, { format: 'json', output: file, pageSize: 3, progress: false })).toBe(0);
+    expect(await report(harness.session, silent, { format: 'json', output: file, pageSize: 3, progress: false })).toBe(
+      0,
+    );
     const rows = JSON.parse(await readFile(file, 'utf8')) as ReportRow[];
     expect(rows.map((row) => row.email)).toEqual(EVERYONE);
     for (const email of [ADOPTED, CREATED, OFFBOARDED]) {
@@ -204,7 +253,11 @@ describe('report: one row per person, for audits', () => {
     // Running ones need a worker to answer their query: without one, their search attributes and why.
     for (const email of [WAITING, ATTENTION]) {
       const row = rows.find((candidate) => candidate.email === email)!;
-      expect([email, row.status, row.routed]).toEqual([email, email === WAITING ? 'WaitingForBinding' : 'NeedsAttention', null]);
+      expect([email, row.status, row.routed]).toEqual([
+        email,
+        email === WAITING ? 'WaitingForBinding' : 'NeedsAttention',
+        null,
+      ]);
       expect(row.note).toMatch(/status query|no worker/);
     }
   });
@@ -232,7 +285,14 @@ describe('report for many people', () => {
       }),
     );
     await waitFor(
-      async () => Number((await harness.client.workflow.count(`WorkflowType = 'personOnboarding' AND Integration = '${harness.spec.integrationId}' AND OnboardingStatus = 'Onboarded' AND ExecutionStatus = 'Completed'`)).count),
+      async () =>
+        Number(
+          (
+            await harness.client.workflow.count(
+              `WorkflowType = 'personOnboarding' AND Integration = '${harness.spec.integrationId}' AND OnboardingStatus = 'Onboarded' AND ExecutionStatus = 'Completed'`,
+            )
+          ).count,
+        ),
       (count) => count === COUNT,
       120_000,
       500,
@@ -244,6 +304,15 @@ describe('report for many people', () => {
     expect(lines).toHaveLength(COUNT + 1);
     const rows = csvRows(run.stdout);
     expect(rows.map((row) => row.email)).toEqual(PEOPLE);
-    expect(rows.filter((row) => row.status === 'Onboarded' && row.routed === 'true' && row.okta_user === 'created' && row.emails_sent === '1' && row.note === '')).toHaveLength(COUNT);
+    expect(
+      rows.filter(
+        (row) =>
+          row.status === 'Onboarded' &&
+          row.routed === 'true' &&
+          row.okta_user === 'created' &&
+          row.emails_sent === '1' &&
+          row.note === '',
+      ),
+    ).toHaveLength(COUNT);
   });
 });

@@ -35,12 +35,17 @@ describe('the operator CLI', () => {
   it('refuses invalid input as a whole, starting nothing (exit 2)', async () => {
     const file = join(dir, 'people.csv');
     const tooLong = `${'x'.repeat(60)}@example.com`;
-    await writeFile(file, `email,firstName,lastName\nok.person@example.com,Ok,Person\nnot-an-email,Bad,Row\n${tooLong},,\n`);
+    await writeFile(
+      file,
+      `email,firstName,lastName\nok.person@example.com,Ok,Person\nnot-an-email,Bad,Row\n${tooLong},,\n`,
+    );
     const run = await cli(['onboard', '--file', file]);
     expect(run.code).toBe(2);
     expect(run.output).toContain('Nothing was started');
     expect(run.output).toMatch(/people\.csv:3: "not-an-email": not a valid email address/);
-    expect(run.output).toMatch(/people\.csv:4: "x+@example\.com": a Beyond Identity username must be 1 to 64 characters/);
+    expect(run.output).toMatch(
+      /people\.csv:4: "x+@example\.com": a Beyond Identity username must be 1 to 64 characters/,
+    );
     await expect(harness.integrationHandle().describe()).rejects.toThrow(/not found/i);
   });
 
@@ -53,8 +58,16 @@ describe('the operator CLI', () => {
     expect(answer.integrationId).toBe(harness.spec.integrationId);
     expect(answer.people.map((person) => person.email).sort()).toEqual(['bob.jones@example.com', 'carol@example.com']);
 
-    await waitFor(() => harness.personHandle('carol@example.com').query(personStatusQuery), (state: PersonState) => state.status === 'WaitingForBinding', 30_000);
-    await waitFor(() => harness.personHandle('bob.jones@example.com').query(personStatusQuery), (state: PersonState) => state.status === 'WaitingForBinding', 30_000);
+    await waitFor(
+      () => harness.personHandle('carol@example.com').query(personStatusQuery),
+      (state: PersonState) => state.status === 'WaitingForBinding',
+      30_000,
+    );
+    await waitFor(
+      () => harness.personHandle('bob.jones@example.com').query(personStatusQuery),
+      (state: PersonState) => state.status === 'WaitingForBinding',
+      30_000,
+    );
 
     // Commands that change nothing (a rejected --check writes nothing), run at once.
     const [list, waitingList, badStatus, status, rejected] = await Promise.all([
@@ -83,7 +96,11 @@ describe('the operator CLI', () => {
     const accepted = await cli(['--json', 'bound', 'carol@example.com', '--check']);
     expect(accepted.code).toBe(0);
     expect(JSON.parse(accepted.stdout)).toMatchObject({ email: 'carol@example.com', accepted: true });
-    await waitFor(() => harness.personHandle('carol@example.com').query(personStatusQuery), (state: PersonState) => state.status === 'Onboarded', 30_000);
+    await waitFor(
+      () => harness.personHandle('carol@example.com').query(personStatusQuery),
+      (state: PersonState) => state.status === 'Onboarded',
+      30_000,
+    );
 
     await harness.bind('bob.jones@example.com');
     const signalled = await cli(['bound', 'Bob.Jones@example.com']);
@@ -124,15 +141,32 @@ describe('the operator CLI', () => {
   it('cancels a person and tears the integration down, waiting when asked', async () => {
     const cancel = await cli(['cancel', 'carol@example.com']);
     expect(cancel.code).toBe(0);
-    await waitFor(async () => (await harness.oktaState()).users.map((user) => user.profile.login), (logins) => !logins.includes('carol@example.com'), 30_000);
+    await waitFor(
+      async () => (await harness.oktaState()).users.map((user) => user.profile.login),
+      (logins) => !logins.includes('carol@example.com'),
+      30_000,
+    );
     // Offboarded, and shown so: `status` and `list` say Cancelled, not the ended run's Onboarded.
-    const carol = await waitFor(() => cli(['status', 'carol@example.com']), (shown) => /Undone/.test(shown.stdout), 30_000);
+    const carol = await waitFor(
+      () => cli(['status', 'carol@example.com']),
+      (shown) => /Undone/.test(shown.stdout),
+      30_000,
+    );
     expect(carol.stdout).toMatch(/^carol@example\.com: Cancelled \(step Undone\)/m);
     const listed = await cli(['list', '--json']);
-    expect(JSON.parse(listed.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ email: 'carol@example.com', status: 'Cancelled', step: 'Undone' })]));
+    expect(JSON.parse(listed.stdout)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ email: 'carol@example.com', status: 'Cancelled', step: 'Undone' }),
+      ]),
+    );
     const waiting = cli(['teardown', '--yes', '--wait']);
     // Watched by the integration's own state: a teardown that stops (NeedsAttention) fails here, with that state.
-    await waitFor(() => harness.integrationHandle().query(integrationStatusQuery), (state) => state.status === 'TornDown', 30_000, 100);
+    await waitFor(
+      () => harness.integrationHandle().query(integrationStatusQuery),
+      (state) => state.status === 'TornDown',
+      30_000,
+      100,
+    );
     const teardown = await waiting;
     expect(teardown.code).toBe(0);
     expect(teardown.stdout).toMatch(/Torn down at /);

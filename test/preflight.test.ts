@@ -12,7 +12,12 @@ import { ServiceHarness } from './support/service';
 import { heldByUpstreams } from './support/workflow-checks';
 
 function recording(): Output & { data: unknown[] } {
-  const out: Output & { data: unknown[] } = { json: true, data: [], print: (value) => out.data.push(value), info: () => undefined };
+  const out: Output & { data: unknown[] } = {
+    json: true,
+    data: [],
+    print: (value) => out.data.push(value),
+    info: () => undefined,
+  };
   return out;
 }
 
@@ -51,11 +56,15 @@ describe('preflight', () => {
     const { ok, checks } = out.data[0] as { ok: boolean; checks: PreflightCheck[] };
     expect(ok).toBe(false);
     const byName = Object.fromEntries(checks.map((check) => [check.name, check]));
-    expect(byName['Okta token']).toMatchObject({ ok: false, fix: expect.stringContaining('Okta refused OKTA_API_TOKEN') });
+    expect(byName['Okta token']).toMatchObject({
+      ok: false,
+      fix: expect.stringContaining('Okta refused OKTA_API_TOKEN'),
+    });
     expect(byName['Okta token']!.detail).toMatch(/HTTP 401/);
     expect(byName['Beyond Identity token']!.ok).toBe(true);
     expect(byName['Okta IdP routing']).toMatchObject({ ok: false, detail: 'not checked: the Okta token check failed' });
     const printed = JSON.stringify(out.data);
-    for (const secret of [wrongToken, wrongOkta.okta.apiToken, wrongOkta.bi.apiToken, ...(await wrongOkta.secrets())]) expect(printed).not.toContain(secret);
+    for (const secret of [wrongToken, wrongOkta.okta.apiToken, wrongOkta.bi.apiToken, ...(await wrongOkta.secrets())])
+      expect(printed).not.toContain(secret);
   });
 });

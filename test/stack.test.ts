@@ -12,7 +12,14 @@ import { testTemporal } from './support/temporal';
 import { waitFor } from './support/wait';
 
 /** A developer's own service-app settings or OKTA_AUTH must not change what the stack does here. */
-const OKTA_SERVICE_APP_VARIABLES = ['OKTA_AUTH', 'OKTA_CLIENT_ID', 'OKTA_PRIVATE_KEY', 'OKTA_PRIVATE_KEY_FILE', 'OKTA_KEY_ID', 'OKTA_SCOPES'];
+const OKTA_SERVICE_APP_VARIABLES = [
+  'OKTA_AUTH',
+  'OKTA_CLIENT_ID',
+  'OKTA_PRIVATE_KEY',
+  'OKTA_PRIVATE_KEY_FILE',
+  'OKTA_KEY_ID',
+  'OKTA_SCOPES',
+];
 
 describe('npm start', () => {
   let dataDir: string;
@@ -37,14 +44,29 @@ describe('npm start', () => {
       METRICS_ADDRESS: 'off',
       DATA_DIR: dataDir,
     };
-    for (const name of ['TEMPORAL_ADDRESS', 'BI_REGION', 'BI_MANAGEMENT_URL', 'BI_AUTH_URL', 'OKTA_ORG_URL', 'BI_API_TOKEN', 'OKTA_API_TOKEN', 'BI_TENANT_ID', ...OKTA_SERVICE_APP_VARIABLES]) delete env[name];
+    for (const name of [
+      'TEMPORAL_ADDRESS',
+      'BI_REGION',
+      'BI_MANAGEMENT_URL',
+      'BI_AUTH_URL',
+      'OKTA_ORG_URL',
+      'BI_API_TOKEN',
+      'OKTA_API_TOKEN',
+      'BI_TENANT_ID',
+      ...OKTA_SERVICE_APP_VARIABLES,
+    ])
+      delete env[name];
   });
 
   afterAll(async () => {
     // A failed assertion leaves the stack up: npm's death does not end it (and its open pipes keep jest waiting); its own SIGTERM does.
     const lock = await readLock(dataDir);
     if (lock && isAlive(lock.pid)) process.kill(lock.pid, 'SIGTERM');
-    await waitFor(async () => (lock && isAlive(lock.pid)) || false, (alive) => !alive, 60_000).catch(() => undefined);
+    await waitFor(
+      async () => (lock && isAlive(lock.pid)) || false,
+      (alive) => !alive,
+      60_000,
+    ).catch(() => undefined);
     for (const command of started) if (command.child.exitCode === null) command.child.kill('SIGKILL');
     await rm(dataDir, { recursive: true, force: true });
   });
@@ -64,14 +86,22 @@ describe('npm start', () => {
     expect(isAlive(workerPid)).toBe(true);
     // The worker authenticates to Okta as a service app the stack made with `okta-service-app`, and holds no API token.
     const keyFile = join(dataDir, 'okta-service-app.pem');
-    const credential = /Okta credential +OAuth service app (\S+) \(private_key_jwt, DPoP; key (\S+) in (\S+); made now; no API token in the worker/.exec(banner);
+    const credential =
+      /Okta credential +OAuth service app (\S+) \(private_key_jwt, DPoP; key (\S+) in (\S+); made now; no API token in the worker/.exec(
+        banner,
+      );
     expect(credential?.[3]).toBe(keyFile);
     expect(banner).toContain('[okta-service-app] Created the service app "bi-okta-federation"');
     expect(banner).not.toContain('PRIVATE KEY');
     expect((await stat(keyFile)).mode & 0o777).toBe(0o600);
     const workerEnv = await environmentOf(workerPid);
     expect(workerEnv.OKTA_API_TOKEN).toBeUndefined();
-    expect(workerEnv).toMatchObject({ OKTA_CLIENT_ID: credential?.[1], OKTA_KEY_ID: credential?.[2], OKTA_PRIVATE_KEY_FILE: keyFile, OKTA_ORG_URL: `http://127.0.0.1:${ports.okta}` });
+    expect(workerEnv).toMatchObject({
+      OKTA_CLIENT_ID: credential?.[1],
+      OKTA_KEY_ID: credential?.[2],
+      OKTA_PRIVATE_KEY_FILE: keyFile,
+      OKTA_ORG_URL: `http://127.0.0.1:${ports.okta}`,
+    });
     expect((await fetch(`http://127.0.0.1:${ports.biManagement}/_sim/outbox`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${ports.okta}/_sim/faults`)).status).toBe(200);
 
@@ -79,9 +109,13 @@ describe('npm start', () => {
     const ui = await fetch(`http://127.0.0.1:${ports.ui}/`);
     expect(ui.status).toBe(200);
     // Payloads are encrypted with a local key made now, and the UI decodes them through the codec server.
-    expect(banner).toContain(`Codec server      http://127.0.0.1:${ports.codec} (payloads encrypted; keys: ${join(dataDir, 'codec-keys')}, made now`);
+    expect(banner).toContain(
+      `Codec server      http://127.0.0.1:${ports.codec} (payloads encrypted; keys: ${join(dataDir, 'codec-keys')}, made now`,
+    );
     expect((await stat(join(dataDir, 'codec-keys'))).mode & 0o777).toBe(0o600);
-    const settings = (await (await fetch(`http://127.0.0.1:${ports.ui}/api/v1/settings`)).json()) as { Codec?: { Endpoint?: string } };
+    const settings = (await (await fetch(`http://127.0.0.1:${ports.ui}/api/v1/settings`)).json()) as {
+      Codec?: { Endpoint?: string };
+    };
     expect(settings.Codec?.Endpoint).toBe(`http://127.0.0.1:${ports.codec}`);
     const preflight = await fetch(`http://127.0.0.1:${ports.codec}/decode`, {
       method: 'OPTIONS',
@@ -89,7 +123,9 @@ describe('npm start', () => {
     });
     expect(preflight.headers.get('access-control-allow-origin')).toBe(`http://127.0.0.1:${ports.ui}`);
     // One server (its supervisor's command line names the database too, but does not start with the CLI).
-    const serverPids = await pidsMatching(`^${testTemporal().cliPath} server start-dev .*${join(dataDir, 'temporal.db')}`);
+    const serverPids = await pidsMatching(
+      `^${testTemporal().cliPath} server start-dev .*${join(dataDir, 'temporal.db')}`,
+    );
     expect(serverPids.length).toBe(1);
 
     // The same checkout again: refused by the lock, before anything is started.
@@ -104,7 +140,9 @@ describe('npm start', () => {
     const third = startCommand('npm', ['start', '--silent'], { ...env, DATA_DIR: otherData });
     started.push(third);
     expect((await third.exited).code).not.toBe(0);
-    expect(third.output()).toContain(`127.0.0.1:${ports.temporal} (Temporal frontend; choose another with TEMPORAL_PORT=...)`);
+    expect(third.output()).toContain(
+      `127.0.0.1:${ports.temporal} (Temporal frontend; choose another with TEMPORAL_PORT=...)`,
+    );
     expect(third.output()).not.toMatch(/The embedded stack is up/);
     await rm(otherData, { recursive: true, force: true });
 
@@ -114,7 +152,9 @@ describe('npm start', () => {
     started.push(demo);
     expect((await demo.exited).code).toBe(0);
     expect(demo.output()).toContain('Using the stack of the running `npm start`');
-    expect(demo.output()).toMatch(/Success in [\d.]+ s: demo\.person\+\d+@example\.com signs in to Okta with a Beyond Identity passkey\./);
+    expect(demo.output()).toMatch(
+      /Success in [\d.]+ s: demo\.person\+\d+@example\.com signs in to Okta with a Beyond Identity passkey\./,
+    );
 
     stack.child.kill('SIGTERM');
     const exit = await stack.exited;
@@ -127,7 +167,7 @@ describe('npm start', () => {
 });
 
 describe('npm start with real upstreams half-configured', () => {
-  it('stops with the worker\'s list of what is missing, and leaves nothing running', async () => {
+  it("stops with the worker's list of what is missing, and leaves nothing running", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'bi-okta-stack-bad-'));
     const [temporal, ui, codec] = await findFreePorts(3);
     const env: NodeJS.ProcessEnv = {
@@ -140,7 +180,17 @@ describe('npm start with real upstreams half-configured', () => {
       // An Okta org is named, so the simulators are not used; nothing else is set.
       OKTA_ORG_URL: 'https://example.okta.com',
     };
-    for (const name of ['TEMPORAL_ADDRESS', 'BI_REGION', 'BI_MANAGEMENT_URL', 'BI_AUTH_URL', 'BI_API_TOKEN', 'OKTA_API_TOKEN', 'BI_TENANT_ID', ...OKTA_SERVICE_APP_VARIABLES]) delete env[name];
+    for (const name of [
+      'TEMPORAL_ADDRESS',
+      'BI_REGION',
+      'BI_MANAGEMENT_URL',
+      'BI_AUTH_URL',
+      'BI_API_TOKEN',
+      'OKTA_API_TOKEN',
+      'BI_TENANT_ID',
+      ...OKTA_SERVICE_APP_VARIABLES,
+    ])
+      delete env[name];
     const stack = startCommand('npm', ['start', '--silent'], env);
     const exit = await stack.exited;
     expect(exit.code).toBe(1);
@@ -163,7 +213,13 @@ interface StackLockFile {
 }
 
 /** A stack of its own (data folder, free ports) for one lifecycle case. */
-async function ownStackEnv(): Promise<{ env: NodeJS.ProcessEnv; dataDir: string; ports: number[]; okta: number; temporal: number }> {
+async function ownStackEnv(): Promise<{
+  env: NodeJS.ProcessEnv;
+  dataDir: string;
+  ports: number[];
+  okta: number;
+  temporal: number;
+}> {
   const dataDir = await mkdtemp(join(tmpdir(), 'bi-okta-lifecycle-'));
   const ports = await findFreePorts(6);
   const [temporal, ui, biManagement, biAuth, okta, codec] = ports as [number, number, number, number, number, number];
@@ -181,7 +237,18 @@ async function ownStackEnv(): Promise<{ env: NodeJS.ProcessEnv; dataDir: string;
     // (the first test above starts the stack as an operator does, bundle and all).
     WORKFLOW_BUNDLE_PATH: testTemporal().workflowBundlePath,
   };
-  for (const name of ['TEMPORAL_ADDRESS', 'BI_REGION', 'BI_MANAGEMENT_URL', 'BI_AUTH_URL', 'OKTA_ORG_URL', 'BI_API_TOKEN', 'OKTA_API_TOKEN', 'BI_TENANT_ID', ...OKTA_SERVICE_APP_VARIABLES]) delete env[name];
+  for (const name of [
+    'TEMPORAL_ADDRESS',
+    'BI_REGION',
+    'BI_MANAGEMENT_URL',
+    'BI_AUTH_URL',
+    'OKTA_ORG_URL',
+    'BI_API_TOKEN',
+    'OKTA_API_TOKEN',
+    'BI_TENANT_ID',
+    ...OKTA_SERVICE_APP_VARIABLES,
+  ])
+    delete env[name];
   return { env, dataDir, ports, okta, temporal };
 }
 
@@ -195,8 +262,17 @@ async function readLock(dataDir: string): Promise<StackLockFile | undefined> {
 
 /** Within 30 s of the stack's end: every process it recorded is gone and no port of it is open. */
 async function expectNothingLeft(lock: StackLockFile, ports: number[], dataDir: string): Promise<void> {
-  await waitFor(async () => lock.processes.filter((child) => isAlive(child.pid)).map((child) => `${child.name} ${child.pid}`), (alive) => alive.length === 0, 30_000);
-  await waitFor(async () => (await Promise.all(ports.map(async (port) => ((await isPortFree(port)) ? undefined : port)))).filter(Boolean), (open) => open.length === 0, 30_000);
+  await waitFor(
+    async () => lock.processes.filter((child) => isAlive(child.pid)).map((child) => `${child.name} ${child.pid}`),
+    (alive) => alive.length === 0,
+    30_000,
+  );
+  await waitFor(
+    async () =>
+      (await Promise.all(ports.map(async (port) => ((await isPortFree(port)) ? undefined : port)))).filter(Boolean),
+    (open) => open.length === 0,
+    30_000,
+  );
   expect(await pidsMatching(dataDir)).toEqual([]);
 }
 
@@ -214,28 +290,57 @@ describe('npm start leaves nothing behind, however it ends', () => {
   });
 
   const moments: [string, (own: Awaited<ReturnType<typeof ownStackEnv>>) => Promise<unknown>][] = [
-    ['right after the Temporal frontend answers', ({ temporal }) => waitFor(() => isFrontendAnswering(`127.0.0.1:${temporal}`, 'default', 500), Boolean, 90_000, 50)],
+    [
+      'right after the Temporal frontend answers',
+      ({ temporal }) =>
+        waitFor(() => isFrontendAnswering(`127.0.0.1:${temporal}`, 'default', 500), Boolean, 90_000, 50),
+    ],
     // The simulator itself answering (not merely something on its port: another process may hold a port findFreePorts gave us).
-    ['right after the simulators answer', ({ okta }) => waitFor(async () => (await fetch(`http://127.0.0.1:${okta}/_sim/faults`)).status === 200, Boolean, 90_000, 50)],
+    [
+      'right after the simulators answer',
+      ({ okta }) =>
+        waitFor(async () => (await fetch(`http://127.0.0.1:${okta}/_sim/faults`)).status === 200, Boolean, 90_000, 50),
+    ],
     // The okta-service-app command, a child of the stack (its command line names the key file in the data folder).
-    ['while the Okta service app is being made', ({ dataDir }) => waitFor(() => pidsMatching(`okta-service-app .*${join(dataDir, 'okta-service-app.pem')}`), (pids) => pids.length > 0, 90_000, 20)],
-    ['while the worker starts', ({ dataDir }) => waitFor(() => readLock(dataDir), (lock) => Boolean(lock?.processes.some((child) => child.name === 'worker')), 90_000, 50)],
+    [
+      'while the Okta service app is being made',
+      ({ dataDir }) =>
+        waitFor(
+          () => pidsMatching(`okta-service-app .*${join(dataDir, 'okta-service-app.pem')}`),
+          (pids) => pids.length > 0,
+          90_000,
+          20,
+        ),
+    ],
+    [
+      'while the worker starts',
+      ({ dataDir }) =>
+        waitFor(
+          () => readLock(dataDir),
+          (lock) => Boolean(lock?.processes.some((child) => child.name === 'worker')),
+          90_000,
+          50,
+        ),
+    ],
   ];
-  it.each(moments)('SIGTERM %s: the start is cut short and 30 s later no process or port of it is left', async (_moment, reached) => {
-    const own = await ownStackEnv();
-    dataDirs.push(own.dataDir);
-    const stack = startCommand('npm', ['start', '--silent'], own.env);
-    commands.push(stack);
-    await reached(own);
-    const lock = await readLock(own.dataDir);
-    expect(lock).toBeDefined();
-    expect(stack.output()).not.toContain('The embedded stack is up');
-    process.kill(lock!.pid, 'SIGTERM');
-    const exit = await stack.exited;
-    expect(stack.output()).toContain('Stopped during start; everything it had started is stopped again.');
-    expect(exit.code).toBe(0);
-    await expectNothingLeft(lock!, own.ports, own.dataDir);
-  });
+  it.each(moments)(
+    'SIGTERM %s: the start is cut short and 30 s later no process or port of it is left',
+    async (_moment, reached) => {
+      const own = await ownStackEnv();
+      dataDirs.push(own.dataDir);
+      const stack = startCommand('npm', ['start', '--silent'], own.env);
+      commands.push(stack);
+      await reached(own);
+      const lock = await readLock(own.dataDir);
+      expect(lock).toBeDefined();
+      expect(stack.output()).not.toContain('The embedded stack is up');
+      process.kill(lock!.pid, 'SIGTERM');
+      const exit = await stack.exited;
+      expect(stack.output()).toContain('Stopped during start; everything it had started is stopped again.');
+      expect(exit.code).toBe(0);
+      await expectNothingLeft(lock!, own.ports, own.dataDir);
+    },
+  );
 
   it('npm run demo killed with SIGKILL once its stack is up leaves no process or port behind', async () => {
     const own = await ownStackEnv();
@@ -293,13 +398,19 @@ describe('npm start leaves nothing behind, however it ends', () => {
         join(own.dataDir, 'stack.lock'),
         JSON.stringify({
           ...lock,
-          processes: [...lock.processes, { name: 'Temporal dev server', pid: leftover.pid, commandLine: leftoverLine }, { name: 'worker', pid: reused.pid, commandLine: 'src/worker.ts' }],
+          processes: [
+            ...lock.processes,
+            { name: 'Temporal dev server', pid: leftover.pid, commandLine: leftoverLine },
+            { name: 'worker', pid: reused.pid, commandLine: 'src/worker.ts' },
+          ],
         }),
       );
       const second = startCommand('npm', ['start', '--silent'], own.env);
       commands.push(second);
       const banner = await second.waitFor(/Press Ctrl-C to stop everything/, 180_000);
-      expect(banner).toContain(`An earlier \`npm start\` (pid ${lock.pid}) ended without stopping its Temporal dev server (pid ${leftover.pid}): stopping it.`);
+      expect(banner).toContain(
+        `An earlier \`npm start\` (pid ${lock.pid}) ended without stopping its Temporal dev server (pid ${leftover.pid}): stopping it.`,
+      );
       // The same data folder: the service app and its key are reused, nothing is made twice.
       expect(serviceAppOf(banner)).toEqual({ ...serviceAppOf(first.output()), made: 'reused' });
       expect(banner).toContain('[okta-service-app] Found the service app "bi-okta-federation"');
@@ -308,7 +419,14 @@ describe('npm start leaves nothing behind, however it ends', () => {
       expect(isAlive(unrecorded.pid!)).toBe(true);
       expect(isAlive(reused.pid!)).toBe(true);
       for (const child of [unrecorded, reused]) child.kill('SIGKILL');
-      await Promise.all([unrecorded, reused].map((child) => new Promise((done) => (child.exitCode !== null || child.signalCode !== null ? done(undefined) : child.once('exit', done)))));
+      await Promise.all(
+        [unrecorded, reused].map(
+          (child) =>
+            new Promise((done) =>
+              child.exitCode !== null || child.signalCode !== null ? done(undefined) : child.once('exit', done),
+            ),
+        ),
+      );
       const secondLock = (await readLock(own.dataDir))!;
       process.kill(secondLock.pid, 'SIGTERM');
       expect((await second.exited).code).toBe(0);
@@ -321,14 +439,22 @@ describe('npm start leaves nothing behind, however it ends', () => {
 
 /** The banner's service app: client id, key id, and whether it was made now or reused. */
 function serviceAppOf(banner: string): { clientId?: string; kid?: string; made?: string } {
-  const match = /Okta credential +OAuth service app (\S+) \(private_key_jwt, DPoP; key (\S+) in \S+; (made now|reused);/.exec(banner);
+  const match =
+    /Okta credential +OAuth service app (\S+) \(private_key_jwt, DPoP; key (\S+) in \S+; (made now|reused);/.exec(
+      banner,
+    );
   return { clientId: match?.[1], kid: match?.[2], made: match?.[3] };
 }
 
 /** A process's environment, as Linux shows it. */
 async function environmentOf(pid: number): Promise<Record<string, string>> {
   const raw = await readFile(`/proc/${pid}/environ`, 'utf8');
-  return Object.fromEntries(raw.split('\0').filter(Boolean).map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    raw
+      .split('\0')
+      .filter(Boolean)
+      .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+  );
 }
 
 function isAlive(pid: number): boolean {

@@ -28,8 +28,12 @@ export function codecServerAddress(env: NodeJS.ProcessEnv): { host: string; port
 }
 
 /** The operator's keys, or the stack's local one (made on first start). */
-async function stackKeyring(env: NodeJS.ProcessEnv, dataDir: string): Promise<{ keyring: CodecKeyring; workerEnv: Record<string, string>; made: boolean }> {
-  if (env.TEMPORAL_CODEC_KEYS || env.TEMPORAL_CODEC_KEYS_FILE) return { keyring: codecKeysFromEnv(env)!, workerEnv: {}, made: false };
+async function stackKeyring(
+  env: NodeJS.ProcessEnv,
+  dataDir: string,
+): Promise<{ keyring: CodecKeyring; workerEnv: Record<string, string>; made: boolean }> {
+  if (env.TEMPORAL_CODEC_KEYS || env.TEMPORAL_CODEC_KEYS_FILE)
+    return { keyring: codecKeysFromEnv(env)!, workerEnv: {}, made: false };
   const file = join(dataDir, LOCAL_KEYS_FILENAME);
   await mkdir(dataDir, { recursive: true });
   let made = false;
@@ -40,14 +44,25 @@ async function stackKeyring(env: NodeJS.ProcessEnv, dataDir: string): Promise<{ 
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
-  return { keyring: codecKeysFromEnv({ TEMPORAL_CODEC_KEYS_FILE: file })!, workerEnv: { TEMPORAL_CODEC_KEYS_FILE: file }, made };
+  return {
+    keyring: codecKeysFromEnv({ TEMPORAL_CODEC_KEYS_FILE: file })!,
+    workerEnv: { TEMPORAL_CODEC_KEYS_FILE: file },
+    made,
+  };
 }
 
-export async function startStackCodec(env: NodeJS.ProcessEnv, dataDir: string, uiPort: number | undefined): Promise<StackCodec> {
+export async function startStackCodec(
+  env: NodeJS.ProcessEnv,
+  dataDir: string,
+  uiPort: number | undefined,
+): Promise<StackCodec> {
   const { keyring, workerEnv, made } = await stackKeyring(env, dataDir);
   const { host, port } = codecServerAddress(env);
   const configured = parseConfig(codecServerConfigSchema, env).CODEC_CORS_ORIGINS;
-  const corsOrigins = env.CODEC_CORS_ORIGINS || uiPort === undefined ? configured : [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`];
+  const corsOrigins =
+    env.CODEC_CORS_ORIGINS || uiPort === undefined
+      ? configured
+      : [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`];
   const server = await startCodecServer({ codec: new AesGcmPayloadCodec(keyring), host, port, corsOrigins });
   const keys = `${keyring.source}${made ? ', made now' : ''}; encrypting with key id ${keyring.encryptKeyId}`;
   return {

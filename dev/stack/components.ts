@@ -7,7 +7,12 @@ import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { observabilityConfigSchema, parseConfig, type simulatorPortsSchema, type StackConfig as StackBaseConfig } from '../../src/config';
+import {
+  observabilityConfigSchema,
+  parseConfig,
+  type simulatorPortsSchema,
+  type StackConfig as StackBaseConfig,
+} from '../../src/config';
 import type { z } from 'zod';
 
 type StackConfig = StackBaseConfig & z.infer<typeof simulatorPortsSchema>;
@@ -39,7 +44,11 @@ export interface StartControl {
   uiCodecEndpoint?: string;
 }
 
-export async function startTemporal(config: StackConfig, say: (line: string) => void, control: StartControl = {}): Promise<Running & { server: TemporalServer }> {
+export async function startTemporal(
+  config: StackConfig,
+  say: (line: string) => void,
+  control: StartControl = {},
+): Promise<Running & { server: TemporalServer }> {
   if (config.TEMPORAL_ADDRESS) {
     const reused = await reuseServer(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE, SEARCH_ATTRIBUTE_KEYS);
     if (!reused) {
@@ -85,7 +94,10 @@ export async function startTemporal(config: StackConfig, say: (line: string) => 
   };
 }
 
-export async function startBeyondIdentity(config: StackConfig, env: NodeJS.ProcessEnv): Promise<Running & { sim: RunningBeyondIdentitySimulator }> {
+export async function startBeyondIdentity(
+  config: StackConfig,
+  env: NodeJS.ProcessEnv,
+): Promise<Running & { sim: RunningBeyondIdentitySimulator }> {
   const sim = await startBeyondIdentitySimulator({
     managementPort: config.BI_SIM_MANAGEMENT_PORT,
     authPort: config.BI_SIM_AUTH_PORT,
@@ -96,7 +108,10 @@ export async function startBeyondIdentity(config: StackConfig, env: NodeJS.Proce
   return { name: 'Beyond Identity simulator', sim, lines: sim.bannerLines(), stop: sim.stop };
 }
 
-export async function startOkta(config: StackConfig, env: NodeJS.ProcessEnv): Promise<Running & { sim: RunningOktaSimulator }> {
+export async function startOkta(
+  config: StackConfig,
+  env: NodeJS.ProcessEnv,
+): Promise<Running & { sim: RunningOktaSimulator }> {
   const sim = await startOktaSimulator({
     port: config.OKTA_SIM_PORT,
     concurrencyLimit: config.OKTA_SIM_CONCURRENCY_LIMIT,
@@ -113,7 +128,11 @@ export async function startOkta(config: StackConfig, env: NodeJS.ProcessEnv): Pr
  * .data/worker.log. Ready when it says it is polling; a worker that exits during start (a
  * configuration error, say) fails the stack with its own message.
  */
-export async function startWorkerProcess(config: StackConfig, workerEnv: NodeJS.ProcessEnv, control: StartControl = {}): Promise<Running> {
+export async function startWorkerProcess(
+  config: StackConfig,
+  workerEnv: NodeJS.ProcessEnv,
+  control: StartControl = {},
+): Promise<Running> {
   const root = resolve(__dirname, '..', '..');
   const logFile = join(config.DATA_DIR, 'worker.log');
   const log = createWriteStream(logFile, { flags: 'a' });
@@ -136,19 +155,27 @@ export async function startWorkerProcess(config: StackConfig, workerEnv: NodeJS.
   };
   child.stdout!.on('data', relay);
   child.stderr!.on('data', relay);
-  const exited = new Promise<number | string>((done) => child.once('exit', (code, signal) => done(code ?? signal ?? 'unknown')));
+  const exited = new Promise<number | string>((done) =>
+    child.once('exit', (code, signal) => done(code ?? signal ?? 'unknown')),
+  );
 
   const deadline = Date.now() + 180_000;
   while (!/Worker polling task queue/.test(output)) {
     if (child.exitCode !== null || child.signalCode !== null) {
       log.end();
-      throw new StackStartError(`The worker exited during start (${child.exitCode ?? child.signalCode}):\n${output.trim()}`);
+      throw new StackStartError(
+        `The worker exited during start (${child.exitCode ?? child.signalCode}):\n${output.trim()}`,
+      );
     }
     if (Date.now() > deadline || control.signal?.aborted) {
       child.kill('SIGKILL');
       await exited;
       log.end();
-      throw new StackStartError(control.signal?.aborted ? 'The worker\'s start was cut short (stopping).' : `The worker did not start within 180 s; see ${logFile}.`);
+      throw new StackStartError(
+        control.signal?.aborted
+          ? "The worker's start was cut short (stopping)."
+          : `The worker did not start within 180 s; see ${logFile}.`,
+      );
     }
     await sleep(100);
   }

@@ -17,7 +17,9 @@ class StackLockedError extends Error {
 
 const lockSchema = z.object({
   pid: z.number().int().positive(),
-  processes: z.array(z.object({ name: z.string(), pid: z.number().int().positive(), commandLine: z.string() })).default([]),
+  processes: z
+    .array(z.object({ name: z.string(), pid: z.number().int().positive(), commandLine: z.string() }))
+    .default([]),
 });
 type LockRecord = z.infer<typeof lockSchema>;
 
@@ -75,10 +77,14 @@ function parseLock(text: string): LockRecord | undefined {
 }
 
 async function stopLeftovers(held: LockRecord, say: (line: string) => void): Promise<void> {
-  const leftovers = held.processes.filter((child) => isAlive(child.pid) && commandLineOf(child.pid)?.includes(child.commandLine));
+  const leftovers = held.processes.filter(
+    (child) => isAlive(child.pid) && commandLineOf(child.pid)?.includes(child.commandLine),
+  );
   if (leftovers.length === 0) return;
   for (const child of leftovers) {
-    say(`An earlier \`npm start\` (pid ${held.pid}) ended without stopping its ${child.name} (pid ${child.pid}): stopping it.`);
+    say(
+      `An earlier \`npm start\` (pid ${held.pid}) ended without stopping its ${child.name} (pid ${child.pid}): stopping it.`,
+    );
     killQuietly(child.pid, 'SIGTERM');
   }
   const deadline = Date.now() + 15_000;

@@ -62,7 +62,17 @@ export async function makeServiceApp(
   signal?: AbortSignal,
 ): Promise<OktaCredentialForWorker> {
   const keyFile = join(dataDir, SERVICE_APP_KEY_FILE);
-  const args = ['--import', 'tsx', join(ROOT, 'src', 'client.ts'), '--json', 'okta-service-app', '--org-url', sim.url, '--key-file', keyFile];
+  const args = [
+    '--import',
+    'tsx',
+    join(ROOT, 'src', 'client.ts'),
+    '--json',
+    'okta-service-app',
+    '--org-url',
+    sim.url,
+    '--key-file',
+    keyFile,
+  ];
   const child = spawnSupervised(process.execPath, args, {
     graceMs: 5_000,
     output: 'pipe',
@@ -88,7 +98,10 @@ export async function makeServiceApp(
     );
   }
   const answer = answerSchema.safeParse(safeJson(stdout));
-  if (!answer.success) throw new StackStartError(`\`bi-okta okta-service-app\` answered something the stack does not understand: ${answer.error.message}`);
+  if (!answer.success)
+    throw new StackStartError(
+      `\`bi-okta okta-service-app\` answered something the stack does not understand: ${answer.error.message}`,
+    );
   const { app, key, settings } = answer.data;
   return {
     env: { ...settings },

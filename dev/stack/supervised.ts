@@ -39,7 +39,13 @@ interface SupervisorMessage {
 export function spawnSupervised(
   command: string,
   args: readonly string[],
-  options: { graceMs: number; output: 'pipe' | 'ignore'; env?: NodeJS.ProcessEnv; cwd?: string; stopSignal?: NodeJS.Signals },
+  options: {
+    graceMs: number;
+    output: 'pipe' | 'ignore';
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    stopSignal?: NodeJS.Signals;
+  },
 ): Supervised {
   // `<grace>:<signal>` when the command stops on another signal than SIGTERM (PostgreSQL: SIGINT).
   const stopArg = options.stopSignal ? `${options.graceMs}:${options.stopSignal}` : String(options.graceMs);
@@ -58,9 +64,16 @@ export function spawnSupervised(
         commandPid = message.pid;
         resolve(message.pid);
       }
-      if (message.type === 'exited') reported = { code: message.code ?? null, signal: message.signal ?? null, ...(message.error ? { error: message.error } : {}) };
+      if (message.type === 'exited')
+        reported = {
+          code: message.code ?? null,
+          signal: message.signal ?? null,
+          ...(message.error ? { error: message.error } : {}),
+        };
     });
-    supervisor.once('exit', () => reject(new Error(`${command} did not start${reported?.error ? `: ${reported.error}` : ''}`)));
+    supervisor.once('exit', () =>
+      reject(new Error(`${command} did not start${reported?.error ? `: ${reported.error}` : ''}`)),
+    );
   });
   pid.catch(() => undefined); // a caller that only waits on `exited` must not see an unhandled rejection
   const supervisorGone = new Promise<ExitStatus>((resolve) =>
@@ -69,7 +82,10 @@ export function spawnSupervised(
   const stop = async (): Promise<void> => {
     if (supervisor.exitCode !== null || supervisor.signalCode !== null) return;
     supervisor.kill('SIGTERM');
-    const gone = await Promise.race([supervisorGone.then(() => true), sleep(options.graceMs + 5_000, false, { ref: false })]);
+    const gone = await Promise.race([
+      supervisorGone.then(() => true),
+      sleep(options.graceMs + 5_000, false, { ref: false }),
+    ]);
     if (!gone) {
       // The supervisor itself is stuck: take both down.
       if (commandPid) killQuietly(commandPid, 'SIGKILL');

@@ -39,7 +39,9 @@ function stop() {
 }
 
 child.once('spawn', () => tell({ type: 'spawned', pid: child.pid }));
-child.once('error', (error) => tell({ type: 'exited', code: 127, signal: null, error: error.message }, () => process.exit(127)));
+child.once('error', (error) =>
+  tell({ type: 'exited', code: 127, signal: null, error: error.message }, () => process.exit(127)),
+);
 child.once('exit', (code, signal) => tell({ type: 'exited', code, signal }, () => process.exit(code ?? 1)));
 
 process.on('disconnect', stop);

@@ -92,7 +92,8 @@ export async function startDevServer(options: DevServerOptions): Promise<Tempora
     args.push('--db-filename', options.dbFilename);
   }
   if (namespace !== 'default') args.push('--namespace', namespace);
-  for (const key of options.searchAttributes) args.push('--search-attribute', `${key.name}=${TYPE_NAMES[key.type].cli}`);
+  for (const key of options.searchAttributes)
+    args.push('--search-attribute', `${key.name}=${TYPE_NAMES[key.type].cli}`);
   for (const value of [...DYNAMIC_CONFIG, ...(options.dynamicConfig ?? [])]) args.push('--dynamic-config-value', value);
 
   // Otherwise the readiness check below would be answered by whatever already listens there.
@@ -100,7 +101,9 @@ export async function startDevServer(options: DevServerOptions): Promise<Tempora
     throw new DevServerStartError(`Temporal dev server cannot start on ${address}: the port is already in use.`);
   }
   if (options.uiPort !== undefined && !(await isPortFree(options.uiPort, ip))) {
-    throw new DevServerStartError(`Temporal Web UI cannot start on ${ip}:${options.uiPort}: the port is already in use.`);
+    throw new DevServerStartError(
+      `Temporal Web UI cannot start on ${ip}:${options.uiPort}: the port is already in use.`,
+    );
   }
 
   let log: WriteStream | undefined;
@@ -130,11 +133,19 @@ export async function startDevServer(options: DevServerOptions): Promise<Tempora
     if (options.signal?.aborted) resolveAbort({ aborted: true });
     options.signal?.addEventListener('abort', () => resolveAbort({ aborted: true }), { once: true });
   });
-  const outcome = await Promise.race([ready.then(() => 'ready' as const, (error: Error) => ({ exited: error.message })), exited.then((code) => ({ exited: code })), aborted]);
+  const outcome = await Promise.race([
+    ready.then(
+      () => 'ready' as const,
+      (error: Error) => ({ exited: error.message }),
+    ),
+    exited.then((code) => ({ exited: code })),
+    aborted,
+  ]);
   if (outcome !== 'ready') {
     giveUp.abort();
     await stop();
-    if ('aborted' in outcome) throw new DevServerStartError(`Temporal dev server on ${address}: start cut short (stopping).`);
+    if ('aborted' in outcome)
+      throw new DevServerStartError(`Temporal dev server on ${address}: start cut short (stopping).`);
     const why = `the server exited (${outcome.exited})`;
     const tail = options.logFile ? await tailOf(options.logFile) : '';
     throw new DevServerStartError(
@@ -200,7 +211,12 @@ export async function registerSearchAttributes(
   }
 }
 
-async function waitUntilReady(address: string, namespace: string, timeoutMs: number, signal: AbortSignal): Promise<void> {
+async function waitUntilReady(
+  address: string,
+  namespace: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !signal.aborted) {
     if (await isFrontendAnswering(address, namespace, 1_000)) return;

@@ -19,7 +19,14 @@ import { spawnSupervised, type Supervised } from '../stack/supervised';
 import { isFrontendAnswering, registerSearchAttributes, type TemporalServer } from './dev-server';
 import { LocalPostgres, POSTGRES_ROLE, type PostgresBinaries } from './postgres';
 import { run } from './provision';
-import { allPorts, derivedPorts, TEMPORAL_DATABASE, VISIBILITY_DATABASE, writeServerConfig, type ServicePorts } from './server-config';
+import {
+  allPorts,
+  derivedPorts,
+  TEMPORAL_DATABASE,
+  VISIBILITY_DATABASE,
+  writeServerConfig,
+  type ServicePorts,
+} from './server-config';
 import { POSTGRES_SCHEMA, type TemporalServerBinaries } from './server-provision';
 
 class PostgresTemporalStartError extends Error {
@@ -119,11 +126,18 @@ export class PostgresTemporal implements TemporalServer {
   async startServer(): Promise<void> {
     const taken: number[] = [];
     for (const port of allPorts(this.ports)) if (!(await isPortFree(port))) taken.push(port);
-    if (taken.length > 0) throw new PostgresTemporalStartError(`temporal-server cannot start on ${this.address}: ports ${taken.join(', ')} are in use (pick another TEMPORAL_PORT).`);
+    if (taken.length > 0)
+      throw new PostgresTemporalStartError(
+        `temporal-server cannot start on ${this.address}: ports ${taken.join(', ')} are in use (pick another TEMPORAL_PORT).`,
+      );
     const configFile = await writeServerConfig(this.serverDir, this.ports, this.postgres.address);
     await mkdir(this.serverDir, { recursive: true });
     this.log = createWriteStream(this.logFile, { flags: 'a' });
-    const supervised = spawnSupervised(this.options.server.serverPath, ['--config-file', configFile, '--allow-no-auth', 'start'], { graceMs: 15_000, output: 'pipe' });
+    const supervised = spawnSupervised(
+      this.options.server.serverPath,
+      ['--config-file', configFile, '--allow-no-auth', 'start'],
+      { graceMs: 15_000, output: 'pipe' },
+    );
     supervised.supervisor.stdout?.pipe(this.log, { end: false });
     supervised.supervisor.stderr?.pipe(this.log, { end: false });
     this.supervised = supervised;
@@ -131,7 +145,11 @@ export class PostgresTemporal implements TemporalServer {
     if (this.serverPid) this.options.onSpawn?.('temporal-server', this.serverPid, configFile);
     let exited: string | undefined;
     void supervised.exited.then((status) => (exited = String(status.error ?? status.code ?? status.signal)));
-    await this.until('the frontend answers', () => exited ?? false, async () => this.frontendUp());
+    await this.until(
+      'the frontend answers',
+      () => exited ?? false,
+      async () => this.frontendUp(),
+    );
   }
 
   private async frontendUp(): Promise<boolean> {
@@ -146,7 +164,10 @@ export class PostgresTemporal implements TemporalServer {
   private async setUpSchema(): Promise<void> {
     const tool = this.options.server.sqlToolPath;
     const [host, port] = this.postgres.address.split(':') as [string, string];
-    for (const [database, dir] of [[TEMPORAL_DATABASE, POSTGRES_SCHEMA.temporal], [VISIBILITY_DATABASE, POSTGRES_SCHEMA.visibility]] as const) {
+    for (const [database, dir] of [
+      [TEMPORAL_DATABASE, POSTGRES_SCHEMA.temporal],
+      [VISIBILITY_DATABASE, POSTGRES_SCHEMA.visibility],
+    ] as const) {
       const base = ['--plugin', 'postgres12', '--ep', host, '-p', port, '-u', POSTGRES_ROLE, '--db', database];
       await run(tool, [...base, 'create-database'], process.env).catch((error: Error) => {
         if (!/already exists/.test(error.message)) throw error;
@@ -158,33 +179,42 @@ export class PostgresTemporal implements TemporalServer {
 
   private async registerNamespace(): Promise<void> {
     if (!(await isFrontendAnswering(this.address, this.namespace))) {
-      await this.until(`namespace "${this.namespace}" is registered`, () => false, () =>
-        this.withConnection(async (connection) => {
-          await connection.workflowService
-            .registerNamespace({ namespace: this.namespace, workflowExecutionRetentionPeriod: msToTs(RETENTION) })
-            .catch((error: { code?: number }) => {
-              if (error.code !== 6) throw error; // ALREADY_EXISTS: a retry after a lost answer
-            });
-          return true;
-        }).catch(() => false),
+      await this.until(
+        `namespace "${this.namespace}" is registered`,
+        () => false,
+        () =>
+          this.withConnection(async (connection) => {
+            await connection.workflowService
+              .registerNamespace({ namespace: this.namespace, workflowExecutionRetentionPeriod: msToTs(RETENTION) })
+              .catch((error: { code?: number }) => {
+                if (error.code !== 6) throw error; // ALREADY_EXISTS: a retry after a lost answer
+              });
+            return true;
+          }).catch(() => false),
       );
     }
     // The frontend serves from a namespace cache refreshed every few seconds: wait until it knows.
-    await this.until(`namespace "${this.namespace}" is served`, () => false, () =>
-      this.withConnection(async (connection) => {
-        await connection.workflowService.countWorkflowExecutions({ namespace: this.namespace });
-        return true;
-      }).catch(() => false),
+    await this.until(
+      `namespace "${this.namespace}" is served`,
+      () => false,
+      () =>
+        this.withConnection(async (connection) => {
+          await connection.workflowService.countWorkflowExecutions({ namespace: this.namespace });
+          return true;
+        }).catch(() => false),
     );
   }
 
   private async waitForSearchAttributes(): Promise<void> {
     const names = this.options.searchAttributes.map((key) => key.name);
-    await this.until('our search attributes are visible', () => false, () =>
-      this.withConnection(async (connection) => {
-        const listed = await connection.operatorService.listSearchAttributes({ namespace: this.namespace });
-        return names.every((name) => name in (listed.customAttributes ?? {}));
-      }).catch(() => false),
+    await this.until(
+      'our search attributes are visible',
+      () => false,
+      () =>
+        this.withConnection(async (connection) => {
+          const listed = await connection.operatorService.listSearchAttributes({ namespace: this.namespace });
+          return names.every((name) => name in (listed.customAttributes ?? {}));
+        }).catch(() => false),
     );
   }
 
@@ -211,8 +241,15 @@ export class PostgresTemporal implements TemporalServer {
   }
 
   private async fail(what: string, why: string): Promise<never> {
-    const tail = (await readFile(this.logFile, 'utf8').catch(() => '')).trimEnd().split('\n').slice(-12).map((line) => line.slice(0, 400)).join('\n');
-    throw new PostgresTemporalStartError(`temporal-server on ${this.address}: waited until ${what}, but ${why}.${tail ? `\nLast lines of ${this.logFile}:\n${tail}` : ''}`);
+    const tail = (await readFile(this.logFile, 'utf8').catch(() => ''))
+      .trimEnd()
+      .split('\n')
+      .slice(-12)
+      .map((line) => line.slice(0, 400))
+      .join('\n');
+    throw new PostgresTemporalStartError(
+      `temporal-server on ${this.address}: waited until ${what}, but ${why}.${tail ? `\nLast lines of ${this.logFile}:\n${tail}` : ''}`,
+    );
   }
 }
 

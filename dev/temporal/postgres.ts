@@ -35,11 +35,14 @@ export interface PostgresBinaries {
 }
 
 /** Finds postgres + initdb; as root with apt-get, installs Debian's package when none is found. */
-export async function ensurePostgres(env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = () => undefined): Promise<PostgresBinaries> {
+export async function ensurePostgres(
+  env: NodeJS.ProcessEnv = process.env,
+  log: (line: string) => void = () => undefined,
+): Promise<PostgresBinaries> {
   const found = await findPostgres(env);
   if (found) return found;
   if (process.getuid?.() === 0 && (await commandWorks('apt-get', ['--version']))) {
-    log('No PostgreSQL found: installing Debian\'s `postgresql` package (apt-get) ...');
+    log("No PostgreSQL found: installing Debian's `postgresql` package (apt-get) ...");
     const aptEnv = { ...env, DEBIAN_FRONTEND: 'noninteractive' };
     await run('apt-get', ['update', '-qq'], aptEnv);
     await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'postgresql'], aptEnv);
@@ -56,7 +59,10 @@ async function findPostgres(env: NodeJS.ProcessEnv = process.env): Promise<Postg
   const explicit = env.PG_BIN?.trim();
   if (explicit) {
     const version = await versionIn(explicit);
-    if (!version) throw new PostgresUnavailableError(`PG_BIN="${explicit}" is set, but it holds no working postgres and initdb. Fix it or unset PG_BIN.`);
+    if (!version)
+      throw new PostgresUnavailableError(
+        `PG_BIN="${explicit}" is set, but it holds no working postgres and initdb. Fix it or unset PG_BIN.`,
+      );
     return { binDir: explicit, version };
   }
   const debian = await readdirSafe('/usr/lib/postgresql');
@@ -87,7 +93,10 @@ async function readdirSafe(dir: string): Promise<string[]> {
 }
 
 async function commandWorks(command: string, args: string[]): Promise<boolean> {
-  return execFileAsync(command, args, { timeout: 10_000 }).then(() => true, () => false);
+  return execFileAsync(command, args, { timeout: 10_000 }).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** How to run a PostgreSQL program: as `postgres` through setpriv when we are root, else as ourselves. */
@@ -101,9 +110,16 @@ async function runAs(): Promise<RunAs> {
   if (process.getuid?.() !== 0) return { prefix: [] };
   let ids = await userIds(POSTGRES_USER);
   if (!ids) {
-    await run('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', POSTGRES_USER], process.env);
+    await run(
+      'useradd',
+      ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', POSTGRES_USER],
+      process.env,
+    );
     ids = await userIds(POSTGRES_USER);
-    if (!ids) throw new PostgresUnavailableError(`Could not create the user "${POSTGRES_USER}" to run PostgreSQL as (it refuses to run as root).`);
+    if (!ids)
+      throw new PostgresUnavailableError(
+        `Could not create the user "${POSTGRES_USER}" to run PostgreSQL as (it refuses to run as root).`,
+      );
   }
   return { prefix: ['setpriv', `--reuid=${ids.uid}`, `--regid=${ids.gid}`, '--init-groups', '--'], ...ids };
 }
@@ -157,23 +173,41 @@ export class LocalPostgres {
     }
     const bin = (name: string) => join(this.options.binaries.binDir, name);
     if (!(await exists(join(this.dataDir, 'PG_VERSION')))) {
-      const [command, ...args] = [...who.prefix, bin('initdb'), '-D', this.dataDir, '-U', POSTGRES_ROLE, '--auth=trust', '--encoding=UTF8', '--no-instructions'];
+      const [command, ...args] = [
+        ...who.prefix,
+        bin('initdb'),
+        '-D',
+        this.dataDir,
+        '-U',
+        POSTGRES_ROLE,
+        '--auth=trust',
+        '--encoding=UTF8',
+        '--no-instructions',
+      ];
       await run(command!, args, process.env).catch((error: Error) => {
         throw new PostgresStartError(`initdb of ${this.dataDir} failed: ${error.message}`);
       });
     }
-    if (!(await isPortFree(this.options.port))) throw new PostgresStartError(`PostgreSQL cannot start on 127.0.0.1:${this.options.port}: the port is already in use.`);
+    if (!(await isPortFree(this.options.port)))
+      throw new PostgresStartError(
+        `PostgreSQL cannot start on 127.0.0.1:${this.options.port}: the port is already in use.`,
+      );
 
     this.log = createWriteStream(this.logFile, { flags: 'a' });
     const [command, ...args] = [
       ...who.prefix,
       bin('postgres'),
-      '-D', this.dataDir,
-      '-h', '127.0.0.1',
-      '-p', String(this.options.port),
-      '-k', this.socketDir,
+      '-D',
+      this.dataDir,
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(this.options.port),
+      '-k',
+      this.socketDir,
       // Temporal's connection pools, a few tools, and headroom for a restart's reconnects.
-      '-c', 'max_connections=200',
+      '-c',
+      'max_connections=200',
     ];
     // SIGINT is PostgreSQL's fast shutdown: SIGTERM (smart) would wait for Temporal's connections to close.
     const supervised = spawnSupervised(command!, args, { graceMs: 20_000, output: 'pipe', stopSignal: 'SIGINT' });
@@ -228,7 +262,9 @@ export class LocalPostgres {
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline && exited === undefined) {
       // postmaster.pid's 8th line is the postmaster's state: "ready" once it accepts connections.
-      const state = (await readFile(join(this.dataDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[7]?.trim();
+      const state = (await readFile(join(this.dataDir, 'postmaster.pid'), 'utf8').catch(() => ''))
+        .split('\n')[7]
+        ?.trim();
       if (state === 'ready') return;
       await sleep(100);
     }
@@ -241,7 +277,10 @@ export class LocalPostgres {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function addTraverse(dir: string): Promise<void> {

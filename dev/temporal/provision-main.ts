@@ -21,7 +21,9 @@ async function main(): Promise<void> {
   if (!flags.includes('--postgres')) return;
   const started = Date.now();
   const server = await ensureTemporalServer({ log: (line) => process.stdout.write(`${line}\n`) });
-  process.stdout.write(`${server.serverPath}\n${server.sqlToolPath}\n${server.version} (from ${server.source}; ${Math.round((Date.now() - started) / 1000)} s)\n`);
+  process.stdout.write(
+    `${server.serverPath}\n${server.sqlToolPath}\n${server.version} (from ${server.source}; ${Math.round((Date.now() - started) / 1000)} s)\n`,
+  );
   const postgres = await ensurePostgres(process.env, (line) => process.stdout.write(`${line}\n`));
   process.stdout.write(`${postgres.binDir}: ${postgres.version}\n`);
 }

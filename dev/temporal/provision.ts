@@ -195,7 +195,13 @@ async function buildFromGoModule(paths: Layout, env: NodeJS.ProcessEnv, signal?:
     await cp(moduleDir, source, { recursive: true });
     await chmodTree(source);
     await mkdir(join(staging, 'out'), { recursive: true });
-    await run('go', ['build', '-o', join(staging, 'out', 'temporal'), './cmd/temporal'], { ...env, GOFLAGS: '-mod=mod' }, source, signal);
+    await run(
+      'go',
+      ['build', '-o', join(staging, 'out', 'temporal'), './cmd/temporal'],
+      { ...env, GOFLAGS: '-mod=mod' },
+      source,
+      signal,
+    );
     await placeStaged(join(staging, 'out'), paths.goDir);
   } finally {
     await rm(staging, { recursive: true, force: true });
@@ -222,7 +228,13 @@ export async function chmodTree(dir: string): Promise<void> {
   await chmod(dir, 0o755);
 }
 
-export function run(command: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string, signal?: AbortSignal): Promise<void> {
+export function run(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd?: string,
+  signal?: AbortSignal,
+): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, { env, cwd, signal, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -231,7 +243,8 @@ export function run(command: string, args: string[], env: NodeJS.ProcessEnv, cwd
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       if (code === 0) resolvePromise();
-      else reject(new Error(`${command} ${args.join(' ')} exited with ${code ?? signal}: ${output.trim().slice(-2000)}`));
+      else
+        reject(new Error(`${command} ${args.join(' ')} exited with ${code ?? signal}: ${output.trim().slice(-2000)}`));
     });
   });
 }

@@ -43,10 +43,25 @@ export async function writeServerConfig(dir: string, ports: ServicePorts, postgr
   await writeFile(dynamicConfigFile, stringify(dynamic));
 
   const store = (databaseName: string, maxConns: number) => ({
-    sql: { pluginName: 'postgres12', databaseName, connectAddr: postgresAddress, connectProtocol: 'tcp', user: POSTGRES_ROLE, password: '', maxConns, maxIdleConns: maxConns, maxConnLifetime: '1h' },
+    sql: {
+      pluginName: 'postgres12',
+      databaseName,
+      connectAddr: postgresAddress,
+      connectProtocol: 'tcp',
+      user: POSTGRES_ROLE,
+      password: '',
+      maxConns,
+      maxIdleConns: maxConns,
+      maxConnLifetime: '1h',
+    },
   });
   const service = (name: TemporalService) => ({
-    rpc: { grpcPort: ports[name].grpc, membershipPort: ports[name].membership, bindOnLocalHost: true, ...(name === 'frontend' ? { httpPort: ports.frontendHttp } : {}) },
+    rpc: {
+      grpcPort: ports[name].grpc,
+      membershipPort: ports[name].membership,
+      bindOnLocalHost: true,
+      ...(name === 'frontend' ? { httpPort: ports.frontendHttp } : {}),
+    },
   });
   const config = {
     log: { stdout: true, level: 'warn' },
@@ -54,7 +69,10 @@ export async function writeServerConfig(dir: string, ports: ServicePorts, postgr
       defaultStore: 'postgres-default',
       visibilityStore: 'postgres-visibility',
       numHistoryShards: HISTORY_SHARDS,
-      datastores: { 'postgres-default': store(TEMPORAL_DATABASE, 20), 'postgres-visibility': store(VISIBILITY_DATABASE, 10) },
+      datastores: {
+        'postgres-default': store(TEMPORAL_DATABASE, 20),
+        'postgres-visibility': store(VISIBILITY_DATABASE, 10),
+      },
     },
     global: { membership: { maxJoinDuration: '30s', broadcastAddress: '127.0.0.1' } },
     services: Object.fromEntries(SERVICES.map((name) => [name, service(name)])),
@@ -63,7 +81,14 @@ export async function writeServerConfig(dir: string, ports: ServicePorts, postgr
       failoverVersionIncrement: 10,
       masterClusterName: 'active',
       currentClusterName: 'active',
-      clusterInformation: { active: { enabled: true, initialFailoverVersion: 1, rpcName: 'frontend', rpcAddress: `127.0.0.1:${ports.frontend.grpc}` } },
+      clusterInformation: {
+        active: {
+          enabled: true,
+          initialFailoverVersion: 1,
+          rpcName: 'frontend',
+          rpcAddress: `127.0.0.1:${ports.frontend.grpc}`,
+        },
+      },
     },
     dcRedirectionPolicy: { policy: 'noop' },
     dynamicConfigClient: { filepath: dynamicConfigFile, pollInterval: '10s' },
@@ -78,7 +103,13 @@ export async function writeServerConfig(dir: string, ports: ServicePorts, postgr
 export async function freeServicePorts(frontendPort: number): Promise<ServicePorts> {
   const [hg, mg, wg, http] = (await findFreePorts(5)).filter((port) => port !== frontendPort);
   const [fm, hm, mm, wm] = await freeLowPorts(4);
-  return { frontend: { grpc: frontendPort, membership: fm! }, history: { grpc: hg!, membership: hm! }, matching: { grpc: mg!, membership: mm! }, worker: { grpc: wg!, membership: wm! }, frontendHttp: http! };
+  return {
+    frontend: { grpc: frontendPort, membership: fm! },
+    history: { grpc: hg!, membership: hm! },
+    matching: { grpc: mg!, membership: mm! },
+    worker: { grpc: wg!, membership: wm! },
+    frontendHttp: http!,
+  };
 }
 
 async function freeLowPorts(count: number): Promise<number[]> {

@@ -46,7 +46,12 @@ export interface ServerProvisionOptions {
 
 export function projectCopy(toolsDir = DEFAULT_SERVER_TOOLS_DIR) {
   const dir = join(toolsDir, TEMPORAL_SERVER_VERSION);
-  return { dir, serverPath: join(dir, 'temporal-server'), sqlToolPath: join(dir, 'temporal-sql-tool'), schemaDir: join(dir, 'schema') };
+  return {
+    dir,
+    serverPath: join(dir, 'temporal-server'),
+    sqlToolPath: join(dir, 'temporal-sql-tool'),
+    schemaDir: join(dir, 'schema'),
+  };
 }
 
 /** What is there without building: the explicit setting (checked) or the project's copy; undefined when neither. */
@@ -74,7 +79,9 @@ export async function ensureTemporalServer(options: ServerProvisionOptions = {})
     );
   }
   const started = Date.now();
-  log(`Building temporal-server ${TEMPORAL_SERVER_VERSION} and temporal-sql-tool from the Go module proxy (${TEMPORAL_SERVER_GO_MODULE}) into ${copy.dir}; this takes minutes (about 6 on 2 cores the first time, under 2 with a warm Go build cache) ...`);
+  log(
+    `Building temporal-server ${TEMPORAL_SERVER_VERSION} and temporal-sql-tool from the Go module proxy (${TEMPORAL_SERVER_GO_MODULE}) into ${copy.dir}; this takes minutes (about 6 on 2 cores the first time, under 2 with a warm Go build cache) ...`,
+  );
   try {
     await buildServer(go, copy.dir, env, log, options.signal);
   } catch (error) {
@@ -82,14 +89,23 @@ export async function ensureTemporalServer(options: ServerProvisionOptions = {})
     throw new TemporalServerUnavailableError(`Building ${TEMPORAL_SERVER_GO_MODULE} failed: ${firstLines(error)}`);
   }
   const built = await usable(copy.serverPath, copy.sqlToolPath, copy.schemaDir, 'project');
-  if (!built) throw new TemporalServerUnavailableError(`The build of ${TEMPORAL_SERVER_GO_MODULE} finished, but ${copy.serverPath} does not run.`);
+  if (!built)
+    throw new TemporalServerUnavailableError(
+      `The build of ${TEMPORAL_SERVER_GO_MODULE} finished, but ${copy.serverPath} does not run.`,
+    );
   log(`temporal-server ready: ${built.version} (built in ${Math.round((Date.now() - started) / 1000)} s)`);
   return built;
 }
 
-async function explicitBinaries(server: string | undefined, tool: string | undefined, env: NodeJS.ProcessEnv): Promise<TemporalServerBinaries> {
+async function explicitBinaries(
+  server: string | undefined,
+  tool: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<TemporalServerBinaries> {
   if (!server || !tool) {
-    throw new TemporalServerUnavailableError('Set both TEMPORAL_SERVER_PATH and TEMPORAL_SQL_TOOL_PATH (or neither, for the project\'s own copy).');
+    throw new TemporalServerUnavailableError(
+      "Set both TEMPORAL_SERVER_PATH and TEMPORAL_SQL_TOOL_PATH (or neither, for the project's own copy).",
+    );
   }
   const schemaDir = env.TEMPORAL_SERVER_SCHEMA_DIR?.trim() || join(dirname(tool), 'schema');
   const found = await usable(server, tool, schemaDir, 'TEMPORAL_SERVER_PATH');
@@ -102,7 +118,12 @@ async function explicitBinaries(server: string | undefined, tool: string | undef
   return found;
 }
 
-async function usable(serverPath: string, sqlToolPath: string, schemaDir: string, source: ServerSource): Promise<TemporalServerBinaries | undefined> {
+async function usable(
+  serverPath: string,
+  sqlToolPath: string,
+  schemaDir: string,
+  source: ServerSource,
+): Promise<TemporalServerBinaries | undefined> {
   const version = await probe(serverPath);
   if (!version || !(await probe(sqlToolPath))) return undefined;
   for (const dir of Object.values(POSTGRES_SCHEMA)) {
@@ -122,7 +143,10 @@ async function probe(path: string): Promise<string | undefined> {
 }
 
 async function isDir(path: string): Promise<boolean> {
-  return stat(path).then((info) => info.isDirectory(), () => false);
+  return stat(path).then(
+    (info) => info.isDirectory(),
+    () => false,
+  );
 }
 
 async function findGo(env: NodeJS.ProcessEnv): Promise<string | undefined> {
@@ -138,11 +162,22 @@ async function findGo(env: NodeJS.ProcessEnv): Promise<string | undefined> {
 }
 
 /** Builds into a staging folder renamed into place: a concurrent or interrupted build never leaves a half copy. */
-async function buildServer(go: string, target: string, env: NodeJS.ProcessEnv, log: (line: string) => void, signal?: AbortSignal): Promise<void> {
+async function buildServer(
+  go: string,
+  target: string,
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<void> {
   await mkdir(dirname(target), { recursive: true });
   const staging = await mkdtemp(join(dirname(target), `${TEMPORAL_SERVER_VERSION}-staging-`));
   try {
-    const { stdout } = await execFileAsync(go, ['mod', 'download', '-json', TEMPORAL_SERVER_GO_MODULE], { env, maxBuffer: 16 * 1024 * 1024, timeout: 20 * 60_000, signal });
+    const { stdout } = await execFileAsync(go, ['mod', 'download', '-json', TEMPORAL_SERVER_GO_MODULE], {
+      env,
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 20 * 60_000,
+      signal,
+    });
     const moduleDir = (JSON.parse(stdout) as { Dir?: string }).Dir;
     if (!moduleDir) throw new Error('`go mod download` did not report a module directory');
     const source = join(staging, 'src');
@@ -151,13 +186,17 @@ async function buildServer(go: string, target: string, env: NodeJS.ProcessEnv, l
     const out = join(staging, 'out');
     await mkdir(out, { recursive: true });
     const buildEnv = { ...env, GOFLAGS: '-mod=mod' };
-    for (const [name, pkg] of [['temporal-server', './cmd/server'], ['temporal-sql-tool', './cmd/tools/sql']] as const) {
+    for (const [name, pkg] of [
+      ['temporal-server', './cmd/server'],
+      ['temporal-sql-tool', './cmd/tools/sql'],
+    ] as const) {
       const step = Date.now();
       log(`  go build ${pkg} ...`);
       await run(go, ['build', '-o', join(out, name), pkg], buildEnv, source, signal);
       log(`  ${name} built in ${Math.round((Date.now() - step) / 1000)} s`);
     }
-    for (const dir of Object.values(POSTGRES_SCHEMA)) await cp(join(source, 'schema', dir), join(out, 'schema', dir), { recursive: true });
+    for (const dir of Object.values(POSTGRES_SCHEMA))
+      await cp(join(source, 'schema', dir), join(out, 'schema', dir), { recursive: true });
     await placeStaged(out, target);
   } finally {
     await rm(staging, { recursive: true, force: true });

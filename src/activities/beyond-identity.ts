@@ -23,10 +23,12 @@ export function createBeyondIdentityActivities(setup: BeyondIdentitySetup, conte
       return { id: result.value.id, adopted: wasAdopted(result.outcome) };
     }),
 
-    ensureAuthenticatorConfig: heartbeatAndClassify(async (input: { realmId: string; name: string }): Promise<ObjectRecord> => {
-      const result = await setup.ensureHostedWebAuthenticatorConfig(input.realmId, input.name, ensureOptions());
-      return { id: result.value.id, adopted: wasAdopted(result.outcome) };
-    }),
+    ensureAuthenticatorConfig: heartbeatAndClassify(
+      async (input: { realmId: string; name: string }): Promise<ObjectRecord> => {
+        const result = await setup.ensureHostedWebAuthenticatorConfig(input.realmId, input.name, ensureOptions());
+        return { id: result.value.id, adopted: wasAdopted(result.outcome) };
+      },
+    ),
 
     ensureApplication: heartbeatAndClassify(
       async (input: {
@@ -51,7 +53,10 @@ export function createBeyondIdentityActivities(setup: BeyondIdentitySetup, conte
           },
           ensureOptions(),
         );
-        if (result.drift?.length) Context.current().log.warn('Beyond Identity application differed from the guide; corrected', { drift: result.drift });
+        if (result.drift?.length)
+          Context.current().log.warn('Beyond Identity application differed from the guide; corrected', {
+            drift: result.drift,
+          });
         return {
           id: result.value.id,
           adopted: wasAdopted(result.outcome),
@@ -67,7 +72,12 @@ export function createBeyondIdentityActivities(setup: BeyondIdentitySetup, conte
      * integration was set up: this waits for the integration first, and hands its context back.
      */
     ensureIdentity: heartbeatAndClassify(
-      async (input: { integrationId: string; realmId?: string; email: string; displayName?: string }): Promise<ObjectRecord & { context?: PersonContext }> => {
+      async (input: {
+        integrationId: string;
+        realmId?: string;
+        email: string;
+        displayName?: string;
+      }): Promise<ObjectRecord & { context?: PersonContext }> => {
         const context = input.realmId ? undefined : await contexts.get(input.integrationId, cancellationSignal());
         const realmId = input.realmId ?? context!.realmId;
         const result = await setup.ensureIdentity(realmId, input.email, input.displayName, ensureOptions());
@@ -80,8 +90,16 @@ export function createBeyondIdentityActivities(setup: BeyondIdentitySetup, conte
      * expiry, a new one. `completedSince` (a rebind): a binding completed before then does not count.
      */
     ensureBindingEmail: heartbeatAndClassify(
-      async (input: { realmId: string; identityId: string; authenticatorConfigId: string; completedSince?: string }): Promise<{ jobId: string; state?: string; sent: boolean }> => {
-        const result = await setup.ensureBindingJob(input.realmId, input.identityId, input.authenticatorConfigId, { ...ensureOptions(), completedSince: input.completedSince });
+      async (input: {
+        realmId: string;
+        identityId: string;
+        authenticatorConfigId: string;
+        completedSince?: string;
+      }): Promise<{ jobId: string; state?: string; sent: boolean }> => {
+        const result = await setup.ensureBindingJob(input.realmId, input.identityId, input.authenticatorConfigId, {
+          ...ensureOptions(),
+          completedSince: input.completedSince,
+        });
         return { jobId: result.value.id, state: result.value.state, sent: result.outcome === 'created' };
       },
     ),
@@ -91,17 +109,29 @@ export function createBeyondIdentityActivities(setup: BeyondIdentitySetup, conte
         setup.bindingProgress(input.realmId, input.identityId, input.jobId, cancellationSignal()),
     ),
 
-    deleteIdentity: heartbeatAndClassify(async (input: { realmId: string; identityId: string }): Promise<DeleteResult> => {
-      return { deleted: await setup.api.deleteIdentity(input.realmId, input.identityId, cancellationSignal()) };
-    }),
+    deleteIdentity: heartbeatAndClassify(
+      async (input: { realmId: string; identityId: string }): Promise<DeleteResult> => {
+        return { deleted: await setup.api.deleteIdentity(input.realmId, input.identityId, cancellationSignal()) };
+      },
+    ),
 
-    deleteApplication: heartbeatAndClassify(async (input: { realmId: string; applicationId: string }): Promise<DeleteResult> => {
-      return { deleted: await setup.api.deleteApplication(input.realmId, input.applicationId, cancellationSignal()) };
-    }),
+    deleteApplication: heartbeatAndClassify(
+      async (input: { realmId: string; applicationId: string }): Promise<DeleteResult> => {
+        return { deleted: await setup.api.deleteApplication(input.realmId, input.applicationId, cancellationSignal()) };
+      },
+    ),
 
-    deleteAuthenticatorConfig: heartbeatAndClassify(async (input: { realmId: string; authenticatorConfigId: string }): Promise<DeleteResult> => {
-      return { deleted: await setup.api.deleteAuthenticatorConfig(input.realmId, input.authenticatorConfigId, cancellationSignal()) };
-    }),
+    deleteAuthenticatorConfig: heartbeatAndClassify(
+      async (input: { realmId: string; authenticatorConfigId: string }): Promise<DeleteResult> => {
+        return {
+          deleted: await setup.api.deleteAuthenticatorConfig(
+            input.realmId,
+            input.authenticatorConfigId,
+            cancellationSignal(),
+          ),
+        };
+      },
+    ),
 
     /** A realm that still holds identities we did not create is kept (409 "realm has children"). */
     deleteRealm: heartbeatAndClassify(async (input: { realmId: string }): Promise<DeleteResult> => {
@@ -109,7 +139,10 @@ export function createBeyondIdentityActivities(setup: BeyondIdentitySetup, conte
         return { deleted: await setup.api.deleteRealm(input.realmId, cancellationSignal()) };
       } catch (error) {
         if (error instanceof RejectedUpstreamError && error.status === 409) {
-          return { deleted: false, kept: `realm ${input.realmId} still has identities, groups or roles the service did not create` };
+          return {
+            deleted: false,
+            kept: `realm ${input.realmId} still has identities, groups or roles the service did not create`,
+          };
         }
         throw error;
       }

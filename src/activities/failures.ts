@@ -6,7 +6,12 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { MalformedUpstreamResponseError, RejectedUpstreamError, TransientUpstreamError, UpstreamError } from '../clients/http/errors';
+import {
+  MalformedUpstreamResponseError,
+  RejectedUpstreamError,
+  TransientUpstreamError,
+  UpstreamError,
+} from '../clients/http/errors';
 import { redactSecrets } from '../clients/http/secrets';
 import { errorMessage } from '../util/errors';
 import { isNonRetryableType, type NonRetryableType } from '../workflows/failure-types';
@@ -34,17 +39,31 @@ export function toApplicationFailure(error: unknown): Error {
     });
   }
   if (error instanceof RejectedUpstreamError || error instanceof MalformedUpstreamResponseError) {
-    return ApplicationFailure.create({ type: error.name, message: error.message, details: [error.toJSON()], nonRetryable: true });
+    return ApplicationFailure.create({
+      type: error.name,
+      message: error.message,
+      details: [error.toJSON()],
+      nonRetryable: true,
+    });
   }
   // Errors of ours that no retry can fix (failure-types.ts): each is shown as NeedsAttention with its message.
   if (error instanceof Error && isNonRetryableType(error.name)) {
     // An upstream refusal it stands for (Okta's 403 E0000023) keeps its status, code and request id for the NeedsAttention.
     const upstream = error.cause instanceof UpstreamError ? [error.cause.toJSON()] : undefined;
-    return ApplicationFailure.create({ type: error.name, message: redactSecrets(error.message), nonRetryable: true, details: upstream });
+    return ApplicationFailure.create({
+      type: error.name,
+      message: redactSecrets(error.message),
+      nonRetryable: true,
+      details: upstream,
+    });
   }
   if (Context.current().cancellationSignal.aborted) return error instanceof Error ? error : new Error(String(error));
   // Anything else is a bug or an unforeseen fault: retry it, without leaking a secret in the message.
-  return ApplicationFailure.create({ type: error instanceof Error ? error.name : 'Error', message: redactSecrets(errorMessage(error)), nonRetryable: false });
+  return ApplicationFailure.create({
+    type: error instanceof Error ? error.name : 'Error',
+    message: redactSecrets(errorMessage(error)),
+    nonRetryable: false,
+  });
 }
 
 /** Runs `work` as the named step of a workflow: a failure says which step it was (an activity that spans two). */

@@ -36,7 +36,10 @@ export function createActivities(dependencies: ActivityDependencies) {
   const contexts = new IntegrationContexts(dependencies.temporal);
   return {
     activities: {
-      ...createTargetActivities({ biTenantId: dependencies.beyondIdentity.tenantId, oktaOrgUrl: dependencies.okta.orgUrl }),
+      ...createTargetActivities({
+        biTenantId: dependencies.beyondIdentity.tenantId,
+        oktaOrgUrl: dependencies.okta.orgUrl,
+      }),
       ...createBeyondIdentityActivities(beyondIdentity, contexts),
       ...createOktaActivities(okta, beyondIdentity),
       ...createRoutingActivities(beyondIdentity, okta, dependencies.temporal),

@@ -57,12 +57,15 @@ export function isOktaGroupId(value: string): boolean {
 /** Why a user that is not ACTIVE cannot be onboarded, and what to do about it. */
 const NOT_ACTIVE: Record<string, string> = {
   STAGED: 'not activated in Okta (STAGED): activate the user in Okta, then onboard the group again',
-  PROVISIONED: 'has not finished Okta activation (PROVISIONED): once the person has activated (or an administrator has), onboard the group again',
+  PROVISIONED:
+    'has not finished Okta activation (PROVISIONED): once the person has activated (or an administrator has), onboard the group again',
   SUSPENDED: 'suspended in Okta: unsuspend the user if they should sign in, then onboard the group again',
-  DEPROVISIONED: 'deactivated in Okta (DEPROVISIONED): reactivate the user if they should sign in, then onboard the group again',
+  DEPROVISIONED:
+    'deactivated in Okta (DEPROVISIONED): reactivate the user if they should sign in, then onboard the group again',
   LOCKED_OUT: 'locked out of Okta: unlock the user, then onboard the group again',
   RECOVERY: 'in password recovery (RECOVERY): once the person has finished recovering, onboard the group again',
-  PASSWORD_EXPIRED: 'their Okta password has expired (PASSWORD_EXPIRED): once they have set a new one (or an administrator has reset it), onboard the group again',
+  PASSWORD_EXPIRED:
+    'their Okta password has expired (PASSWORD_EXPIRED): once they have set a new one (or an administrator has reset it), onboard the group again',
 };
 
 const emailShape = z.email();
@@ -91,9 +94,15 @@ export function sortMembers(users: OktaUser[]): { members: OktaGroupMember[]; sk
       status: user.status,
     };
     if (user.status !== 'ACTIVE') {
-      skipped.push({ ...member, reason: NOT_ACTIVE[user.status] ?? `status ${user.status}: only ACTIVE users are onboarded` });
+      skipped.push({
+        ...member,
+        reason: NOT_ACTIVE[user.status] ?? `status ${user.status}: only ACTIVE users are onboarded`,
+      });
     } else if (!emailShape.safeParse(given).success) {
-      skipped.push({ ...member, reason: `no usable email (profile.email ${JSON.stringify(user.profile.email ?? null)}, login "${login}"): give the user an email address in Okta` });
+      skipped.push({
+        ...member,
+        reason: `no usable email (profile.email ${JSON.stringify(user.profile.email ?? null)}, login "${login}"): give the user an email address in Okta`,
+      });
     } else if (usernameProblem(given)) {
       skipped.push({ ...member, reason: `${given}: ${usernameProblem(given)}` });
     } else if (normalizeEmail(login) !== member.email) {
@@ -119,11 +128,21 @@ export function createOktaGroupActivities(oktaApi: OktaApi) {
         if (!group) return { outcome: 'notFound', searchedBy: 'id', searched, similar: [] };
       } else {
         const { exact, similar } = await oktaApi.findGroupsByName(searched, signal);
-        if (exact.length === 0) return { outcome: 'notFound', searchedBy: 'name', searched, similar: similar.slice(0, MAX_SIMILAR).map(summary) };
+        if (exact.length === 0)
+          return {
+            outcome: 'notFound',
+            searchedBy: 'name',
+            searched,
+            similar: similar.slice(0, MAX_SIMILAR).map(summary),
+          };
         if (exact.length > 1) return { outcome: 'ambiguous', searched, matches: exact.map(summary) };
         group = exact[0]!;
       }
-      const read = await oktaApi.listGroupMembers(group.id, { pageSize: input.pageSize ?? DEFAULT_GROUP_MEMBERS_PAGE_SIZE, maxMembers: MAX_GROUP_MEMBERS, signal });
+      const read = await oktaApi.listGroupMembers(group.id, {
+        pageSize: input.pageSize ?? DEFAULT_GROUP_MEMBERS_PAGE_SIZE,
+        maxMembers: MAX_GROUP_MEMBERS,
+        signal,
+      });
       if (!read.complete) return { outcome: 'tooLarge', group: summary(group), limit: MAX_GROUP_MEMBERS };
       return { outcome: 'found', group: summary(group), ...sortMembers(read.members), pages: read.pages };
     }),

@@ -17,8 +17,17 @@ export async function desiredIdp(
   input: { realmId: string; applicationId: string; idpName: string; issuerMode: OktaIssuerMode },
   abort: AbortSignal,
 ): Promise<DesiredOidcIdp> {
-  const { clientId, clientSecret } = await beyondIdentity.applicationCredentials(input.realmId, input.applicationId, abort);
-  const endpoints = oidcEndpoints(beyondIdentity.api.authUrl, beyondIdentity.api.tenantId, input.realmId, input.applicationId);
+  const { clientId, clientSecret } = await beyondIdentity.applicationCredentials(
+    input.realmId,
+    input.applicationId,
+    abort,
+  );
+  const endpoints = oidcEndpoints(
+    beyondIdentity.api.authUrl,
+    beyondIdentity.api.tenantId,
+    input.realmId,
+    input.applicationId,
+  );
   return {
     name: input.idpName,
     clientId,
@@ -33,27 +42,60 @@ export async function desiredIdp(
 
 export function createOktaActivities(okta: OktaSetup, beyondIdentity: BeyondIdentitySetup) {
   return {
-    ensureIdentityProvider: heartbeatAndClassify(async (input: { realmId: string; applicationId: string; idpName: string; issuerMode?: OktaIssuerMode }): Promise<ObjectRecord> => {
-      const result = await okta.ensureOidcIdp(await desiredIdp(beyondIdentity, { ...input, issuerMode: input.issuerMode ?? 'ORG_URL' }, cancellationSignal()), ensureOptions());
-      if (result.drift?.length) Context.current().log.warn('Okta identity provider differed from the guide; corrected', { drift: result.drift });
-      return { id: result.value.id, adopted: wasAdopted(result.outcome) };
-    }),
+    ensureIdentityProvider: heartbeatAndClassify(
+      async (input: {
+        realmId: string;
+        applicationId: string;
+        idpName: string;
+        issuerMode?: OktaIssuerMode;
+      }): Promise<ObjectRecord> => {
+        const result = await okta.ensureOidcIdp(
+          await desiredIdp(
+            beyondIdentity,
+            { ...input, issuerMode: input.issuerMode ?? 'ORG_URL' },
+            cancellationSignal(),
+          ),
+          ensureOptions(),
+        );
+        if (result.drift?.length)
+          Context.current().log.warn('Okta identity provider differed from the guide; corrected', {
+            drift: result.drift,
+          });
+        return { id: result.value.id, adopted: wasAdopted(result.outcome) };
+      },
+    ),
 
     /**
      * The custom profile property people are routed by (its record's id is its name). `ours`: the
      * integration made it earlier, so drift (master, permissions) is put back rather than refused.
      */
-    ensureRoutingAttribute: heartbeatAndClassify(async (input: { attribute: string; ours?: boolean }): Promise<ObjectRecord> => {
-      const result = await okta.ensureRoutingAttribute(input.attribute, { ...ensureOptions(), ours: input.ours });
-      if (result.drift?.length) Context.current().log.warn('Okta routing property differed from what the service wants; corrected', { drift: result.drift });
-      return { id: result.value.name, adopted: !input.ours && wasAdopted(result.outcome) };
-    }),
+    ensureRoutingAttribute: heartbeatAndClassify(
+      async (input: { attribute: string; ours?: boolean }): Promise<ObjectRecord> => {
+        const result = await okta.ensureRoutingAttribute(input.attribute, { ...ensureOptions(), ours: input.ours });
+        if (result.drift?.length)
+          Context.current().log.warn('Okta routing property differed from what the service wants; corrected', {
+            drift: result.drift,
+          });
+        return { id: result.value.name, adopted: !input.ours && wasAdopted(result.outcome) };
+      },
+    ),
 
     /** The one rule: ATTRIBUTE matching of the routing property against this integration's value. */
     ensureRoutingRule: heartbeatAndClassify(
-      async (input: { ruleName: string; idpId: string; routing: RoutingKey; priority: number }): Promise<ObjectRecord & { policyId: string }> => {
-        const result = await okta.ensureRoutingRule({ name: input.ruleName, idpId: input.idpId, priority: input.priority, ...input.routing }, ensureOptions());
-        if (result.drift?.length) Context.current().log.warn('Okta routing rule differed from what the service wants; corrected', { drift: result.drift });
+      async (input: {
+        ruleName: string;
+        idpId: string;
+        routing: RoutingKey;
+        priority: number;
+      }): Promise<ObjectRecord & { policyId: string }> => {
+        const result = await okta.ensureRoutingRule(
+          { name: input.ruleName, idpId: input.idpId, priority: input.priority, ...input.routing },
+          ensureOptions(),
+        );
+        if (result.drift?.length)
+          Context.current().log.warn('Okta routing rule differed from what the service wants; corrected', {
+            drift: result.drift,
+          });
         return { id: result.value.id, policyId: result.value.policyId, adopted: wasAdopted(result.outcome) };
       },
     ),
@@ -69,7 +111,10 @@ export function createOktaActivities(okta: OktaSetup, beyondIdentity: BeyondIden
     removeRoutingAttribute: heartbeatAndClassify(async (input: { attribute: string }): Promise<DeleteResult> => {
       const others = await okta.rulesUsingAttribute(input.attribute, undefined, cancellationSignal());
       if (others.length > 0) {
-        return { deleted: false, kept: `Okta profile property ${input.attribute} (still used by ${others.map((rule) => `rule "${rule.name}"`).join(', ')})` };
+        return {
+          deleted: false,
+          kept: `Okta profile property ${input.attribute} (still used by ${others.map((rule) => `rule "${rule.name}"`).join(', ')})`,
+        };
       }
       return { deleted: await okta.deleteRoutingAttribute(input.attribute, cancellationSignal()) };
     }),
@@ -82,8 +127,10 @@ export function createOktaActivities(okta: OktaSetup, beyondIdentity: BeyondIden
       return { deleted: await okta.api.deleteIdp(input.idpId, cancellationSignal()) };
     }),
 
-    deleteRoutingRule: heartbeatAndClassify(async (input: { policyId: string; ruleId: string }): Promise<DeleteResult> => {
-      return { deleted: await okta.api.deleteRule(input.policyId, input.ruleId, cancellationSignal()) };
-    }),
+    deleteRoutingRule: heartbeatAndClassify(
+      async (input: { policyId: string; ruleId: string }): Promise<DeleteResult> => {
+        return { deleted: await okta.api.deleteRule(input.policyId, input.ruleId, cancellationSignal()) };
+      },
+    ),
   };
 }

@@ -73,27 +73,63 @@ export function createPreflightActivities(biApi: BeyondIdentityApi, oktaApi: Okt
       const mismatch = targetMismatch(input, target);
       add(
         mismatch === undefined
-          ? { name: 'worker target', ok: true, detail: `the worker is configured for tenant ${target.biTenantId} and ${target.oktaOrgUrl}, as the CLI is` }
-          : { name: 'worker target', ok: false, detail: `the worker is configured for ${mismatch}`, fix: 'start the worker with the same BI_TENANT_ID and OKTA_ORG_URL as the CLI' },
+          ? {
+              name: 'worker target',
+              ok: true,
+              detail: `the worker is configured for tenant ${target.biTenantId} and ${target.oktaOrgUrl}, as the CLI is`,
+            }
+          : {
+              name: 'worker target',
+              ok: false,
+              detail: `the worker is configured for ${mismatch}`,
+              fix: 'start the worker with the same BI_TENANT_ID and OKTA_ORG_URL as the CLI',
+            },
       );
 
-      const where = target.biRegion ? `region ${target.biRegion} (${target.biManagementUrl})` : `${target.biManagementUrl} (explicit hosts)`;
+      const where = target.biRegion
+        ? `region ${target.biRegion} (${target.biManagementUrl})`
+        : `${target.biManagementUrl} (explicit hosts)`;
       let realms: { id: string; display_name: string }[] | undefined;
       try {
         realms = await biApi.listRealms();
-        add({ name: 'Beyond Identity token', ok: true, detail: `the token reads tenant ${target.biTenantId} at ${where}` });
+        add({
+          name: 'Beyond Identity token',
+          ok: true,
+          detail: `the token reads tenant ${target.biTenantId} at ${where}`,
+        });
       } catch (error) {
-        add({ name: 'Beyond Identity token', ok: false, detail: errorMessage(error), fix: biFix(error, target, where) });
+        add({
+          name: 'Beyond Identity token',
+          ok: false,
+          detail: errorMessage(error),
+          fix: biFix(error, target, where),
+        });
       }
       if (realms) {
         const found = realms.filter((realm) => realm.display_name === input.realmName);
         add(
           found.length > 1
-            ? { name: 'Beyond Identity realm', ok: false, detail: `${found.length} realms are named "${input.realmName}"`, fix: 'rename or delete all but one, or set BI_REALM_NAME to another name' }
-            : { name: 'Beyond Identity realm', ok: true, detail: found[0] ? `realm "${input.realmName}" exists (${found[0].id}): it will be adopted, never deleted` : `realm "${input.realmName}" does not exist yet: it will be created` },
+            ? {
+                name: 'Beyond Identity realm',
+                ok: false,
+                detail: `${found.length} realms are named "${input.realmName}"`,
+                fix: 'rename or delete all but one, or set BI_REALM_NAME to another name',
+              }
+            : {
+                name: 'Beyond Identity realm',
+                ok: true,
+                detail: found[0]
+                  ? `realm "${input.realmName}" exists (${found[0].id}): it will be adopted, never deleted`
+                  : `realm "${input.realmName}" does not exist yet: it will be created`,
+              },
         );
       } else {
-        add({ name: 'Beyond Identity realm', ok: false, detail: 'not checked: the token check failed', fix: 'fix the Beyond Identity token first' });
+        add({
+          name: 'Beyond Identity realm',
+          ok: false,
+          detail: 'not checked: the token check failed',
+          fix: 'fix the Beyond Identity token first',
+        });
       }
 
       let oktaReadable = false;
@@ -108,7 +144,12 @@ export function createPreflightActivities(biApi: BeyondIdentityApi, oktaApi: Okt
           detail: `the token reads ${target.oktaOrgUrl}; the profile property "${input.routingAttribute}" ${property ? 'exists (it will be adopted)' : 'will be added'}`,
         });
       } catch (error) {
-        add({ name: 'Okta token', ok: false, detail: errorMessage(error), fix: oktaFix(error, target.oktaOrgUrl, oktaApi.credentials) });
+        add({
+          name: 'Okta token',
+          ok: false,
+          detail: errorMessage(error),
+          fix: oktaFix(error, target.oktaOrgUrl, oktaApi.credentials),
+        });
       }
       add(await scopesCheck(oktaApi, target.oktaOrgUrl));
 
@@ -118,11 +159,27 @@ export function createPreflightActivities(biApi: BeyondIdentityApi, oktaApi: Okt
           const known = figures.limit !== undefined && figures.remaining !== undefined;
           add(
             known && figures.remaining === 0
-              ? { name: 'Okta rate limits', ok: false, detail: `users: 0 of ${figures.limit} left until ${figures.resetAt}`, fix: 'another client is using the org\'s budget up; wait until the reset, or find that client' }
-              : { name: 'Okta rate limits', ok: true, detail: known ? `users (one create per person): ${figures.remaining} of ${figures.limit} left in this window (resets ${figures.resetAt})` : 'the org sent no rate-limit headers' },
+              ? {
+                  name: 'Okta rate limits',
+                  ok: false,
+                  detail: `users: 0 of ${figures.limit} left until ${figures.resetAt}`,
+                  fix: "another client is using the org's budget up; wait until the reset, or find that client",
+                }
+              : {
+                  name: 'Okta rate limits',
+                  ok: true,
+                  detail: known
+                    ? `users (one create per person): ${figures.remaining} of ${figures.limit} left in this window (resets ${figures.resetAt})`
+                    : 'the org sent no rate-limit headers',
+                },
           );
         } catch (error) {
-          add({ name: 'Okta rate limits', ok: false, detail: errorMessage(error), fix: oktaFix(error, target.oktaOrgUrl, oktaApi.credentials) });
+          add({
+            name: 'Okta rate limits',
+            ok: false,
+            detail: errorMessage(error),
+            fix: oktaFix(error, target.oktaOrgUrl, oktaApi.credentials),
+          });
         }
         try {
           const policyId = await oktaApi.idpDiscoveryPolicyId();
@@ -143,13 +200,16 @@ export function createPreflightActivities(biApi: BeyondIdentityApi, oktaApi: Okt
             ok: false,
             detail: errorMessage(error),
             fix:
-              error instanceof RejectedUpstreamError && (error.status === 403 || error.status === 404) && !(oktaApi.credentials.kind === 'oauth' && error.upstreamCode === 'insufficient_scope')
+              error instanceof RejectedUpstreamError &&
+              (error.status === 403 || error.status === 404) &&
+              !(oktaApi.credentials.kind === 'oauth' && error.upstreamCode === 'insufficient_scope')
                 ? `the ${oktaApi.credentials.kind === 'oauth' ? 'service app' : 'token'} cannot read IdP routing: it needs an admin role that manages policies and identity providers (${oktaApi.credentials.kind === 'oauth' ? assignRoleHint(oktaApi.credentials.clientId) : 'Super Administrator or Org Administrator'}), and the org must have IdP routing rules (Security → Identity Providers → Routing rules); some orgs need Okta support to enable them`
                 : oktaFix(error, target.oktaOrgUrl, oktaApi.credentials),
           });
         }
       } else {
-        for (const name of ['Okta rate limits', 'Okta IdP routing'] as const) add({ name, ok: false, detail: 'not checked: the Okta token check failed', fix: 'fix the Okta token first' });
+        for (const name of ['Okta rate limits', 'Okta IdP routing'] as const)
+          add({ name, ok: false, detail: 'not checked: the Okta token check failed', fix: 'fix the Okta token first' });
       }
 
       const host = new URL(target.oktaOrgUrl).host;
@@ -163,7 +223,11 @@ export function createPreflightActivities(biApi: BeyondIdentityApi, oktaApi: Okt
               detail: `OKTA_ORG_URL ${target.oktaOrgUrl} is not an Okta domain (a custom domain?) and the issuer mode is ORG_URL: Okta would send its okta.com callback, which the application (${callbacks}) does not list`,
               fix: "set OKTA_ORG_URL to the org's Okta domain (https://<org>.okta.com) and OKTA_CUSTOM_DOMAIN to this one",
             }
-          : { name: 'Okta domain and issuer mode', ok: true, detail: `${target.oktaOrgUrl}${input.customDomain ? `, custom domain ${input.customDomain}` : ''}; issuer mode ${input.issuerMode}; the application will list ${callbacks}` },
+          : {
+              name: 'Okta domain and issuer mode',
+              ok: true,
+              detail: `${target.oktaOrgUrl}${input.customDomain ? `, custom domain ${input.customDomain}` : ''}; issuer mode ${input.issuerMode}; the application will list ${callbacks}`,
+            },
       );
       add(routingPropertyCheck(schema, input.routingAttribute));
       return checks;
@@ -174,26 +238,49 @@ export function createPreflightActivities(biApi: BeyondIdentityApi, oktaApi: Okt
 /** The routing property as the schema shows it: absent (it will be added), safe to adopt, or the fix (contract §11.3). */
 function routingPropertyCheck(schema: OktaUserSchema | undefined, attribute: string): PreflightCheck {
   const name = 'Okta routing property';
-  if (!schema) return { name, ok: false, detail: 'not checked: the Okta token check failed', fix: 'fix the Okta token first' };
+  if (!schema)
+    return { name, ok: false, detail: 'not checked: the Okta token check failed', fix: 'fix the Okta token first' };
   if (schema.definitions.base?.properties?.[attribute]) {
-    return { name, ok: false, detail: `"${attribute}" is a base property of Okta's user profile: it cannot route`, fix: 'set OKTA_ROUTING_ATTRIBUTE to the name of a custom property' };
+    return {
+      name,
+      ok: false,
+      detail: `"${attribute}" is a base property of Okta's user profile: it cannot route`,
+      fix: 'set OKTA_ROUTING_ATTRIBUTE to the name of a custom property',
+    };
   }
   const property = schema.definitions.custom?.properties?.[attribute];
   if (!property) return { name, ok: true, detail: `"${attribute}" will be added, OKTA-mastered, read-only to people` };
   if (property.type !== 'string') {
-    return { name, ok: false, detail: `"${attribute}" exists with type ${String(property.type)}, not string: it cannot route`, fix: 'set OKTA_ROUTING_ATTRIBUTE to another name, or delete that property in Okta' };
+    return {
+      name,
+      ok: false,
+      detail: `"${attribute}" exists with type ${String(property.type)}, not string: it cannot route`,
+      fix: 'set OKTA_ROUTING_ATTRIBUTE to another name, or delete that property in Okta',
+    };
   }
   const problems = routingPropertyProblems(property);
-  if (problems.length === 0) return { name, ok: true, detail: `"${attribute}" exists, OKTA-mastered and read-only to people: it will be adopted` };
-  return { name, ok: false, detail: `${describeProblems(attribute, problems)}; it would be adopted as it is, and nobody routed through it`, fix: routingPropertyFix(attribute, property) };
+  if (problems.length === 0)
+    return {
+      name,
+      ok: true,
+      detail: `"${attribute}" exists, OKTA-mastered and read-only to people: it will be adopted`,
+    };
+  return {
+    name,
+    ok: false,
+    detail: `${describeProblems(attribute, problems)}; it would be adopted as it is, and nobody routed through it`,
+    fix: routingPropertyFix(attribute, property),
+  };
 }
 
 function biFix(error: unknown, target: PreflightTarget, where: string): string {
   if (error instanceof RejectedUpstreamError && (error.status === 401 || error.status === 403)) {
     return `Beyond Identity refused the credentials for tenant ${target.biTenantId}: set BI_API_TOKEN (or BI_CLIENT_ID, BI_CLIENT_SECRET, BI_TOKEN_URL) to credentials of that tenant with the management API's scopes`;
   }
-  if (error instanceof RejectedUpstreamError && error.status === 404) return `tenant ${target.biTenantId} is not found at ${where}: check BI_TENANT_ID and BI_REGION`;
-  if (error instanceof TransientUpstreamError) return `${where} cannot be reached now: check BI_REGION (or BI_MANAGEMENT_URL) and the network, then run preflight again`;
+  if (error instanceof RejectedUpstreamError && error.status === 404)
+    return `tenant ${target.biTenantId} is not found at ${where}: check BI_TENANT_ID and BI_REGION`;
+  if (error instanceof TransientUpstreamError)
+    return `${where} cannot be reached now: check BI_REGION (or BI_MANAGEMENT_URL) and the network, then run preflight again`;
   return 'see the detail';
 }
 
@@ -203,13 +290,27 @@ function biFix(error: unknown, target: PreflightTarget, where: string): string {
  */
 async function scopesCheck(oktaApi: OktaApi, orgUrl: string): Promise<PreflightCheck> {
   const credentials = oktaApi.credentials;
-  if (credentials.kind !== 'oauth') return { name: 'Okta scopes', ok: true, detail: 'an API token (SSWS) acts with its admin\'s permissions: OAuth scopes do not apply' };
+  if (credentials.kind !== 'oauth')
+    return {
+      name: 'Okta scopes',
+      ok: true,
+      detail: "an API token (SSWS) acts with its admin's permissions: OAuth scopes do not apply",
+    };
   try {
     const granted = await oktaApi.grantedScopes();
-    if (granted === undefined) return { name: 'Okta scopes', ok: true, detail: `the service app ${credentials.clientId} got a token; Okta did not say which scopes it granted` };
+    if (granted === undefined)
+      return {
+        name: 'Okta scopes',
+        ok: true,
+        detail: `the service app ${credentials.clientId} got a token; Okta did not say which scopes it granted`,
+      };
     const missing = missingScopes(REQUIRED_OKTA_SCOPES, granted);
     return missing.length === 0
-      ? { name: 'Okta scopes', ok: true, detail: `the service app ${credentials.clientId} got a token with ${granted.join(' ')}` }
+      ? {
+          name: 'Okta scopes',
+          ok: true,
+          detail: `the service app ${credentials.clientId} got a token with ${granted.join(' ')}`,
+        }
       : {
           name: 'Okta scopes',
           ok: false,
@@ -224,14 +325,18 @@ async function scopesCheck(oktaApi: OktaApi, orgUrl: string): Promise<PreflightC
 function oktaFix(error: unknown, orgUrl: string, credentials: OktaCredentials): string {
   if (credentials.kind === 'oauth') {
     const { clientId } = credentials;
-    if (error instanceof RejectedUpstreamError && error.upstreamCode === 'insufficient_scope') return grantScopeHint(clientId, [scopeToGrant(error.upstreamMessage?.match(/okta\.[\w.]+/)?.[0])]);
+    if (error instanceof RejectedUpstreamError && error.upstreamCode === 'insufficient_scope')
+      return grantScopeHint(clientId, [scopeToGrant(error.upstreamMessage?.match(/okta\.[\w.]+/)?.[0])]);
     if (error instanceof RejectedUpstreamError && (error.status === 400 || error.status === 401)) {
       return `Okta refused the service app ${clientId} for ${orgUrl}: check OKTA_CLIENT_ID, the private key (OKTA_PRIVATE_KEY or OKTA_PRIVATE_KEY_FILE) and OKTA_KEY_ID against the app's public keys, and that the app is active`;
     }
     if (error instanceof RejectedUpstreamError && error.status === 403) return assignRoleHint(clientId);
   }
-  if (error instanceof RejectedUpstreamError && error.status === 401) return `Okta refused OKTA_API_TOKEN for ${orgUrl}: create an API token in that org (Security → API → Tokens) and set OKTA_API_TOKEN`;
-  if (error instanceof RejectedUpstreamError && error.status === 403) return "the token's admin role may not do this: use a token of a Super Administrator or Org Administrator";
-  if (error instanceof TransientUpstreamError) return `${orgUrl} cannot be reached now: check OKTA_ORG_URL and the network, then run preflight again`;
+  if (error instanceof RejectedUpstreamError && error.status === 401)
+    return `Okta refused OKTA_API_TOKEN for ${orgUrl}: create an API token in that org (Security → API → Tokens) and set OKTA_API_TOKEN`;
+  if (error instanceof RejectedUpstreamError && error.status === 403)
+    return "the token's admin role may not do this: use a token of a Super Administrator or Org Administrator";
+  if (error instanceof TransientUpstreamError)
+    return `${orgUrl} cannot be reached now: check OKTA_ORG_URL and the network, then run preflight again`;
   return 'see the detail';
 }

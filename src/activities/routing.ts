@@ -42,7 +42,8 @@ class WriteNotWanted extends Error {
  */
 async function mayWrite(temporal: TaskQueueClient, polling: boolean): Promise<void> {
   const run = await ownRun(temporal, 'routeWhenBound');
-  if (!run.running || (polling && run.othersPending > 0)) throw new WriteNotWanted('another check routes this person, or the workflow has moved on');
+  if (!run.running || (polling && run.othersPending > 0))
+    throw new WriteNotWanted('another check routes this person, or the workflow has moved on');
 }
 
 async function mayGoOn(temporal: TaskQueueClient): Promise<boolean> {
@@ -55,7 +56,11 @@ async function mayGoOn(temporal: TaskQueueClient): Promise<boolean> {
   }
 }
 
-export function createRoutingActivities(beyondIdentity: BeyondIdentitySetup, okta: OktaSetup, temporal: TaskQueueClient) {
+export function createRoutingActivities(
+  beyondIdentity: BeyondIdentitySetup,
+  okta: OktaSetup,
+  temporal: TaskQueueClient,
+) {
   return {
     /**
      * Checks the binding every poll interval for up to `waitUpToMs`: once Beyond Identity shows
@@ -66,28 +71,45 @@ export function createRoutingActivities(beyondIdentity: BeyondIdentitySetup, okt
       const { cancellationSignal } = Context.current();
       const until = Date.now() + input.waitUpToMs;
       for (;;) {
-        const progress = await beyondIdentity.bindingProgress(input.realmId, input.identityId, input.jobId, cancellationSignal);
+        const progress = await beyondIdentity.bindingProgress(
+          input.realmId,
+          input.identityId,
+          input.jobId,
+          cancellationSignal,
+        );
         if (progress.activeCredential || progress.jobState === 'COMPLETE') {
           const { person } = input;
           // The poll first asks whether to go on at all (before any Okta call), and again just before it writes.
-          if (input.waitUpToMs > 0 && !(await mayGoOn(temporal))) return { outcome: 'waiting', jobState: progress.jobState };
+          if (input.waitUpToMs > 0 && !(await mayGoOn(temporal)))
+            return { outcome: 'waiting', jobState: progress.jobState };
           // Not aborted by a cancellation: a write cut off mid-flight may still land after the undo has
           // read the user. Finished, its outcome is known; the undo waits for this activity, then finds the user.
           const user = await asStep('RouteOktaUser', async () => {
             try {
-              return await okta.ensureRoutedUser({ login: person.email, email: person.email, firstName: person.firstName, lastName: person.lastName }, input.routing, input.since, {
-                beforeCreate: markCreateStarted,
-                beforeWrite: () => mayWrite(temporal, input.waitUpToMs > 0),
-              });
+              return await okta.ensureRoutedUser(
+                { login: person.email, email: person.email, firstName: person.firstName, lastName: person.lastName },
+                input.routing,
+                input.since,
+                {
+                  beforeCreate: markCreateStarted,
+                  beforeWrite: () => mayWrite(temporal, input.waitUpToMs > 0),
+                },
+              );
             } catch (error) {
               if (error instanceof WriteNotWanted) return undefined;
               throw error;
             }
           });
           if (!user) return { outcome: 'waiting', jobState: progress.jobState };
-          return { outcome: 'routed', oktaUser: { id: user.value.id, adopted: wasAdopted(user.outcome) }, jobState: progress.jobState, routedAt: new Date().toISOString() };
+          return {
+            outcome: 'routed',
+            oktaUser: { id: user.value.id, adopted: wasAdopted(user.outcome) },
+            jobState: progress.jobState,
+            routedAt: new Date().toISOString(),
+          };
         }
-        if (progress.jobState && DEAD_JOB_STATES.includes(progress.jobState)) return { outcome: 'link-dead', jobState: progress.jobState };
+        if (progress.jobState && DEAD_JOB_STATES.includes(progress.jobState))
+          return { outcome: 'link-dead', jobState: progress.jobState };
         const wait = Math.min(input.pollIntervalMs, until - Date.now());
         if (wait <= 0) return { outcome: 'waiting', jobState: progress.jobState };
         await sleep(wait, undefined, { signal: cancellationSignal });
@@ -100,13 +122,26 @@ export function createRoutingActivities(beyondIdentity: BeyondIdentitySetup, okt
      * onboarding began carrying our value, adopted otherwise.
      */
     clearOktaRouting: heartbeatAndClassify(
-      async (input: { userId?: string; login: string; routing: RoutingKey; since: string }): Promise<{ cleared: boolean; user?: ObjectRecord }> => {
+      async (input: {
+        userId?: string;
+        login: string;
+        routing: RoutingKey;
+        since: string;
+      }): Promise<{ cleared: boolean; user?: ObjectRecord }> => {
         const { cancellationSignal } = Context.current();
         // A check of this run that was cancelled may still be routing the person: wait until it has stopped.
         await untilNoneRunning(temporal, 'routeWhenBound', cancellationSignal);
         const found = input.userId ? undefined : await okta.api.findUserByLogin(input.login, cancellationSignal);
-        const ours = found !== undefined && found.profile[input.routing.attribute] === input.routing.value && Boolean(found.created) && Date.parse(found.created!) >= Date.parse(input.since);
-        const result = await okta.clearRouting({ userId: input.userId ?? found?.id, login: input.login }, input.routing, cancellationSignal);
+        const ours =
+          found !== undefined &&
+          found.profile[input.routing.attribute] === input.routing.value &&
+          Boolean(found.created) &&
+          Date.parse(found.created!) >= Date.parse(input.since);
+        const result = await okta.clearRouting(
+          { userId: input.userId ?? found?.id, login: input.login },
+          input.routing,
+          cancellationSignal,
+        );
         return { cleared: result.cleared, ...(found ? { user: { id: found.id, adopted: !ours } } : {}) };
       },
     ),

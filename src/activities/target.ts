@@ -25,8 +25,10 @@ function sameOrigin(a: string, b: string): boolean {
  */
 export function targetMismatch(input: WorkerTarget, target: WorkerTarget): string | undefined {
   const problems: string[] = [];
-  if (input.biTenantId !== target.biTenantId) problems.push(`Beyond Identity tenant ${target.biTenantId}, not ${input.biTenantId}`);
-  if (!sameOrigin(input.oktaOrgUrl, target.oktaOrgUrl)) problems.push(`Okta org ${target.oktaOrgUrl}, not ${input.oktaOrgUrl}`);
+  if (input.biTenantId !== target.biTenantId)
+    problems.push(`Beyond Identity tenant ${target.biTenantId}, not ${input.biTenantId}`);
+  if (!sameOrigin(input.oktaOrgUrl, target.oktaOrgUrl))
+    problems.push(`Okta org ${target.oktaOrgUrl}, not ${input.oktaOrgUrl}`);
   return problems.length > 0 ? problems.join(' and ') : undefined;
 }
 
@@ -35,7 +37,9 @@ export function createTargetActivities(target: WorkerTarget) {
     checkWorkerTarget: heartbeatAndClassify(async (input: WorkerTarget): Promise<WorkerTarget> => {
       const mismatch = targetMismatch(input, target);
       if (mismatch) {
-        throw new InvalidInputError(`The worker is configured for ${mismatch}. Start the worker with the same BI_TENANT_ID and OKTA_ORG_URL as the CLI, then retry.`);
+        throw new InvalidInputError(
+          `The worker is configured for ${mismatch}. Start the worker with the same BI_TENANT_ID and OKTA_ORG_URL as the CLI, then retry.`,
+        );
       }
       return target;
     }),

@@ -68,18 +68,22 @@ export class IntegrationContexts {
       try {
         state = await handle.query(integrationStatusQuery);
       } catch (error) {
-        if (error instanceof WorkflowNotFoundError) throw new IntegrationGoneError(`integration ${integrationId} is not running; onboard again to start it`);
+        if (error instanceof WorkflowNotFoundError)
+          throw new IntegrationGoneError(`integration ${integrationId} is not running; onboard again to start it`);
         throw error;
       }
       if (state.status === 'TearingDown' || state.status === 'TornDown') {
-        throw new IntegrationGoneError(`integration ${integrationId} is ${state.status === 'TornDown' ? 'torn down' : 'being torn down'}; onboard again once it is gone`);
+        throw new IntegrationGoneError(
+          `integration ${integrationId} is ${state.status === 'TornDown' ? 'torn down' : 'being torn down'}; onboard again once it is gone`,
+        );
       }
       if (state.context) {
         this.known.set(integrationId, { at: Date.now(), context: state.context });
         return state.context;
       }
       // Retried by Temporal: a person's step shows the wait for as long as the set-up takes.
-      if (Date.now() > giveUpAt) throw new Error(`integration ${integrationId} is still ${state.status} (step ${state.step}); waiting for it`);
+      if (Date.now() > giveUpAt)
+        throw new Error(`integration ${integrationId} is still ${state.status} (step ${state.step}); waiting for it`);
       await sleep(CONTEXT_POLL_MS);
     }
   }
@@ -89,12 +93,19 @@ export class IntegrationContexts {
  * Whether the workflow run that scheduled the current activity is still open, and whether another
  * activity of `activityType` is pending in it (so that two checks of one person do not both write).
  */
-export async function ownRun(temporal: TaskQueueClient, activityType: string): Promise<{ running: boolean; othersPending: number }> {
+export async function ownRun(
+  temporal: TaskQueueClient,
+  activityType: string,
+): Promise<{ running: boolean; othersPending: number }> {
   const { workflowExecution, activityId } = Context.current().info;
   if (!workflowExecution) return { running: true, othersPending: 0 };
   try {
-    const { status, raw } = await temporal.client.workflow.getHandle(workflowExecution.workflowId, workflowExecution.runId).describe();
-    const others = (raw.pendingActivities ?? []).filter((activity) => activity.activityType?.name === activityType && activity.activityId !== activityId);
+    const { status, raw } = await temporal.client.workflow
+      .getHandle(workflowExecution.workflowId, workflowExecution.runId)
+      .describe();
+    const others = (raw.pendingActivities ?? []).filter(
+      (activity) => activity.activityType?.name === activityType && activity.activityId !== activityId,
+    );
     return { running: status.name === 'RUNNING', othersPending: others.length };
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return { running: false, othersPending: 0 };
@@ -107,7 +118,11 @@ export async function ownRun(temporal: TaskQueueClient, activityType: string): P
  * a cancelled one stops only once its heartbeat brings the cancellation, and until then it may
  * still write. (The workflow is not told when that happens, so we ask Temporal.)
  */
-export async function untilNoneRunning(temporal: TaskQueueClient, activityType: string, signal: AbortSignal): Promise<void> {
+export async function untilNoneRunning(
+  temporal: TaskQueueClient,
+  activityType: string,
+  signal: AbortSignal,
+): Promise<void> {
   const { workflowExecution } = Context.current().info;
   if (!workflowExecution) return;
   const handle = temporal.client.workflow.getHandle(workflowExecution.workflowId, workflowExecution.runId);
@@ -125,35 +140,39 @@ export function createTemporalActivities(temporal: TaskQueueClient) {
      * Teardown: every person of the integration is offboarded (running ones cancelled, ended ones
      * undone by a new run), then this waits, up to `waitUpToMs`, until each has finished.
      */
-    offboardPeople: heartbeatAndClassify(async (input: { integrationId: string; waitUpToMs: number }): Promise<OffboardResult> => {
-      const { cancellationSignal } = Context.current();
-      const result: OffboardResult = { cancelled: 0, undone: 0, alreadyEnded: 0, pending: [] };
-      const people = await listPersonRuns(temporal, input.integrationId);
-      const waitingFor: string[] = [];
-      await mapLimit(people, PARALLEL_REQUESTS, async (person) => {
-        if (isUndone(person)) {
-          result.alreadyEnded += 1;
-          return;
-        }
-        const outcome = await offboardPerson(temporal, input.integrationId, person.email);
-        if (outcome === 'cancelled') result.cancelled += 1;
-        else if (outcome === 'undoing') result.undone += 1;
-        else result.alreadyEnded += 1;
-        if (outcome === 'cancelled' || outcome === 'undoing') waitingFor.push(person.email);
-      });
-      const deadline = Date.now() + input.waitUpToMs;
-      let open = waitingFor;
-      while (open.length > 0 && Date.now() < deadline) {
-        const still: string[] = [];
-        await mapLimit(open, PARALLEL_REQUESTS, async (email) => {
-          const info = await temporal.client.workflow.getHandle(personWorkflowId(input.integrationId, email)).describe();
-          if (info.status.name === 'RUNNING') still.push(email);
+    offboardPeople: heartbeatAndClassify(
+      async (input: { integrationId: string; waitUpToMs: number }): Promise<OffboardResult> => {
+        const { cancellationSignal } = Context.current();
+        const result: OffboardResult = { cancelled: 0, undone: 0, alreadyEnded: 0, pending: [] };
+        const people = await listPersonRuns(temporal, input.integrationId);
+        const waitingFor: string[] = [];
+        await mapLimit(people, PARALLEL_REQUESTS, async (person) => {
+          if (isUndone(person)) {
+            result.alreadyEnded += 1;
+            return;
+          }
+          const outcome = await offboardPerson(temporal, input.integrationId, person.email);
+          if (outcome === 'cancelled') result.cancelled += 1;
+          else if (outcome === 'undoing') result.undone += 1;
+          else result.alreadyEnded += 1;
+          if (outcome === 'cancelled' || outcome === 'undoing') waitingFor.push(person.email);
         });
-        open = still.sort();
-        if (open.length > 0) await sleep(1_000, undefined, { signal: cancellationSignal });
-      }
-      result.pending = open;
-      return result;
-    }),
+        const deadline = Date.now() + input.waitUpToMs;
+        let open = waitingFor;
+        while (open.length > 0 && Date.now() < deadline) {
+          const still: string[] = [];
+          await mapLimit(open, PARALLEL_REQUESTS, async (email) => {
+            const info = await temporal.client.workflow
+              .getHandle(personWorkflowId(input.integrationId, email))
+              .describe();
+            if (info.status.name === 'RUNNING') still.push(email);
+          });
+          open = still.sort();
+          if (open.length > 0) await sleep(1_000, undefined, { signal: cancellationSignal });
+        }
+        result.pending = open;
+        return result;
+      },
+    ),
   };
 }

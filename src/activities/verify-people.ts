@@ -23,7 +23,11 @@ const MAY_BE_ROUTED: readonly PersonStatus[] = ['Onboarded', 'Rebinding', 'Bindi
 /** People checked at once: each costs two or three upstream reads, and the pacer spaces Okta's. */
 const PARALLEL_PEOPLE = 8;
 
-export function createVerifyPeopleActivities(beyondIdentity: BeyondIdentitySetup, okta: OktaSetup, temporal: TaskQueueClient) {
+export function createVerifyPeopleActivities(
+  beyondIdentity: BeyondIdentitySetup,
+  okta: OktaSetup,
+  temporal: TaskQueueClient,
+) {
   async function activePasskey(state: PersonState, signal: AbortSignal): Promise<boolean | undefined> {
     try {
       const credentials = await beyondIdentity.api.listCredentials(state.context!.realmId, state.identity!.id, signal);
@@ -34,17 +38,27 @@ export function createVerifyPeopleActivities(beyondIdentity: BeyondIdentitySetup
     }
   }
 
-  async function checkPerson(run: PersonRun, routing: RoutingKey, signal: AbortSignal): Promise<PersonOutcome | undefined> {
+  async function checkPerson(
+    run: PersonRun,
+    routing: RoutingKey,
+    signal: AbortSignal,
+  ): Promise<PersonOutcome | undefined> {
     const { email } = run;
     if (run.status === 'Rebinding') {
-      return { kind: 'problem', problem: 'a rebind is under way: a new binding email was sent, and they are still routed', fix: `the person binds a passkey from the new email (bi-okta status ${email})` };
+      return {
+        kind: 'problem',
+        problem: 'a rebind is under way: a new binding email was sent, and they are still routed',
+        fix: `the person binds a passkey from the new email (bi-okta status ${email})`,
+      };
     }
     // A running run with an ended status is an offboarding on its way: not ours to check.
     if (run.execution === 'RUNNING') return undefined;
     const state = (await temporal.client.workflow.getHandle(run.workflowId, run.runId).result()) as PersonState;
     if (!state.routed || !state.context || !state.identity) return undefined;
     const passkey = await activePasskey(state, signal);
-    const user = state.oktaUser ? await okta.api.getUser(state.oktaUser.id, signal) : await okta.api.findUserByLogin(email, signal);
+    const user = state.oktaUser
+      ? await okta.api.getUser(state.oktaUser.id, signal)
+      : await okta.api.findUserByLogin(email, signal);
     const verdict = personVerdict({
       email,
       activePasskey: passkey,
@@ -53,28 +67,39 @@ export function createVerifyPeopleActivities(beyondIdentity: BeyondIdentitySetup
     });
     if (verdict.kind !== 'corrected') return verdict;
     await okta.ensureRoutedUser({ login: email, email, ...personNames(email) }, routing, state.startedAt, { signal });
-    return { kind: 'corrected', detail: `"${routing.attribute}" had been cleared on their Okta user; set back (they have an active passkey)` };
+    return {
+      kind: 'corrected',
+      detail: `"${routing.attribute}" had been cleared on their Okta user; set back (they have an active passkey)`,
+    };
   }
 
   return {
-    verifyPeople: heartbeatAndClassify(async (input: { integrationId: string; routing: RoutingKey }): Promise<VerifyPeople> => {
-      const { cancellationSignal } = Context.current();
-      const people = noPeople();
-      const runs = (await listPersonRuns(temporal, input.integrationId)).filter((run) => (MAY_BE_ROUTED as readonly string[]).includes(run.status));
-      await mapLimit(runs, PARALLEL_PEOPLE, async (run) => {
-        let outcome: PersonOutcome | undefined;
-        try {
-          outcome = await checkPerson(run, input.routing, cancellationSignal);
-        } catch (error) {
-          // A transient failure is tried again with the whole check; anything else is this person's finding.
-          if (error instanceof TransientUpstreamError || cancellationSignal.aborted) throw error;
-          outcome = { kind: 'problem', problem: `could not be checked: ${errorMessage(error)}`, fix: 'fix what the message names, then verify again' };
-        }
-        if (outcome) tallyPerson(people, run.email, outcome);
-      });
-      people.needsAttention.sort((a, b) => a.email.localeCompare(b.email));
-      people.corrections.sort((a, b) => a.email.localeCompare(b.email));
-      return people;
-    }),
+    verifyPeople: heartbeatAndClassify(
+      async (input: { integrationId: string; routing: RoutingKey }): Promise<VerifyPeople> => {
+        const { cancellationSignal } = Context.current();
+        const people = noPeople();
+        const runs = (await listPersonRuns(temporal, input.integrationId)).filter((run) =>
+          (MAY_BE_ROUTED as readonly string[]).includes(run.status),
+        );
+        await mapLimit(runs, PARALLEL_PEOPLE, async (run) => {
+          let outcome: PersonOutcome | undefined;
+          try {
+            outcome = await checkPerson(run, input.routing, cancellationSignal);
+          } catch (error) {
+            // A transient failure is tried again with the whole check; anything else is this person's finding.
+            if (error instanceof TransientUpstreamError || cancellationSignal.aborted) throw error;
+            outcome = {
+              kind: 'problem',
+              problem: `could not be checked: ${errorMessage(error)}`,
+              fix: 'fix what the message names, then verify again',
+            };
+          }
+          if (outcome) tallyPerson(people, run.email, outcome);
+        });
+        people.needsAttention.sort((a, b) => a.email.localeCompare(b.email));
+        people.corrections.sort((a, b) => a.email.localeCompare(b.email));
+        return people;
+      },
+    ),
   };
 }

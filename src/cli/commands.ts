@@ -5,7 +5,12 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { normalizeEmail, personWorkflowId, type PersonInput, type PersonStatus } from '../workflows/definitions';
-import { integrationRow, integrationState, preflight as runPreflight, teardown as requestTeardown } from './integration-commands';
+import {
+  integrationRow,
+  integrationState,
+  preflight as runPreflight,
+  teardown as requestTeardown,
+} from './integration-commands';
 import * as people from './people-commands';
 import * as render from './render';
 import { EXIT, workflowLink, type Output, type Session } from './session';
@@ -33,7 +38,9 @@ export async function status(session: Session, out: Output, email: string | unde
     return state.status === 'NeedsAttention' ? EXIT.failed : EXIT.ok;
   }
   const state = await people.personState(session, normalizeEmail(email));
-  out.print(state, () => render.personText(state, workflowLink(session, personWorkflowId(session.spec.integrationId, state.email))));
+  out.print(state, () =>
+    render.personText(state, workflowLink(session, personWorkflowId(session.spec.integrationId, state.email))),
+  );
   return state.status === 'NeedsAttention' ? EXIT.failed : EXIT.ok;
 }
 
@@ -57,7 +64,9 @@ export async function cancel(session: Session, out: Output, email: string): Prom
 
 export async function teardown(session: Session, out: Output, wait: boolean): Promise<number> {
   const { finished } = await requestTeardown(session);
-  out.info(`Tearing down ${session.spec.integrationId}: routing, then people, then the shared objects; adopted objects are kept.`);
+  out.info(
+    `Tearing down ${session.spec.integrationId}: routing, then people, then the shared objects; adopted objects are kept.`,
+  );
   if (!wait) return EXIT.ok;
   const state = await finished();
   out.print(state, () => render.tornDownText(state));
@@ -65,29 +74,55 @@ export async function teardown(session: Session, out: Output, wait: boolean): Pr
 }
 
 export async function list(session: Session, out: Output, statusFilter?: string): Promise<number> {
-  const [integration, persons] = await Promise.all([integrationRow(session, statusFilter), people.listPeople(session, statusFilter)]);
+  const [integration, persons] = await Promise.all([
+    integrationRow(session, statusFilter),
+    people.listPeople(session, statusFilter),
+  ]);
   const rows = integration ? [integration, ...persons] : persons;
   out.print(rows, () =>
-    rows.length === 0 ? `No onboardings${statusFilter ? ` with status ${statusFilter}` : ''} in ${session.spec.integrationId}.` : render.table(rows),
+    rows.length === 0
+      ? `No onboardings${statusFilter ? ` with status ${statusFilter}` : ''} in ${session.spec.integrationId}.`
+      : render.table(rows),
   );
   return EXIT.ok;
 }
 
 /** Statuses in which a person still needs something to happen (`?`: not yet set). */
-const UNSETTLED: readonly string[] = ['Running', 'WaitingForBinding', 'Rebinding', 'NeedsAttention', '?'] satisfies (PersonStatus | '?')[];
+const UNSETTLED: readonly string[] = ['Running', 'WaitingForBinding', 'Rebinding', 'NeedsAttention', '?'] satisfies (
+  PersonStatus | '?'
+)[];
 
-export async function watch(session: Session, out: Output, options: { intervalSeconds: number; untilSettled: boolean }): Promise<number> {
+export async function watch(
+  session: Session,
+  out: Output,
+  options: { intervalSeconds: number; untilSettled: boolean },
+): Promise<number> {
   const tty = process.stdout.isTTY && !out.json;
   let previous = '';
   for (;;) {
-    const [rows, integration] = await Promise.all([people.listPeople(session), integrationState(session).catch(() => undefined)]);
+    const [rows, integration] = await Promise.all([
+      people.listPeople(session),
+      integrationState(session).catch(() => undefined),
+    ]);
     const counts = people.countByStatus(rows);
-    const settled = rows.length > 0 && rows.every((row) => !UNSETTLED.includes(row.status) || row.execution !== 'RUNNING');
+    const settled =
+      rows.length > 0 && rows.every((row) => !UNSETTLED.includes(row.status) || row.execution !== 'RUNNING');
     if (out.json) {
-      out.print({ at: new Date().toISOString(), integration: integration?.status, counts: Object.fromEntries(counts), people: rows }, () => '');
+      out.print(
+        {
+          at: new Date().toISOString(),
+          integration: integration?.status,
+          counts: Object.fromEntries(counts),
+          people: rows,
+        },
+        () => '',
+      );
     } else {
       const screen = render.watchScreen(session.spec.integrationId, integration, rows, counts);
-      if (tty) process.stdout.write(`\x1b[H\x1b[2J${screen}\n\n(refreshing every ${options.intervalSeconds} s; Ctrl-C to stop)\n`);
+      if (tty)
+        process.stdout.write(
+          `\x1b[H\x1b[2J${screen}\n\n(refreshing every ${options.intervalSeconds} s; Ctrl-C to stop)\n`,
+        );
       else if (screen !== previous) process.stdout.write(`${new Date().toISOString()}\n${screen}\n\n`);
       previous = screen;
     }

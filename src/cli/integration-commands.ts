@@ -4,7 +4,15 @@
  */
 import type { PreflightCheck } from '../activities/preflight';
 import { personRun, type PersonRun } from '../temporal/people';
-import { integrationKey, integrationStatusQuery, onboardingStatusKey, onboardingStepKey, teardownSignal, type IntegrationState, type PersonContext } from '../workflows/definitions';
+import {
+  integrationKey,
+  integrationStatusQuery,
+  onboardingStatusKey,
+  onboardingStepKey,
+  teardownSignal,
+  type IntegrationState,
+  type PersonContext,
+} from '../workflows/definitions';
 import type { integration } from '../workflows/integration';
 import { oktaRedirectUris } from '../workflows/integration-state';
 import type { preflight as preflightWorkflow } from '../workflows/preflight';
@@ -39,9 +47,15 @@ export async function startIntegration(session: Session): Promise<PersonContext 
 
 export async function integrationState(session: Session): Promise<IntegrationState> {
   try {
-    return await session.client.workflow.getHandle<typeof integration>(session.spec.integrationId).query(integrationStatusQuery);
+    return await session.client.workflow
+      .getHandle<typeof integration>(session.spec.integrationId)
+      .query(integrationStatusQuery);
   } catch (error) {
-    if (isNotFound(error)) throw new CliError(`Integration ${session.spec.integrationId} has not been started; \`onboard <email>\` starts it.`, EXIT.notFound);
+    if (isNotFound(error))
+      throw new CliError(
+        `Integration ${session.spec.integrationId} has not been started; \`onboard <email>\` starts it.`,
+        EXIT.notFound,
+      );
     throw error;
   }
 }
@@ -50,7 +64,9 @@ export async function integrationState(session: Session): Promise<IntegrationSta
 export async function integrationRow(session: Session, statusFilter?: string): Promise<ListRow | undefined> {
   let row: ListRow;
   try {
-    const { runId: _runId, ...run } = personRun(await session.client.workflow.getHandle(session.spec.integrationId).describe());
+    const { runId: _runId, ...run } = personRun(
+      await session.client.workflow.getHandle(session.spec.integrationId).describe(),
+    );
     row = { ...run, kind: 'integration', email: '' };
   } catch (error) {
     if (isNotFound(error)) return undefined;

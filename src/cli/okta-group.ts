@@ -28,13 +28,18 @@ const BATCH = 100;
 export const MAX_PAGE_SIZE = 1000;
 
 /** `onboard --okta-group` takes no emails and no --file; --dry-run and --page-size only with it. */
-export function checkOktaGroupUsage(emails: string[], options: { oktaGroup?: string; file?: string; dryRun?: boolean; pageSize?: number }): void {
+export function checkOktaGroupUsage(
+  emails: string[],
+  options: { oktaGroup?: string; file?: string; dryRun?: boolean; pageSize?: number },
+): void {
   if (options.oktaGroup === undefined) {
-    if (options.dryRun || options.pageSize !== undefined) throw new CliError('--dry-run and --page-size go with --okta-group <name or id>.', EXIT.usage);
+    if (options.dryRun || options.pageSize !== undefined)
+      throw new CliError('--dry-run and --page-size go with --okta-group <name or id>.', EXIT.usage);
     return;
   }
   if (options.oktaGroup.trim() === '') throw new CliError('--okta-group needs a group name or id.', EXIT.usage);
-  if (emails.length > 0 || options.file) throw new CliError('Give either --okta-group or emails/--file, not both: nothing was started.', EXIT.usage);
+  if (emails.length > 0 || options.file)
+    throw new CliError('Give either --okta-group or emails/--file, not both: nothing was started.', EXIT.usage);
 }
 
 function groupLine(group: OktaGroupSummary): string {
@@ -66,7 +71,11 @@ async function resolve(session: Session, out: Output, options: OktaGroupOptions)
 /** The messages of an error and its causes, outermost first: a workflow's failure says why only in its activity's cause. */
 function causes(error: unknown): string[] {
   const messages: string[] = [];
-  for (let current = error; current !== undefined && current !== null && messages.length < 10; current = (current as { cause?: unknown }).cause) {
+  for (
+    let current = error;
+    current !== undefined && current !== null && messages.length < 10;
+    current = (current as { cause?: unknown }).cause
+  ) {
     messages.push(errorMessage(current));
   }
   return messages;
@@ -77,8 +86,13 @@ function refuse(out: Output, resolution: Exclude<OktaGroupResolution, { outcome:
   if (out.json) out.print(resolution, () => '');
   switch (resolution.outcome) {
     case 'notFound': {
-      const similar = resolution.similar.length ? ` Groups whose names start with it: ${resolution.similar.map(groupLine).join(', ')}.` : '';
-      const what = resolution.searchedBy === 'id' ? `with id ${resolution.searched}` : `named exactly "${resolution.searched}" (names are case-sensitive)`;
+      const similar = resolution.similar.length
+        ? ` Groups whose names start with it: ${resolution.similar.map(groupLine).join(', ')}.`
+        : '';
+      const what =
+        resolution.searchedBy === 'id'
+          ? `with id ${resolution.searched}`
+          : `named exactly "${resolution.searched}" (names are case-sensitive)`;
       throw new CliError(`No Okta group ${what}.${similar} Nobody was started.`, EXIT.usage);
     }
     case 'ambiguous':
@@ -99,7 +113,19 @@ function toPeople(session: Session, members: OktaGroupMember[], skipped: Skipped
   const people: PersonInput[] = [];
   for (const member of members) {
     try {
-      people.push(...validatePeople([{ email: member.email, firstName: member.firstName, lastName: member.lastName, where: `Okta user ${member.login}` }], session.spec.integrationId));
+      people.push(
+        ...validatePeople(
+          [
+            {
+              email: member.email,
+              firstName: member.firstName,
+              lastName: member.lastName,
+              where: `Okta user ${member.login}`,
+            },
+          ],
+          session.spec.integrationId,
+        ),
+      );
     } catch (error) {
       if (!(error instanceof PeopleInputError)) throw error;
       skipped.push({ ...member, reason: error.problems.join('; ') || error.message });
@@ -121,7 +147,13 @@ async function onboardInBatches(session: Session, out: Output, people: PersonInp
 }
 
 function skippedLines(skipped: SkippedMember[]): string[] {
-  return skipped.length ? ['', `Skipped ${skipped.length}:`, ...skipped.map((member) => `  ${member.email || member.login} (${member.status}): ${member.reason}`)] : [];
+  return skipped.length
+    ? [
+        '',
+        `Skipped ${skipped.length}:`,
+        ...skipped.map((member) => `  ${member.email || member.login} (${member.status}): ${member.reason}`),
+      ]
+    : [];
 }
 
 export async function onboardOktaGroup(session: Session, out: Output, options: OktaGroupOptions): Promise<number> {
@@ -133,20 +165,30 @@ export async function onboardOktaGroup(session: Session, out: Output, options: O
   const read = `${resolution.members.length + resolution.skipped.length} members read in ${pages} page${pages === 1 ? '' : 's'}`;
 
   if (options.dryRun) {
-    out.print({ dryRun: true, group, pages, wouldOnboard: people.map(({ email, firstName, lastName }) => ({ email, firstName, lastName })), skipped }, () =>
-      [
-        `Okta group ${groupLine(group)}: ${read}.`,
-        `Would onboard ${people.length}:`,
-        ...people.map((person) => `  ${person.email}`),
-        ...skippedLines(skipped),
-        '',
-        'Dry run: nobody was started.',
-      ].join('\n'),
+    out.print(
+      {
+        dryRun: true,
+        group,
+        pages,
+        wouldOnboard: people.map(({ email, firstName, lastName }) => ({ email, firstName, lastName })),
+        skipped,
+      },
+      () =>
+        [
+          `Okta group ${groupLine(group)}: ${read}.`,
+          `Would onboard ${people.length}:`,
+          ...people.map((person) => `  ${person.email}`),
+          ...skippedLines(skipped),
+          '',
+          'Dry run: nobody was started.',
+        ].join('\n'),
     );
     return EXIT.ok;
   }
   if (people.length === 0) {
-    out.print({ group, pages, people: [], skipped }, () => [`Okta group ${groupLine(group)}: ${read}; nobody to onboard.`, ...skippedLines(skipped)].join('\n'));
+    out.print({ group, pages, people: [], skipped }, () =>
+      [`Okta group ${groupLine(group)}: ${read}; nobody to onboard.`, ...skippedLines(skipped)].join('\n'),
+    );
     return EXIT.failed;
   }
   const answer = await onboardInBatches(session, out, people);

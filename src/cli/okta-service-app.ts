@@ -42,7 +42,11 @@ export interface ServiceAppOptions {
   role: string;
 }
 
-export async function oktaServiceApp(out: Output, options: ServiceAppOptions, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function oktaServiceApp(
+  out: Output,
+  options: ServiceAppOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const orgUrl = checkOrgUrl(options.orgUrl ?? env.OKTA_ORG_URL);
   const apiToken = env.OKTA_API_TOKEN?.trim();
   if (!apiToken) {
@@ -57,7 +61,14 @@ export async function oktaServiceApp(out: Output, options: ServiceAppOptions, en
   try {
     result = await ensureServiceApp(
       api,
-      { name: options.name, keyFile: resolve(options.keyFile), keyType: options.keyType, dpop: options.dpop, scopes, role: options.role },
+      {
+        name: options.name,
+        keyFile: resolve(options.keyFile),
+        keyType: options.keyType,
+        dpop: options.dpop,
+        scopes,
+        role: options.role,
+      },
       (event) => out.info(progressLine(event)),
     );
   } catch (error) {
@@ -71,7 +82,11 @@ export async function oktaServiceApp(out: Output, options: ServiceAppOptions, en
 
 /** An https org URL (http only on loopback, for the simulator), without a path. */
 function checkOrgUrl(value: string | undefined): string {
-  if (!value) throw new CliError('The Okta org URL is required: set OKTA_ORG_URL or pass --org-url https://{yourOktaDomain}.', EXIT.usage);
+  if (!value)
+    throw new CliError(
+      'The Okta org URL is required: set OKTA_ORG_URL or pass --org-url https://{yourOktaDomain}.',
+      EXIT.usage,
+    );
   let url: URL;
   try {
     url = new URL(value);
@@ -79,10 +94,15 @@ function checkOrgUrl(value: string | undefined): string {
     throw new CliError(`"${value}" is not a URL; the Okta org URL looks like https://example.okta.com.`, EXIT.usage);
   }
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new CliError(`The Okta org URL must be https: ${value}.`, EXIT.usage);
-  if (url.pathname.replace(/\/+$/, '') !== '' || url.search) throw new CliError(`The Okta org URL has no path: ${url.origin}, not ${value}.`, EXIT.usage);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+    throw new CliError(`The Okta org URL must be https: ${value}.`, EXIT.usage);
+  if (url.pathname.replace(/\/+$/, '') !== '' || url.search)
+    throw new CliError(`The Okta org URL has no path: ${url.origin}, not ${value}.`, EXIT.usage);
   if (/-admin\./i.test(url.hostname)) {
-    throw new CliError(`${url.origin} is the Admin Console's address; the API is at the org URL, without "-admin" (${url.origin.replace(/-admin\./i, '.')}).`, EXIT.usage);
+    throw new CliError(
+      `${url.origin} is the Admin Console's address; the API is at the org URL, without "-admin" (${url.origin.replace(/-admin\./i, '.')}).`,
+      EXIT.usage,
+    );
   }
   return url.origin;
 }
@@ -92,7 +112,10 @@ function parseScopes(value: string): string[] {
   const scopes = [...new Set(value.split(/[\s,]+/).filter(Boolean))];
   const bad = scopes.filter((scope) => !/^okta\.[A-Za-z]+(\.[A-Za-z]+)*$/.test(scope));
   if (scopes.length === 0 || bad.length > 0) {
-    throw new CliError(`--scopes takes Okta API scopes such as okta.users.manage${bad.length > 0 ? `; not: ${bad.join(', ')}` : ''}.`, EXIT.usage);
+    throw new CliError(
+      `--scopes takes Okta API scopes such as okta.users.manage${bad.length > 0 ? `; not: ${bad.join(', ')}` : ''}.`,
+      EXIT.usage,
+    );
   }
   return scopes;
 }
@@ -117,7 +140,10 @@ function asCliError(error: unknown, orgUrl: string): unknown {
     );
   }
   if (error instanceof TransientUpstreamError && (error.kind === 'network' || error.kind === 'timeout')) {
-    return new CliError(`${error.message}: is ${orgUrl} the org URL (OKTA_ORG_URL or --org-url), and is it reachable from here?`, EXIT.unreachable);
+    return new CliError(
+      `${error.message}: is ${orgUrl} the org URL (OKTA_ORG_URL or --org-url), and is it reachable from here?`,
+      EXIT.unreachable,
+    );
   }
   return new CliError(error.message, EXIT.failed);
 }

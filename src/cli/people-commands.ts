@@ -4,7 +4,13 @@
  * print nothing: commands.ts prints their answers, and `onboard --okta-group` reuses `onboard`.
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { listPersonRuns, offboardPerson, startOnboarding, type OffboardOutcome, type StartOutcome } from '../temporal/people';
+import {
+  listPersonRuns,
+  offboardPerson,
+  startOnboarding,
+  type OffboardOutcome,
+  type StartOutcome,
+} from '../temporal/people';
 import { mapLimit } from '../util/concurrency';
 import { errorMessage } from '../util/errors';
 import {
@@ -39,7 +45,11 @@ export async function onboard(session: Session, people: PersonInput[]): Promise<
   const outcomes = await mapLimit(people, PARALLEL_STARTS, (person) => startOnboarding(temporal, person, context));
   return {
     integrationId: spec.integrationId,
-    people: people.map((person, index) => ({ email: person.email, outcome: outcomes[index]!, workflowId: personWorkflowId(spec.integrationId, person.email) })),
+    people: people.map((person, index) => ({
+      email: person.email,
+      outcome: outcomes[index]!,
+      workflowId: personWorkflowId(spec.integrationId, person.email),
+    })),
     warning: await workerWarning(session),
   };
 }
@@ -50,7 +60,10 @@ export async function personState(session: Session, email: string): Promise<Pers
     return await handle.query(personStatusQuery);
   } catch (error) {
     if (isNotFound(error)) {
-      throw new CliError(`No onboarding of ${email} in integration ${session.spec.integrationId}. Start one with \`onboard ${email}\`.`, EXIT.notFound);
+      throw new CliError(
+        `No onboarding of ${email} in integration ${session.spec.integrationId}. Start one with \`onboard ${email}\`.`,
+        EXIT.notFound,
+      );
     }
     throw error;
   }
@@ -70,22 +83,33 @@ export async function bound(session: Session, email: string, check: boolean): Pr
     const result = await handle.executeUpdate(confirmBindingUpdate).catch(async (error: unknown) => {
       // The onboarding may have ended meanwhile because its own check saw the passkey: answer from its final state.
       const state = await handle.query(personStatusQuery).catch(() => undefined);
-      if (state?.bound) return { accepted: true, reason: `the passkey binding was already confirmed (onboarding ${state.status})` };
+      if (state?.bound)
+        return { accepted: true, reason: `the passkey binding was already confirmed (onboarding ${state.status})` };
       throw error;
     });
     return { email: normalized, ...result };
   } catch (error) {
-    if (isNotFound(error)) throw new CliError(`No running onboarding of ${normalized} in integration ${session.spec.integrationId}.`, EXIT.notFound);
+    if (isNotFound(error))
+      throw new CliError(
+        `No running onboarding of ${normalized} in integration ${session.spec.integrationId}.`,
+        EXIT.notFound,
+      );
     // A validator's refusal (nothing to confirm yet, or the onboarding has ended): its reason is the
     // cause; the update error itself only says "Workflow Update failed".
-    const reason = error instanceof WorkflowUpdateFailedError ? (error.cause?.message ?? error.message) : errorMessage(error);
+    const reason =
+      error instanceof WorkflowUpdateFailedError ? (error.cause?.message ?? error.message) : errorMessage(error);
     throw new CliError(`Refused: ${reason}`, EXIT.failed);
   }
 }
 
 /** Asks a person's onboarding (or, without an email, the integration) to retry its failed step. */
-export async function retry(session: Session, email: string | undefined): Promise<{ workflowId: string; retried: true }> {
-  const workflowId = email ? personWorkflowId(session.spec.integrationId, normalizeEmail(email)) : session.spec.integrationId;
+export async function retry(
+  session: Session,
+  email: string | undefined,
+): Promise<{ workflowId: string; retried: true }> {
+  const workflowId = email
+    ? personWorkflowId(session.spec.integrationId, normalizeEmail(email))
+    : session.spec.integrationId;
   try {
     await session.client.workflow.getHandle(workflowId).signal(retrySignal);
   } catch (error) {
@@ -95,10 +119,18 @@ export async function retry(session: Session, email: string | undefined): Promis
   return { workflowId, retried: true };
 }
 
-export async function cancel(session: Session, email: string): Promise<{ email: string; outcome: Exclude<OffboardOutcome, 'notFound'> }> {
+export async function cancel(
+  session: Session,
+  email: string,
+): Promise<{ email: string; outcome: Exclude<OffboardOutcome, 'notFound'> }> {
   const normalized = normalizeEmail(email);
-  const outcome = await offboardPerson({ client: session.client, taskQueue: session.taskQueue }, session.spec.integrationId, normalized);
-  if (outcome === 'notFound') throw new CliError(`${normalized} is not part of integration ${session.spec.integrationId}.`, EXIT.notFound);
+  const outcome = await offboardPerson(
+    { client: session.client, taskQueue: session.taskQueue },
+    session.spec.integrationId,
+    normalized,
+  );
+  if (outcome === 'notFound')
+    throw new CliError(`${normalized} is not part of integration ${session.spec.integrationId}.`, EXIT.notFound);
   return { email: normalized, outcome };
 }
 

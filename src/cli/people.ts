@@ -70,7 +70,9 @@ export function validatePeople(candidates: Candidate[], integrationId: string): 
   for (const candidate of candidates) {
     const parsed = personSchema.safeParse({ ...candidate, email: candidate.email.trim() });
     if (!parsed.success) {
-      problems.push(`${candidate.where}: "${candidate.email}": ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
+      problems.push(
+        `${candidate.where}: "${candidate.email}": ${parsed.error.issues.map((issue) => issue.message).join('; ')}`,
+      );
       continue;
     }
     const biProblem = usernameProblem(parsed.data.email);
@@ -80,12 +82,21 @@ export function validatePeople(candidates: Candidate[], integrationId: string): 
     }
     const email = normalizeEmail(parsed.data.email);
     if (!people.has(email)) {
-      people.set(email, { integrationId, email, firstName: parsed.data.firstName || undefined, lastName: parsed.data.lastName || undefined });
+      people.set(email, {
+        integrationId,
+        email,
+        firstName: parsed.data.firstName || undefined,
+        lastName: parsed.data.lastName || undefined,
+      });
     }
   }
   if (problems.length > 0) {
-    throw new PeopleInputError(`Nothing was started; fix these and run the command again:\n${problems.map((problem) => `  ${problem}`).join('\n')}`, problems);
+    throw new PeopleInputError(
+      `Nothing was started; fix these and run the command again:\n${problems.map((problem) => `  ${problem}`).join('\n')}`,
+      problems,
+    );
   }
-  if (people.size === 0) throw new PeopleInputError('No email addresses given: pass them as arguments or with --file people.csv.');
+  if (people.size === 0)
+    throw new PeopleInputError('No email addresses given: pass them as arguments or with --file people.csv.');
   return [...people.values()];
 }

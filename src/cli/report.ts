@@ -94,7 +94,10 @@ function progressLine(enabled: boolean): { update(progress: ReadProgress): void;
       if (!enabled || Date.now() - shownAt < 100) return;
       shownAt = Date.now();
       shown = true;
-      const text = progress.total === undefined ? `listing people: ${progress.listed} runs read` : `reading states: ${progress.read} of ${progress.total} people`;
+      const text =
+        progress.total === undefined
+          ? `listing people: ${progress.listed} runs read`
+          : `reading states: ${progress.read} of ${progress.total} people`;
       process.stderr.write(`\r\x1b[K${text}`);
     },
     done() {
@@ -105,11 +108,16 @@ function progressLine(enabled: boolean): { update(progress: ReadProgress): void;
 
 export async function report(session: Session, out: Output, options: ReportOptions): Promise<number> {
   const warning = await workerWarning(session);
-  if (warning) process.stderr.write(`Warning: ${warning} Running onboardings are reported from their search attributes.\n`);
+  if (warning)
+    process.stderr.write(`Warning: ${warning} Running onboardings are reported from their search attributes.\n`);
   const progress = progressLine(options.progress ?? Boolean(process.stderr.isTTY));
   let reads: PersonStateRead[];
   try {
-    reads = await readPersonStates(session.client, session.spec.integrationId, { pageSize: options.pageSize, workerPolling: !warning, onProgress: progress.update });
+    reads = await readPersonStates(session.client, session.spec.integrationId, {
+      pageSize: options.pageSize,
+      workerPolling: !warning,
+      onProgress: progress.update,
+    });
   } finally {
     progress.done();
   }
@@ -117,7 +125,10 @@ export async function report(session: Session, out: Output, options: ReportOptio
   const text = renderReport(rows, options.format);
   const partial = rows.filter((row) => row.note !== null).length;
   if (rows.length === 0) process.stderr.write(`No people in integration ${session.spec.integrationId}.\n`);
-  if (partial > 0) process.stderr.write(`${partial} of ${rows.length} rows have only the search attributes' status and step; their note column says why.\n`);
+  if (partial > 0)
+    process.stderr.write(
+      `${partial} of ${rows.length} rows have only the search attributes' status and step; their note column says why.\n`,
+    );
   if (!options.output) {
     process.stdout.write(text);
     return EXIT.ok;
@@ -126,8 +137,14 @@ export async function report(session: Session, out: Output, options: ReportOptio
   try {
     await writeFile(path, text, { mode: 0o600 });
   } catch (error) {
-    throw new CliError(`Cannot write the report to ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, EXIT.usage);
+    throw new CliError(
+      `Cannot write the report to ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      EXIT.usage,
+    );
   }
-  out.print({ output: path, format: options.format, rows: rows.length, partialRows: partial }, () => `Wrote ${rows.length} ${rows.length === 1 ? 'row' : 'rows'} (${options.format}) to ${path}.`);
+  out.print(
+    { output: path, format: options.format, rows: rows.length, partialRows: partial },
+    () => `Wrote ${rows.length} ${rows.length === 1 ? 'row' : 'rows'} (${options.format}) to ${path}.`,
+  );
   return EXIT.ok;
 }

@@ -33,7 +33,10 @@ const MIN_RSA_BITS = 2048;
 
 /** A new key pair: RSA 2048 for RS256 (the SDKs' default), or EC P-256 for ES256. */
 export async function generateKey(type: KeyType): Promise<{ key: LocalKey; pem: string }> {
-  const { privateKey } = type === 'rsa' ? generateKeyPairSync('rsa', { modulusLength: MIN_RSA_BITS }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { privateKey } =
+    type === 'rsa'
+      ? generateKeyPairSync('rsa', { modulusLength: MIN_RSA_BITS })
+      : generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   return { key: await describeKey(privateKey, 'the new key'), pem };
 }
@@ -45,7 +48,9 @@ export async function readKeyFile(file: string): Promise<LocalKey | undefined> {
     pem = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new KeyFileError(`Cannot read the key file ${file}: ${errorMessage(error)}. Fix its permissions, or choose another file with --key-file.`);
+    throw new KeyFileError(
+      `Cannot read the key file ${file}: ${errorMessage(error)}. Fix its permissions, or choose another file with --key-file.`,
+    );
   }
   if (!PKCS8_PEM.test(pem)) {
     throw new KeyFileError(
@@ -57,7 +62,9 @@ export async function readKeyFile(file: string): Promise<LocalKey | undefined> {
   try {
     privateKey = createPrivateKey({ key: pem, format: 'pem' });
   } catch (error) {
-    throw new KeyFileError(`${file} holds no private key we can read (${errorMessage(error)}); it is left as it is. Choose another file with --key-file.`);
+    throw new KeyFileError(
+      `${file} holds no private key we can read (${errorMessage(error)}); it is left as it is. Choose another file with --key-file.`,
+    );
   }
   const key = await describeKey(privateKey, file);
   const mode = (await stat(file)).mode & 0o077;
@@ -75,7 +82,10 @@ export async function writeKeyFile(file: string, pem: string): Promise<void> {
   try {
     await link(temporary, file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new KeyFileError(`${file} appeared while the key was being written; it is left as it is. Run the command again.`);
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new KeyFileError(
+        `${file} appeared while the key was being written; it is left as it is. Run the command again.`,
+      );
     throw new KeyFileError(`Cannot write the key file ${file}: ${errorMessage(error)}`);
   } finally {
     await unlink(temporary).catch(() => undefined);
@@ -88,14 +98,22 @@ async function describeKey(privateKey: KeyObject, where: string): Promise<LocalK
   let alg: string | undefined;
   if (jwk.kty === 'RSA') {
     const bits = privateKey.asymmetricKeyDetails?.modulusLength ?? 0;
-    if (bits < MIN_RSA_BITS) throw new KeyFileError(`${where} is an RSA key of ${bits} bits; Okta wants at least ${MIN_RSA_BITS}. Choose another file with --key-file.`);
+    if (bits < MIN_RSA_BITS)
+      throw new KeyFileError(
+        `${where} is an RSA key of ${bits} bits; Okta wants at least ${MIN_RSA_BITS}. Choose another file with --key-file.`,
+      );
     alg = 'RS256';
   } else if (jwk.kty === 'EC') {
     alg = EC_ALGS[jwk.crv ?? ''];
   }
-  if (!alg) throw new KeyFileError(`${where} is a ${jwk.kty}${jwk.crv ? ` ${jwk.crv}` : ''} key; Okta signs client assertions with RSA or EC P-256/P-384/P-521 keys only. Choose another file with --key-file.`);
+  if (!alg)
+    throw new KeyFileError(
+      `${where} is a ${jwk.kty}${jwk.crv ? ` ${jwk.crv}` : ''} key; Okta signs client assertions with RSA or EC P-256/P-384/P-521 keys only. Choose another file with --key-file.`,
+    );
   const kid = await calculateJwkThumbprint(jwk as Parameters<typeof calculateJwkThumbprint>[0], 'sha256');
   const material =
-    jwk.kty === 'RSA' ? { kty: 'RSA' as const, n: jwk.n!, e: jwk.e! } : { kty: 'EC' as const, crv: jwk.crv!, x: jwk.x!, y: jwk.y! };
+    jwk.kty === 'RSA'
+      ? { kty: 'RSA' as const, n: jwk.n!, e: jwk.e! }
+      : { kty: 'EC' as const, crv: jwk.crv!, x: jwk.x!, y: jwk.y! };
   return { kid, alg, jwk: { ...material, kid, alg, use: 'sig' } };
 }

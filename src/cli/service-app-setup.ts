@@ -51,14 +51,21 @@ export interface ServiceAppResult {
   warnings: string[];
 }
 
-export async function ensureServiceApp(api: OktaServiceApps, request: ServiceAppRequest, progress: (event: ServiceAppProgress) => void): Promise<ServiceAppResult> {
+export async function ensureServiceApp(
+  api: OktaServiceApps,
+  request: ServiceAppRequest,
+  progress: (event: ServiceAppProgress) => void,
+): Promise<ServiceAppResult> {
   const warnings: string[] = [];
   const warn = (message: string): void => {
     warnings.push(message);
     progress({ step: 'warning', message });
   };
   const existingKey = await readKeyFile(request.keyFile);
-  if (existingKey?.looseMode) warn(`${request.keyFile} is readable by others than its owner (mode ${existingKey.looseMode}): \`chmod 600 ${request.keyFile}\`.`);
+  if (existingKey?.looseMode)
+    warn(
+      `${request.keyFile} is readable by others than its owner (mode ${existingKey.looseMode}): \`chmod 600 ${request.keyFile}\`.`,
+    );
 
   // One key, made only when no file holds one: written before Okta learns of it, so a run that
   // fails after this finds and reuses it instead of leaving an app with a key nobody has.
@@ -111,7 +118,10 @@ export async function ensureServiceApp(api: OktaServiceApps, request: ServiceApp
   }
 
   const scopes = await ensureScopes(api, app.id, request.scopes, progress);
-  if (scopes.extra.length > 0) warn(`App "${request.name}" also has scopes the worker does not use: ${scopes.extra.join(', ')}. They are left granted; revoke them in the Admin Console (Okta API Scopes).`);
+  if (scopes.extra.length > 0)
+    warn(
+      `App "${request.name}" also has scopes the worker does not use: ${scopes.extra.join(', ')}. They are left granted; revoke them in the Admin Console (Okta API Scopes).`,
+    );
 
   const roles = await api.listClientRoles(clientId);
   const hasRole = roles.some((role) => role.type === request.role && (role.status ?? 'ACTIVE') === 'ACTIVE');
@@ -122,7 +132,10 @@ export async function ensureServiceApp(api: OktaServiceApps, request: ServiceApp
     progress({ step: 'role', outcome: 'assigned', role: request.role });
   }
   const others = [...new Set(roles.map((role) => role.type).filter((type) => type !== request.role))];
-  if (others.length > 0) warn(`App "${request.name}" also has the admin roles ${others.join(', ')}; the worker needs only ${request.role}. They are left assigned (Admin roles tab).`);
+  if (others.length > 0)
+    warn(
+      `App "${request.name}" also has the admin roles ${others.join(', ')}; the worker needs only ${request.role}. They are left assigned (Admin roles tab).`,
+    );
 
   return {
     orgUrl: api.orgUrl,
@@ -156,23 +169,46 @@ async function findServiceApp(api: OktaServiceApps, name: string): Promise<OktaA
   if (!app) return undefined;
   const client = app.settings?.oauthClient;
   const problems = [
-    app.signOnMode === 'OPENID_CONNECT' && client?.application_type === 'service' ? undefined : 'it is not an API Services (service) app',
+    app.signOnMode === 'OPENID_CONNECT' && client?.application_type === 'service'
+      ? undefined
+      : 'it is not an API Services (service) app',
     client?.grant_types?.includes('client_credentials') ? undefined : 'it does not have the client credentials grant',
-    app.credentials?.oauthClient?.token_endpoint_auth_method === 'private_key_jwt' ? undefined : 'its client authentication is not "Public key / Private key" (private_key_jwt)',
+    app.credentials?.oauthClient?.token_endpoint_auth_method === 'private_key_jwt'
+      ? undefined
+      : 'its client authentication is not "Public key / Private key" (private_key_jwt)',
     client?.jwks_uri ? 'its keys come from a JWKS URL, so this command cannot add one' : undefined,
   ].filter((problem): problem is string => problem !== undefined);
   if (problems.length > 0) {
-    throw new CliError(`An app labelled "${name}" (${app.id}) exists, but ${problems.join('; ')}. Choose another label with --name, or fix that app in the Admin Console.`, EXIT.failed);
+    throw new CliError(
+      `An app labelled "${name}" (${app.id}) exists, but ${problems.join('; ')}. Choose another label with --name, or fix that app in the Admin Console.`,
+      EXIT.failed,
+    );
   }
   if (app.status !== 'ACTIVE') {
-    throw new CliError(`App "${name}" (${app.id}) is ${app.status}: activate it in the Admin Console (Applications → the app → Activate), then run this again.`, EXIT.failed);
+    throw new CliError(
+      `App "${name}" (${app.id}) is ${app.status}: activate it in the Admin Console (Applications → the app → Activate), then run this again.`,
+      EXIT.failed,
+    );
   }
   return app;
 }
 
-async function ensureScopes(api: OktaServiceApps, appId: string, wanted: string[], progress: (event: ServiceAppProgress) => void): Promise<ServiceAppResult['scopes']> {
-  const active = new Set((await api.listGrants(appId)).filter((grant) => (grant.status ?? 'ACTIVE') === 'ACTIVE').map((grant) => grant.scopeId));
-  const result: ServiceAppResult['scopes'] = { granted: [], alreadyGranted: [], extra: [...active].filter((scope) => !wanted.includes(scope)).sort() };
+async function ensureScopes(
+  api: OktaServiceApps,
+  appId: string,
+  wanted: string[],
+  progress: (event: ServiceAppProgress) => void,
+): Promise<ServiceAppResult['scopes']> {
+  const active = new Set(
+    (await api.listGrants(appId))
+      .filter((grant) => (grant.status ?? 'ACTIVE') === 'ACTIVE')
+      .map((grant) => grant.scopeId),
+  );
+  const result: ServiceAppResult['scopes'] = {
+    granted: [],
+    alreadyGranted: [],
+    extra: [...active].filter((scope) => !wanted.includes(scope)).sort(),
+  };
   for (const scope of wanted) {
     if (active.has(scope)) {
       result.alreadyGranted.push(scope);

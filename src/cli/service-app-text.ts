@@ -12,13 +12,16 @@ export function progressLine(event: ServiceAppProgress): string {
         ? `Created the service app "${event.label}" (client id ${event.clientId}).`
         : `Found the service app "${event.label}" (client id ${event.clientId}).`;
     case 'key':
-      if (event.outcome === 'written') return `Made a key pair: key id ${event.kid}, private key written to ${event.file} (mode 0600).`;
+      if (event.outcome === 'written')
+        return `Made a key pair: key id ${event.kid}, private key written to ${event.file} (mode 0600).`;
       if (event.outcome === 'reused') return `Key ${event.kid} in ${event.file} is the app's: reused.`;
       return `Added key ${event.kid} (from ${event.file}) to the app's public keys.`;
     case 'scope':
       return event.outcome === 'granted' ? `Granted ${event.scope}.` : `${event.scope}: already granted.`;
     case 'role':
-      return event.outcome === 'assigned' ? `Assigned the ${event.role} admin role.` : `${event.role} admin role: already assigned.`;
+      return event.outcome === 'assigned'
+        ? `Assigned the ${event.role} admin role.`
+        : `${event.role} admin role: already assigned.`;
     case 'warning':
       return `Warning: ${event.message}`;
   }
@@ -26,11 +29,18 @@ export function progressLine(event: ServiceAppProgress): string {
 
 /** `NAME=value` lines a shell or an env file reads as they are. */
 function settingsLines(settings: ServiceAppResult['settings']): string[] {
-  return Object.entries(settings).map(([name, value]) => `${name}=${/^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`}`);
+  return Object.entries(settings).map(
+    ([name, value]) => `${name}=${/^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`}`,
+  );
 }
 
 export function resultText(result: ServiceAppResult): string {
-  const nothingNew = !result.app.created && !result.key.written && !result.key.addedToApp && result.scopes.granted.length === 0 && !result.role.assigned;
+  const nothingNew =
+    !result.app.created &&
+    !result.key.written &&
+    !result.key.addedToApp &&
+    result.scopes.granted.length === 0 &&
+    !result.role.assigned;
   return [
     '',
     `The worker's Okta service app "${result.app.label}" is ready${nothingNew ? ' (nothing had to change)' : ''}:`,
@@ -45,6 +55,8 @@ export function resultText(result: ServiceAppResult): string {
     ...settingsLines(result.settings),
     '',
     `Remove ${result.removeFromWorker.join(', ')} from the worker's environment: it uses the service app instead.`,
-    ...(result.warnings.length > 0 ? ['', `${result.warnings.length} warning${result.warnings.length === 1 ? '' : 's'} above.`] : []),
+    ...(result.warnings.length > 0
+      ? ['', `${result.warnings.length} warning${result.warnings.length === 1 ? '' : 's'} above.`]
+      : []),
   ].join('\n');
 }

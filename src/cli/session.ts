@@ -87,7 +87,9 @@ export async function workerWarning(session: Session): Promise<string | undefine
  * means no worker took it (exit 3, with how to start one); anything else is a failure of the run.
  */
 export function workerRunError(session: Session, error: unknown, command: string, timeout: string): CliError {
-  const timedOut = /timed? ?out/i.test(error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause)}` : '');
+  const timedOut = /timed? ?out/i.test(
+    error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause)}` : '',
+  );
   return new CliError(
     timedOut
       ? `No worker finished ${command} within ${timeout}: start one on task queue "${session.taskQueue}" (npm start, or npm run worker), then run ${command} again.`
@@ -97,7 +99,11 @@ export function workerRunError(session: Session, error: unknown, command: string
 }
 
 export function isNotFound(error: unknown): boolean {
-  return error instanceof WorkflowNotFoundError || (error as { code?: number }).code === 5 || /not found/i.test((error as Error)?.message ?? '');
+  return (
+    error instanceof WorkflowNotFoundError ||
+    (error as { code?: number }).code === 5 ||
+    /not found/i.test((error as Error)?.message ?? '')
+  );
 }
 
 export interface Output {

@@ -6,7 +6,12 @@
  */
 import { ScheduleNotFoundError, type ScheduleDescription } from '@temporalio/client';
 import { formatInterval, INTERVAL_FORMAT, parseInterval } from '../config';
-import { integrationKey, verifyScheduleId, type VerifyReport, type VerifyWorkflowInput } from '../workflows/definitions';
+import {
+  integrationKey,
+  verifyScheduleId,
+  type VerifyReport,
+  type VerifyWorkflowInput,
+} from '../workflows/definitions';
 import type { verify as verifyWorkflow } from '../workflows/verify';
 import { verifyView } from '../workflows/verify-state';
 import { text } from '../workflows/view';
@@ -56,7 +61,8 @@ export async function verify(session: Session, out: Output, options: { schedule?
 async function schedule(session: Session, out: Output, setting: string): Promise<number> {
   const off = setting.trim().toLowerCase() === 'off';
   const every = off ? undefined : parseInterval(setting);
-  if (!off && every === undefined) throw new CliError(`--schedule takes off or ${INTERVAL_FORMAT}; not "${setting}".`, EXIT.usage);
+  if (!off && every === undefined)
+    throw new CliError(`--schedule takes off or ${INTERVAL_FORMAT}; not "${setting}".`, EXIT.usage);
   await readyIntegration(session);
   const scheduleId = verifyScheduleId(session.spec.integrationId);
   const handle = session.client.schedule.getHandle(scheduleId);
@@ -64,11 +70,22 @@ async function schedule(session: Session, out: Output, setting: string): Promise
     if (off) {
       await handle.pause('Paused with bi-okta verify --schedule off');
     } else {
-      await handle.update((previous) => ({ ...previous, spec: { ...previous.spec, intervals: [{ every: every! }] }, state: { ...previous.state, paused: false, note: `Every ${formatInterval(every!)} (bi-okta verify --schedule)` } }));
+      await handle.update((previous) => ({
+        ...previous,
+        spec: { ...previous.spec, intervals: [{ every: every! }] },
+        state: {
+          ...previous.state,
+          paused: false,
+          note: `Every ${formatInterval(every!)} (bi-okta verify --schedule)`,
+        },
+      }));
     }
   } catch (error) {
     if (error instanceof ScheduleNotFoundError) {
-      throw new CliError(`Integration ${session.spec.integrationId} has no verify schedule (${scheduleId}); it is made when the integration becomes Ready: \`retry\` makes it again.`, EXIT.notFound);
+      throw new CliError(
+        `Integration ${session.spec.integrationId} has no verify schedule (${scheduleId}); it is made when the integration becomes Ready: \`retry\` makes it again.`,
+        EXIT.notFound,
+      );
     }
     throw error;
   }
@@ -92,6 +109,8 @@ function scheduleView(description: ScheduleDescription) {
     paused: description.state.paused,
     every: intervalMs === undefined ? '?' : formatInterval(Number(intervalMs)),
     intervalMs,
-    nextRuns: description.state.paused ? [] : description.info.nextActionTimes.slice(0, NEXT_RUNS_SHOWN).map((time) => time.toISOString()),
+    nextRuns: description.state.paused
+      ? []
+      : description.info.nextActionTimes.slice(0, NEXT_RUNS_SHOWN).map((time) => time.toISOString()),
   };
 }

@@ -38,7 +38,10 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       cipher.setAAD(Buffer.from(keyId, 'utf8'));
       const plain = PayloadMessage.encode(payload).finish();
       const data = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
-      return { metadata: { [METADATA_ENCODING_KEY]: text(ENCRYPTED_ENCODING), [KEY_ID_METADATA_KEY]: text(keyId) }, data: new Uint8Array(data) };
+      return {
+        metadata: { [METADATA_ENCODING_KEY]: text(ENCRYPTED_ENCODING), [KEY_ID_METADATA_KEY]: text(keyId) },
+        data: new Uint8Array(data),
+      };
     });
   }
 
@@ -54,7 +57,10 @@ export class AesGcmPayloadCodec implements PayloadCodec {
         const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
         decipher.setAAD(Buffer.from(keyId, 'utf8'));
         decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
-        const plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
+        const plain = Buffer.concat([
+          decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)),
+          decipher.final(),
+        ]);
         return PayloadMessage.decode(plain) as Payload;
       } catch {
         throw new CodecDecryptError(keyId);

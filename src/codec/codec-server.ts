@@ -23,7 +23,12 @@ export const codecServerConfigSchema = z.object({
     .default(DEFAULT_CODEC_SERVER_ADDRESS),
   CODEC_CORS_ORIGINS: z
     .string()
-    .transform((text) => text.split(',').map((origin) => origin.trim().replace(/\/+$/, '')).filter(Boolean))
+    .transform((text) =>
+      text
+        .split(',')
+        .map((origin) => origin.trim().replace(/\/+$/, ''))
+        .filter(Boolean),
+    )
     .pipe(z.array(z.url({ protocol: /^https?$/ })).min(1))
     .default(DEFAULT_CODEC_CORS_ORIGINS),
 });
@@ -91,13 +96,17 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
       throw error instanceof BadRequest ? error : new BadRequest('the body is not JSON');
     }
     const body = remoteCodecBodySchema.safeParse(json);
-    if (!body.success) throw new BadRequest(`expected { payloads: [{ metadata: { key: base64 }, data: base64 }] }: ${body.error.issues[0]?.path.join('.')} ${body.error.issues[0]?.message}`);
+    if (!body.success)
+      throw new BadRequest(
+        `expected { payloads: [{ metadata: { key: base64 }, data: base64 }] }: ${body.error.issues[0]?.path.join('.')} ${body.error.issues[0]?.message}`,
+      );
     const payloads = fromRemote(body.data);
     let result;
     try {
       result = await options.codec[operation](payloads);
     } catch (error) {
-      if (error instanceof MissingCodecKeyError || error instanceof CodecDecryptError) throw new BadRequest(error.message);
+      if (error instanceof MissingCodecKeyError || error instanceof CodecDecryptError)
+        throw new BadRequest(error.message);
       throw error;
     }
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(toRemote(result)));
@@ -107,7 +116,8 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
     handle(request, response).catch((error: unknown) => {
       const status = error instanceof BadRequest ? error.status : 500;
       const message = error instanceof BadRequest ? error.message : 'internal error';
-      if (!response.headersSent) response.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+      if (!response.headersSent)
+        response.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
       response.end(JSON.stringify({ error: message }));
     });
   });

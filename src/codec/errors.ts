@@ -21,6 +21,8 @@ export class MissingCodecKeyError extends Error {
 export class CodecDecryptError extends Error {
   override name = 'CodecDecryptError';
   constructor(readonly keyId: string) {
-    super(`an encrypted payload (key id ${keyId}) failed authentication: it was altered, or key ${keyId} is not the key it was encrypted with`);
+    super(
+      `an encrypted payload (key id ${keyId}) failed authentication: it was altered, or key ${keyId} is not the key it was encrypted with`,
+    );
   }
 }

@@ -30,7 +30,10 @@ const keyMaterial = z
 
 /** Parses the `keyId:base64Key` list; `source` names where it came from in the messages. */
 export function parseCodecKeys(text: string, source: string): CodecKeyring {
-  const entries = text.split(/[,\n]/).map((entry) => entry.trim()).filter(Boolean);
+  const entries = text
+    .split(/[,\n]/)
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   const problems: string[] = [];
   const keys = new Map<string, Buffer>();
   entries.forEach((entry, index) => {
@@ -50,7 +53,10 @@ export function parseCodecKeys(text: string, source: string): CodecKeyring {
     else keys.set(id.data, key.data);
   });
   if (entries.length === 0) problems.push('no keys (expected keyId:base64Key, comma-separated)');
-  if (problems.length > 0) throw new CodecKeyConfigError(`Invalid configuration:\n${problems.map((line) => `  ${source}: ${line}`).join('\n')}`);
+  if (problems.length > 0)
+    throw new CodecKeyConfigError(
+      `Invalid configuration:\n${problems.map((line) => `  ${source}: ${line}`).join('\n')}`,
+    );
   return { encryptKeyId: keys.keys().next().value!, keys, source };
 }
 
@@ -62,7 +68,9 @@ function dataDir(env: NodeJS.ProcessEnv): string {
 /** The keys this process is configured with, or undefined when none are (payloads then stay in clear). */
 export function codecKeysFromEnv(env: NodeJS.ProcessEnv = process.env): CodecKeyring | undefined {
   if (env.TEMPORAL_CODEC_KEYS && env.TEMPORAL_CODEC_KEYS_FILE) {
-    throw new CodecKeyConfigError('Invalid configuration:\n  TEMPORAL_CODEC_KEYS: set either TEMPORAL_CODEC_KEYS or TEMPORAL_CODEC_KEYS_FILE, not both');
+    throw new CodecKeyConfigError(
+      'Invalid configuration:\n  TEMPORAL_CODEC_KEYS: set either TEMPORAL_CODEC_KEYS or TEMPORAL_CODEC_KEYS_FILE, not both',
+    );
   }
   if (env.TEMPORAL_CODEC_KEYS) return parseCodecKeys(env.TEMPORAL_CODEC_KEYS, 'TEMPORAL_CODEC_KEYS');
   const file = env.TEMPORAL_CODEC_KEYS_FILE || localKeysFile(env);
@@ -71,7 +79,9 @@ export function codecKeysFromEnv(env: NodeJS.ProcessEnv = process.env): CodecKey
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new CodecKeyConfigError(`Invalid configuration:\n  TEMPORAL_CODEC_KEYS_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new CodecKeyConfigError(
+      `Invalid configuration:\n  TEMPORAL_CODEC_KEYS_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
   return parseCodecKeys(text, file);
 }

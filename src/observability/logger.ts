@@ -10,7 +10,6 @@ import { redactSecrets, redactValue } from '../clients/http/secrets';
 import type { LogFormat } from './log-options';
 import { prettyLine } from './pretty';
 
-
 export interface LoggerOptions {
   level: LogLevel;
   format: LogFormat;
@@ -25,15 +24,25 @@ export class WorkerLogger implements Logger {
 
   constructor(options: LoggerOptions) {
     const out = options.destination ?? pino.destination({ dest: 1, sync: true });
-    const destination: DestinationStream = options.format === 'pretty' ? { write: (line: string) => out.write(prettyLine(line)) } : { write: (line: string) => out.write(line) };
-    const settings = { base: undefined, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label: string) => ({ level: label }) } };
+    const destination: DestinationStream =
+      options.format === 'pretty'
+        ? { write: (line: string) => out.write(prettyLine(line)) }
+        : { write: (line: string) => out.write(line) };
+    const settings = {
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label: string) => ({ level: label }) },
+    };
     this.pino = pino({ ...settings, level: options.level.toLowerCase() }, destination);
     this.announcer = pino({ ...settings, level: 'info' }, destination);
   }
 
   /** An INFO line written even when LOG_LEVEL is WARN or ERROR (the worker's readiness line). */
   announce(message: string, meta?: LogMetadata): void {
-    this.announcer.info(meta === undefined ? {} : (redactValue(meta) as Record<string, unknown>), redactSecrets(message));
+    this.announcer.info(
+      meta === undefined ? {} : (redactValue(meta) as Record<string, unknown>),
+      redactSecrets(message),
+    );
   }
 
   log(level: LogLevel, message: string, meta?: LogMetadata): void {

@@ -14,10 +14,27 @@ const SYSTEM: Record<UpstreamService, string> = { okta: 'okta', 'beyond-identity
 export type WorkerMetrics = HttpObserver & PacerObserver;
 
 export function workerMetrics(meter: MetricMeter): WorkerMetrics {
-  const requests = meter.createCounter(METRIC_NAMES.requests, 'requests', 'Upstream HTTP attempts by system, rate-limit bucket and outcome');
-  const errors = meter.createCounter(METRIC_NAMES.errors, 'requests', 'Upstream HTTP attempts that failed, by system and kind');
-  const rateLimited = meter.createCounter(METRIC_NAMES.rateLimited, 'requests', 'Upstream 429 answers by system and bucket');
-  const pacerWait = meter.createHistogram(METRIC_NAMES.pacerWait, 'int', 'ms', 'Time the Okta pacer held a request, by bucket and reason');
+  const requests = meter.createCounter(
+    METRIC_NAMES.requests,
+    'requests',
+    'Upstream HTTP attempts by system, rate-limit bucket and outcome',
+  );
+  const errors = meter.createCounter(
+    METRIC_NAMES.errors,
+    'requests',
+    'Upstream HTTP attempts that failed, by system and kind',
+  );
+  const rateLimited = meter.createCounter(
+    METRIC_NAMES.rateLimited,
+    'requests',
+    'Upstream 429 answers by system and bucket',
+  );
+  const pacerWait = meter.createHistogram(
+    METRIC_NAMES.pacerWait,
+    'int',
+    'ms',
+    'Time the Okta pacer held a request, by bucket and reason',
+  );
   return {
     requestCompleted({ service, bucket, outcome }) {
       const system = SYSTEM[service];

@@ -45,7 +45,9 @@ export async function installObservability(env: NodeJS.ProcessEnv): Promise<Obse
   const runtime = Runtime.instance();
   installed = {
     logger: runtime.logger,
-    announce: ours ? (message, meta) => logger.announce(message, meta) : (message, meta) => runtime.logger.info(message, meta),
+    announce: ours
+      ? (message, meta) => logger.announce(message, meta)
+      : (message, meta) => runtime.logger.info(message, meta),
     metrics: workerMetrics(runtime.metricMeter),
     metricsAddress,
   };

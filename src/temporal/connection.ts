@@ -18,7 +18,9 @@ export interface TemporalTarget {
 }
 
 export function temporalTarget(env: NodeJS.ProcessEnv = process.env): TemporalTarget {
-  const defined = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => Boolean(entry[1])));
+  const defined = Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => Boolean(entry[1])),
+  );
   const { connectionOptions, namespace } = loadClientConnectConfig({ overrideEnvVars: defined });
   const address = connectionOptions.address ?? DEFAULT_TEMPORAL_ADDRESS;
   return {

@@ -3,7 +3,12 @@
  * list an integration's. The operator CLI and the worker's activities (teardown) both use these, with
  * their own Temporal client. Nothing here talks to Beyond Identity or Okta.
  */
-import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowExecutionInfo } from '@temporalio/client';
+import {
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowExecutionDescription,
+  type WorkflowExecutionInfo,
+} from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   emailKey,
@@ -35,7 +40,8 @@ export type StartOutcome = 'started' | 'alreadyRunning' | 'alreadyOnboarded' | '
 export const NOT_STARTED_TEXT: Record<Exclude<StartOutcome, 'started'>, string> = {
   alreadyRunning: 'already onboarding',
   alreadyOnboarded: 'already onboarded (cancel first to onboard again)',
-  stillRouted: 'still routed from an ended rebind, without a passkey: `rebind` them (a fresh onboarding would adopt the identity this service made)',
+  stillRouted:
+    'still routed from an ended rebind, without a passkey: `rebind` them (a fresh onboarding would adopt the identity this service made)',
 };
 
 /** A Temporal visibility literal: single quotes escaped. */
@@ -53,7 +59,15 @@ export function isUndone(run: Pick<PersonRun, 'status' | 'execution'>): boolean 
   return run.status === 'Cancelled' && run.execution !== 'RUNNING';
 }
 
-function start(temporal: TaskQueueClient, integrationId: string, email: string, args: PersonWorkflowInput, status: PersonStatus, summary: string, reuse: 'ALLOW_DUPLICATE' | 'REJECT_DUPLICATE') {
+function start(
+  temporal: TaskQueueClient,
+  integrationId: string,
+  email: string,
+  args: PersonWorkflowInput,
+  status: PersonStatus,
+  summary: string,
+  reuse: 'ALLOW_DUPLICATE' | 'REJECT_DUPLICATE',
+) {
   return temporal.client.workflow.start<PersonOnboardingWorkflow>('personOnboarding', {
     workflowId: personWorkflowId(integrationId, email),
     taskQueue: temporal.taskQueue,
@@ -72,7 +86,11 @@ function start(temporal: TaskQueueClient, integrationId: string, email: string, 
 }
 
 /** The newest run of a person's workflow, or undefined when there has never been one. */
-async function latestRun(temporal: TaskQueueClient, integrationId: string, email: string): Promise<WorkflowExecutionDescription | undefined> {
+async function latestRun(
+  temporal: TaskQueueClient,
+  integrationId: string,
+  email: string,
+): Promise<WorkflowExecutionDescription | undefined> {
   try {
     return await temporal.client.workflow.getHandle(personWorkflowId(integrationId, email)).describe();
   } catch (error) {
@@ -86,7 +104,11 @@ async function latestRun(temporal: TaskQueueClient, integrationId: string, email
  * onboarding ended otherwise (expired, deadline passed, cancelled) starts afresh. A person never
  * seen before, the common case, costs one request: the start itself, refused if any run exists.
  */
-export async function startOnboarding(temporal: TaskQueueClient, person: PersonInput, context: PersonContext | undefined): Promise<StartOutcome> {
+export async function startOnboarding(
+  temporal: TaskQueueClient,
+  person: PersonInput,
+  context: PersonContext | undefined,
+): Promise<StartOutcome> {
   const email = normalizeEmail(person.email);
   const args: PersonWorkflowInput = { person: { ...person, email }, context };
   const summary = `Onboard ${email} to Beyond Identity passkeys`;
@@ -101,7 +123,9 @@ export async function startOnboarding(temporal: TaskQueueClient, person: PersonI
   if (run.typedSearchAttributes.get(onboardingStatusKey) === 'Onboarded') return 'alreadyOnboarded';
   // A completed run's result needs no worker (a query on a closed run would).
   if (run.status.name === 'COMPLETED') {
-    const ended = (await temporal.client.workflow.getHandle(personWorkflowId(person.integrationId, email), run.runId).result()) as PersonState;
+    const ended = (await temporal.client.workflow
+      .getHandle(personWorkflowId(person.integrationId, email), run.runId)
+      .result()) as PersonState;
     if (ended.routed) return 'stillRouted';
   }
   try {
@@ -121,7 +145,11 @@ export type OffboardOutcome = 'cancelled' | 'undoing' | 'alreadyCancelled' | 'no
  * undone by a new run of the same workflow id, from the ended run's final state, so `list` and
  * `status` show the person as Cancelled from then on.
  */
-export async function offboardPerson(temporal: TaskQueueClient, integrationId: string, email: string): Promise<OffboardOutcome> {
+export async function offboardPerson(
+  temporal: TaskQueueClient,
+  integrationId: string,
+  email: string,
+): Promise<OffboardOutcome> {
   const normalized = normalizeEmail(email);
   const run = await latestRun(temporal, integrationId, normalized);
   if (!run) return 'notFound';
@@ -133,7 +161,15 @@ export async function offboardPerson(temporal: TaskQueueClient, integrationId: s
   const ended: PersonState = await handle.query(personStatusQuery);
   if (ended.status === 'Cancelled' && ended.step === 'Undone') return 'alreadyCancelled';
   try {
-    await start(temporal, integrationId, normalized, { person: { integrationId, email: normalized }, offboard: ended }, ended.status, `Offboard ${normalized}`, 'ALLOW_DUPLICATE');
+    await start(
+      temporal,
+      integrationId,
+      normalized,
+      { person: { integrationId, email: normalized }, offboard: ended },
+      ended.status,
+      `Offboard ${normalized}`,
+      'ALLOW_DUPLICATE',
+    );
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
@@ -148,19 +184,35 @@ export type RebindOutcome = 'started' | 'alreadyRebinding' | 'running' | 'notRou
  * new passkey; their routing is left as it is. Only a person the service routed can be rebound;
  * a running onboarding (or rebind) already has its email out.
  */
-export async function rebindPerson(temporal: TaskQueueClient, integrationId: string, email: string): Promise<{ outcome: RebindOutcome; status?: string }> {
+export async function rebindPerson(
+  temporal: TaskQueueClient,
+  integrationId: string,
+  email: string,
+): Promise<{ outcome: RebindOutcome; status?: string }> {
   const normalized = normalizeEmail(email);
   const run = await latestRun(temporal, integrationId, normalized);
   if (!run) return { outcome: 'notFound' };
   const status = run.typedSearchAttributes.get(onboardingStatusKey);
-  if (run.status.name === 'RUNNING') return { outcome: status === 'Rebinding' ? 'alreadyRebinding' : 'running', status };
-  const ended: PersonState = await temporal.client.workflow.getHandle(personWorkflowId(integrationId, normalized), run.runId).query(personStatusQuery);
+  if (run.status.name === 'RUNNING')
+    return { outcome: status === 'Rebinding' ? 'alreadyRebinding' : 'running', status };
+  const ended: PersonState = await temporal.client.workflow
+    .getHandle(personWorkflowId(integrationId, normalized), run.runId)
+    .query(personStatusQuery);
   if (!ended.routed || !ended.identity || !ended.context) return { outcome: 'notRouted', status: ended.status };
   try {
-    await start(temporal, integrationId, normalized, { person: { integrationId, email: normalized }, rebind: ended }, 'Rebinding', `Rebind ${normalized}: a new passkey binding email`, 'ALLOW_DUPLICATE');
+    await start(
+      temporal,
+      integrationId,
+      normalized,
+      { person: { integrationId, email: normalized }, rebind: ended },
+      'Rebinding',
+      `Rebind ${normalized}: a new passkey binding email`,
+      'ALLOW_DUPLICATE',
+    );
   } catch (error) {
     // Another operator started the same rebind a moment ago.
-    if (error instanceof WorkflowExecutionAlreadyStartedError) return { outcome: 'alreadyRebinding', status: 'Rebinding' };
+    if (error instanceof WorkflowExecutionAlreadyStartedError)
+      return { outcome: 'alreadyRebinding', status: 'Rebinding' };
     throw error;
   }
   return { outcome: 'started', status: 'Rebinding' };
@@ -187,20 +239,32 @@ export interface ListingOptions {
  * through any number); with `status`, those whose newest run has it (an offboarded person's older
  * Onboarded run does not count).
  */
-export async function listPersonRuns(temporal: Pick<TaskQueueClient, 'client'>, integrationId: string, status?: string, listing: ListingOptions = {}): Promise<PersonRun[]> {
+export async function listPersonRuns(
+  temporal: Pick<TaskQueueClient, 'client'>,
+  integrationId: string,
+  status?: string,
+  listing: ListingOptions = {},
+): Promise<PersonRun[]> {
   const newest = new Map<string, PersonRun>();
   let runsRead = 0;
-  for await (const info of temporal.client.workflow.list({ query: peopleQuery(integrationId), pageSize: listing.pageSize })) {
+  for await (const info of temporal.client.workflow.list({
+    query: peopleQuery(integrationId),
+    pageSize: listing.pageSize,
+  })) {
     listing.onRun?.(++runsRead);
     const row = personRun(info);
     const previous = newest.get(row.email);
     if (!previous || row.startedAt > previous.startedAt) newest.set(row.email, row);
   }
-  return [...newest.values()].filter((row) => !status || row.status === status).sort((a, b) => a.email.localeCompare(b.email));
+  return [...newest.values()]
+    .filter((row) => !status || row.status === status)
+    .sort((a, b) => a.email.localeCompare(b.email));
 }
 
 /** A run as its search attributes describe it (`?` for one not yet set); the integration's own run reads the same way. */
-export function personRun(info: Pick<WorkflowExecutionInfo, 'typedSearchAttributes' | 'status' | 'startTime' | 'workflowId' | 'runId'>): PersonRun {
+export function personRun(
+  info: Pick<WorkflowExecutionInfo, 'typedSearchAttributes' | 'status' | 'startTime' | 'workflowId' | 'runId'>,
+): PersonRun {
   const attributes = info.typedSearchAttributes;
   return {
     email: attributes.get(emailKey) ?? info.workflowId,

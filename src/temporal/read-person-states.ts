@@ -48,7 +48,11 @@ export interface ReadOptions {
 const DEFAULT_CONCURRENCY = 32;
 const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
 
-export async function readPersonStates(client: Client, integrationId: string, options: ReadOptions = {}): Promise<PersonStateRead[]> {
+export async function readPersonStates(
+  client: Client,
+  integrationId: string,
+  options: ReadOptions = {},
+): Promise<PersonStateRead[]> {
   const progress: ReadProgress = { listed: 0, read: 0 };
   const runs = await listPersonRuns({ client }, integrationId, undefined, {
     pageSize: options.pageSize,
@@ -67,20 +71,41 @@ export async function readPersonStates(client: Client, integrationId: string, op
 async function readOne(client: Client, run: PersonRun, options: ReadOptions): Promise<PersonStateRead> {
   const handle = client.workflow.getHandle(run.workflowId, run.runId, { followRuns: false });
   if (run.execution === 'RUNNING') {
-    if (options.workerPolling === false) return { run, source: 'visibility', note: 'no worker is polling the task queue to answer the status query: status and step from search attributes' };
+    if (options.workerPolling === false)
+      return {
+        run,
+        source: 'visibility',
+        note: 'no worker is polling the task queue to answer the status query: status and step from search attributes',
+      };
     try {
       const deadline = Date.now() + (options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS);
-      return { run, state: await client.withDeadline(deadline, () => handle.query(personStatusQuery)), source: 'query' };
+      return {
+        run,
+        state: await client.withDeadline(deadline, () => handle.query(personStatusQuery)),
+        source: 'query',
+      };
     } catch (error) {
-      return { run, source: 'visibility', note: `the status query failed (${errorMessage(error)}): status and step from search attributes` };
+      return {
+        run,
+        source: 'visibility',
+        note: `the status query failed (${errorMessage(error)}): status and step from search attributes`,
+      };
     }
   }
   if (run.execution === 'COMPLETED') {
     try {
       return { run, state: (await handle.result()) as PersonState, source: 'result' };
     } catch (error) {
-      return { run, source: 'visibility', note: `the workflow's result could not be read (${errorMessage(error)}): status and step from search attributes` };
+      return {
+        run,
+        source: 'visibility',
+        note: `the workflow's result could not be read (${errorMessage(error)}): status and step from search attributes`,
+      };
     }
   }
-  return { run, source: 'visibility', note: `workflow ${run.execution}, no final state recorded: status and step from search attributes` };
+  return {
+    run,
+    source: 'visibility',
+    note: `workflow ${run.execution}, no final state recorded: status and step from search attributes`,
+  };
 }

@@ -244,7 +244,15 @@ export const VERIFY_OUTCOMES = ['ok', 'corrected', 'needsAttention'] as const;
 export type VerifyOutcome = (typeof VERIFY_OUTCOMES)[number];
 
 /** The shared objects verify checks, in the order it checks them. */
-export type VerifyObject = 'integration' | 'realm' | 'authenticator config' | 'application' | 'Okta identity provider' | 'Okta profile property' | 'routing rule' | 'people';
+export type VerifyObject =
+  | 'integration'
+  | 'realm'
+  | 'authenticator config'
+  | 'application'
+  | 'Okta identity provider'
+  | 'Okta profile property'
+  | 'routing rule'
+  | 'people';
 
 export interface VerifyCheck {
   object: VerifyObject;
@@ -356,4 +364,3 @@ export function verifyScheduleId(integrationId: string): string {
 export function scheduledVerifyWorkflowId(integrationId: string): string {
   return `${integrationId}/verify/scheduled`;
 }
-

@@ -14,10 +14,21 @@ export function newIntegrationState(): IntegrationState {
 
 /** Every shared object exists: people can be onboarded. */
 export function isSetUp(state: IntegrationState): boolean {
-  return Boolean(state.realm && state.authenticatorConfig && state.application && state.idp && state.routingAttribute && state.routingRule);
+  return Boolean(
+    state.realm &&
+    state.authenticatorConfig &&
+    state.application &&
+    state.idp &&
+    state.routingAttribute &&
+    state.routingRule,
+  );
 }
 
-export function statusAfterAttention(state: IntegrationState, attention: boolean, teardownRequested: boolean): IntegrationStatus {
+export function statusAfterAttention(
+  state: IntegrationState,
+  attention: boolean,
+  teardownRequested: boolean,
+): IntegrationStatus {
   if (attention) return 'NeedsAttention';
   if (teardownRequested) return 'TearingDown';
   return isSetUp(state) ? 'Ready' : 'SettingUp';
@@ -59,20 +70,37 @@ export function oktaRedirectUris(spec: IntegrationSpec): string[] {
 }
 
 /** What Temporal UI (markdown) and `status` (text) show of the integration; `people` is what the CLI counted. */
-export function integrationView(state: IntegrationState, spec: IntegrationSpec, people?: { total: number; summary: string }): View {
+export function integrationView(
+  state: IntegrationState,
+  spec: IntegrationSpec,
+  people?: { total: number; summary: string },
+): View {
   const { routing } = spec;
   const lines: Line[] = [
-    { label: 'Federation', value: ['Beyond Identity realm ', { quoted: spec.realmName }, ` ↔ Okta ${spec.oktaOrgUrl}`] },
+    {
+      label: 'Federation',
+      value: ['Beyond Identity realm ', { quoted: spec.realmName }, ` ↔ Okta ${spec.oktaOrgUrl}`],
+    },
     { label: 'Realm', value: recordValue(state.realm) },
     { label: 'Authenticator config', value: recordValue(state.authenticatorConfig) },
     { label: 'OIDC application', value: recordValue(state.application) },
     { label: 'Okta identity provider', value: recordValue(state.idp) },
     { label: 'Okta profile property', value: recordValue(state.routingAttribute) },
     { label: 'Routing rule', value: recordValue(state.routingRule) },
-    { label: 'Routing', value: [{ code: routing.attribute }, ' = ', { quoted: routing.value }, " on each routed person's Okta user, set once they have bound a passkey"] },
+    {
+      label: 'Routing',
+      value: [
+        { code: routing.attribute },
+        ' = ',
+        { quoted: routing.value },
+        " on each routed person's Okta user, set once they have bound a passkey",
+      ],
+    },
     {
       label: 'People',
-      value: people ? `${people.total}, ${people.summary}` : ['listed by the ', { code: 'Integration' }, ' search attribute (CLI: ', { code: 'list' }, ')'],
+      value: people
+        ? `${people.total}, ${people.summary}`
+        : ['listed by the ', { code: 'Integration' }, ' search attribute (CLI: ', { code: 'list' }, ')'],
     },
     {
       label: 'Last verify',
@@ -82,9 +110,13 @@ export function integrationView(state: IntegrationState, spec: IntegrationSpec, 
   ];
   if (state.offboarded) {
     const { cancelled, undone, alreadyEnded } = state.offboarded;
-    lines.push({ label: 'Offboarded at teardown', value: `${cancelled} cancelled while running, ${undone} undone after they had ended, ${alreadyEnded} already cancelled` });
+    lines.push({
+      label: 'Offboarded at teardown',
+      value: `${cancelled} cancelled while running, ${undone} undone after they had ended, ${alreadyEnded} already cancelled`,
+    });
   }
-  if (state.kept.length > 0) lines.push({ heading: 'Kept on teardown', items: state.kept.map((item) => ({ text: item })) });
+  if (state.kept.length > 0)
+    lines.push({ heading: 'Kept on teardown', items: state.kept.map((item) => ({ text: item })) });
   if (state.attention) lines.push({ view: attentionView(state.attention) });
   return { title: { subject: `Integration ${spec.integrationId}`, status: state.status, step: state.step }, lines };
 }

@@ -6,7 +6,16 @@
  * person's own workflow routes them by setting the property, so the rule never changes and nobody
  * queues here. Teardown undoes, in reverse order, only what it created. Rules: integration-state.ts.
  */
-import { condition, continueAsNew, patched, setCurrentDetails, setHandler, upsertSearchAttributes, allHandlersFinished, workflowInfo } from '@temporalio/workflow';
+import {
+  condition,
+  continueAsNew,
+  patched,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  allHandlersFinished,
+  workflowInfo,
+} from '@temporalio/workflow';
 import {
   integrationKey,
   integrationStatusQuery,
@@ -87,7 +96,9 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
       state.context = rules.personContext(state, spec);
       // Create-if-absent: an interval the operator changed is kept. After a retry it is made again if someone deleted it.
       if (patched(VERIFY_SCHEDULE_PATCH)) {
-        await runStep(operator, 'ScheduleVerify', () => act('Schedule the federation health check (verify)').ensureVerifySchedule({ spec }));
+        await runStep(operator, 'ScheduleVerify', () =>
+          act('Schedule the federation health check (verify)').ensureVerifySchedule({ spec }),
+        );
       }
       await condition(() => teardownRequested || operator.retryRequested() || workflowInfo().continueAsNewSuggested);
       if (workflowInfo().continueAsNewSuggested && !teardownRequested) {
@@ -113,12 +124,27 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
       setStatus(state.attention ? 'NeedsAttention' : rules.isSetUp(state) ? 'Ready' : 'SettingUp', name);
       return runStep(operator, name, run);
     };
-    await step('CheckWorker', () => act('Check the worker is configured for this tenant and org').checkWorkerTarget({ biTenantId: spec.biTenantId, oktaOrgUrl: spec.oktaOrgUrl }));
-    state.realm = rules.recheck(state.realm, await step('CreateRealm', () => act(`Create Beyond Identity realm "${spec.realmName}"`).ensureRealm({ realmName: spec.realmName })));
+    await step('CheckWorker', () =>
+      act('Check the worker is configured for this tenant and org').checkWorkerTarget({
+        biTenantId: spec.biTenantId,
+        oktaOrgUrl: spec.oktaOrgUrl,
+      }),
+    );
+    state.realm = rules.recheck(
+      state.realm,
+      await step('CreateRealm', () =>
+        act(`Create Beyond Identity realm "${spec.realmName}"`).ensureRealm({ realmName: spec.realmName }),
+      ),
+    );
     const realmId = state.realm.id;
     state.authenticatorConfig = rules.recheck(
       state.authenticatorConfig,
-      await step('CreateAuthenticatorConfig', () => act('Create hosted web authenticator config').ensureAuthenticatorConfig({ realmId, name: spec.authenticatorConfigName })),
+      await step('CreateAuthenticatorConfig', () =>
+        act('Create hosted web authenticator config').ensureAuthenticatorConfig({
+          realmId,
+          name: spec.authenticatorConfigName,
+        }),
+      ),
     );
     const configId = state.authenticatorConfig.id;
     const app = await step('CreateApplication', () =>
@@ -140,14 +166,26 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
     const applicationId = state.application.id;
     state.idp = rules.recheck(
       state.idp,
-      await step('CreateIdentityProvider', () => act(`Create Okta identity provider "${spec.idpName}"`).ensureIdentityProvider({ realmId, applicationId, idpName: spec.idpName, issuerMode: spec.oktaIssuerMode ?? 'ORG_URL' })),
+      await step('CreateIdentityProvider', () =>
+        act(`Create Okta identity provider "${spec.idpName}"`).ensureIdentityProvider({
+          realmId,
+          applicationId,
+          idpName: spec.idpName,
+          issuerMode: spec.oktaIssuerMode ?? 'ORG_URL',
+        }),
+      ),
     );
     const idpId = state.idp.id;
     // One the service made (a retry's re-check) is put right if someone changed it; an adopted one is only checked.
     const ours = state.routingAttribute !== undefined && !state.routingAttribute.adopted;
     state.routingAttribute = rules.recheck(
       state.routingAttribute,
-      await step('CreateRoutingAttribute', () => act(`Add the profile property "${spec.routing.attribute}" to Okta's user schema`).ensureRoutingAttribute({ attribute: spec.routing.attribute, ...(ours ? { ours } : {}) })),
+      await step('CreateRoutingAttribute', () =>
+        act(`Add the profile property "${spec.routing.attribute}" to Okta's user schema`).ensureRoutingAttribute({
+          attribute: spec.routing.attribute,
+          ...(ours ? { ours } : {}),
+        }),
+      ),
     );
     state.routingRule = rules.recheck(
       state.routingRule,
@@ -173,17 +211,24 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
     // Before the objects go: a scheduled verify would find them half gone and report it.
     if (patched(VERIFY_SCHEDULE_REMOVAL_PATCH)) {
       step('RemoveVerifySchedule');
-      await runStep(operator, 'RemoveVerifySchedule', () => act('Remove the verify schedule').removeVerifySchedule({ integrationId: spec.integrationId }));
+      await runStep(operator, 'RemoveVerifySchedule', () =>
+        act('Remove the verify schedule').removeVerifySchedule({ integrationId: spec.integrationId }),
+      );
     }
 
     step('RemoveRouting');
     const rule = state.routingRule;
     if (rule?.adopted) {
       // Not ours to delete; but it must not send people to an IdP that is about to go.
-      if (!state.idp?.adopted) await runStep(operator, 'RemoveRouting', () => act('Deactivate the adopted routing rule').deactivateRoutingRule({ ruleName: spec.routingRuleName }));
+      if (!state.idp?.adopted)
+        await runStep(operator, 'RemoveRouting', () =>
+          act('Deactivate the adopted routing rule').deactivateRoutingRule({ ruleName: spec.routingRuleName }),
+        );
       keep(`routing rule ${rule.id} (adopted${state.idp?.adopted ? '' : '; deactivated'})`);
     } else if (rule) {
-      await runStep(operator, 'RemoveRouting', () => act('Delete the routing rule').deleteRoutingRule({ policyId: rule.policyId, ruleId: rule.id }));
+      await runStep(operator, 'RemoveRouting', () =>
+        act('Delete the routing rule').deleteRoutingRule({ policyId: rule.policyId, ruleId: rule.id }),
+      );
     }
     state.routingRule = undefined;
 
@@ -191,7 +236,10 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
     const totals = { cancelled: 0, undone: 0, alreadyEnded: 0 };
     for (;;) {
       const result = await runStep(operator, 'OffboardPeople', () =>
-        act('Offboard every person of this integration', OFFBOARD_SLICE_MS + spec.activityTimeoutMs).offboardPeople({ integrationId: spec.integrationId, waitUpToMs: OFFBOARD_SLICE_MS }),
+        act('Offboard every person of this integration', OFFBOARD_SLICE_MS + spec.activityTimeoutMs).offboardPeople({
+          integrationId: spec.integrationId,
+          waitUpToMs: OFFBOARD_SLICE_MS,
+        }),
       );
       totals.cancelled += result.cancelled;
       totals.undone += result.undone;
@@ -213,15 +261,45 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
     const inRealm = (id: string | undefined): Removal[] =>
       id
         ? [
-            { record: 'application', step: 'DeleteApplication', what: 'Beyond Identity application', remove: (applicationId) => act('Delete the OIDC application').deleteApplication({ realmId: id, applicationId }) },
-            { record: 'authenticatorConfig', step: 'DeleteAuthenticatorConfig', what: 'authenticator config', remove: (authenticatorConfigId) => act('Delete the authenticator config').deleteAuthenticatorConfig({ realmId: id, authenticatorConfigId }) },
+            {
+              record: 'application',
+              step: 'DeleteApplication',
+              what: 'Beyond Identity application',
+              remove: (applicationId) =>
+                act('Delete the OIDC application').deleteApplication({ realmId: id, applicationId }),
+            },
+            {
+              record: 'authenticatorConfig',
+              step: 'DeleteAuthenticatorConfig',
+              what: 'authenticator config',
+              remove: (authenticatorConfigId) =>
+                act('Delete the authenticator config').deleteAuthenticatorConfig({
+                  realmId: id,
+                  authenticatorConfigId,
+                }),
+            },
           ]
         : [];
     const objects: Removal[] = [
-      { record: 'routingAttribute', step: 'RemoveRoutingAttribute', what: 'Okta profile property', remove: (id) => act(`Remove the profile property "${id}"`).removeRoutingAttribute({ attribute: id }) },
-      { record: 'idp', step: 'RemoveIdentityProvider', what: 'Okta identity provider', remove: (idpId) => act('Remove the Okta identity provider').removeIdentityProvider({ idpId }) },
+      {
+        record: 'routingAttribute',
+        step: 'RemoveRoutingAttribute',
+        what: 'Okta profile property',
+        remove: (id) => act(`Remove the profile property "${id}"`).removeRoutingAttribute({ attribute: id }),
+      },
+      {
+        record: 'idp',
+        step: 'RemoveIdentityProvider',
+        what: 'Okta identity provider',
+        remove: (idpId) => act('Remove the Okta identity provider').removeIdentityProvider({ idpId }),
+      },
       ...inRealm(realmId),
-      { record: 'realm', step: 'DeleteRealm', what: 'realm', remove: (id) => act(`Delete realm "${spec.realmName}"`).deleteRealm({ realmId: id }) },
+      {
+        record: 'realm',
+        step: 'DeleteRealm',
+        what: 'realm',
+        remove: (id) => act(`Delete realm "${spec.realmName}"`).deleteRealm({ realmId: id }),
+      },
     ];
     for (const object of objects) {
       const record = state[object.record];

@@ -23,7 +23,17 @@ export function watchHeartbeatMs(pollIntervalMs: number): number {
 }
 
 export function newPersonState(email: string, now: string, context?: PersonContext): PersonState {
-  return { email, status: 'Running', step: 'Start', context, emailsSent: 0, resends: 0, bound: false, routed: false, startedAt: now };
+  return {
+    email,
+    status: 'Running',
+    step: 'Start',
+    context,
+    emailsSent: 0,
+    resends: 0,
+    bound: false,
+    routed: false,
+    startedAt: now,
+  };
 }
 
 /** What a person's onboarding may end in, besides being cancelled. */
@@ -36,7 +46,10 @@ export type BindingLook =
   | { outcome: 'link-dead'; jobState?: string };
 
 function isUndoing(state: PersonState): boolean {
-  return state.status === 'Cancelled' || (['ClearRouting', 'RemoveOktaUser', 'DeleteIdentity', 'Undone'] as PersonStep[]).includes(state.step);
+  return (
+    state.status === 'Cancelled' ||
+    (['ClearRouting', 'RemoveOktaUser', 'DeleteIdentity', 'Undone'] as PersonStep[]).includes(state.step)
+  );
 }
 
 /** The status once a NeedsAttention is cleared (or set: then NeedsAttention). */
@@ -92,7 +105,12 @@ export function markBound(state: PersonState, via: 'signal' | 'update' | 'detect
 }
 
 /** A look at Beyond Identity that found the person routed: bound, with their Okta user carrying our value. */
-export function markRouted(state: PersonState, look: Extract<BindingLook, { outcome: 'routed' }>, via: 'signal' | 'update' | 'detected', now: string): void {
+export function markRouted(
+  state: PersonState,
+  look: Extract<BindingLook, { outcome: 'routed' }>,
+  via: 'signal' | 'update' | 'detected',
+  now: string,
+): void {
   markBound(state, via, now);
   state.bindingJobState = look.jobState ?? state.bindingJobState;
   state.oktaUser = look.oktaUser;
@@ -113,7 +131,10 @@ export function operatorWasEarly(state: PersonState): void {
 
 export function endNote(state: PersonState, outcome: Exclude<WaitOutcome, 'Onboarded'>, maxResends: number): string {
   if (state.rebindStartedAt) {
-    const why = outcome === 'BindingExpired' ? `the binding link expired ${state.resends + 1} time(s)` : `no passkey was bound before the deadline (${state.deadlineAt})`;
+    const why =
+      outcome === 'BindingExpired'
+        ? `the binding link expired ${state.resends + 1} time(s)`
+        : `no passkey was bound before the deadline (${state.deadlineAt})`;
     return `Rebind ended: ${why}. ${state.email} is still routed to Beyond Identity without a passkey; \`bi-okta rebind ${state.email}\` sends another email.`;
   }
   return outcome === 'BindingExpired'
@@ -123,16 +144,27 @@ export function endNote(state: PersonState, outcome: Exclude<WaitOutcome, 'Onboa
 
 /** Why `confirmBinding` is refused before anything is written to history, or undefined when it may run. */
 export function confirmBindingRefusal(state: PersonState): string | undefined {
-  if (!state.identity || !state.bindingJobId) return `${state.email} has not been sent a binding email yet; nothing to confirm`;
-  if (isUndoing(state) || state.status === 'BindingExpired' || state.status === 'DeadlinePassed') return `the onboarding of ${state.email} has ended (${state.status})`;
+  if (!state.identity || !state.bindingJobId)
+    return `${state.email} has not been sent a binding email yet; nothing to confirm`;
+  if (isUndoing(state) || state.status === 'BindingExpired' || state.status === 'DeadlinePassed')
+    return `the onboarding of ${state.email} has ended (${state.status})`;
   return undefined;
 }
 
-export function confirmBindingAnswer(state: PersonState, look: { activeCredential: boolean; jobState?: string }): ConfirmBindingResult {
+export function confirmBindingAnswer(
+  state: PersonState,
+  look: { activeCredential: boolean; jobState?: string },
+): ConfirmBindingResult {
   if (look.activeCredential || look.jobState === 'COMPLETE') {
-    return { accepted: true, reason: `Beyond Identity shows ${look.activeCredential ? 'an active passkey' : 'the binding job COMPLETE'}` };
+    return {
+      accepted: true,
+      reason: `Beyond Identity shows ${look.activeCredential ? 'an active passkey' : 'the binding job COMPLETE'}`,
+    };
   }
-  return { accepted: false, reason: `Beyond Identity shows no active passkey for ${state.email} yet (binding job ${look.jobState ?? state.bindingJobState ?? 'unknown'}); still waiting` };
+  return {
+    accepted: false,
+    reason: `Beyond Identity shows no active passkey for ${state.email} yet (binding job ${look.jobState ?? state.bindingJobState ?? 'unknown'}); still waiting`,
+  };
 }
 
 /** What undo must do, in order: out of routing first, then what we created, newest first. */
@@ -151,17 +183,24 @@ export function personView(state: PersonState): View {
     : state.bindingJobId
       ? ['job ', { code: state.bindingJobId }, ` ${state.bindingJobState ?? ''}`]
       : '—';
-  const routing: Part[] = state.context ? [' (', { code: state.context.routing.attribute }, ' = ', { quoted: state.context.routing.value }, ')'] : [];
+  const routing: Part[] = state.context
+    ? [' (', { code: state.context.routing.attribute }, ' = ', { quoted: state.context.routing.value }, ')']
+    : [];
   return {
     title: { subject: state.email, status: state.status, step: state.step },
     lines: [
       { label: 'Beyond Identity identity', value: recordValue(state.identity) },
       { label: 'Binding', value: binding },
-      { label: 'Binding emails sent', value: `${state.emailsSent}${state.resends ? ` (${state.resends} after expiry)` : ''}` },
+      {
+        label: 'Binding emails sent',
+        value: `${state.emailsSent}${state.resends ? ` (${state.resends} after expiry)` : ''}`,
+      },
       { label: 'Binding deadline', value: state.deadlineAt ?? '—' },
       { label: 'Okta user', value: recordValue(state.oktaUser) },
       { label: 'Routed to Beyond Identity', value: state.routed ? ['yes', ...routing] : 'no' },
-      ...(state.rebindStartedAt ? [{ label: 'Rebind', value: `began at ${state.rebindStartedAt}${state.bound ? ', new passkey bound' : ''}` }] : []),
+      ...(state.rebindStartedAt
+        ? [{ label: 'Rebind', value: `began at ${state.rebindStartedAt}${state.bound ? ', new passkey bound' : ''}` }]
+        : []),
       ...(state.note ? [{ paragraph: state.note }] : []),
       ...(state.attention ? [{ view: attentionView(state.attention) }] : []),
     ],
@@ -174,12 +213,18 @@ export function personDetails(state: PersonState): string {
 }
 
 /** Okta needs a first and last name; without them we derive both from the address. */
-export function personNames(email: string, firstName?: string, lastName?: string): { firstName: string; lastName: string } {
+export function personNames(
+  email: string,
+  firstName?: string,
+  lastName?: string,
+): { firstName: string; lastName: string } {
   const [local = email, domain = ''] = email.split('@');
   const parts = local.split(/[._+-]+/).filter(Boolean);
   const capital = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
   return {
     firstName: firstName?.trim() || capital(parts[0] ?? local),
-    lastName: lastName?.trim() || (parts.length > 1 ? parts.slice(1).map(capital).join(' ') : capital(domain.split('.')[0] ?? '') || '-'),
+    lastName:
+      lastName?.trim() ||
+      (parts.length > 1 ? parts.slice(1).map(capital).join(' ') : capital(domain.split('.')[0] ?? '') || '-'),
   };
 }

@@ -37,8 +37,15 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
   const { person } = input;
   const email = normalizeEmail(person.email);
   const now = () => new Date().toISOString();
-  const state: PersonState = input.resume ?? input.offboard ?? (input.rebind ? rules.rebindState(input.rebind, now()) : rules.newPersonState(email, now(), input.context));
-  const personTransitions = metricMeter.createCounter(METRIC_NAMES.personTransitions, 'transitions', 'Person workflows entering a status');
+  const state: PersonState =
+    input.resume ??
+    input.offboard ??
+    (input.rebind ? rules.rebindState(input.rebind, now()) : rules.newPersonState(email, now(), input.context));
+  const personTransitions = metricMeter.createCounter(
+    METRIC_NAMES.personTransitions,
+    'transitions',
+    'Person workflows entering a status',
+  );
   let checkNow = false;
   let confirmedByUpdate = false;
   /** The running poll of Beyond Identity: undo waits for it to stop before it clears anything. */
@@ -47,7 +54,9 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
   const timeout = () => state.context?.activityTimeoutMs ?? 300_000;
   const act = (summary: string, startToCloseMs = timeout()) => activities(summary, startToCloseMs);
 
-  const operator = createOperator(state, (needsAttention) => setStatus(rules.statusAfterAttention(state, needsAttention), state.step));
+  const operator = createOperator(state, (needsAttention) =>
+    setStatus(rules.statusAfterAttention(state, needsAttention), state.step),
+  );
 
   /** `announceStep`: the search attributes show this step too (a last one), not only status changes. */
   function setStatus(status: PersonStatus, step: PersonStep, announceStep = false): void {
@@ -68,7 +77,11 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
     confirmBindingUpdate,
     async () => {
       if (state.bound) return { accepted: true, reason: 'the passkey binding was already confirmed' };
-      const progress = await act(`Confirm passkey binding of ${email}`).checkBinding({ realmId: state.context!.realmId, identityId: state.identity!.id, jobId: state.bindingJobId });
+      const progress = await act(`Confirm passkey binding of ${email}`).checkBinding({
+        realmId: state.context!.realmId,
+        identityId: state.identity!.id,
+        jobId: state.bindingJobId,
+      });
       const answer = rules.confirmBindingAnswer(state, progress);
       if (answer.accepted) {
         confirmedByUpdate = true;
@@ -95,7 +108,12 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
     if (!state.identity) {
       setStatus('Running', state.context ? 'CreateIdentity' : 'WaitForIntegration');
       const made = await runStep(operator, 'CreateIdentity', () =>
-        act(`Create Beyond Identity identity for ${email}`).ensureIdentity({ integrationId: person.integrationId, realmId: state.context?.realmId, email, displayName: email }),
+        act(`Create Beyond Identity identity for ${email}`).ensureIdentity({
+          integrationId: person.integrationId,
+          realmId: state.context?.realmId,
+          email,
+          displayName: email,
+        }),
       );
       state.identity = { id: made.id, adopted: made.adopted };
       state.context ??= made.context;
@@ -169,7 +187,11 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
       state.routingAttempted = true;
       const slice = Math.min(rules.WATCH_SLICE_MS, remaining);
       let polled: rules.BindingLook | undefined;
-      const poll = activities(`Wait for ${email} to bind a passkey, then route them`, slice + timeout(), rules.watchHeartbeatMs(context.binding.pollIntervalMs));
+      const poll = activities(
+        `Wait for ${email} to bind a passkey, then route them`,
+        slice + timeout(),
+        rules.watchHeartbeatMs(context.binding.pollIntervalMs),
+      );
       polling = runStep(operator, 'WaitForBinding', () => poll.routeWhenBound(routeInput(slice))).then(
         (result) => (polled = result),
         () => undefined, // cancelled with the workflow: undo takes over
@@ -178,7 +200,9 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
         await condition(() => polled !== undefined || checkNow);
         if (polled) break;
         checkNow = false;
-        const immediate = await runStep(operator, 'RouteOktaUser', () => act(`Check the passkey of ${email} and route them`).routeWhenBound(routeInput(0)));
+        const immediate = await runStep(operator, 'RouteOktaUser', () =>
+          act(`Check the passkey of ${email} and route them`).routeWhenBound(routeInput(0)),
+        );
         if (immediate.outcome === 'routed') return routed(immediate, confirmedByUpdate ? 'update' : 'signal');
         if (state.operatorSaidBound) rules.operatorWasEarly(state);
         setCurrentDetails(rules.personDetails(state));
@@ -196,7 +220,10 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
     }
   }
 
-  function routed(result: Extract<rules.BindingLook, { outcome: 'routed' }>, via: 'signal' | 'update' | 'detected'): 'Onboarded' {
+  function routed(
+    result: Extract<rules.BindingLook, { outcome: 'routed' }>,
+    via: 'signal' | 'update' | 'detected',
+  ): 'Onboarded' {
     rules.markRouted(state, result, via, now());
     return 'Onboarded';
   }
@@ -215,7 +242,12 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
       if (step === 'ClearRouting') {
         const known = state.oktaUser;
         const result = await runStep(operator, step, () =>
-          act(`Take ${email} out of Beyond Identity routing`).clearOktaRouting({ userId: known?.id, login: email, routing: context.routing, since: state.startedAt }),
+          act(`Take ${email} out of Beyond Identity routing`).clearOktaRouting({
+            userId: known?.id,
+            login: email,
+            routing: context.routing,
+            since: state.startedAt,
+          }),
         );
         state.routed = false;
         // A user an abandoned check created, unknown to this state until now, is ours to remove.
@@ -232,7 +264,9 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
         state.oktaUser = undefined;
       } else {
         const identityId = state.identity!.id;
-        await runStep(operator, step, () => act(`Delete Beyond Identity identity ${email}`).deleteIdentity({ realmId: context.realmId, identityId }));
+        await runStep(operator, step, () =>
+          act(`Delete Beyond Identity identity ${email}`).deleteIdentity({ realmId: context.realmId, identityId }),
+        );
         state.identity = undefined;
       }
     }

@@ -47,7 +47,12 @@ export function activities(summary: string, startToCloseMs: number, heartbeatMs 
  * changed at: each upsert is an event in the history, so a step within one status is shown by the
  * `status` query and the UI's details, not by another upsert.
  */
-export function recordStatus<S extends string, T extends string>(state: { status: S; step: T }, status: S, step: T, announceStep = false): void {
+export function recordStatus<S extends string, T extends string>(
+  state: { status: S; step: T },
+  status: S,
+  step: T,
+  announceStep = false,
+): void {
   const changed = status !== state.status || (announceStep && step !== state.step);
   state.status = status;
   state.step = step;
@@ -74,7 +79,11 @@ interface Operator {
  * The Operator both workflows use: the `retry` signal is remembered until a step uses it; an
  * attention is kept on `state`, and `setStatus` shows the status it implies.
  */
-export function createOperator(state: { attention?: Attention }, setStatus: (needsAttention: boolean) => void, abandoned?: () => boolean): Operator {
+export function createOperator(
+  state: { attention?: Attention },
+  setStatus: (needsAttention: boolean) => void,
+  abandoned?: () => boolean,
+): Operator {
   let retryRequested = false;
   setHandler(retrySignal, () => {
     retryRequested = true;
@@ -119,7 +128,13 @@ export function describeFailure(step: string, error: unknown): Attention {
   const cause = error instanceof ActivityFailure ? error.cause : error;
   const since = new Date().toISOString();
   if (cause instanceof ApplicationFailure) {
-    const details = (cause.details?.[0] ?? {}) as { service?: string; status?: number; upstreamCode?: string; requestId?: string; step?: string };
+    const details = (cause.details?.[0] ?? {}) as {
+      service?: string;
+      status?: number;
+      upstreamCode?: string;
+      requestId?: string;
+      step?: string;
+    };
     return {
       // An activity that spans two steps (the wait, then routing) names the one that failed.
       step: details.step ?? step,

@@ -42,11 +42,24 @@ export type PersonOutcome = { kind: 'ok' } | { kind: 'corrected'; detail: string
 export function personVerdict(look: PersonLook): PersonVerdict {
   const { email } = look;
   if (look.activePasskey === undefined) {
-    return { kind: 'problem', problem: 'their Beyond Identity identity no longer exists', fix: `bi-okta cancel ${email}, then bi-okta onboard ${email}` };
+    return {
+      kind: 'problem',
+      problem: 'their Beyond Identity identity no longer exists',
+      fix: `bi-okta cancel ${email}, then bi-okta onboard ${email}`,
+    };
   }
-  if (!look.oktaUser) return { kind: 'problem', problem: 'their Okta user no longer exists', fix: `bi-okta cancel ${email}, then bi-okta onboard ${email}` };
+  if (!look.oktaUser)
+    return {
+      kind: 'problem',
+      problem: 'their Okta user no longer exists',
+      fix: `bi-okta cancel ${email}, then bi-okta onboard ${email}`,
+    };
   if (look.oktaUser.status !== 'ACTIVE') {
-    return { kind: 'problem', problem: `their Okta user is ${look.oktaUser.status}`, fix: `activate or unsuspend the user in Okta (the service does not decide about a user's status)` };
+    return {
+      kind: 'problem',
+      problem: `their Okta user is ${look.oktaUser.status}`,
+      fix: `activate or unsuspend the user in Okta (the service does not decide about a user's status)`,
+    };
   }
   const value = look.oktaUser.routingValue;
   const routed = value === look.routingValue;
@@ -76,7 +89,8 @@ export function tallyPerson(people: VerifyPeople, email: string, outcome: Person
     if (people.corrections.length < VERIFY_LISTED_PEOPLE) people.corrections.push({ email, detail: outcome.detail });
   } else {
     people.needsAttentionCount += 1;
-    if (people.needsAttention.length < VERIFY_LISTED_PEOPLE) people.needsAttention.push({ email, problem: outcome.problem, fix: outcome.fix });
+    if (people.needsAttention.length < VERIFY_LISTED_PEOPLE)
+      people.needsAttention.push({ email, problem: outcome.problem, fix: outcome.fix });
   }
 }
 
@@ -96,29 +110,62 @@ export function peopleCheck(people: VerifyPeople): VerifyCheck {
 /** Passes when nothing needs attention: corrections are fine, they are what verify is for. Without `people`, they were not checked. */
 export function verifyReport(at: string, checks: VerifyCheck[], people?: VerifyPeople): VerifyReport {
   const all = people ? [...checks, peopleCheck(people)] : checks;
-  return { at, ok: all.every((check) => check.outcome !== 'needsAttention'), checks: all, people: people ?? noPeople() };
+  return {
+    at,
+    ok: all.every((check) => check.outcome !== 'needsAttention'),
+    checks: all,
+    people: people ?? noPeople(),
+  };
 }
 
 /** Why verify cannot look at the objects: the integration is not Ready. */
 export function notReadyCheck(state: IntegrationState | undefined, integrationId: string): VerifyCheck | undefined {
-  if (!state) return { object: 'integration', outcome: 'needsAttention', detail: `integration ${integrationId} is not running`, fix: 'bi-okta onboard <email> starts it' };
+  if (!state)
+    return {
+      object: 'integration',
+      outcome: 'needsAttention',
+      detail: `integration ${integrationId} is not running`,
+      fix: 'bi-okta onboard <email> starts it',
+    };
   if (state.status === 'Ready') return undefined;
   return {
     object: 'integration',
     outcome: 'needsAttention',
     detail: `integration ${integrationId} is ${state.status} (step ${state.step}); its objects are checked once it is Ready`,
-    fix: state.status === 'NeedsAttention' ? 'bi-okta status shows what it needs; then bi-okta retry' : 'bi-okta status',
+    fix:
+      state.status === 'NeedsAttention' ? 'bi-okta status shows what it needs; then bi-okta retry' : 'bi-okta status',
   };
 }
 
 export function verifySummary(report: VerifyReport, workflowId: string): VerifySummary {
-  const named = (outcome: VerifyCheck['outcome']) => report.checks.filter((check) => check.outcome === outcome).map((check) => check.object);
-  const counts = Object.fromEntries(VERIFY_OUTCOMES.map((outcome) => [outcome, named(outcome).length])) as VerifySummary['counts'];
+  const named = (outcome: VerifyCheck['outcome']) =>
+    report.checks.filter((check) => check.outcome === outcome).map((check) => check.object);
+  const counts = Object.fromEntries(
+    VERIFY_OUTCOMES.map((outcome) => [outcome, named(outcome).length]),
+  ) as VerifySummary['counts'];
   const findings: VerifyFinding[] = [
     // The people's line is a count; the people themselves follow.
-    ...report.checks.filter((check) => check.outcome !== 'ok' && check.object !== 'people').map(({ object, outcome, detail, fix }) => ({ object, outcome: outcome as VerifyFinding['outcome'], detail, ...(fix ? { fix } : {}) })),
-    ...report.people.needsAttention.map((person): VerifyFinding => ({ object: 'people', outcome: 'needsAttention', email: person.email, detail: person.problem, fix: person.fix })),
-    ...report.people.corrections.map((person): VerifyFinding => ({ object: 'people', outcome: 'corrected', email: person.email, detail: person.detail })),
+    ...report.checks
+      .filter((check) => check.outcome !== 'ok' && check.object !== 'people')
+      .map(({ object, outcome, detail, fix }) => ({
+        object,
+        outcome: outcome as VerifyFinding['outcome'],
+        detail,
+        ...(fix ? { fix } : {}),
+      })),
+    ...report.people.needsAttention.map((person): VerifyFinding => ({
+      object: 'people',
+      outcome: 'needsAttention',
+      email: person.email,
+      detail: person.problem,
+      fix: person.fix,
+    })),
+    ...report.people.corrections.map((person): VerifyFinding => ({
+      object: 'people',
+      outcome: 'corrected',
+      email: person.email,
+      detail: person.detail,
+    })),
   ];
   return {
     at: report.at,
@@ -153,10 +200,21 @@ export function findingLine(finding: VerifyFinding): string {
 /** What Temporal UI (the verify run's details) and `verify` (text) show of a report. */
 export function verifyView(report: VerifyReport): View {
   const { people } = report;
-  const lines: Line[] = report.checks.map((check) => ({ mark: check.outcome, label: check.object, value: check.detail, fix: check.fix }));
+  const lines: Line[] = report.checks.map((check) => ({
+    mark: check.outcome,
+    label: check.object,
+    value: check.detail,
+    fix: check.fix,
+  }));
   if (people.corrections.length > 0) {
     const more = people.corrected - people.corrections.length;
-    lines.push({ heading: 'Put back', items: [...people.corrections.map((person) => ({ text: `${person.email}: ${person.detail}` })), ...(more > 0 ? [{ text: `and ${more} more` }] : [])] });
+    lines.push({
+      heading: 'Put back',
+      items: [
+        ...people.corrections.map((person) => ({ text: `${person.email}: ${person.detail}` })),
+        ...(more > 0 ? [{ text: `and ${more} more` }] : []),
+      ],
+    });
   }
   if (people.needsAttention.length > 0) {
     const more = people.needsAttentionCount - people.needsAttention.length;

@@ -5,9 +5,22 @@
  * person, and tells the integration the result. A step that keeps failing is a finding of the
  * report, not a failed run: the operator gets a checklist either way. Rules: verify-state.ts.
  */
-import { ActivityFailure, getExternalWorkflowHandle, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setCurrentDetails,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { verifiedSignal, type VerifyCheck, type VerifyObject, type VerifyPeople, type VerifyReport, type VerifyWorkflowInput } from './definitions';
+import {
+  verifiedSignal,
+  type VerifyCheck,
+  type VerifyObject,
+  type VerifyPeople,
+  type VerifyReport,
+  type VerifyWorkflowInput,
+} from './definitions';
 import { describeFailure, RETRY_BASE } from './steps';
 import * as rules from './verify-state';
 
@@ -27,7 +40,12 @@ function verifyActivities(startToCloseMs: number, heartbeatMs: number): Activiti
 function failedCheck(object: VerifyObject, error: unknown): VerifyCheck {
   if (!(error instanceof ActivityFailure)) throw error;
   const failure = describeFailure(object, error);
-  return { object, outcome: 'needsAttention', detail: `could not be checked: ${failure.type}: ${failure.message}`, fix: 'fix what the message names (the worker\'s credentials, the upstream), then verify again' };
+  return {
+    object,
+    outcome: 'needsAttention',
+    detail: `could not be checked: ${failure.type}: ${failure.message}`,
+    fix: "fix what the message names (the worker's credentials, the upstream), then verify again",
+  };
 }
 
 export async function verify(input: VerifyWorkflowInput): Promise<VerifyReport> {
@@ -40,10 +58,15 @@ export async function verify(input: VerifyWorkflowInput): Promise<VerifyReport> 
   if (notReady) {
     report = rules.verifyReport(at, [notReady]);
   } else {
-    const checks = await act.verifySharedObjects({ spec, state: state! }).catch((error: unknown) => [failedCheck('integration', error)]);
+    const checks = await act
+      .verifySharedObjects({ spec, state: state! })
+      .catch((error: unknown) => [failedCheck('integration', error)]);
     let people: VerifyPeople | undefined;
     try {
-      people = await verifyActivities(PEOPLE_TIMEOUT_MS, PEOPLE_HEARTBEAT_MS).verifyPeople({ integrationId: spec.integrationId, routing: spec.routing });
+      people = await verifyActivities(PEOPLE_TIMEOUT_MS, PEOPLE_HEARTBEAT_MS).verifyPeople({
+        integrationId: spec.integrationId,
+        routing: spec.routing,
+      });
     } catch (error) {
       checks.push(failedCheck('people', error));
     }
@@ -52,7 +75,10 @@ export async function verify(input: VerifyWorkflowInput): Promise<VerifyReport> 
   setCurrentDetails(rules.verifyDetails(report));
   if (state) {
     try {
-      await getExternalWorkflowHandle(spec.integrationId).signal(verifiedSignal, rules.verifySummary(report, workflowInfo().workflowId));
+      await getExternalWorkflowHandle(spec.integrationId).signal(
+        verifiedSignal,
+        rules.verifySummary(report, workflowInfo().workflowId),
+      );
     } catch {
       // The integration closed meanwhile (torn down): nobody to tell.
     }

@@ -44,7 +44,9 @@ export function recordValue(record: ObjectRecord | undefined): Phrase {
 }
 
 export function attentionView(attention: Attention): View {
-  const where = [attention.service, attention.status ? `HTTP ${attention.status}` : undefined, attention.upstreamCode].filter(Boolean).join(', ');
+  const where = [attention.service, attention.status ? `HTTP ${attention.status}` : undefined, attention.upstreamCode]
+    .filter(Boolean)
+    .join(', ');
   return {
     title: { subject: 'Needs attention', step: attention.step, since: attention.since },
     lines: [
@@ -57,11 +59,23 @@ export function attentionView(attention: Attention): View {
 
 function inline(phrase: Phrase, code: (text: string) => string, quoted: (text: string) => string): string {
   if (typeof phrase === 'string') return phrase;
-  return phrase.map((part) => (typeof part === 'string' ? part : 'code' in part ? code(part.code) : quoted(part.quoted))).join('');
+  return phrase
+    .map((part) => (typeof part === 'string' ? part : 'code' in part ? code(part.code) : quoted(part.quoted)))
+    .join('');
 }
 
-const md = (phrase: Phrase) => inline(phrase, (code) => `\`${code}\``, (value) => `\`${value}\``);
-const plain = (phrase: Phrase) => inline(phrase, (code) => code, (value) => `"${value}"`);
+const md = (phrase: Phrase) =>
+  inline(
+    phrase,
+    (code) => `\`${code}\``,
+    (value) => `\`${value}\``,
+  );
+const plain = (phrase: Phrase) =>
+  inline(
+    phrase,
+    (code) => code,
+    (value) => `"${value}"`,
+  );
 
 /** Markdown for Temporal UI: paragraphs and lists apart, label/value lines as one list. */
 export function markdown(view: View): string {
@@ -79,8 +93,17 @@ export function markdown(view: View): string {
   for (const line of view.lines) {
     if ('view' in line) block(markdown(line.view));
     else if ('paragraph' in line) block(md(line.paragraph));
-    else if ('heading' in line) block([`${line.heading}:`, ...line.items.map((item) => `- ${md(item.text)}${item.fix ? ` (fix: ${md(item.fix)})` : ''}`)].join('\n'));
-    else if ('mark' in line) list.push(`- ${line.mark === 'ok' ? MARK.ok : `**${MARK[line.mark]}**`} ${line.label}: ${md(line.value)}${line.fix ? ` (fix: ${md(line.fix)})` : ''}`);
+    else if ('heading' in line)
+      block(
+        [
+          `${line.heading}:`,
+          ...line.items.map((item) => `- ${md(item.text)}${item.fix ? ` (fix: ${md(item.fix)})` : ''}`),
+        ].join('\n'),
+      );
+    else if ('mark' in line)
+      list.push(
+        `- ${line.mark === 'ok' ? MARK.ok : `**${MARK[line.mark]}**`} ${line.label}: ${md(line.value)}${line.fix ? ` (fix: ${md(line.fix)})` : ''}`,
+      );
     else list.push(`- ${line.label}: ${md(line.value)}`, ...(line.items ?? []).map((item) => `  - ${md(item)}`));
   }
   return [...blocks, ...(list.length > 0 ? [list.join('\n')] : [])].join('\n\n');
@@ -88,7 +111,10 @@ export function markdown(view: View): string {
 
 /** Text for the terminal: labels in a column, a blank line before each paragraph and list (none inside a view within a view). */
 export function text(view: View, nested = false): string {
-  const width = Math.max(0, ...view.lines.map((line) => ('label' in line && !('mark' in line) ? line.label.length + 2 : 0)));
+  const width = Math.max(
+    0,
+    ...view.lines.map((line) => ('label' in line && !('mark' in line) ? line.label.length + 2 : 0)),
+  );
   const out: string[] = [];
   const apart = () => (nested || out.length === 0 ? [] : ['']);
   if (view.title) {
@@ -98,9 +124,21 @@ export function text(view: View, nested = false): string {
   for (const line of view.lines) {
     if ('view' in line) out.push(...apart(), text(line.view, true));
     else if ('paragraph' in line) out.push(...apart(), plain(line.paragraph));
-    else if ('heading' in line) out.push(...apart(), `${line.heading}:`, ...line.items.map((item) => `  ${plain(item.text)}${item.fix ? `\n    fix: ${plain(item.fix)}` : ''}`));
-    else if ('mark' in line) out.push(`${MARK[line.mark].padEnd(8)} ${line.label}: ${plain(line.value)}${line.fix ? `\n          fix: ${plain(line.fix)}` : ''}`);
-    else out.push(`  ${line.label.padEnd(width)}${plain(line.value)}`, ...(line.items ?? []).map((item) => `    ${plain(item)}`));
+    else if ('heading' in line)
+      out.push(
+        ...apart(),
+        `${line.heading}:`,
+        ...line.items.map((item) => `  ${plain(item.text)}${item.fix ? `\n    fix: ${plain(item.fix)}` : ''}`),
+      );
+    else if ('mark' in line)
+      out.push(
+        `${MARK[line.mark].padEnd(8)} ${line.label}: ${plain(line.value)}${line.fix ? `\n          fix: ${plain(line.fix)}` : ''}`,
+      );
+    else
+      out.push(
+        `  ${line.label.padEnd(width)}${plain(line.value)}`,
+        ...(line.items ?? []).map((item) => `    ${plain(item)}`),
+      );
   }
   return out.join('\n');
 }

@@ -4,7 +4,11 @@
  * the OIDC application, paging over three or more pages, and usernames built from real emails.
  */
 import { BeyondIdentityApi, type OidcApplicationSettings } from '../../src/clients/beyond-identity/api';
-import { BeyondIdentitySetup, InvalidBeyondIdentityInputError, oidcEndpoints } from '../../src/clients/beyond-identity/ensure';
+import {
+  BeyondIdentitySetup,
+  InvalidBeyondIdentityInputError,
+  oidcEndpoints,
+} from '../../src/clients/beyond-identity/ensure';
 import type { RunningBeyondIdentitySimulator } from '../../dev/simulators/beyond-identity';
 import { bindPasskeyFromOutbox } from '../../dev/simulators/beyond-identity/person-agent';
 import { mapLimit } from '../../src/util/concurrency';
@@ -28,21 +32,33 @@ describe('Beyond Identity client against the simulator', () => {
   /** Requests the simulator has seen (both listeners; `/_sim` excluded). */
   const requestsSeen = () => sim.faults.describe().stats.requests;
 
-  async function guideApp(realmName: string): Promise<{ realmId: string; configId: string; settings: OidcApplicationSettings }> {
+  async function guideApp(
+    realmName: string,
+  ): Promise<{ realmId: string; configId: string; settings: OidcApplicationSettings }> {
     const realm = await setup.ensureRealm(realmName);
     const config = await setup.ensureHostedWebAuthenticatorConfig(realm.value.id, 'Okta hosted web');
-    const settings = { displayName: 'Okta', authenticatorConfigId: config.value.id, redirectUris: [REDIRECT_URI], expiresAfterSeconds: 604_800 };
+    const settings = {
+      displayName: 'Okta',
+      authenticatorConfigId: config.value.id,
+      redirectUris: [REDIRECT_URI],
+      expiresAfterSeconds: 604_800,
+    };
     return { realmId: realm.value.id, configId: config.value.id, settings };
   }
 
   describe('realms', () => {
     it('ensureRealm creates once, then adopts the same realm; the simulator holds exactly one', async () => {
       const first = await setup.ensureRealm('Okta Delegate IdP');
-      expect(first).toEqual({ outcome: 'created', value: { id: expect.stringMatching(/^[0-9a-f]{16}$/), displayName: 'Okta Delegate IdP' } });
+      expect(first).toEqual({
+        outcome: 'created',
+        value: { id: expect.stringMatching(/^[0-9a-f]{16}$/), displayName: 'Okta Delegate IdP' },
+      });
       const again = await setup.ensureRealm('Okta Delegate IdP');
       expect(again).toEqual({ outcome: 'adopted', value: first.value });
       const state = await bi.state();
-      expect(state.realms.filter((realm) => realm.display_name === 'Okta Delegate IdP').map((realm) => realm.id)).toEqual([first.value.id]);
+      expect(
+        state.realms.filter((realm) => realm.display_name === 'Okta Delegate IdP').map((realm) => realm.id),
+      ).toEqual([first.value.id]);
     });
 
     it('refuses the admin realm before calling anything', async () => {
@@ -55,7 +71,12 @@ describe('Beyond Identity client against the simulator', () => {
 
     it('lists, creates, gets and deletes realms; a missing realm reads as undefined / false', async () => {
       const created = await api.createRealm('Short-lived');
-      expect(created).toMatchObject({ id: expect.any(String), display_name: 'Short-lived', classification: 'SECURE_CUSTOMER', tenant_id: sim.tenantId });
+      expect(created).toMatchObject({
+        id: expect.any(String),
+        display_name: 'Short-lived',
+        classification: 'SECURE_CUSTOMER',
+        tenant_id: sim.tenantId,
+      });
       expect((await api.listRealms()).map((realm) => realm.id)).toContain(created.id);
       expect(await api.getRealm(created.id)).toMatchObject({ id: created.id, display_name: 'Short-lived' });
       expect(await api.deleteRealm(created.id)).toBe(true);
@@ -70,11 +91,23 @@ describe('Beyond Identity client against the simulator', () => {
       const realm = await setup.ensureRealm('Configs realm');
       const first = await setup.ensureHostedWebAuthenticatorConfig(realm.value.id, 'Okta hosted web');
       expect(first.outcome).toBe('created');
-      expect(await setup.ensureHostedWebAuthenticatorConfig(realm.value.id, 'Okta hosted web')).toEqual({ outcome: 'adopted', value: first.value });
+      expect(await setup.ensureHostedWebAuthenticatorConfig(realm.value.id, 'Okta hosted web')).toEqual({
+        outcome: 'adopted',
+        value: first.value,
+      });
       const stored = (await bi.state()).authenticator_configs.filter((config) => config.realm_id === realm.value.id);
-      expect(stored).toEqual([expect.objectContaining({ id: first.value.id, display_name: 'Okta hosted web', config: expect.objectContaining({ type: 'hosted_web' }) })]);
+      expect(stored).toEqual([
+        expect.objectContaining({
+          id: first.value.id,
+          display_name: 'Okta hosted web',
+          config: expect.objectContaining({ type: 'hosted_web' }),
+        }),
+      ]);
 
-      expect(await api.getAuthenticatorConfig(realm.value.id, first.value.id)).toMatchObject({ id: first.value.id, config: { type: 'hosted_web' } });
+      expect(await api.getAuthenticatorConfig(realm.value.id, first.value.id)).toMatchObject({
+        id: first.value.id,
+        config: { type: 'hosted_web' },
+      });
       expect((await api.listAuthenticatorConfigs(realm.value.id)).map((config) => config.id)).toEqual([first.value.id]);
       const spare = await api.createHostedWebAuthenticatorConfig(realm.value.id, 'Spare');
       expect(await api.deleteAuthenticatorConfig(realm.value.id, spare.id)).toBe(true);
@@ -87,7 +120,13 @@ describe('Beyond Identity client against the simulator', () => {
       const first = await setup.ensureOidcApplication(realmId, settings);
       expect(first).toEqual({
         outcome: 'created',
-        value: { id: expect.any(String), displayName: 'Okta', clientId: expect.stringMatching(/^[A-Za-z0-9]{24}$/), authenticatorConfigId: configId, redirectUris: [REDIRECT_URI] },
+        value: {
+          id: expect.any(String),
+          displayName: 'Okta',
+          clientId: expect.stringMatching(/^[A-Za-z0-9]{24}$/),
+          authenticatorConfigId: configId,
+          redirectUris: [REDIRECT_URI],
+        },
       });
       expect(first.drift).toBeUndefined();
       expect(await setup.ensureOidcApplication(realmId, settings)).toEqual({ outcome: 'adopted', value: first.value });
@@ -107,8 +146,13 @@ describe('Beyond Identity client against the simulator', () => {
       });
 
       const credentials = await setup.applicationCredentials(realmId, first.value.id);
-      expect(credentials).toEqual({ clientId: first.value.clientId, clientSecret: expect.stringMatching(/^[A-Za-z0-9]{48}$/) });
-      expect((await api.getApplication(realmId, first.value.id))?.protocol_config.client_secret).toBe(credentials.clientSecret);
+      expect(credentials).toEqual({
+        clientId: first.value.clientId,
+        clientSecret: expect.stringMatching(/^[A-Za-z0-9]{48}$/),
+      });
+      expect((await api.getApplication(realmId, first.value.id))?.protocol_config.client_secret).toBe(
+        credentials.clientSecret,
+      );
       const missing = await rejectionOf(setup.applicationCredentials(realmId, '00000000-0000-4000-8000-000000000000'));
       expect(missing).toBeInstanceOf(InvalidBeyondIdentityInputError);
       expect(missing.message).toMatch(/does not exist in realm/);
@@ -121,8 +165,21 @@ describe('Beyond Identity client against the simulator', () => {
     it('createApplication, updateApplication, listApplications and deleteApplication do what they say', async () => {
       const { realmId, settings } = await guideApp('App CRUD realm');
       const created = await api.createApplication(realmId, { ...settings, displayName: 'CRUD' });
-      const updated = await api.updateApplication(realmId, created.id, { ...settings, displayName: 'ignored', redirectUris: ['https://other.example/cb'], expiresAfterSeconds: 3600 });
-      expect(updated).toMatchObject({ id: created.id, display_name: 'CRUD', protocol_config: { client_id: created.protocol_config.client_id, redirect_uris: ['https://other.example/cb'], token_configuration: { expires_after: 3600 } } });
+      const updated = await api.updateApplication(realmId, created.id, {
+        ...settings,
+        displayName: 'ignored',
+        redirectUris: ['https://other.example/cb'],
+        expiresAfterSeconds: 3600,
+      });
+      expect(updated).toMatchObject({
+        id: created.id,
+        display_name: 'CRUD',
+        protocol_config: {
+          client_id: created.protocol_config.client_id,
+          redirect_uris: ['https://other.example/cb'],
+          token_configuration: { expires_after: 3600 },
+        },
+      });
       expect((await api.listApplications(realmId)).map((app) => app.id)).toEqual([created.id]);
       expect(await api.deleteApplication(realmId, created.id)).toBe(true);
       expect(await api.getApplication(realmId, created.id)).toBeUndefined();
@@ -131,30 +188,50 @@ describe('Beyond Identity client against the simulator', () => {
 
     it('corrects an application made with other settings: reports the drift by name and leaves the guide settings', async () => {
       const { realmId, configId, settings } = await guideApp('Drift realm');
-      const drifted = await bi.ok<{ id: string; protocol_config: { client_id: string } }>('POST', `/realms/${realmId}/applications`, {
-        application: {
-          display_name: 'Okta',
-          authenticator_config_id: configId,
-          protocol_config: {
-            type: 'oidc',
-            confidentiality: 'confidential',
-            grant_type: ['authorization_code'],
-            redirect_uris: ['https://stale.example/callback'],
-            token_configuration: { expires_after: 60, subject_field: 'id' },
+      const drifted = await bi.ok<{ id: string; protocol_config: { client_id: string } }>(
+        'POST',
+        `/realms/${realmId}/applications`,
+        {
+          application: {
+            display_name: 'Okta',
+            authenticator_config_id: configId,
+            protocol_config: {
+              type: 'oidc',
+              confidentiality: 'confidential',
+              grant_type: ['authorization_code'],
+              redirect_uris: ['https://stale.example/callback'],
+              token_configuration: { expires_after: 60, subject_field: 'id' },
+            },
           },
         },
-      });
+      );
 
       const result = await setup.ensureOidcApplication(realmId, settings);
       expect(result).toEqual({
         outcome: 'updated',
-        value: { id: drifted.id, displayName: 'Okta', clientId: drifted.protocol_config.client_id, authenticatorConfigId: configId, redirectUris: [REDIRECT_URI] },
-        drift: ['protocol_config.redirect_uris', 'protocol_config.token_configuration.expires_after', 'protocol_config.token_configuration.subject_field'],
+        value: {
+          id: drifted.id,
+          displayName: 'Okta',
+          clientId: drifted.protocol_config.client_id,
+          authenticatorConfigId: configId,
+          redirectUris: [REDIRECT_URI],
+        },
+        drift: [
+          'protocol_config.redirect_uris',
+          'protocol_config.token_configuration.expires_after',
+          'protocol_config.token_configuration.subject_field',
+        ],
       });
       const stored = (await bi.state()).applications.filter((app) => app.realm_id === realmId);
       expect(stored).toHaveLength(1);
-      expect(stored[0]?.protocol_config).toMatchObject({ redirect_uris: [REDIRECT_URI], token_configuration: { expires_after: 604_800, subject_field: 'email' } });
-      expect(await setup.ensureOidcApplication(realmId, settings)).toMatchObject({ outcome: 'adopted', value: { id: drifted.id } });
+      expect(stored[0]?.protocol_config).toMatchObject({
+        redirect_uris: [REDIRECT_URI],
+        token_configuration: { expires_after: 604_800, subject_field: 'email' },
+      });
+      expect(await setup.ensureOidcApplication(realmId, settings)).toMatchObject({
+        outcome: 'adopted',
+        value: { id: drifted.id },
+      });
     });
   });
 
@@ -169,12 +246,27 @@ describe('Beyond Identity client against the simulator', () => {
       const first = await setup.ensureIdentity(realmId, 'Alice@Example.com', 'Alice Example');
       expect(first).toEqual({
         outcome: 'created',
-        value: { id: expect.stringMatching(/^[0-9a-f]{16}$/), username: 'alice@example.com', email: 'alice@example.com', enrollmentStatus: expect.any(String) },
+        value: {
+          id: expect.stringMatching(/^[0-9a-f]{16}$/),
+          username: 'alice@example.com',
+          email: 'alice@example.com',
+          enrollmentStatus: expect.any(String),
+        },
       });
-      expect(await setup.ensureIdentity(realmId, 'alice@example.com')).toEqual({ outcome: 'adopted', value: first.value });
-      expect(await setup.ensureIdentity(realmId, ' ALICE@EXAMPLE.COM ')).toEqual({ outcome: 'adopted', value: first.value });
-      const stored = (await bi.state()).identities.filter((identity) => identity.realm_id === realmId && identity.traits.username.toLowerCase() === 'alice@example.com');
-      expect(stored.map((identity) => [identity.id, identity.traits.username, identity.traits.primary_email_address])).toEqual([[first.value.id, 'alice@example.com', 'alice@example.com']]);
+      expect(await setup.ensureIdentity(realmId, 'alice@example.com')).toEqual({
+        outcome: 'adopted',
+        value: first.value,
+      });
+      expect(await setup.ensureIdentity(realmId, ' ALICE@EXAMPLE.COM ')).toEqual({
+        outcome: 'adopted',
+        value: first.value,
+      });
+      const stored = (await bi.state()).identities.filter(
+        (identity) => identity.realm_id === realmId && identity.traits.username.toLowerCase() === 'alice@example.com',
+      );
+      expect(
+        stored.map((identity) => [identity.id, identity.traits.username, identity.traits.primary_email_address]),
+      ).toEqual([[first.value.id, 'alice@example.com', 'alice@example.com']]);
     });
 
     it('builds URLs that survive +, unicode and quotes; refuses % and / with a clear error before any call', async () => {
@@ -182,7 +274,10 @@ describe('Beyond Identity client against the simulator', () => {
         const created = await setup.ensureIdentity(realmId, email);
         expect(created).toMatchObject({ outcome: 'created', value: { username: email.toLowerCase() } });
         expect((await api.findIdentityByUsername(realmId, email))?.id).toBe(created.value.id);
-        expect(await setup.ensureIdentity(realmId, email)).toMatchObject({ outcome: 'adopted', value: { id: created.value.id } });
+        expect(await setup.ensureIdentity(realmId, email)).toMatchObject({
+          outcome: 'adopted',
+          value: { id: created.value.id },
+        });
       }
       // The filter is exact: a+b must not find "a b" or "ab".
       expect(await api.findIdentityByUsername(realmId, 'ab@example.com')).toBeUndefined();
@@ -200,8 +295,15 @@ describe('Beyond Identity client against the simulator', () => {
     });
 
     it('createIdentity, getIdentity, findIdentityByUsername and deleteIdentity', async () => {
-      const created = await api.createIdentity(realmId, { username: 'temp@example.com', email: 'temp@example.com', displayName: 'Temp' });
-      expect(created).toMatchObject({ display_name: 'Temp', traits: { username: 'temp@example.com', primary_email_address: 'temp@example.com' } });
+      const created = await api.createIdentity(realmId, {
+        username: 'temp@example.com',
+        email: 'temp@example.com',
+        displayName: 'Temp',
+      });
+      expect(created).toMatchObject({
+        display_name: 'Temp',
+        traits: { username: 'temp@example.com', primary_email_address: 'temp@example.com' },
+      });
       expect((await api.getIdentity(realmId, created.id))?.id).toBe(created.id);
       expect((await api.findIdentityByUsername(realmId, 'TEMP@example.com'))?.id).toBe(created.id);
       expect(await api.deleteIdentity(realmId, created.id)).toBe(true);
@@ -213,9 +315,19 @@ describe('Beyond Identity client against the simulator', () => {
     it('ensureBindingJob sends one email, reuses the live job, and after binding reports the completed job and credential', async () => {
       const identity = await setup.ensureIdentity(realmId, 'Bob@Example.com');
       const first = await setup.ensureBindingJob(realmId, identity.value.id, configId);
-      expect(first).toEqual({ outcome: 'created', value: { id: expect.any(String), state: 'LINK_SENT', expireTime: expect.any(String), credentialId: undefined } });
-      expect(await setup.ensureBindingJob(realmId, identity.value.id, configId)).toEqual({ outcome: 'adopted', value: first.value });
-      expect((await bi.state()).outbox.filter((message) => message.to === 'bob@example.com').map((message) => message.job_id)).toEqual([first.value.id]);
+      expect(first).toEqual({
+        outcome: 'created',
+        value: { id: expect.any(String), state: 'LINK_SENT', expireTime: expect.any(String), credentialId: undefined },
+      });
+      expect(await setup.ensureBindingJob(realmId, identity.value.id, configId)).toEqual({
+        outcome: 'adopted',
+        value: first.value,
+      });
+      expect(
+        (await bi.state()).outbox
+          .filter((message) => message.to === 'bob@example.com')
+          .map((message) => message.job_id),
+      ).toEqual([first.value.id]);
 
       expect(await setup.bindingProgress(realmId, identity.value.id, first.value.id)).toEqual({
         jobState: 'LINK_SENT',
@@ -225,16 +337,32 @@ describe('Beyond Identity client against the simulator', () => {
       });
       await bindPasskeyFromOutbox(sim.managementUrl, 'bob@example.com');
       const progress = await setup.bindingProgress(realmId, identity.value.id, first.value.id);
-      expect(progress).toEqual({ jobState: 'COMPLETE', credentialId: expect.any(String), activeCredential: true, enrollmentStatus: 'ENROLLED' });
+      expect(progress).toEqual({
+        jobState: 'COMPLETE',
+        credentialId: expect.any(String),
+        activeCredential: true,
+        enrollmentStatus: 'ENROLLED',
+      });
 
       // A completed job is reused: no second email.
-      expect(await setup.ensureBindingJob(realmId, identity.value.id, configId)).toMatchObject({ outcome: 'adopted', value: { id: first.value.id, state: 'COMPLETE' } });
+      expect(await setup.ensureBindingJob(realmId, identity.value.id, configId)).toMatchObject({
+        outcome: 'adopted',
+        value: { id: first.value.id, state: 'COMPLETE' },
+      });
       expect((await bi.state()).outbox.filter((message) => message.to === 'bob@example.com')).toHaveLength(1);
 
       expect((await api.listBindingJobs(realmId, identity.value.id)).map((job) => job.id)).toEqual([first.value.id]);
-      expect(await api.getBindingJob(realmId, identity.value.id, first.value.id)).toMatchObject({ id: first.value.id, state: 'COMPLETE', credential_id: progress.credentialId });
-      expect(await api.listCredentials(realmId, identity.value.id)).toEqual([expect.objectContaining({ id: progress.credentialId, state: 'ACTIVE' })]);
-      expect(await api.getBindingJob(realmId, identity.value.id, '00000000-0000-4000-8000-000000000000')).toBeUndefined();
+      expect(await api.getBindingJob(realmId, identity.value.id, first.value.id)).toMatchObject({
+        id: first.value.id,
+        state: 'COMPLETE',
+        credential_id: progress.credentialId,
+      });
+      expect(await api.listCredentials(realmId, identity.value.id)).toEqual([
+        expect.objectContaining({ id: progress.credentialId, state: 'ACTIVE' }),
+      ]);
+      expect(
+        await api.getBindingJob(realmId, identity.value.id, '00000000-0000-4000-8000-000000000000'),
+      ).toBeUndefined();
     });
 
     it('ensureBindingJob makes a new job once the previous link has expired', async () => {
@@ -244,8 +372,15 @@ describe('Beyond Identity client against the simulator', () => {
       const second = await setup.ensureBindingJob(realmId, identity.value.id, configId);
       expect(second.outcome).toBe('created');
       expect(second.value.id).not.toBe(first.value.id);
-      expect(await setup.bindingProgress(realmId, identity.value.id, first.value.id)).toMatchObject({ jobState: 'EXPIRED', activeCredential: false });
-      expect((await bi.state()).outbox.filter((message) => message.to === 'carol@example.com').map((message) => message.job_id)).toEqual([first.value.id, second.value.id]);
+      expect(await setup.bindingProgress(realmId, identity.value.id, first.value.id)).toMatchObject({
+        jobState: 'EXPIRED',
+        activeCredential: false,
+      });
+      expect(
+        (await bi.state()).outbox
+          .filter((message) => message.to === 'carol@example.com')
+          .map((message) => message.job_id),
+      ).toEqual([first.value.id, second.value.id]);
     });
   });
 
@@ -253,7 +388,9 @@ describe('Beyond Identity client against the simulator', () => {
     it('lists realms over three pages of 200 and finds a realm on the last page', async () => {
       const existing = (await bi.state()).realms.length;
       const wanted = 401 - existing + 10; // > 400 realms in all: three pages of 200
-      await mapLimit([...Array(wanted).keys()], 16, (index) => bi.ok('POST', '/realms', { realm: { display_name: `Paging realm ${String(index).padStart(3, '0')}` } }));
+      await mapLimit([...Array(wanted).keys()], 16, (index) =>
+        bi.ok('POST', '/realms', { realm: { display_name: `Paging realm ${String(index).padStart(3, '0')}` } }),
+      );
       const total = (await bi.state()).realms.length;
       expect(total).toBeGreaterThan(400);
 
@@ -275,7 +412,11 @@ describe('Beyond Identity client against the simulator', () => {
         bi.ok('POST', `/realms/${realmId}/applications`, {
           application: {
             display_name: `Service ${index}`,
-            protocol_config: { type: 'oauth2', grant_type: ['client_credentials'], token_configuration: { expires_after: 3600 } },
+            protocol_config: {
+              type: 'oauth2',
+              grant_type: ['client_credentials'],
+              token_configuration: { expires_after: 3600 },
+            },
           },
         }),
       );

@@ -8,7 +8,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { BeyondIdentitySetup } from '../../src/clients/beyond-identity/ensure';
 import type { BeyondIdentityApi } from '../../src/clients/beyond-identity/api';
-import { MalformedUpstreamResponseError, RejectedUpstreamError, TransientUpstreamError } from '../../src/clients/http/errors';
+import {
+  MalformedUpstreamResponseError,
+  RejectedUpstreamError,
+  TransientUpstreamError,
+} from '../../src/clients/http/errors';
 import type { OktaApi } from '../../src/clients/okta/api';
 import { OktaSetup, oidcIdpBody, routingRuleBody, type DesiredOidcIdp } from '../../src/clients/okta/ensure';
 import type { RunningBeyondIdentitySimulator } from '../../dev/simulators/beyond-identity';
@@ -69,7 +73,12 @@ describe('failures the simulators produce, as the clients classify them', () => 
 
   beforeAll(async () => {
     bi = resources.add(await startBi({ apiTokens: [BI_TOKEN], managementClient: BI_CLIENT, accessTokenTtlSeconds: 2 }));
-    okta = resources.add(await startOkta({ apiTokens: [OKTA_TOKEN], rateLimits: { other: 100_000, usersCollection: 100_000, userById: 100_000 } }));
+    okta = resources.add(
+      await startOkta({
+        apiTokens: [OKTA_TOKEN],
+        rateLimits: { other: 100_000, usersCollection: 100_000, userById: 100_000 },
+      }),
+    );
     biClient = resources.add(biApi(bi, { logger, retry: FAST_RETRY }));
     biRawClient = resources.add(biApi(bi, { logger, ...RAW }));
     biSetup = new BeyondIdentitySetup(biClient);
@@ -103,29 +112,54 @@ describe('failures the simulators produce, as the clients classify them', () => 
       bi.faults.configure({ rules: [{ path: '/realms$', methods: ['GET'], errorRate: 1, errorStatuses: [503] }] });
       const error = await failure(biRawClient.listRealms());
       expect(error).toBeInstanceOf(TransientUpstreamError);
-      expect(error).toMatchObject({ kind: 'server-error', status: 503, upstreamCode: 'service_unavailable', service: 'beyond-identity', operation: 'list realms' });
-      expect(error.message).toBe('Beyond Identity failed "list realms" with HTTP 503: service_unavailable service unavailable');
+      expect(error).toMatchObject({
+        kind: 'server-error',
+        status: 503,
+        upstreamCode: 'service_unavailable',
+        service: 'beyond-identity',
+        operation: 'list realms',
+      });
+      expect(error.message).toBe(
+        'Beyond Identity failed "list realms" with HTTP 503: service_unavailable service unavailable',
+      );
     });
 
     it('Okta: a 500 is "server-error" with errorCode and the request id', async () => {
-      okta.faults.configure({ rules: [{ path: '^/api/v1/idps$', methods: ['GET'], errorRate: 1, errorStatuses: [500] }] });
+      okta.faults.configure({
+        rules: [{ path: '^/api/v1/idps$', methods: ['GET'], errorRate: 1, errorStatuses: [500] }],
+      });
       const error = await failure(oktaRawClient.listOidcIdps('x'));
-      expect(error).toMatchObject({ name: 'TransientUpstreamError', kind: 'server-error', status: 500, upstreamCode: 'E0000009', requestId: expect.any(String) });
+      expect(error).toMatchObject({
+        name: 'TransientUpstreamError',
+        kind: 'server-error',
+        status: 500,
+        upstreamCode: 'E0000009',
+        requestId: expect.any(String),
+      });
       expect(error.message).toContain(`[request id ${(error as TransientUpstreamError).requestId}]`);
     });
 
-    it.each(['beyond-identity', 'okta'] as const)('%s: an idempotent GET succeeds once the 5xx stop, after logged retries', async (service) => {
-      const sim = service === 'okta' ? okta : bi;
-      sim.faults.configure({ rules: [{ methods: ['GET'], errorRate: 1 }] });
-      const linesBefore = logger.lines.length;
-      const call: Promise<unknown[]> = service === 'okta' ? oktaClient.listOidcIdps('Lost-response target') : biClient.listRealms();
-      await waitFor(async () => sim.faults.describe().stats.errors, (errors) => errors >= 2, 5_000, 10); // two attempts failed
-      sim.faults.configure({});
-      expect(Array.isArray(await call)).toBe(true);
-      const retries = logger.lines.slice(linesBefore).filter((line) => line.startsWith('warn retrying'));
-      expect(retries.length).toBeGreaterThanOrEqual(2);
-      expect(retries[0]).toMatch(/failed .* with HTTP 5\d\d/);
-    });
+    it.each(['beyond-identity', 'okta'] as const)(
+      '%s: an idempotent GET succeeds once the 5xx stop, after logged retries',
+      async (service) => {
+        const sim = service === 'okta' ? okta : bi;
+        sim.faults.configure({ rules: [{ methods: ['GET'], errorRate: 1 }] });
+        const linesBefore = logger.lines.length;
+        const call: Promise<unknown[]> =
+          service === 'okta' ? oktaClient.listOidcIdps('Lost-response target') : biClient.listRealms();
+        await waitFor(
+          async () => sim.faults.describe().stats.errors,
+          (errors) => errors >= 2,
+          5_000,
+          10,
+        ); // two attempts failed
+        sim.faults.configure({});
+        expect(Array.isArray(await call)).toBe(true);
+        const retries = logger.lines.slice(linesBefore).filter((line) => line.startsWith('warn retrying'));
+        expect(retries.length).toBeGreaterThanOrEqual(2);
+        expect(retries[0]).toMatch(/failed .* with HTTP 5\d\d/);
+      },
+    );
 
     it('a create (POST) that got a 5xx is not blindly repeated; ensureRealm looks again and gives up after three tries, creating nothing', async () => {
       bi.faults.configure({ rules: [{ path: '/realms$', methods: ['POST'], errorRate: 1 }] });
@@ -142,16 +176,19 @@ describe('failures the simulators produce, as the clients classify them', () => 
   });
 
   describe('hangs and dropped connections', () => {
-    it.each(['beyond-identity', 'okta'] as const)('%s: a hang past the headers timeout is "timeout", quickly', async (service) => {
-      const sim = service === 'okta' ? okta : bi;
-      sim.faults.configure({ rules: [{ methods: ['GET'], hangRate: 1, hangMs: 5_000 }] });
-      const started = Date.now();
-      const error = await failure(service === 'okta' ? oktaRawClient.getUser('00u1') : biRawClient.listRealms());
-      expect(error).toBeInstanceOf(TransientUpstreamError);
-      expect(error).toMatchObject({ kind: 'timeout' });
-      expect(error.message).toMatch(/did not answer ".*" in time \(UND_ERR_HEADERS_TIMEOUT\)/);
-      expect(Date.now() - started).toBeLessThan(2_500);
-    });
+    it.each(['beyond-identity', 'okta'] as const)(
+      '%s: a hang past the headers timeout is "timeout", quickly',
+      async (service) => {
+        const sim = service === 'okta' ? okta : bi;
+        sim.faults.configure({ rules: [{ methods: ['GET'], hangRate: 1, hangMs: 5_000 }] });
+        const started = Date.now();
+        const error = await failure(service === 'okta' ? oktaRawClient.getUser('00u1') : biRawClient.listRealms());
+        expect(error).toBeInstanceOf(TransientUpstreamError);
+        expect(error).toMatchObject({ kind: 'timeout' });
+        expect(error.message).toMatch(/did not answer ".*" in time \(UND_ERR_HEADERS_TIMEOUT\)/);
+        expect(Date.now() - started).toBeLessThan(2_500);
+      },
+    );
 
     it.each(['beyond-identity', 'okta'] as const)('%s: a dropped connection is "network"', async (service) => {
       const sim = service === 'okta' ? okta : bi;
@@ -165,7 +202,12 @@ describe('failures the simulators produce, as the clients classify them', () => 
     it('a GET whose connection drops is retried and succeeds once the network is back', async () => {
       bi.faults.configure({ rules: [{ methods: ['GET'], dropRate: 1 }] });
       const call = biClient.getRealm(realmId);
-      await waitFor(async () => bi.faults.describe().stats.drops, (drops) => drops >= 1, 5_000, 10);
+      await waitFor(
+        async () => bi.faults.describe().stats.drops,
+        (drops) => drops >= 1,
+        5_000,
+        10,
+      );
       bi.faults.configure({});
       expect(await call).toMatchObject({ id: realmId });
     });
@@ -180,11 +222,18 @@ describe('failures the simulators produce, as the clients classify them', () => 
       expect(realms.map((realm) => realm.id)).toContain(realmId);
       expect(Date.now() - started).toBeGreaterThanOrEqual(1_950);
       const retries = logger.lines.slice(linesBefore).filter((line) => line.startsWith('warn retrying'));
-      expect(retries).toEqual([expect.stringMatching(/^warn retrying "list realms" in 1000 ms .*rate-limited .*retry in 1 s/), expect.stringMatching(/in 1000 ms/)]);
+      expect(retries).toEqual([
+        expect.stringMatching(/^warn retrying "list realms" in 1000 ms .*rate-limited .*retry in 1 s/),
+        expect.stringMatching(/in 1000 ms/),
+      ]);
 
-      bi.faults.configure({ rules: [{ path: '/realms$', methods: ['POST'], burst429: { count: 1, retryAfterSeconds: 1 } }] });
+      bi.faults.configure({
+        rules: [{ path: '/realms$', methods: ['POST'], burst429: { count: 1, retryAfterSeconds: 1 } }],
+      });
       const created = await biClient.createRealm('After a 429');
-      expect((await biState()).realms.filter((realm) => realm.display_name === 'After a 429').map((realm) => realm.id)).toEqual([created.id]);
+      expect(
+        (await biState()).realms.filter((realm) => realm.display_name === 'After a 429').map((realm) => realm.id),
+      ).toEqual([created.id]);
     });
 
     it('Okta: waits until X-Rate-Limit-Reset (read against Date), then succeeds', async () => {
@@ -193,7 +242,9 @@ describe('failures the simulators produce, as the clients classify them', () => 
       const proxy = await clockSkewProxy(okta.url, 3_600_000);
       const skewed = oktaApi(okta, { logger, retry: FAST_RETRY, orgUrl: proxy.url });
       try {
-        okta.faults.configure({ rules: [{ path: '^/api/v1/users/[^/]+$', methods: ['GET'], burst429: { count: 1, retryAfterSeconds: 1 } }] });
+        okta.faults.configure({
+          rules: [{ path: '^/api/v1/users/[^/]+$', methods: ['GET'], burst429: { count: 1, retryAfterSeconds: 1 } }],
+        });
         const linesBefore = logger.lines.length;
         const started = Date.now();
         expect((await skewed.getUser(user.id))?.id).toBe(user.id);
@@ -201,7 +252,11 @@ describe('failures the simulators produce, as the clients classify them', () => 
         expect(elapsed).toBeGreaterThanOrEqual(1_000);
         expect(elapsed).toBeLessThan(5_000);
         const retries = logger.lines.slice(linesBefore).filter((line) => line.startsWith('warn retrying'));
-        expect(retries).toEqual([expect.stringMatching(/^warn retrying "get user" in \d{4} ms .*Okta rate-limited .*get user.* \(HTTP 429\); retry in \d s/)]);
+        expect(retries).toEqual([
+          expect.stringMatching(
+            /^warn retrying "get user" in \d{4} ms .*Okta rate-limited .*get user.* \(HTTP 429\); retry in \d s/,
+          ),
+        ]);
         expect(okta.faults.describe().stats.tooManyRequests).toBe(1);
       } finally {
         await skewed.close();
@@ -209,22 +264,28 @@ describe('failures the simulators produce, as the clients classify them', () => 
       }
     });
 
-    it.each(['beyond-identity', 'okta'] as const)('%s: a wait longer than the client will sit out is handed up as "rate-limited" with the wait', async (service) => {
-      const sim = service === 'okta' ? okta : bi;
-      sim.faults.configure({ rules: [{ burst429: { count: 1, retryAfterSeconds: 30 } }] });
-      const client = service === 'okta' ? oktaApi(okta, { logger, retry: { maxRetryAfterMs: 1_000 } }) : biApi(bi, { logger, retry: { maxRetryAfterMs: 1_000 } });
-      try {
-        const started = Date.now();
-        const error = await failure('getIdp' in client ? client.getIdp('0oa1') : client.listRealms());
-        expect(error).toMatchObject({ name: 'TransientUpstreamError', kind: 'rate-limited', status: 429 });
-        const wait = (error as TransientUpstreamError).retryAfterMs ?? 0;
-        expect(wait).toBeGreaterThanOrEqual(29_000);
-        expect(wait).toBeLessThanOrEqual(32_000);
-        expect(Date.now() - started).toBeLessThan(1_000);
-      } finally {
-        await client.close();
-      }
-    });
+    it.each(['beyond-identity', 'okta'] as const)(
+      '%s: a wait longer than the client will sit out is handed up as "rate-limited" with the wait',
+      async (service) => {
+        const sim = service === 'okta' ? okta : bi;
+        sim.faults.configure({ rules: [{ burst429: { count: 1, retryAfterSeconds: 30 } }] });
+        const client =
+          service === 'okta'
+            ? oktaApi(okta, { logger, retry: { maxRetryAfterMs: 1_000 } })
+            : biApi(bi, { logger, retry: { maxRetryAfterMs: 1_000 } });
+        try {
+          const started = Date.now();
+          const error = await failure('getIdp' in client ? client.getIdp('0oa1') : client.listRealms());
+          expect(error).toMatchObject({ name: 'TransientUpstreamError', kind: 'rate-limited', status: 429 });
+          const wait = (error as TransientUpstreamError).retryAfterMs ?? 0;
+          expect(wait).toBeGreaterThanOrEqual(29_000);
+          expect(wait).toBeLessThanOrEqual(32_000);
+          expect(Date.now() - started).toBeLessThan(1_000);
+        } finally {
+          await client.close();
+        }
+      },
+    );
   });
 
   describe('rejections', () => {
@@ -237,7 +298,13 @@ describe('failures the simulators produce, as the clients classify them', () => 
         expect(biError).toMatchObject({ kind: 'authentication', status: 401, upstreamCode: 'unauthorized' });
         expect(biError.message).toMatch(/check the Beyond Identity API token or client credentials/);
         const oktaError = await failure(wrongOkta.getUser('00u1'));
-        expect(oktaError).toMatchObject({ name: 'RejectedUpstreamError', kind: 'authentication', status: 401, upstreamCode: 'E0000011', requestId: expect.any(String) });
+        expect(oktaError).toMatchObject({
+          name: 'RejectedUpstreamError',
+          kind: 'authentication',
+          status: 401,
+          upstreamCode: 'E0000011',
+          requestId: expect.any(String),
+        });
       } finally {
         await Promise.all([wrongBi.close(), wrongOkta.close()]);
       }
@@ -245,30 +312,74 @@ describe('failures the simulators produce, as the clients classify them', () => 
 
     it('404: a realm that does not exist; an Okta IdP that does not exist', async () => {
       const biError = await failure(biClient.listApplications('ffffffffffffffff'));
-      expect(biError).toMatchObject({ name: 'RejectedUpstreamError', kind: 'not-found', status: 404, upstreamCode: 'not_found', upstreamMessage: 'realm not found' });
+      expect(biError).toMatchObject({
+        name: 'RejectedUpstreamError',
+        kind: 'not-found',
+        status: 404,
+        upstreamCode: 'not_found',
+        upstreamMessage: 'realm not found',
+      });
       const oktaError = await failure(oktaClient.setIdpActive('0oa00000000000000000', true));
-      expect(oktaError).toMatchObject({ name: 'RejectedUpstreamError', kind: 'not-found', status: 404, upstreamCode: 'E0000007' });
+      expect(oktaError).toMatchObject({
+        name: 'RejectedUpstreamError',
+        kind: 'not-found',
+        status: 404,
+        upstreamCode: 'E0000007',
+      });
     });
 
     it('400: a realm name Beyond Identity refuses, with the field that was wrong', async () => {
       const error = await failure(biClient.createRealm('a/b'));
-      expect(error).toMatchObject({ name: 'RejectedUpstreamError', kind: 'invalid-request', status: 400, upstreamCode: 'bad_request' });
+      expect(error).toMatchObject({
+        name: 'RejectedUpstreamError',
+        kind: 'invalid-request',
+        status: 400,
+        upstreamCode: 'bad_request',
+      });
       expect(error.message).toContain('realm.display_name: invalid characters');
     });
 
     it('409: a duplicate username is a conflict; racing ensureIdentity calls make one identity and adopt it', async () => {
-      await biClient.createIdentity(realmId, { username: 'dup@example.com', email: 'dup@example.com', displayName: 'Dup' });
-      const conflict = await failure(biClient.createIdentity(realmId, { username: 'DUP@example.com', email: 'dup@example.com', displayName: 'Dup' }));
-      expect(conflict).toMatchObject({ name: 'RejectedUpstreamError', kind: 'conflict', status: 409, upstreamCode: 'conflict', upstreamMessage: 'username already exists' });
+      await biClient.createIdentity(realmId, {
+        username: 'dup@example.com',
+        email: 'dup@example.com',
+        displayName: 'Dup',
+      });
+      const conflict = await failure(
+        biClient.createIdentity(realmId, { username: 'DUP@example.com', email: 'dup@example.com', displayName: 'Dup' }),
+      );
+      expect(conflict).toMatchObject({
+        name: 'RejectedUpstreamError',
+        kind: 'conflict',
+        status: 409,
+        upstreamCode: 'conflict',
+        upstreamMessage: 'username already exists',
+      });
 
       // Five callers look, find nothing, and create at once: the slow POSTs make sure every lookup comes first.
       bi.faults.configure({ rules: [{ path: '/identities$', methods: ['POST'], latencyMs: 150 }] });
-      const emails = ['Race@Example.com', 'race@example.com', 'RACE@example.com', 'race@EXAMPLE.com', 'race@example.COM'];
+      const emails = [
+        'Race@Example.com',
+        'race@example.com',
+        'RACE@example.com',
+        'race@EXAMPLE.com',
+        'race@example.COM',
+      ];
       const results = await Promise.all(emails.map((email) => biSetup.ensureIdentity(realmId, email)));
       const ids = new Set(results.map((result) => result.value.id));
       expect(ids.size).toBe(1);
-      expect(results.map((result) => result.outcome).sort()).toEqual(['adopted', 'adopted', 'adopted', 'adopted', 'created']);
-      expect((await biState()).identities.filter((identity) => identity.traits.username === 'race@example.com').map((identity) => identity.id)).toEqual([...ids]);
+      expect(results.map((result) => result.outcome).sort()).toEqual([
+        'adopted',
+        'adopted',
+        'adopted',
+        'adopted',
+        'created',
+      ]);
+      expect(
+        (await biState()).identities
+          .filter((identity) => identity.traits.username === 'race@example.com')
+          .map((identity) => identity.id),
+      ).toEqual([...ids]);
     });
 
     it('Okta: racing ensureUser calls make one user; the duplicate-login 400 is adopted', async () => {
@@ -276,19 +387,36 @@ describe('failures the simulators produce, as the clients classify them', () => 
       const results = await Promise.all([1, 2, 3].map(() => oktaSetup.ensureUser(person('okta.race@example.com'))));
       expect(new Set(results.map((result) => result.value.id)).size).toBe(1);
       expect(results.map((result) => result.outcome).sort()).toEqual(['adopted', 'adopted', 'created']);
-      expect((await oktaState()).users.filter((user) => user.profile.login === 'okta.race@example.com')).toHaveLength(1);
+      expect((await oktaState()).users.filter((user) => user.profile.login === 'okta.race@example.com')).toHaveLength(
+        1,
+      );
 
       const duplicate = await failure(oktaClient.createFederatedUser(person('OKTA.RACE@example.com')));
-      expect(duplicate).toMatchObject({ name: 'RejectedUpstreamError', kind: 'invalid-request', status: 400, upstreamCode: 'E0000001' });
+      expect(duplicate).toMatchObject({
+        name: 'RejectedUpstreamError',
+        kind: 'invalid-request',
+        status: 400,
+        upstreamCode: 'E0000001',
+      });
       expect(duplicate.message).toContain('login: An object with this field already exists');
     });
 
     it('422: a binding job for an identity without an email', async () => {
       // Made through the raw API: the ensure-operation would always give it one.
-      const identity = await biClient.createIdentity(realmId, { username: 'no-email-person', email: '', displayName: 'No Email' });
+      const identity = await biClient.createIdentity(realmId, {
+        username: 'no-email-person',
+        email: '',
+        displayName: 'No Email',
+      });
       expect(identity.traits.primary_email_address).toBeUndefined();
       const error = await failure(biSetup.ensureBindingJob(realmId, identity.id, configId));
-      expect(error).toMatchObject({ name: 'RejectedUpstreamError', kind: 'invalid-request', status: 422, upstreamCode: 'unprocessable_entity', upstreamMessage: 'Identity missing email address' });
+      expect(error).toMatchObject({
+        name: 'RejectedUpstreamError',
+        kind: 'invalid-request',
+        status: 422,
+        upstreamCode: 'unprocessable_entity',
+        upstreamMessage: 'Identity missing email address',
+      });
       expect((await biState()).credential_binding_jobs.filter((job) => job.identity_id === identity.id)).toEqual([]);
     });
   });
@@ -301,15 +429,21 @@ describe('failures the simulators produce, as the clients classify them', () => 
     beforeAll(async () => {
       const routes: Record<string, (request: IncomingMessage, response: ServerResponse) => void> = {
         // A realm without its display_name.
-        '/v1/tenants/T/realms': (_request, response) => json(response, 200, { realms: [{ id: 'r1', display_name: 'ok' }, { id: 'r2' }] }),
+        '/v1/tenants/T/realms': (_request, response) =>
+          json(response, 200, { realms: [{ id: 'r1', display_name: 'ok' }, { id: 'r2' }] }),
         // Not JSON at all.
-        '/v1/tenants/T/realms/r1/applications': (_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>'),
+        '/v1/tenants/T/realms/r1/applications': (_request, response) =>
+          response.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>'),
         // A proxy that echoes the Authorization header into an error page.
-        '/v1/tenants/T/realms/echo/applications': (request, response) => response.writeHead(400, { 'content-type': 'text/plain' }).end(`bad request with ${request.headers.authorization}`),
+        '/v1/tenants/T/realms/echo/applications': (request, response) =>
+          response
+            .writeHead(400, { 'content-type': 'text/plain' })
+            .end(`bad request with ${request.headers.authorization}`),
         // An Okta user missing status and profile, with an id of the wrong type.
         '/api/v1/users/00u1': (_request, response) => json(response, 200, { id: 5 }),
         // A next link to another origin.
-        '/api/v1/idps': (_request, response) => json(response, 200, [], { link: '<http://evil.example/api/v1/idps?after=x>; rel="next"' }),
+        '/api/v1/idps': (_request, response) =>
+          json(response, 200, [], { link: '<http://evil.example/api/v1/idps?after=x>; rel="next"' }),
       };
       server = createServer((request, response) => {
         const path = (request.url ?? '').split('?')[0] ?? '';
@@ -328,19 +462,32 @@ describe('failures the simulators produce, as the clients classify them', () => 
     }
 
     it('names the bad field, says when the body is not JSON, and does not retry', async () => {
-      const api = biApi(bi, { logger, managementUrl: base, tenantId: 'T', credentials: { kind: 'api-token', token: BI_TOKEN } });
+      const api = biApi(bi, {
+        logger,
+        managementUrl: base,
+        tenantId: 'T',
+        credentials: { kind: 'api-token', token: BI_TOKEN },
+      });
       try {
         const shape = await failure(api.listRealms());
         expect(shape).toBeInstanceOf(MalformedUpstreamResponseError);
-        expect((shape as MalformedUpstreamResponseError).problems).toEqual(['realms.1.display_name: Invalid input: expected string, received undefined']);
-        expect(shape.message).toMatch(/^Beyond Identity answered "list realms" with a response we do not understand \(HTTP 200\): realms\.1\.display_name/);
+        expect((shape as MalformedUpstreamResponseError).problems).toEqual([
+          'realms.1.display_name: Invalid input: expected string, received undefined',
+        ]);
+        expect(shape.message).toMatch(
+          /^Beyond Identity answered "list realms" with a response we do not understand \(HTTP 200\): realms\.1\.display_name/,
+        );
 
         const notJson = await failure(api.listApplications('r1'));
         expect(notJson).toBeInstanceOf(MalformedUpstreamResponseError);
         expect(notJson.message).toContain('the body is not JSON: <html>maintenance</html>');
 
         const echoed = await failure(api.listApplications('echo'));
-        expect(echoed).toMatchObject({ name: 'RejectedUpstreamError', status: 400, upstreamMessage: 'bad request with Bearer [redacted]' });
+        expect(echoed).toMatchObject({
+          name: 'RejectedUpstreamError',
+          status: 400,
+          upstreamMessage: 'bad request with Bearer [redacted]',
+        });
         expect(seen.filter((path) => path.startsWith('/v1/'))).toHaveLength(3);
       } finally {
         await api.close();
@@ -379,8 +526,19 @@ describe('failures the simulators produce, as the clients classify them', () => 
       /** Ids of the objects with this name the simulator holds. */
       stored: (name: string) => Promise<string[]>;
     }
-    const appSettings = (name: string) => ({ displayName: name, authenticatorConfigId: configId, redirectUris: [REDIRECT_URI], expiresAfterSeconds: 604_800 });
-    const rule = (name: string, idpId: string) => ({ name, idpId, attribute: 'beyondIdentityIntegration', value: 'lost/realm', priority: 1 });
+    const appSettings = (name: string) => ({
+      displayName: name,
+      authenticatorConfigId: configId,
+      redirectUris: [REDIRECT_URI],
+      expiresAfterSeconds: 604_800,
+    });
+    const rule = (name: string, idpId: string) => ({
+      name,
+      idpId,
+      attribute: 'beyondIdentityIntegration',
+      value: 'lost/realm',
+      priority: 1,
+    });
     let idpId = '';
     const cases: Case[] = [
       {
@@ -389,7 +547,8 @@ describe('failures the simulators produce, as the clients classify them', () => 
         path: '/realms$',
         create: (name) => biClient.createRealm(name),
         ensure: (name) => biSetup.ensureRealm(name),
-        stored: async (name) => (await biState()).realms.filter((realm) => realm.display_name === name).map((realm) => realm.id),
+        stored: async (name) =>
+          (await biState()).realms.filter((realm) => realm.display_name === name).map((realm) => realm.id),
       },
       {
         what: 'Beyond Identity identity',
@@ -397,7 +556,10 @@ describe('failures the simulators produce, as the clients classify them', () => 
         path: '/identities$',
         create: (name) => biClient.createIdentity(realmId, { username: name, email: name, displayName: 'Lost' }),
         ensure: (name) => biSetup.ensureIdentity(realmId, name),
-        stored: async (name) => (await biState()).identities.filter((identity) => identity.traits.username === name).map((identity) => identity.id),
+        stored: async (name) =>
+          (await biState()).identities
+            .filter((identity) => identity.traits.username === name)
+            .map((identity) => identity.id),
       },
       {
         what: 'Beyond Identity application',
@@ -405,7 +567,8 @@ describe('failures the simulators produce, as the clients classify them', () => 
         path: '/applications$',
         create: (name) => biClient.createApplication(realmId, appSettings(name)),
         ensure: (name) => biSetup.ensureOidcApplication(realmId, appSettings(name)),
-        stored: async (name) => (await biState()).applications.filter((app) => app.display_name === name).map((app) => app.id),
+        stored: async (name) =>
+          (await biState()).applications.filter((app) => app.display_name === name).map((app) => app.id),
       },
       {
         what: 'Okta user',
@@ -413,7 +576,8 @@ describe('failures the simulators produce, as the clients classify them', () => 
         path: '^/api/v1/users$',
         create: (name) => oktaClient.createFederatedUser(person(name)),
         ensure: (name) => oktaSetup.ensureUser(person(name)),
-        stored: async (name) => (await oktaState()).users.filter((user) => user.profile.login === name).map((user) => user.id),
+        stored: async (name) =>
+          (await oktaState()).users.filter((user) => user.profile.login === name).map((user) => user.id),
       },
       {
         what: 'Okta IdP',
@@ -427,9 +591,11 @@ describe('failures the simulators produce, as the clients classify them', () => 
         what: 'Okta routing rule',
         sim: () => okta,
         path: '^/api/v1/policies/[^/]+/rules$',
-        create: async (name) => oktaClient.createRule(await oktaClient.idpDiscoveryPolicyId(), routingRuleBody(rule(name, idpId))),
+        create: async (name) =>
+          oktaClient.createRule(await oktaClient.idpDiscoveryPolicyId(), routingRuleBody(rule(name, idpId))),
         ensure: (name) => oktaSetup.ensureRoutingRule(rule(name, idpId)),
-        stored: async (name) => (await oktaState()).rules.filter((candidate) => candidate.name === name).map((candidate) => candidate.id),
+        stored: async (name) =>
+          (await oktaState()).rules.filter((candidate) => candidate.name === name).map((candidate) => candidate.id),
       },
     ];
     beforeAll(async () => {
@@ -437,34 +603,40 @@ describe('failures the simulators produce, as the clients classify them', () => 
       await oktaSetup.ensureRoutingAttribute('beyondIdentityIntegration');
     });
 
-    it.each(cases.map((c) => [c.what, c] as const))('%s: the create lands but its answer is lost; the retried ensure adopts it: exactly one', async (_what, c) => {
-      const name = `crash-${c.what.toLowerCase().replace(/\W+/g, '-')}@example.com`;
-      c.sim().faults.configure({ rules: [{ path: c.path, methods: ['POST'], lostResponseRate: 1 }] });
-      const error = await failure(c.create(name));
-      expect(error).toMatchObject({ name: 'TransientUpstreamError', kind: 'network' });
-      expect(c.sim().faults.describe().stats.lostResponses).toBe(1);
-      c.sim().faults.configure({});
+    it.each(cases.map((c) => [c.what, c] as const))(
+      '%s: the create lands but its answer is lost; the retried ensure adopts it: exactly one',
+      async (_what, c) => {
+        const name = `crash-${c.what.toLowerCase().replace(/\W+/g, '-')}@example.com`;
+        c.sim().faults.configure({ rules: [{ path: c.path, methods: ['POST'], lostResponseRate: 1 }] });
+        const error = await failure(c.create(name));
+        expect(error).toMatchObject({ name: 'TransientUpstreamError', kind: 'network' });
+        expect(c.sim().faults.describe().stats.lostResponses).toBe(1);
+        c.sim().faults.configure({});
 
-      const landed = await c.stored(name);
-      expect(landed).toHaveLength(1);
-      const retried = await c.ensure(name);
-      expect(retried.outcome).toBe('adopted');
-      expect(retried.value?.id).toBe(landed[0]);
-      expect(await c.stored(name)).toEqual(landed);
-    });
+        const landed = await c.stored(name);
+        expect(landed).toHaveLength(1);
+        const retried = await c.ensure(name);
+        expect(retried.outcome).toBe('adopted');
+        expect(retried.value?.id).toBe(landed[0]);
+        expect(await c.stored(name)).toEqual(landed);
+      },
+    );
 
-    it.each(cases.map((c) => [c.what, c] as const))('%s: within one ensure call, the lost create is found again and reported as created', async (_what, c) => {
-      const name = `inline-${c.what.toLowerCase().replace(/\W+/g, '-')}@example.com`;
-      c.sim().faults.configure({ rules: [{ path: c.path, methods: ['POST'], lostResponseRate: 1 }] });
-      const result = await c.ensure(name);
-      expect(c.sim().faults.describe().stats.lostResponses).toBe(1);
-      c.sim().faults.configure({});
-      expect(result.outcome).toBe('created');
-      const stored = await c.stored(name);
-      expect(stored).toEqual([result.value?.id]);
-      expect(await c.ensure(name)).toMatchObject({ outcome: 'adopted', value: { id: result.value?.id } });
-      expect(await c.stored(name)).toEqual(stored);
-    });
+    it.each(cases.map((c) => [c.what, c] as const))(
+      '%s: within one ensure call, the lost create is found again and reported as created',
+      async (_what, c) => {
+        const name = `inline-${c.what.toLowerCase().replace(/\W+/g, '-')}@example.com`;
+        c.sim().faults.configure({ rules: [{ path: c.path, methods: ['POST'], lostResponseRate: 1 }] });
+        const result = await c.ensure(name);
+        expect(c.sim().faults.describe().stats.lostResponses).toBe(1);
+        c.sim().faults.configure({});
+        expect(result.outcome).toBe('created');
+        const stored = await c.stored(name);
+        expect(stored).toEqual([result.value?.id]);
+        expect(await c.ensure(name)).toMatchObject({ outcome: 'adopted', value: { id: result.value?.id } });
+        expect(await c.stored(name)).toEqual(stored);
+      },
+    );
 
     it('a binding job whose answer is lost is found again: one job, one email', async () => {
       const identity = await biSetup.ensureIdentity(realmId, 'lost.link@example.com');
@@ -473,8 +645,15 @@ describe('failures the simulators produce, as the clients classify them', () => 
       expect(bi.faults.describe().stats.lostResponses).toBe(1); // the answer really was lost
       bi.faults.configure({});
       expect(result).toMatchObject({ outcome: 'created', value: { state: 'LINK_SENT' } });
-      expect(await biSetup.ensureBindingJob(realmId, identity.value.id, configId)).toMatchObject({ outcome: 'adopted', value: { id: result.value.id } });
-      expect((await biState()).outbox.filter((message) => message.to === 'lost.link@example.com').map((message) => message.job_id)).toEqual([result.value.id]);
+      expect(await biSetup.ensureBindingJob(realmId, identity.value.id, configId)).toMatchObject({
+        outcome: 'adopted',
+        value: { id: result.value.id },
+      });
+      expect(
+        (await biState()).outbox
+          .filter((message) => message.to === 'lost.link@example.com')
+          .map((message) => message.job_id),
+      ).toEqual([result.value.id]);
     });
 
     it('a create whose connection drops before it is handled creates nothing, and the ensure says so', async () => {
@@ -487,8 +666,14 @@ describe('failures the simulators produce, as the clients classify them', () => 
   });
 
   describe('Beyond Identity client credentials', () => {
-    const tokenUrl = () => `${bi.authUrl}/v1/tenants/${bi.tenantId}/realms/${bi.managementClient.realmId}/applications/${bi.managementClient.applicationId}/token`;
-    const credentials = (clientSecret = BI_CLIENT.clientSecret) => ({ kind: 'client-credentials' as const, clientId: BI_CLIENT.clientId, clientSecret, tokenUrl: tokenUrl() });
+    const tokenUrl = () =>
+      `${bi.authUrl}/v1/tenants/${bi.tenantId}/realms/${bi.managementClient.realmId}/applications/${bi.managementClient.applicationId}/token`;
+    const credentials = (clientSecret = BI_CLIENT.clientSecret) => ({
+      kind: 'client-credentials' as const,
+      clientId: BI_CLIENT.clientId,
+      clientSecret,
+      tokenUrl: tokenUrl(),
+    });
     /** Token requests, counted by the simulator: a 1 ms latency rule on the token path marks each one. */
     const countTokenRequests = () => bi.faults.configure({ rules: [{ path: '/token$', latencyMs: 1 }] });
     const tokenRequests = () => bi.faults.describe().stats.delayed;
@@ -525,7 +710,12 @@ describe('failures the simulators produce, as the clients classify them', () => 
       try {
         const error = await failure(api.listRealms());
         expect(error).toBeInstanceOf(RejectedUpstreamError);
-        expect(error).toMatchObject({ kind: 'authentication', status: 401, upstreamCode: 'invalid_client', operation: 'get an access token (client credentials)' });
+        expect(error).toMatchObject({
+          kind: 'authentication',
+          status: 401,
+          upstreamCode: 'invalid_client',
+          operation: 'get an access token (client credentials)',
+        });
       } finally {
         await api.close();
       }
@@ -536,7 +726,12 @@ describe('failures the simulators produce, as the clients classify them', () => 
       try {
         countTokenRequests();
         const error = await failure(api.listRealms());
-        expect(error).toMatchObject({ name: 'RejectedUpstreamError', kind: 'permission', status: 403, upstreamCode: 'forbidden' });
+        expect(error).toMatchObject({
+          name: 'RejectedUpstreamError',
+          kind: 'permission',
+          status: 403,
+          upstreamCode: 'forbidden',
+        });
         expect(tokenRequests()).toBe(2);
       } finally {
         await api.close();
@@ -546,16 +741,30 @@ describe('failures the simulators produce, as the clients classify them', () => 
 
   it('no error message or log line produced above holds a token, a client secret or an access token', async () => {
     const appSecrets = await Promise.all(
-      (await biClient.listApplications(realmId)).map(async (app) => (await biSetup.applicationCredentials(realmId, app.id)).clientSecret),
+      (await biClient.listApplications(realmId)).map(
+        async (app) => (await biSetup.applicationCredentials(realmId, app.id)).clientSecret,
+      ),
     );
     learnedSecrets.push(...appSecrets);
-    const secrets = [BI_TOKEN, WRONG_BI_TOKEN, BI_CLIENT.clientSecret, WRONG_CLIENT_SECRET, OKTA_TOKEN, WRONG_OKTA_TOKEN, IDP_SECRET, ...learnedSecrets];
+    const secrets = [
+      BI_TOKEN,
+      WRONG_BI_TOKEN,
+      BI_CLIENT.clientSecret,
+      WRONG_CLIENT_SECRET,
+      OKTA_TOKEN,
+      WRONG_OKTA_TOKEN,
+      IDP_SECRET,
+      ...learnedSecrets,
+    ];
     const texts = [...errors.flatMap(errorTexts), ...logger.lines];
     // The scan has material and would see a secret: the tests above produced errors and retries.
     expect(errors.length).toBeGreaterThanOrEqual(25);
     expect(logger.lines.length).toBeGreaterThanOrEqual(5);
     expect(appSecrets.length).toBeGreaterThanOrEqual(2);
-    expect(secretsIn([`x ${OKTA_TOKEN} y`, 'Bearer eyJhbGciOi.eyJzdWIiOiJ4.c2lnbmF0dXJl'], secrets)).toEqual([OKTA_TOKEN, 'a JWT: eyJhbGciOi.e…']);
+    expect(secretsIn([`x ${OKTA_TOKEN} y`, 'Bearer eyJhbGciOi.eyJzdWIiOiJ4.c2lnbmF0dXJl'], secrets)).toEqual([
+      OKTA_TOKEN,
+      'a JWT: eyJhbGciOi.e…',
+    ]);
     expect(secretsIn(texts, secrets)).toEqual([]);
   });
 });

@@ -16,7 +16,9 @@ interface SimConcurrency {
   refused: number;
 }
 
-async function simState(sim: RunningOktaSimulator): Promise<{ rateLimits: { concurrency: SimConcurrency; totals: { bucket: string; counted: number; refused: number }[] } }> {
+async function simState(sim: RunningOktaSimulator): Promise<{
+  rateLimits: { concurrency: SimConcurrency; totals: { bucket: string; counted: number; refused: number }[] };
+}> {
   const response = await request(`${sim.url}/_sim/state`);
   return (await response.body.json()) as never;
 }
@@ -29,11 +31,15 @@ describe('Okta concurrency limit', () => {
   beforeAll(async () => {
     // Every API call takes 250 ms, so those sent at once are really in flight together, even on a busy machine
     // (at 40 ms a loaded runner let one request finish before the last of fourteen arrived).
-    sim = resources.add(await startOkta({ concurrencyLimit: 10, faults: { rules: [{ path: '^/api/v1/', latencyMs: 250 }] } }));
+    sim = resources.add(
+      await startOkta({ concurrencyLimit: 10, faults: { rules: [{ path: '^/api/v1/', latencyMs: 250 }] } }),
+    );
     const created = await request(`${sim.url}/api/v1/users?activate=true`, {
       method: 'POST',
       headers: { authorization: `SSWS ${sim.apiToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ profile: { login: 'conc@example.com', email: 'conc@example.com', firstName: 'C', lastName: 'C' } }),
+      body: JSON.stringify({
+        profile: { login: 'conc@example.com', email: 'conc@example.com', firstName: 'C', lastName: 'C' },
+      }),
     });
     expect(created.statusCode).toBe(200);
     userId = ((await created.body.json()) as { id: string }).id;
@@ -43,7 +49,9 @@ describe('Okta concurrency limit', () => {
   it('refuses a request beyond the limit with 429 E0000047, limit 0, remaining 0 and an estimated reset, without counting it in a bucket', async () => {
     const before = await simState(sim);
     const answers = await Promise.all(
-      Array.from({ length: 14 }, () => request(`${sim.url}/api/v1/users/${userId}`, { headers: { authorization: `SSWS ${sim.apiToken}` } })),
+      Array.from({ length: 14 }, () =>
+        request(`${sim.url}/api/v1/users/${userId}`, { headers: { authorization: `SSWS ${sim.apiToken}` } }),
+      ),
     );
     const refused = answers.filter((answer) => answer.statusCode === 429);
     expect(answers.filter((answer) => answer.statusCode === 200)).toHaveLength(10);
@@ -66,7 +74,9 @@ describe('Okta concurrency limit', () => {
   it('100 requests with 20 in flight finish without a failure; the concurrency 429s are counted apart, and the bucket is not poisoned', async () => {
     const before = (await simState(sim)).rateLimits.concurrency.refused;
     const pacer = new RateLimitPacer({ reserve: 1, maxInFlight: 20 });
-    const api = resources.add(new OktaApi({ orgUrl: sim.url, apiToken: sim.apiToken, pacer, maxInFlight: 20, retry: { maxAttempts: 6 } }));
+    const api = resources.add(
+      new OktaApi({ orgUrl: sim.url, apiToken: sim.apiToken, pacer, maxInFlight: 20, retry: { maxAttempts: 6 } }),
+    );
     const lanes = Array.from({ length: 20 }, async () => {
       const found: (string | undefined)[] = [];
       for (let call = 0; call < 5; call++) found.push((await api.getUser(userId))?.id);

@@ -20,10 +20,13 @@ describe('Okta client: groups against the simulator', () => {
 
   beforeAll(async () => {
     // A bucket of 3 requests a second for the groups collection: seven pages must wait for it.
-    sim = resources.add(await startOkta({ rateLimits: { groupsCollection: 3, windowSeconds: 1, usersCollection: 100_000 } }));
+    sim = resources.add(
+      await startOkta({ rateLimits: { groupsCollection: 3, windowSeconds: 1, usersCollection: 100_000 } }),
+    );
     api = resources.add(oktaApi(sim));
     okta = oktaRaw(sim);
-    for (const name of ['Engineering', 'Engineering Ops', 'Sales']) ids[name] = (await okta.ok<{ id: string }>('POST', '/api/v1/groups', { profile: { name } })).id;
+    for (const name of ['Engineering', 'Engineering Ops', 'Sales'])
+      ids[name] = (await okta.ok<{ id: string }>('POST', '/api/v1/groups', { profile: { name } })).id;
     // Imported groups may share a name with another, in any case.
     ids.engineering = (await okta.ok<{ id: string }>('POST', '/_sim/groups', { profile: { name: 'engineering' } })).id;
     ids.imported = (await okta.ok<{ id: string }>('POST', '/_sim/groups', { profile: { name: 'Sales' } })).id;
@@ -41,7 +44,8 @@ describe('Okta client: groups against the simulator', () => {
     }
   }
   let groupsWindowResetsAt = 0;
-  const untilGroupsWindowResets = () => new Promise((resolve) => setTimeout(resolve, Math.max(50, groupsWindowResetsAt - Date.now() + 50)));
+  const untilGroupsWindowResets = () =>
+    new Promise((resolve) => setTimeout(resolve, Math.max(50, groupsWindowResetsAt - Date.now() + 50)));
 
   async function refusedGroupCalls(): Promise<number> {
     const state = (await okta.state()) as unknown as { rateLimits: { totals: { bucket: string; refused: number }[] } };
@@ -68,7 +72,9 @@ describe('Okta client: groups against the simulator', () => {
   it('reads every member through every page of the size asked for, waiting for the groups bucket, and stops past the cap', async () => {
     const logins = Array.from({ length: 7 }, (_, index) => `member${index}@groups.example`);
     for (const login of logins) {
-      const user = await okta.ok<{ id: string }>('POST', '/api/v1/users?activate=false', { profile: { login, email: login, firstName: 'M', lastName: 'Ember' } });
+      const user = await okta.ok<{ id: string }>('POST', '/api/v1/users?activate=false', {
+        profile: { login, email: login, firstName: 'M', lastName: 'Ember' },
+      });
       await addMember(ids.Engineering!, user.id);
     }
     // The client starts on a fresh window: what the setup spent is not the pacer's to know.
@@ -77,7 +83,11 @@ describe('Okta client: groups against the simulator', () => {
     const read = await api.listGroupMembers(ids.Engineering!, { pageSize: 1 });
     expect([read.complete, read.pages, read.members.map((user) => user.profile.login)]).toEqual([true, 7, logins]);
     expect((await api.listGroupMembers(ids.Engineering!, { pageSize: 3 })).pages).toBe(3);
-    expect(await api.listGroupMembers(ids.Engineering!, { pageSize: 2, maxMembers: 3 })).toEqual({ complete: false, members: [], pages: 2 });
+    expect(await api.listGroupMembers(ids.Engineering!, { pageSize: 2, maxMembers: 3 })).toEqual({
+      complete: false,
+      members: [],
+      pages: 2,
+    });
     // The pacer kept to the bucket: none of the client's calls was refused.
     expect(await refusedGroupCalls()).toBe(refusedBefore);
   }, 60_000);
@@ -91,18 +101,33 @@ describe('Okta client: groups against the simulator', () => {
       ['GET', '/api/v1/groups/00g1', 'group-by-id'],
       ['GET', '/api/v1/groupsx', 'other'],
     ] as const;
-    expect(calls.map(([method, path]) => [path, oktaBucket(method, path)])).toEqual(calls.map(([, path, bucket]) => [path, bucket]));
+    expect(calls.map(([method, path]) => [path, oktaBucket(method, path)])).toEqual(
+      calls.map(([, path, bucket]) => [path, bucket]),
+    );
   });
 });
 
 describe('group members: who is onboarded and who is skipped (pure logic)', () => {
-  const user = (status: string, profile: Partial<OktaUser['profile']> & { login: string }): OktaUser => ({ id: `00u${profile.login}`, status, profile: { email: profile.login, ...profile } });
+  const user = (status: string, profile: Partial<OktaUser['profile']> & { login: string }): OktaUser => ({
+    id: `00u${profile.login}`,
+    status,
+    profile: { email: profile.login, ...profile },
+  });
 
   it('onboards ACTIVE members with a usable email that is their login, and says why each other one is skipped', () => {
     const sorted = sortMembers([
       user('ACTIVE', { login: 'Ada@Example.com', firstName: 'Ada', lastName: 'Lovelace' }),
       user('ACTIVE', { login: 'no.email@example.com', email: null }),
-      ...['STAGED', 'PROVISIONED', 'SUSPENDED', 'DEPROVISIONED', 'LOCKED_OUT', 'RECOVERY', 'PASSWORD_EXPIRED', 'SOMETHING_NEW'].map((status) => user(status, { login: `${status.toLowerCase()}@example.com` })),
+      ...[
+        'STAGED',
+        'PROVISIONED',
+        'SUSPENDED',
+        'DEPROVISIONED',
+        'LOCKED_OUT',
+        'RECOVERY',
+        'PASSWORD_EXPIRED',
+        'SOMETHING_NEW',
+      ].map((status) => user(status, { login: `${status.toLowerCase()}@example.com` })),
       user('ACTIVE', { login: 'shortname', email: null }),
       user('ACTIVE', { login: 'jdoe', email: 'jane.doe@example.com' }),
       user('ACTIVE', { login: `${'x'.repeat(70)}@example.com` }),

@@ -29,7 +29,10 @@ describe('OktaApi with an OAuth service app', () => {
   const apps: ServiceApp[] = [];
   let sim: RunningOktaSimulator;
 
-  async function service(options: Parameters<typeof createServiceApp>[2] = {}, on: RunningOktaSimulator = sim): Promise<{ app: ServiceApp; api: OktaApi }> {
+  async function service(
+    options: Parameters<typeof createServiceApp>[2] = {},
+    on: RunningOktaSimulator = sim,
+  ): Promise<{ app: ServiceApp; api: OktaApi }> {
     const app = await createServiceApp(on.url, OKTA_TOKEN, options);
     apps.push(app);
     return { app, api: resources.add(oktaApi(on, { credentials: app.credentials, logger })) };
@@ -52,7 +55,12 @@ describe('OktaApi with an OAuth service app', () => {
     const before = sim.oauthFigures();
     const { api } = await service({ keyType: 'rsa' });
     await api.getUserSchema();
-    const user = await api.createFederatedUser({ login: 'bearer.person@example.com', email: 'bearer.person@example.com', firstName: 'Bearer', lastName: 'Person' });
+    const user = await api.createFederatedUser({
+      login: 'bearer.person@example.com',
+      email: 'bearer.person@example.com',
+      firstName: 'Bearer',
+      lastName: 'Person',
+    });
     expect((await api.findUserByLogin('bearer.person@example.com'))?.id).toBe(user.id);
     expect(await api.grantedScopes()).toEqual(expect.arrayContaining(['okta.users.manage', 'okta.policies.manage']));
     const after = sim.oauthFigures();
@@ -66,7 +74,12 @@ describe('OktaApi with an OAuth service app', () => {
   it('a DPoP app (EC key) answers the nonce challenge once and sends a proof with every call, %40 in the path included', async () => {
     const before = sim.oauthFigures();
     const { api } = await service({ dpop: true, keyType: 'ec' });
-    const user = await api.createFederatedUser({ login: 'dpop.person@example.com', email: 'dpop.person@example.com', firstName: 'Dpop', lastName: 'Person' });
+    const user = await api.createFederatedUser({
+      login: 'dpop.person@example.com',
+      email: 'dpop.person@example.com',
+      firstName: 'Dpop',
+      lastName: 'Person',
+    });
     // GET /api/v1/users/dpop.person%40example.com: htu carries the decoded path.
     expect((await api.findUserByLogin('dpop.person@example.com'))?.id).toBe(user.id);
     expect(await api.idpDiscoveryPolicyId()).toMatch(/^00p/);
@@ -74,17 +87,27 @@ describe('OktaApi with an OAuth service app', () => {
     expect(after.tokensIssued.DPoP - before.tokensIssued.DPoP).toBe(1);
     expect(after.nonceChallenges - before.nonceChallenges).toBe(1);
     expect(after.resourceCalls.DPoP - before.resourceCalls.DPoP).toBeGreaterThanOrEqual(3);
-    expect(Object.values(after.refusals).reduce((a, b) => a + b, 0)).toBe(Object.values(before.refusals).reduce((a, b) => a + b, 0));
+    expect(Object.values(after.refusals).reduce((a, b) => a + b, 0)).toBe(
+      Object.values(before.refusals).reduce((a, b) => a + b, 0),
+    );
   });
 
   it('a request refused with 429 after its proof was seen is retried with a new proof, and accepted', async () => {
-    const limited = resources.add(await startOkta({ apiTokens: [OKTA_TOKEN], rateLimits: { userById: 2, windowSeconds: 2 } }));
+    const limited = resources.add(
+      await startOkta({ apiTokens: [OKTA_TOKEN], rateLimits: { userById: 2, windowSeconds: 2 } }),
+    );
     const { api } = await service({ dpop: true }, limited);
-    const user = await api.createFederatedUser({ login: 'retry.person@example.com', email: 'retry.person@example.com', firstName: 'Retry', lastName: 'Person' });
+    const user = await api.createFederatedUser({
+      login: 'retry.person@example.com',
+      email: 'retry.person@example.com',
+      firstName: 'Retry',
+      lastName: 'Person',
+    });
     // Use the window up behind the client's back: its next read is authenticated (the proof's jti
     // recorded), then refused 429 by the rate limit, then retried after the reset.
     const budget = limited.rateLimitTotals();
-    for (let i = 0; i < 3; i++) await fetch(`${limited.url}/api/v1/users/${user.id}`, { headers: { authorization: `SSWS ${OKTA_TOKEN}` } });
+    for (let i = 0; i < 3; i++)
+      await fetch(`${limited.url}/api/v1/users/${user.id}`, { headers: { authorization: `SSWS ${OKTA_TOKEN}` } });
     expect(limited.rateLimitTotals()).not.toEqual(budget);
     expect((await api.getUser(user.id))?.id).toBe(user.id);
     const figures = limited.oauthFigures();
@@ -130,7 +153,9 @@ describe('OktaApi with an OAuth service app', () => {
       await api.getUserSchema();
       await first.stop();
       // The same org (apps, keys, grants, roles) with no memory of the tokens it issued.
-      const second = resources.add(await startOktaSimulator({ port, apiTokens: [OKTA_TOKEN], stateFile, durableState: true }));
+      const second = resources.add(
+        await startOktaSimulator({ port, apiTokens: [OKTA_TOKEN], stateFile, durableState: true }),
+      );
       await api.getUserSchema();
       const figures = second.oauthFigures();
       expect(figures.refusals['resource.invalid_token']).toBe(1);
@@ -149,12 +174,18 @@ describe('OktaApi with an OAuth service app', () => {
       expect(error).toBeInstanceOf(RejectedUpstreamError);
       expect(error).toMatchObject({ status: 403, upstreamCode: 'insufficient_scope' });
       expect(error.message).toMatch(/lacks the scope okta\.policies\.(read|manage)/);
-      expect(error.message).toContain(`to the Okta service app ${app.clientId} — Admin Console: Applications → the app → Okta API Scopes → Grant`);
+      expect(error.message).toContain(
+        `to the Okta service app ${app.clientId} — Admin Console: Applications → the app → Okta API Scopes → Grant`,
+      );
       const after = sim.oauthFigures();
       const issued = (figures: typeof after) => figures.tokensIssued.Bearer + figures.tokensIssued.DPoP;
       expect(issued(after) - issued(before)).toBe(2);
       // The token answer lacked it already: a warning names it.
-      expect(logger.lines.some((line) => line.startsWith('warn') && line.includes('okta.policies.manage') && line.includes(app.clientId))).toBe(true);
+      expect(
+        logger.lines.some(
+          (line) => line.startsWith('warn') && line.includes('okta.policies.manage') && line.includes(app.clientId),
+        ),
+      ).toBe(true);
       // Granted now: the same client's next call is refused once with its old token, renews, and goes through.
       await grantScope(sim.url, OKTA_TOKEN, app.appId, 'okta.policies.manage');
       expect(await api.idpDiscoveryPolicyId()).toMatch(/^00p/);
@@ -166,27 +197,41 @@ describe('OktaApi with an OAuth service app', () => {
     const { app, api } = await service({ role: null });
     const error = await failure(api.getUserSchema());
     expect(error).toMatchObject({ status: 403, upstreamCode: 'E0000006' });
-    expect(error.message).toContain(`assign the ORG_ADMIN role to the service app ${app.clientId} — Admin Console: Applications → the app → Admin roles`);
+    expect(error.message).toContain(
+      `assign the ORG_ADMIN role to the service app ${app.clientId} — Admin Console: Applications → the app → Admin roles`,
+    );
   });
 
   it('a key Okta does not know: invalid_client from the token endpoint, not retried', async () => {
     const { app } = await service({});
     const other = await createServiceApp(sim.url, OKTA_TOKEN, {});
     apps.push(other);
-    const api = resources.add(oktaApi(sim, { credentials: { ...app.credentials, privateKey: other.privateKey }, logger }));
+    const api = resources.add(
+      oktaApi(sim, { credentials: { ...app.credentials, privateKey: other.privateKey }, logger }),
+    );
     const error = await failure(api.getUserSchema());
     expect(error).toBeInstanceOf(RejectedUpstreamError);
-    expect(error).toMatchObject({ status: 401, upstreamCode: 'invalid_client', operation: 'get an access token (OAuth client credentials)' });
+    expect(error).toMatchObject({
+      status: 401,
+      upstreamCode: 'invalid_client',
+      operation: 'get an access token (OAuth client credentials)',
+    });
     expect(error.message).toMatch(/check OKTA_CLIENT_ID, the private key and OKTA_KEY_ID/);
   });
 
   it('token endpoint refusals: invalid_scope with its description, not retried; a 429 from it is retried (transient)', async () => {
     const { app } = await service({ dpop: true });
-    const unknown = resources.add(oktaApi(sim, { credentials: { ...app.credentials, scopes: ['okta.users.manage', 'okta.bogus.manage'] }, logger }));
+    const unknown = resources.add(
+      oktaApi(sim, { credentials: { ...app.credentials, scopes: ['okta.users.manage', 'okta.bogus.manage'] }, logger }),
+    );
     const before = sim.oauthFigures();
     const error = await failure(unknown.getUserSchema());
     expect(error).toBeInstanceOf(RejectedUpstreamError);
-    expect(error).toMatchObject({ status: 400, upstreamCode: 'invalid_scope', operation: 'get an access token (OAuth client credentials)' });
+    expect(error).toMatchObject({
+      status: 400,
+      upstreamCode: 'invalid_scope',
+      operation: 'get an access token (OAuth client credentials)',
+    });
     expect(error.message).toContain('okta.bogus.manage');
     expect(error.message).toContain('check OKTA_SCOPES');
     // One nonce challenge, then the refusal: not retried.

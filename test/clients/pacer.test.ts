@@ -49,7 +49,9 @@ describe('Okta rate-limit pacing', () => {
       profile: { login: 'paced@example.com', email: 'paced@example.com', firstName: 'Paced', lastName: 'Person' },
     });
     // Two clients, no pacer given: both use the one process-wide pacer. One attempt each: a 429 would fail the call.
-    const clients = [1, 2].map(() => resources.add(new OktaApi({ orgUrl: sim.url, apiToken: sim.apiToken, logger, retry: { maxAttempts: 1 } })));
+    const clients = [1, 2].map(() =>
+      resources.add(new OktaApi({ orgUrl: sim.url, apiToken: sim.apiToken, logger, retry: { maxAttempts: 1 } })),
+    );
     const requestsBefore = sim.faults.describe().stats.requests;
     statuses.length = 0;
 
@@ -101,10 +103,16 @@ describe('two worker processes sharing one org (two pacers that never talk)', ()
       profile: { login: 'shared@example.com', email: 'shared@example.com', firstName: 'Shared', lastName: 'Budget' },
     });
     // Each "worker" has a pacer of its own, as each worker process does.
-    const workers = [1, 2].map(() => resources.add(new OktaApi({ orgUrl: sim.url, apiToken: sim.apiToken, pacer: new RateLimitPacer({ reserve: 1 }) })));
+    const workers = [1, 2].map(() =>
+      resources.add(
+        new OktaApi({ orgUrl: sim.url, apiToken: sim.apiToken, pacer: new RateLimitPacer({ reserve: 1 }) }),
+      ),
+    );
     const refusedBefore = await refused(sim);
     const half = async (calls: number) => {
-      const outcomes = await mapLimit([...Array(calls).keys()], CONCURRENCY, async (index) => ((await workers[index % 2]!.getUser(user.id))?.id === user.id ? 'ok' : 'wrong'));
+      const outcomes = await mapLimit([...Array(calls).keys()], CONCURRENCY, async (index) =>
+        (await workers[index % 2]!.getUser(user.id))?.id === user.id ? 'ok' : 'wrong',
+      );
       return outcomes.filter((outcome) => outcome !== 'ok');
     };
     expect(await half(CALLS)).toEqual([]);
@@ -120,6 +128,8 @@ describe('two worker processes sharing one org (two pacers that never talk)', ()
 });
 
 async function refused(sim: RunningOktaSimulator): Promise<number> {
-  const state = (await oktaRaw(sim).state()) as unknown as { rateLimits: { totals: { bucket: string; refused: number }[] } };
+  const state = (await oktaRaw(sim).state()) as unknown as {
+    rateLimits: { totals: { bucket: string; refused: number }[] };
+  };
   return state.rateLimits.totals.find((bucket) => bucket.bucket === 'userById')?.refused ?? 0;
 }

@@ -53,7 +53,10 @@ export class Resources {
   }
 }
 
-export function biApi(sim: RunningBeyondIdentitySimulator, overrides: Partial<BeyondIdentityClientConfig> = {}): BeyondIdentityApi {
+export function biApi(
+  sim: RunningBeyondIdentitySimulator,
+  overrides: Partial<BeyondIdentityClientConfig> = {},
+): BeyondIdentityApi {
   return new BeyondIdentityApi({
     managementUrl: sim.managementUrl,
     authUrl: sim.authUrl,
@@ -64,9 +67,17 @@ export function biApi(sim: RunningBeyondIdentitySimulator, overrides: Partial<Be
 }
 
 /** An Okta client with a pacer of its own unless one is given (tests must not share rate-limit state). */
-export function oktaApi(sim: RunningOktaSimulator, overrides: Partial<OktaClientSettings> & { apiToken?: string; credentials?: OktaCredentials } = {}): OktaApi {
+export function oktaApi(
+  sim: RunningOktaSimulator,
+  overrides: Partial<OktaClientSettings> & { apiToken?: string; credentials?: OktaCredentials } = {},
+): OktaApi {
   const { apiToken, credentials, ...settings } = overrides;
-  return new OktaApi({ orgUrl: sim.url, pacer: new RateLimitPacer(), ...settings, credentials: credentials ?? { kind: 'api-token', token: apiToken ?? sim.apiToken } });
+  return new OktaApi({
+    orgUrl: sim.url,
+    pacer: new RateLimitPacer(),
+    ...settings,
+    credentials: credentials ?? { kind: 'api-token', token: apiToken ?? sim.apiToken },
+  });
 }
 
 export interface RawAnswer<T = unknown> {
@@ -76,7 +87,10 @@ export interface RawAnswer<T = unknown> {
 }
 
 /** Plain HTTP, bypassing our clients: arranging state, reading `/_sim/state`. */
-async function raw<T = unknown>(url: string, init: { method?: string; authorization?: string; json?: unknown } = {}): Promise<RawAnswer<T>> {
+async function raw<T = unknown>(
+  url: string,
+  init: { method?: string; authorization?: string; json?: unknown } = {},
+): Promise<RawAnswer<T>> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (init.authorization) headers.authorization = init.authorization;
   let body: string | undefined;
@@ -86,15 +100,29 @@ async function raw<T = unknown>(url: string, init: { method?: string; authorizat
   } else if (init.method === 'POST' || init.method === 'PUT') {
     body = '';
   }
-  const response = await request(url, { method: (init.method ?? 'GET') as 'GET', headers, body, headersTimeout: 5_000, bodyTimeout: 5_000 });
+  const response = await request(url, {
+    method: (init.method ?? 'GET') as 'GET',
+    headers,
+    body,
+    headersTimeout: 5_000,
+    bodyTimeout: 5_000,
+  });
   const text = await response.body.text();
-  return { status: response.statusCode, headers: response.headers, body: (text === '' ? undefined : JSON.parse(text)) as T };
+  return {
+    status: response.statusCode,
+    headers: response.headers,
+    body: (text === '' ? undefined : JSON.parse(text)) as T,
+  };
 }
 
 /** The same, insisting on a 2xx. */
-export async function rawOk<T = Record<string, unknown>>(url: string, init: { method?: string; authorization?: string; json?: unknown } = {}): Promise<T> {
+export async function rawOk<T = Record<string, unknown>>(
+  url: string,
+  init: { method?: string; authorization?: string; json?: unknown } = {},
+): Promise<T> {
   const answer = await raw<T>(url, init);
-  if (answer.status < 200 || answer.status > 299) throw new Error(`${init.method ?? 'GET'} ${url} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  if (answer.status < 200 || answer.status > 299)
+    throw new Error(`${init.method ?? 'GET'} ${url} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
   return answer.body;
 }
 
@@ -103,8 +131,10 @@ export function biRaw(sim: RunningBeyondIdentitySimulator) {
   const base = `${sim.managementUrl}/v1/tenants/${sim.tenantId}`;
   const authorization = `Bearer ${sim.apiToken}`;
   return {
-    call: <T = Record<string, unknown>>(method: string, path: string, json?: unknown) => raw<T>(`${base}${path}`, { method, authorization, json }),
-    ok: <T = Record<string, unknown>>(method: string, path: string, json?: unknown) => rawOk<T>(`${base}${path}`, { method, authorization, json }),
+    call: <T = Record<string, unknown>>(method: string, path: string, json?: unknown) =>
+      raw<T>(`${base}${path}`, { method, authorization, json }),
+    ok: <T = Record<string, unknown>>(method: string, path: string, json?: unknown) =>
+      rawOk<T>(`${base}${path}`, { method, authorization, json }),
     state: () => rawOk<BiSimState>(`${sim.managementUrl}/_sim/state`),
   };
 }
@@ -113,8 +143,10 @@ export function biRaw(sim: RunningBeyondIdentitySimulator) {
 export function oktaRaw(sim: RunningOktaSimulator) {
   const authorization = `SSWS ${sim.apiToken}`;
   return {
-    call: <T = Record<string, unknown>>(method: string, path: string, json?: unknown) => raw<T>(`${sim.url}${path}`, { method, authorization, json }),
-    ok: <T = Record<string, unknown>>(method: string, path: string, json?: unknown) => rawOk<T>(`${sim.url}${path}`, { method, authorization, json }),
+    call: <T = Record<string, unknown>>(method: string, path: string, json?: unknown) =>
+      raw<T>(`${sim.url}${path}`, { method, authorization, json }),
+    ok: <T = Record<string, unknown>>(method: string, path: string, json?: unknown) =>
+      rawOk<T>(`${sim.url}${path}`, { method, authorization, json }),
     state: () => rawOk<OktaSimState>(`${sim.url}/_sim/state`),
   };
 }
@@ -143,9 +175,21 @@ export interface BiSimState {
 
 export interface OktaSimState {
   users: { id: string; status: string; profile: { login: string; email: string } }[];
-  idps: { id: string; status: string; body: { name: string; protocol: { scopes: string[]; credentials: { client: { client_id: string } } } } }[];
-  rules: { id: string; name: string; status: string; conditions: { userIdentifier?: { patterns: { value: string }[] } } }[];
-  rateLimits: { config: Record<string, number>; buckets: { bucket: string; limit: number; remaining: number; reset: number }[] };
+  idps: {
+    id: string;
+    status: string;
+    body: { name: string; protocol: { scopes: string[]; credentials: { client: { client_id: string } } } };
+  }[];
+  rules: {
+    id: string;
+    name: string;
+    status: string;
+    conditions: { userIdentifier?: { patterns: { value: string }[] } };
+  }[];
+  rateLimits: {
+    config: Record<string, number>;
+    buckets: { bucket: string; limit: number; remaining: number; reset: number }[];
+  };
 }
 
 /** The rejection of `promise`; fails the test when it resolves. */
@@ -196,15 +240,28 @@ export async function clockSkewProxy(target: string, skewMs: number): Promise<{ 
       for (const [name, value] of Object.entries(incoming.headers)) {
         if (typeof value === 'string' && !['host', 'connection', 'keep-alive'].includes(name)) headers[name] = value;
       }
-      const body = chunks.length > 0 ? Buffer.concat(chunks) : incoming.method === 'POST' || incoming.method === 'PUT' ? '' : undefined;
-      request(`${target}${incoming.url ?? '/'}`, { method: (incoming.method ?? 'GET') as 'GET', headers, body, headersTimeout: 5_000, bodyTimeout: 5_000 })
+      const body =
+        chunks.length > 0
+          ? Buffer.concat(chunks)
+          : incoming.method === 'POST' || incoming.method === 'PUT'
+            ? ''
+            : undefined;
+      request(`${target}${incoming.url ?? '/'}`, {
+        method: (incoming.method ?? 'GET') as 'GET',
+        headers,
+        body,
+        headersTimeout: 5_000,
+        bodyTimeout: 5_000,
+      })
         .then(async (answer) => {
           const text = Buffer.from(await answer.body.arrayBuffer());
           const shifted: OutgoingHttpHeaders = { ...answer.headers };
           for (const name of ['transfer-encoding', 'connection', 'keep-alive']) delete shifted[name];
-          if (typeof answer.headers.date === 'string') shifted.date = new Date(Date.parse(answer.headers.date) + skewMs).toUTCString();
+          if (typeof answer.headers.date === 'string')
+            shifted.date = new Date(Date.parse(answer.headers.date) + skewMs).toUTCString();
           const reset = answer.headers['x-rate-limit-reset'];
-          if (typeof reset === 'string') shifted['x-rate-limit-reset'] = String(Number(reset) + Math.round(skewMs / 1000));
+          if (typeof reset === 'string')
+            shifted['x-rate-limit-reset'] = String(Number(reset) + Math.round(skewMs / 1000));
           outgoing.writeHead(answer.statusCode, shifted).end(text);
         })
         .catch((error: unknown) => outgoing.destroy(error instanceof Error ? error : new Error(String(error))));

@@ -21,7 +21,11 @@ describe('the codec server', () => {
   afterAll(() => server?.stop());
 
   const post = async (path: string, body: string, origin = 'http://127.0.0.1:8233') => {
-    const response = await request(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', origin, 'x-namespace': 'default' }, body });
+    const response = await request(`${server.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin, 'x-namespace': 'default' },
+      body,
+    });
     return { status: response.statusCode, headers: response.headers, text: await response.body.text() };
   };
 
@@ -35,7 +39,9 @@ describe('the codec server', () => {
     expect(encoded.headers['access-control-allow-origin']).toBe('http://127.0.0.1:8233');
     const decoded = await post('/decode', encoded.text);
     expect(decoded.status).toBe(200);
-    expect(defaultPayloadConverter.fromPayload(fromRemote(JSON.parse(decoded.text) as RemoteCodecBody)[0]!)).toEqual({ email: 'bob@example.com' });
+    expect(defaultPayloadConverter.fromPayload(fromRemote(JSON.parse(decoded.text) as RemoteCodecBody)[0]!)).toEqual({
+      email: 'bob@example.com',
+    });
     expect(encoded.text + decoded.text).not.toContain(key);
   });
 
@@ -43,7 +49,11 @@ describe('the codec server', () => {
     const preflight = async (origin: string) =>
       request(`${server.url}/decode`, {
         method: 'OPTIONS',
-        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-namespace' },
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type,x-namespace',
+        },
       });
     const allowed = await preflight('http://127.0.0.1:8233');
     await allowed.body.dump();
@@ -54,7 +64,9 @@ describe('the codec server', () => {
     const other = await preflight('http://evil.example');
     await other.body.dump();
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
-    expect((await post('/decode', '{"payloads":[]}', 'http://evil.example')).headers['access-control-allow-origin']).toBeUndefined();
+    expect(
+      (await post('/decode', '{"payloads":[]}', 'http://evil.example')).headers['access-control-allow-origin'],
+    ).toBeUndefined();
   });
 
   it('answers an empty body, as the Temporal CLI sends for an event without payloads, with no payloads', async () => {
@@ -67,7 +79,11 @@ describe('the codec server', () => {
     expect((await post('/decode', 'not json')).status).toBe(400);
     expect((await post('/decode', '{"payloads":"x"}')).status).toBe(400);
     expect((await post('/decode', '{"payloads":[{"data":"%%%"}]}')).status).toBe(400);
-    const foreign = toRemote(await new AesGcmPayloadCodec(parseCodecKeys(`gone:${randomBytes(32).toString('base64')}`, 'env')).encode([defaultPayloadConverter.toPayload(1)]));
+    const foreign = toRemote(
+      await new AesGcmPayloadCodec(parseCodecKeys(`gone:${randomBytes(32).toString('base64')}`, 'env')).encode([
+        defaultPayloadConverter.toPayload(1),
+      ]),
+    );
     const missing = await post('/decode', JSON.stringify(foreign));
     expect(missing.status).toBe(400);
     expect(missing.text).toContain('key id gone');

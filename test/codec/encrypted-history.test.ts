@@ -32,16 +32,23 @@ function payloadsIn(value: unknown, path = ''): FoundPayload[] {
   if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return [];
   if (Array.isArray(value)) return value.flatMap((item, index) => payloadsIn(item, `${path}[${index}]`));
   const record = value as Record<string, unknown>;
-  if (record.metadata && typeof record.metadata === 'object' && (record.data === undefined || record.data === null || record.data instanceof Uint8Array)) {
+  if (
+    record.metadata &&
+    typeof record.metadata === 'object' &&
+    (record.data === undefined || record.data === null || record.data instanceof Uint8Array)
+  ) {
     const metadata = record.metadata as Record<string, unknown>;
-    if (Object.values(metadata).every((entry) => entry instanceof Uint8Array)) return [{ path, payload: record as Payload }];
+    if (Object.values(metadata).every((entry) => entry instanceof Uint8Array))
+      return [{ path, payload: record as Payload }];
   }
   return Object.entries(record).flatMap(([key, item]) => payloadsIn(item, path ? `${path}.${key}` : key));
 }
 
 const encodingOf = (payload: Payload): string => Buffer.from(payload.metadata?.encoding ?? new Uint8Array()).toString();
 const clearText = (payload: Payload): string =>
-  [...Object.values(payload.metadata ?? {}), payload.data ?? new Uint8Array()].map((bytes) => Buffer.from(bytes ?? new Uint8Array()).toString('utf8')).join(' ');
+  [...Object.values(payload.metadata ?? {}), payload.data ?? new Uint8Array()]
+    .map((bytes) => Buffer.from(bytes ?? new Uint8Array()).toString('utf8'))
+    .join(' ');
 
 describe('payload encryption, end to end', () => {
   const keys = `e2e-1:${randomBytes(32).toString('base64')}`;
@@ -51,7 +58,12 @@ describe('payload encryption, end to end', () => {
   beforeAll(async () => {
     harness = await ServiceHarness.start({ codecKeys: keys });
     await harness.startWorker();
-    codecServer = await startCodecServer({ codec: new AesGcmPayloadCodec(parseCodecKeys(keys, 'TEMPORAL_CODEC_KEYS')), host: '127.0.0.1', port: 0, corsOrigins: ['http://127.0.0.1:8233'] });
+    codecServer = await startCodecServer({
+      codec: new AesGcmPayloadCodec(parseCodecKeys(keys, 'TEMPORAL_CODEC_KEYS')),
+      host: '127.0.0.1',
+      port: 0,
+      corsOrigins: ['http://127.0.0.1:8233'],
+    });
   });
   afterAll(async () => {
     await codecServer?.stop();
@@ -79,17 +91,29 @@ describe('payload encryption, end to end', () => {
     // The SDK core writes a patch marker's data itself, past the data converter: only the patch id, in clear.
     const patchMarkers = found.filter((entry) => /markerRecordedEventAttributes\.details\.patch-data/.test(entry.path));
     const payloads = found.filter((entry) => !/searchAttributes/.test(entry.path) && !patchMarkers.includes(entry));
-    expect(patchMarkers.map((entry) => (JSON.parse(Buffer.from(entry.payload.data ?? []).toString()) as { id: string; deprecated: boolean }))).toEqual([{ id: 'verify-schedule', deprecated: false }]);
+    expect(
+      patchMarkers.map(
+        (entry) => JSON.parse(Buffer.from(entry.payload.data ?? []).toString()) as { id: string; deprecated: boolean },
+      ),
+    ).toEqual([{ id: 'verify-schedule', deprecated: false }]);
     // Inputs, results, signals, queries' answers are not in history; markers, summaries and failures would be.
     expect(payloads.length).toBeGreaterThan(20);
-    const notEncrypted = payloads.filter((entry) => encodingOf(entry.payload) !== 'binary/encrypted').map((entry) => `${entry.path}: ${encodingOf(entry.payload)}`);
+    const notEncrypted = payloads
+      .filter((entry) => encodingOf(entry.payload) !== 'binary/encrypted')
+      .map((entry) => `${entry.path}: ${encodingOf(entry.payload)}`);
     expect(notEncrypted).toEqual([]);
     expect(payloads.filter((entry) => clearText(entry.payload).includes(email)).map((entry) => entry.path)).toEqual([]);
-    expect(payloads.every((entry) => Buffer.from(entry.payload.metadata!['encryption-key-id']!).toString() === 'e2e-1')).toBe(true);
+    expect(
+      payloads.every((entry) => Buffer.from(entry.payload.metadata!['encryption-key-id']!).toString() === 'e2e-1'),
+    ).toBe(true);
 
     // Search attributes are indexed by the server, not payloads: readable as they are.
     expect(searchAttributes.length).toBeGreaterThan(0);
-    expect(searchAttributes.some((entry) => encodingOf(entry.payload) === 'json/plain' && clearText(entry.payload).includes(email))).toBe(true);
+    expect(
+      searchAttributes.some(
+        (entry) => encodingOf(entry.payload) === 'json/plain' && clearText(entry.payload).includes(email),
+      ),
+    ).toBe(true);
 
     // The CLI (whose client has the key) shows the person decoded.
     const printed: unknown[] = [];
@@ -108,18 +132,35 @@ describe('payload encryption, end to end', () => {
     expect(response.statusCode).toBe(200);
     const decoded = fromRemote((await response.body.json()) as RemoteCodecBody);
     expect(decoded.map(encodingOf).every((encoding) => encoding !== 'binary/encrypted')).toBe(true);
-    expect(decoded.map((payload) => JSON.stringify(defaultPayloadConverter.fromPayload(payload))).join('\n')).toContain(email);
+    expect(decoded.map((payload) => JSON.stringify(defaultPayloadConverter.fromPayload(payload))).join('\n')).toContain(
+      email,
+    );
 
     // The Temporal CLI through the codec server, as `temporal workflow show --codec-endpoint` (the UI's path too).
-    const { stdout } = await execFileAsync(testTemporal().cliPath, [
-      'workflow', 'show', '--address', harness.temporalAddress, '--namespace', harness.client.options.namespace,
-      '--workflow-id', `${harness.spec.integrationId}/person/${email}`, '--codec-endpoint', codecServer.url, '--output', 'json',
-    ], { timeout: 30_000 });
+    const { stdout } = await execFileAsync(
+      testTemporal().cliPath,
+      [
+        'workflow',
+        'show',
+        '--address',
+        harness.temporalAddress,
+        '--namespace',
+        harness.client.options.namespace,
+        '--workflow-id',
+        `${harness.spec.integrationId}/person/${email}`,
+        '--codec-endpoint',
+        codecServer.url,
+        '--output',
+        'json',
+      ],
+      { timeout: 30_000 },
+    );
     const bytes = (text: string) => new Uint8Array(Buffer.from(text, 'base64'));
     const shown = payloadsIn(
       JSON.parse(stdout, (key, value: unknown) => {
         if (key === 'data' && typeof value === 'string') return bytes(value);
-        if (key === 'metadata' && value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([name, text]) => [name, bytes(String(text))]));
+        if (key === 'metadata' && value && typeof value === 'object')
+          return Object.fromEntries(Object.entries(value).map(([name, text]) => [name, bytes(String(text))]));
         return value;
       }),
     );
@@ -130,7 +171,11 @@ describe('payload encryption, end to end', () => {
   });
 
   it('a CLI without the key says which key id it needs, and never shows ciphertext as data', async () => {
-    const withoutKey = new Client({ connection: harness.connection, namespace: harness.client.options.namespace, dataConverter: { payloadCodecs: [new NoKeyPayloadCodec()] } });
+    const withoutKey = new Client({
+      connection: harness.connection,
+      namespace: harness.client.options.namespace,
+      dataConverter: { payloadCodecs: [new NoKeyPayloadCodec()] },
+    });
     const session = { ...harness.session, client: withoutKey };
     const printed: unknown[] = [];
     const output: Output = { json: true, print: (value) => void printed.push(value), info: () => undefined };

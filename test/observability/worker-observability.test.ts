@@ -48,24 +48,37 @@ describe('worker observability', () => {
   });
 
   it('serves temporal_ and bi_okta_ series on one /metrics', async () => {
-    const text = await waitFor(metrics, (body) => sample(body, 'bi_okta_person_transitions_total', { status: 'Onboarded' }) >= 1, 30_000);
+    const text = await waitFor(
+      metrics,
+      (body) => sample(body, 'bi_okta_person_transitions_total', { status: 'Onboarded' }) >= 1,
+      30_000,
+    );
     expect(text).toMatch(/^temporal_\w+/m);
     expect(sample(text, 'bi_okta_person_transitions_total', { status: 'WaitingForBinding' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'bi_okta_upstream_requests_total', { system: 'okta', outcome: 'ok' })).toBeGreaterThan(0);
-    expect(sample(text, 'bi_okta_upstream_requests_total', { system: 'beyond_identity', bucket: 'all', outcome: 'ok' })).toBeGreaterThan(0);
+    expect(
+      sample(text, 'bi_okta_upstream_requests_total', { system: 'beyond_identity', bucket: 'all', outcome: 'ok' }),
+    ).toBeGreaterThan(0);
     expect(sample(text, 'bi_okta_upstream_rate_limited_total', { system: 'okta' })).toBe(2);
     expect(sample(text, 'bi_okta_upstream_errors_total', { system: 'okta', kind: 'rate-limited' })).toBe(2);
-    expect(text).toMatch(/^bi_okta_upstream_requests_total\{[^}]*bucket="(users-collection|user-by-id|user-mutations|other)"/m);
+    expect(text).toMatch(
+      /^bi_okta_upstream_requests_total\{[^}]*bucket="(users-collection|user-by-id|user-mutations|other)"/m,
+    );
   });
 
   it('refuses a metrics port in use, naming the variable', async () => {
-    await expect(harness.spawnWorker({ METRICS_ADDRESS: metricsAddress })).rejects.toThrow(/METRICS_ADDRESS: cannot serve metrics on 127\.0\.0\.1:\d+ \(EADDRINUSE\)/);
+    await expect(harness.spawnWorker({ METRICS_ADDRESS: metricsAddress })).rejects.toThrow(
+      /METRICS_ADDRESS: cannot serve metrics on 127\.0\.0\.1:\d+ \(EADDRINUSE\)/,
+    );
   });
 
   it('writes human lines with LOG_FORMAT=pretty', async () => {
     // At WARN too: the readiness line is written whatever LOG_LEVEL says (the stack waits for it).
     const pretty = await harness.spawnWorker({ LOG_FORMAT: 'pretty', LOG_LEVEL: 'WARN' });
-    const first = pretty.output().split('\n').find((line) => /Worker polling task queue/.test(line));
+    const first = pretty
+      .output()
+      .split('\n')
+      .find((line) => /Worker polling task queue/.test(line));
     expect(first).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z \[INFO\] Worker polling task queue "/);
     expect(() => JSON.parse(first!)).toThrow();
   });
@@ -73,23 +86,42 @@ describe('worker observability', () => {
     // Stopped first, so the shutdown's lines (the SDK core's own among them) are read too.
     worker.child.kill('SIGTERM');
     expect((await worker.exited).code).toBe(0);
-    const lines = worker.output().split('\n').filter((line) => line.trim() !== '');
+    const lines = worker
+      .output()
+      .split('\n')
+      .filter((line) => line.trim() !== '');
     const records = lines.map((line) => {
       const record = JSON.parse(line) as Record<string, unknown>;
-      expect(record).toEqual(expect.objectContaining({ level: expect.any(String), time: expect.any(String), msg: expect.any(String) }));
+      expect(record).toEqual(
+        expect.objectContaining({ level: expect.any(String), time: expect.any(String), msg: expect.any(String) }),
+      );
       return record;
     });
     expect(records.some((record) => /Worker polling task queue/.test(String(record.msg)))).toBe(true);
     const retry = records.filter((record) => /^retrying "/.test(String(record.msg)));
     expect(retry.length).toBeGreaterThanOrEqual(1);
-    expect(retry[0]).toEqual(expect.objectContaining({ level: 'warn', service: 'okta', kind: 'rate-limited', workflowId: expect.any(String), activityType: expect.any(String) }));
+    expect(retry[0]).toEqual(
+      expect.objectContaining({
+        level: 'warn',
+        service: 'okta',
+        kind: 'rate-limited',
+        workflowId: expect.any(String),
+        activityType: expect.any(String),
+      }),
+    );
     // The SDK's own lines about workflow and activity tasks carry their context.
     const aboutWorkflows = records.filter((record) => /^Workflow (started|completed)$/.test(String(record.msg)));
     expect(aboutWorkflows.length).toBeGreaterThan(0);
-    expect(aboutWorkflows.every((record) => typeof record.workflowId === 'string' && typeof record.runId === 'string')).toBe(true);
+    expect(
+      aboutWorkflows.every((record) => typeof record.workflowId === 'string' && typeof record.runId === 'string'),
+    ).toBe(true);
     const aboutActivities = records.filter((record) => /^Activity (started|completed)$/.test(String(record.msg)));
     expect(aboutActivities.length).toBeGreaterThan(0);
-    expect(aboutActivities.every((record) => typeof record.workflowId === 'string' && typeof record.activityType === 'string')).toBe(true);
+    expect(
+      aboutActivities.every(
+        (record) => typeof record.workflowId === 'string' && typeof record.activityType === 'string',
+      ),
+    ).toBe(true);
     const output = worker.output();
     for (const secret of [...(await harness.secrets()), codecKey]) expect(output).not.toContain(secret);
   });

@@ -28,7 +28,10 @@ function serverCanBeHad(): boolean {
   return [process.env.GO, 'go', '/usr/local/go/bin/go'].some((go) => go && spawnSync(go, ['version']).status === 0);
 }
 const available = serverCanBeHad();
-if (!available) process.stderr.write('postgres-crash: SKIPPED: no temporal-server in .tools/temporal-server and no Go to build one (see README, PostgreSQL-backed Temporal).\n');
+if (!available)
+  process.stderr.write(
+    'postgres-crash: SKIPPED: no temporal-server in .tools/temporal-server and no Go to build one (see README, PostgreSQL-backed Temporal).\n',
+  );
 const describeIfAvailable = available ? describe : describe.skip;
 
 describeIfAvailable('on temporal-server with PostgreSQL', () => {
@@ -78,13 +81,19 @@ describeIfAvailable('on temporal-server with PostgreSQL', () => {
     const okta = await harness.oktaState();
     expect(okta.idps).toHaveLength(1);
     expect(okta.rules).toHaveLength(1);
-    expect((await harness.biState()).realms.filter((realm) => realm.display_name === harness.spec.realmName)).toHaveLength(1);
+    expect(
+      (await harness.biState()).realms.filter((realm) => realm.display_name === harness.spec.realmName),
+    ).toHaveLength(1);
   }
 
   it('a worker SIGKILLed while its identity create is in flight: the create that landed is found, not repeated', async () => {
     const email = 'pg.killed.during.identity@example.com';
     await killWorkerWhileIdentityCreateInFlight(harness, email, 11);
-    await waitFor(() => personState(email), (state) => state.status === 'WaitingForBinding', 60_000);
+    await waitFor(
+      () => personState(email),
+      (state) => state.status === 'WaitingForBinding',
+      60_000,
+    );
     await harness.bind(email);
     await expectOnboardedOnce(email);
     await expectSharedObjectsOnce();
@@ -93,7 +102,11 @@ describeIfAvailable('on temporal-server with PostgreSQL', () => {
   it('temporal-server stopped and restarted during the wait: completes on the same database', async () => {
     const email = 'pg.server.restart@example.com';
     await harness.onboard([email]);
-    await waitFor(() => personState(email), (state) => state.status === 'WaitingForBinding', 60_000);
+    await waitFor(
+      () => personState(email),
+      (state) => state.status === 'WaitingForBinding',
+      60_000,
+    );
 
     await server!.stopServer();
     await harness.bind(email); // the person binds while the server is down
@@ -101,7 +114,12 @@ describeIfAvailable('on temporal-server with PostgreSQL', () => {
     pidsSeen.push(...server!.pids);
     expect((await harness.personHandle(email).describe()).status.name).toBe('RUNNING');
 
-    await waitFor(() => personState(email), (state) => state.status === 'Onboarded', 90_000, 500);
+    await waitFor(
+      () => personState(email),
+      (state) => state.status === 'Onboarded',
+      90_000,
+      500,
+    );
     await expectOnboardedOnce(email);
     await expectSharedObjectsOnce();
   });
@@ -109,12 +127,23 @@ describeIfAvailable('on temporal-server with PostgreSQL', () => {
   it('PostgreSQL restarted while people are between steps: all complete, nothing twice', async () => {
     const emails = ['pg.restart.a@example.com', 'pg.restart.b@example.com', 'pg.restart.c@example.com'];
     await harness.onboard(emails);
-    for (const email of emails) await waitFor(() => personState(email), (state) => state.status === 'WaitingForBinding', 60_000);
+    for (const email of emails)
+      await waitFor(
+        () => personState(email),
+        (state) => state.status === 'WaitingForBinding',
+        60_000,
+      );
 
     await server!.restartPostgres();
     pidsSeen.push(...server!.pids);
     for (const email of emails) await harness.bind(email);
-    for (const email of emails) await waitFor(() => personState(email), (state) => state.status === 'Onboarded', 90_000, 500);
+    for (const email of emails)
+      await waitFor(
+        () => personState(email),
+        (state) => state.status === 'Onboarded',
+        90_000,
+        500,
+      );
     for (const email of emails) await expectOnboardedOnce(email);
     await expectSharedObjectsOnce();
   });

@@ -8,7 +8,12 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import * as commands from '../../src/cli/commands';
-import { confirmBindingUpdate, credentialBoundSignal, personStatusQuery, type PersonState } from '../../src/workflows/definitions';
+import {
+  confirmBindingUpdate,
+  credentialBoundSignal,
+  personStatusQuery,
+  type PersonState,
+} from '../../src/workflows/definitions';
 import { PROJECT_ROOT } from '../support/processes';
 import { ServiceHarness } from '../support/service';
 import { waitFor } from '../support/wait';
@@ -31,7 +36,8 @@ describeRecording('recording replay histories (RECORD_HISTORIES=1)', () => {
   });
 
   const state = (email: string) => harness.personHandle(email).query(personStatusQuery);
-  const until = (email: string, done: (person: PersonState) => boolean, timeoutMs = 40_000) => waitFor(() => state(email), done, timeoutMs);
+  const until = (email: string, done: (person: PersonState) => boolean, timeoutMs = 40_000) =>
+    waitFor(() => state(email), done, timeoutMs);
 
   it('walks the scenario and writes test/histories/scenario-*.json', async () => {
     const people = {
@@ -49,7 +55,9 @@ describeRecording('recording replay histories (RECORD_HISTORIES=1)', () => {
       profile: { firstName: 'Attention', lastName: 'Person', email: people.attention, login: people.attention },
       credentials: { provider: { type: 'FEDERATION', name: 'FEDERATION' } },
     });
-    const suspended = (await oktaApi(harness, 'GET', `/api/v1/users/${encodeURIComponent(people.attention)}`)) as { id: string };
+    const suspended = (await oktaApi(harness, 'GET', `/api/v1/users/${encodeURIComponent(people.attention)}`)) as {
+      id: string;
+    };
     await oktaApi(harness, 'POST', `/api/v1/users/${suspended.id}/lifecycle/deactivate`, {});
 
     await harness.onboard(Object.values(people));
@@ -62,7 +70,8 @@ describeRecording('recording replay histories (RECORD_HISTORIES=1)', () => {
     await harness.bind(people.update);
     expect((await harness.personHandle(people.update).executeUpdate(confirmBindingUpdate)).accepted).toBe(true);
     await harness.bind(people.detected);
-    for (const email of [people.signal, people.update, people.detected]) await until(email, (person) => person.status === 'Onboarded');
+    for (const email of [people.signal, people.update, people.detected])
+      await until(email, (person) => person.status === 'Onboarded');
 
     // A link that expires gets one new email; the second expiry ends the onboarding.
     await expireBindingJob(harness, (await state(people.resent)).bindingJobId!);
@@ -92,9 +101,17 @@ describeRecording('recording replay histories (RECORD_HISTORIES=1)', () => {
     for await (const info of harness.client.workflow.list({ query: `Integration = '${harness.spec.integrationId}'` })) {
       const history = await harness.client.workflow.getHandle(info.workflowId, info.runId).fetchHistory();
       const person = Object.entries(people).find(([, email]) => info.workflowId.endsWith(email))?.[0] ?? 'person';
-      const offboarding = info.type === 'personOnboarding' && (await harness.client.workflow.getHandle(info.workflowId, info.runId).query(personStatusQuery)).step === 'Undone';
+      const offboarding =
+        info.type === 'personOnboarding' &&
+        (await harness.client.workflow.getHandle(info.workflowId, info.runId).query(personStatusQuery)).step ===
+          'Undone';
       const scenario = info.type === 'integration' ? 'integration' : offboarding ? `${person} (undone)` : person;
-      recorded.push({ workflowId: info.workflowId, workflowType: info.type, scenario, history: JSON.parse(historyToJSON(history)) });
+      recorded.push({
+        workflowId: info.workflowId,
+        workflowType: info.type,
+        scenario,
+        history: JSON.parse(historyToJSON(history)),
+      });
     }
     const secrets = await harness.secrets();
     const text = JSON.stringify(recorded);
@@ -103,7 +120,9 @@ describeRecording('recording replay histories (RECORD_HISTORIES=1)', () => {
     for (const secret of secrets) expect(decoded).not.toContain(secret);
     await writeFile(join(PROJECT_ROOT, 'test', 'histories', 'scenario-v1.json'), `${text}\n`);
     // The integration, every person's onboarding, and an offboarding run for each who had ended with something to undo.
-    expect(recorded.filter((entry) => entry.workflowType === 'personOnboarding').length).toBeGreaterThan(Object.keys(people).length);
+    expect(recorded.filter((entry) => entry.workflowType === 'personOnboarding').length).toBeGreaterThan(
+      Object.keys(people).length,
+    );
     expect(recorded.filter((entry) => entry.workflowType === 'integration')).toHaveLength(1);
   });
 });

@@ -33,7 +33,8 @@ describe('committed workflow histories', () => {
     const files = (await readdir(HISTORIES)).filter((name) => name.endsWith('.json')).sort();
     expect(files.length).toBeGreaterThan(0);
     const recorded: RecordedHistory[] = [];
-    for (const file of files) recorded.push(...(JSON.parse(await readFile(join(HISTORIES, file), 'utf8')) as RecordedHistory[]));
+    for (const file of files)
+      recorded.push(...(JSON.parse(await readFile(join(HISTORIES, file), 'utf8')) as RecordedHistory[]));
     // Both workflow types, and enough of them to mean something.
     expect(new Set(recorded.map((entry) => entry.workflowType))).toEqual(new Set(['integration', 'personOnboarding']));
 

@@ -59,16 +59,26 @@ async function startChild(kind: Kind, stateFile: string): Promise<Child> {
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const url = await new Promise<string>((done, fail) => {
     child.once('message', (message: { url: string }) => done(message.url));
-    child.once('exit', (code, signal) => fail(new Error(`the simulator's child ended before it was ready (${code ?? signal}): ${stderr}`)));
+    child.once('exit', (code, signal) =>
+      fail(new Error(`the simulator's child ended before it was ready (${code ?? signal}): ${stderr}`)),
+    );
   });
   return { process: child, url, exited };
 }
 
-async function call(method: 'GET' | 'POST', url: string, body?: unknown): Promise<{ status: number; json: () => Promise<unknown> }> {
+async function call(
+  method: 'GET' | 'POST',
+  url: string,
+  body?: unknown,
+): Promise<{ status: number; json: () => Promise<unknown> }> {
   const authorization = url.includes('/api/v1/') ? `SSWS ${TOKEN}` : `Bearer ${TOKEN}`;
   const response = await request(url, {
     method,
-    headers: { authorization, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization,
+      accept: 'application/json',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
     headersTimeout: 10_000,
     bodyTimeout: 10_000,
@@ -77,10 +87,17 @@ async function call(method: 'GET' | 'POST', url: string, body?: unknown): Promis
 }
 
 /** For each simulator: how to create one object, and where to find it again. */
-const cases: { kind: Kind; create: (url: string) => Promise<{ status: number; json: () => Promise<unknown> }>; find: (url: string, id: string) => string }[] = [
+const cases: {
+  kind: Kind;
+  create: (url: string) => Promise<{ status: number; json: () => Promise<unknown> }>;
+  find: (url: string, id: string) => string;
+}[] = [
   {
     kind: 'okta',
-    create: (url) => call('POST', `${url}/api/v1/users?activate=false`, { profile: { firstName: 'Dur', lastName: 'Able', email: 'durable@example.org', login: 'durable@example.org' } }),
+    create: (url) =>
+      call('POST', `${url}/api/v1/users?activate=false`, {
+        profile: { firstName: 'Dur', lastName: 'Able', email: 'durable@example.org', login: 'durable@example.org' },
+      }),
     find: (url, id) => `${url}/api/v1/users/${id}`,
   },
   {
@@ -100,25 +117,28 @@ describe('simulators: durable state survives SIGKILL', () => {
     rmSync(directory, { recursive: true, force: true });
   });
 
-  it.each(cases)('$kind: an object created and answered is there after a SIGKILL right after the answer', async ({ kind, create, find }) => {
-    const stateFile = join(directory, `${kind}.json`);
-    const first = await startChild(kind, stateFile);
-    const created = await create(first.url);
-    const { id } = (await created.json()) as { id: string };
-    // The kill lands as soon as the answer is in: well within the 50 ms a coalesced write waits.
-    first.process.kill('SIGKILL');
-    expect(created.status).toBe(200);
-    await first.exited;
-    expect(first.process.signalCode).toBe('SIGKILL');
+  it.each(cases)(
+    '$kind: an object created and answered is there after a SIGKILL right after the answer',
+    async ({ kind, create, find }) => {
+      const stateFile = join(directory, `${kind}.json`);
+      const first = await startChild(kind, stateFile);
+      const created = await create(first.url);
+      const { id } = (await created.json()) as { id: string };
+      // The kill lands as soon as the answer is in: well within the 50 ms a coalesced write waits.
+      first.process.kill('SIGKILL');
+      expect(created.status).toBe(200);
+      await first.exited;
+      expect(first.process.signalCode).toBe('SIGKILL');
 
-    const second = await startChild(kind, stateFile);
-    try {
-      const found = await call('GET', find(second.url, id));
-      expect(found.status).toBe(200);
-      expect(((await found.json()) as { id: string }).id).toBe(id);
-    } finally {
-      second.process.kill('SIGKILL');
-      await second.exited;
-    }
-  });
+      const second = await startChild(kind, stateFile);
+      try {
+        const found = await call('GET', find(second.url, id));
+        expect(found.status).toBe(200);
+        expect(((await found.json()) as { id: string }).id).toBe(id);
+      } finally {
+        second.process.kill('SIGKILL');
+        await second.exited;
+      }
+    },
+  );
 });

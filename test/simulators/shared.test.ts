@@ -5,7 +5,11 @@ import { createSimulatorApp, listen, type ApiFlavour } from '../../dev/simulator
 
 const flavour: ApiFlavour = {
   error: (kind, status) => ({ status, body: { kind } }),
-  tooManyRequests: (retryAfterSeconds) => ({ status: 429, headers: { 'retry-after': String(retryAfterSeconds) }, body: { kind: 'rate' } }),
+  tooManyRequests: (retryAfterSeconds) => ({
+    status: 429,
+    headers: { 'retry-after': String(retryAfterSeconds) },
+    body: { kind: 'rate' },
+  }),
 };
 
 describe('simulator machinery', () => {
@@ -31,7 +35,13 @@ describe('simulator machinery', () => {
   });
 
   const post = (body: string, type = 'application/json', timeoutMs = 2_000, path = '/things') =>
-    request(`${base}${path}`, { method: 'POST', body, headers: { 'content-type': type }, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    request(`${base}${path}`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': type },
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
 
   it('answers bad input in the API shape and keeps serving', async () => {
     const malformed = await post('{"a":');
@@ -56,14 +66,20 @@ describe('simulator machinery', () => {
     };
     const first = run();
     expect(run()).toEqual(first);
-    expect(new Set(first.map((decision) => decision.action.kind))).toEqual(new Set(['none', 'error', 'drop', 'lose-response']));
+    expect(new Set(first.map((decision) => decision.action.kind))).toEqual(
+      new Set(['none', 'error', 'drop', 'lose-response']),
+    );
     const other = new FaultInjector({ ...config, seed: 43 });
     expect(Array.from({ length: 200 }, () => other.decide('POST', '/things'))).not.toEqual(first);
   });
 
   it('injects errors, drops, hangs, lost responses and 429 bursts, scoped by path and method', async () => {
     const configure = (rule: object) =>
-      request(`${base}/_sim/faults`, { method: 'POST', body: JSON.stringify({ seed: 7, rules: [rule] }), headers: { 'content-type': 'application/json' } });
+      request(`${base}/_sim/faults`, {
+        method: 'POST',
+        body: JSON.stringify({ seed: 7, rules: [rule] }),
+        headers: { 'content-type': 'application/json' },
+      });
 
     await configure({ path: '^/things$', methods: ['post'], errorRate: 1, errorStatuses: [503] });
     const failed = await post('{}');
@@ -99,7 +115,9 @@ describe('simulator machinery', () => {
     }
     expect((await post('{}')).statusCode).toBe(200);
 
-    const described = (await (await request(`${base}/_sim/faults`)).body.json()) as { stats: { tooManyRequests: number } };
+    const described = (await (await request(`${base}/_sim/faults`)).body.json()) as {
+      stats: { tooManyRequests: number };
+    };
     expect(described.stats.tooManyRequests).toBe(2);
 
     // A refused configuration leaves the one in force; DELETE clears it.

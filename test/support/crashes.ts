@@ -9,14 +9,27 @@ import { waitFor } from './wait';
  * left to hear the answer), and returns a new worker. What the person's workflow does next is
  * the test's to check.
  */
-export async function killWorkerWhileIdentityCreateInFlight(harness: ServiceHarness, email: string, seed: number): Promise<RunningCommand> {
+export async function killWorkerWhileIdentityCreateInFlight(
+  harness: ServiceHarness,
+  email: string,
+  seed: number,
+): Promise<RunningCommand> {
   const worker = await harness.spawnWorker();
   harness.bi.faults.configure({ seed, rules: [{ path: '/identities$', methods: ['POST'], latencyMs: 2_500 }] });
   await harness.onboard([email]);
-  await waitFor(async () => harness.bi.faults.describe().stats.delayed, (delayed) => delayed >= 1, 60_000, 50);
+  await waitFor(
+    async () => harness.bi.faults.describe().stats.delayed,
+    (delayed) => delayed >= 1,
+    60_000,
+    50,
+  );
   worker.child.kill('SIGKILL');
   await worker.exited;
-  await waitFor(async () => (await harness.biState()).identities.filter((identity) => identity.traits.username === email).length, (count) => count === 1, 10_000);
+  await waitFor(
+    async () => (await harness.biState()).identities.filter((identity) => identity.traits.username === email).length,
+    (count) => count === 1,
+    10_000,
+  );
   harness.bi.faults.configure({});
   return harness.spawnWorker();
 }

@@ -37,17 +37,29 @@ export default async function globalSetup(): Promise<void> {
     const backend = process.env.TEST_TEMPORAL_BACKEND ?? 'dev';
     if (backend === 'postgres') return startPostgresForTests(dir);
     if (backend !== 'dev') throw new Error(`TEST_TEMPORAL_BACKEND="${backend}": use dev or postgres.`);
-    return startDevServer({ cliPath: cli.path, port: await findFreePort(), searchAttributes: SEARCH_ATTRIBUTE_KEYS, logFile: join(dir, 'temporal.log') });
+    return startDevServer({
+      cliPath: cli.path,
+      port: await findFreePort(),
+      searchAttributes: SEARCH_ATTRIBUTE_KEYS,
+      logFile: join(dir, 'temporal.log'),
+    });
   };
   const external = process.env.TEST_TEMPORAL_ADDRESS;
   const namespace = process.env.TEST_TEMPORAL_NAMESPACE || 'default';
   // A free port can be taken by another process between our check and the server's bind: try once more.
-  const server = external ? await reuseExternal(external, namespace) : await start().catch(async (error: unknown) => {
-    process.stderr.write(`The test Temporal server did not start (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); trying another port.\n`);
-    return start();
-  });
+  const server = external
+    ? await reuseExternal(external, namespace)
+    : await start().catch(async (error: unknown) => {
+        process.stderr.write(
+          `The test Temporal server did not start (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); trying another port.\n`,
+        );
+        return start();
+      });
   // The workflow bundle is built once per run; every worker in the suite loads it.
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietBundlerLogger });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../src/workflows'),
+    logger: quietBundlerLogger,
+  });
   const bundlePath = join(dir, 'workflow-bundle.js');
   await writeFile(bundlePath, bundle.code);
   process.env.TEST_WORKFLOW_BUNDLE_PATH = bundlePath;
@@ -59,7 +71,10 @@ export default async function globalSetup(): Promise<void> {
 
 async function reuseExternal(address: string, namespace: string): Promise<TemporalServer> {
   const server = await reuseServer(address, namespace, SEARCH_ATTRIBUTE_KEYS);
-  if (!server) throw new Error(`TEST_TEMPORAL_ADDRESS=${address} is set, but no Temporal frontend answers there (namespace "${namespace}"). Start it, or unset TEST_TEMPORAL_ADDRESS.`);
+  if (!server)
+    throw new Error(
+      `TEST_TEMPORAL_ADDRESS=${address} is set, but no Temporal frontend answers there (namespace "${namespace}"). Start it, or unset TEST_TEMPORAL_ADDRESS.`,
+    );
   return server;
 }
 

@@ -35,13 +35,21 @@ function selectBranchesByDiscriminator(node: unknown, seen: WeakSet<object>): vo
   if (node === null || typeof node !== 'object' || seen.has(node)) return;
   seen.add(node);
   for (const child of Object.values(node)) selectBranchesByDiscriminator(child, seen);
-  const schema = node as { oneOf?: unknown[]; discriminator?: { propertyName?: string; mapping?: Record<string, string> }; [key: string]: unknown };
+  const schema = node as {
+    oneOf?: unknown[];
+    discriminator?: { propertyName?: string; mapping?: Record<string, string> };
+    [key: string]: unknown;
+  };
   const property = schema.discriminator?.propertyName;
   const mapping = schema.discriminator?.mapping;
   if (!Array.isArray(schema.oneOf) || !property || !mapping) return;
   let chain: Record<string, unknown> = { oneOf: schema.oneOf };
   for (const [value, ref] of Object.entries(mapping).reverse()) {
-    chain = { if: { properties: { [property]: { const: value } }, required: [property] }, then: { $ref: ref }, else: chain };
+    chain = {
+      if: { properties: { [property]: { const: value } }, required: [property] },
+      then: { $ref: ref },
+      else: chain,
+    };
   }
   delete schema.oneOf;
   delete schema.discriminator;
@@ -102,7 +110,9 @@ export class OpenApiValidator {
     this.ajv.addSchema(this.spec as object, 'spec');
     this.templates = Object.keys(this.spec.paths)
       .map((template) => {
-        const parts = template.split(/(\{[^}]+\})/).map((part) => (part.startsWith('{') ? '([^/:]+)' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+        const parts = template
+          .split(/(\{[^}]+\})/)
+          .map((part) => (part.startsWith('{') ? '([^/:]+)' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
         return { template, pattern: new RegExp(`^${parts.join('')}$`), params: (template.match(/\{/g) ?? []).length };
       })
       // A literal segment beats a parameter: /idps/credentials/keys before /idps/{idpId}.
@@ -121,7 +131,14 @@ export class OpenApiValidator {
     if (!operation) return { template, response: '(none)', errors: [`the spec has no ${method} ${template}`] };
     const responses = operation.responses ?? {};
     const key = [String(status), `${String(status)[0]}XX`, 'default'].find((candidate) => candidate in responses);
-    if (!key) return { template, response: '(none)', errors: [`the spec lists no ${status} response for ${method} ${template} (it lists ${Object.keys(responses).join(', ')})`] };
+    if (!key)
+      return {
+        template,
+        response: '(none)',
+        errors: [
+          `the spec lists no ${status} response for ${method} ${template} (it lists ${Object.keys(responses).join(', ')})`,
+        ],
+      };
     // A response may be a reference to components/responses (the Okta spec's errors are).
     let responsePath = ['paths', template, method.toLowerCase(), 'responses', key];
     let response = responses[key];
@@ -134,7 +151,11 @@ export class OpenApiValidator {
     const jsonSchema = content?.['application/json']?.schema;
     if (!jsonSchema) {
       const empty = body === undefined || body === '' || body === null;
-      return { template, response: key, errors: empty ? [] : [`the spec declares no JSON body for ${method} ${template} ${key}, but one was sent`] };
+      return {
+        template,
+        response: key,
+        errors: empty ? [] : [`the spec declares no JSON body for ${method} ${template} ${key}, but one was sent`],
+      };
     }
     const pointer = [...responsePath, 'content', 'application/json', 'schema']
       .map((part) => part.replace(/~/g, '~0').replace(/\//g, '~1'))
@@ -149,7 +170,11 @@ export class OpenApiValidator {
     return {
       template,
       response: key,
-      errors: ok ? [] : (validate.errors ?? []).map((error) => `${error.instancePath || '(root)'} ${error.message ?? ''} ${JSON.stringify(error.params)}`),
+      errors: ok
+        ? []
+        : (validate.errors ?? []).map(
+            (error) => `${error.instancePath || '(root)'} ${error.message ?? ''} ${JSON.stringify(error.params)}`,
+          ),
     };
   }
 }

@@ -17,7 +17,11 @@ export interface RunningCommand {
 export function startCommand(command: string, args: string[], env: NodeJS.ProcessEnv): RunningCommand {
   // The IPC channel ties a worker's life to this process (src/worker.ts stops when it closes);
   // other commands ignore it.
-  const child = spawn(command, args, { cwd: PROJECT_ROOT, env, stdio: ['pipe', 'pipe', 'pipe', 'ipc'] }) as ChildProcessWithoutNullStreams;
+  const child = spawn(command, args, {
+    cwd: PROJECT_ROOT,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
+  }) as ChildProcessWithoutNullStreams;
   let text = '';
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer): void => {

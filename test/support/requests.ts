@@ -22,7 +22,8 @@ export function recordRequests(simulator: { faults: FaultInjector }): RequestLog
     return decide(method, path);
   };
   return {
-    count: (method, path) => seen.filter((request) => request.method === method.toUpperCase() && path.test(request.path)).length,
+    count: (method, path) =>
+      seen.filter((request) => request.method === method.toUpperCase() && path.test(request.path)).length,
     stop: () => {
       delete (faults as { decide?: unknown }).decide; // back to the prototype's
     },

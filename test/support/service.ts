@@ -13,7 +13,11 @@ import { validatePeople } from '../../src/cli/people';
 import type { Output, Session } from '../../src/cli/session';
 import { dataConverterFromEnv } from '../../src/codec/data-converter';
 import { integrationConfigSchema, integrationSpecFrom, parseConfig } from '../../src/config';
-import { startBeyondIdentitySimulator, type BeyondIdentitySimulatorOptions, type RunningBeyondIdentitySimulator } from '../../dev/simulators/beyond-identity';
+import {
+  startBeyondIdentitySimulator,
+  type BeyondIdentitySimulatorOptions,
+  type RunningBeyondIdentitySimulator,
+} from '../../dev/simulators/beyond-identity';
 import { bindPasskeyFromOutbox, outboxFor } from '../../dev/simulators/beyond-identity/person-agent';
 import { startOktaSimulator, type OktaSimulatorOptions, type RunningOktaSimulator } from '../../dev/simulators/okta';
 import { startWorker, type WorkerRun } from '../../src/worker';
@@ -60,10 +64,17 @@ export class ServiceHarness {
   static async start(options: HarnessOptions = {}): Promise<ServiceHarness> {
     const { namespace } = testTemporal();
     const address = options.temporalAddress ?? testTemporal().address;
-    const bi = await startBeyondIdentitySimulator({ managementPort: 0, authPort: 0, apiTokens: [`bi-token-${randomUUID()}`], ...options.bi });
+    const bi = await startBeyondIdentitySimulator({
+      managementPort: 0,
+      authPort: 0,
+      apiTokens: [`bi-token-${randomUUID()}`],
+      ...options.bi,
+    });
     const okta = await startOktaSimulator({ port: 0, apiTokens: [`okta-token-${randomUUID()}`], ...options.okta });
     const connection = await Connection.connect({ address });
-    const dataConverter = options.codecKeys ? dataConverterFromEnv({ TEMPORAL_CODEC_KEYS: options.codecKeys }) : undefined;
+    const dataConverter = options.codecKeys
+      ? dataConverterFromEnv({ TEMPORAL_CODEC_KEYS: options.codecKeys })
+      : undefined;
     const client = new Client({ connection, namespace, dataConverter });
     const harness = new ServiceHarness(bi, okta, connection, client, address, options.codecKeys);
     harness.spec = integrationSpecFrom(
@@ -129,7 +140,10 @@ export class ServiceHarness {
 
   /** A worker as a separate OS process (`npm run worker`'s code), which a test may SIGKILL. */
   /** A worker as a real child process: the TypeScript sources under tsx, unless `nodeArgs` says what else to run (dist/worker.js). */
-  async spawnWorker(overrides: Record<string, string> = {}, nodeArgs: string[] = ['--import', 'tsx', 'src/worker.ts']): Promise<RunningCommand> {
+  async spawnWorker(
+    overrides: Record<string, string> = {},
+    nodeArgs: string[] = ['--import', 'tsx', 'src/worker.ts'],
+  ): Promise<RunningCommand> {
     const worker = startCommand(process.execPath, nodeArgs, this.env(overrides));
     this.processes.push(worker);
     await worker.waitFor(/Worker polling task queue/, 60_000);
@@ -145,7 +159,10 @@ export class ServiceHarness {
   }
 
   async onboard(emails: string[]): Promise<void> {
-    const people = validatePeople(emails.map((email, index) => ({ email, where: `#${index}` })), this.spec.integrationId);
+    const people = validatePeople(
+      emails.map((email, index) => ({ email, where: `#${index}` })),
+      this.spec.integrationId,
+    );
     await commands.onboard(this.session, silent, people);
   }
 
@@ -159,7 +176,11 @@ export class ServiceHarness {
 
   /** Waits for a binding email to arrive, then binds the passkey as the person would. */
   async bind(email: string, timeoutMs = 60_000): Promise<void> {
-    await waitFor(() => outboxFor(this.bi.managementUrl, email), (messages) => messages.length > 0, timeoutMs).catch(() => {
+    await waitFor(
+      () => outboxFor(this.bi.managementUrl, email),
+      (messages) => messages.length > 0,
+      timeoutMs,
+    ).catch(() => {
       throw new Error(`no binding email for ${email} within ${timeoutMs} ms`);
     });
     await bindPasskeyFromOutbox(this.bi.managementUrl, email);
@@ -209,8 +230,11 @@ export class ServiceHarness {
     // The BI simulator masks secrets in /_sim/state; read them through the API like a client would.
     const realms = (await this.biApi('GET', '/realms?page_size=200')) as { realms: { id: string }[] };
     for (const realm of realms.realms) {
-      const apps = (await this.biApi('GET', `/realms/${realm.id}/applications?page_size=100`)) as { applications: { protocol_config: { client_secret?: string } }[] };
-      for (const app of apps.applications) if (app.protocol_config.client_secret) secrets.push(app.protocol_config.client_secret);
+      const apps = (await this.biApi('GET', `/realms/${realm.id}/applications?page_size=100`)) as {
+        applications: { protocol_config: { client_secret?: string } }[];
+      };
+      for (const app of apps.applications)
+        if (app.protocol_config.client_secret) secrets.push(app.protocol_config.client_secret);
     }
     return secrets;
   }
@@ -218,7 +242,10 @@ export class ServiceHarness {
   async biApi(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
     const response = await request(`${this.bi.managementUrl}/v1/tenants/${this.bi.tenantId}${path}`, {
       method,
-      headers: { authorization: `Bearer ${this.bi.apiToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${this.bi.apiToken}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.body.text();
@@ -269,7 +296,12 @@ export interface BiState {
 }
 
 export interface OktaState {
-  users: { id: string; status: string; created: string; profile: { login: string; email: string } & Record<string, unknown> }[];
+  users: {
+    id: string;
+    status: string;
+    created: string;
+    profile: { login: string; email: string } & Record<string, unknown>;
+  }[];
   idps: {
     id: string;
     status: string;
@@ -289,7 +321,9 @@ export interface OktaState {
     id: string;
     name: string;
     status: string;
-    conditions: { userIdentifier?: { type?: string; attribute?: string; patterns?: { matchType: string; value: string }[] } };
+    conditions: {
+      userIdentifier?: { type?: string; attribute?: string; patterns?: { matchType: string; value: string }[] };
+    };
     actions: { idp?: { providers?: { type: string; id?: string }[] } };
   }[];
   defaultRule: { id: string; name: string };

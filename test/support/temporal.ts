@@ -5,7 +5,9 @@ export function testTemporal(): { address: string; namespace: string; cliPath: s
   const cliPath = process.env.TEST_TEMPORAL_CLI_PATH;
   const workflowBundlePath = process.env.TEST_WORKFLOW_BUNDLE_PATH;
   if (!address || !namespace || !cliPath || !workflowBundlePath) {
-    throw new Error('The shared Temporal server is missing: run the tests with `npm test` (jest globalSetup starts it).');
+    throw new Error(
+      'The shared Temporal server is missing: run the tests with `npm test` (jest globalSetup starts it).',
+    );
   }
   return { address, namespace, cliPath, workflowBundlePath };
 }

@@ -16,7 +16,12 @@ export async function personState(harness: ServiceHarness, email: string): Promi
 }
 
 /** Waits until the person's `status` query satisfies `done`; fails with the last state seen. */
-export async function waitForPerson(harness: ServiceHarness, email: string, done: (state: PersonState) => boolean, timeoutMs = 20_000): Promise<PersonState> {
+export async function waitForPerson(
+  harness: ServiceHarness,
+  email: string,
+  done: (state: PersonState) => boolean,
+  timeoutMs = 20_000,
+): Promise<PersonState> {
   return waitFor(() => personState(harness, email), done, timeoutMs);
 }
 
@@ -25,12 +30,22 @@ export async function waitForPerson(harness: ServiceHarness, email: string, done
  * its status query says TornDown, failing with the last state seen (NeedsAttention at the step that
  * was refused, say) rather than hanging until jest's timeout; then returns the command's exit code.
  */
-export async function tearDown(harness: ServiceHarness, session: Session, output: Output, timeoutMs = 30_000): Promise<number> {
+export async function tearDown(
+  harness: ServiceHarness,
+  session: Session,
+  output: Output,
+  timeoutMs = 30_000,
+): Promise<number> {
   const command = commands.teardown(session, output, true).then(
     (code) => ({ code }),
     (error: unknown) => ({ error }),
   );
-  await waitFor(() => harness.client.workflow.getHandle(session.spec.integrationId).query(integrationStatusQuery), (state) => state.status === 'TornDown', timeoutMs, 100);
+  await waitFor(
+    () => harness.client.workflow.getHandle(session.spec.integrationId).query(integrationStatusQuery),
+    (state) => state.status === 'TornDown',
+    timeoutMs,
+    100,
+  );
   const outcome = await command;
   if ('error' in outcome) throw outcome.error;
   return outcome.code;
@@ -42,15 +57,25 @@ export async function tearDown(harness: ServiceHarness, session: Session, output
  * [] when there is no active rule. Fails if there is more than one rule of that name, or if the
  * rule has any other shape.
  */
-export async function routedByOkta(harness: ServiceHarness, ruleName = harness.spec.routingRuleName): Promise<string[]> {
+export async function routedByOkta(
+  harness: ServiceHarness,
+  ruleName = harness.spec.routingRuleName,
+): Promise<string[]> {
   const okta = await harness.oktaState();
   const rules = okta.rules.filter((rule) => rule.name === ruleName);
   if (rules.length > 1) throw new Error(`${rules.length} routing rules named "${ruleName}"`);
   const rule = rules[0];
   if (!rule || rule.status !== 'ACTIVE') return [];
   const { attribute, value } = harness.spec.routing;
-  expect(rule.conditions.userIdentifier).toEqual({ type: 'ATTRIBUTE', attribute, patterns: [{ matchType: 'EQUALS', value }] });
-  return okta.users.filter((user) => user.profile[attribute] === value).map((user) => user.profile.login).sort();
+  expect(rule.conditions.userIdentifier).toEqual({
+    type: 'ATTRIBUTE',
+    attribute,
+    patterns: [{ matchType: 'EQUALS', value }],
+  });
+  return okta.users
+    .filter((user) => user.profile[attribute] === value)
+    .map((user) => user.profile.login)
+    .sort();
 }
 
 /** The routing rule exactly as Okta holds it (to compare before and after more people are onboarded). */
@@ -67,12 +92,19 @@ export async function heldByUpstreams(harness: ServiceHarness): Promise<unknown[
 
 /** The custom properties of Okta's default user schema (names). */
 export async function customProfileProperties(harness: ServiceHarness): Promise<string[]> {
-  const schema = (await oktaApi(harness, 'GET', '/api/v1/meta/schemas/user/default')) as { definitions: { custom: { properties: Record<string, unknown> } } };
+  const schema = (await oktaApi(harness, 'GET', '/api/v1/meta/schemas/user/default')) as {
+    definitions: { custom: { properties: Record<string, unknown> } };
+  };
   return Object.keys(schema.definitions.custom.properties).sort();
 }
 
 /** A call to the Okta simulator's management API with its token, as an administrator would make it. */
-export async function oktaApi(harness: ServiceHarness, method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
+export async function oktaApi(
+  harness: ServiceHarness,
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
   const response = await request(`${harness.okta.url}${path}`, {
     method,
     headers: {
@@ -89,7 +121,9 @@ export async function oktaApi(harness: ServiceHarness, method: 'GET' | 'POST' | 
 
 /** Expires a live binding job now (the BI simulator's test hook). */
 export async function expireBindingJob(harness: ServiceHarness, jobId: string): Promise<void> {
-  const response = await request(`${harness.bi.managementUrl}/_sim/binding-jobs/${encodeURIComponent(jobId)}/expire`, { method: 'POST' });
+  const response = await request(`${harness.bi.managementUrl}/_sim/binding-jobs/${encodeURIComponent(jobId)}/expire`, {
+    method: 'POST',
+  });
   const text = await response.body.text();
   if (response.statusCode >= 400) throw new Error(`expire ${jobId}: HTTP ${response.statusCode} ${text}`);
 }
@@ -117,14 +151,20 @@ function activityType(event: HistoryEvent): string | undefined {
 
 /** When each activity of `type` was scheduled, in history order. */
 export function scheduledAt(events: HistoryEvent[], type: string): number[] {
-  return events.filter((event) => event.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED' && activityType(event) === type).map(eventMs);
+  return events
+    .filter((event) => event.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED' && activityType(event) === type)
+    .map(eventMs);
 }
 
 /** When each activity of `type` completed, in history order. */
 export function completedAt(events: HistoryEvent[], type: string): number[] {
   const scheduled = new Set(events.filter((event) => activityType(event) === type).map((event) => event.eventId));
   return events
-    .filter((event) => event.eventType === 'EVENT_TYPE_ACTIVITY_TASK_COMPLETED' && scheduled.has(event.activityTaskCompletedEventAttributes?.scheduledEventId))
+    .filter(
+      (event) =>
+        event.eventType === 'EVENT_TYPE_ACTIVITY_TASK_COMPLETED' &&
+        scheduled.has(event.activityTaskCompletedEventAttributes?.scheduledEventId),
+    )
     .map(eventMs);
 }
 
@@ -153,7 +193,8 @@ export function historyText(json: string): string {
   const decoded: string[] = [];
   const visit = (value: unknown): void => {
     if (typeof value === 'string') {
-      if (value.length >= 4 && value.length % 4 === 0 && BASE64.test(value)) decoded.push(Buffer.from(value, 'base64').toString('utf8'));
+      if (value.length >= 4 && value.length % 4 === 0 && BASE64.test(value))
+        decoded.push(Buffer.from(value, 'base64').toString('utf8'));
     } else if (Array.isArray(value)) {
       value.forEach(visit);
     } else if (value && typeof value === 'object') {
@@ -169,7 +210,11 @@ export function historyText(json: string): string {
  * `secrets`; and must contain `mustContain` (proof that the payloads were really decoded).
  * Returns the number of histories scanned.
  */
-export async function expectNoSecretsInHistories(harness: ServiceHarness, secrets: Iterable<string>, mustContain = harness.spec.realmName): Promise<number> {
+export async function expectNoSecretsInHistories(
+  harness: ServiceHarness,
+  secrets: Iterable<string>,
+  mustContain = harness.spec.realmName,
+): Promise<number> {
   const all = [...new Set(secrets)].filter((secret) => secret.length >= 8);
   const histories = await harness.histories();
   const texts = histories.map(({ workflowId, json }) => ({ workflowId, text: historyText(json) }));

@@ -32,7 +32,9 @@ describe('the shared dev server', () => {
       expect(info.capabilities?.sdkMetadata).toBe(true);
       // An update to a workflow that does not exist is refused as NotFound, not as "disabled".
       const client = new Client({ connection, namespace });
-      await expect(client.workflow.getHandle('no-such-workflow').executeUpdate('anything')).rejects.toThrow(/not found/i);
+      await expect(client.workflow.getHandle('no-such-workflow').executeUpdate('anything')).rejects.toThrow(
+        /not found/i,
+      );
     } finally {
       await connection.close();
     }
@@ -44,10 +46,17 @@ describe('the shared dev server', () => {
       const recorder = join(dir, 'temporal');
       await writeFile(recorder, `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}'\nexit 3\n`);
       await chmod(recorder, 0o755);
-      await expect(startDevServer({ cliPath: recorder, port: await findFreePort(), searchAttributes: SEARCH_ATTRIBUTE_KEYS })).rejects.toThrow(/did not start/);
+      await expect(
+        startDevServer({ cliPath: recorder, port: await findFreePort(), searchAttributes: SEARCH_ATTRIBUTE_KEYS }),
+      ).rejects.toThrow(/did not start/);
       const args = (await readFile(argsFile, 'utf8')).split('\n');
       const dynamicConfig = args.flatMap((arg, index) => (arg === '--dynamic-config-value' ? [args[index + 1]] : []));
-      expect(dynamicConfig).toEqual(expect.arrayContaining(['frontend.enableUpdateWorkflowExecution=true', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true']));
+      expect(dynamicConfig).toEqual(
+        expect.arrayContaining([
+          'frontend.enableUpdateWorkflowExecution=true',
+          'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
+        ]),
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -76,7 +85,13 @@ describe('a dev server on SQLite', () => {
     const { cliPath } = testTemporal();
     const dbFilename = join(dir, 'temporal.db');
     const port = await findFreePort();
-    const options = { cliPath, port, dbFilename, searchAttributes: SEARCH_ATTRIBUTE_KEYS, logFile: join(dir, 'server.log') };
+    const options = {
+      cliPath,
+      port,
+      dbFilename,
+      searchAttributes: SEARCH_ATTRIBUTE_KEYS,
+      logFile: join(dir, 'server.log'),
+    };
 
     const first = await startDevServer(options);
     const workflowId = `persisted-${Date.now()}`;
@@ -129,6 +144,8 @@ describe('a dev server on SQLite', () => {
     await writeFile(brokenCli, '#!/bin/sh\necho "sqlite: unable to open database file" >&2\nexit 3\n');
     await chmod(brokenCli, 0o755);
     const bad = startDevServer({ cliPath: brokenCli, port: await findFreePort(), searchAttributes: [], logFile });
-    await expect(bad).rejects.toThrow(/did not start: the server exited \(3\)\.\nLast lines of .*bad\.log:\nsqlite: unable to open database file/);
+    await expect(bad).rejects.toThrow(
+      /did not start: the server exited \(3\)\.\nLast lines of .*bad\.log:\nsqlite: unable to open database file/,
+    );
   });
 });

@@ -26,8 +26,18 @@ describe('the CLI text of each answer', () => {
   });
 
   it('list: the integration as its own row, a column per field', () => {
-    const row = (kind: ListRow['kind'], email: string, status: string): ListRow => ({ kind, email, status, step: 'Start', execution: 'RUNNING', startedAt: '2026-01-01T00:00:00.000Z', workflowId: email || 'int-1' });
-    expect(render.table([row('integration', '', 'NeedsAttention'), row('person', 'carol@example.com', 'Running')])).toBe(
+    const row = (kind: ListRow['kind'], email: string, status: string): ListRow => ({
+      kind,
+      email,
+      status,
+      step: 'Start',
+      execution: 'RUNNING',
+      startedAt: '2026-01-01T00:00:00.000Z',
+      workflowId: email || 'int-1',
+    });
+    expect(
+      render.table([row('integration', '', 'NeedsAttention'), row('person', 'carol@example.com', 'Running')]),
+    ).toBe(
       [
         'EMAIL              STATUS          STEP   WORKFLOW  STARTED',
         '(integration)      NeedsAttention  Start  RUNNING   2026-01-01 00:00:00',
@@ -37,14 +47,40 @@ describe('the CLI text of each answer', () => {
   });
 
   it('bound, cancel, teardown, the people summary and preflight', () => {
-    expect(render.boundText({ email: 'a@example.com', accepted: false, reason: 'no passkey yet' })).toBe('Rejected: no passkey yet');
-    expect(render.boundText({ email: 'a@example.com', signalled: true })).toMatch(/^Told the onboarding of a@example\.com that a passkey is bound/);
-    expect(render.cancelText({ email: 'a@example.com', outcome: 'alreadyCancelled' })).toBe('a@example.com is already cancelled; nothing to do.');
-    expect(render.tornDownText({ status: 'TornDown', step: 'Done', kept: ['realm r1'], tornDownAt: 'T5' })).toBe('Torn down at T5.\nKept:\n  realm r1');
-    expect(render.peopleSummary(new Map([['Onboarded', 2], ['Running', 1]]))).toBe('routed 2 (Onboarded 2, Running 1)');
+    expect(render.boundText({ email: 'a@example.com', accepted: false, reason: 'no passkey yet' })).toBe(
+      'Rejected: no passkey yet',
+    );
+    expect(render.boundText({ email: 'a@example.com', signalled: true })).toMatch(
+      /^Told the onboarding of a@example\.com that a passkey is bound/,
+    );
+    expect(render.cancelText({ email: 'a@example.com', outcome: 'alreadyCancelled' })).toBe(
+      'a@example.com is already cancelled; nothing to do.',
+    );
+    expect(render.tornDownText({ status: 'TornDown', step: 'Done', kept: ['realm r1'], tornDownAt: 'T5' })).toBe(
+      'Torn down at T5.\nKept:\n  realm r1',
+    );
+    expect(
+      render.peopleSummary(
+        new Map([
+          ['Onboarded', 2],
+          ['Running', 1],
+        ]),
+      ),
+    ).toBe('routed 2 (Onboarded 2, Running 1)');
     expect(render.peopleSummary(new Map())).toBe('routed 0');
-    expect(render.preflightText([{ name: 'Okta token', ok: true, detail: 'valid' }, { name: 'Okta scopes', ok: false, detail: 'lacks x', fix: 'grant x' }])).toBe(
-      ['ok   Okta token: valid', 'FAIL Okta scopes: lacks x', '       fix: grant x', '', '1 of 2 checks failed: nothing was written.'].join('\n'),
+    expect(
+      render.preflightText([
+        { name: 'Okta token', ok: true, detail: 'valid' },
+        { name: 'Okta scopes', ok: false, detail: 'lacks x', fix: 'grant x' },
+      ]),
+    ).toBe(
+      [
+        'ok   Okta token: valid',
+        'FAIL Okta scopes: lacks x',
+        '       fix: grant x',
+        '',
+        '1 of 2 checks failed: nothing was written.',
+      ].join('\n'),
     );
   });
 });

@@ -4,7 +4,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { AesGcmPayloadCodec, ENCRYPTED_ENCODING, KEY_ID_METADATA_KEY, NoKeyPayloadCodec } from '../../src/codec/aes-gcm-codec';
+import {
+  AesGcmPayloadCodec,
+  ENCRYPTED_ENCODING,
+  KEY_ID_METADATA_KEY,
+  NoKeyPayloadCodec,
+} from '../../src/codec/aes-gcm-codec';
 import { CodecDecryptError, CodecKeyConfigError, MissingCodecKeyError } from '../../src/codec/errors';
 import { codecKeysFromEnv, parseCodecKeys } from '../../src/codec/keys';
 
@@ -40,7 +45,9 @@ describe('the payload codec', () => {
   });
 
   it('names the missing key id, and never key material', async () => {
-    const [encrypted] = await new AesGcmPayloadCodec(parseCodecKeys(`retired-2025:${oldKey}`, 'env')).encode([original]);
+    const [encrypted] = await new AesGcmPayloadCodec(parseCodecKeys(`retired-2025:${oldKey}`, 'env')).encode([
+      original,
+    ]);
     const other = new AesGcmPayloadCodec(parseCodecKeys(`current:${newerKey}`, 'env'));
     const error = (await other.decode([encrypted!]).then(
       () => undefined,
@@ -96,7 +103,9 @@ describe('codec keys from the environment', () => {
       expect(codecKeysFromEnv({ DATA_DIR: dir })).toBeUndefined();
       await writeFile(join(dir, 'codec-keys'), `local-x:${key}\n`);
       expect(codecKeysFromEnv({ DATA_DIR: dir })?.encryptKeyId).toBe('local-x');
-      expect(() => codecKeysFromEnv({ TEMPORAL_CODEC_KEYS: `a:${key}`, TEMPORAL_CODEC_KEYS_FILE: 'x' })).toThrow(/not both/);
+      expect(() => codecKeysFromEnv({ TEMPORAL_CODEC_KEYS: `a:${key}`, TEMPORAL_CODEC_KEYS_FILE: 'x' })).toThrow(
+        /not both/,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -4,7 +4,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REQUIRED_OKTA_SCOPES } from '../../src/clients/okta/credentials';
-import { ConfigError, integrationConfigSchema, integrationId, integrationSpecFrom, parseConfig, upstreamConfigSchema, usesEmbeddedUpstreams } from '../../src/config';
+import {
+  ConfigError,
+  integrationConfigSchema,
+  integrationId,
+  integrationSpecFrom,
+  parseConfig,
+  upstreamConfigSchema,
+  usesEmbeddedUpstreams,
+} from '../../src/config';
 
 describe('the worker configuration', () => {
   it('lists everything that is missing in one error', () => {
@@ -44,11 +52,20 @@ describe('the worker configuration', () => {
     expect(message).toMatch(/OKTA_ORG_URL/);
     expect(message).toMatch(/not both/);
     expect(message).toMatch(/all three of BI_CLIENT_ID, BI_CLIENT_SECRET and BI_TOKEN_URL/);
-    for (const secret of [env.BI_API_TOKEN, env.BI_CLIENT_SECRET, env.OKTA_API_TOKEN]) expect(message).not.toContain(secret);
+    for (const secret of [env.BI_API_TOKEN, env.BI_CLIENT_SECRET, env.OKTA_API_TOKEN])
+      expect(message).not.toContain(secret);
   });
 
   it('accepts a region with a token, or explicit hosts with client credentials', () => {
-    expect(parseConfig(upstreamConfigSchema, { BI_TENANT_ID: 't', BI_API_TOKEN: 'x', BI_REGION: 'eu', OKTA_ORG_URL: 'https://o.example', OKTA_API_TOKEN: 'y' }).BI_REGION).toBe('eu');
+    expect(
+      parseConfig(upstreamConfigSchema, {
+        BI_TENANT_ID: 't',
+        BI_API_TOKEN: 'x',
+        BI_REGION: 'eu',
+        OKTA_ORG_URL: 'https://o.example',
+        OKTA_API_TOKEN: 'y',
+      }).BI_REGION,
+    ).toBe('eu');
     const explicit = parseConfig(upstreamConfigSchema, {
       BI_TENANT_ID: 't',
       BI_CLIENT_ID: 'c',
@@ -72,8 +89,12 @@ describe('the worker configuration', () => {
 
 describe('the integration', () => {
   it('has one id per tenant + realm and Okta org, whatever the spelling of the realm', () => {
-    expect(integrationId('0001', 'Okta Federation!', 'https://acme.okta.com/')).toBe('bi-okta/0001/okta-federation/acme.okta.com');
-    expect(integrationId('0001', 'okta   federation', 'https://acme.okta.com')).toBe('bi-okta/0001/okta-federation/acme.okta.com');
+    expect(integrationId('0001', 'Okta Federation!', 'https://acme.okta.com/')).toBe(
+      'bi-okta/0001/okta-federation/acme.okta.com',
+    );
+    expect(integrationId('0001', 'okta   federation', 'https://acme.okta.com')).toBe(
+      'bi-okta/0001/okta-federation/acme.okta.com',
+    );
   });
   it('defaults to the embedded stack, so npm start and the CLI agree with no configuration', () => {
     const spec = integrationSpecFrom(parseConfig(integrationConfigSchema, {}));
@@ -110,24 +131,52 @@ describe('the Okta credentials: an API token or an OAuth service app', () => {
   }
 
   it('an API token alone is SSWS', () => {
-    expect(parseConfig(upstreamConfigSchema, { ...base, OKTA_API_TOKEN: 'y' }).OKTA_CREDENTIALS).toEqual({ kind: 'api-token', token: 'y' });
+    expect(parseConfig(upstreamConfigSchema, { ...base, OKTA_API_TOKEN: 'y' }).OKTA_CREDENTIALS).toEqual({
+      kind: 'api-token',
+      token: 'y',
+    });
   });
 
   it('reads PKCS#8, PKCS#1 and SEC1 PEMs and private JWKs, RSA and EC, with the default least scopes', () => {
     const oauth = (env: Record<string, string>) => {
-      const credentials = parseConfig(upstreamConfigSchema, { ...base, OKTA_CLIENT_ID: '0oaclient', OKTA_KEY_ID: 'kid-1', ...env }).OKTA_CREDENTIALS;
+      const credentials = parseConfig(upstreamConfigSchema, {
+        ...base,
+        OKTA_CLIENT_ID: '0oaclient',
+        OKTA_KEY_ID: 'kid-1',
+        ...env,
+      }).OKTA_CREDENTIALS;
       if (credentials.kind !== 'oauth') throw new Error('not oauth');
       return credentials;
     };
-    expect(oauth({ OKTA_PRIVATE_KEY: pkcs8 })).toMatchObject({ kind: 'oauth', clientId: '0oaclient', keyId: 'kid-1', alg: 'RS256', scopes: [...REQUIRED_OKTA_SCOPES] });
+    expect(oauth({ OKTA_PRIVATE_KEY: pkcs8 })).toMatchObject({
+      kind: 'oauth',
+      clientId: '0oaclient',
+      keyId: 'kid-1',
+      alg: 'RS256',
+      scopes: [...REQUIRED_OKTA_SCOPES],
+    });
     expect(oauth({ OKTA_PRIVATE_KEY: pkcs1 }).alg).toBe('RS256');
     // The key's text is not kept beside the credentials.
-    expect(JSON.stringify(parseConfig(upstreamConfigSchema, { ...base, OKTA_CLIENT_ID: 'c', OKTA_KEY_ID: 'k', OKTA_PRIVATE_KEY: pkcs8 }))).not.toContain('PRIVATE KEY');
+    expect(
+      JSON.stringify(
+        parseConfig(upstreamConfigSchema, { ...base, OKTA_CLIENT_ID: 'c', OKTA_KEY_ID: 'k', OKTA_PRIVATE_KEY: pkcs8 }),
+      ),
+    ).not.toContain('PRIVATE KEY');
     expect(oauth({ OKTA_PRIVATE_KEY: sec1 }).alg).toBe('ES256');
     // Newlines escaped as `\n`, the way an env file often carries a PEM.
     expect(oauth({ OKTA_PRIVATE_KEY: pkcs8.replace(/\n/g, '\\n') }).alg).toBe('RS256');
-    const fromJwk = parseConfig(upstreamConfigSchema, { ...base, OKTA_CLIENT_ID: 'c', OKTA_PRIVATE_KEY: JSON.stringify({ ...ecJwk, kid: 'jwk-kid' }), OKTA_SCOPES: ' okta.users.read  okta.idps.manage ' }).OKTA_CREDENTIALS;
-    expect(fromJwk).toMatchObject({ kind: 'oauth', keyId: 'jwk-kid', alg: 'ES256', scopes: ['okta.users.read', 'okta.idps.manage'] });
+    const fromJwk = parseConfig(upstreamConfigSchema, {
+      ...base,
+      OKTA_CLIENT_ID: 'c',
+      OKTA_PRIVATE_KEY: JSON.stringify({ ...ecJwk, kid: 'jwk-kid' }),
+      OKTA_SCOPES: ' okta.users.read  okta.idps.manage ',
+    }).OKTA_CREDENTIALS;
+    expect(fromJwk).toMatchObject({
+      kind: 'oauth',
+      keyId: 'jwk-kid',
+      alg: 'ES256',
+      scopes: ['okta.users.read', 'okta.idps.manage'],
+    });
     const rsaJwk = { ...rsa.export({ format: 'jwk' }), alg: 'RS384' };
     expect(oauth({ OKTA_PRIVATE_KEY: JSON.stringify(rsaJwk) }).alg).toBe('RS384');
   });
@@ -135,30 +184,70 @@ describe('the Okta credentials: an API token or an OAuth service app', () => {
   it('reads the key from OKTA_PRIVATE_KEY_FILE', async () => {
     const file = join(dir, 'key.pem');
     await writeFile(file, sec1);
-    const credentials = parseConfig(upstreamConfigSchema, { ...base, OKTA_CLIENT_ID: 'c', OKTA_KEY_ID: 'k', OKTA_PRIVATE_KEY_FILE: file }).OKTA_CREDENTIALS;
+    const credentials = parseConfig(upstreamConfigSchema, {
+      ...base,
+      OKTA_CLIENT_ID: 'c',
+      OKTA_KEY_ID: 'k',
+      OKTA_PRIVATE_KEY_FILE: file,
+    }).OKTA_CREDENTIALS;
     expect(credentials).toMatchObject({ kind: 'oauth', alg: 'ES256' });
   });
 
   it('names each mistake clearly and never echoes a key or a token', async () => {
     const token = 'super-secret-okta-token-4';
-    expect(problemsOf({ OKTA_API_TOKEN: token, OKTA_CLIENT_ID: 'c', OKTA_PRIVATE_KEY: pkcs8 })).toMatch(/OKTA_API_TOKEN: set either .* not both/);
+    expect(problemsOf({ OKTA_API_TOKEN: token, OKTA_CLIENT_ID: 'c', OKTA_PRIVATE_KEY: pkcs8 })).toMatch(
+      /OKTA_API_TOKEN: set either .* not both/,
+    );
     expect(problemsOf({})).toMatch(/OKTA_API_TOKEN: required: an Okta API token \(SSWS\), or an OAuth service app/);
     expect(problemsOf({ OKTA_CLIENT_ID: 'c' })).toMatch(/OKTA_PRIVATE_KEY: required with OKTA_CLIENT_ID/);
-    expect(problemsOf({ OKTA_PRIVATE_KEY: pkcs8, OKTA_KEY_ID: 'k' })).toMatch(/OKTA_CLIENT_ID: required with a private key/);
-    expect(problemsOf({ OKTA_CLIENT_ID: 'c', OKTA_KEY_ID: 'k', OKTA_PRIVATE_KEY: pkcs8, OKTA_PRIVATE_KEY_FILE: '/x' })).toMatch(/OKTA_PRIVATE_KEY: set either .* not both/);
-    expect(problemsOf({ OKTA_CLIENT_ID: 'c', OKTA_KEY_ID: 'k', OKTA_PRIVATE_KEY_FILE: join(dir, 'missing.pem') })).toMatch(/OKTA_PRIVATE_KEY_FILE: cannot read .*missing\.pem \(ENOENT\)/);
+    expect(problemsOf({ OKTA_PRIVATE_KEY: pkcs8, OKTA_KEY_ID: 'k' })).toMatch(
+      /OKTA_CLIENT_ID: required with a private key/,
+    );
+    expect(
+      problemsOf({ OKTA_CLIENT_ID: 'c', OKTA_KEY_ID: 'k', OKTA_PRIVATE_KEY: pkcs8, OKTA_PRIVATE_KEY_FILE: '/x' }),
+    ).toMatch(/OKTA_PRIVATE_KEY: set either .* not both/);
+    expect(
+      problemsOf({ OKTA_CLIENT_ID: 'c', OKTA_KEY_ID: 'k', OKTA_PRIVATE_KEY_FILE: join(dir, 'missing.pem') }),
+    ).toMatch(/OKTA_PRIVATE_KEY_FILE: cannot read .*missing\.pem \(ENOENT\)/);
     const publicPem = createPublicKey(rsa).export({ type: 'spki', format: 'pem' }) as string;
     const publicOnly = problemsOf({ OKTA_CLIENT_ID: 'c', OKTA_KEY_ID: 'k', OKTA_PRIVATE_KEY: publicPem });
     expect(publicOnly).toMatch(/OKTA_PRIVATE_KEY: not a private RSA or EC key/);
     const { d: _d, ...publicJwk } = ecJwk;
-    expect(problemsOf({ OKTA_CLIENT_ID: 'c', OKTA_KEY_ID: 'k', OKTA_PRIVATE_KEY: JSON.stringify(publicJwk) })).toMatch(/not a private RSA or EC key/);
+    expect(problemsOf({ OKTA_CLIENT_ID: 'c', OKTA_KEY_ID: 'k', OKTA_PRIVATE_KEY: JSON.stringify(publicJwk) })).toMatch(
+      /not a private RSA or EC key/,
+    );
     const ed = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
     const edProblems = problemsOf({ OKTA_CLIENT_ID: 'c', OKTA_KEY_ID: 'k', OKTA_PRIVATE_KEY: ed });
     expect(edProblems).toMatch(/not a private RSA or EC key/);
     expect(problemsOf({ OKTA_CLIENT_ID: 'c', OKTA_PRIVATE_KEY: pkcs8 })).toMatch(/OKTA_KEY_ID: required: the kid/);
-    expect(problemsOf({ OKTA_CLIENT_ID: 'c', OKTA_KEY_ID: 'other', OKTA_PRIVATE_KEY: JSON.stringify({ ...ecJwk, kid: 'jwk-kid' }) })).toMatch(/OKTA_KEY_ID: differs from the JWK's own kid/);
-    expect(problemsOf({ OKTA_CLIENT_ID: 'c', OKTA_KEY_ID: 'k', OKTA_PRIVATE_KEY: pkcs8, OKTA_SCOPES: 'okta.users.manage users:write' })).toMatch(/OKTA_SCOPES: not an Okta API scope: "users:write"/);
-    const all = [problemsOf({ OKTA_API_TOKEN: token, OKTA_CLIENT_ID: 'c', OKTA_PRIVATE_KEY: pkcs8 }), publicOnly, edProblems].join('\n');
-    for (const secret of [token, pkcs8, publicPem, ed, ...pkcs8.split('\n').filter((line) => line.length > 20), ...ed.split('\n').filter((line) => line.length > 20)]) expect(all).not.toContain(secret);
+    expect(
+      problemsOf({
+        OKTA_CLIENT_ID: 'c',
+        OKTA_KEY_ID: 'other',
+        OKTA_PRIVATE_KEY: JSON.stringify({ ...ecJwk, kid: 'jwk-kid' }),
+      }),
+    ).toMatch(/OKTA_KEY_ID: differs from the JWK's own kid/);
+    expect(
+      problemsOf({
+        OKTA_CLIENT_ID: 'c',
+        OKTA_KEY_ID: 'k',
+        OKTA_PRIVATE_KEY: pkcs8,
+        OKTA_SCOPES: 'okta.users.manage users:write',
+      }),
+    ).toMatch(/OKTA_SCOPES: not an Okta API scope: "users:write"/);
+    const all = [
+      problemsOf({ OKTA_API_TOKEN: token, OKTA_CLIENT_ID: 'c', OKTA_PRIVATE_KEY: pkcs8 }),
+      publicOnly,
+      edProblems,
+    ].join('\n');
+    for (const secret of [
+      token,
+      pkcs8,
+      publicPem,
+      ed,
+      ...pkcs8.split('\n').filter((line) => line.length > 20),
+      ...ed.split('\n').filter((line) => line.length > 20),
+    ])
+      expect(all).not.toContain(secret);
   });
 });

@@ -16,7 +16,11 @@ interface Service {
 }
 
 async function compose(): Promise<Record<string, Service>> {
-  return (parse(await readFile(join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> }).services;
+  return (
+    parse(await readFile(join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+      services: Record<string, Service>;
+    }
+  ).services;
 }
 
 const deployFile = (name: string) => readFile(join(PROJECT_ROOT, 'deploy', 'temporal', name), 'utf8');
@@ -25,7 +29,9 @@ const deployFile = (name: string) => readFile(join(PROJECT_ROOT, 'deploy', 'temp
 describe('docker-compose.yml, the production layout', () => {
   it('has the conventional services: postgresql, temporal on PostgreSQL, temporal-ui, and the worker from the Dockerfile', async () => {
     const services = await compose();
-    expect(Object.keys(services)).toEqual(expect.arrayContaining(['postgresql', 'temporal', 'temporal-ui', 'worker', 'codec-server']));
+    expect(Object.keys(services)).toEqual(
+      expect.arrayContaining(['postgresql', 'temporal', 'temporal-ui', 'worker', 'codec-server']),
+    );
     expect(services.postgresql!.image).toMatch(/^postgres:/);
     expect(services.temporal!.image).toMatch(/^temporalio\/server:/);
     expect(services.temporal!.environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgresql' });
@@ -39,7 +45,8 @@ describe('docker-compose.yml, the production layout', () => {
 
   it('publishes every port on loopback only', async () => {
     for (const [name, service] of Object.entries(await compose())) {
-      for (const port of service.ports ?? []) expect(`${name} ${port}`).toMatch(new RegExp(`^${name} 127\\.0\\.0\\.1:`));
+      for (const port of service.ports ?? [])
+        expect(`${name} ${port}`).toMatch(new RegExp(`^${name} 127\\.0\\.0\\.1:`));
     }
   });
 
@@ -49,7 +56,11 @@ describe('docker-compose.yml, the production layout', () => {
     expect(listed.sort()).toEqual(SEARCH_ATTRIBUTE_KEYS.map((key) => key.name).sort());
     expect(SEARCH_ATTRIBUTE_KEYS.every((key) => key.type === 'KEYWORD')).toBe(true);
     const dynamic = parse(await deployFile('dynamicconfig.yaml')) as Record<string, { value: unknown }[]>;
-    for (const key of ['frontend.enableUpdateWorkflowExecution', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted', 'frontend.enableExecuteMultiOperation']) {
+    for (const key of [
+      'frontend.enableUpdateWorkflowExecution',
+      'frontend.enableUpdateWorkflowExecutionAsyncAccepted',
+      'frontend.enableExecuteMultiOperation',
+    ]) {
       expect(dynamic[key]?.[0]?.value).toBe(true);
     }
     const temporal = (await compose()).temporal!;
@@ -58,7 +69,9 @@ describe('docker-compose.yml, the production layout', () => {
 
   it('takes secrets from the environment and never defaults them', async () => {
     const text = await readFile(join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8');
-    for (const secret of ['POSTGRES_PASSWORD', 'TEMPORAL_CODEC_KEYS']) expect(text).toMatch(new RegExp(`\\$\\{${secret}:\\?`));
-    for (const secret of ['BI_API_TOKEN', 'BI_CLIENT_SECRET', 'OKTA_API_TOKEN', 'OKTA_PRIVATE_KEY']) expect(text).toContain(`\${${secret}:-}`);
+    for (const secret of ['POSTGRES_PASSWORD', 'TEMPORAL_CODEC_KEYS'])
+      expect(text).toMatch(new RegExp(`\\$\\{${secret}:\\?`));
+    for (const secret of ['BI_API_TOKEN', 'BI_CLIENT_SECRET', 'OKTA_API_TOKEN', 'OKTA_PRIVATE_KEY'])
+      expect(text).toContain(`\${${secret}:-}`);
   });
 });

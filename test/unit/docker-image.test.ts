@@ -8,12 +8,24 @@ describe('the worker image', () => {
   const read = (name: string) => readFile(join(PROJECT_ROOT, name), 'utf8');
 
   it('sees only the production sources: no simulators, bench, tests or local state in the build context', async () => {
-    const rules = (await read('.dockerignore')).split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
+    const rules = (await read('.dockerignore'))
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line && !line.startsWith('#'));
     expect(rules[0]).toBe('*');
     const allowed = rules.filter((rule) => rule.startsWith('!')).map((rule) => rule.slice(1).replace(/\/$/, ''));
-    expect(allowed.sort()).toEqual(['bin', 'package-lock.json', 'package.json', 'scripts', 'src', 'tsconfig.build.json', 'tsconfig.json']);
+    expect(allowed.sort()).toEqual([
+      'bin',
+      'package-lock.json',
+      'package.json',
+      'scripts',
+      'src',
+      'tsconfig.build.json',
+      'tsconfig.json',
+    ]);
     // What is allowed holds no development tooling.
-    for (const tooling of ['dev', 'bench', 'test', '.tools', '.data', 'node_modules']) expect(allowed).not.toContain(tooling);
+    for (const tooling of ['dev', 'bench', 'test', '.tools', '.data', 'node_modules'])
+      expect(allowed).not.toContain(tooling);
   });
 
   it('runs compiled JavaScript with production dependencies only', async () => {
@@ -26,6 +38,15 @@ describe('the worker image', () => {
     expect(runtime).toMatch(/CMD \["node", "dist\/worker\.js"\]/);
     expect(dockerfile).not.toMatch(/tsx/);
     const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((match) => match[1]!.split(' '));
-    for (const source of copied) expect(['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts', 'src', 'bin']).toContain(source);
+    for (const source of copied)
+      expect([
+        'package.json',
+        'package-lock.json',
+        'tsconfig.json',
+        'tsconfig.build.json',
+        'scripts',
+        'src',
+        'bin',
+      ]).toContain(source);
   });
 });

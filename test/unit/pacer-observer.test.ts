@@ -5,7 +5,12 @@ import type { PacerObserver } from '../../src/clients/http/observer';
 describe('pacer observer', () => {
   it('reports a held request with its bucket, reason (the window, over the wait for a place) and time; one let out at once is not reported', async () => {
     const waits: Parameters<PacerObserver['waited']>[0][] = [];
-    const pacer = new RateLimitPacer({ maxInFlight: 1, reserve: 0, resetMarginMs: 0, observer: { waited: (event) => waits.push(event) } });
+    const pacer = new RateLimitPacer({
+      maxInFlight: 1,
+      reserve: 0,
+      resetMarginMs: 0,
+      observer: { waited: (event) => waits.push(event) },
+    });
     const first = await pacer.acquire('users');
     expect(waits).toEqual([]);
     const second = pacer.acquire('users');

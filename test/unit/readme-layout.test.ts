@@ -103,7 +103,12 @@ function deadReferences(file: string): string[] {
     const resolved = path === '' ? file : resolve(dirname(file), path);
     if (!existsSync(resolved)) {
       dead.push(`${where}: link ${target}`);
-    } else if (anchor && resolved.endsWith('.md') && statSync(resolved).isFile() && !anchorsOf(readFileSync(resolved, 'utf8')).has(anchor)) {
+    } else if (
+      anchor &&
+      resolved.endsWith('.md') &&
+      statSync(resolved).isFile() &&
+      !anchorsOf(readFileSync(resolved, 'utf8')).has(anchor)
+    ) {
       dead.push(`${where}: link ${target} (no such heading)`);
     }
   }

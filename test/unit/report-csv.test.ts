@@ -74,7 +74,12 @@ describe('a report row', () => {
     routed: false,
     oktaUser: { id: 'u1', adopted: true },
     startedAt: '2026-01-01T00:00:00.000Z',
-    attention: { step: 'RouteOktaUser', type: 'OktaUserNotActiveError', message: 'the Okta user is DEPROVISIONED', since: '2026-01-01T10:00:01.000Z' },
+    attention: {
+      step: 'RouteOktaUser',
+      type: 'OktaUserNotActiveError',
+      message: 'the Okta user is DEPROVISIONED',
+      since: '2026-01-01T10:00:01.000Z',
+    },
   };
 
   it('takes everything from the state when it is known', () => {
@@ -91,12 +96,20 @@ describe('a report row', () => {
       started_at: '2026-01-01T00:00:00.000Z',
       note: null,
     });
-    expect(reportRow({ run, state: { ...state, oktaUser: { id: 'u2', adopted: false } }, source: 'result' }).okta_user).toBe('created');
-    expect(reportRow({ run, state: { ...state, oktaUser: undefined, attention: undefined }, source: 'result' })).toMatchObject({ okta_user: 'none', last_error: null });
+    expect(
+      reportRow({ run, state: { ...state, oktaUser: { id: 'u2', adopted: false } }, source: 'result' }).okta_user,
+    ).toBe('created');
+    expect(
+      reportRow({ run, state: { ...state, oktaUser: undefined, attention: undefined }, source: 'result' }),
+    ).toMatchObject({ okta_user: 'none', last_error: null });
   });
 
   it('with only the search attributes, leaves unknown cells empty and says why', () => {
-    const row = reportRow({ run: { ...run, status: 'Cancelled', step: 'Undone', execution: 'CANCELLED' }, source: 'visibility', note: 'workflow CANCELLED' });
+    const row = reportRow({
+      run: { ...run, status: 'Cancelled', step: 'Undone', execution: 'CANCELLED' },
+      source: 'visibility',
+      note: 'workflow CANCELLED',
+    });
     expect(row).toEqual({
       email: 'ann@example.com',
       status: 'Cancelled',
@@ -110,9 +123,21 @@ describe('a report row', () => {
       started_at: run.startedAt,
       note: 'workflow CANCELLED',
     });
-    const [header, line] = (parse(renderReport([row], 'csv')) as string[][]) as [string[], string[]];
+    const [header, line] = parse(renderReport([row], 'csv')) as string[][] as [string[], string[]];
     expect(header).toEqual([...REPORT_COLUMNS]);
-    expect(line).toEqual(['ann@example.com', 'Cancelled', 'Undone', '', '', '', '', '', run.workflowId, run.startedAt, 'workflow CANCELLED']);
+    expect(line).toEqual([
+      'ann@example.com',
+      'Cancelled',
+      'Undone',
+      '',
+      '',
+      '',
+      '',
+      '',
+      run.workflowId,
+      run.startedAt,
+      'workflow CANCELLED',
+    ]);
     expect(JSON.parse(renderReport([row], 'json'))).toEqual([row]);
   });
 });

@@ -28,8 +28,25 @@ describe('person rules', () => {
 
   it('routing records the user, the time and how the binding was learnt, once', () => {
     const state = someone({ bindingJobId: 'j1', note: 'old note' });
-    person.markRouted(state, { outcome: 'routed', oktaUser: { id: 'u1', adopted: false }, jobState: 'COMPLETE', routedAt: '2026-01-01T00:01:00.000Z' }, 'signal', '2026-01-01T00:00:59.000Z');
-    expect(state).toMatchObject({ bound: true, boundVia: 'signal', routed: true, routedAt: '2026-01-01T00:01:00.000Z', oktaUser: { id: 'u1', adopted: false }, bindingJobState: 'COMPLETE' });
+    person.markRouted(
+      state,
+      {
+        outcome: 'routed',
+        oktaUser: { id: 'u1', adopted: false },
+        jobState: 'COMPLETE',
+        routedAt: '2026-01-01T00:01:00.000Z',
+      },
+      'signal',
+      '2026-01-01T00:00:59.000Z',
+    );
+    expect(state).toMatchObject({
+      bound: true,
+      boundVia: 'signal',
+      routed: true,
+      routedAt: '2026-01-01T00:01:00.000Z',
+      oktaUser: { id: 'u1', adopted: false },
+      bindingJobState: 'COMPLETE',
+    });
     expect(state.note).toBeUndefined();
     person.markBound(state, 'detected', 'later');
     expect(state.boundVia).toBe('signal');
@@ -42,38 +59,72 @@ describe('person rules', () => {
 
   it('confirmBinding is refused before an email, and after the end; answers from what Beyond Identity shows', () => {
     expect(person.confirmBindingRefusal(someone())).toMatch(/not been sent a binding email/);
-    expect(person.confirmBindingRefusal(someone({ identity: { id: 'i', adopted: false }, bindingJobId: 'j', status: 'BindingExpired' }))).toMatch(/has ended \(BindingExpired\)/);
-    expect(person.confirmBindingRefusal(someone({ identity: { id: 'i', adopted: false }, bindingJobId: 'j', status: 'WaitingForBinding' }))).toBeUndefined();
+    expect(
+      person.confirmBindingRefusal(
+        someone({ identity: { id: 'i', adopted: false }, bindingJobId: 'j', status: 'BindingExpired' }),
+      ),
+    ).toMatch(/has ended \(BindingExpired\)/);
+    expect(
+      person.confirmBindingRefusal(
+        someone({ identity: { id: 'i', adopted: false }, bindingJobId: 'j', status: 'WaitingForBinding' }),
+      ),
+    ).toBeUndefined();
     expect(person.confirmBindingAnswer(someone(), { activeCredential: true })).toMatchObject({ accepted: true });
-    expect(person.confirmBindingAnswer(someone(), { activeCredential: false, jobState: 'COMPLETE' })).toMatchObject({ accepted: true });
-    expect(person.confirmBindingAnswer(someone(), { activeCredential: false, jobState: 'LINK_OPENED' })).toEqual({ accepted: false, reason: expect.stringMatching(/LINK_OPENED/) });
+    expect(person.confirmBindingAnswer(someone(), { activeCredential: false, jobState: 'COMPLETE' })).toMatchObject({
+      accepted: true,
+    });
+    expect(person.confirmBindingAnswer(someone(), { activeCredential: false, jobState: 'LINK_OPENED' })).toEqual({
+      accepted: false,
+      reason: expect.stringMatching(/LINK_OPENED/),
+    });
   });
 
   it('undo clears routing before it removes anything, keeps what was adopted, and skips Okta when no route was tried', () => {
     const identity = { id: 'i', adopted: false };
     expect(person.undoPlan(someone({ identity }))).toEqual(['DeleteIdentity']);
     expect(person.undoPlan(someone({ identity, routingAttempted: true }))).toEqual(['ClearRouting', 'DeleteIdentity']);
-    expect(person.undoPlan(someone({ identity, routed: true, oktaUser: { id: 'u', adopted: false } }))).toEqual(['ClearRouting', 'RemoveOktaUser', 'DeleteIdentity']);
-    expect(person.undoPlan(someone({ identity: { id: 'i', adopted: true }, routed: true, oktaUser: { id: 'u', adopted: true } }))).toEqual(['ClearRouting']);
+    expect(person.undoPlan(someone({ identity, routed: true, oktaUser: { id: 'u', adopted: false } }))).toEqual([
+      'ClearRouting',
+      'RemoveOktaUser',
+      'DeleteIdentity',
+    ]);
+    expect(
+      person.undoPlan(
+        someone({ identity: { id: 'i', adopted: true }, routed: true, oktaUser: { id: 'u', adopted: true } }),
+      ),
+    ).toEqual(['ClearRouting']);
   });
 
   it('details show the routing property once routed, and the attention', () => {
     const routed = someone({ routed: true, oktaUser: { id: 'u1', adopted: true } });
-    expect(person.personDetails(routed)).toContain('Routed to Beyond Identity: yes (`beyondIdentityIntegration` = `t/realm`)');
+    expect(person.personDetails(routed)).toContain(
+      'Routed to Beyond Identity: yes (`beyondIdentityIntegration` = `t/realm`)',
+    );
     expect(person.personDetails(routed)).toContain('`u1` (adopted, never deleted)');
-    const stuck = someone({ attention: { step: 'RouteOktaUser', type: 'OktaUserNotActiveError', message: 'SUSPENDED', since: 'now' } });
+    const stuck = someone({
+      attention: { step: 'RouteOktaUser', type: 'OktaUserNotActiveError', message: 'SUSPENDED', since: 'now' },
+    });
     expect(person.personDetails(stuck)).toContain('**Needs attention** at step `RouteOktaUser`');
   });
 
   it('names from an address when none are given', () => {
     expect(person.personNames('ann.marie.lee@example.com')).toEqual({ firstName: 'Ann', lastName: 'Marie Lee' });
     expect(person.personNames('bob@example.com')).toEqual({ firstName: 'Bob', lastName: 'Example' });
-    expect(person.personNames('bob@example.com', ' Robert ', 'Smith')).toEqual({ firstName: 'Robert', lastName: 'Smith' });
+    expect(person.personNames('bob@example.com', ' Robert ', 'Smith')).toEqual({
+      firstName: 'Robert',
+      lastName: 'Smith',
+    });
   });
 });
 
 describe('integration rules', () => {
-  const spec = { routing: context.routing, binding: context.binding, activityTimeoutMs: 10_000, realmName: 'R', oktaOrgUrl: 'https://o.example/' } as IntegrationSpec;
+  const spec = {
+    routing: context.routing,
+    binding: context.binding,
+    activityTimeoutMs: 10_000,
+    realmName: 'R',
+    oktaOrgUrl: 'https://o.example/',
+  } as IntegrationSpec;
   const all = {
     realm: { id: 'r1', adopted: false },
     authenticatorConfig: { id: 'c1', adopted: false },
@@ -87,15 +138,26 @@ describe('integration rules', () => {
     expect(integration.personContext(state, spec)).toBeUndefined();
     expect(integration.statusAfterAttention(state, false, false)).toBe('SettingUp');
     const ready = { ...state, routingRule: { id: 'x', adopted: false, policyId: 'p' } };
-    expect(integration.personContext(ready, spec)).toEqual({ ...context, applicationId: 'a1', authenticatorConfigId: 'c1', realmId: 'r1' });
+    expect(integration.personContext(ready, spec)).toEqual({
+      ...context,
+      applicationId: 'a1',
+      authenticatorConfigId: 'c1',
+      realmId: 'r1',
+    });
     expect(integration.statusAfterAttention(ready, false, false)).toBe('Ready');
     expect(integration.statusAfterAttention(ready, false, true)).toBe('TearingDown');
     expect(integration.statusAfterAttention(ready, true, true)).toBe('NeedsAttention');
   });
 
   it('a re-check keeps an object of ours ours, and records a replaced one as found', () => {
-    expect(integration.recheck({ id: 'a', adopted: false }, { id: 'a', adopted: true })).toEqual({ id: 'a', adopted: false });
-    expect(integration.recheck({ id: 'a', adopted: false }, { id: 'b', adopted: true })).toEqual({ id: 'b', adopted: true });
+    expect(integration.recheck({ id: 'a', adopted: false }, { id: 'a', adopted: true })).toEqual({
+      id: 'a',
+      adopted: false,
+    });
+    expect(integration.recheck({ id: 'a', adopted: false }, { id: 'b', adopted: true })).toEqual({
+      id: 'b',
+      adopted: true,
+    });
     expect(integration.recheck(undefined, { id: 'b', adopted: false })).toEqual({ id: 'b', adopted: false });
   });
 
@@ -107,6 +169,8 @@ describe('integration rules', () => {
     expect(integration.oktaRedirectUris({ ...withDomain, oktaIssuerMode: 'ORG_URL' })).toEqual([org]);
     expect(integration.oktaRedirectUris({ ...withDomain, oktaIssuerMode: 'CUSTOM_URL' })).toEqual([custom]);
     expect(integration.oktaRedirectUris({ ...withDomain, oktaIssuerMode: 'DYNAMIC' })).toEqual([org, custom]);
-    expect(integration.integrationDetails({ ...integration.newIntegrationState(), ...all }, spec)).toContain('`beyondIdentityIntegration` = `t/realm`');
+    expect(integration.integrationDetails({ ...integration.newIntegrationState(), ...all }, spec)).toContain(
+      '`beyondIdentityIntegration` = `t/realm`',
+    );
   });
 });

@@ -6,8 +6,24 @@ import { findingLine, verifyDetails, verifyView } from '../../src/workflows/veri
 import { attentionView, markdown, MARK, recordValue, text, type View } from '../../src/workflows/view';
 
 const routing = { attribute: 'beyondIdentityIntegration', value: 't/realm' };
-const context = { realmId: 'r1', applicationId: 'a1', authenticatorConfigId: 'c1', routing, binding: { pollIntervalMs: 1000, maxResends: 2, deadlineMs: 60_000 }, activityTimeoutMs: 10_000 };
-const attention = { step: 'RouteOktaUser', type: 'RejectedUpstreamError', message: 'the user is DEPROVISIONED', service: 'okta', status: 403, upstreamCode: 'E0000038', requestId: 'req-1', since: 'T2' };
+const context = {
+  realmId: 'r1',
+  applicationId: 'a1',
+  authenticatorConfigId: 'c1',
+  routing,
+  binding: { pollIntervalMs: 1000, maxResends: 2, deadlineMs: 60_000 },
+  activityTimeoutMs: 10_000,
+};
+const attention = {
+  step: 'RouteOktaUser',
+  type: 'RejectedUpstreamError',
+  message: 'the user is DEPROVISIONED',
+  service: 'okta',
+  status: 403,
+  upstreamCode: 'E0000038',
+  requestId: 'req-1',
+  since: 'T2',
+};
 
 describe('the renderers', () => {
   const view: View = {
@@ -62,9 +78,19 @@ describe('the renderers', () => {
   });
 
   it('a checklist line carries the one MARK of its outcome', () => {
-    const checks: View = { lines: [{ mark: 'ok', label: 'realm', value: 'found' }, { mark: 'corrected', label: 'rule', value: 'put back', fix: 'nothing' }, { mark: 'needsAttention', label: 'people', value: '1' }] };
-    expect(text(checks)).toBe(['ok       realm: found', 'FIXED    rule: put back', '          fix: nothing', 'ATTENTION people: 1'].join('\n'));
-    expect(markdown(checks)).toBe(['- ok realm: found', '- **FIXED** rule: put back (fix: nothing)', '- **ATTENTION** people: 1'].join('\n'));
+    const checks: View = {
+      lines: [
+        { mark: 'ok', label: 'realm', value: 'found' },
+        { mark: 'corrected', label: 'rule', value: 'put back', fix: 'nothing' },
+        { mark: 'needsAttention', label: 'people', value: '1' },
+      ],
+    };
+    expect(text(checks)).toBe(
+      ['ok       realm: found', 'FIXED    rule: put back', '          fix: nothing', 'ATTENTION people: 1'].join('\n'),
+    );
+    expect(markdown(checks)).toBe(
+      ['- ok realm: found', '- **FIXED** rule: put back (fix: nothing)', '- **ATTENTION** people: 1'].join('\n'),
+    );
     expect(MARK).toEqual({ ok: 'ok', corrected: 'FIXED', needsAttention: 'ATTENTION' });
   });
 });
@@ -96,8 +122,26 @@ describe('attention', () => {
   });
 
   it('inside another view, the text keeps it together', () => {
-    const inside = text({ lines: [{ view: attentionView({ ...attention, requestId: undefined, service: undefined, status: undefined, upstreamCode: undefined }) }] });
-    expect(inside).toBe(['Needs attention at RouteOktaUser since T2', 'RejectedUpstreamError: the user is DEPROVISIONED', 'Fix the cause (credentials, input, the object in the admin console), then `retry`.'].join('\n'));
+    const inside = text({
+      lines: [
+        {
+          view: attentionView({
+            ...attention,
+            requestId: undefined,
+            service: undefined,
+            status: undefined,
+            upstreamCode: undefined,
+          }),
+        },
+      ],
+    });
+    expect(inside).toBe(
+      [
+        'Needs attention at RouteOktaUser since T2',
+        'RejectedUpstreamError: the user is DEPROVISIONED',
+        'Fix the cause (credentials, input, the object in the admin console), then `retry`.',
+      ].join('\n'),
+    );
   });
 });
 
@@ -122,7 +166,14 @@ describe('a person', () => {
 
   it('one list of lines: the same labels and values in Temporal UI and in `status`', () => {
     const labels = personView(state).lines.flatMap((line) => ('label' in line ? [line.label] : []));
-    expect(labels).toEqual(['Beyond Identity identity', 'Binding', 'Binding emails sent', 'Binding deadline', 'Okta user', 'Routed to Beyond Identity']);
+    expect(labels).toEqual([
+      'Beyond Identity identity',
+      'Binding',
+      'Binding emails sent',
+      'Binding deadline',
+      'Okta user',
+      'Routed to Beyond Identity',
+    ]);
     const details = personDetails(state);
     expect(details).toContain('**ann@example.com**: NeedsAttention (step `RouteOktaUser`)');
     expect(details).toContain('- Routed to Beyond Identity: yes (`beyondIdentityIntegration` = `t/realm`)');
@@ -136,7 +187,16 @@ describe('a person', () => {
   });
 
   it('a binding under way shows its job; a rebind its start', () => {
-    const waiting = { ...state, bound: false, routed: false, bindingJobId: 'j1', bindingJobState: 'LINK_SENT', attention: undefined, note: undefined, rebindStartedAt: 'T3' };
+    const waiting = {
+      ...state,
+      bound: false,
+      routed: false,
+      bindingJobId: 'j1',
+      bindingJobState: 'LINK_SENT',
+      attention: undefined,
+      note: undefined,
+      rebindStartedAt: 'T3',
+    };
     expect(personDetails(waiting)).toContain('- Binding: job `j1` LINK_SENT');
     expect(text(personView(waiting))).toContain('  Rebind                     began at T3');
     expect(text(personView(waiting))).toContain('  Routed to Beyond Identity  no');
@@ -144,7 +204,12 @@ describe('a person', () => {
 });
 
 describe('an integration', () => {
-  const spec = { integrationId: 'int-1', realmName: 'Realm', oktaOrgUrl: 'https://okta.example', routing } as IntegrationSpec;
+  const spec = {
+    integrationId: 'int-1',
+    realmName: 'Realm',
+    oktaOrgUrl: 'https://okta.example',
+    routing,
+  } as IntegrationSpec;
   const state: IntegrationState = {
     status: 'Ready',
     step: 'Done',
@@ -160,7 +225,15 @@ describe('an integration', () => {
       corrected: [],
       needsAttention: ['people'],
       peopleChecked: 1,
-      findings: [{ object: 'people', outcome: 'needsAttention', email: 'ann@example.com', detail: 'no passkey', fix: 'bi-okta rebind ann@example.com' }],
+      findings: [
+        {
+          object: 'people',
+          outcome: 'needsAttention',
+          email: 'ann@example.com',
+          detail: 'no passkey',
+          fix: 'bi-okta rebind ann@example.com',
+        },
+      ],
     },
   };
 
@@ -170,14 +243,20 @@ describe('an integration', () => {
     expect(shown).toMatch(/People +2, routed 2 \(Onboarded 2\)/);
     expect(shown).toMatch(/Routing +beyondIdentityIntegration = "t\/realm"/);
     expect(shown).toContain('  Routing rule            rule1');
-    expect(shown).toMatch(/Last verify +T9: needs attention: people; checks 6 ok, 0 corrected, 1 need attention; 1 routed people checked \(int-1\/verify\/now-1\)/);
+    expect(shown).toMatch(
+      /Last verify +T9: needs attention: people; checks 6 ok, 0 corrected, 1 need attention; 1 routed people checked \(int-1\/verify\/now-1\)/,
+    );
     expect(shown).toContain('    ATTENTION people: ann@example.com: no passkey (fix: bi-okta rebind ann@example.com)');
     expect(shown).toContain('\n\nKept on teardown:\n  realm r1');
     const details = integrationDetails(state, spec);
     expect(details).toContain('`beyondIdentityIntegration` = `t/realm`');
     expect(details).toContain('- People: listed by the `Integration` search attribute (CLI: `list`)');
-    expect(details).toContain('  - ATTENTION people: ann@example.com: no passkey (fix: bi-okta rebind ann@example.com)');
-    expect(details).toContain('- Offboarded at teardown: 1 cancelled while running, 2 undone after they had ended, 0 already cancelled');
+    expect(details).toContain(
+      '  - ATTENTION people: ann@example.com: no passkey (fix: bi-okta rebind ann@example.com)',
+    );
+    expect(details).toContain(
+      '- Offboarded at teardown: 1 cancelled while running, 2 undone after they had ended, 0 already cancelled',
+    );
   });
 });
 
@@ -189,15 +268,40 @@ describe('a verify report', () => {
       { object: 'realm', outcome: 'ok', detail: 'found' },
       { object: 'routing rule', outcome: 'corrected', detail: 'status; put back' },
     ],
-    people: { checked: 3, ok: 0, corrected: 3, needsAttentionCount: 0, corrections: [{ email: 'bob@example.com', detail: 'set back' }], needsAttention: [] },
+    people: {
+      checked: 3,
+      ok: 0,
+      corrected: 3,
+      needsAttentionCount: 0,
+      corrections: [{ email: 'bob@example.com', detail: 'set back' }],
+      needsAttention: [],
+    },
   };
 
   it('the checklist, who was put back and the verdict: the same lines in `verify` and in Temporal UI', () => {
     expect(text(verifyView(report))).toBe(
-      ['ok       realm: found', 'FIXED    routing rule: status; put back', '', 'Put back:', '  bob@example.com: set back', '  and 2 more', '', 'Verified at T9: nothing needs attention (1 put back).'].join('\n'),
+      [
+        'ok       realm: found',
+        'FIXED    routing rule: status; put back',
+        '',
+        'Put back:',
+        '  bob@example.com: set back',
+        '  and 2 more',
+        '',
+        'Verified at T9: nothing needs attention (1 put back).',
+      ].join('\n'),
     );
     expect(verifyDetails(report)).toBe(
-      ['- ok realm: found', '- **FIXED** routing rule: status; put back', '', 'Put back:', '- bob@example.com: set back', '- and 2 more', '', 'Verified at T9: nothing needs attention (1 put back).'].join('\n'),
+      [
+        '- ok realm: found',
+        '- **FIXED** routing rule: status; put back',
+        '',
+        'Put back:',
+        '- bob@example.com: set back',
+        '- and 2 more',
+        '',
+        'Verified at T9: nothing needs attention (1 put back).',
+      ].join('\n'),
     );
   });
 
@@ -205,18 +309,44 @@ describe('a verify report', () => {
     const failing: VerifyReport = {
       ...report,
       ok: false,
-      checks: [{ object: 'people', outcome: 'needsAttention', detail: '3 routed people checked', fix: 'see each person below' }],
-      people: { checked: 3, ok: 0, corrected: 0, needsAttentionCount: 3, corrections: [], needsAttention: [{ email: 'ann@example.com', problem: 'no passkey', fix: 'bi-okta rebind ann@example.com' }] },
+      checks: [
+        {
+          object: 'people',
+          outcome: 'needsAttention',
+          detail: '3 routed people checked',
+          fix: 'see each person below',
+        },
+      ],
+      people: {
+        checked: 3,
+        ok: 0,
+        corrected: 0,
+        needsAttentionCount: 3,
+        corrections: [],
+        needsAttention: [{ email: 'ann@example.com', problem: 'no passkey', fix: 'bi-okta rebind ann@example.com' }],
+      },
     };
     const shown = text(verifyView(failing));
     expect(shown).toMatch(/^ATTENTION people: 3 routed people checked\n {10}fix: see each person below$/m);
-    expect(shown).toContain('People who need attention:\n  ann@example.com: no passkey\n    fix: bi-okta rebind ann@example.com\n  and 2 more (see --json of a smaller group, or `list`)');
+    expect(shown).toContain(
+      'People who need attention:\n  ann@example.com: no passkey\n    fix: bi-okta rebind ann@example.com\n  and 2 more (see --json of a smaller group, or `list`)',
+    );
     expect(shown).toMatch(/Verified at T9: 1 of 1 checks need attention\.$/);
     expect(verifyDetails(failing)).toContain('- ann@example.com: no passkey (fix: bi-okta rebind ann@example.com)');
   });
 
   it('a kept finding is one line with the same MARK', () => {
-    expect(findingLine({ object: 'routing rule', outcome: 'corrected', detail: 'status; put back' })).toBe('FIXED routing rule: status; put back');
-    expect(findingLine({ object: 'people', outcome: 'needsAttention', email: 'a@example.com', detail: 'gone', fix: 'onboard' })).toBe('ATTENTION people: a@example.com: gone (fix: onboard)');
+    expect(findingLine({ object: 'routing rule', outcome: 'corrected', detail: 'status; put back' })).toBe(
+      'FIXED routing rule: status; put back',
+    );
+    expect(
+      findingLine({
+        object: 'people',
+        outcome: 'needsAttention',
+        email: 'a@example.com',
+        detail: 'gone',
+        fix: 'onboard',
+      }),
+    ).toBe('ATTENTION people: a@example.com: gone (fix: onboard)');
   });
 });

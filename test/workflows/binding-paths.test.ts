@@ -17,7 +17,15 @@ import type { Output } from '../../src/cli/session';
 import { recordRequests } from '../support/requests';
 import { ServiceHarness } from '../support/service';
 import { waitFor } from '../support/wait';
-import { expectNoSecretsInHistories, expireBindingJob, historyEvents, historyText, personState, routedByOkta, waitForPerson } from '../support/workflow-checks';
+import {
+  expectNoSecretsInHistories,
+  expireBindingJob,
+  historyEvents,
+  historyText,
+  personState,
+  routedByOkta,
+  waitForPerson,
+} from '../support/workflow-checks';
 import { confirmBindingUpdate, credentialBoundSignal, type PersonState } from '../../src/workflows/definitions';
 
 const DEADLINE_SECONDS = 12;
@@ -33,7 +41,13 @@ describe('the wait for the passkey', () => {
   beforeAll(async () => {
     [operator, auto] = await Promise.all([
       ServiceHarness.start({ integrationEnv: { BINDING_POLL_INTERVAL_SECONDS: '3600' } }),
-      ServiceHarness.start({ integrationEnv: { BINDING_POLL_INTERVAL_SECONDS: '1', BINDING_MAX_RESENDS: '1', BINDING_DEADLINE_SECONDS: String(DEADLINE_SECONDS) } }),
+      ServiceHarness.start({
+        integrationEnv: {
+          BINDING_POLL_INTERVAL_SECONDS: '1',
+          BINDING_MAX_RESENDS: '1',
+          BINDING_DEADLINE_SECONDS: String(DEADLINE_SECONDS),
+        },
+      }),
     ]);
     await Promise.all([operator.startWorker(), auto.startWorker()]);
   });
@@ -59,7 +73,12 @@ describe('the wait for the passkey', () => {
         const looks = () => requests.count('GET', credentialsPath(waiting));
         // The watch has had its first look (the next is an hour away): the passkey bound from here on
         // is news to the workflow, and only the signal can bring it.
-        await waitFor(async () => looks(), (count) => count >= 1, 10_000, 20);
+        await waitFor(
+          async () => looks(),
+          (count) => count >= 1,
+          10_000,
+          20,
+        );
         await operator.bind(email);
         const unrouted = await personState(operator, email);
         expect(unrouted).toMatchObject({ status: 'WaitingForBinding', bound: false, routed: false });
@@ -69,7 +88,13 @@ describe('the wait for the passkey', () => {
         await waitForPerson(operator, email, (state) => state.status === 'Onboarded');
         const done = (await operator.personHandle(email).result()) as PersonState;
         boundOperator.push(email);
-        expect(done).toMatchObject({ status: 'Onboarded', bound: true, boundVia: 'signal', routed: true, emailsSent: 1 });
+        expect(done).toMatchObject({
+          status: 'Onboarded',
+          bound: true,
+          boundVia: 'signal',
+          routed: true,
+          emailsSent: 1,
+        });
         // Verified, not taken on trust: the look that routed was the one the signal started, and it
         // asked Beyond Identity (the watch's one look, then the signal's); the watch never routed.
         expect(await routingLooks(operator, email)).toEqual([
@@ -141,18 +166,25 @@ describe('the wait for the passkey', () => {
     it('(d) confirmBinding before any binding email exists: refused by the validator, nothing written', async () => {
       const email = 'update.too.soon@example.com';
       // Beyond Identity refuses to create identities for now (503): the person stays at CreateIdentity, retrying.
-      operator.bi.faults.configure({ rules: [{ path: '/identities$', methods: ['POST'], errorRate: 1, errorStatuses: [503] }] });
+      operator.bi.faults.configure({
+        rules: [{ path: '/identities$', methods: ['POST'], errorRate: 1, errorStatuses: [503] }],
+      });
       try {
         await operator.onboard([email]);
         await waitForPerson(operator, email, (state) => state.step === 'CreateIdentity');
-        const refusal = await operator.personHandle(email).executeUpdate(confirmBindingUpdate).then(
-          () => undefined,
-          (error: unknown) => error,
-        );
+        const refusal = await operator
+          .personHandle(email)
+          .executeUpdate(confirmBindingUpdate)
+          .then(
+            () => undefined,
+            (error: unknown) => error,
+          );
         expect(refusal).toBeInstanceOf(WorkflowUpdateFailedError);
         expect((refusal as WorkflowUpdateFailedError).cause?.message).toMatch(/has not been sent a binding email yet/);
         // The CLI passes the validator's reason on.
-        await expect(commands.bound(operator.session, capture(), email, true)).rejects.toThrow(/has not been sent a binding email yet/);
+        await expect(commands.bound(operator.session, capture(), email, true)).rejects.toThrow(
+          /has not been sent a binding email yet/,
+        );
         const history = await operator.personHandle(email).fetchHistory();
         expect(JSON.stringify(history)).not.toMatch(/WORKFLOW_EXECUTION_UPDATE_(ACCEPTED|COMPLETED)/);
       } finally {
@@ -172,7 +204,14 @@ describe('the wait for the passkey', () => {
       await auto.bind(email);
       const done = (await auto.personHandle(email).result()) as PersonState;
       boundAuto.push(email);
-      expect(done).toMatchObject({ status: 'Onboarded', bound: true, boundVia: 'detected', routed: true, emailsSent: 1, resends: 0 });
+      expect(done).toMatchObject({
+        status: 'Onboarded',
+        bound: true,
+        boundVia: 'detected',
+        routed: true,
+        emailsSent: 1,
+        resends: 0,
+      });
       await expectRoutedExactly(auto, boundAuto);
       expect((await auto.signIn(email)).ok).toBe(true);
     });
@@ -184,15 +223,29 @@ describe('the wait for the passkey', () => {
       const requests = recordRequests(auto.bi);
       try {
         await expireBindingJob(auto, firstJob);
-        const resent = await waitForPerson(auto, email, (state) => state.emailsSent === 2 && state.step === 'WaitForBinding');
+        const resent = await waitForPerson(
+          auto,
+          email,
+          (state) => state.emailsSent === 2 && state.step === 'WaitForBinding',
+        );
         expect(resent).toMatchObject({ status: 'WaitingForBinding', resends: 1 });
         expect(resent.bindingJobId).not.toBe(firstJob);
         // Several polls later (the watch has looked at the new, live link three times): still exactly
         // one email per expiry, and the person still waits on that link.
-        await waitFor(async () => requests.count('GET', bindingJobPath(resent.bindingJobId!)), (looks) => looks >= 3, 15_000, 50);
+        await waitFor(
+          async () => requests.count('GET', bindingJobPath(resent.bindingJobId!)),
+          (looks) => looks >= 3,
+          15_000,
+          50,
+        );
         const outbox = await auto.outbox(email);
         expect(outbox.map((message) => message.job_id).sort()).toEqual([firstJob, resent.bindingJobId].sort());
-        expect(await personState(auto, email)).toMatchObject({ status: 'WaitingForBinding', emailsSent: 2, resends: 1, bindingJobId: resent.bindingJobId });
+        expect(await personState(auto, email)).toMatchObject({
+          status: 'WaitingForBinding',
+          emailsSent: 2,
+          resends: 1,
+          bindingJobId: resent.bindingJobId,
+        });
       } finally {
         requests.stop();
       }
@@ -201,7 +254,13 @@ describe('the wait for the passkey', () => {
       await auto.bind(email); // the newest link
       const done = (await auto.personHandle(email).result()) as PersonState;
       boundAuto.push(email);
-      expect(done).toMatchObject({ status: 'Onboarded', boundVia: 'detected', emailsSent: 2, resends: 1, routed: true });
+      expect(done).toMatchObject({
+        status: 'Onboarded',
+        boundVia: 'detected',
+        emailsSent: 2,
+        resends: 1,
+        routed: true,
+      });
       await expectRoutedExactly(auto, boundAuto);
     });
 
@@ -209,7 +268,11 @@ describe('the wait for the passkey', () => {
       const email = 'expired.twice@example.com';
       const waiting = await onboardAndWait(auto, email);
       await expireBindingJob(auto, waiting.bindingJobId!);
-      const resent = await waitForPerson(auto, email, (state) => state.emailsSent === 2 && state.step === 'WaitForBinding');
+      const resent = await waitForPerson(
+        auto,
+        email,
+        (state) => state.emailsSent === 2 && state.step === 'WaitForBinding',
+      );
       await expireBindingJob(auto, resent.bindingJobId!);
       const done = (await auto.personHandle(email).result()) as PersonState;
       expect(done).toMatchObject({ status: 'BindingExpired', bound: false, routed: false, emailsSent: 2, resends: 1 });
@@ -241,7 +304,9 @@ describe('the wait for the passkey', () => {
       const onboarded = (await auto.personHandle(email).result()) as PersonState;
       boundAuto.push(email);
       const credentials = `/realms/${onboarded.context!.realmId}/identities/${onboarded.identity!.id}/credentials`;
-      for (const credential of ((await auto.biApi('GET', credentials)) as { credentials: { id: string }[] }).credentials) await auto.biApi('POST', `${credentials}/${credential.id}:revoke`);
+      for (const credential of ((await auto.biApi('GET', credentials)) as { credentials: { id: string }[] })
+        .credentials)
+        await auto.biApi('POST', `${credentials}/${credential.id}:revoke`);
 
       expect(await rebind(auto.session, quiet, email)).toBe(0);
       const ended = (await auto.personHandle(email).result()) as PersonState;
@@ -251,8 +316,18 @@ describe('the wait for the passkey', () => {
 
       let printed: { people: { email: string; outcome: string }[] } | undefined;
       let text = '';
-      const capture: Output = { json: false, info: () => undefined, print: (data, render) => ((printed = data as typeof printed), (text = render())) };
-      expect(await commands.onboard(auto.session, capture, validatePeople([{ email, where: '#1' }], auto.spec.integrationId))).toBe(0);
+      const capture: Output = {
+        json: false,
+        info: () => undefined,
+        print: (data, render) => ((printed = data as typeof printed), (text = render())),
+      };
+      expect(
+        await commands.onboard(
+          auto.session,
+          capture,
+          validatePeople([{ email, where: '#1' }], auto.spec.integrationId),
+        ),
+      ).toBe(0);
       expect(printed!.people).toEqual([expect.objectContaining({ email, outcome: 'stillRouted' })]);
       expect(text).toContain(`${email}: still routed from an ended rebind, without a passkey: \`rebind\` them`);
       // Nothing started: the ended rebind is still the newest run, and the identity is still the service's own.
@@ -266,7 +341,15 @@ describe('the wait for the passkey', () => {
     for (const harness of [operator, auto]) for (const secret of await harness.secrets()) secrets.add(secret);
     expect(secrets.size).toBeGreaterThanOrEqual(6);
     // The scan itself finds a secret hidden in a payload.
-    const planted = JSON.stringify({ events: [{ input: { payloads: [{ data: Buffer.from(JSON.stringify({ token: operator.bi.apiToken })).toString('base64') }] } }] });
+    const planted = JSON.stringify({
+      events: [
+        {
+          input: {
+            payloads: [{ data: Buffer.from(JSON.stringify({ token: operator.bi.apiToken })).toString('base64') }],
+          },
+        },
+      ],
+    });
     expect(historyText(planted)).toContain(operator.bi.apiToken);
     expect(planted).not.toContain(operator.bi.apiToken);
     expect(await expectNoSecretsInHistories(operator, secrets)).toBeGreaterThanOrEqual(6);
@@ -278,7 +361,9 @@ describe('the wait for the passkey', () => {
 async function listedStatus(harness: ServiceHarness, email: string): Promise<string | undefined> {
   const rows = await waitFor(
     () => commands.listPeople(harness.session),
-    (found) => found.some((row) => row.email === email && row.execution !== 'RUNNING') || found.some((row) => row.email === email && row.status === 'WaitingForBinding'),
+    (found) =>
+      found.some((row) => row.email === email && row.execution !== 'RUNNING') ||
+      found.some((row) => row.email === email && row.status === 'WaitingForBinding'),
     10_000,
   );
   return rows.find((row) => row.email === email)?.status;
@@ -303,15 +388,25 @@ type Event = ReturnType<typeof historyEvents>[number] & {
  * Each routing look (routeWhenBound) of the person's current run, in the order scheduled: whether it
  * was scheduled after the first credentialBound signal, and what it answered (undefined: it never completed).
  */
-async function routingLooks(harness: ServiceHarness, email: string): Promise<{ afterSignal: boolean; outcome?: string }[]> {
+async function routingLooks(
+  harness: ServiceHarness,
+  email: string,
+): Promise<{ afterSignal: boolean; outcome?: string }[]> {
   const events = historyEvents(JSON.stringify(await harness.personHandle(email).fetchHistory())) as Event[];
-  const signalAt = events.find((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'credentialBound')?.eventId;
+  const signalAt = events.find(
+    (event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'credentialBound',
+  )?.eventId;
   return events
     .filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'routeWhenBound')
     .map((scheduled) => {
-      const completed = events.find((event) => event.activityTaskCompletedEventAttributes?.scheduledEventId === scheduled.eventId);
+      const completed = events.find(
+        (event) => event.activityTaskCompletedEventAttributes?.scheduledEventId === scheduled.eventId,
+      );
       const payload = completed?.activityTaskCompletedEventAttributes?.result?.payloads?.[0]?.data;
-      const outcome = payload === undefined ? undefined : (JSON.parse(Buffer.from(payload, 'base64').toString('utf8')) as { outcome: string }).outcome;
+      const outcome =
+        payload === undefined
+          ? undefined
+          : (JSON.parse(Buffer.from(payload, 'base64').toString('utf8')) as { outcome: string }).outcome;
       return { afterSignal: signalAt !== undefined && Number(scheduled.eventId) > Number(signalAt), outcome };
     });
 }

@@ -24,11 +24,19 @@ async function personState(harness: ServiceHarness, email: string): Promise<Pers
 
 /** The attempt number the activity of `type` completed on: above 1 proves an earlier attempt died. */
 async function completedOnAttempt(harness: ServiceHarness, email: string, type: string): Promise<number | undefined> {
-  const events = historyEvents(JSON.stringify(await harness.personHandle(email).fetchHistory())) as (ReturnType<typeof historyEvents>[number] & {
+  const events = historyEvents(JSON.stringify(await harness.personHandle(email).fetchHistory())) as (ReturnType<
+    typeof historyEvents
+  >[number] & {
     activityTaskStartedEventAttributes?: { scheduledEventId?: string; attempt?: number };
   })[];
-  const scheduled = events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === type).map((event) => event.eventId);
-  const started = events.filter((event) => event.eventType === 'EVENT_TYPE_ACTIVITY_TASK_STARTED' && scheduled.includes(event.activityTaskStartedEventAttributes?.scheduledEventId));
+  const scheduled = events
+    .filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === type)
+    .map((event) => event.eventId);
+  const started = events.filter(
+    (event) =>
+      event.eventType === 'EVENT_TYPE_ACTIVITY_TASK_STARTED' &&
+      scheduled.includes(event.activityTaskStartedEventAttributes?.scheduledEventId),
+  );
   return started.at(-1)?.activityTaskStartedEventAttributes?.attempt;
 }
 
@@ -54,7 +62,11 @@ describe('a worker process killed with SIGKILL', () => {
     // The identity create is held in the simulator, the worker killed while it is in flight, and the create lands anyway.
     await killWorkerWhileIdentityCreateInFlight(harness, email, 1);
 
-    await waitFor(() => personState(harness, email), (state) => state.status === 'WaitingForBinding', 60_000);
+    await waitFor(
+      () => personState(harness, email),
+      (state) => state.status === 'WaitingForBinding',
+      60_000,
+    );
     await harness.bind(email);
     const done = (await harness.personHandle(email).result()) as PersonState;
     expect(done.status).toBe('Onboarded');
@@ -72,16 +84,32 @@ describe('a worker process killed with SIGKILL', () => {
   it('in the middle of sending the binding email: no second email', async () => {
     const email = 'killed.during.email@example.com';
     let worker = await harness.spawnWorker();
-    harness.bi.faults.configure({ seed: 2, rules: [{ path: '/credential-binding-jobs$', methods: ['POST'], latencyMs: 2_500 }] });
+    harness.bi.faults.configure({
+      seed: 2,
+      rules: [{ path: '/credential-binding-jobs$', methods: ['POST'], latencyMs: 2_500 }],
+    });
     await harness.onboard([email]);
-    await waitFor(async () => harness.bi.faults.describe().stats.delayed, (delayed) => delayed >= 1, 60_000, 50);
+    await waitFor(
+      async () => harness.bi.faults.describe().stats.delayed,
+      (delayed) => delayed >= 1,
+      60_000,
+      50,
+    );
     worker.child.kill('SIGKILL');
     await worker.exited;
-    await waitFor(async () => (await harness.outbox(email)).length, (count) => count === 1, 10_000);
+    await waitFor(
+      async () => (await harness.outbox(email)).length,
+      (count) => count === 1,
+      10_000,
+    );
     harness.bi.faults.configure({});
     worker = await harness.spawnWorker();
 
-    await waitFor(() => personState(harness, email), (state) => state.status === 'WaitingForBinding', 60_000);
+    await waitFor(
+      () => personState(harness, email),
+      (state) => state.status === 'WaitingForBinding',
+      60_000,
+    );
     await harness.bind(email);
     const done = (await harness.personHandle(email).result()) as PersonState;
     expect(done.status).toBe('Onboarded');
@@ -96,13 +124,29 @@ describe('a worker process killed with SIGKILL', () => {
     const email = 'killed.during.routing@example.com';
     let worker = await harness.spawnWorker();
     await harness.onboard([email]);
-    await waitFor(() => personState(harness, email), (state) => state.status === 'WaitingForBinding', 60_000);
-    harness.okta.faults.configure({ seed: 3, rules: [{ path: '^/api/v1/users$', methods: ['POST'], latencyMs: 2_500 }] });
+    await waitFor(
+      () => personState(harness, email),
+      (state) => state.status === 'WaitingForBinding',
+      60_000,
+    );
+    harness.okta.faults.configure({
+      seed: 3,
+      rules: [{ path: '^/api/v1/users$', methods: ['POST'], latencyMs: 2_500 }],
+    });
     await harness.bind(email);
-    await waitFor(async () => harness.okta.faults.describe().stats.delayed, (delayed) => delayed >= 1, 60_000, 50);
+    await waitFor(
+      async () => harness.okta.faults.describe().stats.delayed,
+      (delayed) => delayed >= 1,
+      60_000,
+      50,
+    );
     worker.child.kill('SIGKILL');
     await worker.exited;
-    await waitFor(async () => (await harness.oktaState()).users.filter((user) => user.profile.login === email).length, (count) => count === 1, 10_000);
+    await waitFor(
+      async () => (await harness.oktaState()).users.filter((user) => user.profile.login === email).length,
+      (count) => count === 1,
+      10_000,
+    );
     harness.okta.faults.configure({});
     worker = await harness.spawnWorker();
 
@@ -118,14 +162,22 @@ describe('a worker process killed with SIGKILL', () => {
     const email = 'killed.between.steps@example.com';
     let worker = await harness.spawnWorker();
     await harness.onboard([email]);
-    await waitFor(() => personState(harness, email), (state) => state.status === 'WaitingForBinding', 60_000);
+    await waitFor(
+      () => personState(harness, email),
+      (state) => state.status === 'WaitingForBinding',
+      60_000,
+    );
     worker.child.kill('SIGKILL');
     await worker.exited;
 
     await harness.bind(email); // the person does not know or care that no worker is running
     worker = await harness.spawnWorker();
     // The watch died with the worker: Temporal notices by its heartbeat timeout and runs it again on the new one.
-    await waitFor(() => personState(harness, email), (state) => state.status === 'Onboarded', 45_000);
+    await waitFor(
+      () => personState(harness, email),
+      (state) => state.status === 'Onboarded',
+      45_000,
+    );
     const done = (await harness.personHandle(email).result()) as PersonState;
     expect(done.status).toBe('Onboarded');
     expect(done.emailsSent).toBe(1);
@@ -170,7 +222,11 @@ describe('the Temporal server stopped and restarted during the wait', () => {
     await harness.spawnWorker();
     const email = 'server.restart@example.com';
     await harness.onboard([email]);
-    await waitFor(() => personState(harness!, email), (state) => state.status === 'WaitingForBinding', 60_000);
+    await waitFor(
+      () => personState(harness!, email),
+      (state) => state.status === 'WaitingForBinding',
+      60_000,
+    );
 
     await server.stop();
     await harness.bind(email);
@@ -178,7 +234,12 @@ describe('the Temporal server stopped and restarted during the wait', () => {
     // Back on the same file: the onboarding is there, still running (a fresh database would not know it).
     expect((await harness.personHandle(email).describe()).status.name).toBe('RUNNING');
 
-    const done = await waitFor(() => personState(harness!, email), (state) => state.status === 'Onboarded', 90_000, 500);
+    const done = await waitFor(
+      () => personState(harness!, email),
+      (state) => state.status === 'Onboarded',
+      90_000,
+      500,
+    );
     expect(done.routed).toBe(true);
     expect(await harness.outbox(email)).toHaveLength(1);
     expect((await harness.signIn(email)).ok).toBe(true);

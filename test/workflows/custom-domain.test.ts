@@ -36,7 +36,8 @@ describe('an Okta org with a custom domain', () => {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const json = (await response.body.json()) as Record<string, unknown>;
-    if (response.statusCode >= 400) throw new Error(`Okta ${method} ${path}: ${response.statusCode} ${JSON.stringify(json)}`);
+    if (response.statusCode >= 400)
+      throw new Error(`Okta ${method} ${path}: ${response.statusCode} ${JSON.stringify(json)}`);
     return json;
   }
 
@@ -49,11 +50,16 @@ describe('an Okta org with a custom domain', () => {
     const okta = await harness.oktaState();
     expect(okta.idps.map((idp) => (idp.body as { issuerMode?: string }).issuerMode)).toEqual(['CUSTOM_URL']);
     const integration = await commands.integrationState(harness.session);
-    const app = (await harness.biApi('GET', `/realms/${integration.realm!.id}/applications/${integration.application!.id}`)) as { protocol_config: { redirect_uris: string[] } };
+    const app = (await harness.biApi(
+      'GET',
+      `/realms/${integration.realm!.id}/applications/${integration.application!.id}`,
+    )) as { protocol_config: { redirect_uris: string[] } };
     expect(app.protocol_config.redirect_uris).toEqual([`${CUSTOM_DOMAIN}/oauth2/v1/authorize/callback`]);
 
     const signIn = await harness.signIn(email);
-    expect(signIn.steps.find((step) => step.name === 'idp')?.detail).toContain(`issuer mode CUSTOM_URL: redirect URI ${CUSTOM_DOMAIN}/oauth2/v1/authorize/callback`);
+    expect(signIn.steps.find((step) => step.name === 'idp')?.detail).toContain(
+      `issuer mode CUSTOM_URL: redirect URI ${CUSTOM_DOMAIN}/oauth2/v1/authorize/callback`,
+    );
     expect(signIn.ok).toBe(true);
   });
 
@@ -70,7 +76,11 @@ describe('an Okta org with a custom domain', () => {
     expect(authorize?.detail).toMatch(/redirect_uri is missing or is not one of the redirect URIs registered/);
 
     expect(await commands.retry(harness.session, quiet, undefined)).toBe(0);
-    await waitFor(async () => (await oktaApi('GET', `/api/v1/idps/${idpId}`)).issuerMode, (mode) => mode === 'CUSTOM_URL', 60_000);
+    await waitFor(
+      async () => (await oktaApi('GET', `/api/v1/idps/${idpId}`)).issuerMode,
+      (mode) => mode === 'CUSTOM_URL',
+      60_000,
+    );
     expect((await harness.signIn(email)).ok).toBe(true);
   });
 });

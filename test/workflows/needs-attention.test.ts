@@ -5,20 +5,43 @@
  */
 import { temporal } from '@temporalio/proto';
 import * as commands from '../../src/cli/commands';
-import { integrationStatusQuery, onboardingStatusKey, onboardingStepKey, personStatusQuery, type PersonState } from '../../src/workflows/definitions';
+import {
+  integrationStatusQuery,
+  onboardingStatusKey,
+  onboardingStepKey,
+  personStatusQuery,
+  type PersonState,
+} from '../../src/workflows/definitions';
 import { captureOutput as capture } from '../support/output';
 import { ServiceHarness } from '../support/service';
 import { waitFor } from '../support/wait';
-import { completedAt, expectNoSecretsInHistories, historyEvents, oktaApi, personState, routedByOkta, scheduledActivities, waitForPerson } from '../support/workflow-checks';
+import {
+  completedAt,
+  expectNoSecretsInHistories,
+  historyEvents,
+  oktaApi,
+  personState,
+  routedByOkta,
+  scheduledActivities,
+  waitForPerson,
+} from '../support/workflow-checks';
 
 const WRONG_OKTA_TOKEN = 'okta-token-that-okta-never-issued-0123456789';
 const STARTED = temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
 
 /** A workflow task completed after the first signal of this name: the workflow has handled it. */
 function signalHandled(history: unknown, name: string): boolean {
-  const events = historyEvents(JSON.stringify(history)) as (ReturnType<typeof historyEvents>[number] & { workflowExecutionSignaledEventAttributes?: { signalName?: string } })[];
+  const events = historyEvents(JSON.stringify(history)) as (ReturnType<typeof historyEvents>[number] & {
+    workflowExecutionSignaledEventAttributes?: { signalName?: string };
+  })[];
   const signal = events.find((event) => event.workflowExecutionSignaledEventAttributes?.signalName === name);
-  return signal !== undefined && events.some((event) => event.eventType === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED' && Number(event.eventId) > Number(signal.eventId));
+  return (
+    signal !== undefined &&
+    events.some(
+      (event) =>
+        event.eventType === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED' && Number(event.eventId) > Number(signal.eventId),
+    )
+  );
 }
 
 describe('NeedsAttention, fixed, retry', () => {
@@ -38,9 +61,19 @@ describe('NeedsAttention, fixed, retry', () => {
     const email = 'first.person@example.com';
     await harness.onboard([email]);
 
-    const stuck = await waitFor(() => harness.integrationHandle().query(integrationStatusQuery), (state) => state.status === 'NeedsAttention', 20_000);
+    const stuck = await waitFor(
+      () => harness.integrationHandle().query(integrationStatusQuery),
+      (state) => state.status === 'NeedsAttention',
+      20_000,
+    );
     expect(stuck.step).toBe('CreateIdentityProvider');
-    expect(stuck.attention).toMatchObject({ step: 'CreateIdentityProvider', type: 'RejectedUpstreamError', service: 'okta', status: 401, upstreamCode: 'E0000011' });
+    expect(stuck.attention).toMatchObject({
+      step: 'CreateIdentityProvider',
+      type: 'RejectedUpstreamError',
+      service: 'okta',
+      status: 401,
+      upstreamCode: 'E0000011',
+    });
     expect(stuck.attention?.message).toMatch(/Okta/);
     expect(stuck.realm?.adopted).toBe(false);
     expect(stuck.application?.adopted).toBe(false);
@@ -69,7 +102,14 @@ describe('NeedsAttention, fixed, retry', () => {
     expect(status.text[0]).toMatch(/Needs attention at CreateIdentityProvider.*\[okta, HTTP 401, E0000011\]/s);
     const list = capture();
     expect(await commands.list(harness.session, list, 'NeedsAttention')).toBe(0);
-    expect(list.data[0]).toEqual([expect.objectContaining({ kind: 'integration', workflowId: harness.spec.integrationId, status: 'NeedsAttention', step: 'CreateIdentityProvider' })]);
+    expect(list.data[0]).toEqual([
+      expect.objectContaining({
+        kind: 'integration',
+        workflowId: harness.spec.integrationId,
+        status: 'NeedsAttention',
+        step: 'CreateIdentityProvider',
+      }),
+    ]);
     expect(list.text[0]).toMatch(/\(integration\)\s+NeedsAttention\s+CreateIdentityProvider/);
 
     // Nothing for the person yet: their onboarding has started, and waits for the shared objects.
@@ -85,7 +125,13 @@ describe('NeedsAttention, fixed, retry', () => {
     // integration at once, while it is still stuck: it must go on waiting (below: when their identity was made).
     await waitFor(
       async () => (await harness.personHandle(email).describe()).raw.pendingActivities ?? [],
-      (pending) => pending.some((activity) => activity.activityType?.name === 'ensureIdentity' && (activity.attempt ?? 0) >= 2 && activity.state === STARTED),
+      (pending) =>
+        pending.some(
+          (activity) =>
+            activity.activityType?.name === 'ensureIdentity' &&
+            (activity.attempt ?? 0) >= 2 &&
+            activity.state === STARTED,
+        ),
       15_000,
       50,
     );
@@ -126,7 +172,8 @@ describe('NeedsAttention, fixed, retry', () => {
     // The person waited for the whole set-up: Beyond Identity made their identity only after the
     // integration's last shared object (the routing rule) existed, not while it was stuck with a realm and an application.
     const [ruleDone] = completedAt(historyEvents(JSON.stringify(history)), 'ensureRoutingRule');
-    const identity = bi.identities.find((candidate) => candidate.traits.username === email) as { create_time?: string } | undefined;
+    const identity = bi.identities.find((candidate) => candidate.traits.username === email) as
+      { create_time?: string } | undefined;
     expect(Date.parse(identity?.create_time ?? '')).toBeGreaterThan(ruleDone!);
   });
 
@@ -148,7 +195,10 @@ describe('NeedsAttention, fixed, retry', () => {
     expect(stuck.attention).toMatchObject({ step: 'RouteOktaUser', type: 'OktaUserNotActiveError' });
     expect(stuck.attention?.message).toMatch(/DEPROVISIONED.*must be ACTIVE/);
     expect(await routedByOkta(harness)).toEqual(['first.person@example.com']);
-    expect((await harness.oktaState()).users.find((candidate) => candidate.id === user.id)?.profile.beyondIdentityIntegration).toBeUndefined();
+    expect(
+      (await harness.oktaState()).users.find((candidate) => candidate.id === user.id)?.profile
+        .beyondIdentityIntegration,
+    ).toBeUndefined();
 
     const listed = capture();
     await waitFor(
@@ -178,14 +228,22 @@ describe('NeedsAttention, fixed, retry', () => {
 
     // Identity and binding email were not redone; the routing look ran twice (refused, then adopted and routed).
     const history = await harness.personHandle(email).fetchHistory();
-    expect(scheduledActivities(JSON.stringify(history))).toEqual({ ensureIdentity: 1, ensureBindingEmail: 1, routeWhenBound: 2 });
+    expect(scheduledActivities(JSON.stringify(history))).toEqual({
+      ensureIdentity: 1,
+      ensureBindingEmail: 1,
+      routeWhenBound: 2,
+    });
     expect((await harness.oktaState()).users.filter((candidate) => candidate.profile.login === email)).toHaveLength(1);
   });
 
   it('teardown of an integration stuck in NeedsAttention undoes what setup had made, without a retry', async () => {
     await abandoned.startWorker({ OKTA_API_TOKEN: WRONG_OKTA_TOKEN });
     await abandoned.onboard(['never.started@example.com']);
-    const stuck = await waitFor(() => abandoned.integrationHandle().query(integrationStatusQuery), (state) => state.status === 'NeedsAttention', 20_000);
+    const stuck = await waitFor(
+      () => abandoned.integrationHandle().query(integrationStatusQuery),
+      (state) => state.status === 'NeedsAttention',
+      20_000,
+    );
     expect(stuck.step).toBe('CreateIdentityProvider');
     secretsOfAbandoned.push(...(await abandoned.secrets()));
 
@@ -193,11 +251,22 @@ describe('NeedsAttention, fixed, retry', () => {
     const teardown = commands.teardown(abandoned.session, output, true);
     // The step waiting for a retry is abandoned by the teardown signal itself: once a workflow task
     // has handled the signal, the integration is tearing down, no longer waiting at CreateIdentityProvider.
-    await waitFor(() => abandoned.integrationHandle().fetchHistory(), (history) => signalHandled(history, 'teardown'), 15_000);
+    await waitFor(
+      () => abandoned.integrationHandle().fetchHistory(),
+      (history) => signalHandled(history, 'teardown'),
+      15_000,
+    );
     const handled = await abandoned.integrationHandle().query(integrationStatusQuery);
-    expect({ status: handled.status, attention: handled.attention }).toEqual({ status: expect.stringMatching(/^(TearingDown|TornDown)$/), attention: undefined });
+    expect({ status: handled.status, attention: handled.attention }).toEqual({
+      status: expect.stringMatching(/^(TearingDown|TornDown)$/),
+      attention: undefined,
+    });
     // Then it runs to its end, as the integration's own state shows.
-    await waitFor(() => abandoned.integrationHandle().query(integrationStatusQuery), (state) => state.status === 'TornDown', 30_000);
+    await waitFor(
+      () => abandoned.integrationHandle().query(integrationStatusQuery),
+      (state) => state.status === 'TornDown',
+      30_000,
+    );
     expect(await teardown).toBe(0);
     expect(output.data[0]).toMatchObject({ status: 'TornDown', kept: [] });
     const bi = await abandoned.biState();

@@ -37,7 +37,9 @@ describe('the worker authenticated by an OAuth service app', () => {
     const { checks } = out.data[0] as { checks: PreflightCheck[] };
     const scopes = checks.find((check) => check.name === 'Okta scopes');
     expect(scopes).toMatchObject({ ok: false, detail: expect.stringContaining('lacks okta.policies.manage') });
-    expect(scopes?.fix).toContain(`grant okta.policies.manage to the Okta service app ${app.clientId} — Admin Console: Applications → the app → Okta API Scopes → Grant`);
+    expect(scopes?.fix).toContain(
+      `grant okta.policies.manage to the Okta service app ${app.clientId} — Admin Console: Applications → the app → Okta API Scopes → Grant`,
+    );
     expect(checks.find((check) => check.name === 'Okta token')?.ok).toBe(true);
     expect((await harness.oktaState()).idps).toEqual([]);
   });
@@ -45,8 +47,17 @@ describe('the worker authenticated by an OAuth service app', () => {
   it('a missing grant is NeedsAttention naming the scope and the fix; granted and retried, the integration is Ready and a person onboarded', async () => {
     const email = 'oauth.person@example.com';
     await harness.onboard([email]);
-    const stuck = await waitFor(() => harness.integrationHandle().query(integrationStatusQuery), (state) => state.status === 'NeedsAttention', 30_000);
-    expect(stuck.attention).toMatchObject({ type: 'RejectedUpstreamError', service: 'okta', status: 403, upstreamCode: 'insufficient_scope' });
+    const stuck = await waitFor(
+      () => harness.integrationHandle().query(integrationStatusQuery),
+      (state) => state.status === 'NeedsAttention',
+      30_000,
+    );
+    expect(stuck.attention).toMatchObject({
+      type: 'RejectedUpstreamError',
+      service: 'okta',
+      status: 403,
+      upstreamCode: 'insufficient_scope',
+    });
     expect(stuck.attention?.message).toContain(
       `grant okta.policies.manage to the Okta service app ${app.clientId} — Admin Console: Applications → the app → Okta API Scopes → Grant, or run \`bi-okta okta-service-app\` again — then \`bi-okta retry\``,
     );
@@ -56,12 +67,19 @@ describe('the worker authenticated by an OAuth service app', () => {
 
     await grantScope(harness.okta.url, harness.okta.apiToken, app.appId, 'okta.policies.manage');
     expect(await commands.retry(harness.session, capture(), undefined)).toBe(0);
-    const ready = await waitFor(() => harness.integrationHandle().query(integrationStatusQuery), (state) => state.status === 'Ready', 30_000);
+    const ready = await waitFor(
+      () => harness.integrationHandle().query(integrationStatusQuery),
+      (state) => state.status === 'Ready',
+      30_000,
+    );
     expect(ready.attention).toBeUndefined();
 
     await waitForPerson(harness, email, (state) => state.status === 'WaitingForBinding', 30_000);
     await harness.bind(email);
-    expect((await harness.personHandle(email).result()) as PersonState).toMatchObject({ status: 'Onboarded', routed: true });
+    expect((await harness.personHandle(email).result()) as PersonState).toMatchObject({
+      status: 'Onboarded',
+      routed: true,
+    });
     expect(await routedByOkta(harness)).toEqual([email]);
     expect((await harness.signIn(email)).ok).toBe(true);
     expect(harness.okta.oauthFigures().resourceCalls.DPoP).toBeGreaterThan(0);
@@ -71,7 +89,8 @@ describe('the worker authenticated by an OAuth service app', () => {
     const jwk = app.privateKey.export({ format: 'jwk' });
     const keyParts = [app.pem, ...app.pem.split('\n').filter((line) => line.length >= 40), jwk.d!, jwk.p!, jwk.q!];
     expect(await expectNoSecretsInHistories(harness, [...(await harness.secrets()), ...keyParts])).toBeGreaterThan(0);
-    for (const { workflowId, json } of await harness.histories()) expect({ workflowId, jwt: JWT_PATTERN.exec(json)?.[0] }).toEqual({ workflowId, jwt: undefined });
+    for (const { workflowId, json } of await harness.histories())
+      expect({ workflowId, jwt: JWT_PATTERN.exec(json)?.[0] }).toEqual({ workflowId, jwt: undefined });
   });
 });
 
@@ -96,7 +115,10 @@ describe('access tokens that expire while people are onboarding', () => {
       // routing write below is made after it: a clock wait is the state meant here.
       await new Promise((resolve) => setTimeout(resolve, (LIFETIME_SECONDS + 0.5) * 1000));
       await harness.bind(email);
-      expect((await harness.personHandle(email).result()) as PersonState).toMatchObject({ status: 'Onboarded', routed: true });
+      expect((await harness.personHandle(email).result()) as PersonState).toMatchObject({
+        status: 'Onboarded',
+        routed: true,
+      });
     }
     const figures = harness.okta.oauthFigures();
     // One token for the set-up and at least one renewal for each person's routing.
@@ -104,8 +126,16 @@ describe('access tokens that expire while people are onboarding', () => {
     expect(figures.refusals['resource.invalid_token']).toBe(0);
     const retried: string[] = [];
     for (const { workflowId, json } of await harness.histories()) {
-      const events = (JSON.parse(json) as { events: { eventType?: string; activityTaskStartedEventAttributes?: { attempt?: number } }[] }).events;
-      const failed = events.filter((event) => event.eventType === 'EVENT_TYPE_ACTIVITY_TASK_FAILED' || (event.activityTaskStartedEventAttributes?.attempt ?? 1) > 1);
+      const events = (
+        JSON.parse(json) as {
+          events: { eventType?: string; activityTaskStartedEventAttributes?: { attempt?: number } }[];
+        }
+      ).events;
+      const failed = events.filter(
+        (event) =>
+          event.eventType === 'EVENT_TYPE_ACTIVITY_TASK_FAILED' ||
+          (event.activityTaskStartedEventAttributes?.attempt ?? 1) > 1,
+      );
       if (failed.length > 0) retried.push(workflowId);
     }
     expect(retried).toEqual([]);

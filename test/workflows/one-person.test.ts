@@ -4,7 +4,12 @@
  */
 import { ServiceHarness } from '../support/service';
 import { waitFor } from '../support/wait';
-import { customProfileProperties, expectNoSecretsInHistories, historyEvents, routedByOkta } from '../support/workflow-checks';
+import {
+  customProfileProperties,
+  expectNoSecretsInHistories,
+  historyEvents,
+  routedByOkta,
+} from '../support/workflow-checks';
 import type { PersonState } from '../../src/workflows/definitions';
 import { personStatusQuery, integrationStatusQuery } from '../../src/workflows/definitions';
 
@@ -23,10 +28,18 @@ describe('one person, end to end', () => {
     await harness.onboard([email]);
 
     // Before binding: identity and email exist, nothing routed.
-    const waiting = await waitFor(() => harness.personHandle(email).query(personStatusQuery), (state: PersonState) => state.status === 'WaitingForBinding', 30_000);
+    const waiting = await waitFor(
+      () => harness.personHandle(email).query(personStatusQuery),
+      (state: PersonState) => state.status === 'WaitingForBinding',
+      30_000,
+    );
     expect(waiting.identity?.adopted).toBe(false);
     // The shared routing exists before anyone binds; it routes nobody yet.
-    await waitFor(() => harness.integrationHandle().query(integrationStatusQuery), (state) => state.status === 'Ready', 30_000);
+    await waitFor(
+      () => harness.integrationHandle().query(integrationStatusQuery),
+      (state) => state.status === 'Ready',
+      30_000,
+    );
     expect((await harness.oktaState()).rules).toHaveLength(1);
     expect(await routedByOkta(harness)).toEqual([]);
     expect((await harness.oktaState()).users).toEqual([]);
@@ -35,7 +48,7 @@ describe('one person, end to end', () => {
     expect(unbound.reason).toMatch(/^route:/);
 
     await harness.bind('alice.smith@example.com');
-    const done = await harness.personHandle(email).result() as PersonState;
+    const done = (await harness.personHandle(email).result()) as PersonState;
     expect(done.status).toBe('Onboarded');
     expect(done.bound).toBe(true);
     expect(done.routed).toBe(true);
@@ -53,19 +66,30 @@ describe('one person, end to end', () => {
     expect(app.protocol_config.confidentiality).toBe('confidential');
     expect(app.protocol_config.grant_type).toEqual(['authorization_code']);
     expect(app.protocol_config.redirect_uris).toEqual([`${harness.okta.url}/oauth2/v1/authorize/callback`]);
-    expect(app.protocol_config.token_configuration).toMatchObject({ expires_after: 604800, subject_field: 'email', token_signing_algorithm: 'RS256' });
-    expect(app.authenticator_config_id).toBe(bi.authenticator_configs.find((config) => config.realm_id === realmId)?.id);
+    expect(app.protocol_config.token_configuration).toMatchObject({
+      expires_after: 604800,
+      subject_field: 'email',
+      token_signing_algorithm: 'RS256',
+    });
+    expect(app.authenticator_config_id).toBe(
+      bi.authenticator_configs.find((config) => config.realm_id === realmId)?.id,
+    );
     const identities = bi.identities.filter((identity) => identity.realm_id === realmId);
     expect(identities.map((identity) => identity.traits.username)).toEqual(['alice.smith@example.com']);
     expect(bi.outbox.filter((message) => message.to === 'alice.smith@example.com')).toHaveLength(1);
 
     const okta = await harness.oktaState();
-    expect(okta.users.map((user) => [user.profile.login, user.status])).toEqual([['alice.smith@example.com', 'ACTIVE']]);
+    expect(okta.users.map((user) => [user.profile.login, user.status])).toEqual([
+      ['alice.smith@example.com', 'ACTIVE'],
+    ]);
     expect(okta.idps).toHaveLength(1);
     const idp = okta.idps[0]!;
     expect(idp.status).toBe('ACTIVE');
     expect(idp.body.protocol.scopes).toEqual(['openid']);
-    expect(idp.body.policy.subject).toMatchObject({ userNameTemplate: { template: 'idpuser.externalId' }, matchType: 'USERNAME' });
+    expect(idp.body.policy.subject).toMatchObject({
+      userNameTemplate: { template: 'idpuser.externalId' },
+      matchType: 'USERNAME',
+    });
     const issuer = `${harness.bi.authUrl}/v1/tenants/${harness.bi.tenantId}/realms/${realmId}/applications/${app.id}`;
     expect(idp.body.protocol.issuer.url).toBe(issuer);
     expect(idp.body.protocol.endpoints.authorization?.url).toBe(`${issuer}/authorize`);
@@ -73,7 +97,11 @@ describe('one person, end to end', () => {
     expect(idp.body.protocol.endpoints.jwks?.url).toBe(`${issuer}/.well-known/jwks.json`);
     expect(okta.rules).toHaveLength(1); // above the default rule, which is kept apart and last
     expect(okta.rules[0]!.status).toBe('ACTIVE');
-    expect(okta.rules[0]!.conditions.userIdentifier).toEqual({ type: 'ATTRIBUTE', attribute: 'beyondIdentityIntegration', patterns: [{ matchType: 'EQUALS', value: harness.spec.routing.value }] });
+    expect(okta.rules[0]!.conditions.userIdentifier).toEqual({
+      type: 'ATTRIBUTE',
+      attribute: 'beyondIdentityIntegration',
+      patterns: [{ matchType: 'EQUALS', value: harness.spec.routing.value }],
+    });
     expect(okta.users[0]!.profile.beyondIdentityIntegration).toBe(harness.spec.routing.value);
     expect(await routedByOkta(harness)).toEqual(['alice.smith@example.com']);
     expect(await customProfileProperties(harness)).toEqual(['beyondIdentityIntegration']);

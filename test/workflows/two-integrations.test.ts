@@ -47,17 +47,25 @@ describe('two integrations in one Okta org', () => {
     await harness.onboard([first]);
     // The second realm is set up once the first has made the property, so that it finds it (adopts it).
     // Set up at the same moment, both may record the property as made by them (see the audit report).
-    const firstReady = await waitFor(() => harness.integrationHandle().query(integrationStatusQuery), (state) => state.status === 'Ready', 30_000);
+    const firstReady = await waitFor(
+      () => harness.integrationHandle().query(integrationStatusQuery),
+      (state) => state.status === 'Ready',
+      30_000,
+    );
     expect(firstReady.routingAttribute).toEqual({ id: harness.spec.routing.attribute, adopted: false });
     await commands.onboard(second, quiet, validatePeople([{ email: other, where: '#0' }], second.spec.integrationId));
     await harness.bind(first);
     await harness.bind(other);
     const [firstDone, otherDone] = await Promise.all([
       harness.personHandle(first).result() as Promise<PersonState>,
-      harness.client.workflow.getHandle(`${second.spec.integrationId}/person/${other}`).result() as Promise<PersonState>,
+      harness.client.workflow
+        .getHandle(`${second.spec.integrationId}/person/${other}`)
+        .result() as Promise<PersonState>,
     ]);
     expect([firstDone.status, otherDone.status]).toEqual(['Onboarded', 'Onboarded']);
-    const secondState = await harness.client.workflow.getHandle(second.spec.integrationId).query(integrationStatusQuery);
+    const secondState = await harness.client.workflow
+      .getHandle(second.spec.integrationId)
+      .query(integrationStatusQuery);
     expect(secondState.routingAttribute).toEqual({ id: harness.spec.routing.attribute, adopted: true });
 
     const okta = await harness.oktaState();
@@ -69,14 +77,18 @@ describe('two integrations in one Okta org', () => {
       ].sort(),
     );
     expect(await customProfileProperties(harness)).toEqual([harness.spec.routing.attribute]);
-    const profile = (email: string) => okta.users.find((user) => user.profile.login === email)!.profile[harness.spec.routing.attribute];
+    const profile = (email: string) =>
+      okta.users.find((user) => user.profile.login === email)!.profile[harness.spec.routing.attribute];
     expect(profile(first)).toBe(harness.spec.routing.value);
     expect(profile(other)).toBe(second.spec.routing.value);
 
     // Each signs in through their own realm's IdP.
-    const idpOf = async (email: string) => (await harness.signIn(email)).steps.find((step) => step.name === 'route')?.detail;
-    const firstRule = okta.rules.find((rule) => rule.name === harness.spec.routingRuleName)!.actions.idp?.providers?.[0]?.id;
-    const otherRule = okta.rules.find((rule) => rule.name === second.spec.routingRuleName)!.actions.idp?.providers?.[0]?.id;
+    const idpOf = async (email: string) =>
+      (await harness.signIn(email)).steps.find((step) => step.name === 'route')?.detail;
+    const firstRule = okta.rules.find((rule) => rule.name === harness.spec.routingRuleName)!.actions.idp?.providers?.[0]
+      ?.id;
+    const otherRule = okta.rules.find((rule) => rule.name === second.spec.routingRuleName)!.actions.idp?.providers?.[0]
+      ?.id;
     expect(firstRule).not.toBe(otherRule);
     expect(await idpOf(first)).toContain(`routes to IdP ${firstRule}`);
     expect(await idpOf(other)).toContain(`routes to IdP ${otherRule}`);
@@ -85,18 +97,32 @@ describe('two integrations in one Okta org', () => {
   });
 
   it('tearing down the first, which made the property, keeps it while the second still routes by it, and says why', async () => {
-    const output: Output & { data: unknown[] } = { json: true, data: [], print: (value) => output.data.push(value), info: () => undefined };
+    const output: Output & { data: unknown[] } = {
+      json: true,
+      data: [],
+      print: (value) => output.data.push(value),
+      info: () => undefined,
+    };
     expect(await tearDown(harness, harness.session, output)).toBe(0);
     const final = output.data[0] as IntegrationState;
-    expect(final.kept).toEqual([`Okta profile property ${harness.spec.routing.attribute} (still used by rule "${second.spec.routingRuleName}")`]);
+    expect(final.kept).toEqual([
+      `Okta profile property ${harness.spec.routing.attribute} (still used by rule "${second.spec.routingRuleName}")`,
+    ]);
     expect(await customProfileProperties(harness)).toEqual([harness.spec.routing.attribute]);
     expect((await harness.signIn('first.realm@example.com')).ok).toBe(false);
     expect((await harness.signIn('second.realm@example.com')).ok).toBe(true);
 
     // The second found the property (adopted): its teardown keeps it too, and says so.
-    const done: Output & { data: unknown[] } = { json: true, data: [], print: (value) => done.data.push(value), info: () => undefined };
+    const done: Output & { data: unknown[] } = {
+      json: true,
+      data: [],
+      print: (value) => done.data.push(value),
+      info: () => undefined,
+    };
     expect(await tearDown(harness, second, done)).toBe(0);
-    expect((done.data[0] as IntegrationState).kept).toEqual([`Okta profile property ${harness.spec.routing.attribute} (adopted)`]);
+    expect((done.data[0] as IntegrationState).kept).toEqual([
+      `Okta profile property ${harness.spec.routing.attribute} (adopted)`,
+    ]);
     const okta = await harness.oktaState();
     expect([okta.rules, okta.idps, okta.users]).toEqual([[], [], []]);
   });

@@ -8,10 +8,27 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import * as commands from '../../src/cli/commands';
 import type { Output } from '../../src/cli/session';
-import { credentialBoundSignal, integrationStatusQuery, personStatusQuery, type IntegrationState, type PersonState } from '../../src/workflows/definitions';
+import {
+  credentialBoundSignal,
+  integrationStatusQuery,
+  personStatusQuery,
+  type IntegrationState,
+  type PersonState,
+} from '../../src/workflows/definitions';
 import { ServiceHarness, type BiState, type OktaState } from '../support/service';
 import { waitFor } from '../support/wait';
-import { activityOrder, completedAt, customProfileProperties, expectNoSecretsInHistories, historyEvents, oktaApi, routedByOkta, scheduledAt, tearDown, waitForPerson } from '../support/workflow-checks';
+import {
+  activityOrder,
+  completedAt,
+  customProfileProperties,
+  expectNoSecretsInHistories,
+  historyEvents,
+  oktaApi,
+  routedByOkta,
+  scheduledAt,
+  tearDown,
+  waitForPerson,
+} from '../support/workflow-checks';
 
 const quiet: Output = { json: true, print: () => undefined, info: () => undefined };
 
@@ -28,7 +45,11 @@ async function integrationState(harness: ServiceHarness): Promise<IntegrationSta
 async function waitUntilUndone(harness: ServiceHarness, email: string): Promise<PersonState> {
   await waitFor(
     () => commands.listPeople(harness.session),
-    (rows) => rows.some((row) => row.email === email && row.status === 'Cancelled' && row.step === 'Undone' && row.execution !== 'RUNNING'),
+    (rows) =>
+      rows.some(
+        (row) =>
+          row.email === email && row.status === 'Cancelled' && row.step === 'Undone' && row.execution !== 'RUNNING',
+      ),
     30_000,
   );
   const state = await harness.personHandle(email).query(personStatusQuery);
@@ -38,17 +59,24 @@ async function waitUntilUndone(harness: ServiceHarness, email: string): Promise<
 
 /** The person's workflow ended as cancelled (its undo done), not completed or failed. */
 async function expectCancelled(harness: ServiceHarness, email: string): Promise<void> {
-  const error = await harness.personHandle(email).result().then(
-    () => undefined,
-    (failure: unknown) => failure,
-  );
+  const error = await harness
+    .personHandle(email)
+    .result()
+    .then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
   expect(error).toBeInstanceOf(WorkflowFailedError);
   expect((await harness.personHandle(email).describe()).status.name).toBe('CANCELLED');
 }
 
 function scheduledIdOf(event: ReturnType<typeof historyEvents>[number]): string | undefined {
   const attributes = event as Record<string, { scheduledEventId?: string } | undefined>;
-  return (attributes.activityTaskCompletedEventAttributes ?? attributes.activityTaskCanceledEventAttributes ?? attributes.activityTaskFailedEventAttributes)?.scheduledEventId;
+  return (
+    attributes.activityTaskCompletedEventAttributes ??
+    attributes.activityTaskCanceledEventAttributes ??
+    attributes.activityTaskFailedEventAttributes
+  )?.scheduledEventId;
 }
 
 function eventTime(event: ReturnType<typeof historyEvents>[number]): number {
@@ -58,7 +86,8 @@ function eventTime(event: ReturnType<typeof historyEvents>[number]): number {
 async function onboardAndBind(harness: ServiceHarness, emails: string[]): Promise<void> {
   await Promise.all(emails.map((email) => harness.onboard([email])));
   await Promise.all(emails.map((email) => harness.bind(email)));
-  for (const email of emails) expect(((await harness.personHandle(email).result()) as PersonState).status).toBe('Onboarded');
+  for (const email of emails)
+    expect(((await harness.personHandle(email).result()) as PersonState).status).toBe('Onboarded');
 }
 
 /** What is left of everything but `email`'s identity: must not change when only that person is cancelled. */
@@ -130,7 +159,11 @@ describe('cancel and teardown', () => {
       expect(okta.users.map((user) => user.profile.login)).toEqual([stays]);
       expect(okta.rules).toEqual(ruleBefore);
       // The undo ran in a new run of the person's own workflow, in this order.
-      expect(activityOrder(JSON.stringify(await fresh.personHandle(onboarded).fetchHistory()))).toEqual(['clearOktaRouting', 'removeOktaUser', 'deleteIdentity']);
+      expect(activityOrder(JSON.stringify(await fresh.personHandle(onboarded).fetchHistory()))).toEqual([
+        'clearOktaRouting',
+        'removeOktaUser',
+        'deleteIdentity',
+      ]);
       const listed = (await commands.listPeople(fresh.session)).find((row) => row.email === onboarded);
       expect(listed).toMatchObject({ status: 'Cancelled', step: 'Undone' });
       expect((await commands.listPeople(fresh.session, 'Onboarded')).map((row) => row.email)).toEqual([stays]);
@@ -155,7 +188,12 @@ describe('cancel and teardown', () => {
         await fresh.bind(racing);
         await fresh.personHandle(racing).signal(credentialBoundSignal);
         // The create is in flight at Okta.
-        await waitFor(async () => fresh.okta.faults.describe(), (faults) => faults.stats.delayed > 0, 10_000, 20);
+        await waitFor(
+          async () => fresh.okta.faults.describe(),
+          (faults) => faults.stats.delayed > 0,
+          10_000,
+          20,
+        );
         await fresh.personHandle(racing).cancel();
         await expectCancelled(fresh, racing);
         await waitUntilUndone(fresh, racing);
@@ -169,11 +207,21 @@ describe('cancel and teardown', () => {
       // In the person's history: every look that could route had closed before the undo's clearing finished.
       const events = historyEvents(JSON.stringify(await fresh.personHandle(racing).fetchHistory()));
       const looks = scheduledAt(events, 'routeWhenBound').length;
-      const closedLooks = events.filter((event) => ['EVENT_TYPE_ACTIVITY_TASK_COMPLETED', 'EVENT_TYPE_ACTIVITY_TASK_CANCELED', 'EVENT_TYPE_ACTIVITY_TASK_FAILED'].includes(event.eventType ?? ''));
+      const closedLooks = events.filter((event) =>
+        [
+          'EVENT_TYPE_ACTIVITY_TASK_COMPLETED',
+          'EVENT_TYPE_ACTIVITY_TASK_CANCELED',
+          'EVENT_TYPE_ACTIVITY_TASK_FAILED',
+        ].includes(event.eventType ?? ''),
+      );
       expect(looks).toBeGreaterThanOrEqual(1);
       const clearing = completedAt(events, 'clearOktaRouting');
       expect(clearing).toHaveLength(1);
-      const lookIds = new Set(events.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'routeWhenBound').map((event) => event.eventId));
+      const lookIds = new Set(
+        events
+          .filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'routeWhenBound')
+          .map((event) => event.eventId),
+      );
       const lookEnds = closedLooks.filter((event) => lookIds.has(scheduledIdOf(event)));
       expect(lookEnds).toHaveLength(looks);
       expect(Math.max(...lookEnds.map(eventTime))).toBeLessThanOrEqual(clearing[0]!);
@@ -222,7 +270,11 @@ describe('cancel and teardown', () => {
         'deleteRealm',
       ]);
       // The one still onboarded was undone by a run of its own: routing cleared, then user and identity.
-      expect(activityOrder(JSON.stringify(await fresh.personHandle(stays).fetchHistory()))).toEqual(['clearOktaRouting', 'removeOktaUser', 'deleteIdentity']);
+      expect(activityOrder(JSON.stringify(await fresh.personHandle(stays).fetchHistory()))).toEqual([
+        'clearOktaRouting',
+        'removeOktaUser',
+        'deleteIdentity',
+      ]);
     });
   });
 
@@ -235,12 +287,17 @@ describe('cancel and teardown', () => {
     let oktaUserId: string;
 
     beforeAll(async () => {
-      const realm = (await adopting.biApi('POST', '/realms', { realm: { display_name: adopting.spec.realmName, classification: 'SECURE_CUSTOMER' } })) as { id: string };
+      const realm = (await adopting.biApi('POST', '/realms', {
+        realm: { display_name: adopting.spec.realmName, classification: 'SECURE_CUSTOMER' },
+      })) as { id: string };
       realmId = realm.id;
       identities = {};
       for (const email of [adoptedBoth, adoptedWaiting]) {
         const identity = (await adopting.biApi('POST', `/realms/${realmId}/identities`, {
-          identity: { display_name: email, traits: { type: 'traits_v0', username: email, primary_email_address: email } },
+          identity: {
+            display_name: email,
+            traits: { type: 'traits_v0', username: email, primary_email_address: email },
+          },
         })) as { id: string };
         identities[email] = identity.id;
       }
@@ -253,7 +310,12 @@ describe('cancel and teardown', () => {
             id: '#custom',
             type: 'object',
             properties: {
-              beyondIdentityIntegration: { title: 'Made by hand', type: 'string', master: { type: 'OKTA' }, permissions: [{ principal: 'SELF', action: 'READ_ONLY' }] },
+              beyondIdentityIntegration: {
+                title: 'Made by hand',
+                type: 'string',
+                master: { type: 'OKTA' },
+                permissions: [{ principal: 'SELF', action: 'READ_ONLY' }],
+              },
             },
           },
         },
@@ -268,16 +330,27 @@ describe('cancel and teardown', () => {
     it('adopts the realm, identities and Okta user it finds: the adopted user gets the property once bound, and keeps existing after cancel', async () => {
       await onboardAndBind(adopting, [adoptedBoth, created]);
       await adopting.onboard([adoptedWaiting]);
-      const waitingState = await waitForPerson(adopting, adoptedWaiting, (state) => state.status === 'WaitingForBinding');
+      const waitingState = await waitForPerson(
+        adopting,
+        adoptedWaiting,
+        (state) => state.status === 'WaitingForBinding',
+      );
       expect(waitingState.identity).toEqual({ id: identities[adoptedWaiting], adopted: true });
       const state = await integrationState(adopting);
       expect(state.realm).toEqual({ id: realmId, adopted: true });
       expect(state.routingAttribute).toEqual({ id: 'beyondIdentityIntegration', adopted: true });
       const both = (await adopting.personHandle(adoptedBoth).result()) as PersonState;
-      expect(both).toMatchObject({ identity: { id: identities[adoptedBoth], adopted: true }, oktaUser: { id: oktaUserId, adopted: true } });
+      expect(both).toMatchObject({
+        identity: { id: identities[adoptedBoth], adopted: true },
+        oktaUser: { id: oktaUserId, adopted: true },
+      });
       expect(await routedByOkta(adopting)).toEqual([adoptedBoth, created]);
       const adoptedProfile = (await adopting.oktaState()).users.find((user) => user.id === oktaUserId)!.profile;
-      expect(adoptedProfile).toMatchObject({ beyondIdentityIntegration: adopting.spec.routing.value, firstName: 'Adopted', lastName: 'Both' });
+      expect(adoptedProfile).toMatchObject({
+        beyondIdentityIntegration: adopting.spec.routing.value,
+        firstName: 'Adopted',
+        lastName: 'Both',
+      });
 
       expect(await commands.cancel(adopting.session, quiet, adoptedWaiting)).toBe(0);
       await expectCancelled(adopting, adoptedWaiting);
@@ -286,11 +359,15 @@ describe('cancel and teardown', () => {
 
       expect(await routedByOkta(adopting)).toEqual([created]);
       const [bi, okta] = await Promise.all([adopting.biState(), adopting.oktaState()]);
-      expect(bi.identities.map((identity) => identity.id)).toEqual(expect.arrayContaining([identities[adoptedBoth], identities[adoptedWaiting]]));
+      expect(bi.identities.map((identity) => identity.id)).toEqual(
+        expect.arrayContaining([identities[adoptedBoth], identities[adoptedWaiting]]),
+      );
       const kept = okta.users.find((user) => user.id === oktaUserId);
       expect(kept?.status).toBe('ACTIVE');
       expect(kept?.profile.beyondIdentityIntegration ?? null).toBeNull();
-      expect(activityOrder(JSON.stringify(await adopting.personHandle(adoptedBoth).fetchHistory()))).toEqual(['clearOktaRouting']);
+      expect(activityOrder(JSON.stringify(await adopting.personHandle(adoptedBoth).fetchHistory()))).toEqual([
+        'clearOktaRouting',
+      ]);
       expect((await adopting.signIn(adoptedBoth)).reason).toMatch(/^route:/);
     });
 
@@ -301,15 +378,23 @@ describe('cancel and teardown', () => {
       expect(await tearDown(adopting, adopting.session, output)).toBe(0);
       const final = output.data[0] as IntegrationState;
       expect(final.status).toBe('TornDown');
-      expect(final.kept).toEqual(['Okta profile property beyondIdentityIntegration (adopted)', `realm ${realmId} (adopted)`]);
+      expect(final.kept).toEqual([
+        'Okta profile property beyondIdentityIntegration (adopted)',
+        `realm ${realmId} (adopted)`,
+      ]);
 
       const [bi, okta] = await Promise.all([adopting.biState(), adopting.oktaState()]);
-      expect(bi.realms.filter((realm) => realm.display_name === adopting.spec.realmName).map((realm) => realm.id)).toEqual([realmId]);
+      expect(
+        bi.realms.filter((realm) => realm.display_name === adopting.spec.realmName).map((realm) => realm.id),
+      ).toEqual([realmId]);
       expect(bi.applications.filter((app) => app.realm_id === realmId)).toEqual([]);
       expect(bi.authenticator_configs.filter((config) => config.realm_id === realmId)).toEqual([]);
-      expect(bi.identities.filter((identity) => identity.realm_id === realmId).map((identity) => identity.id).sort()).toEqual(
-        [identities[adoptedBoth], identities[adoptedWaiting]].sort(),
-      );
+      expect(
+        bi.identities
+          .filter((identity) => identity.realm_id === realmId)
+          .map((identity) => identity.id)
+          .sort(),
+      ).toEqual([identities[adoptedBoth], identities[adoptedWaiting]].sort());
       expect(bi.identities.map((identity) => identity.id)).not.toContain(createdIdentity);
       expect(okta.users.map((user) => [user.id, user.status])).toEqual([[oktaUserId, 'ACTIVE']]);
       expect(okta.idps).toEqual([]);

@@ -27,7 +27,11 @@ function bindingLink(context: SimContext, job: JobRecord): string {
   return `${context.urls.auth}${bindingLinkPath(job)}?token=${job.link_token}`;
 }
 
-export function createBindingJob(context: SimContext, identity: Identity, input: NewJob): { job: JobRecord; link: string } {
+export function createBindingJob(
+  context: SimContext,
+  identity: Identity,
+  input: NewJob,
+): { job: JobRecord; link: string } {
   const { store, settings } = context;
   const now = store.nowMs();
   const job: JobRecord = {
@@ -37,7 +41,9 @@ export function createBindingJob(context: SimContext, identity: Identity, input:
     tenant_id: identity.tenant_id,
     delivery_method: input.delivery_method,
     state: 'LINK_SENT',
-    ...(input.post_binding_redirect_uri !== undefined && { post_binding_redirect_uri: input.post_binding_redirect_uri }),
+    ...(input.post_binding_redirect_uri !== undefined && {
+      post_binding_redirect_uri: input.post_binding_redirect_uri,
+    }),
     ...(input.authenticator_config !== undefined && { authenticator_config: input.authenticator_config }),
     ...(input.authenticator_config_id !== undefined && { authenticator_config_id: input.authenticator_config_id }),
     expire_time: new Date(now + settings.bindingLinkTtlSeconds * 1000).toISOString(),

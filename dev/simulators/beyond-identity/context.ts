@@ -18,7 +18,10 @@ export interface SimContext {
 }
 
 /** The application's URL on the auth host: its OIDC issuer and the base of its endpoints (contract §1.2). */
-export function applicationUrl(context: SimContext, application: Pick<Application, 'tenant_id' | 'realm_id' | 'id'>): string {
+export function applicationUrl(
+  context: SimContext,
+  application: Pick<Application, 'tenant_id' | 'realm_id' | 'id'>,
+): string {
   return `${context.urls.auth}/v1/tenants/${application.tenant_id}/realms/${application.realm_id}/applications/${application.id}`;
 }
 

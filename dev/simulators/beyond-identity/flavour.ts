@@ -46,17 +46,22 @@ export class BiError extends Error {
 }
 
 function errorBody(status: number, message: string, details?: ErrorDetail[]): ErrorBody {
-  return details && details.length > 0 ? { code: statusCodeName(status), message, details } : { code: statusCodeName(status), message };
+  return details && details.length > 0
+    ? { code: statusCodeName(status), message, details }
+    : { code: statusCodeName(status), message };
 }
 
 export const apiErrors = {
   invalidRequest: () => new BiError(400, 'invalid request'),
-  invalidParameters: (violations: FieldViolation[]) => new BiError(400, 'invalid parameters', [{ type: 'FieldViolations', field_violations: violations }]),
+  invalidParameters: (violations: FieldViolation[]) =>
+    new BiError(400, 'invalid parameters', [{ type: 'FieldViolations', field_violations: violations }]),
   unauthorized: () => new BiError(401, 'unauthorized', undefined, { 'www-authenticate': 'Bearer' }),
   forbidden: () => new BiError(403, 'forbidden'),
   /** e.g. notFound('Realm', id, 'realm') → 404 "realm not found" with ResourceInfo. */
   notFound: (resourceType: string, id: string, noun: string) =>
-    new BiError(404, `${noun} not found`, [{ type: 'ResourceInfo', resource_type: resourceType, id, description: `${noun} not found` }]),
+    new BiError(404, `${noun} not found`, [
+      { type: 'ResourceInfo', resource_type: resourceType, id, description: `${noun} not found` },
+    ]),
   conflict: (message: string, details?: ErrorDetail[]) => new BiError(409, message, details),
   unprocessable: (message: string, resourceType: string, id: string) =>
     new BiError(422, message, [{ type: 'ResourceInfo', resource_type: resourceType, id, description: message }]),

@@ -16,7 +16,10 @@ import { Store } from './store';
 
 const DEVELOPMENT_TENANT_ID = '0001f1f460b1ace6';
 const DEVELOPMENT_API_TOKEN = 'bi-simulator-development-token';
-const DEVELOPMENT_MANAGEMENT_CLIENT = { clientId: 'BiSimManagementApiClient', clientSecret: 'BiSimDevelopmentManagementClientSecretNotASecret' };
+const DEVELOPMENT_MANAGEMENT_CLIENT = {
+  clientId: 'BiSimManagementApiClient',
+  clientSecret: 'BiSimDevelopmentManagementClientSecretNotASecret',
+};
 
 export interface BeyondIdentitySimulatorOptions {
   host?: string;
@@ -59,16 +62,22 @@ export interface RunningBeyondIdentitySimulator {
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`Beyond Identity simulator: ${name} must be a positive number of seconds`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`Beyond Identity simulator: ${name} must be a positive number of seconds`);
   return value;
 }
 
-export async function startBeyondIdentitySimulator(options: BeyondIdentitySimulatorOptions = {}): Promise<RunningBeyondIdentitySimulator> {
+export async function startBeyondIdentitySimulator(
+  options: BeyondIdentitySimulatorOptions = {},
+): Promise<RunningBeyondIdentitySimulator> {
   const host = options.host ?? '127.0.0.1';
   const tenantId = options.tenantId ?? DEVELOPMENT_TENANT_ID;
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(tenantId)) throw new Error('Beyond Identity simulator: the tenant id must be 1-64 letters, digits, - or _');
-  const apiTokens = options.apiTokens && options.apiTokens.length > 0 ? [...options.apiTokens] : [DEVELOPMENT_API_TOKEN];
-  if (apiTokens.some((token) => token.trim() === '' || /\s/.test(token))) throw new Error('Beyond Identity simulator: API tokens must be non-empty and contain no spaces');
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(tenantId))
+    throw new Error('Beyond Identity simulator: the tenant id must be 1-64 letters, digits, - or _');
+  const apiTokens =
+    options.apiTokens && options.apiTokens.length > 0 ? [...options.apiTokens] : [DEVELOPMENT_API_TOKEN];
+  if (apiTokens.some((token) => token.trim() === '' || /\s/.test(token)))
+    throw new Error('Beyond Identity simulator: API tokens must be non-empty and contain no spaces');
   const managementClient = options.managementClient ?? DEVELOPMENT_MANAGEMENT_CLIENT;
   const accessTokenTtlSeconds = Math.ceil(positive('accessTokenTtlSeconds', options.accessTokenTtlSeconds, 3600));
   const settings = {
@@ -102,7 +111,10 @@ export async function startBeyondIdentitySimulator(options: BeyondIdentitySimula
     throw error;
   }
 
-  const usingDevelopmentDefaults = { tenantId: options.tenantId === undefined, apiToken: apiTokens[0] === DEVELOPMENT_API_TOKEN };
+  const usingDevelopmentDefaults = {
+    tenantId: options.tenantId === undefined,
+    apiToken: apiTokens[0] === DEVELOPMENT_API_TOKEN,
+  };
   let stopping: Promise<void> | undefined;
   return {
     managementUrl: context.urls.management,
@@ -113,14 +125,16 @@ export async function startBeyondIdentitySimulator(options: BeyondIdentitySimula
     usingDevelopmentDefaults,
     faults,
     bannerLines: () => {
-      const dev = (isDefault: boolean, variable: string) => (isDefault ? ` (development default; set ${variable} to change)` : '');
+      const dev = (isDefault: boolean, variable: string) =>
+        isDefault ? ` (development default; set ${variable} to change)` : '';
       const lines = [
         `Beyond Identity simulator`,
         `  management API   ${context.urls.management}/v1/tenants/${tenantId}`,
         `  auth host (OIDC) ${context.urls.auth}`,
         `  tenant id        ${tenantId}${dev(usingDevelopmentDefaults.tenantId, 'BI_TENANT_ID')}`,
       ];
-      if (usingDevelopmentDefaults.apiToken) lines.push(`  API token        ${apiTokens[0]}${dev(true, 'BI_API_TOKEN')}`);
+      if (usingDevelopmentDefaults.apiToken)
+        lines.push(`  API token        ${apiTokens[0]}${dev(true, 'BI_API_TOKEN')}`);
       const clientIsDefault = options.managementClient === undefined;
       lines.push(
         `  management app   realm ${store.adminRealmId}, application ${store.managementAppId}, client id ${managementClient.clientId}` +

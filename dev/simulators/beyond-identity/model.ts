@@ -78,7 +78,15 @@ const applicationSchema = z.object({
 });
 export type Application = z.infer<typeof applicationSchema>;
 
-const jobStates = ['LINK_SENT', 'LINK_OPENED', 'REQUEST_DELIVERED', 'COMPLETE', 'EXPIRED', 'FAILED_TO_SEND', 'REVOKED'] as const;
+const jobStates = [
+  'LINK_SENT',
+  'LINK_OPENED',
+  'REQUEST_DELIVERED',
+  'COMPLETE',
+  'EXPIRED',
+  'FAILED_TO_SEND',
+  'REVOKED',
+] as const;
 export type JobState = (typeof jobStates)[number];
 /** States in which the link can still be used. */
 export const LIVE_JOB_STATES: readonly JobState[] = ['LINK_SENT', 'LINK_OPENED', 'REQUEST_DELIVERED'];

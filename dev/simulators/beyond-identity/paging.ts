@@ -16,7 +16,13 @@ export const SMALL_PAGES: PageLimits = { defaultSize: 20, maxSize: 200, skip: tr
 /** Applications and authenticator configs. */
 export const LARGE_PAGES: PageLimits = { defaultSize: 100, maxSize: 100, skip: false };
 
-const tokenSchema = z.object({ v: z.literal(1), c: z.string(), o: z.number().int().min(0), n: z.number().int().min(1), f: z.string() });
+const tokenSchema = z.object({
+  v: z.literal(1),
+  c: z.string(),
+  o: z.number().int().min(0),
+  n: z.number().int().min(1),
+  f: z.string(),
+});
 
 export interface PageRequest {
   collection: string;
@@ -41,7 +47,12 @@ type Query = Record<string, unknown>;
  * given only by the lists that take one. A `filter` on any other list is a 400, never ignored: a
  * client that relied on it would otherwise get every item back and believe them filtered.
  */
-export function readPageRequest(query: Query, limits: PageLimits, collection: string, requestFilter?: string): PageRequest {
+export function readPageRequest(
+  query: Query,
+  limits: PageLimits,
+  collection: string,
+  requestFilter?: string,
+): PageRequest {
   if (requestFilter === undefined && query.filter !== undefined && query.filter !== '') {
     throw apiErrors.invalidParameters([{ field: 'filter', description: 'filter is not supported on this list' }]);
   }
@@ -53,7 +64,8 @@ export function readPageRequest(query: Query, limits: PageLimits, collection: st
   const rawToken = query.page_token;
   if (rawToken !== undefined && rawToken !== '') {
     const token = decodeToken(rawToken);
-    if (!token || token.c !== collection) throw apiErrors.invalidParameters([{ field: 'page_token', description: 'invalid page token' }]);
+    if (!token || token.c !== collection)
+      throw apiErrors.invalidParameters([{ field: 'page_token', description: 'invalid page token' }]);
     if (requestFilter !== undefined && requestFilter !== token.f) {
       throw apiErrors.invalidParameters([{ field: 'filter', description: 'filter does not match the page token' }]);
     }
@@ -70,7 +82,8 @@ export function pageOf<T>(matches: readonly T[], request: PageRequest): Page<T> 
   const afterSkip = matches.slice(request.skip);
   const end = request.offset + request.size;
   const page: Page<T> = { items: afterSkip.slice(request.offset, end), total_size: matches.length };
-  if (end < afterSkip.length) page.next_page_token = encodeToken({ v: 1, c: request.collection, o: end, n: request.size, f: request.filter });
+  if (end < afterSkip.length)
+    page.next_page_token = encodeToken({ v: 1, c: request.collection, o: end, n: request.size, f: request.filter });
   return page;
 }
 

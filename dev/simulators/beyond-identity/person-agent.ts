@@ -16,7 +16,10 @@ export interface OutboxEntry {
 }
 
 export async function outboxFor(managementUrl: string, email: string): Promise<OutboxEntry[]> {
-  const response = await request(`${managementUrl}/_sim/outbox?email=${encodeURIComponent(email)}`, { headersTimeout: 10_000, bodyTimeout: 10_000 });
+  const response = await request(`${managementUrl}/_sim/outbox?email=${encodeURIComponent(email)}`, {
+    headersTimeout: 10_000,
+    bodyTimeout: 10_000,
+  });
   if (response.statusCode !== 200) throw new Error(`the simulator's outbox answered HTTP ${response.statusCode}`);
   const { messages } = (await response.body.json()) as { messages: OutboxEntry[] };
   return messages;
@@ -27,16 +30,21 @@ class NoBindingEmailError extends Error {
 }
 
 /** Opens the newest binding link sent to `email` and submits its form; resolves with what was bound. */
-export async function bindPasskeyFromOutbox(managementUrl: string, email: string): Promise<{ messageId: string; jobId: string }> {
+export async function bindPasskeyFromOutbox(
+  managementUrl: string,
+  email: string,
+): Promise<{ messageId: string; jobId: string }> {
   const messages = await outboxFor(managementUrl, email);
   const newest = messages.sort((a, b) => a.sent_time.localeCompare(b.sent_time)).at(-1);
   if (!newest) throw new NoBindingEmailError(`no binding email for ${email} in the outbox yet`);
   const page = await request(newest.link, { headersTimeout: 10_000, bodyTimeout: 10_000 });
   const html = await page.body.text();
-  if (page.statusCode !== 200) throw new Error(`the binding link for ${email} answered HTTP ${page.statusCode}: ${textOf(html)}`);
+  if (page.statusCode !== 200)
+    throw new Error(`the binding link for ${email} answered HTTP ${page.statusCode}: ${textOf(html)}`);
   const form = /<form[^>]*method="post"[^>]*action="([^"]+)"/i.exec(html);
   const token = /<input[^>]*name="token"[^>]*value="([^"]*)"/i.exec(html);
-  if (!form?.[1] || !token) throw new Error(`the binding page for ${email} has no "Bind passkey" form: ${textOf(html)}`);
+  if (!form?.[1] || !token)
+    throw new Error(`the binding page for ${email} has no "Bind passkey" form: ${textOf(html)}`);
   const action = new URL(unescapeHtml(form[1]), newest.link).toString();
   const submitted = await request(action, {
     method: 'POST',
@@ -53,9 +61,18 @@ export async function bindPasskeyFromOutbox(managementUrl: string, email: string
 }
 
 function unescapeHtml(text: string): string {
-  return text.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+  return text
+    .replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>');
 }
 
 function textOf(html: string): string {
-  return html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
+  return html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 200);
 }

@@ -4,7 +4,16 @@
  * they come back as bearer tokens, and is published as a JWKS. It is kept in the state file so
  * tokens issued before a restart still verify.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPair, sign, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPair,
+  sign,
+  verify,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
 import { promisify } from 'node:util';
 import type { StoredSigningKey } from './model';
 
@@ -21,7 +30,8 @@ export interface PublicJwk {
 
 /** RFC 7638 thumbprint: SHA-256 over the required members in lexicographic order. */
 export function jwkThumbprint(jwk: JsonWebKey): string {
-  const required = jwk.kty === 'EC' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y } : { e: jwk.e, kty: jwk.kty, n: jwk.n };
+  const required =
+    jwk.kty === 'EC' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y } : { e: jwk.e, kty: jwk.kty, n: jwk.n };
   return createHash('sha256').update(JSON.stringify(required)).digest('base64url');
 }
 
@@ -30,7 +40,14 @@ export class SigningKey {
 
   private constructor(private readonly privateKey: KeyObject) {
     const exported = createPublicKey(privateKey).export({ format: 'jwk' });
-    this.publicJwk = { kty: 'RSA', n: String(exported.n), e: String(exported.e), kid: jwkThumbprint(exported), use: 'sig', alg: 'RS256' };
+    this.publicJwk = {
+      kty: 'RSA',
+      n: String(exported.n),
+      e: String(exported.e),
+      kid: jwkThumbprint(exported),
+      use: 'sig',
+      alg: 'RS256',
+    };
   }
 
   static async generate(): Promise<SigningKey> {
@@ -68,7 +85,12 @@ export class SigningKey {
     const [header, payload, signature] = parts as [string, string, string];
     const decodedHeader = parseJsonSegment(header);
     if (!decodedHeader || decodedHeader.alg !== 'RS256' || decodedHeader.kid !== this.kid) return undefined;
-    const valid = verify('sha256', Buffer.from(`${header}.${payload}`), createPublicKey(this.privateKey), Buffer.from(signature, 'base64url'));
+    const valid = verify(
+      'sha256',
+      Buffer.from(`${header}.${payload}`),
+      createPublicKey(this.privateKey),
+      Buffer.from(signature, 'base64url'),
+    );
     return valid ? parseJsonSegment(payload) : undefined;
   }
 }
@@ -80,7 +102,9 @@ function base64urlJson(value: unknown): string {
 function parseJsonSegment(segment: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }

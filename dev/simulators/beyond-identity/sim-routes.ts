@@ -20,7 +20,11 @@ export function registerSimRoutes(app: FastifyInstance, context: SimContext): vo
   app.get('/_sim/state', async () => ({
     urls: context.urls,
     settings: { ...settings, apiTokens: settings.apiTokens.map(() => MASK) },
-    admin: { realm_id: store.adminRealmId, management_application_id: store.managementAppId, management_resource_server_id: store.managementResourceServerId },
+    admin: {
+      realm_id: store.adminRealmId,
+      management_application_id: store.managementAppId,
+      management_resource_server_id: store.managementResourceServerId,
+    },
     tenant: store.tenant,
     realms: [...store.realms.values()],
     identities: [...store.identities.values()].map((identity) => store.presentIdentity(identity)),
@@ -39,7 +43,9 @@ export function registerSimRoutes(app: FastifyInstance, context: SimContext): vo
   app.get('/_sim/outbox', async (request) => {
     const email = (request.query as Query).email;
     const wanted = typeof email === 'string' && email !== '' ? email.toLowerCase() : undefined;
-    const messages: OutboxMessage[] = store.outbox.filter((message) => wanted === undefined || message.to.toLowerCase() === wanted);
+    const messages: OutboxMessage[] = store.outbox.filter(
+      (message) => wanted === undefined || message.to.toLowerCase() === wanted,
+    );
     return { messages };
   });
 

@@ -70,7 +70,12 @@ export class Store {
     }
     const key = saved ? SigningKey.fromStored(saved.signing_key) : await SigningKey.generate();
     const created = new Date(clock()).toISOString();
-    const tenant = saved?.tenant ?? { id: config.tenantId, display_name: 'Simulated Tenant', create_time: created, update_time: created };
+    const tenant = saved?.tenant ?? {
+      id: config.tenantId,
+      display_name: 'Simulated Tenant',
+      create_time: created,
+      update_time: created,
+    };
     const store = new Store(tenant, key, file, clock);
     if (saved) store.restore(saved);
     store.seedAdminRealm(config);
@@ -149,7 +154,11 @@ export class Store {
         confidentiality: 'confidential',
         grant_type: ['client_credentials'],
         redirect_uris: [],
-        token_configuration: { expires_after: config.accessTokenTtlSeconds, token_signing_algorithm: 'RS256', subject_field: 'id' },
+        token_configuration: {
+          expires_after: config.accessTokenTtlSeconds,
+          token_signing_algorithm: 'RS256',
+          subject_field: 'id',
+        },
         pkce: 'disabled',
         token_format: 'self_contained',
       },
@@ -174,33 +183,41 @@ export class Store {
   getAuthenticatorConfig(realmId: string, configId: string): AuthenticatorConfig {
     this.getRealm(realmId);
     const config = this.authenticatorConfigs.get(configId);
-    if (!config || config.realm_id !== realmId) throw apiErrors.notFound('AuthenticatorConfig', configId, 'authenticator configuration');
+    if (!config || config.realm_id !== realmId)
+      throw apiErrors.notFound('AuthenticatorConfig', configId, 'authenticator configuration');
     return config;
   }
 
   getApplication(realmId: string, applicationId: string): Application {
     this.getRealm(realmId);
     const application = this.applications.get(applicationId);
-    if (!application || application.realm_id !== realmId) throw apiErrors.notFound('Application', applicationId, 'application');
+    if (!application || application.realm_id !== realmId)
+      throw apiErrors.notFound('Application', applicationId, 'application');
     return application;
   }
 
   getJob(realmId: string, identityId: string, jobId: string): JobRecord {
     this.getIdentity(realmId, identityId);
     const job = this.jobs.get(jobId);
-    if (!job || job.identity_id !== identityId) throw apiErrors.notFound('CredentialBindingJob', jobId, 'credential binding job');
+    if (!job || job.identity_id !== identityId)
+      throw apiErrors.notFound('CredentialBindingJob', jobId, 'credential binding job');
     return this.refreshJob(job);
   }
 
   getCredential(realmId: string, identityId: string, credentialId: string): Credential {
     this.getIdentity(realmId, identityId);
     const credential = this.credentials.get(credentialId);
-    if (!credential || credential.identity_id !== identityId) throw apiErrors.notFound('Credential', credentialId, 'credential');
+    if (!credential || credential.identity_id !== identityId)
+      throw apiErrors.notFound('Credential', credentialId, 'credential');
     return credential;
   }
 
   /** Records of one identity, or of every identity in the realm for `-` (contract §3.5, §3.6); 404 for an unknown parent. */
-  ofIdentityOrWildcard<T extends { realm_id: string; identity_id: string }>(records: Map<string, T>, realmId: string, identityId: string): T[] {
+  ofIdentityOrWildcard<T extends { realm_id: string; identity_id: string }>(
+    records: Map<string, T>,
+    realmId: string,
+    identityId: string,
+  ): T[] {
     if (identityId === '-') this.getRealm(realmId);
     else this.getIdentity(realmId, identityId);
     return this.inRealm(records, realmId).filter((record) => identityId === '-' || record.identity_id === identityId);
@@ -214,7 +231,9 @@ export class Store {
 
   usernameTaken(realmId: string, username: string, exceptIdentityId?: string): boolean {
     const wanted = username.toLowerCase();
-    return this.inRealm(this.identities, realmId).some((identity) => identity.id !== exceptIdentityId && identity.traits.username.toLowerCase() === wanted);
+    return this.inRealm(this.identities, realmId).some(
+      (identity) => identity.id !== exceptIdentityId && identity.traits.username.toLowerCase() === wanted,
+    );
   }
 
   /** The identity a login hint names: its username or its primary email, case-insensitively. */
@@ -228,7 +247,9 @@ export class Store {
   }
 
   activeCredentials(identityId: string): Credential[] {
-    return [...this.credentials.values()].filter((credential) => credential.identity_id === identityId && credential.state === 'ACTIVE');
+    return [...this.credentials.values()].filter(
+      (credential) => credential.identity_id === identityId && credential.state === 'ACTIVE',
+    );
   }
 
   jobsOf(identityId: string): JobRecord[] {
@@ -263,7 +284,9 @@ export class Store {
   }
 
   /** `token_endpoint_auth_method` follows the spec's normative text: the server ignores the input and shows basic/none. */
-  presentApplication(application: Application): Application & { protocol_config: { token_endpoint_auth_method: string } } {
+  presentApplication(
+    application: Application,
+  ): Application & { protocol_config: { token_endpoint_auth_method: string } } {
     const config = application.protocol_config;
     const method = config.confidentiality === 'confidential' ? 'client_secret_basic' : 'none';
     return { ...application, protocol_config: { ...config, token_endpoint_auth_method: method } };

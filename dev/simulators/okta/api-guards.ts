@@ -12,7 +12,13 @@ import { RATE_LIMITED_SUMMARY } from './flavour';
 import { newRequestId } from './ids';
 import { authenticate, type ResourceAuthDeps } from './oauth/resource-auth';
 import { authorize } from './oauth/resource-authorize';
-import { bucketFor, rateLimitHeaders, type ConcurrencyLimiter, type RateLimiter, type RateLimitState } from './rate-limits';
+import {
+  bucketFor,
+  rateLimitHeaders,
+  type ConcurrencyLimiter,
+  type RateLimiter,
+  type RateLimitState,
+} from './rate-limits';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -21,7 +27,11 @@ declare module 'fastify' {
   }
 }
 
-const LENGTH_REQUIRED = new OktaApiError(411, 'E0000003', 'Length Required: a POST or PUT without a body must send Content-Length: 0.');
+const LENGTH_REQUIRED = new OktaApiError(
+  411,
+  'E0000003',
+  'Length Required: a POST or PUT without a body must send Content-Length: 0.',
+);
 
 function isBodyMethod(request: FastifyRequest): boolean {
   return request.method === 'POST' || request.method === 'PUT';
@@ -39,7 +49,11 @@ export function installApiGuards(app: FastifyInstance, options: ApiGuardOptions)
     const bucket = bucketFor(request.method, pathOf(request));
     if (bucket === undefined) return;
     // Neither Content-Length nor chunked transfer: the request has no body and did not say so.
-    if (isBodyMethod(request) && request.headers['content-length'] === undefined && request.headers['transfer-encoding'] === undefined) {
+    if (
+      isBodyMethod(request) &&
+      request.headers['content-length'] === undefined &&
+      request.headers['transfer-encoding'] === undefined
+    ) {
       return sendRendered(reply, LENGTH_REQUIRED.render());
     }
     // The token endpoint authenticates its client from the form body (oauth/token-endpoint.ts),
@@ -76,7 +90,8 @@ export function installApiGuards(app: FastifyInstance, options: ApiGuardOptions)
   app.addHook('onSend', async (request, reply, payload) => {
     if (!reply.hasHeader('x-okta-request-id')) reply.header('x-okta-request-id', newRequestId());
     const bucket = bucketFor(request.method, pathOf(request));
-    if (bucket !== undefined && !reply.hasHeader('x-rate-limit-limit')) reply.headers(rateLimitHeaders(request.oktaRateLimit ?? limiter.peek(bucket)));
+    if (bucket !== undefined && !reply.hasHeader('x-rate-limit-limit'))
+      reply.headers(rateLimitHeaders(request.oktaRateLimit ?? limiter.peek(bucket)));
     return payload;
   });
 }

@@ -18,7 +18,11 @@ export interface SchemaAttribute {
   enum?: (string | number)[] | null;
   oneOf?: { const: string; title: string }[] | null;
   pattern?: string;
-  items?: { type: 'string' | 'boolean' | 'integer' | 'number'; enum?: (string | number)[]; oneOf?: { const: string; title: string }[] };
+  items?: {
+    type: 'string' | 'boolean' | 'integer' | 'number';
+    enum?: (string | number)[];
+    oneOf?: { const: string; title: string }[];
+  };
   mutability?: 'IMMUTABLE' | 'READ_ONLY' | 'READ_WRITE' | 'WRITE_ONLY';
   scope?: 'NONE' | 'SELF';
   unique?: boolean | null;
@@ -34,7 +38,15 @@ export const BASE_REQUIRED = ['login', 'firstName', 'lastName', 'email'] as cons
 const DEFAULT_PERMISSIONS: Permission[] = [{ principal: 'SELF', action: 'READ_WRITE' }];
 
 function base(title: string, extra: Partial<SchemaAttribute> = {}): SchemaAttribute {
-  return { title, type: 'string', ...extra, mutability: 'READ_WRITE', scope: 'NONE', permissions: DEFAULT_PERMISSIONS, master: { type: 'PROFILE_MASTER' } };
+  return {
+    title,
+    type: 'string',
+    ...extra,
+    mutability: 'READ_WRITE',
+    scope: 'NONE',
+    permissions: DEFAULT_PERMISSIONS,
+    master: { type: 'PROFILE_MASTER' },
+  };
 }
 
 /** In the order Okta lists them. */
@@ -74,7 +86,23 @@ export const BASE_PROPERTIES: Readonly<Record<string, SchemaAttribute>> = {
 
 /** Names Okta reserves for custom properties (Okta help, "About profile types"); compared case-insensitively. */
 export const RESERVED_NAMES = new Set(
-  ['id', 'profile', 'status', 'transitioningToStatus', 'created', 'activated', 'statusChanged', 'lastLogin', 'lastUpdated', 'passwordChanged', 'type', 'realm', 'realmId', 'password', 'credentials', 'class', 'classLoader'].map((name) =>
-    name.toLowerCase(),
-  ),
+  [
+    'id',
+    'profile',
+    'status',
+    'transitioningToStatus',
+    'created',
+    'activated',
+    'statusChanged',
+    'lastLogin',
+    'lastUpdated',
+    'passwordChanged',
+    'type',
+    'realm',
+    'realmId',
+    'password',
+    'credentials',
+    'class',
+    'classLoader',
+  ].map((name) => name.toLowerCase()),
 );

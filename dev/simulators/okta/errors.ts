@@ -15,7 +15,13 @@ export interface OktaErrorBody {
 }
 
 export function oktaErrorBody(code: string, summary: string, causes: string[] = []): OktaErrorBody {
-  return { errorCode: code, errorSummary: summary, errorLink: code, errorId: newErrorId(), errorCauses: causes.map((errorSummary) => ({ errorSummary })) };
+  return {
+    errorCode: code,
+    errorSummary: summary,
+    errorLink: code,
+    errorId: newErrorId(),
+    errorCauses: causes.map((errorSummary) => ({ errorSummary })),
+  };
 }
 
 export class OktaApiError extends Error {
@@ -44,7 +50,12 @@ export interface FieldProblem {
 /** 400 E0000001 "Api validation failed: {first field}", one cause per problem ("field: message"). */
 export function validationFailed(problems: FieldProblem[]): OktaApiError {
   const first = problems[0]?.field ?? 'request';
-  return new OktaApiError(400, 'E0000001', `Api validation failed: ${first}`, problems.map((problem) => `${problem.field}: ${problem.message}`));
+  return new OktaApiError(
+    400,
+    'E0000001',
+    `Api validation failed: ${first}`,
+    problems.map((problem) => `${problem.field}: ${problem.message}`),
+  );
 }
 
 /** 404 E0000007 in the wording Okta uses: "Not found: Resource not found: {id} ({Type})". */

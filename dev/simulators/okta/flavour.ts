@@ -11,16 +11,26 @@ import { bucketFor, rateLimitHeaders, type RateLimiter } from './rate-limits';
 
 export const RATE_LIMITED_SUMMARY = 'API call exceeded rate limit due to too many requests.';
 
-function describeFailure(kind: FrameworkFailure, status: number, request: FastifyRequest): { code: string; summary: string } {
+function describeFailure(
+  kind: FrameworkFailure,
+  status: number,
+  request: FastifyRequest,
+): { code: string; summary: string } {
   switch (kind) {
     case 'malformed-body':
       return { code: 'E0000003', summary: 'The request body was not well-formed.' };
     case 'body-too-large':
       return { code: 'E0000003', summary: 'The request body was too large.' };
     case 'unsupported-media-type':
-      return { code: 'E0000003', summary: 'The request body was not well-formed: send it as Content-Type: application/json.' };
+      return {
+        code: 'E0000003',
+        summary: 'The request body was not well-formed: send it as Content-Type: application/json.',
+      };
     case 'not-found':
-      return { code: 'E0000007', summary: `Not found: Resource not found: ${request.method} ${pathOf(request)} (Path)` };
+      return {
+        code: 'E0000007',
+        summary: `Not found: Resource not found: ${request.method} ${pathOf(request)} (Path)`,
+      };
     case 'internal':
     case 'injected-error':
       return { code: 'E0000009', summary: status === 503 ? 'Service Unavailable' : 'Internal Server Error' };
@@ -37,7 +47,11 @@ export function createOktaFlavour(limiter: RateLimiter): ApiFlavour {
     tooManyRequests(retryAfterSeconds, request): RenderedError {
       const bucket = bucketFor(request.method, pathOf(request)) ?? 'other';
       const reset = Math.ceil(Date.now() / 1000) + retryAfterSeconds;
-      return { status: 429, headers: rateLimitHeaders({ limit: limiter.config[bucket], remaining: 0, reset }), body: oktaErrorBody('E0000047', RATE_LIMITED_SUMMARY) };
+      return {
+        status: 429,
+        headers: rateLimitHeaders({ limit: limiter.config[bucket], remaining: 0, reset }),
+        body: oktaErrorBody('E0000047', RATE_LIMITED_SUMMARY),
+      };
     },
   };
 }

@@ -40,19 +40,28 @@ const SEARCH_TOP_LEVEL = new Set(['id', 'type', 'created', 'lastUpdated', 'lastM
 
 /** Group `search` (any profile property or top-level property; sw, eq, co; co only on name and description) and `filter` (eq on id, type, and the dates, which also take gt/ge/lt/le). */
 const GROUP_ATTRIBUTES: QueryAttributes<GroupRecord> = {
-  valueOf: (group, attribute) => (attribute.startsWith('profile.') ? (group.profile as Record<string, unknown>)[attribute.slice('profile.'.length)] : (group as unknown as Record<string, unknown>)[attribute]),
+  valueOf: (group, attribute) =>
+    attribute.startsWith('profile.')
+      ? (group.profile as Record<string, unknown>)[attribute.slice('profile.'.length)]
+      : (group as unknown as Record<string, unknown>)[attribute],
   caseInsensitive: (mode) => mode === 'search',
   checkAllowed(attribute, operator, mode) {
     if (mode === 'filter') {
-      if (!FILTER_ATTRIBUTES.has(attribute)) throw invalidSearch(`filter does not support the attribute ${attribute}; use search.`);
+      if (!FILTER_ATTRIBUTES.has(attribute))
+        throw invalidSearch(`filter does not support the attribute ${attribute}; use search.`);
       const dateOperator = attribute !== 'id' && attribute !== 'type' && ['gt', 'ge', 'lt', 'le'].includes(operator);
       if (operator !== 'eq' && !dateOperator) throw invalidSearch(`filter supports only eq on ${attribute}.`);
       return;
     }
-    if (!attribute.startsWith('profile.') && !SEARCH_TOP_LEVEL.has(attribute)) throw invalidSearch(`search does not support the attribute ${attribute}.`);
-    const dateOperator = ['created', 'lastUpdated', 'lastMembershipUpdated'].includes(attribute) && ['gt', 'ge', 'lt', 'le'].includes(operator);
-    if (!['sw', 'eq', 'co'].includes(operator) && !dateOperator) throw invalidSearch(`search on groups supports sw, eq and co, not ${operator}.`);
-    if (operator === 'co' && attribute !== 'profile.name' && attribute !== 'profile.description') throw invalidSearch('co works on profile.name and profile.description only.');
+    if (!attribute.startsWith('profile.') && !SEARCH_TOP_LEVEL.has(attribute))
+      throw invalidSearch(`search does not support the attribute ${attribute}.`);
+    const dateOperator =
+      ['created', 'lastUpdated', 'lastMembershipUpdated'].includes(attribute) &&
+      ['gt', 'ge', 'lt', 'le'].includes(operator);
+    if (!['sw', 'eq', 'co'].includes(operator) && !dateOperator)
+      throw invalidSearch(`search on groups supports sw, eq and co, not ${operator}.`);
+    if (operator === 'co' && attribute !== 'profile.name' && attribute !== 'profile.description')
+      throw invalidSearch('co works on profile.name and profile.description only.');
   },
 };
 
@@ -65,7 +74,10 @@ function renderGroup(group: GroupRecord, orgUrl: string): Record<string, unknown
     lastMembershipUpdated: group.lastMembershipUpdated,
     objectClass: ['okta:user_group'],
     type: group.type,
-    profile: { name: group.profile.name, ...(group.profile.description === null ? {} : { description: group.profile.description }) },
+    profile: {
+      name: group.profile.name,
+      ...(group.profile.description === null ? {} : { description: group.profile.description }),
+    },
     _links: {
       logo: [
         { name: 'medium', href: `${orgUrl}/assets/img/logos/groups/okta-medium.png`, type: 'image/png' },
@@ -95,7 +107,11 @@ export function registerGroupRoutes(app: FastifyInstance, context: OktaContext):
     return group;
   }
 
-  function newGroup(type: GroupRecord['type'], profile: z.infer<typeof groupProfileBody>['profile'], members: string[]): GroupRecord {
+  function newGroup(
+    type: GroupRecord['type'],
+    profile: z.infer<typeof groupProfileBody>['profile'],
+    members: string[],
+  ): GroupRecord {
     const now = nowIso();
     const group: GroupRecord = {
       seq: store.nextSeq(),
@@ -124,7 +140,10 @@ export function registerGroupRoutes(app: FastifyInstance, context: OktaContext):
     const matching = groups().filter((group) => predicates.every((predicate) => predicate(group)));
     if (query.q !== undefined && query.search === undefined && query.filter === undefined) {
       // "You can't page a query": up to `limit` results, and no next link.
-      const { limit } = pageRequest({ limit: query.limit }, { defaultLimit: QUERY_DEFAULT_LIMIT, maxLimit: GROUPS_MAX_LIMIT });
+      const { limit } = pageRequest(
+        { limit: query.limit },
+        { defaultLimit: QUERY_DEFAULT_LIMIT, maxLimit: GROUPS_MAX_LIMIT },
+      );
       setLinkHeaders(reply, context.orgUrl(), request);
       return matching.slice(0, limit).map((group) => renderGroup(group, context.orgUrl()));
     }
@@ -138,7 +157,9 @@ export function registerGroupRoutes(app: FastifyInstance, context: OktaContext):
     // Okta enforces unique group names (terraform-provider-okta, data_source_okta_group.go); case-insensitively here, as logins are.
     const folded = profile.name.toLowerCase();
     if (groups().some((group) => group.profile.name.toLowerCase() === folded)) {
-      throw validationFailed([{ field: 'name', message: 'An object with this field already exists in the current organization' }]);
+      throw validationFailed([
+        { field: 'name', message: 'An object with this field already exists in the current organization' },
+      ]);
     }
     return renderGroup(newGroup('OKTA_GROUP', profile, []), context.orgUrl());
   });
@@ -157,7 +178,13 @@ export function registerGroupRoutes(app: FastifyInstance, context: OktaContext):
     const { decoded, raw } = rawSegment(request, 5);
     const user = store.state.users.find((candidate) => candidate.id === decoded);
     if (!user) throw notFound(decoded ?? raw, 'User');
-    if (group.type !== 'OKTA_GROUP') throw validationFailed([{ field: 'groupId', message: `Memberships of a group of type ${group.type} are managed by the app that imported it.` }]);
+    if (group.type !== 'OKTA_GROUP')
+      throw validationFailed([
+        {
+          field: 'groupId',
+          message: `Memberships of a group of type ${group.type} are managed by the app that imported it.`,
+        },
+      ]);
     if (!group.members.includes(user.id)) {
       group.members.push(user.id);
       group.lastMembershipUpdated = nowIso();

@@ -8,9 +8,32 @@ import { z } from 'zod';
 import type { FieldProblem } from './errors';
 
 export const IDENTITY_PROVIDER_TYPES = [
-  'AMAZON', 'APPLE', 'DISCORD', 'FACEBOOK', 'GITHUB', 'GITLAB', 'GOOGLE', 'IDV_CLEAR', 'IDV_INCODE', 'IDV_PERSONA', 'IDV_STANDARD', 'LINKEDIN',
-  'LOGINGOV', 'LOGINGOV_SANDBOX', 'MICROSOFT', 'OIDC', 'OKTA_INTEGRATION', 'PAYPAL', 'PAYPAL_SANDBOX', 'SALESFORCE', 'SAML2', 'SPOTIFY', 'X509',
-  'XERO', 'YAHOO', 'YAHOOJP',
+  'AMAZON',
+  'APPLE',
+  'DISCORD',
+  'FACEBOOK',
+  'GITHUB',
+  'GITLAB',
+  'GOOGLE',
+  'IDV_CLEAR',
+  'IDV_INCODE',
+  'IDV_PERSONA',
+  'IDV_STANDARD',
+  'LINKEDIN',
+  'LOGINGOV',
+  'LOGINGOV_SANDBOX',
+  'MICROSOFT',
+  'OIDC',
+  'OKTA_INTEGRATION',
+  'PAYPAL',
+  'PAYPAL_SANDBOX',
+  'SALESFORCE',
+  'SAML2',
+  'SPOTIFY',
+  'X509',
+  'XERO',
+  'YAHOO',
+  'YAHOOJP',
 ] as const;
 
 /** `client_secret_post`/`client_secret_basic` are not in the spec's enum (only `private_key_jwt`); accepted so the sign-in check can use either. */
@@ -53,13 +76,18 @@ const oidcProtocol = z.object({
       request: z
         .object({
           signature: z
-            .object({ algorithm: z.enum(['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512']).optional(), scope: z.enum(['NONE', 'REQUEST']).optional() })
+            .object({
+              algorithm: z.enum(['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512']).optional(),
+              scope: z.enum(['NONE', 'REQUEST']).optional(),
+            })
             .optional(),
         })
         .optional(),
     })
     .optional(),
-  settings: z.object({ participateSlo: z.boolean().optional(), sendApplicationContext: z.boolean().optional() }).optional(),
+  settings: z
+    .object({ participateSlo: z.boolean().optional(), sendApplicationContext: z.boolean().optional() })
+    .optional(),
 });
 
 const MATCH_TYPES = ['USERNAME', 'EMAIL', 'USERNAME_OR_EMAIL', 'CUSTOM_ATTRIBUTE'] as const;
@@ -71,7 +99,9 @@ const idpPolicy = z.object({
       filter: z
         .object({
           groups: z.object({ include: z.array(z.string()) }).optional(),
-          users: z.object({ exclude: z.array(z.string()).optional(), excludeAdmins: z.boolean().optional() }).optional(),
+          users: z
+            .object({ exclude: z.array(z.string()).optional(), excludeAdmins: z.boolean().optional() })
+            .optional(),
         })
         .nullable()
         .optional(),
@@ -96,10 +126,17 @@ const idpPolicy = z.object({
         })
         .default({ deprovisioned: { action: 'NONE' }, suspended: { action: 'NONE' } }),
     })
-    .default({ action: 'AUTO', profileMaster: false, groups: { action: 'NONE' }, conditions: { deprovisioned: { action: 'NONE' }, suspended: { action: 'NONE' } } }),
+    .default({
+      action: 'AUTO',
+      profileMaster: false,
+      groups: { action: 'NONE' },
+      conditions: { deprovisioned: { action: 'NONE' }, suspended: { action: 'NONE' } },
+    }),
   subject: z
     .object({
-      userNameTemplate: z.object({ template: z.string().min(9, 'The template must be at least 9 characters long.').max(1024) }),
+      userNameTemplate: z.object({
+        template: z.string().min(9, 'The template must be at least 9 characters long.').max(1024),
+      }),
       filter: z.string().max(1024).nullable().optional(),
       matchType: z.enum(MATCH_TYPES).default('USERNAME'),
       matchAttribute: z.string().nullable().optional(),
@@ -124,11 +161,19 @@ export type IdpBody = z.infer<typeof idpBodySchema>;
 /** Rules zod cannot express field by field: the simulator builds OIDC IdPs only, protocol.type must fit type, CUSTOM_ATTRIBUTE needs matchAttribute. */
 export function idpConsistencyProblems(body: IdpBody): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  if (body.type !== 'OIDC') problems.push({ field: 'type', message: `The simulator supports only OIDC identity providers, not ${body.type}.` });
-  else if (body.protocol.type !== 'OIDC') problems.push({ field: 'protocol.type', message: `The protocol type ${body.protocol.type} does not fit an identity provider of type OIDC (expected OIDC).` });
+  if (body.type !== 'OIDC')
+    problems.push({ field: 'type', message: `The simulator supports only OIDC identity providers, not ${body.type}.` });
+  else if (body.protocol.type !== 'OIDC')
+    problems.push({
+      field: 'protocol.type',
+      message: `The protocol type ${body.protocol.type} does not fit an identity provider of type OIDC (expected OIDC).`,
+    });
   const subject = body.policy.subject;
   if (subject.matchType === 'CUSTOM_ATTRIBUTE' && !subject.matchAttribute) {
-    problems.push({ field: 'policy.subject.matchAttribute', message: 'A matchType of CUSTOM_ATTRIBUTE needs matchAttribute.' });
+    problems.push({
+      field: 'policy.subject.matchAttribute',
+      message: 'A matchType of CUSTOM_ATTRIBUTE needs matchAttribute.',
+    });
   }
   return problems;
 }

@@ -18,9 +18,15 @@ export const CALLBACK_PATH = '/oauth2/v1/authorize/callback';
  * The callback Okta sends the IdP as redirect_uri: on the org's Okta domain (ORG_URL), on its
  * custom domain (CUSTOM_URL), or on the domain the sign-in started on (DYNAMIC).
  */
-export function idpRedirectUri(body: Pick<IdpBody, 'issuerMode'>, orgUrl: string, customDomain: string | undefined, startedOn: 'org' | 'custom' = 'org'): string {
+export function idpRedirectUri(
+  body: Pick<IdpBody, 'issuerMode'>,
+  orgUrl: string,
+  customDomain: string | undefined,
+  startedOn: 'org' | 'custom' = 'org',
+): string {
   const custom = customDomain?.replace(/\/+$/, '');
-  if (custom && (body.issuerMode === 'CUSTOM_URL' || (body.issuerMode === 'DYNAMIC' && startedOn === 'custom'))) return `${custom}${CALLBACK_PATH}`;
+  if (custom && (body.issuerMode === 'CUSTOM_URL' || (body.issuerMode === 'DYNAMIC' && startedOn === 'custom')))
+    return `${custom}${CALLBACK_PATH}`;
   return `${orgUrl}${CALLBACK_PATH}`;
 }
 
@@ -40,7 +46,10 @@ function renderIdp(idp: IdpRecord, orgUrl: string, customDomain?: string): Recor
         templated: true,
         hints: { allow: ['GET'] },
       },
-      clientRedirectUri: { href: idpRedirectUri(idp.body as IdpBody, orgUrl, customDomain), hints: { allow: ['POST'] } },
+      clientRedirectUri: {
+        href: idpRedirectUri(idp.body as IdpBody, orgUrl, customDomain),
+        hints: { allow: ['POST'] },
+      },
       [lifecycle]: { href: `${orgUrl}/api/v1/idps/${idp.id}/lifecycle/${lifecycle}`, hints: { allow: ['POST'] } },
     },
   };
@@ -64,11 +73,18 @@ export function registerIdpRoutes(app: FastifyInstance, context: OktaContext): v
     // The spec calls the name unique; whether the real service enforces it is unverified (contract §2.1).
     const folded = idp.name.toLowerCase();
     if (idps().some((other) => other !== self && String(other.body.name).toLowerCase() === folded)) {
-      problems.push({ field: 'name', message: 'An identity provider with this name already exists in the current organization' });
+      problems.push({
+        field: 'name',
+        message: 'An identity provider with this name already exists in the current organization',
+      });
     }
     // Unverified wording; Okta documents that CUSTOM_URL needs a custom domain set up for the org.
     if (idp.issuerMode === 'CUSTOM_URL' && !context.customDomain) {
-      problems.push({ field: 'issuerMode', message: 'The org has no custom domain, so an issuerMode of CUSTOM_URL cannot be used (use ORG_URL or DYNAMIC).' });
+      problems.push({
+        field: 'issuerMode',
+        message:
+          'The org has no custom domain, so an issuerMode of CUSTOM_URL cannot be used (use ORG_URL or DYNAMIC).',
+      });
     }
     if (problems.length > 0) throw validationFailed(problems);
     return idp;
@@ -78,7 +94,9 @@ export function registerIdpRoutes(app: FastifyInstance, context: OktaContext): v
     const query = queryOf(request);
     const prefix = query.q?.toLowerCase();
     const matching = idps().filter(
-      (idp) => (prefix === undefined || String(idp.body.name).toLowerCase().startsWith(prefix)) && (query.type === undefined || idp.body.type === query.type),
+      (idp) =>
+        (prefix === undefined || String(idp.body.name).toLowerCase().startsWith(prefix)) &&
+        (query.type === undefined || idp.body.type === query.type),
     );
     const page = takePage(matching, pageRequest(query, { defaultLimit: 20, maxLimit: 200 }));
     setLinkHeaders(reply, context.orgUrl(), request, page.nextCursor);
@@ -89,13 +107,22 @@ export function registerIdpRoutes(app: FastifyInstance, context: OktaContext): v
     const body = validated(request.body);
     const now = nowIso();
     // There is no status on create: new IdPs are ACTIVE (contract §2.2).
-    const idp: IdpRecord = { seq: store.nextSeq(), id: newIdpId(), status: 'ACTIVE', created: now, lastUpdated: now, body };
+    const idp: IdpRecord = {
+      seq: store.nextSeq(),
+      id: newIdpId(),
+      status: 'ACTIVE',
+      created: now,
+      lastUpdated: now,
+      body,
+    };
     idps().push(idp);
     store.changed();
     return renderIdp(idp, context.orgUrl(), context.customDomain);
   });
 
-  app.get('/api/v1/idps/:idpId', async (request) => renderIdp(idpFromPath(request), context.orgUrl(), context.customDomain));
+  app.get('/api/v1/idps/:idpId', async (request) =>
+    renderIdp(idpFromPath(request), context.orgUrl(), context.customDomain),
+  );
 
   app.put('/api/v1/idps/:idpId', async (request) => {
     const idp = idpFromPath(request);

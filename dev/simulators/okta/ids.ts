@@ -27,4 +27,7 @@ export const newAppId = (): string => `0oa${base62(17)}`;
 export const newJwkId = (): string => `pks${base62(17)}`;
 export const newGrantId = (): string => `oag${base62(17)}`;
 /** Role assignment ids look like `JBCUYUC7IRCVGS27IFCE2SKO`: 24 upper-case base32 characters. */
-export const newRoleAssignmentId = (): string => base62(24).toUpperCase().replace(/[^A-Z2-7]/g, 'Q');
+export const newRoleAssignmentId = (): string =>
+  base62(24)
+    .toUpperCase()
+    .replace(/[^A-Z2-7]/g, 'Q');

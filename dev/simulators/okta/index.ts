@@ -23,7 +23,15 @@ import { createOAuthRuntime, DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS } from './oau
 import { registerTokenEndpoint } from './oauth/token-endpoint';
 import { LoopbackHttp } from './outbound';
 import { registerPolicyRoutes } from './policies';
-import { ConcurrencyLimiter, DEFAULT_CONCURRENCY_LIMIT, DEFAULT_RATE_LIMITS, RateLimiter, type ConcurrencyFigures, type RateLimitConfig, type RateLimitTotals } from './rate-limits';
+import {
+  ConcurrencyLimiter,
+  DEFAULT_CONCURRENCY_LIMIT,
+  DEFAULT_RATE_LIMITS,
+  RateLimiter,
+  type ConcurrencyFigures,
+  type RateLimitConfig,
+  type RateLimitTotals,
+} from './rate-limits';
 import { registerSchemaRoutes } from './schema';
 import { registerSignIn } from './sign-in';
 import { registerSimState } from './sim-state';
@@ -105,7 +113,10 @@ async function registerApiRoutes(app: FastifyInstance, context: OktaContext): Pr
     api.removeContentTypeParser(['text/plain', 'application/x-www-form-urlencoded']);
     api.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
       if (String(body).trim() === '') return done(null, undefined);
-      done(Object.assign(new Error('unsupported media type'), { statusCode: 415, simFailure: 'unsupported-media-type' }), undefined);
+      done(
+        Object.assign(new Error('unsupported media type'), { statusCode: 415, simFailure: 'unsupported-media-type' }),
+        undefined,
+      );
     });
     registerUserRoutes(api, context);
     registerGroupRoutes(api, context);
@@ -123,13 +134,30 @@ export async function startOktaSimulator(options: OktaSimulatorOptions = {}): Pr
   const usingDefaultToken = givenTokens.length === 0;
   const apiTokens = usingDefaultToken ? [DEVELOPMENT_API_TOKEN] : givenTokens;
   const limiter = new RateLimiter(rateLimitsSchema.parse({ ...DEFAULT_RATE_LIMITS, ...options.rateLimits }));
-  const concurrency = new ConcurrencyLimiter(z.number().int().min(1).parse(options.concurrencyLimit ?? DEFAULT_CONCURRENCY_LIMIT));
+  const concurrency = new ConcurrencyLimiter(
+    z
+      .number()
+      .int()
+      .min(1)
+      .parse(options.concurrencyLimit ?? DEFAULT_CONCURRENCY_LIMIT),
+  );
   const faults = new FaultInjector(options.faults);
-  const oauth = createOAuthRuntime(z.number().int().min(1).parse(options.accessTokenLifetimeSeconds ?? DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS));
+  const oauth = createOAuthRuntime(
+    z
+      .number()
+      .int()
+      .min(1)
+      .parse(options.accessTokenLifetimeSeconds ?? DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS),
+  );
   const store = new OktaStore(options.stateFile);
   const http = new LoopbackHttp();
   let orgUrl = '';
-  const context: OktaContext = { store, orgUrl: () => orgUrl, customDomain: options.customDomain?.replace(/\/+$/, ''), duplicateRuleNameCause: options.duplicateRuleNameCause ?? DEFAULT_DUPLICATE_RULE_NAME_CAUSE };
+  const context: OktaContext = {
+    store,
+    orgUrl: () => orgUrl,
+    customDomain: options.customDomain?.replace(/\/+$/, ''),
+    duplicateRuleNameCause: options.duplicateRuleNameCause ?? DEFAULT_DUPLICATE_RULE_NAME_CAUSE,
+  };
 
   const app = createSimulatorApp({ flavour: createOktaFlavour(limiter), faults });
   if (options.durableState) writeBeforeEachAnswer(app, () => store.flush());
@@ -159,7 +187,9 @@ export async function startOktaSimulator(options: OktaSimulatorOptions = {}): Pr
     renewDpopNonce: () => oauth.nonces.renew(),
     bannerLines: () => [
       `Okta simulator (org URL): ${orgUrl}`,
-      ...(usingDefaultToken ? [`  API token: SSWS ${DEVELOPMENT_API_TOKEN} (development default; set OKTA_API_TOKEN to change)`] : []),
+      ...(usingDefaultToken
+        ? [`  API token: SSWS ${DEVELOPMENT_API_TOKEN} (development default; set OKTA_API_TOKEN to change)`]
+        : []),
       `  sign-in check: POST ${orgUrl}/_sim/sign-in {"email": "..."}; state: GET ${orgUrl}/_sim/state; faults: GET/POST/DELETE ${orgUrl}/_sim/faults`,
       `  OAuth service apps: POST ${orgUrl}/api/v1/apps (private_key_jwt), tokens at POST ${orgUrl}/oauth2/v1/token`,
     ],

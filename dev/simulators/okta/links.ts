@@ -37,13 +37,17 @@ export function pageRequest(query: Record<string, string | undefined>, limits: P
   let afterSeq: number | undefined;
   if (query.after !== undefined && query.after !== '') {
     afterSeq = decodeCursor(query.after);
-    if (afterSeq === undefined) throw validationFailed([{ field: 'after', message: 'The after cursor is not one this server issued.' }]);
+    if (afterSeq === undefined)
+      throw validationFailed([{ field: 'after', message: 'The after cursor is not one this server issued.' }]);
   }
   return { limit, afterSeq };
 }
 
 /** One page of `items` (already filtered, in creation order) and the cursor of the next page, if any. */
-export function takePage<T extends { seq: number }>(items: T[], page: PageRequest): { items: T[]; nextCursor: string | undefined } {
+export function takePage<T extends { seq: number }>(
+  items: T[],
+  page: PageRequest,
+): { items: T[]; nextCursor: string | undefined } {
   const rest = page.afterSeq === undefined ? items : items.filter((item) => item.seq > page.afterSeq!);
   const taken = rest.slice(0, page.limit);
   const last = taken[taken.length - 1];
@@ -51,7 +55,12 @@ export function takePage<T extends { seq: number }>(items: T[], page: PageReques
 }
 
 /** Sets `link: <self>; rel="self"` and, when there is a next page, `link: <next>; rel="next"` as two header lines. */
-export function setLinkHeaders(reply: FastifyReply, orgUrl: string, request: FastifyRequest, nextCursor?: string): void {
+export function setLinkHeaders(
+  reply: FastifyReply,
+  orgUrl: string,
+  request: FastifyRequest,
+  nextCursor?: string,
+): void {
   const self = `${orgUrl}${request.raw.url ?? request.url}`;
   const links = [`<${self}>; rel="self"`];
   if (nextCursor !== undefined) {

@@ -23,7 +23,8 @@ function loopbackProblem(url: string): string | undefined {
   } catch {
     return `"${url}" is not a valid URL`;
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return `${url} uses ${parsed.protocol}, not http or https`;
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    return `${url} uses ${parsed.protocol}, not http or https`;
   const host = parsed.hostname.replace(/^\[|\]$/g, '');
   if (host.toLowerCase() === 'localhost' || isLoopbackAddress(host)) return undefined;
   return `${url} is not on a loopback host (127.0.0.0/8, ::1 or localhost): the simulator only talks to this machine`;
@@ -34,7 +35,12 @@ const loopbackLookup: LookupFunction = (hostname, options, callback) => {
   dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
     if (error) return callback(error, '', 0);
     const allowed = addresses.filter((entry) => isLoopbackAddress(entry.address));
-    if (allowed.length === 0) return callback(Object.assign(new Error(`${hostname} does not resolve to a loopback address`), { code: 'ENOTLOOPBACK' }), '', 0);
+    if (allowed.length === 0)
+      return callback(
+        Object.assign(new Error(`${hostname} does not resolve to a loopback address`), { code: 'ENOTLOOPBACK' }),
+        '',
+        0,
+      );
     if (options.all) return (callback as unknown as (error: null, addresses: LookupAddress[]) => void)(null, allowed);
     return callback(null, allowed[0]!.address, allowed[0]!.family);
   });
@@ -47,15 +53,27 @@ export interface OutboundResponse {
 }
 
 export class LoopbackHttp {
-  private readonly agent = new Agent({ connect: { timeout: 5_000, lookup: loopbackLookup }, headersTimeout: 10_000, bodyTimeout: 10_000 });
+  private readonly agent = new Agent({
+    connect: { timeout: 5_000, lookup: loopbackLookup },
+    headersTimeout: 10_000,
+    bodyTimeout: 10_000,
+  });
 
   /** Throws with a plain-words message when the call cannot be made or fails in transport. */
-  async call(url: string, init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string }): Promise<OutboundResponse> {
+  async call(
+    url: string,
+    init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string },
+  ): Promise<OutboundResponse> {
     const problem = loopbackProblem(url);
     if (problem) throw new Error(problem);
     let response;
     try {
-      response = await request(url, { method: init.method, headers: init.headers, body: init.body, dispatcher: this.agent });
+      response = await request(url, {
+        method: init.method,
+        headers: init.headers,
+        body: init.body,
+        dispatcher: this.agent,
+      });
     } catch (error) {
       const code = (error as { code?: string }).code;
       throw new Error(`${init.method} ${url} failed: ${code ?? (error as Error).message}`);

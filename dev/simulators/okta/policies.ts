@@ -15,8 +15,18 @@ import { nowIso, type OktaState, type RuleRecord } from './state';
 import { parseBody, withoutNulls } from './validation';
 
 const POLICY_TYPES = [
-  'ACCESS_POLICY', 'ENTITY_RISK', 'IDP_DISCOVERY', 'MFA_ENROLL', 'OKTA_SIGN_ON', 'PASSWORD', 'POST_AUTH_SESSION', 'PROFILE_ENROLLMENT',
-  'DEVICE_SIGNAL_COLLECTION', 'SESSION_VIOLATION_DETECTION', 'CLIENT_UPDATE', 'IDENTITY_CLAIM_SOURCING',
+  'ACCESS_POLICY',
+  'ENTITY_RISK',
+  'IDP_DISCOVERY',
+  'MFA_ENROLL',
+  'OKTA_SIGN_ON',
+  'PASSWORD',
+  'POST_AUTH_SESSION',
+  'PROFILE_ENROLLMENT',
+  'DEVICE_SIGNAL_COLLECTION',
+  'SESSION_VIOLATION_DETECTION',
+  'CLIENT_UPDATE',
+  'IDENTITY_CLAIM_SOURCING',
 ] as const;
 
 /** Every rule in evaluation order, each with its priority (1-based), the default rule last. */
@@ -45,7 +55,9 @@ function renderPolicy(state: OktaState, orgUrl: string): Record<string, unknown>
 
 function renderRule(rule: RuleRecord, priority: number, policyId: string, orgUrl: string): Record<string, unknown> {
   const self = `${orgUrl}/api/v1/policies/${policyId}/rules/${rule.id}`;
-  const links: Record<string, unknown> = { self: { href: self, hints: { allow: rule.system ? ['GET', 'PUT'] : ['GET', 'PUT', 'DELETE'] } } };
+  const links: Record<string, unknown> = {
+    self: { href: self, hints: { allow: rule.system ? ['GET', 'PUT'] : ['GET', 'PUT', 'DELETE'] } },
+  };
   if (!rule.system) {
     const lifecycle = rule.status === 'ACTIVE' ? 'deactivate' : 'activate';
     links[lifecycle] = { href: `${self}/lifecycle/${lifecycle}`, hints: { allow: ['POST'] } };
@@ -72,7 +84,9 @@ function indexFor(priority: number | null | undefined, userRuleCount: number): n
 }
 
 function defaultRuleIsReadOnly(what: string): ReturnType<typeof validationFailed> {
-  return validationFailed([{ field: 'rule', message: `The default rule of the IdP discovery policy is read-only: it cannot be ${what}.` }]);
+  return validationFailed([
+    { field: 'rule', message: `The default rule of the IdP discovery policy is read-only: it cannot be ${what}.` },
+  ]);
 }
 
 export function registerPolicyRoutes(app: FastifyInstance, context: OktaContext): void {
@@ -97,7 +111,9 @@ export function registerPolicyRoutes(app: FastifyInstance, context: OktaContext)
     const rule = parseBody(ruleBodySchema, body);
     const problems = ruleConsistencyProblems(rule, state().idps, new Set(Object.keys(profileProperties(state()))));
     const folded = rule.name.toLowerCase();
-    if ([...state().rules, state().defaultRule].some((other) => other !== self && other.name.toLowerCase() === folded)) {
+    if (
+      [...state().rules, state().defaultRule].some((other) => other !== self && other.name.toLowerCase() === folded)
+    ) {
       problems.unshift({ field: 'name', message: context.duplicateRuleNameCause });
     }
     if (problems.length > 0) throw validationFailed(problems);
@@ -111,8 +127,10 @@ export function registerPolicyRoutes(app: FastifyInstance, context: OktaContext)
 
   app.get('/api/v1/policies', async (request, reply) => {
     const query = queryOf(request);
-    if (query.type === undefined || query.type === '') throw validationFailed([{ field: 'type', message: 'The type query parameter is required.' }]);
-    if (!(POLICY_TYPES as readonly string[]).includes(query.type)) throw validationFailed([{ field: 'type', message: `Must be one of ${POLICY_TYPES.join(', ')}.` }]);
+    if (query.type === undefined || query.type === '')
+      throw validationFailed([{ field: 'type', message: 'The type query parameter is required.' }]);
+    if (!(POLICY_TYPES as readonly string[]).includes(query.type))
+      throw validationFailed([{ field: 'type', message: `Must be one of ${POLICY_TYPES.join(', ')}.` }]);
     setLinkHeaders(reply, context.orgUrl(), request);
     // Only the IdP discovery policy is simulated; other types list as empty.
     if (query.type !== 'IDP_DISCOVERY') return [];

@@ -28,8 +28,14 @@ function typeProblem(attribute: SchemaAttribute, value: unknown): string | undef
     case 'array': {
       if (!Array.isArray(value)) return 'Must be an array';
       const items = attribute.items ?? { type: 'string' as const };
-      const bad = value.find((item) => typeProblem({ title: '', type: items.type }, item) !== undefined || (items.enum !== undefined && !items.enum.includes(item as string)));
-      return bad === undefined ? undefined : `Every item must be ${items.enum ? `one of ${items.enum.join(', ')}` : `a ${items.type}`}`;
+      const bad = value.find(
+        (item) =>
+          typeProblem({ title: '', type: items.type }, item) !== undefined ||
+          (items.enum !== undefined && !items.enum.includes(item as string)),
+      );
+      return bad === undefined
+        ? undefined
+        : `Every item must be ${items.enum ? `one of ${items.enum.join(', ')}` : `a ${items.type}`}`;
     }
   }
 }
@@ -38,11 +44,15 @@ function typeProblem(attribute: SchemaAttribute, value: unknown): string | undef
 function valueProblem(name: string, attribute: SchemaAttribute, value: unknown): string | undefined {
   const wrongType = typeProblem(attribute, value);
   if (wrongType) return wrongType;
-  if (attribute.enum && !attribute.enum.includes(value as string | number)) return `Must be one of ${attribute.enum.join(', ')}`;
+  if (attribute.enum && !attribute.enum.includes(value as string | number))
+    return `Must be one of ${attribute.enum.join(', ')}`;
   if (typeof value !== 'string' || OWN_RULES.has(name)) return undefined;
-  if (attribute.minLength != null && value.length < attribute.minLength) return `Must be at least ${attribute.minLength} characters long`;
-  if (attribute.maxLength != null && value.length > attribute.maxLength) return `Must be at most ${attribute.maxLength} characters long`;
-  if (attribute.pattern !== undefined && !new RegExp(`^(?:${attribute.pattern})$`).test(value)) return 'Does not match required pattern';
+  if (attribute.minLength != null && value.length < attribute.minLength)
+    return `Must be at least ${attribute.minLength} characters long`;
+  if (attribute.maxLength != null && value.length > attribute.maxLength)
+    return `Must be at most ${attribute.maxLength} characters long`;
+  if (attribute.pattern !== undefined && !new RegExp(`^(?:${attribute.pattern})$`).test(value))
+    return 'Does not match required pattern';
   return undefined;
 }
 
@@ -51,10 +61,20 @@ function valueProblem(name: string, attribute: SchemaAttribute, value: unknown):
  * this request sets: only those are checked against the schema, so a value stored under an older
  * definition does not block an unrelated change.
  */
-export function profileProblems(profile: Record<string, unknown>, given: Record<string, unknown>, properties: Record<string, SchemaAttribute>): FieldProblem[] {
+export function profileProblems(
+  profile: Record<string, unknown>,
+  given: Record<string, unknown>,
+  properties: Record<string, SchemaAttribute>,
+): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  const required = [...BASE_REQUIRED, ...Object.keys(properties).filter((name) => !(BASE_REQUIRED as readonly string[]).includes(name) && properties[name]!.required === true)];
-  for (const field of required) if (blank(profile[field])) problems.push({ field, message: 'The field cannot be left blank' });
+  const required = [
+    ...BASE_REQUIRED,
+    ...Object.keys(properties).filter(
+      (name) => !(BASE_REQUIRED as readonly string[]).includes(name) && properties[name]!.required === true,
+    ),
+  ];
+  for (const field of required)
+    if (blank(profile[field])) problems.push({ field, message: 'The field cannot be left blank' });
   const { login, email } = profile;
   if (typeof login === 'string' && login.trim() !== '' && (login.length < 5 || login.length > 100)) {
     problems.push({ field: 'login', message: 'The login must be between 5 and 100 characters long' });

@@ -4,8 +4,17 @@
  * `windowSeconds` since the epoch, so `X-Rate-Limit-Reset` (epoch seconds of the window end) is
  * the same for every request in a window, as it is on a real org.
  */
-export type RateLimitBucket = 'usersCollection' | 'userById' | 'userMutations' | 'groupsCollection' | 'groupById' | 'other' | 'oauthToken';
-const RATE_LIMIT_BUCKETS: readonly RateLimitBucket[] = ['usersCollection', 'userById', 'userMutations', 'groupsCollection', 'groupById', 'other', 'oauthToken'];
+export type RateLimitBucket =
+  'usersCollection' | 'userById' | 'userMutations' | 'groupsCollection' | 'groupById' | 'other' | 'oauthToken';
+const RATE_LIMIT_BUCKETS: readonly RateLimitBucket[] = [
+  'usersCollection',
+  'userById',
+  'userMutations',
+  'groupsCollection',
+  'groupById',
+  'other',
+  'oauthToken',
+];
 
 export interface RateLimitConfig {
   usersCollection: number;
@@ -75,7 +84,16 @@ export class ConcurrencyLimiter {
  * from developer.okta.com/docs/reference/rl-global-mgmt: 500 to create or list groups, 1,000 to
  * get, update or delete one by id).
  */
-export const DEFAULT_RATE_LIMITS: RateLimitConfig = { usersCollection: 600, userById: 2000, userMutations: 600, groupsCollection: 500, groupById: 1000, other: 1200, oauthToken: 600, windowSeconds: 60 };
+export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
+  usersCollection: 600,
+  userById: 2000,
+  userMutations: 600,
+  groupsCollection: 500,
+  groupById: 1000,
+  other: 1200,
+  oauthToken: 600,
+  windowSeconds: 60,
+};
 
 export interface RateLimitState {
   bucket: RateLimitBucket;
@@ -108,7 +126,8 @@ export function bucketFor(method: string, path: string): RateLimitBucket | undef
   if (path.startsWith('/oauth2/v1/clients/')) return 'other';
   if (!path.startsWith(API_PREFIX) && path !== '/api/v1') return undefined;
   const segments = path.split('/').filter(Boolean); // ['api', 'v1', 'users', ...]
-  if (segments[2] === 'groups') return segments.length === 4 && segments[3] !== 'rules' ? 'groupById' : 'groupsCollection';
+  if (segments[2] === 'groups')
+    return segments.length === 4 && segments[3] !== 'rules' ? 'groupById' : 'groupsCollection';
   if (segments[2] !== 'users') return 'other';
   const verb = method.toUpperCase();
   if (segments.length === 3) return verb === 'GET' || verb === 'POST' ? 'usersCollection' : 'other';
@@ -164,10 +183,19 @@ export class RateLimiter {
 
   private describe(bucket: RateLimitBucket, window: { windowStart: number; count: number }): RateLimitState {
     const limit = this.config[bucket];
-    return { bucket, limit, remaining: Math.max(0, limit - window.count), reset: Math.ceil((window.windowStart + this.config.windowSeconds * 1000) / 1000) };
+    return {
+      bucket,
+      limit,
+      remaining: Math.max(0, limit - window.count),
+      reset: Math.ceil((window.windowStart + this.config.windowSeconds * 1000) / 1000),
+    };
   }
 }
 
 export function rateLimitHeaders(state: Pick<RateLimitState, 'limit' | 'remaining' | 'reset'>): Record<string, string> {
-  return { 'x-rate-limit-limit': String(state.limit), 'x-rate-limit-remaining': String(state.remaining), 'x-rate-limit-reset': String(state.reset) };
+  return {
+    'x-rate-limit-limit': String(state.limit),
+    'x-rate-limit-remaining': String(state.remaining),
+    'x-rate-limit-reset': String(state.reset),
+  };
 }

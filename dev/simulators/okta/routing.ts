@@ -56,7 +56,9 @@ function describeValue(value: unknown): string {
 }
 
 function describePatterns(patterns: Pattern[]): string {
-  return patterns.map((pattern) => `${pattern.matchType === 'EQUALS' ? '=' : pattern.matchType} ${JSON.stringify(pattern.value)}`).join(' or ');
+  return patterns
+    .map((pattern) => `${pattern.matchType === 'EQUALS' ? '=' : pattern.matchType} ${JSON.stringify(pattern.value)}`)
+    .join(' or ');
 }
 
 interface Evaluation {
@@ -74,13 +76,17 @@ function conditionsHold(rule: RuleRecord, identifier: string, user: UserRecord |
   const userIdentifier = conditions.userIdentifier;
   const patterns = userIdentifier?.patterns ?? [];
   if (!userIdentifier || patterns.length === 0) return { holds: true };
-  if (userIdentifier.type === 'IDENTIFIER') return { holds: patterns.some((pattern) => patternMatches(pattern, identifier)) };
+  if (userIdentifier.type === 'IDENTIFIER')
+    return { holds: patterns.some((pattern) => patternMatches(pattern, identifier)) };
   if (!user) return { holds: false, unknowable: 'no-user' };
   const attribute = userIdentifier.attribute ?? '';
   const value = user.profile[attribute];
   const text = comparable(value);
   if (text !== undefined && patterns.some((pattern) => patternMatches(pattern, text))) return { holds: true };
-  return { holds: false, miss: `rule "${rule.name}" matches on profile attribute ${attribute} ${describePatterns(patterns)}; user ${String(user.profile.login)} has ${describeValue(value)}` };
+  return {
+    holds: false,
+    miss: `rule "${rule.name}" matches on profile attribute ${attribute} ${describePatterns(patterns)}; user ${String(user.profile.login)} has ${describeValue(value)}`,
+  };
 }
 
 /** The rule that decides for `identifier` (the default rule when no other does). */
@@ -97,11 +103,13 @@ export function evaluateRouting(state: OktaState, identifier: string): RoutingOu
       if (holds) notes.push(`rule "${rule.name}" (priority ${priority}) would match but is INACTIVE`);
       continue;
     }
-    if (unknowable === 'zone') notes.push(`rule "${rule.name}" needs a network zone, which the simulator does not model, so it never matches`);
+    if (unknowable === 'zone')
+      notes.push(`rule "${rule.name}" needs a network zone, which the simulator does not model, so it never matches`);
     if (unknowable === 'no-user') attributeRulesSkipped = true;
     if (miss) misses.push(miss);
     if (holds) {
-      if (attributeRulesSkipped) notes.push(`rules on a profile attribute did not apply: no Okta user has the login ${identifier}`);
+      if (attributeRulesSkipped)
+        notes.push(`rules on a profile attribute did not apply: no Okta user has the login ${identifier}`);
       return { rule, priority, notes, misses };
     }
   }

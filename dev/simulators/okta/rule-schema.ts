@@ -25,16 +25,30 @@ const platformEntry = z.object({
     })
     .optional(),
 });
-const appEntry = z.object({ type: z.enum(['APP', 'APP_TYPE']), id: z.string().optional(), name: z.string().optional() });
+const appEntry = z.object({
+  type: z.enum(['APP', 'APP_TYPE']),
+  id: z.string().optional(),
+  name: z.string().optional(),
+});
 
 const conditions = z.object({
   network: z
-    .object({ connection: z.enum(['ANYWHERE', 'ZONE']), include: z.array(z.string()).optional(), exclude: z.array(z.string()).optional() })
+    .object({
+      connection: z.enum(['ANYWHERE', 'ZONE']),
+      include: z.array(z.string()).optional(),
+      exclude: z.array(z.string()).optional(),
+    })
     .default({ connection: 'ANYWHERE' }),
   userIdentifier: z
-    .object({ type: z.enum(['IDENTIFIER', 'ATTRIBUTE']), attribute: z.string().min(1).optional(), patterns: z.array(pattern) })
+    .object({
+      type: z.enum(['IDENTIFIER', 'ATTRIBUTE']),
+      attribute: z.string().min(1).optional(),
+      patterns: z.array(pattern),
+    })
     .optional(),
-  platform: z.object({ include: z.array(platformEntry).default([]), exclude: z.array(platformEntry).default([]) }).optional(),
+  platform: z
+    .object({ include: z.array(platformEntry).default([]), exclude: z.array(platformEntry).default([]) })
+    .optional(),
   app: z.object({ include: z.array(appEntry).default([]), exclude: z.array(appEntry).default([]) }).optional(),
 });
 
@@ -45,9 +59,14 @@ export const ruleBodySchema = z.object({
   conditions: conditions.default({ network: { connection: 'ANYWHERE' } }),
   actions: z.object({
     idp: z.object({
-      providers: z.array(z.object({ type: z.string().min(1), id: z.string().optional(), name: z.string().optional() })).max(MAX_PROVIDERS, `At most ${MAX_PROVIDERS} providers are allowed.`).default([]),
+      providers: z
+        .array(z.object({ type: z.string().min(1), id: z.string().optional(), name: z.string().optional() }))
+        .max(MAX_PROVIDERS, `At most ${MAX_PROVIDERS} providers are allowed.`)
+        .default([]),
       idpSelectionType: z.enum(['SPECIFIC', 'DYNAMIC']).default('SPECIFIC'),
-      matchCriteria: z.array(z.object({ providerExpression: z.string().min(1), propertyName: z.string().min(1) })).optional(),
+      matchCriteria: z
+        .array(z.object({ providerExpression: z.string().min(1), propertyName: z.string().min(1) }))
+        .optional(),
       shouldFallBackToOkta: z.boolean().default(false),
     }),
   }),
@@ -67,23 +86,39 @@ function isValidRegex(source: string): boolean {
  * Rules across fields, provider ids checked against the org's IdPs, and an ATTRIBUTE rule's
  * attribute against the user schema's property names (`profileProperties`, exact names).
  */
-export function ruleConsistencyProblems(rule: RuleBody, idps: IdpRecord[], profileProperties: ReadonlySet<string>): FieldProblem[] {
+export function ruleConsistencyProblems(
+  rule: RuleBody,
+  idps: IdpRecord[],
+  profileProperties: ReadonlySet<string>,
+): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const identifier = rule.conditions.userIdentifier;
   if (identifier?.type === 'ATTRIBUTE') {
     if (!identifier.attribute) {
-      problems.push({ field: 'conditions.userIdentifier.attribute', message: 'A userIdentifier of type ATTRIBUTE needs the name of the profile attribute to match.' });
+      problems.push({
+        field: 'conditions.userIdentifier.attribute',
+        message: 'A userIdentifier of type ATTRIBUTE needs the name of the profile attribute to match.',
+      });
     } else if (!profileProperties.has(identifier.attribute)) {
-      problems.push({ field: 'conditions.userIdentifier.attribute', message: `"${identifier.attribute}" is not a property of the user profile schema.` });
+      problems.push({
+        field: 'conditions.userIdentifier.attribute',
+        message: `"${identifier.attribute}" is not a property of the user profile schema.`,
+      });
     }
     // Okta's policy docs: attribute matching, like regex matching, takes exactly one pattern (contract §7.3).
     if (identifier.patterns.length !== 1) {
-      problems.push({ field: 'conditions.userIdentifier.patterns', message: `Attribute matching takes exactly one pattern, not ${identifier.patterns.length}.` });
+      problems.push({
+        field: 'conditions.userIdentifier.patterns',
+        message: `Attribute matching takes exactly one pattern, not ${identifier.patterns.length}.`,
+      });
     }
   }
   identifier?.patterns.forEach((entry, index) => {
     if (entry.matchType === 'EXPRESSION' && !isValidRegex(entry.value)) {
-      problems.push({ field: `conditions.userIdentifier.patterns.${index}.value`, message: 'The EXPRESSION is not a valid regular expression.' });
+      problems.push({
+        field: `conditions.userIdentifier.patterns.${index}.value`,
+        message: 'The EXPRESSION is not a valid regular expression.',
+      });
     }
   });
   const network = rule.conditions.network;
@@ -92,11 +127,14 @@ export function ruleConsistencyProblems(rule: RuleBody, idps: IdpRecord[], profi
   }
   const action = rule.actions.idp;
   if (action.idpSelectionType === 'DYNAMIC') {
-    if (!action.matchCriteria?.length) problems.push({ field: 'actions.idp.matchCriteria', message: 'DYNAMIC selection needs matchCriteria.' });
-    if (action.providers.length > 0) problems.push({ field: 'actions.idp.providers', message: 'DYNAMIC selection takes no providers.' });
+    if (!action.matchCriteria?.length)
+      problems.push({ field: 'actions.idp.matchCriteria', message: 'DYNAMIC selection needs matchCriteria.' });
+    if (action.providers.length > 0)
+      problems.push({ field: 'actions.idp.providers', message: 'DYNAMIC selection takes no providers.' });
     return problems;
   }
-  if (action.providers.length === 0) problems.push({ field: 'actions.idp.providers', message: 'At least one provider is required.' });
+  if (action.providers.length === 0)
+    problems.push({ field: 'actions.idp.providers', message: 'At least one provider is required.' });
   action.providers.forEach((provider, index) => {
     const field = `actions.idp.providers.${index}`;
     if (PROVIDERS_WITHOUT_ID.has(provider.type)) return;
@@ -105,13 +143,19 @@ export function ruleConsistencyProblems(rule: RuleBody, idps: IdpRecord[], profi
       return;
     }
     if (!provider.id) {
-      problems.push({ field: `${field}.id`, message: `A provider of type ${provider.type} needs the id of an identity provider.` });
+      problems.push({
+        field: `${field}.id`,
+        message: `A provider of type ${provider.type} needs the id of an identity provider.`,
+      });
       return;
     }
     const idp = idps.find((candidate) => candidate.id === provider.id);
     if (!idp) problems.push({ field: `${field}.id`, message: `The identity provider ${provider.id} does not exist.` });
     else if (idp.body.type !== provider.type) {
-      problems.push({ field: `${field}.type`, message: `The identity provider ${provider.id} is of type ${String(idp.body.type)}, not ${provider.type}.` });
+      problems.push({
+        field: `${field}.type`,
+        message: `The identity provider ${provider.id} is of type ${String(idp.body.type)}, not ${provider.type}.`,
+      });
     }
   });
   return problems;

@@ -33,14 +33,23 @@ const customAttributeSchema = z.object({
   enum: enumValues.nullable().optional(),
   oneOf: oneOfEntries.nullable().optional(),
   pattern: z.string().min(1).optional(),
-  items: z.object({ type: z.enum(['string', 'boolean', 'integer', 'number']), enum: enumValues.optional(), oneOf: oneOfEntries.optional() }).optional(),
+  items: z
+    .object({
+      type: z.enum(['string', 'boolean', 'integer', 'number']),
+      enum: enumValues.optional(),
+      oneOf: oneOfEntries.optional(),
+    })
+    .optional(),
   mutability: z.enum(['IMMUTABLE', 'READ_ONLY', 'READ_WRITE', 'WRITE_ONLY']).optional(),
   scope: z.enum(['NONE', 'SELF']).optional(),
   unique: z.boolean().nullable().optional(),
   externalName: z.string().optional(),
   externalNamespace: z.string().optional(),
   master: z
-    .object({ type: z.enum(['OKTA', 'OVERRIDE', 'PROFILE_MASTER']), priority: z.array(z.object({ type: z.string().optional(), value: z.string().optional() })).optional() })
+    .object({
+      type: z.enum(['OKTA', 'OVERRIDE', 'PROFILE_MASTER']),
+      priority: z.array(z.object({ type: z.string().optional(), value: z.string().optional() })).optional(),
+    })
     .nullable()
     .optional(),
   permissions: z.array(permission).nullable().optional(),
@@ -62,7 +71,8 @@ export function profileProperties(state: OktaState): Record<string, SchemaAttrib
     const permissions = state.userSchema.basePermissions[name];
     result[name] = permissions ? { ...attribute, permissions } : attribute;
   }
-  for (const [name, attribute] of Object.entries(state.userSchema.custom)) result[name] = attribute as unknown as SchemaAttribute;
+  for (const [name, attribute] of Object.entries(state.userSchema.custom))
+    result[name] = attribute as unknown as SchemaAttribute;
   return result;
 }
 
@@ -79,7 +89,12 @@ function renderUserSchema(state: OktaState, orgUrl: string): Record<string, unkn
     created: schema.created,
     lastUpdated: schema.lastUpdated,
     definitions: {
-      custom: { id: '#custom', type: 'object', properties: custom, required: Object.keys(custom).filter((name) => all[name]?.required === true) },
+      custom: {
+        id: '#custom',
+        type: 'object',
+        properties: custom,
+        required: Object.keys(custom).filter((name) => all[name]?.required === true),
+      },
       base: { id: '#base', type: 'object', properties: base, required: [...BASE_REQUIRED] },
     },
     type: 'object',
@@ -115,8 +130,12 @@ function customAttribute(value: unknown, field: string): { attribute?: SchemaAtt
   if ('problems' in parsed) return { problems: parsed.problems };
   const attribute = parsed.data;
   const problems: FieldProblem[] = [];
-  const stringOnly = (['minLength', 'maxLength', 'pattern'] as const).filter((key) => attribute[key] !== undefined && attribute[key] !== null);
-  if (attribute.type !== 'string') for (const key of stringOnly) problems.push({ field: `${field}.${key}`, message: 'Only string properties take this.' });
+  const stringOnly = (['minLength', 'maxLength', 'pattern'] as const).filter(
+    (key) => attribute[key] !== undefined && attribute[key] !== null,
+  );
+  if (attribute.type !== 'string')
+    for (const key of stringOnly)
+      problems.push({ field: `${field}.${key}`, message: 'Only string properties take this.' });
   if (attribute.minLength != null && attribute.maxLength != null && attribute.minLength > attribute.maxLength) {
     problems.push({ field: `${field}.minLength`, message: 'minLength cannot be greater than maxLength.' });
   }
@@ -127,13 +146,22 @@ function customAttribute(value: unknown, field: string): { attribute?: SchemaAtt
       problems.push({ field: `${field}.pattern`, message: 'The pattern is not a valid regular expression.' });
     }
   }
-  if (attribute.items && attribute.type !== 'array') problems.push({ field: `${field}.items`, message: 'Only array properties take items.' });
+  if (attribute.items && attribute.type !== 'array')
+    problems.push({ field: `${field}.items`, message: 'Only array properties take items.' });
   const enumType = attribute.type === 'array' ? (attribute.items?.type ?? 'string') : attribute.type;
   const values = attribute.type === 'array' ? attribute.items?.enum : attribute.enum;
-  if (attribute.type === 'array' && attribute.enum) problems.push({ field: `${field}.enum`, message: 'An array property lists its values in items.enum.' });
-  if (values?.some((entry) => !typeFits(enumType, entry))) problems.push({ field: `${field}.enum`, message: `Every enum value must be of type ${enumType}.` });
+  if (attribute.type === 'array' && attribute.enum)
+    problems.push({ field: `${field}.enum`, message: 'An array property lists its values in items.enum.' });
+  if (values?.some((entry) => !typeFits(enumType, entry)))
+    problems.push({ field: `${field}.enum`, message: `Every enum value must be of type ${enumType}.` });
   const oneOf = attribute.type === 'array' ? attribute.items?.oneOf : attribute.oneOf;
-  if (oneOf && !isDeepStrictEqual(oneOf.map((entry) => entry.const), (values ?? []).map(String))) {
+  if (
+    oneOf &&
+    !isDeepStrictEqual(
+      oneOf.map((entry) => entry.const),
+      (values ?? []).map(String),
+    )
+  ) {
     problems.push({ field: `${field}.oneOf`, message: 'oneOf must list the enum values, in the same order.' });
   }
   if (problems.length > 0) return { problems };
@@ -151,13 +179,20 @@ function customAttribute(value: unknown, field: string): { attribute?: SchemaAtt
 }
 
 /** Base properties: only their permissions may change; the rest must be what the schema shows (so a read-modify-write round trip works). */
-function basePermissionChanges(properties: Record<string, unknown>, state: OktaState, problems: FieldProblem[]): Record<string, z.infer<typeof permission>[]> {
+function basePermissionChanges(
+  properties: Record<string, unknown>,
+  state: OktaState,
+  problems: FieldProblem[],
+): Record<string, z.infer<typeof permission>[]> {
   const current = profileProperties(state);
   const changes: Record<string, z.infer<typeof permission>[]> = {};
   for (const [name, value] of Object.entries(properties)) {
     const field = `${BASE}.${name}`;
     if (!(name in BASE_PROPERTIES)) {
-      problems.push({ field, message: `"${name}" is not a base property; add custom properties under definitions.custom.` });
+      problems.push({
+        field,
+        message: `"${name}" is not a base property; add custom properties under definitions.custom.`,
+      });
     } else if (value === null) {
       problems.push({ field, message: 'Base properties cannot be removed.' });
     } else if (typeof value !== 'object' || Array.isArray(value)) {
@@ -169,7 +204,10 @@ function basePermissionChanges(properties: Record<string, unknown>, state: OktaS
           if ('problems' in parsed) problems.push(...parsed.problems);
           else changes[name] = parsed.data;
         } else if (!isDeepStrictEqual(given, (current[name] as unknown as Record<string, unknown>)[key])) {
-          problems.push({ field: `${field}.${key}`, message: 'Only the permissions of a base property can be changed.' });
+          problems.push({
+            field: `${field}.${key}`,
+            message: 'Only the permissions of a base property can be changed.',
+          });
         }
       }
     }
@@ -203,17 +241,27 @@ export function registerSchemaRoutes(app: FastifyInstance, context: OktaContext)
     for (const [name, value] of Object.entries(given)) {
       const field = `${CUSTOM}.${name}`;
       if (value === null) {
-        if (Object.keys(BASE_PROPERTIES).some((base) => base.toLowerCase() === name.toLowerCase())) problems.push({ field, message: 'Base properties cannot be removed.' });
+        if (Object.keys(BASE_PROPERTIES).some((base) => base.toLowerCase() === name.toLowerCase()))
+          problems.push({ field, message: 'Base properties cannot be removed.' });
         const referencing = state().rules.filter((rule) => {
-          const identifier = (rule.conditions as { userIdentifier?: { type?: string; attribute?: string } }).userIdentifier;
+          const identifier = (rule.conditions as { userIdentifier?: { type?: string; attribute?: string } })
+            .userIdentifier;
           return identifier?.type === 'ATTRIBUTE' && identifier.attribute === name;
         });
-        if (referencing.length > 0) problems.push({ field, message: `Property is referenced by an IdP discovery rule (${referencing.map((rule) => `"${rule.name}"`).join(', ')}); change or delete the rule first.` });
+        if (referencing.length > 0)
+          problems.push({
+            field,
+            message: `Property is referenced by an IdP discovery rule (${referencing.map((rule) => `"${rule.name}"`).join(', ')}); change or delete the rule first.`,
+          });
         // Removing a property that is not there is a no-op, so a retried removal succeeds.
         if (name in schema.custom) removals.push(name);
         continue;
       }
-      const problem = nameProblem(name, existing, Object.keys(given).filter((other) => given[other] !== null));
+      const problem = nameProblem(
+        name,
+        existing,
+        Object.keys(given).filter((other) => given[other] !== null),
+      );
       if (problem) {
         problems.push({ field, message: problem });
         continue;
@@ -230,7 +278,8 @@ export function registerSchemaRoutes(app: FastifyInstance, context: OktaContext)
       delete schema.custom[name];
       for (const user of state().users) delete user.profile[name];
     }
-    for (const [name, attribute] of Object.entries(additions)) schema.custom[name] = attribute as unknown as Record<string, unknown>;
+    for (const [name, attribute] of Object.entries(additions))
+      schema.custom[name] = attribute as unknown as Record<string, unknown>;
     Object.assign(schema.basePermissions, permissionChanges);
     schema.lastUpdated = nowIso();
     store.changed();

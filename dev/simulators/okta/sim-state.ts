@@ -10,13 +10,29 @@ import type { ConcurrencyLimiter, RateLimiter } from './rate-limits';
 
 const MASK = '********';
 
-export function registerSimState(app: FastifyInstance, context: OktaContext, limiter: RateLimiter, concurrency: ConcurrencyLimiter, oauthFigures: () => OAuthFigures): void {
+export function registerSimState(
+  app: FastifyInstance,
+  context: OktaContext,
+  limiter: RateLimiter,
+  concurrency: ConcurrencyLimiter,
+  oauthFigures: () => OAuthFigures,
+): void {
   app.get('/_sim/state', async () => {
     const state = structuredClone(context.store.state);
     for (const idp of state.idps) {
       const client = (idp.body as IdpBody).protocol?.credentials?.client;
       if (client?.client_secret !== undefined) client.client_secret = MASK;
     }
-    return { orgUrl: context.orgUrl(), ...state, rateLimits: { config: limiter.config, buckets: limiter.snapshot(), totals: limiter.totalsSnapshot(), concurrency: concurrency.figures() }, oauth: oauthFigures() };
+    return {
+      orgUrl: context.orgUrl(),
+      ...state,
+      rateLimits: {
+        config: limiter.config,
+        buckets: limiter.snapshot(),
+        totals: limiter.totalsSnapshot(),
+        concurrency: concurrency.figures(),
+      },
+      oauth: oauthFigures(),
+    };
   });
 }

@@ -33,7 +33,9 @@ export function masteredElsewhere(): OktaApiError {
 export function sourceMastered(user: UserRecord, given: Record<string, unknown>, state: OktaState): string[] {
   if (!user.profileSource) return [];
   const properties = profileProperties(state);
-  return Object.keys(given).filter((name) => name in BASE_PROPERTIES || (name in properties && properties[name]!.master?.type !== 'OKTA'));
+  return Object.keys(given).filter(
+    (name) => name in BASE_PROPERTIES || (name in properties && properties[name]!.master?.type !== 'OKTA'),
+  );
 }
 
 /**

@@ -14,7 +14,16 @@ const userRecordSchema = z.object({
   /** Creation order, for stable paging cursors. */
   seq: z.number().int(),
   id: z.string(),
-  status: z.enum(['STAGED', 'PROVISIONED', 'ACTIVE', 'DEPROVISIONED', 'SUSPENDED', 'LOCKED_OUT', 'PASSWORD_EXPIRED', 'RECOVERY']),
+  status: z.enum([
+    'STAGED',
+    'PROVISIONED',
+    'ACTIVE',
+    'DEPROVISIONED',
+    'SUSPENDED',
+    'LOCKED_OUT',
+    'PASSWORD_EXPIRED',
+    'RECOVERY',
+  ]),
   created: z.string(),
   activated: z.string().nullable(),
   statusChanged: z.string().nullable(),
@@ -95,7 +104,10 @@ const oktaStateSchema = z.object({
   /** Added after version 1 files were first written: a file without it loads with no custom properties. */
   userSchema: userSchemaStateSchema.optional().transform((value) => value ?? emptyUserSchema()),
   /** Added after version 1 files were first written: a file without it loads with no groups. */
-  groups: z.array(groupRecordSchema).optional().transform((value) => value ?? []),
+  groups: z
+    .array(groupRecordSchema)
+    .optional()
+    .transform((value) => value ?? []),
   /** OAuth 2.0 service apps, their scope grants and their clients' admin roles (oauth/records.ts). */
   ...oauthStateFields,
 });
@@ -128,7 +140,12 @@ function emptyState(): OktaState {
       // The spec's example of the default rule has `created: null`.
       created: null,
       lastUpdated: created,
-      conditions: { network: { connection: 'ANYWHERE' }, platform: { include: [], exclude: [] }, userIdentifier: { patterns: [] }, app: { include: [], exclude: [] } },
+      conditions: {
+        network: { connection: 'ANYWHERE' },
+        platform: { include: [], exclude: [] },
+        userIdentifier: { patterns: [] },
+        app: { include: [], exclude: [] },
+      },
       actions: { idp: { providers: [{ type: 'OKTA' }], idpSelectionType: 'SPECIFIC', shouldFallBackToOkta: false } },
     },
   };

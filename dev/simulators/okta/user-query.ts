@@ -13,8 +13,26 @@ type Operator = 'eq' | 'ne' | 'sw' | 'co' | 'pr' | 'gt' | 'ge' | 'lt' | 'le';
 type Predicate<T = UserRecord> = (record: T) => boolean;
 type Token = { kind: 'open' } | { kind: 'close' } | { kind: 'word'; text: string } | { kind: 'string'; text: string };
 
-const FILTER_ATTRIBUTES = new Set(['status', 'lastUpdated', 'id', 'profile.login', 'profile.email', 'profile.firstName', 'profile.lastName']);
-const SEARCH_TOP_LEVEL = new Set(['id', 'status', 'created', 'activated', 'statusChanged', 'lastLogin', 'lastUpdated', 'passwordChanged', 'type.id']);
+const FILTER_ATTRIBUTES = new Set([
+  'status',
+  'lastUpdated',
+  'id',
+  'profile.login',
+  'profile.email',
+  'profile.firstName',
+  'profile.lastName',
+]);
+const SEARCH_TOP_LEVEL = new Set([
+  'id',
+  'status',
+  'created',
+  'activated',
+  'statusChanged',
+  'lastLogin',
+  'lastUpdated',
+  'passwordChanged',
+  'type.id',
+]);
 const OPERATORS = new Set<Operator>(['eq', 'ne', 'sw', 'co', 'pr', 'gt', 'ge', 'lt', 'le']);
 const MAX_EXPRESSION_LENGTH = 2000;
 
@@ -100,7 +118,8 @@ class Parser<T> {
 
   parse(): Predicate<T> {
     const predicate = this.orExpression();
-    if (this.position < this.tokens.length) throw invalidSearch(`Unexpected ${describe(this.tokens[this.position])} after a complete expression.`);
+    if (this.position < this.tokens.length)
+      throw invalidSearch(`Unexpected ${describe(this.tokens[this.position])} after a complete expression.`);
     return predicate;
   }
 
@@ -139,13 +158,15 @@ class Parser<T> {
     this.position += 1;
     const operatorToken = this.tokens[this.position];
     const operator = (operatorToken?.kind === 'word' ? operatorToken.text.toLowerCase() : '') as Operator;
-    if (!OPERATORS.has(operator)) throw invalidSearch(`Expected an operator after ${attribute}, found ${describe(operatorToken)}.`);
+    if (!OPERATORS.has(operator))
+      throw invalidSearch(`Expected an operator after ${attribute}, found ${describe(operatorToken)}.`);
     this.position += 1;
     this.attributes.checkAllowed(attribute, operator, this.mode);
     const valueOf = this.attributes.valueOf;
     if (operator === 'pr') return (record) => compare('pr', valueOf(record, attribute), '', false);
     const valueToken = this.tokens[this.position];
-    if (valueToken?.kind !== 'string') throw invalidSearch(`Expected a quoted value after ${attribute} ${operator}, found ${describe(valueToken)}.`);
+    if (valueToken?.kind !== 'string')
+      throw invalidSearch(`Expected a quoted value after ${attribute} ${operator}, found ${describe(valueToken)}.`);
     this.position += 1;
     const caseInsensitive = this.attributes.caseInsensitive(this.mode);
     return (record) => compare(operator, valueOf(record, attribute), valueToken.text, caseInsensitive);
@@ -157,12 +178,15 @@ const USER_ATTRIBUTES: QueryAttributes<UserRecord> = {
   caseInsensitive: (mode) => mode === 'search',
   checkAllowed(attribute, operator, mode) {
     if (mode === 'filter') {
-      if (!FILTER_ATTRIBUTES.has(attribute)) throw invalidSearch(`filter does not support the attribute ${attribute}; use search.`);
+      if (!FILTER_ATTRIBUTES.has(attribute))
+        throw invalidSearch(`filter does not support the attribute ${attribute}; use search.`);
       const dateOperator = attribute === 'lastUpdated' && ['gt', 'ge', 'lt', 'le'].includes(operator);
-      if (operator !== 'eq' && !dateOperator) throw invalidSearch(`filter supports only eq on ${attribute}; use search for ${operator}.`);
+      if (operator !== 'eq' && !dateOperator)
+        throw invalidSearch(`filter supports only eq on ${attribute}; use search for ${operator}.`);
       return;
     }
-    if (!attribute.startsWith('profile.') && !SEARCH_TOP_LEVEL.has(attribute)) throw invalidSearch(`search does not support the attribute ${attribute}.`);
+    if (!attribute.startsWith('profile.') && !SEARCH_TOP_LEVEL.has(attribute))
+      throw invalidSearch(`search does not support the attribute ${attribute}.`);
   },
 };
 
@@ -175,7 +199,8 @@ function describe(token: Token | undefined): string {
 }
 
 export function parseQuery<T>(expression: string, mode: QueryMode, attributes: QueryAttributes<T>): Predicate<T> {
-  if (expression.length > MAX_EXPRESSION_LENGTH) throw invalidSearch(`The expression is longer than ${MAX_EXPRESSION_LENGTH} characters.`);
+  if (expression.length > MAX_EXPRESSION_LENGTH)
+    throw invalidSearch(`The expression is longer than ${MAX_EXPRESSION_LENGTH} characters.`);
   const tokens = tokenize(expression);
   if (tokens.length === 0) throw invalidSearch('The expression is empty.');
   return new Parser(tokens, mode, attributes).parse();

@@ -37,7 +37,10 @@ const createUserBody = z.object({
 /** `updateUser`/`replaceUser`: the profile, and a new password (the only credential change simulated). */
 const updateUserBody = z.object({
   profile: z.record(z.string(), z.unknown()).optional(),
-  credentials: z.object({ password: z.object({ value: z.string().min(1, 'The password cannot be empty.') }).optional() }).strict().optional(),
+  credentials: z
+    .object({ password: z.object({ value: z.string().min(1, 'The password cannot be empty.') }).optional() })
+    .strict()
+    .optional(),
   type: z.object({ id: z.literal('oty1defaultusertype0') }).optional(),
 });
 
@@ -55,9 +58,11 @@ export function findUser(users: UserRecord[], idOrLogin: string): UserRecord | u
 export function renderUser(user: UserRecord, orgUrl: string): Record<string, unknown> {
   const self = `${orgUrl}/api/v1/users/${user.id}`;
   const links: Record<string, unknown> = { self: { href: self } };
-  if (user.status === 'STAGED' || user.status === 'DEPROVISIONED') links.activate = { href: `${self}/lifecycle/activate`, method: 'POST' };
+  if (user.status === 'STAGED' || user.status === 'DEPROVISIONED')
+    links.activate = { href: `${self}/lifecycle/activate`, method: 'POST' };
   // Only the transitions valid now: a directory's user is the directory's to deactivate (sourced-users.ts).
-  if (user.status !== 'DEPROVISIONED' && !user.profileSource) links.deactivate = { href: `${self}/lifecycle/deactivate`, method: 'POST' };
+  if (user.status !== 'DEPROVISIONED' && !user.profileSource)
+    links.deactivate = { href: `${self}/lifecycle/deactivate`, method: 'POST' };
   return {
     id: user.id,
     status: user.status,
@@ -106,7 +111,9 @@ export function registerUserRoutes(app: FastifyInstance, context: OktaContext): 
     if (problems.length > 0) throw validationFailed(problems);
     const login = String(profile.login).toLowerCase();
     if (users().some((user) => user !== self && String(user.profile.login).toLowerCase() === login)) {
-      throw validationFailed([{ field: 'login', message: 'An object with this field already exists in the current organization' }]);
+      throw validationFailed([
+        { field: 'login', message: 'An object with this field already exists in the current organization' },
+      ]);
     }
   }
 
@@ -114,11 +121,13 @@ export function registerUserRoutes(app: FastifyInstance, context: OktaContext): 
   function update(request: FastifyRequest, partial: boolean): Record<string, unknown> {
     const user = userFromPath(request);
     const body = parseBody(updateUserBody, request.body);
-    if (!partial && body.profile === undefined) throw validationFailed([{ field: 'profile', message: 'The field is required.' }]);
+    if (!partial && body.profile === undefined)
+      throw validationFailed([{ field: 'profile', message: 'The field is required.' }]);
     const given = body.profile ?? {};
     // Before validation: Okta refuses the request for what it contains, whatever the values; a
     // full PUT replaces (so changes) what the source masters, whatever it contains.
-    if (user.profileSource && (!partial || sourceMastered(user, given, store.state).length > 0)) throw masteredElsewhere();
+    if (user.profileSource && (!partial || sourceMastered(user, given, store.state).length > 0))
+      throw masteredElsewhere();
     const profile = partial ? { ...user.profile, ...given } : { ...given };
     checkProfile(profile, given, user);
     const now = nowIso();
@@ -139,12 +148,22 @@ export function registerUserRoutes(app: FastifyInstance, context: OktaContext): 
     if (query.filter !== undefined) predicates.push(parseUserQuery(query.filter, 'filter'));
     if (query.q !== undefined) {
       const prefix = query.q.toLowerCase();
-      predicates.push((user) => ['firstName', 'lastName', 'email'].some((field) => String(user.profile[field] ?? '').toLowerCase().startsWith(prefix)));
+      predicates.push((user) =>
+        ['firstName', 'lastName', 'email'].some((field) =>
+          String(user.profile[field] ?? '')
+            .toLowerCase()
+            .startsWith(prefix),
+        ),
+      );
     }
     // Only filter and search show DEPROVISIONED users (contract §1.1).
-    if (query.search === undefined && query.filter === undefined) predicates.push((user) => user.status !== 'DEPROVISIONED');
+    if (query.search === undefined && query.filter === undefined)
+      predicates.push((user) => user.status !== 'DEPROVISIONED');
     const matching = users().filter((user) => predicates.every((predicate) => predicate(user)));
-    const page = takePage(matching, pageRequest(query, { defaultLimit: query.q !== undefined ? 10 : 200, maxLimit: 200 }));
+    const page = takePage(
+      matching,
+      pageRequest(query, { defaultLimit: query.q !== undefined ? 10 : 200, maxLimit: 200 }),
+    );
     setLinkHeaders(reply, context.orgUrl(), request, page.nextCursor);
     return page.items.map((user) => renderUser(user, context.orgUrl()));
   });
@@ -188,7 +207,8 @@ export function registerUserRoutes(app: FastifyInstance, context: OktaContext): 
 
   app.post('/api/v1/users/:id/lifecycle/activate', async (request) => {
     const user = userFromPath(request);
-    if (user.status === 'ACTIVE') throw new OktaApiError(403, 'E0000016', 'Activation failed because the user is already active');
+    if (user.status === 'ACTIVE')
+      throw new OktaApiError(403, 'E0000016', 'Activation failed because the user is already active');
     setStatus(user, activatedStatus(user));
     store.changed();
     if (queryBoolean(queryOf(request).sendEmail, true)) return {};
@@ -208,7 +228,10 @@ export function registerUserRoutes(app: FastifyInstance, context: OktaContext): 
   app.post('/api/v1/users/:id/lifecycle/suspend', async (request, reply: FastifyReply) => {
     const user = userFromPath(request);
     refuseSourcedLifecycle(user);
-    if (user.status !== 'ACTIVE') throw validationFailed([{ field: 'status', message: `Only an ACTIVE user can be suspended; this one is ${user.status}.` }]);
+    if (user.status !== 'ACTIVE')
+      throw validationFailed([
+        { field: 'status', message: `Only an ACTIVE user can be suspended; this one is ${user.status}.` },
+      ]);
     setStatus(user, 'SUSPENDED');
     store.changed();
     return reply.code(200).send();
@@ -224,5 +247,8 @@ export function registerUserRoutes(app: FastifyInstance, context: OktaContext): 
     return reply.code(204).send();
   });
 
-  registerSourcedUserRoutes(app, context, { checkProfile: (profile) => checkProfile(profile, profile), render: (user) => renderUser(user, context.orgUrl()) });
+  registerSourcedUserRoutes(app, context, {
+    checkProfile: (profile) => checkProfile(profile, profile),
+    render: (user) => renderUser(user, context.orgUrl()),
+  });
 }

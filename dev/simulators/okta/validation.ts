@@ -6,7 +6,9 @@ import { validationFailed, type FieldProblem } from './errors';
 function message(issue: z.core.$ZodRawIssue): string | undefined {
   switch (issue.code) {
     case 'invalid_type':
-      return issue.input === undefined ? 'The field is required.' : `Must be ${issue.expected === 'array' ? 'an array' : `a ${issue.expected}`}.`;
+      return issue.input === undefined
+        ? 'The field is required.'
+        : `Must be ${issue.expected === 'array' ? 'an array' : `a ${issue.expected}`}.`;
     case 'invalid_value':
       // zod reports a missing enum field as a wrong value.
       if (issue.input === undefined) return 'The field is required.';
@@ -19,14 +21,26 @@ function message(issue: z.core.$ZodRawIssue): string | undefined {
 }
 
 function problemsOf(error: z.ZodError): FieldProblem[] {
-  return error.issues.map((issue) => ({ field: issue.path.length > 0 ? issue.path.map(String).join('.') : 'body', message: issue.message }));
+  return error.issues.map((issue) => ({
+    field: issue.path.length > 0 ? issue.path.map(String).join('.') : 'body',
+    message: issue.message,
+  }));
 }
 
 /** `value` parsed, or the problems with their fields under `prefix` (e.g. "definitions.custom.properties.x"). */
-export function parsePart<T extends z.ZodType>(schema: T, value: unknown, prefix: string): { data: z.infer<T> } | { problems: FieldProblem[] } {
+export function parsePart<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  prefix: string,
+): { data: z.infer<T> } | { problems: FieldProblem[] } {
   const parsed = schema.safeParse(value, { error: message });
   if (parsed.success) return { data: parsed.data };
-  return { problems: problemsOf(parsed.error).map((problem) => ({ ...problem, field: problem.field === 'body' ? prefix : `${prefix}.${problem.field}` })) };
+  return {
+    problems: problemsOf(parsed.error).map((problem) => ({
+      ...problem,
+      field: problem.field === 'body' ? prefix : `${prefix}.${problem.field}`,
+    })),
+  };
 }
 
 /** The parsed body, or a thrown 400 E0000001 naming every invalid field. A missing body counts as `{}`. */

@@ -38,7 +38,10 @@ const faultRuleSchema = z
     lostResponseRate: probability.default(0),
     /** The next `count` matching requests get 429 with Retry-After. */
     burst429: z
-      .object({ count: z.number().int().min(1).max(100_000), retryAfterSeconds: z.number().int().min(0).max(3600).default(1) })
+      .object({
+        count: z.number().int().min(1).max(100_000),
+        retryAfterSeconds: z.number().int().min(0).max(3600).default(1),
+      })
       .optional(),
   })
   .strict();
@@ -121,7 +124,14 @@ export class FaultInjector {
       const { rule } = compiled;
       if (compiled.pattern && !compiled.pattern.test(path)) continue;
       if (rule.methods && !rule.methods.includes(method.toUpperCase())) continue;
-      const [jitter, drop, hang, error, lost, which] = [this.random(), this.random(), this.random(), this.random(), this.random(), this.random()] as const;
+      const [jitter, drop, hang, error, lost, which] = [
+        this.random(),
+        this.random(),
+        this.random(),
+        this.random(),
+        this.random(),
+        this.random(),
+      ] as const;
       delayMs += rule.latencyMs + Math.floor(jitter * rule.jitterMs);
       if (action.kind !== 'none') continue;
       if (compiled.burstLeft > 0) {

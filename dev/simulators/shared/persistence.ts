@@ -42,7 +42,9 @@ export class JsonStateFile<T> {
     }
     const parsed = this.schema.safeParse(JSON.parse(text));
     if (!parsed.success) {
-      throw new Error(`Simulator state file ${this.path} does not match the expected shape; move it away to start empty. (${parsed.error.message.slice(0, 500)})`);
+      throw new Error(
+        `Simulator state file ${this.path} does not match the expected shape; move it away to start empty. (${parsed.error.message.slice(0, 500)})`,
+      );
     }
     return parsed.data;
   }

@@ -8,12 +8,7 @@ import { FaultInjector, type FaultAction } from './faults';
 
 /** Failures the framework itself produces, before or around a route's handler. */
 export type FrameworkFailure =
-  | 'malformed-body'
-  | 'body-too-large'
-  | 'unsupported-media-type'
-  | 'not-found'
-  | 'internal'
-  | 'injected-error';
+  'malformed-body' | 'body-too-large' | 'unsupported-media-type' | 'not-found' | 'internal' | 'injected-error';
 
 export interface RenderedError {
   status: number;
@@ -91,29 +86,31 @@ export function createSimulatorApp(options: SimulatorAppOptions): FastifyInstanc
     done(null, Object.fromEntries(new URLSearchParams(text)));
   });
 
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string; simFailure?: FrameworkFailure }, request, reply) => {
-    let kind: FrameworkFailure = 'internal';
-    let status = 500;
-    if (error.simFailure) {
-      kind = error.simFailure;
-      status = error.statusCode ?? 400;
-    } else if (error.statusCode === 413 || error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      kind = 'body-too-large';
-      status = 413;
-    } else if (error.statusCode === 415 || error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      kind = 'unsupported-media-type';
-      status = 415;
-    } else if (error.statusCode === 400 && error.code?.startsWith('FST_ERR_CTP')) {
-      kind = 'malformed-body';
-      status = 400;
-    } else if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
-      kind = 'malformed-body';
-      status = error.statusCode;
-    } else {
-      request.log.error(error);
-    }
-    return sendRendered(reply, flavour.error(kind, status, request));
-  });
+  app.setErrorHandler(
+    (error: Error & { statusCode?: number; code?: string; simFailure?: FrameworkFailure }, request, reply) => {
+      let kind: FrameworkFailure = 'internal';
+      let status = 500;
+      if (error.simFailure) {
+        kind = error.simFailure;
+        status = error.statusCode ?? 400;
+      } else if (error.statusCode === 413 || error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        kind = 'body-too-large';
+        status = 413;
+      } else if (error.statusCode === 415 || error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+        kind = 'unsupported-media-type';
+        status = 415;
+      } else if (error.statusCode === 400 && error.code?.startsWith('FST_ERR_CTP')) {
+        kind = 'malformed-body';
+        status = 400;
+      } else if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+        kind = 'malformed-body';
+        status = error.statusCode;
+      } else {
+        request.log.error(error);
+      }
+      return sendRendered(reply, flavour.error(kind, status, request));
+    },
+  );
   app.setNotFoundHandler((request, reply) => sendRendered(reply, flavour.error('not-found', 404, request)));
 
   app.addHook('onRequest', async (request, reply) => {
@@ -177,7 +174,10 @@ export function createSimulatorApp(options: SimulatorAppOptions): FastifyInstanc
     try {
       return { config: faults.configure((request.body ?? {}) as never) };
     } catch (error) {
-      return reply.code(400).send({ error: 'invalid fault configuration', issues: (error as { issues?: unknown }).issues ?? String(error) });
+      return reply.code(400).send({
+        error: 'invalid fault configuration',
+        issues: (error as { issues?: unknown }).issues ?? String(error),
+      });
     }
   });
   app.delete('/_sim/faults', async () => ({ config: faults.configure({}) }));

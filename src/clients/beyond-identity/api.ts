@@ -26,7 +26,14 @@ import {
 } from './schemas';
 
 /** The largest page each list accepts (contract §2.2); the server clamps larger values anyway. */
-const PAGE_SIZE = { realms: 200, identities: 200, credentials: 200, jobs: 200, applications: 100, authenticatorConfigs: 100 };
+const PAGE_SIZE = {
+  realms: 200,
+  identities: 200,
+  credentials: 200,
+  jobs: 200,
+  applications: 100,
+  authenticatorConfigs: 100,
+};
 /** A guard against a server that keeps handing out page tokens. */
 const MAX_PAGES = 10_000;
 
@@ -95,7 +102,14 @@ export class BeyondIdentityApi {
 
   async createRealm(displayName: string, signal?: AbortSignal): Promise<Realm> {
     const body = { realm: { display_name: displayName, classification: 'SECURE_CUSTOMER' } };
-    return this.call({ operation: 'create realm', method: 'POST', path: this.path('realms'), json: body, schema: realmSchema, signal });
+    return this.call({
+      operation: 'create realm',
+      method: 'POST',
+      path: this.path('realms'),
+      json: body,
+      schema: realmSchema,
+      signal,
+    });
   }
 
   async getRealm(realmId: string, signal?: AbortSignal): Promise<Realm | undefined> {
@@ -123,18 +137,34 @@ export class BeyondIdentityApi {
     return found.find((identity) => identity.traits.username.toLowerCase() === username.toLowerCase());
   }
 
-  async createIdentity(realmId: string, input: { username: string; email: string; displayName: string }, signal?: AbortSignal): Promise<Identity> {
+  async createIdentity(
+    realmId: string,
+    input: { username: string; email: string; displayName: string },
+    signal?: AbortSignal,
+  ): Promise<Identity> {
     const body = {
       identity: {
         display_name: input.displayName,
         traits: { type: 'traits_v0', username: input.username, primary_email_address: input.email },
       },
     };
-    return this.call({ operation: 'create identity', method: 'POST', path: this.path('realms', realmId, 'identities'), json: body, schema: identitySchema, signal });
+    return this.call({
+      operation: 'create identity',
+      method: 'POST',
+      path: this.path('realms', realmId, 'identities'),
+      json: body,
+      schema: identitySchema,
+      signal,
+    });
   }
 
   getIdentity(realmId: string, identityId: string, signal?: AbortSignal): Promise<Identity | undefined> {
-    return this.getOptional('get identity', this.path('realms', realmId, 'identities', identityId), identitySchema, signal);
+    return this.getOptional(
+      'get identity',
+      this.path('realms', realmId, 'identities', identityId),
+      identitySchema,
+      signal,
+    );
   }
 
   deleteIdentity(realmId: string, identityId: string, signal?: AbortSignal): Promise<boolean> {
@@ -155,13 +185,21 @@ export class BeyondIdentityApi {
     );
   }
 
-  createHostedWebAuthenticatorConfig(realmId: string, displayName: string, signal?: AbortSignal): Promise<AuthenticatorConfig> {
+  createHostedWebAuthenticatorConfig(
+    realmId: string,
+    displayName: string,
+    signal?: AbortSignal,
+  ): Promise<AuthenticatorConfig> {
     const body = {
       authenticator_config: {
         display_name: displayName,
         config: {
           type: 'hosted_web',
-          authentication_methods: [{ type: 'webauthn_passkey' }, { type: 'software_passkey' }, { type: 'email_one_time_password' }],
+          authentication_methods: [
+            { type: 'webauthn_passkey' },
+            { type: 'software_passkey' },
+            { type: 'email_one_time_password' },
+          ],
           trusted_origins: [] as string[],
         },
       },
@@ -176,18 +214,39 @@ export class BeyondIdentityApi {
     });
   }
 
-  getAuthenticatorConfig(realmId: string, configId: string, signal?: AbortSignal): Promise<AuthenticatorConfig | undefined> {
-    return this.getOptional('get authenticator config', this.path('realms', realmId, 'authenticator-configs', configId), authenticatorConfigSchema, signal);
+  getAuthenticatorConfig(
+    realmId: string,
+    configId: string,
+    signal?: AbortSignal,
+  ): Promise<AuthenticatorConfig | undefined> {
+    return this.getOptional(
+      'get authenticator config',
+      this.path('realms', realmId, 'authenticator-configs', configId),
+      authenticatorConfigSchema,
+      signal,
+    );
   }
 
   deleteAuthenticatorConfig(realmId: string, configId: string, signal?: AbortSignal): Promise<boolean> {
-    return this.deleteOptional('delete authenticator config', this.path('realms', realmId, 'authenticator-configs', configId), signal);
+    return this.deleteOptional(
+      'delete authenticator config',
+      this.path('realms', realmId, 'authenticator-configs', configId),
+      signal,
+    );
   }
 
   // Applications
 
   listApplications(realmId: string, signal?: AbortSignal): Promise<Application[]> {
-    return this.listAll('list applications', this.path('realms', realmId, 'applications'), 'applications', applicationSchema, PAGE_SIZE.applications, {}, signal);
+    return this.listAll(
+      'list applications',
+      this.path('realms', realmId, 'applications'),
+      'applications',
+      applicationSchema,
+      PAGE_SIZE.applications,
+      {},
+      signal,
+    );
   }
 
   createApplication(realmId: string, settings: OidcApplicationSettings, signal?: AbortSignal): Promise<Application> {
@@ -201,7 +260,12 @@ export class BeyondIdentityApi {
     });
   }
 
-  updateApplication(realmId: string, applicationId: string, settings: OidcApplicationSettings, signal?: AbortSignal): Promise<Application> {
+  updateApplication(
+    realmId: string,
+    applicationId: string,
+    settings: OidcApplicationSettings,
+    signal?: AbortSignal,
+  ): Promise<Application> {
     const { display_name: _name, ...changes } = oidcApplicationBody(settings);
     return this.call({
       operation: 'update application',
@@ -216,11 +280,20 @@ export class BeyondIdentityApi {
   }
 
   getApplication(realmId: string, applicationId: string, signal?: AbortSignal): Promise<Application | undefined> {
-    return this.getOptional('get application', this.path('realms', realmId, 'applications', applicationId), applicationSchema, signal);
+    return this.getOptional(
+      'get application',
+      this.path('realms', realmId, 'applications', applicationId),
+      applicationSchema,
+      signal,
+    );
   }
 
   deleteApplication(realmId: string, applicationId: string, signal?: AbortSignal): Promise<boolean> {
-    return this.deleteOptional('delete application', this.path('realms', realmId, 'applications', applicationId), signal);
+    return this.deleteOptional(
+      'delete application',
+      this.path('realms', realmId, 'applications', applicationId),
+      signal,
+    );
   }
 
   // Credential binding jobs and credentials
@@ -237,7 +310,12 @@ export class BeyondIdentityApi {
     );
   }
 
-  async createEmailBindingJob(realmId: string, identityId: string, authenticatorConfigId: string, signal?: AbortSignal): Promise<BindingJob> {
+  async createEmailBindingJob(
+    realmId: string,
+    identityId: string,
+    authenticatorConfigId: string,
+    signal?: AbortSignal,
+  ): Promise<BindingJob> {
     const response = await this.call({
       operation: 'create credential binding job',
       method: 'POST',
@@ -249,7 +327,12 @@ export class BeyondIdentityApi {
     return response.credential_binding_job;
   }
 
-  getBindingJob(realmId: string, identityId: string, jobId: string, signal?: AbortSignal): Promise<BindingJob | undefined> {
+  getBindingJob(
+    realmId: string,
+    identityId: string,
+    jobId: string,
+    signal?: AbortSignal,
+  ): Promise<BindingJob | undefined> {
     return this.getOptional(
       'get credential binding job',
       this.path('realms', realmId, 'identities', identityId, 'credential-binding-jobs', jobId),
@@ -274,14 +357,21 @@ export class BeyondIdentityApi {
 
   /** `/v1/tenants/{tenant}/...`, each id encoded as one path segment. */
   path(...segments: string[]): string {
-    return ['/v1/tenants', this.tenantId, ...segments].map((segment, index) => (index === 0 ? segment : encodeURIComponent(segment))).join('/');
+    return ['/v1/tenants', this.tenantId, ...segments]
+      .map((segment, index) => (index === 0 ? segment : encodeURIComponent(segment)))
+      .join('/');
   }
 
   private async call<T>(request: JsonRequest<T>): Promise<T> {
     return (await this.http.request(request)).data;
   }
 
-  private async getOptional<T>(operation: string, path: string, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T | undefined> {
+  private async getOptional<T>(
+    operation: string,
+    path: string,
+    schema: z.ZodType<T>,
+    signal?: AbortSignal,
+  ): Promise<T | undefined> {
     const response = await this.http.request({ operation, method: 'GET', path, schema, acceptStatuses: [404], signal });
     return response.status === 404 ? undefined : response.data;
   }

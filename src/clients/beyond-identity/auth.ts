@@ -3,7 +3,14 @@
  * Management API application's token endpoint, cached until shortly before expiry and refreshed
  * once when the API answers 401/403 (an expired token may come back as either, contract §2.4).
  */
-import { JsonClient, type Authorization, type ClientLogger, type HttpTimeouts, type RequestTarget, type RetryOptions } from '../http/json-client';
+import {
+  JsonClient,
+  type Authorization,
+  type ClientLogger,
+  type HttpTimeouts,
+  type RequestTarget,
+  type RetryOptions,
+} from '../http/json-client';
 import type { HttpObserver } from '../http/observer';
 import { registerSecret } from '../http/secrets';
 import { accessTokenResponseSchema, parseBeyondIdentityError } from './schemas';
@@ -15,7 +22,12 @@ const EXPIRY_MARGIN_MS = 60_000;
 
 export function beyondIdentityAuthorization(
   credentials: BeyondIdentityCredentials,
-  options: { timeouts?: Partial<HttpTimeouts>; retry?: Partial<RetryOptions>; logger?: ClientLogger; observer?: HttpObserver } = {},
+  options: {
+    timeouts?: Partial<HttpTimeouts>;
+    retry?: Partial<RetryOptions>;
+    logger?: ClientLogger;
+    observer?: HttpObserver;
+  } = {},
 ): Authorization & { close(): Promise<void> } {
   if (credentials.kind === 'api-token') {
     registerSecret(credentials.token);
@@ -33,7 +45,12 @@ class ClientCredentialsAuthorization implements Authorization {
 
   constructor(
     private readonly credentials: Extract<BeyondIdentityCredentials, { kind: 'client-credentials' }>,
-    options: { timeouts?: Partial<HttpTimeouts>; retry?: Partial<RetryOptions>; logger?: ClientLogger; observer?: HttpObserver },
+    options: {
+      timeouts?: Partial<HttpTimeouts>;
+      retry?: Partial<RetryOptions>;
+      logger?: ClientLogger;
+      observer?: HttpObserver;
+    },
   ) {
     registerSecret(credentials.clientSecret);
     const url = new URL(credentials.tokenUrl);
@@ -48,7 +65,9 @@ class ClientCredentialsAuthorization implements Authorization {
       observer: options.observer,
       connections: 2,
       authorization: {
-        headers: async () => ({ authorization: `Basic ${Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64')}` }),
+        headers: async () => ({
+          authorization: `Basic ${Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64')}`,
+        }),
       },
     });
   }
@@ -86,7 +105,10 @@ class ClientCredentialsAuthorization implements Authorization {
         });
         registerSecret(data.access_token);
         const lifetimeMs = (data.expires_in ?? 3600) * 1000;
-        this.current = { token: data.access_token, renewAtMs: Date.now() + lifetimeMs - Math.min(EXPIRY_MARGIN_MS, lifetimeMs / 10) };
+        this.current = {
+          token: data.access_token,
+          renewAtMs: Date.now() + lifetimeMs - Math.min(EXPIRY_MARGIN_MS, lifetimeMs / 10),
+        };
         return data.access_token;
       } finally {
         this.pending = undefined;

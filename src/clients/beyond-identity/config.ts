@@ -6,7 +6,10 @@ import type { HttpObserver } from '../http/observer';
 export const BEYOND_IDENTITY_REGIONS = {
   us: { managementUrl: 'https://api-us.beyondidentity.com', authUrl: 'https://auth-us.beyondidentity.com' },
   eu: { managementUrl: 'https://api-eu.beyondidentity.com', authUrl: 'https://auth-eu.beyondidentity.com' },
-  'us-fedramp': { managementUrl: 'https://api.us1.beyondidentity-gov.com', authUrl: 'https://auth.us1.beyondidentity-gov.com' },
+  'us-fedramp': {
+    managementUrl: 'https://api.us1.beyondidentity-gov.com',
+    authUrl: 'https://auth.us1.beyondidentity-gov.com',
+  },
 } as const;
 export type BeyondIdentityRegion = keyof typeof BEYOND_IDENTITY_REGIONS;
 

@@ -58,7 +58,8 @@ const FORBIDDEN_USERNAME_CHARACTERS = /[{}[\]<>;:?\\/|*^%$#=~`!]/;
 /** Why this email cannot be a Beyond Identity username, or undefined when it can. */
 export function usernameProblem(email: string): string | undefined {
   const username = normalizeEmail(email);
-  if (username.length < 1 || username.length > 64) return `a Beyond Identity username must be 1 to 64 characters; "${username}" has ${username.length}`;
+  if (username.length < 1 || username.length > 64)
+    return `a Beyond Identity username must be 1 to 64 characters; "${username}" has ${username.length}`;
   const bad = FORBIDDEN_USERNAME_CHARACTERS.exec(username);
   if (bad) return `Beyond Identity does not accept "${bad[0]}" in a username ("${username}")`;
   return undefined;
@@ -82,19 +83,37 @@ export class BeyondIdentitySetup {
   async ensureRealm(displayName: string, options: EnsureOptions = {}): Promise<Ensured<RealmSummary>> {
     const { signal } = options;
     if (displayName.trim().toLowerCase() === ADMIN_REALM_NAME.toLowerCase()) {
-      throw new InvalidBeyondIdentityInputError(`The "${ADMIN_REALM_NAME}" realm is Beyond Identity's own; choose a realm dedicated to the Okta integration.`);
+      throw new InvalidBeyondIdentityInputError(
+        `The "${ADMIN_REALM_NAME}" realm is Beyond Identity's own; choose a realm dedicated to the Okta integration.`,
+      );
     }
     const find = async () => (await this.api.listRealms(signal)).find((realm) => realm.display_name === displayName);
-    const result = await findOrCreate(find, () => this.api.createRealm(displayName, signal), undefined, options.beforeCreate);
+    const result = await findOrCreate(
+      find,
+      () => this.api.createRealm(displayName, signal),
+      undefined,
+      options.beforeCreate,
+    );
     return { outcome: result.outcome, value: { id: result.value.id, displayName: result.value.display_name } };
   }
 
   /** The hosted_web config an authorization-code app needs, found by display name. */
-  async ensureHostedWebAuthenticatorConfig(realmId: string, displayName: string, options: EnsureOptions = {}): Promise<Ensured<{ id: string }>> {
+  async ensureHostedWebAuthenticatorConfig(
+    realmId: string,
+    displayName: string,
+    options: EnsureOptions = {},
+  ): Promise<Ensured<{ id: string }>> {
     const { signal } = options;
     const find = async () =>
-      (await this.api.listAuthenticatorConfigs(realmId, signal)).find((config) => config.display_name === displayName && config.config.type === 'hosted_web');
-    const result = await findOrCreate(find, () => this.api.createHostedWebAuthenticatorConfig(realmId, displayName, signal), undefined, options.beforeCreate);
+      (await this.api.listAuthenticatorConfigs(realmId, signal)).find(
+        (config) => config.display_name === displayName && config.config.type === 'hosted_web',
+      );
+    const result = await findOrCreate(
+      find,
+      () => this.api.createHostedWebAuthenticatorConfig(realmId, displayName, signal),
+      undefined,
+      options.beforeCreate,
+    );
     return { outcome: result.outcome, value: { id: result.value.id } };
   }
 
@@ -103,14 +122,27 @@ export class BeyondIdentitySetup {
    * brought to the desired ones (and the differences reported); its authenticator config is kept,
    * since the app's own `authenticator_config_id` is what binding jobs must use (guide step 4).
    */
-  async ensureOidcApplication(realmId: string, desired: OidcApplicationSettings, options: EnsureOptions = {}): Promise<Ensured<ApplicationSummary>> {
+  async ensureOidcApplication(
+    realmId: string,
+    desired: OidcApplicationSettings,
+    options: EnsureOptions = {},
+  ): Promise<Ensured<ApplicationSummary>> {
     const { signal } = options;
-    const find = async () => (await this.api.listApplications(realmId, signal)).find((app) => app.display_name === desired.displayName);
-    const result = await findOrCreate(find, () => this.api.createApplication(realmId, desired, signal), undefined, options.beforeCreate);
+    const find = async () =>
+      (await this.api.listApplications(realmId, signal)).find((app) => app.display_name === desired.displayName);
+    const result = await findOrCreate(
+      find,
+      () => this.api.createApplication(realmId, desired, signal),
+      undefined,
+      options.beforeCreate,
+    );
     registerSecret(result.value.protocol_config.client_secret);
     if (result.outcome === 'created') return { outcome: 'created', value: summarizeApplication(result.value) };
     const existing = result.value;
-    const settings = { ...desired, authenticatorConfigId: existing.authenticator_config_id ?? desired.authenticatorConfigId };
+    const settings = {
+      ...desired,
+      authenticatorConfigId: existing.authenticator_config_id ?? desired.authenticatorConfigId,
+    };
     const drift = applicationDrift(existing, settings);
     if (drift.length === 0) return { outcome: 'adopted', value: summarizeApplication(existing) };
     const updated = await this.api.updateApplication(realmId, existing.id, settings, signal);
@@ -118,20 +150,31 @@ export class BeyondIdentitySetup {
   }
 
   /** The app's client id and secret, read from Beyond Identity at the moment they are needed. */
-  async applicationCredentials(realmId: string, applicationId: string, signal?: AbortSignal): Promise<{ clientId: string; clientSecret: string }> {
+  async applicationCredentials(
+    realmId: string,
+    applicationId: string,
+    signal?: AbortSignal,
+  ): Promise<{ clientId: string; clientSecret: string }> {
     const app = await this.api.getApplication(realmId, applicationId, signal);
     const clientId = app?.protocol_config.client_id;
     const clientSecret = app?.protocol_config.client_secret;
     if (!app || !clientId || !clientSecret) {
       throw new InvalidBeyondIdentityInputError(
-        app ? `Application ${applicationId} has no client secret (is it a confidential client?)` : `Application ${applicationId} does not exist in realm ${realmId}`,
+        app
+          ? `Application ${applicationId} has no client secret (is it a confidential client?)`
+          : `Application ${applicationId} does not exist in realm ${realmId}`,
       );
     }
     registerSecret(clientSecret);
     return { clientId, clientSecret };
   }
 
-  async ensureIdentity(realmId: string, email: string, displayName?: string, options: EnsureOptions = {}): Promise<Ensured<IdentitySummary>> {
+  async ensureIdentity(
+    realmId: string,
+    email: string,
+    displayName?: string,
+    options: EnsureOptions = {},
+  ): Promise<Ensured<IdentitySummary>> {
     const { signal } = options;
     const problem = usernameProblem(email);
     if (problem) throw new InvalidBeyondIdentityInputError(problem);
@@ -140,7 +183,12 @@ export class BeyondIdentitySetup {
     const find = () => this.api.findIdentityByUsername(realmId, username, signal);
     const result = await findOrCreate(
       find,
-      () => this.api.createIdentity(realmId, { username, email: username, displayName: (displayName ?? username).slice(0, 64) }, signal),
+      () =>
+        this.api.createIdentity(
+          realmId,
+          { username, email: username, displayName: (displayName ?? username).slice(0, 64) },
+          signal,
+        ),
       // 409 "username already exists": someone (or our own lost create) got there first.
       (error) => (error as { status?: number }).status === 409,
       options.beforeCreate,
@@ -159,13 +207,24 @@ export class BeyondIdentitySetup {
     options: EnsureOptions & { completedSince?: string } = {},
   ): Promise<Ensured<BindingJobSummary>> {
     const { signal } = options;
-    const find = async () => pickReusableJob(await this.api.listBindingJobs(realmId, identityId, signal), Date.now(), options.completedSince);
-    const result = await findOrCreate(find, () => this.api.createEmailBindingJob(realmId, identityId, authenticatorConfigId, signal), undefined, options.beforeCreate);
+    const find = async () =>
+      pickReusableJob(await this.api.listBindingJobs(realmId, identityId, signal), Date.now(), options.completedSince);
+    const result = await findOrCreate(
+      find,
+      () => this.api.createEmailBindingJob(realmId, identityId, authenticatorConfigId, signal),
+      undefined,
+      options.beforeCreate,
+    );
     return { outcome: result.outcome, value: summarizeJob(result.value) };
   }
 
   /** Has the person bound a passkey? The job's state, and an ACTIVE credential, both count (contract §3.6). */
-  async bindingProgress(realmId: string, identityId: string, jobId: string | undefined, signal?: AbortSignal): Promise<BindingProgress> {
+  async bindingProgress(
+    realmId: string,
+    identityId: string,
+    jobId: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<BindingProgress> {
     const [job, credentials, identity] = await Promise.all([
       jobId ? this.api.getBindingJob(realmId, identityId, jobId, signal) : Promise.resolve(undefined),
       this.api.listCredentials(realmId, identityId, signal),
@@ -178,13 +237,13 @@ export class BeyondIdentitySetup {
       enrollmentStatus: identity?.enrollment_status,
     };
   }
-
 }
 
 /** `completedSince`: a job completed for a passkey that is gone (created before a rebind) is not reused. */
 export function pickReusableJob(jobs: BindingJob[], nowMs: number, completedSince?: string): BindingJob | undefined {
   const usable = jobs.filter((job) => {
-    if (job.state === 'COMPLETE') return !completedSince || Date.parse(job.create_time ?? '') >= Date.parse(completedSince);
+    if (job.state === 'COMPLETE')
+      return !completedSince || Date.parse(job.create_time ?? '') >= Date.parse(completedSince);
     if (!job.state || !(LIVE_JOB_STATES as readonly string[]).includes(job.state)) return false;
     return !job.expire_time || Date.parse(job.expire_time) > nowMs;
   });
@@ -205,9 +264,11 @@ export function applicationDrift(app: Application, desired: OidcApplicationSetti
   if (!sameSet(config.grant_type, ['authorization_code'])) drift.push('protocol_config.grant_type');
   if (!sameSet(config.redirect_uris, desired.redirectUris)) drift.push('protocol_config.redirect_uris');
   if ((config.allowed_scopes ?? []).length > 0) drift.push('protocol_config.allowed_scopes');
-  if (token.expires_after !== desired.expiresAfterSeconds) drift.push('protocol_config.token_configuration.expires_after');
+  if (token.expires_after !== desired.expiresAfterSeconds)
+    drift.push('protocol_config.token_configuration.expires_after');
   if (token.subject_field !== 'email') drift.push('protocol_config.token_configuration.subject_field');
-  if ((token.token_signing_algorithm ?? 'RS256') !== 'RS256') drift.push('protocol_config.token_configuration.token_signing_algorithm');
+  if ((token.token_signing_algorithm ?? 'RS256') !== 'RS256')
+    drift.push('protocol_config.token_configuration.token_signing_algorithm');
   if (app.authenticator_config_id !== desired.authenticatorConfigId) drift.push('authenticator_config_id');
   return drift;
 }

@@ -112,11 +112,21 @@ export const accessTokenResponseSchema = z.object({
 export function parseBeyondIdentityError(body: unknown): { code?: string; message?: string } {
   if (!body || typeof body !== 'object') return {};
   const record = body as Record<string, unknown>;
-  const code = typeof record.code === 'string' ? record.code : typeof record.error === 'string' ? record.error : undefined;
-  let message = typeof record.message === 'string' ? record.message : typeof record.error_description === 'string' ? record.error_description : undefined;
+  const code =
+    typeof record.code === 'string' ? record.code : typeof record.error === 'string' ? record.error : undefined;
+  let message =
+    typeof record.message === 'string'
+      ? record.message
+      : typeof record.error_description === 'string'
+        ? record.error_description
+        : undefined;
   const details = Array.isArray(record.details) ? record.details : [];
   const violations = details
-    .flatMap((detail) => ((detail as { field_violations?: unknown }).field_violations as { field?: string; description?: string }[] | undefined) ?? [])
+    .flatMap(
+      (detail) =>
+        ((detail as { field_violations?: unknown }).field_violations as
+          { field?: string; description?: string }[] | undefined) ?? [],
+    )
     .map((violation) => `${violation.field ?? '?'}: ${violation.description ?? '?'}`);
   if (violations.length > 0) message = `${message ?? ''} (${violations.join('; ')})`.trim();
   return { code, message };

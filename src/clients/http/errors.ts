@@ -127,7 +127,10 @@ function upstreamText(details: UpstreamErrorDetails): string {
   return parts.length > 0 ? `: ${parts.join(' ')}` : '';
 }
 
-function describeTransient(kind: TransientKind, details: UpstreamErrorDetails & { retryAfterMs?: number; reason?: string }): string {
+function describeTransient(
+  kind: TransientKind,
+  details: UpstreamErrorDetails & { retryAfterMs?: number; reason?: string },
+): string {
   const service = SERVICE_NAMES[details.service];
   const reason = details.reason ? ` (${details.reason})` : '';
   switch (kind) {

@@ -163,7 +163,8 @@ export class JsonClient {
   }
 
   async request<T>(request: JsonRequest<T>): Promise<JsonResponse<T>> {
-    const idempotent = request.idempotent ?? (request.method === 'GET' || request.method === 'PUT' || request.method === 'DELETE');
+    const idempotent =
+      request.idempotent ?? (request.method === 'GET' || request.method === 'PUT' || request.method === 'DELETE');
     const { maxAttempts, initialDelayMs, maxDelayMs, maxRetryAfterMs } = this.retryOptions;
     const policy = retry(
       handleWhen(
@@ -246,7 +247,9 @@ export class JsonClient {
   }
 
   private resolve(request: JsonRequest<unknown>): { path: string; search: string } {
-    const url = /^https?:\/\//i.test(request.path) ? new URL(request.path) : new URL(joinPath(this.baseUrl.pathname, request.path), this.baseUrl);
+    const url = /^https?:\/\//i.test(request.path)
+      ? new URL(request.path)
+      : new URL(joinPath(this.baseUrl.pathname, request.path), this.baseUrl);
     if (url.origin !== this.baseUrl.origin) {
       throw new MalformedUpstreamResponseError({
         ...this.details(request),
@@ -276,7 +279,13 @@ export class JsonClient {
       body = ''; // an explicit Content-Length: 0, which Okta requires on body-less POST/PUT
     }
     if (this.options.authorization) {
-      Object.assign(headers, await this.options.authorization.headers({ method: request.method, url: `${this.baseUrl.origin}${pathAndQuery}` }, signal));
+      Object.assign(
+        headers,
+        await this.options.authorization.headers(
+          { method: request.method, url: `${this.baseUrl.origin}${pathAndQuery}` },
+          signal,
+        ),
+      );
     }
     let response: Dispatcher.ResponseData;
     try {
@@ -293,36 +302,56 @@ export class JsonClient {
   }
 
   /** `concurrency`: the pacing read this answer as a refusal for requests in flight, not for a window. */
-  private interpret<T>(request: JsonRequest<T>, response: { status: number; headers: ResponseHeaders; text: string }, concurrency = false): JsonResponse<T> {
+  private interpret<T>(
+    request: JsonRequest<T>,
+    response: { status: number; headers: ResponseHeaders; text: string },
+    concurrency = false,
+  ): JsonResponse<T> {
     const requestId = this.requestId(response.headers);
     const base = { ...this.details(request), status: response.status, requestId };
     const success = response.status >= 200 && response.status < 300;
     const ok = success || request.acceptStatuses?.includes(response.status);
     const refusal = success ? undefined : this.options.parseError(safeJson(response.text), response.headers);
     if (!ok) {
-      const upstream = { ...base, upstreamCode: refusal?.code, upstreamMessage: refusal?.message ?? snippet(response.text) };
+      const upstream = {
+        ...base,
+        upstreamCode: refusal?.code,
+        upstreamMessage: refusal?.message ?? snippet(response.text),
+      };
       if (response.status === 429) {
         // A concurrency refusal's reset is only an estimate (up to a minute away) while a slot frees
         // as soon as any request of the org ends: retry after the pacer's brief pause instead.
-        const wait = concurrency ? CONCURRENCY_BACKOFF_MS + Math.round(Math.random() * CONCURRENCY_BACKOFF_MS) : retryAfterMs(response.headers, Date.now());
+        const wait = concurrency
+          ? CONCURRENCY_BACKOFF_MS + Math.round(Math.random() * CONCURRENCY_BACKOFF_MS)
+          : retryAfterMs(response.headers, Date.now());
         throw new TransientUpstreamError('rate-limited', { ...upstream, retryAfterMs: wait });
       }
       if (response.status >= 500) throw new TransientUpstreamError('server-error', upstream);
-      if (response.status >= 400) throw new RejectedUpstreamError({ ...upstream, hint: this.options.hint?.({ ...refusal, status: response.status }) });
+      if (response.status >= 400)
+        throw new RejectedUpstreamError({
+          ...upstream,
+          hint: this.options.hint?.({ ...refusal, status: response.status }),
+        });
       throw new MalformedUpstreamResponseError({ ...base, problems: [`unexpected HTTP ${response.status}`] });
     }
     // An accepted non-2xx answer (a 404 on a lookup) carries an error body, not the resource.
-    if (!success) return { status: response.status, data: undefined as T, headers: response.headers, requestId, error: refusal };
+    if (!success)
+      return { status: response.status, data: undefined as T, headers: response.headers, requestId, error: refusal };
     if (!request.schema) return { status: response.status, data: undefined as T, headers: response.headers, requestId };
     let json: unknown;
     try {
       json = response.text === '' ? undefined : JSON.parse(response.text);
     } catch {
-      throw new MalformedUpstreamResponseError({ ...base, problems: [`the body is not JSON: ${snippet(response.text)}`] });
+      throw new MalformedUpstreamResponseError({
+        ...base,
+        problems: [`the body is not JSON: ${snippet(response.text)}`],
+      });
     }
     const parsed = request.schema.safeParse(json);
     if (!parsed.success) {
-      const problems = parsed.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(body)'}: ${issue.message}`);
+      const problems = parsed.error.issues.map(
+        (issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(body)'}: ${issue.message}`,
+      );
       throw new MalformedUpstreamResponseError({ ...base, problems });
     }
     return { status: response.status, data: parsed.data, headers: response.headers, requestId };

@@ -190,17 +190,26 @@ export class RateLimitPacer {
 
   /** How many requests this process may send in a window, given its share. */
   private allowance(state: BucketState): number {
-    return state.limit === undefined ? Number.POSITIVE_INFINITY : Math.max(this.reserve + 1, Math.floor(state.limit * state.share));
+    return state.limit === undefined
+      ? Number.POSITIVE_INFINITY
+      : Math.max(this.reserve + 1, Math.floor(state.limit * state.share));
   }
 
   private adaptShare(state: BucketState): void {
     if (state.refusedThisWindow) state.share = Math.max(MIN_SHARE, state.share / 2);
-    else if (state.usedThisWindow >= this.allowance(state) - this.reserve) state.share = Math.min(1, state.share + SHARE_STEP);
+    else if (state.usedThisWindow >= this.allowance(state) - this.reserve)
+      state.share = Math.min(1, state.share + SHARE_STEP);
     state.usedThisWindow = 0;
     state.refusedThisWindow = false;
   }
 
-  private admit(bucket: string, state: BucketState, waited: boolean, waitedForSlot: boolean, started: number): PacerRelease {
+  private admit(
+    bucket: string,
+    state: BucketState,
+    waited: boolean,
+    waitedForSlot: boolean,
+    started: number,
+  ): PacerRelease {
     state.remaining -= 1;
     state.inFlight += 1;
     this.inFlight += 1;
@@ -209,7 +218,8 @@ export class RateLimitPacer {
       this.counters.delayedRequests += 1;
       this.counters.totalDelayMs += Date.now() - started;
     }
-    if (waited || waitedForSlot) this.observer?.waited({ bucket, reason: waited ? 'window' : 'in-flight', ms: Date.now() - started });
+    if (waited || waitedForSlot)
+      this.observer?.waited({ bucket, reason: waited ? 'window' : 'in-flight', ms: Date.now() - started });
     let released = false;
     return (observation) => {
       if (released) return;

@@ -30,7 +30,8 @@ export function redactSecrets(text: string): string {
 export function redactValue(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
   if (typeof value === 'string') return redactSecrets(value);
   if (typeof value === 'bigint') return value.toString();
-  if (value === null || typeof value !== 'object') return typeof value === 'function' || typeof value === 'symbol' ? undefined : value;
+  if (value === null || typeof value !== 'object')
+    return typeof value === 'function' || typeof value === 'symbol' ? undefined : value;
   if (seen.has(value) || depth > 8) return '[…]';
   seen.add(value);
   if (value instanceof Error) {
@@ -40,5 +41,7 @@ export function redactValue(value: unknown, depth = 0, seen = new WeakSet<object
   }
   if (Array.isArray(value)) return value.map((item) => redactValue(item, depth + 1, seen));
   if (value instanceof Date) return value.toISOString();
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [redactSecrets(key), redactValue(item, depth + 1, seen)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [redactSecrets(key), redactValue(item, depth + 1, seen)]),
+  );
 }

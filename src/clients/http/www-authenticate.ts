@@ -30,8 +30,15 @@ export function parseWwwAuthenticate(value: string | string[] | undefined): Auth
 }
 
 /** The first challenge that names an `error`, with its OAuth fields. */
-export function challengeError(value: string | string[] | undefined): { scheme: string; error: string; description?: string; scope?: string } | undefined {
+export function challengeError(
+  value: string | string[] | undefined,
+): { scheme: string; error: string; description?: string; scope?: string } | undefined {
   const found = parseWwwAuthenticate(value).find((challenge) => challenge.params.error);
   if (!found) return undefined;
-  return { scheme: found.scheme, error: found.params.error!, description: found.params.error_description, scope: found.params.scope };
+  return {
+    scheme: found.scheme,
+    error: found.params.error!,
+    description: found.params.error_description,
+    scope: found.params.scope,
+  };
 }

@@ -3,7 +3,14 @@
  * providers, the IdP-discovery policy and its rules. Typed, validated, paced under the org's rate limits, paged by `Link` headers.
  */
 import type { z } from 'zod';
-import { JsonClient, type Authorization, type ClientLogger, type HttpTimeouts, type JsonRequest, type RetryOptions } from '../http/json-client';
+import {
+  JsonClient,
+  type Authorization,
+  type ClientLogger,
+  type HttpTimeouts,
+  type JsonRequest,
+  type RetryOptions,
+} from '../http/json-client';
 import type { HttpObserver, PacerObserver } from '../http/observer';
 import type { RateLimitPacer } from '../http/rate-limit-pacer';
 import { registerSecret } from '../http/secrets';
@@ -98,7 +105,10 @@ export class OktaApi {
     this.credentials = config.credentials ?? { kind: 'api-token', token: config.apiToken };
     this.orgUrl = config.orgUrl.replace(/\/+$/, '');
     const credentials = this.credentials;
-    this.oauth = credentials.kind === 'oauth' ? new OktaOAuthAuthorization(credentials, { ...config, orgUrl: this.orgUrl }) : undefined;
+    this.oauth =
+      credentials.kind === 'oauth'
+        ? new OktaOAuthAuthorization(credentials, { ...config, orgUrl: this.orgUrl })
+        : undefined;
     this.http = new JsonClient({
       service: 'okta',
       baseUrl: this.orgUrl,
@@ -148,10 +158,22 @@ export class OktaApi {
       if (response.status === 404) return undefined;
       if (response.data.profile.login.toLowerCase() === wanted) return response.data;
     }
-    const users = await this.listAll('find user by login', '/api/v1/users', { filter: `profile.login eq ${filterLiteral(login)}`, limit: PAGE_LIMIT.users }, oktaUserSchema, signal);
+    const users = await this.listAll(
+      'find user by login',
+      '/api/v1/users',
+      { filter: `profile.login eq ${filterLiteral(login)}`, limit: PAGE_LIMIT.users },
+      oktaUserSchema,
+      signal,
+    );
     const exact = users.find((user) => user.profile.login.toLowerCase() === wanted);
     if (exact || !login.includes('/')) return exact;
-    const searched = await this.listAll('search user by login', '/api/v1/users', { search: `profile.login eq ${filterLiteral(login)}`, limit: PAGE_LIMIT.users }, oktaUserSchema, signal);
+    const searched = await this.listAll(
+      'search user by login',
+      '/api/v1/users',
+      { search: `profile.login eq ${filterLiteral(login)}`, limit: PAGE_LIMIT.users },
+      oktaUserSchema,
+      signal,
+    );
     return searched.find((user) => user.profile.login.toLowerCase() === wanted);
   }
 
@@ -168,7 +190,13 @@ export class OktaApi {
       path: '/api/v1/users',
       query: { activate: true, provider: true },
       json: {
-        profile: { ...input.extraProfile, firstName: input.firstName, lastName: input.lastName, email: input.email, login: input.login },
+        profile: {
+          ...input.extraProfile,
+          firstName: input.firstName,
+          lastName: input.lastName,
+          email: input.email,
+          login: input.login,
+        },
         credentials: { provider: { type: 'FEDERATION', name: 'FEDERATION' } },
       },
       schema: oktaUserSchema,
@@ -178,7 +206,14 @@ export class OktaApi {
   }
 
   async getUser(userId: string, signal?: AbortSignal): Promise<OktaUser | undefined> {
-    const response = await this.http.request({ operation: 'get user', method: 'GET', path: `/api/v1/users/${encodeURIComponent(userId)}`, schema: oktaUserSchema, acceptStatuses: [404], signal });
+    const response = await this.http.request({
+      operation: 'get user',
+      method: 'GET',
+      path: `/api/v1/users/${encodeURIComponent(userId)}`,
+      schema: oktaUserSchema,
+      acceptStatuses: [404],
+      signal,
+    });
     return response.status === 404 ? undefined : response.data;
   }
 
@@ -187,7 +222,12 @@ export class OktaApi {
    * Callers send only what they mean to change (the routing property): Okta refuses the whole request
    * with 403 E0000023 if it merely contains an attribute a directory masters (contract §11.2). Never `PUT`.
    */
-  updateUserProfile(userId: string, profile: Record<string, string | null>, signal?: AbortSignal, beforeSend?: () => Promise<void>): Promise<OktaUser> {
+  updateUserProfile(
+    userId: string,
+    profile: Record<string, string | null>,
+    signal?: AbortSignal,
+    beforeSend?: () => Promise<void>,
+  ): Promise<OktaUser> {
     return this.call({
       operation: 'update user profile',
       method: 'POST',
@@ -221,16 +261,38 @@ export class OktaApi {
    * prefix, any case, never paged) sees a group just made: candidates of both are compared here.
    */
   async findGroupsByName(name: string, signal?: AbortSignal): Promise<{ exact: OktaGroup[]; similar: OktaGroup[] }> {
-    const searched = await this.listAll('search groups by name', '/api/v1/groups', { search: `profile.name eq ${filterLiteral(name)}`, limit: PAGE_LIMIT.groups }, oktaGroupSchema, signal);
-    const queried = await this.call({ operation: 'find groups by name prefix', method: 'GET', path: '/api/v1/groups', query: { q: name, limit: GROUP_QUERY_LIMIT }, schema: oktaGroupSchema.array(), signal });
+    const searched = await this.listAll(
+      'search groups by name',
+      '/api/v1/groups',
+      { search: `profile.name eq ${filterLiteral(name)}`, limit: PAGE_LIMIT.groups },
+      oktaGroupSchema,
+      signal,
+    );
+    const queried = await this.call({
+      operation: 'find groups by name prefix',
+      method: 'GET',
+      path: '/api/v1/groups',
+      query: { q: name, limit: GROUP_QUERY_LIMIT },
+      schema: oktaGroupSchema.array(),
+      signal,
+    });
     const byId = new Map([...searched, ...queried].map((group) => [group.id, group]));
     const exact = [...byId.values()].filter((group) => group.profile.name === name);
-    const similar = queried.filter((group) => group.profile.name !== name && group.profile.name.toLowerCase().startsWith(name.toLowerCase()));
+    const similar = queried.filter(
+      (group) => group.profile.name !== name && group.profile.name.toLowerCase().startsWith(name.toLowerCase()),
+    );
     return { exact, similar };
   }
 
   async getGroup(groupId: string, signal?: AbortSignal): Promise<OktaGroup | undefined> {
-    const response = await this.http.request({ operation: 'get group', method: 'GET', path: `/api/v1/groups/${encodeURIComponent(groupId)}`, schema: oktaGroupSchema, acceptStatuses: [404], signal });
+    const response = await this.http.request({
+      operation: 'get group',
+      method: 'GET',
+      path: `/api/v1/groups/${encodeURIComponent(groupId)}`,
+      schema: oktaGroupSchema,
+      acceptStatuses: [404],
+      signal,
+    });
     return response.status === 404 ? undefined : response.data;
   }
 
@@ -238,14 +300,24 @@ export class OktaApi {
    * Every member of the group, `pageSize` a page, following `rel="next"`. More than `maxMembers`
    * stops the paging and answers `complete: false` (what was read so far is dropped).
    */
-  async listGroupMembers(groupId: string, options: { pageSize?: number; maxMembers?: number; signal?: AbortSignal } = {}): Promise<{ complete: boolean; members: OktaUser[]; pages: number }> {
+  async listGroupMembers(
+    groupId: string,
+    options: { pageSize?: number; maxMembers?: number; signal?: AbortSignal } = {},
+  ): Promise<{ complete: boolean; members: OktaUser[]; pages: number }> {
     const members: OktaUser[] = [];
     let pages = 0;
     const query = { limit: options.pageSize ?? DEFAULT_GROUP_MEMBERS_PAGE_SIZE };
-    for await (const page of this.pages('list group members', `/api/v1/groups/${encodeURIComponent(groupId)}/users`, query, oktaUserSchema, options.signal)) {
+    for await (const page of this.pages(
+      'list group members',
+      `/api/v1/groups/${encodeURIComponent(groupId)}/users`,
+      query,
+      oktaUserSchema,
+      options.signal,
+    )) {
       pages += 1;
       members.push(...page);
-      if (options.maxMembers !== undefined && members.length > options.maxMembers) return { complete: false, members: [], pages };
+      if (options.maxMembers !== undefined && members.length > options.maxMembers)
+        return { complete: false, members: [], pages };
     }
     return { complete: true, members, pages };
   }
@@ -253,11 +325,20 @@ export class OktaApi {
   // The user profile schema
 
   getUserSchema(signal?: AbortSignal): Promise<OktaUserSchema> {
-    return this.call({ operation: 'read the user profile schema', method: 'GET', path: DEFAULT_USER_SCHEMA, schema: oktaUserSchemaSchema, signal });
+    return this.call({
+      operation: 'read the user profile schema',
+      method: 'GET',
+      path: DEFAULT_USER_SCHEMA,
+      schema: oktaUserSchemaSchema,
+      signal,
+    });
   }
 
   /** Adds or replaces custom properties, or removes those given as `null` (a partial update). */
-  updateCustomProperties(properties: Record<string, CustomPropertyDefinition | null>, signal?: AbortSignal): Promise<OktaUserSchema> {
+  updateCustomProperties(
+    properties: Record<string, CustomPropertyDefinition | null>,
+    signal?: AbortSignal,
+  ): Promise<OktaUserSchema> {
     return this.call({
       operation: 'update the user profile schema',
       method: 'POST',
@@ -273,20 +354,47 @@ export class OktaApi {
 
   /** IdPs whose name matches `q` the way Okta matches it (not exactly): callers compare names themselves. */
   listOidcIdps(q: string, signal?: AbortSignal): Promise<OktaIdp[]> {
-    return this.listAll('list identity providers', '/api/v1/idps', { q, type: 'OIDC', limit: PAGE_LIMIT.idps }, oktaIdpSchema, signal);
+    return this.listAll(
+      'list identity providers',
+      '/api/v1/idps',
+      { q, type: 'OIDC', limit: PAGE_LIMIT.idps },
+      oktaIdpSchema,
+      signal,
+    );
   }
 
   async getIdp(idpId: string, signal?: AbortSignal): Promise<OktaIdp | undefined> {
-    const response = await this.http.request({ operation: 'get identity provider', method: 'GET', path: `/api/v1/idps/${encodeURIComponent(idpId)}`, schema: oktaIdpSchema, acceptStatuses: [404], signal });
+    const response = await this.http.request({
+      operation: 'get identity provider',
+      method: 'GET',
+      path: `/api/v1/idps/${encodeURIComponent(idpId)}`,
+      schema: oktaIdpSchema,
+      acceptStatuses: [404],
+      signal,
+    });
     return response.status === 404 ? undefined : response.data;
   }
 
   createIdp(body: unknown, signal?: AbortSignal): Promise<OktaIdp> {
-    return this.call({ operation: 'create identity provider', method: 'POST', path: '/api/v1/idps', json: body, schema: oktaIdpSchema, signal });
+    return this.call({
+      operation: 'create identity provider',
+      method: 'POST',
+      path: '/api/v1/idps',
+      json: body,
+      schema: oktaIdpSchema,
+      signal,
+    });
   }
 
   replaceIdp(idpId: string, body: unknown, signal?: AbortSignal): Promise<OktaIdp> {
-    return this.call({ operation: 'replace identity provider', method: 'PUT', path: `/api/v1/idps/${encodeURIComponent(idpId)}`, json: body, schema: oktaIdpSchema, signal });
+    return this.call({
+      operation: 'replace identity provider',
+      method: 'PUT',
+      path: `/api/v1/idps/${encodeURIComponent(idpId)}`,
+      json: body,
+      schema: oktaIdpSchema,
+      signal,
+    });
   }
 
   setIdpActive(idpId: string, active: boolean, signal?: AbortSignal): Promise<OktaIdp> {
@@ -304,22 +412,48 @@ export class OktaApi {
   /** Deactivate, then delete, each tolerating a missing IdP (as Terraform does). */
   async deleteIdp(idpId: string, signal?: AbortSignal): Promise<boolean> {
     const path = `/api/v1/idps/${encodeURIComponent(idpId)}`;
-    const deactivated = await this.http.request({ operation: 'deactivate identity provider', method: 'POST', path: `${path}/lifecycle/deactivate`, idempotent: true, acceptStatuses: [404], signal });
-    const deleted = await this.http.request({ operation: 'delete identity provider', method: 'DELETE', path, acceptStatuses: [404], signal });
+    const deactivated = await this.http.request({
+      operation: 'deactivate identity provider',
+      method: 'POST',
+      path: `${path}/lifecycle/deactivate`,
+      idempotent: true,
+      acceptStatuses: [404],
+      signal,
+    });
+    const deleted = await this.http.request({
+      operation: 'delete identity provider',
+      method: 'DELETE',
+      path,
+      acceptStatuses: [404],
+      signal,
+    });
     return deactivated.status !== 404 || deleted.status !== 404;
   }
 
   // IdP discovery
 
   async idpDiscoveryPolicyId(signal?: AbortSignal): Promise<string> {
-    const policies = await this.listAll('find the IdP discovery policy', '/api/v1/policies', { type: 'IDP_DISCOVERY' }, oktaPolicySchema, signal);
+    const policies = await this.listAll(
+      'find the IdP discovery policy',
+      '/api/v1/policies',
+      { type: 'IDP_DISCOVERY' },
+      oktaPolicySchema,
+      signal,
+    );
     const policy = policies.find((candidate) => candidate.type === 'IDP_DISCOVERY');
-    if (!policy) throw new Error('Okta returned no IDP_DISCOVERY policy; every org has one, so the org URL or token may be wrong');
+    if (!policy)
+      throw new Error('Okta returned no IDP_DISCOVERY policy; every org has one, so the org URL or token may be wrong');
     return policy.id;
   }
 
   listRules(policyId: string, signal?: AbortSignal): Promise<OktaRule[]> {
-    return this.listAll('list routing rules', `/api/v1/policies/${encodeURIComponent(policyId)}/rules`, { limit: PAGE_LIMIT.rules }, oktaRuleSchema, signal);
+    return this.listAll(
+      'list routing rules',
+      `/api/v1/policies/${encodeURIComponent(policyId)}/rules`,
+      { limit: PAGE_LIMIT.rules },
+      oktaRuleSchema,
+      signal,
+    );
   }
 
   createRule(policyId: string, body: unknown, signal?: AbortSignal): Promise<OktaRule> {
@@ -371,14 +505,24 @@ export class OktaApi {
    * (`GET /api/v1/users?limit=1`): the bucket each onboarding's Okta user is created in.
    */
   async usersRateLimit(signal?: AbortSignal): Promise<{ limit?: number; remaining?: number; resetAt?: string }> {
-    const response = await this.http.request({ operation: 'read the rate limits', method: 'GET', path: '/api/v1/users', query: { limit: 1 }, signal });
+    const response = await this.http.request({
+      operation: 'read the rate limits',
+      method: 'GET',
+      path: '/api/v1/users',
+      query: { limit: 1 },
+      signal,
+    });
     const header = (name: string) => {
       const value = response.headers[name];
       const number = Number(Array.isArray(value) ? value[0] : value);
       return Number.isFinite(number) && value !== undefined ? number : undefined;
     };
     const reset = header('x-rate-limit-reset');
-    return { limit: header('x-rate-limit-limit'), remaining: header('x-rate-limit-remaining'), ...(reset ? { resetAt: new Date(reset * 1000).toISOString() } : {}) };
+    return {
+      limit: header('x-rate-limit-limit'),
+      remaining: header('x-rate-limit-remaining'),
+      ...(reset ? { resetAt: new Date(reset * 1000).toISOString() } : {}),
+    };
   }
 
   // Plumbing

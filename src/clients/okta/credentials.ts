@@ -29,7 +29,13 @@ export type OktaCredentialKind = OktaCredentials['kind'];
  * only read (`--okta-group`), the routing property added to the profile schema, the IdP made,
  * and the IdP-discovery rule made.
  */
-export const REQUIRED_OKTA_SCOPES = ['okta.users.manage', 'okta.groups.read', 'okta.schemas.manage', 'okta.idps.manage', 'okta.policies.manage'] as const;
+export const REQUIRED_OKTA_SCOPES = [
+  'okta.users.manage',
+  'okta.groups.read',
+  'okta.schemas.manage',
+  'okta.idps.manage',
+  'okta.policies.manage',
+] as const;
 
 /** What a granted scope allows: `manage` includes `read` (docs: "manage scopes can do everything that the read scopes do"). */
 export function scopeCovers(granted: string, wanted: string): boolean {

@@ -76,7 +76,8 @@ export function idpDrift(idp: OktaIdp, desired: DesiredOidcIdp): string[] {
   const drift: string[] = [];
   if (idp.type !== 'OIDC' || protocol.type !== 'OIDC') drift.push('type');
   if (!sameSet(protocol.scopes, IDP_SCOPES)) drift.push('protocol.scopes');
-  if (protocol.endpoints?.authorization?.url !== desired.authorizationUrl) drift.push('protocol.endpoints.authorization');
+  if (protocol.endpoints?.authorization?.url !== desired.authorizationUrl)
+    drift.push('protocol.endpoints.authorization');
   if (protocol.endpoints?.token?.url !== desired.tokenUrl) drift.push('protocol.endpoints.token');
   if (protocol.endpoints?.jwks?.url !== desired.jwksUrl) drift.push('protocol.endpoints.jwks');
   if (protocol.issuer?.url !== desired.issuer) drift.push('protocol.issuer');
@@ -84,8 +85,10 @@ export function idpDrift(idp: OktaIdp, desired: DesiredOidcIdp): string[] {
   if (protocol.credentials?.client?.client_id !== desired.clientId) drift.push('protocol.credentials.client.client_id');
   // Okta echoes the secret; when it does not, we cannot tell, and we leave it alone.
   const secret = protocol.credentials?.client?.client_secret;
-  if (secret !== undefined && secret !== null && secret !== desired.clientSecret) drift.push('protocol.credentials.client.client_secret');
-  if (idp.policy?.subject?.userNameTemplate?.template !== IDP_USERNAME_TEMPLATE) drift.push('policy.subject.userNameTemplate');
+  if (secret !== undefined && secret !== null && secret !== desired.clientSecret)
+    drift.push('protocol.credentials.client.client_secret');
+  if (idp.policy?.subject?.userNameTemplate?.template !== IDP_USERNAME_TEMPLATE)
+    drift.push('policy.subject.userNameTemplate');
   if (idp.policy?.subject?.matchType !== IDP_MATCH_TYPE) drift.push('policy.subject.matchType');
   return drift;
 }
@@ -116,7 +119,11 @@ export function routingRuleBody(desired: DesiredRoutingRule) {
     conditions: {
       network: { connection: 'ANYWHERE' },
       // Okta finds the user by what they type, then compares this property (exactly one pattern).
-      userIdentifier: { type: 'ATTRIBUTE', attribute: desired.attribute, patterns: [{ matchType: 'EQUALS', value: desired.value }] },
+      userIdentifier: {
+        type: 'ATTRIBUTE',
+        attribute: desired.attribute,
+        patterns: [{ matchType: 'EQUALS', value: desired.value }],
+      },
     },
     actions: { idp: { providers: [{ type: 'OIDC', id: desired.idpId }], idpSelectionType: 'SPECIFIC' } },
   };
@@ -128,9 +135,11 @@ export function ruleDrift(rule: OktaRule, desired: DesiredRoutingRule): string[]
   const patterns = identifier?.patterns ?? [];
   if (identifier?.type !== 'ATTRIBUTE') drift.push('conditions.userIdentifier.type');
   if (identifier?.attribute !== desired.attribute) drift.push('conditions.userIdentifier.attribute');
-  if (patterns.length !== 1 || patterns[0]?.matchType !== 'EQUALS' || patterns[0]?.value !== desired.value) drift.push('conditions.userIdentifier.patterns');
+  if (patterns.length !== 1 || patterns[0]?.matchType !== 'EQUALS' || patterns[0]?.value !== desired.value)
+    drift.push('conditions.userIdentifier.patterns');
   const providers = rule.actions?.idp?.providers ?? [];
-  if (providers.length !== 1 || providers[0]?.id !== desired.idpId || providers[0]?.type !== 'OIDC') drift.push('actions.idp.providers');
+  if (providers.length !== 1 || providers[0]?.id !== desired.idpId || providers[0]?.type !== 'OIDC')
+    drift.push('actions.idp.providers');
   if (rule.priority !== desired.priority) drift.push('priority');
   return drift;
 }
@@ -142,7 +151,8 @@ export function ruleDrift(rule: OktaRule, desired: DesiredRoutingRule): string[]
 function routingAttributeDefinition(): CustomPropertyDefinition {
   return {
     title: 'Beyond Identity routing',
-    description: 'Set by bi-okta-federation once the person has bound a passkey: the IdP-discovery rule that matches this value sends them to Beyond Identity.',
+    description:
+      'Set by bi-okta-federation once the person has bound a passkey: the IdP-discovery rule that matches this value sends them to Beyond Identity.',
     type: 'string',
     maxLength: 256,
     master: ROUTING_PROPERTY_MASTER,
@@ -211,7 +221,8 @@ export class OktaSetup {
   async ensureOidcIdp(desired: DesiredOidcIdp, options: EnsureOptions = {}): Promise<Ensured<OktaIdpSummary>> {
     const { signal } = options;
     const body = oidcIdpBody(desired);
-    const find = async () => (await this.api.listOidcIdps(desired.name, signal)).find((idp) => idp.name === desired.name);
+    const find = async () =>
+      (await this.api.listOidcIdps(desired.name, signal)).find((idp) => idp.name === desired.name);
     const result = await findOrCreate(find, () => this.api.createIdp(body, signal), undefined, options.beforeCreate);
     let idp = result.value;
     let outcome: Ensured<OktaIdpSummary>['outcome'] = result.outcome;
@@ -225,7 +236,11 @@ export class OktaSetup {
       if (outcome === 'adopted') outcome = 'updated';
       drift.push('status');
     }
-    return { outcome, value: { id: idp.id, name: idp.name, status: idp.status }, ...(drift.length > 0 ? { drift } : {}) };
+    return {
+      outcome,
+      value: { id: idp.id, name: idp.name, status: idp.status },
+      ...(drift.length > 0 ? { drift } : {}),
+    };
   }
 
   /**
@@ -233,12 +248,21 @@ export class OktaSetup {
    * property against our value, sending to the IdP at an explicit priority, active. It never
    * changes per person.
    */
-  async ensureRoutingRule(desired: DesiredRoutingRule, options: EnsureOptions = {}): Promise<Ensured<RoutingRuleSummary>> {
+  async ensureRoutingRule(
+    desired: DesiredRoutingRule,
+    options: EnsureOptions = {},
+  ): Promise<Ensured<RoutingRuleSummary>> {
     const { signal } = options;
     const policyId = await this.api.idpDiscoveryPolicyId(signal);
-    const find = async () => (await this.api.listRules(policyId, signal)).find((rule) => rule.name === desired.name && !rule.system);
+    const find = async () =>
+      (await this.api.listRules(policyId, signal)).find((rule) => rule.name === desired.name && !rule.system);
     const body = routingRuleBody(desired);
-    const result = await findOrCreate(find, () => this.api.createRule(policyId, body, signal), isDuplicateRuleName, options.beforeCreate);
+    const result = await findOrCreate(
+      find,
+      () => this.api.createRule(policyId, body, signal),
+      isDuplicateRuleName,
+      options.beforeCreate,
+    );
     let rule = result.value;
     let outcome: Ensured<RoutingRuleSummary>['outcome'] = result.outcome;
     const drift = ruleDrift(rule, desired);
@@ -252,24 +276,39 @@ export class OktaSetup {
       if (outcome === 'adopted') outcome = 'updated';
       drift.push('status');
     }
-    return { outcome, value: summarizeRule(rule, policyId), ...(drift.length > 0 && outcome !== 'created' ? { drift } : {}) };
+    return {
+      outcome,
+      value: summarizeRule(rule, policyId),
+      ...(drift.length > 0 && outcome !== 'created' ? { drift } : {}),
+    };
   }
 
   /** Deactivates the rule (an adopted rule we must not delete but whose IdP is going away). Missing is fine. */
   async deactivateRoutingRule(name: string, signal?: AbortSignal): Promise<RoutingRuleSummary | undefined> {
     const policyId = await this.api.idpDiscoveryPolicyId(signal);
-    const rule = (await this.api.listRules(policyId, signal)).find((candidate) => candidate.name === name && !candidate.system);
+    const rule = (await this.api.listRules(policyId, signal)).find(
+      (candidate) => candidate.name === name && !candidate.system,
+    );
     if (!rule) return undefined;
     if (rule.status === 'ACTIVE') await this.api.setRuleActive(policyId, rule.id, false, signal);
     return summarizeRule({ ...rule, status: 'INACTIVE' }, policyId);
   }
 
   /** Other rules of the policy that match on `attribute`: while there are any, the property must stay. */
-  async rulesUsingAttribute(attribute: string, exceptRuleId: string | undefined, signal?: AbortSignal): Promise<RoutingRuleSummary[]> {
+  async rulesUsingAttribute(
+    attribute: string,
+    exceptRuleId: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<RoutingRuleSummary[]> {
     const policyId = await this.api.idpDiscoveryPolicyId(signal);
     const rules = await this.api.listRules(policyId, signal);
     return rules
-      .filter((rule) => rule.id !== exceptRuleId && rule.conditions?.userIdentifier?.type === 'ATTRIBUTE' && rule.conditions.userIdentifier.attribute === attribute)
+      .filter(
+        (rule) =>
+          rule.id !== exceptRuleId &&
+          rule.conditions?.userIdentifier?.type === 'ATTRIBUTE' &&
+          rule.conditions.userIdentifier.attribute === attribute,
+      )
       .map((rule) => summarizeRule(rule, policyId));
   }
 
@@ -280,21 +319,31 @@ export class OktaSetup {
    * so is an adopted one that is not Okta-mastered or that people may change. `ours`: the service
    * made the property (the integration's record says so), so such drift is put back instead.
    */
-  async ensureRoutingAttribute(attribute: string, options: EnsureOptions & { ours?: boolean } = {}): Promise<Ensured<{ name: string }>> {
+  async ensureRoutingAttribute(
+    attribute: string,
+    options: EnsureOptions & { ours?: boolean } = {},
+  ): Promise<Ensured<{ name: string }>> {
     const { signal } = options;
     const schema = await this.api.getUserSchema(signal);
     const base = schema.definitions.base?.properties ?? {};
     const custom = schema.definitions.custom?.properties ?? {};
-    if (base[attribute]) throw new RoutingAttributeUnusableError(`"${attribute}" is a base property of Okta's user profile; choose another OKTA_ROUTING_ATTRIBUTE`);
+    if (base[attribute])
+      throw new RoutingAttributeUnusableError(
+        `"${attribute}" is a base property of Okta's user profile; choose another OKTA_ROUTING_ATTRIBUTE`,
+      );
     const existing = custom[attribute];
     if (existing) {
       if (existing.type !== 'string') {
-        throw new RoutingAttributeUnusableError(`the custom profile property "${attribute}" exists with type ${String(existing.type)}, not string; choose another OKTA_ROUTING_ATTRIBUTE or change it in Okta`);
+        throw new RoutingAttributeUnusableError(
+          `the custom profile property "${attribute}" exists with type ${String(existing.type)}, not string; choose another OKTA_ROUTING_ATTRIBUTE or change it in Okta`,
+        );
       }
       const problems = routingPropertyProblems(existing);
       if (problems.length === 0) return { outcome: 'adopted', value: { name: attribute } };
       if (!options.ours) {
-        throw new RoutingPropertyUnsafeError(`${describeProblems(attribute, problems)}. Nobody is routed through it until it is fixed: ${routingPropertyFix(attribute, existing)}; then bi-okta retry`);
+        throw new RoutingPropertyUnsafeError(
+          `${describeProblems(attribute, problems)}. Nobody is routed through it until it is fixed: ${routingPropertyFix(attribute, existing)}; then bi-okta retry`,
+        );
       }
       await this.putRoutingAttribute(attribute, signal);
       return { outcome: 'updated', value: { name: attribute }, drift: routingPropertyDrift(problems) };
@@ -308,9 +357,15 @@ export class OktaSetup {
   private async putRoutingAttribute(attribute: string, signal?: AbortSignal): Promise<void> {
     const after = await this.api.updateCustomProperties({ [attribute]: routingAttributeDefinition() }, signal);
     const property = after.definitions.custom?.properties?.[attribute];
-    if (!property) throw new RoutingNotConfirmedError(`Okta accepted the profile property "${attribute}" but its schema does not show it`);
+    if (!property)
+      throw new RoutingNotConfirmedError(
+        `Okta accepted the profile property "${attribute}" but its schema does not show it`,
+      );
     const problems = routingPropertyProblems(property);
-    if (problems.length > 0) throw new RoutingNotConfirmedError(`Okta accepted the profile property "${attribute}" but reads it back otherwise: ${describeProblems(attribute, problems)}`);
+    if (problems.length > 0)
+      throw new RoutingNotConfirmedError(
+        `Okta accepted the profile property "${attribute}" but reads it back otherwise: ${describeProblems(attribute, problems)}`,
+      );
   }
 
   /** Deletes the routing property from the schema (Okta then drops it from every profile). Missing is fine. */
@@ -353,7 +408,13 @@ export class OktaSetup {
       );
     }
     let outcome: Ensured<RoutedUser>['outcome'] = result.outcome;
-    if (outcome === 'adopted' && user.profile[key.attribute] === key.value && user.created && Date.parse(user.created) >= Date.parse(since)) outcome = 'created';
+    if (
+      outcome === 'adopted' &&
+      user.profile[key.attribute] === key.value &&
+      user.created &&
+      Date.parse(user.created) >= Date.parse(since)
+    )
+      outcome = 'created';
     let changed = outcome === 'created' && result.outcome === 'created';
     if (user.profile[key.attribute] !== key.value) {
       // Only the routing property: anything else of an adopted user may be its directory's (403 E0000023).
@@ -365,10 +426,14 @@ export class OktaSetup {
     // the value is the user fetched again (a GET more per person would cost the org's user-by-id
     // budget a third of its calls).
     if (user.profile[key.attribute] !== key.value) {
-      user = (await this.api.getUser(user.id, signal)) ?? fail(`Okta user ${input.login} (${user.id}) disappeared while being routed`);
+      user =
+        (await this.api.getUser(user.id, signal)) ??
+        fail(`Okta user ${input.login} (${user.id}) disappeared while being routed`);
     }
     if (user.profile[key.attribute] !== key.value) {
-      fail(`Okta user ${input.login} (${user.id}) reads back ${describeValue(user.profile[key.attribute])} for "${key.attribute}", not the value written`);
+      fail(
+        `Okta user ${input.login} (${user.id}) reads back ${describeValue(user.profile[key.attribute])} for "${key.attribute}", not the value written`,
+      );
     }
     return { outcome, value: { ...summarizeUser(user), changed } };
   }
@@ -377,8 +442,14 @@ export class OktaSetup {
    * Takes the person out of routing: clears the property when it holds our value, and reads it
    * back. A value of another integration is not ours to clear. `found: false` when no user exists.
    */
-  async clearRouting(input: { userId?: string; login: string }, key: RoutingKey, signal?: AbortSignal): Promise<{ found: boolean; userId?: string; cleared: boolean }> {
-    const user = (input.userId ? await this.api.getUser(input.userId, signal) : undefined) ?? (await this.api.findUserByLogin(input.login, signal));
+  async clearRouting(
+    input: { userId?: string; login: string },
+    key: RoutingKey,
+    signal?: AbortSignal,
+  ): Promise<{ found: boolean; userId?: string; cleared: boolean }> {
+    const user =
+      (input.userId ? await this.api.getUser(input.userId, signal) : undefined) ??
+      (await this.api.findUserByLogin(input.login, signal));
     if (!user) return { found: false, cleared: false };
     if (user.profile[key.attribute] !== key.value) return { found: true, userId: user.id, cleared: false };
     // `null` is how Okta clears an attribute, and this one is Okta-mastered (ours to clear even on a
@@ -386,7 +457,9 @@ export class OktaSetup {
     await this.writeRouting(user, key, null, signal);
     const after = await this.api.getUser(user.id, signal);
     if (after && after.profile[key.attribute] === key.value) {
-      fail(`Okta user ${input.login} (${user.id}) still reads back "${key.attribute}" = our value after it was cleared`);
+      fail(
+        `Okta user ${input.login} (${user.id}) still reads back "${key.attribute}" = our value after it was cleared`,
+      );
     }
     return { found: true, userId: user.id, cleared: true };
   }
@@ -395,7 +468,13 @@ export class OktaSetup {
    * `{attribute: value}` and nothing else, as a partial update. A 403 E0000023 (the property is not
    * Okta-mastered, and the user's directory masters it) becomes the person's NeedsAttention with the fix.
    */
-  private async writeRouting(user: OktaUser, key: RoutingKey, value: string | null, signal?: AbortSignal, beforeWrite?: () => Promise<void>): Promise<OktaUser> {
+  private async writeRouting(
+    user: OktaUser,
+    key: RoutingKey,
+    value: string | null,
+    signal?: AbortSignal,
+    beforeWrite?: () => Promise<void>,
+  ): Promise<OktaUser> {
     try {
       return await this.api.updateUserProfile(user.id, { [key.attribute]: value }, signal, beforeWrite);
     } catch (error) {
@@ -405,7 +484,10 @@ export class OktaSetup {
         (schema) => schema.definitions.custom?.properties?.[key.attribute] ?? undefined,
         () => undefined,
       );
-      throw new RoutingAttributeMasteredError(masteredElsewhereMessage(key.attribute, { login: user.profile.login, id: user.id }, property), { cause: error });
+      throw new RoutingAttributeMasteredError(
+        masteredElsewhereMessage(key.attribute, { login: user.profile.login, id: user.id }, property),
+        { cause: error },
+      );
     }
   }
 }
@@ -420,11 +502,19 @@ function describeValue(value: unknown): string {
 
 /** 400 E0000001 with a `login` cause: the user exists (perhaps our own lost create). */
 function isDuplicateLogin(error: unknown): boolean {
-  return error instanceof RejectedUpstreamError && error.upstreamCode === 'E0000001' && /login/i.test(error.upstreamMessage ?? '');
+  return (
+    error instanceof RejectedUpstreamError &&
+    error.upstreamCode === 'E0000001' &&
+    /login/i.test(error.upstreamMessage ?? '')
+  );
 }
 
 function isDuplicateRuleName(error: unknown): boolean {
-  return error instanceof RejectedUpstreamError && error.upstreamCode === 'E0000001' && /name/i.test(error.upstreamMessage ?? '');
+  return (
+    error instanceof RejectedUpstreamError &&
+    error.upstreamCode === 'E0000001' &&
+    /name/i.test(error.upstreamMessage ?? '')
+  );
 }
 
 function summarizeUser(user: OktaUser): OktaUserSummary {

@@ -11,7 +11,14 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { RejectedUpstreamError } from '../http/errors';
-import { JsonClient, type Authorization, type ClientLogger, type HttpTimeouts, type RequestTarget, type RetryOptions } from '../http/json-client';
+import {
+  JsonClient,
+  type Authorization,
+  type ClientLogger,
+  type HttpTimeouts,
+  type RequestTarget,
+  type RetryOptions,
+} from '../http/json-client';
 import { headerValue } from '../http/headers';
 import type { HttpObserver } from '../http/observer';
 import { registerSecret } from '../http/secrets';
@@ -80,14 +87,19 @@ export class OktaOAuthAuthorization implements Authorization {
       observer: options.observer,
       connections: 2,
       // A new proof for every attempt, retries included: Okta refuses a proof seen before.
-      authorization: { headers: async ({ method, url }) => ({ dpop: await this.dpop.proof(method, url, { nonce: this.nonce }) }) },
+      authorization: {
+        headers: async ({ method, url }) => ({ dpop: await this.dpop.proof(method, url, { nonce: this.nonce }) }),
+      },
     });
   }
 
   async headers(target: RequestTarget, signal?: AbortSignal): Promise<Record<string, string>> {
     const token = this.current && Date.now() < this.current.renewAtMs ? this.current : await this.fetchToken(signal);
     if (token.type === 'Bearer') return { authorization: token.authorization };
-    return { authorization: token.authorization, dpop: await this.dpop.proof(target.method, target.url, { accessToken: token.token }) };
+    return {
+      authorization: token.authorization,
+      dpop: await this.dpop.proof(target.method, target.url, { accessToken: token.token }),
+    };
   }
 
   async refresh(refused?: string): Promise<boolean> {
@@ -157,13 +169,20 @@ export class OktaOAuthAuthorization implements Authorization {
     const missing = this.granted ? this.credentials.scopes.filter((scope) => !this.granted!.includes(scope)) : [];
     if (missing.join(' ') !== this.warnedMissing && missing.length > 0) {
       // Okta drops an ungranted scope silently (§8.1): the calls that need it will get 403 insufficient_scope.
-      this.logger?.warn(`Okta left out of the access token the scope${missing.length === 1 ? '' : 's'} ${missing.join(', ')}: ${grantScopeHint(this.credentials.clientId, missing)}`, {
-        service: 'okta',
-        missingScopes: missing,
-      });
+      this.logger?.warn(
+        `Okta left out of the access token the scope${missing.length === 1 ? '' : 's'} ${missing.join(', ')}: ${grantScopeHint(this.credentials.clientId, missing)}`,
+        {
+          service: 'okta',
+          missingScopes: missing,
+        },
+      );
     }
     this.warnedMissing = missing.join(' ');
-    this.logger?.debug(`got an Okta access token (${type}, ${Math.round(lifetimeMs / 1000)} s)`, { service: 'okta', tokenType: type, scopes: this.granted });
+    this.logger?.debug(`got an Okta access token (${type}, ${Math.round(lifetimeMs / 1000)} s)`, {
+      service: 'okta',
+      tokenType: type,
+      scopes: this.granted,
+    });
     this.current = {
       token: data.access_token,
       type,

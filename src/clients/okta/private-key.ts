@@ -6,9 +6,11 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import type { OktaSigningAlg } from './credentials';
 
-export type ParsedPrivateKey = { ok: true; key: KeyObject; alg: OktaSigningAlg; kid?: string } | { ok: false; problem: string };
+export type ParsedPrivateKey =
+  { ok: true; key: KeyObject; alg: OktaSigningAlg; kid?: string } | { ok: false; problem: string };
 
-const NOT_A_KEY = 'not a private RSA or EC key: give a PEM (PKCS#8 "BEGIN PRIVATE KEY", PKCS#1 "BEGIN RSA PRIVATE KEY" or SEC1 "BEGIN EC PRIVATE KEY") or a private JWK (JSON with "d")';
+const NOT_A_KEY =
+  'not a private RSA or EC key: give a PEM (PKCS#8 "BEGIN PRIVATE KEY", PKCS#1 "BEGIN RSA PRIVATE KEY" or SEC1 "BEGIN EC PRIVATE KEY") or a private JWK (JSON with "d")';
 const EC_ALGS: Record<string, OktaSigningAlg> = { prime256v1: 'ES256', secp384r1: 'ES384', secp521r1: 'ES512' };
 const RSA_ALGS = new Set<string>(['RS256', 'RS384', 'RS512']);
 
@@ -31,13 +33,18 @@ export function parsePrivateKey(text: string): ParsedPrivateKey {
   const kid = typeof jwk?.kid === 'string' && jwk.kid !== '' ? jwk.kid : undefined;
   const wanted = typeof jwk?.alg === 'string' ? jwk.alg : undefined;
   if (key.asymmetricKeyType === 'rsa') {
-    if (wanted !== undefined && !RSA_ALGS.has(wanted)) return { ok: false, problem: `the JWK's alg ${wanted} is not one Okta takes for an RSA key (RS256, RS384, RS512)` };
+    if (wanted !== undefined && !RSA_ALGS.has(wanted))
+      return {
+        ok: false,
+        problem: `the JWK's alg ${wanted} is not one Okta takes for an RSA key (RS256, RS384, RS512)`,
+      };
     return { ok: true, key, alg: (wanted as OktaSigningAlg | undefined) ?? 'RS256', kid };
   }
   if (key.asymmetricKeyType === 'ec') {
     const alg = EC_ALGS[key.asymmetricKeyDetails?.namedCurve ?? ''];
     if (!alg) return { ok: false, problem: 'an EC key on a curve Okta does not take: use P-256, P-384 or P-521' };
-    if (wanted !== undefined && wanted !== alg) return { ok: false, problem: `the JWK's alg ${wanted} does not match its curve (${alg})` };
+    if (wanted !== undefined && wanted !== alg)
+      return { ok: false, problem: `the JWK's alg ${wanted} does not match its curve (${alg})` };
     return { ok: true, key, alg, kid };
   }
   return { ok: false, problem: NOT_A_KEY };

@@ -7,7 +7,8 @@ import { RateLimitPacer, type RateLimitObservation } from '../http/rate-limit-pa
 import type { PacerObserver } from '../http/observer';
 import { headerValue, serverNow, type ResponseHeaders } from '../http/headers';
 
-export type OktaBucket = 'users-collection' | 'user-by-id' | 'user-mutations' | 'groups-collection' | 'group-by-id' | 'other';
+export type OktaBucket =
+  'users-collection' | 'user-by-id' | 'user-mutations' | 'groups-collection' | 'group-by-id' | 'other';
 
 /** Okta's table: `/api/v1/groups/{id}` alone has a bucket; the rest of `/api/v1/groups` (members included) shares one. */
 function groupsBucket(path: string): OktaBucket | undefined {
@@ -34,14 +35,23 @@ export function oktaBucket(method: HttpMethod, path: string): OktaBucket {
  * header. A 429 with `X-Rate-Limit-Limit: 0` is Okta's concurrency limit (too many requests in
  * flight across the org), not the bucket's: its limit is not the bucket's and is not recorded.
  */
-export function observeOktaHeaders(status: number, headers: ResponseHeaders, receivedAtMs: number): RateLimitObservation | undefined {
+export function observeOktaHeaders(
+  status: number,
+  headers: ResponseHeaders,
+  receivedAtMs: number,
+): RateLimitObservation | undefined {
   const limit = Number(headerValue(headers, 'x-rate-limit-limit'));
   const remaining = Number(headerValue(headers, 'x-rate-limit-remaining'));
   const reset = headerValue(headers, 'x-rate-limit-reset');
   if (!reset || !/^\d+$/.test(reset.trim()) || Number.isNaN(remaining)) return undefined;
   const resetAtMs = receivedAtMs + (Number(reset) * 1000 - serverNow(headers, receivedAtMs));
   if (status === 429 && limit === 0) return { concurrency: true, refused: true, remaining, resetAtMs };
-  return { limit: Number.isNaN(limit) ? undefined : limit, remaining, resetAtMs, ...(status === 429 ? { refused: true } : {}) };
+  return {
+    limit: Number.isNaN(limit) ? undefined : limit,
+    remaining,
+    resetAtMs,
+    ...(status === 429 ? { refused: true } : {}),
+  };
 }
 
 /** Requests one process keeps in flight to the org at once, unless configured (OKTA_MAX_IN_FLIGHT). */

@@ -32,20 +32,27 @@ export function scopeToGrant(named: string | undefined): string {
 }
 
 /** A 403 that is not about the credentials at all: the user's profile belongs to a directory. */
-const MASTERED_ELSEWHERE = "the user's profile is mastered by a directory or HR system: Okta changes only Okta-mastered attributes of it";
+const MASTERED_ELSEWHERE =
+  "the user's profile is mastered by a directory or HR system: Okta changes only Okta-mastered attributes of it";
 
-export function oktaRefusalHint(credentials: OktaCredentials): ((refusal: UpstreamErrorParts & { status: number }) => string | undefined) | undefined {
+export function oktaRefusalHint(
+  credentials: OktaCredentials,
+): ((refusal: UpstreamErrorParts & { status: number }) => string | undefined) | undefined {
   if (credentials.kind !== 'oauth') return (refusal) => (refusal.code === 'E0000023' ? MASTERED_ELSEWHERE : undefined);
   const { clientId } = credentials;
   return (refusal) => {
     if (refusal.code === 'E0000023') return MASTERED_ELSEWHERE;
-    if (refusal.code === 'insufficient_scope') return `${grantScopeHint(clientId, [scopeToGrant(refusal.scope)])} — then \`bi-okta retry\``;
-    if (refusal.status === 403 && refusal.code === 'E0000006') return `${assignRoleHint(clientId)} — then \`bi-okta retry\``;
+    if (refusal.code === 'insufficient_scope')
+      return `${grantScopeHint(clientId, [scopeToGrant(refusal.scope)])} — then \`bi-okta retry\``;
+    if (refusal.status === 403 && refusal.code === 'E0000006')
+      return `${assignRoleHint(clientId)} — then \`bi-okta retry\``;
     if (refusal.code === 'invalid_client') {
       return `Okta refused the client assertion of the service app ${clientId}: check OKTA_CLIENT_ID, the private key and OKTA_KEY_ID (the key's public half must be in the app's JWKS under that kid)`;
     }
-    if (refusal.code === 'invalid_scope') return `check OKTA_SCOPES, and ${grantScopeHint(clientId, credentials.scopes)}`;
-    if (refusal.status === 401) return `Okta refused the access token of the service app ${clientId}: check that the app is active and OKTA_ORG_URL is its org`;
+    if (refusal.code === 'invalid_scope')
+      return `check OKTA_SCOPES, and ${grantScopeHint(clientId, credentials.scopes)}`;
+    if (refusal.status === 401)
+      return `Okta refused the access token of the service app ${clientId}: check that the app is active and OKTA_ORG_URL is its org`;
     return undefined;
   };
 }

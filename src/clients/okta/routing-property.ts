@@ -16,15 +16,16 @@ const MASTERED_ELSEWHERE = 'E0000023';
 const MASTERED_SUMMARY = 'Operation failed because user profile is mastered under another system';
 
 export type RoutingPropertyProblem =
-  | { kind: 'master'; master: string | undefined }
-  | { kind: 'permission'; action: string | undefined };
+  { kind: 'master'; master: string | undefined } | { kind: 'permission'; action: string | undefined };
 
 /**
  * What SELF may do with the property. Several SELF entries: the most permissive counts. None: the
  * API's default is unverified (contract §11.3), so it is not taken for read-only.
  */
 function selfAction(property: OktaSchemaProperty): string | undefined {
-  const actions = (property.permissions ?? []).filter((entry) => entry.principal === 'SELF').map((entry) => entry.action);
+  const actions = (property.permissions ?? [])
+    .filter((entry) => entry.principal === 'SELF')
+    .map((entry) => entry.action);
   return ['READ_WRITE', 'READ_ONLY', 'HIDE'].find((action) => actions.includes(action)) ?? actions[0];
 }
 
@@ -59,7 +60,12 @@ export function describeProblems(attribute: string, problems: RoutingPropertyPro
 
 /** The fix, in the Admin Console and as the equivalent API call (with the property's own title and type when known). */
 export function routingPropertyFix(attribute: string, property?: Pick<OktaSchemaProperty, 'title' | 'type'>): string {
-  const definition = { title: property?.title ?? '<its title>', type: property?.type ?? 'string', master: ROUTING_PROPERTY_MASTER, permissions: ROUTING_PROPERTY_PERMISSIONS };
+  const definition = {
+    title: property?.title ?? '<its title>',
+    type: property?.type ?? 'string',
+    master: ROUTING_PROPERTY_MASTER,
+    permissions: ROUTING_PROPERTY_PERMISSIONS,
+  };
   const body = { definitions: { custom: { id: '#custom', type: 'object', properties: { [attribute]: definition } } } };
   return (
     `in the Okta Admin Console: Directory → Profile Editor → the default user profile (User (default)) → "${attribute}" → Source priority "Inherit from Okta" and User permission "Read Only", then Save; ` +
@@ -82,7 +88,11 @@ export function isMasteredElsewhere(error: unknown): error is RejectedUpstreamEr
 }
 
 /** The text a person's NeedsAttention shows: what Okta said, why, and the fix, then retry. */
-export function masteredElsewhereMessage(attribute: string, user: { login: string; id: string }, property?: OktaSchemaProperty): string {
+export function masteredElsewhereMessage(
+  attribute: string,
+  user: { login: string; id: string },
+  property?: OktaSchemaProperty,
+): string {
   const master = property ? (property.master?.type ?? 'not set: inherit from the profile source') : 'unknown';
   return (
     `Okta refused to set "${attribute}" on ${user.login} (${user.id}): 403 ${MASTERED_ELSEWHERE} "${MASTERED_SUMMARY}": the user's profile comes from a directory, and the property is not Okta-mastered (master ${master}). ` +

@@ -22,7 +22,10 @@ export const oktaUserSchema = z.object({
       lastName: z.string().nullish(),
     })
     .catchall(z.unknown()),
-  credentials: z.object({ provider: z.object({ type: z.string().nullish() }).nullish() }).passthrough().nullish(),
+  credentials: z
+    .object({ provider: z.object({ type: z.string().nullish() }).nullish() })
+    .passthrough()
+    .nullish(),
 });
 export type OktaUser = z.infer<typeof oktaUserSchema>;
 
@@ -98,8 +101,14 @@ export type OktaSchemaProperty = z.infer<typeof schemaPropertySchema>;
 /** The default user profile schema (contract §7.1): the base properties and the org's own. */
 export const oktaUserSchemaSchema = z.object({
   definitions: z.object({
-    base: z.object({ properties: z.record(z.string(), schemaPropertySchema).nullish() }).passthrough().nullish(),
-    custom: z.object({ properties: z.record(z.string(), schemaPropertySchema).nullish() }).passthrough().nullish(),
+    base: z
+      .object({ properties: z.record(z.string(), schemaPropertySchema).nullish() })
+      .passthrough()
+      .nullish(),
+    custom: z
+      .object({ properties: z.record(z.string(), schemaPropertySchema).nullish() })
+      .passthrough()
+      .nullish(),
   }),
 });
 export type OktaUserSchema = z.infer<typeof oktaUserSchemaSchema>;
@@ -116,7 +125,11 @@ export const oktaRuleSchema = z.object({
   conditions: z
     .object({
       userIdentifier: z
-        .object({ type: z.string().nullish(), attribute: z.string().nullish(), patterns: z.array(patternSchema).nullish() })
+        .object({
+          type: z.string().nullish(),
+          attribute: z.string().nullish(),
+          patterns: z.array(patternSchema).nullish(),
+        })
         .nullish(),
     })
     .passthrough()
@@ -142,16 +155,25 @@ export type OktaRule = z.infer<typeof oktaRuleSchema>;
 export function parseOktaError(body: unknown, headers: ResponseHeaders = {}): UpstreamErrorParts {
   const record = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
   if (typeof record.errorCode !== 'string' && typeof record.error === 'string') {
-    return { code: record.error, message: typeof record.error_description === 'string' ? record.error_description : undefined };
+    return {
+      code: record.error,
+      message: typeof record.error_description === 'string' ? record.error_description : undefined,
+    };
   }
   const challenge = typeof record.errorCode === 'string' ? undefined : challengeError(headers['www-authenticate']);
   if (challenge?.error === 'insufficient_scope') {
-    return { code: challenge.error, scope: challenge.scope, message: `the access token lacks the scope ${challenge.scope ?? '(not named)'}${challenge.description ? ` (${challenge.description})` : ''}` };
+    return {
+      code: challenge.error,
+      scope: challenge.scope,
+      message: `the access token lacks the scope ${challenge.scope ?? '(not named)'}${challenge.description ? ` (${challenge.description})` : ''}`,
+    };
   }
   if (challenge) return { code: challenge.error, message: challenge.description };
   if (!body || typeof body !== 'object') return {};
   const causes = Array.isArray(record.errorCauses)
-    ? record.errorCauses.map((cause) => (cause as { errorSummary?: unknown }).errorSummary).filter((text): text is string => typeof text === 'string')
+    ? record.errorCauses
+        .map((cause) => (cause as { errorSummary?: unknown }).errorSummary)
+        .filter((text): text is string => typeof text === 'string')
     : [];
   const summary = typeof record.errorSummary === 'string' ? record.errorSummary : undefined;
   return {

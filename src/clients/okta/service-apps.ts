@@ -28,7 +28,9 @@ export interface ServiceAppsConfig {
 }
 
 /** The public part of a signing key, as it goes into an app's JWKS. */
-export type PublicSigningJwk = { kid: string; alg: string; use: 'sig' } & ({ kty: 'RSA'; n: string; e: string } | { kty: 'EC'; crv: string; x: string; y: string });
+export type PublicSigningJwk = { kid: string; alg: string; use: 'sig' } & (
+  { kty: 'RSA'; n: string; e: string } | { kty: 'EC'; crv: string; x: string; y: string }
+);
 
 export interface NewServiceApp {
   label: string;
@@ -66,7 +68,12 @@ export class OktaServiceApps {
 
   /** The apps labelled exactly `label`: `q` matches the start of a name or label, so each answer is compared. */
   async findAppsByLabel(label: string): Promise<OktaApp[]> {
-    const apps = await listEveryPage(this.http, { operation: 'find apps by label', path: '/api/v1/apps', query: { q: label, limit: APPS_PAGE_LIMIT }, item: oktaAppSchema });
+    const apps = await listEveryPage(this.http, {
+      operation: 'find apps by label',
+      path: '/api/v1/apps',
+      query: { q: label, limit: APPS_PAGE_LIMIT },
+      item: oktaAppSchema,
+    });
     return apps.filter((app) => app.label === label);
   }
 
@@ -97,7 +104,12 @@ export class OktaServiceApps {
   }
 
   listKeys(appId: string): Promise<OktaJwk[]> {
-    return this.call({ operation: "list the service app's keys", method: 'GET', path: `${appPath(appId)}/credentials/jwks`, schema: oktaJwkSchema.array() });
+    return this.call({
+      operation: "list the service app's keys",
+      method: 'GET',
+      path: `${appPath(appId)}/credentials/jwks`,
+      schema: oktaJwkSchema.array(),
+    });
   }
 
   /** Adds an ACTIVE key beside the app's others (answers 201). */
@@ -112,7 +124,11 @@ export class OktaServiceApps {
   }
 
   listGrants(appId: string): Promise<OktaScopeGrant[]> {
-    return listEveryPage(this.http, { operation: "list the service app's scope grants", path: `${appPath(appId)}/grants`, item: oktaScopeGrantSchema });
+    return listEveryPage(this.http, {
+      operation: "list the service app's scope grants",
+      path: `${appPath(appId)}/grants`,
+      item: oktaScopeGrantSchema,
+    });
   }
 
   /** One Okta API scope for the app, issued by the org authorization server (contract §9.2; answers 201). */
@@ -127,12 +143,23 @@ export class OktaServiceApps {
   }
 
   listClientRoles(clientId: string): Promise<OktaRoleAssignment[]> {
-    return this.call({ operation: "list the client's admin roles", method: 'GET', path: `${clientPath(clientId)}/roles`, schema: oktaRoleAssignmentSchema.array() });
+    return this.call({
+      operation: "list the client's admin roles",
+      method: 'GET',
+      path: `${clientPath(clientId)}/roles`,
+      schema: oktaRoleAssignmentSchema.array(),
+    });
   }
 
   /** A standard admin role for the client itself (contract §9.3). */
   assignClientRole(clientId: string, type: string): Promise<OktaRoleAssignment> {
-    return this.call({ operation: `assign the ${type} role`, method: 'POST', path: `${clientPath(clientId)}/roles`, json: { type }, schema: oktaRoleAssignmentSchema });
+    return this.call({
+      operation: `assign the ${type} role`,
+      method: 'POST',
+      path: `${clientPath(clientId)}/roles`,
+      json: { type },
+      schema: oktaRoleAssignmentSchema,
+    });
   }
 
   private async call<T>(request: JsonRequest<T>): Promise<T> {

@@ -1,6 +1,14 @@
 /** Bearer authentication of the management API and the client-credentials token endpoint (contract §1.3, §2.4, §5). */
 import type { RunningBeyondIdentitySimulator } from '../../../dev/simulators/beyond-identity';
-import { applicationIssuer, basicAuth, fetchRaw, jwtPayload, ManagementClient, startSimulator, verifyWithJwks } from './support';
+import {
+  applicationIssuer,
+  basicAuth,
+  fetchRaw,
+  jwtPayload,
+  ManagementClient,
+  startSimulator,
+  verifyWithJwks,
+} from './support';
 
 describe('Beyond Identity simulator: authentication', () => {
   let sim: RunningBeyondIdentitySimulator;
@@ -8,7 +16,10 @@ describe('Beyond Identity simulator: authentication', () => {
   let tokenUrl: string;
 
   beforeAll(async () => {
-    sim = await startSimulator({ apiTokens: ['first-static-token', 'second-static-token'], tenantId: '0001aaaabbbbcccc' });
+    sim = await startSimulator({
+      apiTokens: ['first-static-token', 'second-static-token'],
+      tenantId: '0001aaaabbbbcccc',
+    });
     client = new ManagementClient(sim);
     tokenUrl = `${applicationIssuer(sim, { realm_id: sim.managementClient.realmId, id: sim.managementClient.applicationId })}/token`;
   });
@@ -16,8 +27,10 @@ describe('Beyond Identity simulator: authentication', () => {
     await sim.stop();
   });
 
-  const clientCredentials = (form: Record<string, string> = {}, authorization = basicAuth(sim.managementClient.clientId, sim.managementClient.clientSecret)) =>
-    fetchRaw(tokenUrl, { headers: { authorization }, form: { grant_type: 'client_credentials', ...form } });
+  const clientCredentials = (
+    form: Record<string, string> = {},
+    authorization = basicAuth(sim.managementClient.clientId, sim.managementClient.clientSecret),
+  ) => fetchRaw(tokenUrl, { headers: { authorization }, form: { grant_type: 'client_credentials', ...form } });
 
   it('reports configured values, not development defaults', () => {
     expect(sim.apiToken).toBe('first-static-token');
@@ -32,7 +45,10 @@ describe('Beyond Identity simulator: authentication', () => {
       expect(refused.status).toBe(401);
       expect(refused.body).toEqual({ code: 'unauthorized', message: 'unauthorized' });
     }
-    const basic = await client.call('GET', '/realms', { token: null, headers: { authorization: 'Basic Zm9vOmJhcg==' } });
+    const basic = await client.call('GET', '/realms', {
+      token: null,
+      headers: { authorization: 'Basic Zm9vOmJhcg==' },
+    });
     expect(basic.status).toBe(401);
     expect((await client.call('GET', '/realms', { token: 'second-static-token' })).status).toBe(200);
   });
@@ -47,12 +63,31 @@ describe('Beyond Identity simulator: authentication', () => {
     const answer = await clientCredentials();
     expect(answer.status).toBe(200);
     const body = answer.json() as { access_token: string; token_type: string; expires_in: number; scope: string };
-    expect(body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 3600, scope: expect.stringContaining('realms:create') });
-    expect(body.scope.split(' ')).toEqual(expect.arrayContaining(['realms:read', 'identities:create', 'applications:read', 'credential-binding-jobs:create', 'credentials:read']));
+    expect(body).toEqual({
+      access_token: expect.any(String),
+      token_type: 'Bearer',
+      expires_in: 3600,
+      scope: expect.stringContaining('realms:create'),
+    });
+    expect(body.scope.split(' ')).toEqual(
+      expect.arrayContaining([
+        'realms:read',
+        'identities:create',
+        'applications:read',
+        'credential-binding-jobs:create',
+        'credentials:read',
+      ]),
+    );
     const issuer = tokenUrl.replace(/\/token$/, '');
     const { header, payload } = await verifyWithJwks(body.access_token, `${issuer}/.well-known/jwks.json`);
     expect(header.kid).toEqual(expect.any(String));
-    expect(payload).toMatchObject({ iss: issuer, bi_t: '0001aaaabbbbcccc', bi_r: '*', aud: ['beyondidentity'], scope: body.scope });
+    expect(payload).toMatchObject({
+      iss: issuer,
+      bi_t: '0001aaaabbbbcccc',
+      bi_r: '*',
+      aud: ['beyondidentity'],
+      scope: body.scope,
+    });
     expect((payload.exp as number) - (payload.iat as number)).toBe(3600);
     const realms = await client.call('GET', '/realms', { token: body.access_token });
     expect(realms.status).toBe(200);
@@ -60,12 +95,21 @@ describe('Beyond Identity simulator: authentication', () => {
 
   it('accepts client_secret_post too, honours a narrower scope and a lower expiration_time', async () => {
     const answer = await fetchRaw(tokenUrl, {
-      form: { grant_type: 'client_credentials', client_id: sim.managementClient.clientId, client_secret: sim.managementClient.clientSecret, scope: 'realms:read', expiration_time: '120' },
+      form: {
+        grant_type: 'client_credentials',
+        client_id: sim.managementClient.clientId,
+        client_secret: sim.managementClient.clientSecret,
+        scope: 'realms:read',
+        expiration_time: '120',
+      },
     });
     const body = answer.json() as { access_token: string; expires_in: number; scope: string };
     expect([answer.status, body.scope, body.expires_in]).toEqual([200, 'realms:read', 120]);
     expect((await client.call('GET', '/realms', { token: body.access_token })).status).toBe(200);
-    const create = await client.call('POST', '/realms', { token: body.access_token, body: { realm: { display_name: 'nope' } } });
+    const create = await client.call('POST', '/realms', {
+      token: body.access_token,
+      body: { realm: { display_name: 'nope' } },
+    });
     expect([create.status, create.body]).toEqual([403, { code: 'forbidden', message: 'forbidden' }]);
   });
 
@@ -77,7 +121,10 @@ describe('Beyond Identity simulator: authentication', () => {
     expect(bad.headers['www-authenticate']).toMatch(/^Basic/);
     const unknownClient = await clientCredentials({}, basicAuth('someone-else', sim.managementClient.clientSecret));
     expect(unknownClient.status).toBe(401);
-    const noGrant = await fetchRaw(tokenUrl, { headers: { authorization: basicAuth(sim.managementClient.clientId, sim.managementClient.clientSecret) }, form: {} });
+    const noGrant = await fetchRaw(tokenUrl, {
+      headers: { authorization: basicAuth(sim.managementClient.clientId, sim.managementClient.clientSecret) },
+      form: {},
+    });
     expect([noGrant.status, (noGrant.json() as { error: string }).error]).toEqual([400, 'invalid_request']);
     const password = await clientCredentials({ grant_type: 'password' });
     expect((password.json() as { error: string }).error).toBe('unsupported_grant_type');
@@ -88,21 +135,35 @@ describe('Beyond Identity simulator: authentication', () => {
   });
 
   it('refuses a token whose claims or signature were tampered with (401)', async () => {
-    const token = (((await clientCredentials()).json()) as { access_token: string }).access_token;
+    const token = ((await clientCredentials()).json() as { access_token: string }).access_token;
     const [header, payload, signature] = token.split('.');
     const forged = Buffer.from(JSON.stringify({ ...jwtPayload(token), bi_t: 'someone-else' })).toString('base64url');
     expect((await client.call('GET', '/realms', { token: `${header}.${forged}.${signature}` })).status).toBe(401);
-    expect((await client.call('GET', '/realms', { token: `${header}.${payload}.${signature!.slice(0, -4)}AAAA` })).status).toBe(401);
+    expect(
+      (await client.call('GET', '/realms', { token: `${header}.${payload}.${signature!.slice(0, -4)}AAAA` })).status,
+    ).toBe(401);
   });
 
   it('lets an API-created client-credentials app of the Management API resource server mint tokens limited to its allowed scopes', async () => {
-    const admin = await client.ok<{ resource_server_id: string }>('GET', `/realms/${sim.managementClient.realmId}/applications/${sim.managementClient.applicationId}`);
+    const admin = await client.ok<{ resource_server_id: string }>(
+      'GET',
+      `/realms/${sim.managementClient.realmId}/applications/${sim.managementClient.applicationId}`,
+    );
     const realm = await client.createRealm('Automation');
-    const app = await client.ok<{ id: string; realm_id: string; protocol_config: { client_id: string; client_secret: string } }>('POST', `/realms/${realm.id}/applications`, {
+    const app = await client.ok<{
+      id: string;
+      realm_id: string;
+      protocol_config: { client_id: string; client_secret: string };
+    }>('POST', `/realms/${realm.id}/applications`, {
       application: {
         display_name: 'Automation',
         resource_server_id: admin.resource_server_id,
-        protocol_config: { type: 'oauth2', grant_type: ['client_credentials'], allowed_scopes: ['realms:read'], token_configuration: { expires_after: 600 } },
+        protocol_config: {
+          type: 'oauth2',
+          grant_type: ['client_credentials'],
+          allowed_scopes: ['realms:read'],
+          token_configuration: { expires_after: 600 },
+        },
       },
     });
     const answer = await fetchRaw(`${applicationIssuer(sim, app)}/token`, {
@@ -122,7 +183,12 @@ describe('Beyond Identity simulator: authentication', () => {
       const url = `${applicationIssuer(shortLived, { realm_id: shortLived.managementClient.realmId, id: shortLived.managementClient.applicationId })}/token`;
       // exp is whole seconds (issued second + 1): mint early in a second so the token is still good for the first call.
       if (Date.now() % 1000 > 700) await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 10));
-      const answer = await fetchRaw(url, { headers: { authorization: basicAuth(shortLived.managementClient.clientId, shortLived.managementClient.clientSecret) }, form: { grant_type: 'client_credentials' } });
+      const answer = await fetchRaw(url, {
+        headers: {
+          authorization: basicAuth(shortLived.managementClient.clientId, shortLived.managementClient.clientSecret),
+        },
+        form: { grant_type: 'client_credentials' },
+      });
       const token = (answer.json() as { access_token: string }).access_token;
       const expiresAtMs = (jwtPayload(token).exp as number) * 1000;
       // The same token works while it is alive, so the 403 below is the expiry and nothing else.

@@ -34,7 +34,8 @@ describe('Beyond Identity simulator: binding a passkey and signing in', () => {
     await sim.stop();
   });
 
-  const jobPath = (identity: Identity, jobId: string) => `/realms/${realm.id}/identities/${identity.id}/credential-binding-jobs/${jobId}`;
+  const jobPath = (identity: Identity, jobId: string) =>
+    `/realms/${realm.id}/identities/${identity.id}/credential-binding-jobs/${jobId}`;
 
   it('plays the person: email link opened and submitted, then /authorize → /token → an id_token whose sub is the email', async () => {
     const email = 'alice@example.com';
@@ -50,7 +51,11 @@ describe('Beyond Identity simulator: binding a passkey and signing in', () => {
       to: email,
       subject: 'Set up your passkey for Okta Delegate IdP',
       text: expect.stringContaining(message!.link),
-      link: expect.stringMatching(new RegExp(`^${sim.authUrl}/v1/tenants/${sim.tenantId}/realms/${realm.id}/identities/${identity.id}/credential-binding-jobs/${job.id}:invokeAuthenticator\\?token=`)),
+      link: expect.stringMatching(
+        new RegExp(
+          `^${sim.authUrl}/v1/tenants/${sim.tenantId}/realms/${realm.id}/identities/${identity.id}/credential-binding-jobs/${job.id}:invokeAuthenticator\\?token=`,
+        ),
+      ),
       job_id: job.id,
       identity_id: identity.id,
       realm_id: realm.id,
@@ -75,24 +80,55 @@ describe('Beyond Identity simulator: binding a passkey and signing in', () => {
 
     const completed = await client.ok<Job>('GET', jobPath(identity, job.id));
     expect(completed).toMatchObject({ state: 'COMPLETE', credential_id: expect.stringMatching(/^[0-9a-f]{16}$/) });
-    const credentials = await client.ok<{ credentials: Record<string, unknown>[]; total_size: number }>('GET', `/realms/${realm.id}/identities/${identity.id}/credentials`);
+    const credentials = await client.ok<{ credentials: Record<string, unknown>[]; total_size: number }>(
+      'GET',
+      `/realms/${realm.id}/identities/${identity.id}/credentials`,
+    );
     expect(credentials.total_size).toBe(1);
-    expect(credentials.credentials[0]).toMatchObject({ id: completed.credential_id, identity_id: identity.id, state: 'ACTIVE', csr_type: 'WEBAUTHN' });
+    expect(credentials.credentials[0]).toMatchObject({
+      id: completed.credential_id,
+      identity_id: identity.id,
+      state: 'ACTIVE',
+      csr_type: 'WEBAUTHN',
+    });
     expect(JSON.parse(credentials.credentials[0]!.jwk_json as string)).toMatchObject({ kty: 'EC', crv: 'P-256' });
-    expect(await client.ok('GET', `/realms/${realm.id}/identities/${identity.id}/credentials/${completed.credential_id}`)).toEqual(credentials.credentials[0]);
-    expect((await client.ok<Identity>('GET', `/realms/${realm.id}/identities/${identity.id}`)).enrollment_status).toBe('ENROLLED');
+    expect(
+      await client.ok('GET', `/realms/${realm.id}/identities/${identity.id}/credentials/${completed.credential_id}`),
+    ).toEqual(credentials.credentials[0]);
+    expect((await client.ok<Identity>('GET', `/realms/${realm.id}/identities/${identity.id}`)).enrollment_status).toBe(
+      'ENROLLED',
+    );
 
     // The federated sign-in, as Okta performs it: client_secret_post first, then client_secret_basic.
     const issuer = applicationIssuer(sim, application);
     const discovery = (await fetchRaw(`${issuer}/.well-known/openid-configuration`)).json() as Record<string, string>;
-    expect(discovery).toMatchObject({ issuer, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/.well-known/jwks.json` });
+    expect(discovery).toMatchObject({
+      issuer,
+      authorization_endpoint: `${issuer}/authorize`,
+      token_endpoint: `${issuer}/token`,
+      jwks_uri: `${issuer}/.well-known/jwks.json`,
+    });
     for (const method of ['client_secret_post', 'client_secret_basic'] as const) {
-      const code = await authorize(application, { login_hint: email, state: `state-${method}`, nonce: `nonce-${method}` });
+      const code = await authorize(application, {
+        login_hint: email,
+        state: `state-${method}`,
+        nonce: `nonce-${method}`,
+      });
       const tokens = await exchange(application, code, method);
-      expect(tokens).toMatchObject({ token_type: 'Bearer', expires_in: 604800, id_token: expect.any(String), access_token: expect.any(String) });
+      expect(tokens).toMatchObject({
+        token_type: 'Bearer',
+        expires_in: 604800,
+        id_token: expect.any(String),
+        access_token: expect.any(String),
+      });
       const { header, payload } = await verifyWithJwks(tokens.id_token, discovery.jwks_uri!);
       expect(header).toMatchObject({ alg: 'RS256', kid: expect.any(String) });
-      expect(payload).toMatchObject({ iss: issuer, aud: application.protocol_config.client_id, sub: email, nonce: `nonce-${method}` });
+      expect(payload).toMatchObject({
+        iss: issuer,
+        aud: application.protocol_config.client_id,
+        sub: email,
+        nonce: `nonce-${method}`,
+      });
       const now = Math.floor(Date.now() / 1000);
       expect(payload.iat as number).toBeGreaterThanOrEqual(now - 5);
       expect((payload.exp as number) - (payload.iat as number)).toBe(604800);
@@ -101,7 +137,13 @@ describe('Beyond Identity simulator: binding a passkey and signing in', () => {
 
   /** Runs /authorize and returns the code from the 302 Location (asserting state is echoed). */
   async function authorize(application: Application, extra: Record<string, string>): Promise<string> {
-    const query = new URLSearchParams({ client_id: application.protocol_config.client_id, redirect_uri: REDIRECT_URI, response_type: 'code', scope: 'openid', ...extra });
+    const query = new URLSearchParams({
+      client_id: application.protocol_config.client_id,
+      redirect_uri: REDIRECT_URI,
+      response_type: 'code',
+      scope: 'openid',
+      ...extra,
+    });
     const answer = await fetchRaw(`${applicationIssuer(sim, application)}/authorize?${query}`);
     expect(answer.status).toBe(302);
     const location = new URL(String(answer.headers.location));
@@ -112,7 +154,11 @@ describe('Beyond Identity simulator: binding a passkey and signing in', () => {
     return code;
   }
 
-  async function exchange(application: Application, code: string, method: 'client_secret_post' | 'client_secret_basic'): Promise<{ id_token: string; access_token: string }> {
+  async function exchange(
+    application: Application,
+    code: string,
+    method: 'client_secret_post' | 'client_secret_basic',
+  ): Promise<{ id_token: string; access_token: string }> {
     const { client_id: clientId, client_secret: secret } = application.protocol_config;
     const form: Record<string, string> = { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI };
     const headers: Record<string, string> = {};
@@ -126,16 +172,27 @@ describe('Beyond Identity simulator: binding a passkey and signing in', () => {
 
   it('binds once: a second submit reports the same passkey, and post_binding_redirect_uri redirects after binding', async () => {
     const identity = await client.createIdentity(realm.id, 'redirect@example.com');
-    const created = await client.ok<{ credential_binding_job: Job; credential_binding_link: string }>('POST', `/realms/${realm.id}/identities/${identity.id}/credential-binding-jobs`, {
-      job: { delivery_method: 'RETURN', authenticator_config_id: configId, post_binding_redirect_uri: 'https://app.example.com/done' },
-    });
+    const created = await client.ok<{ credential_binding_job: Job; credential_binding_link: string }>(
+      'POST',
+      `/realms/${realm.id}/identities/${identity.id}/credential-binding-jobs`,
+      {
+        job: {
+          delivery_method: 'RETURN',
+          authenticator_config_id: configId,
+          post_binding_redirect_uri: 'https://app.example.com/done',
+        },
+      },
+    );
     const link = created.credential_binding_link;
     const token = new URL(link).searchParams.get('token')!;
     const first = await fetchRaw(link, { form: { token } });
     expect([first.status, first.headers.location]).toEqual([303, 'https://app.example.com/done']);
     const second = await fetchRaw(link, { form: { token } });
     expect(second.status).toBe(303);
-    const credentials = await client.ok<{ total_size: number }>('GET', `/realms/${realm.id}/identities/${identity.id}/credentials`);
+    const credentials = await client.ok<{ total_size: number }>(
+      'GET',
+      `/realms/${realm.id}/identities/${identity.id}/credentials`,
+    );
     expect(credentials.total_size).toBe(1);
     expect((await fetchRaw(link)).text).toContain('already bound');
   });
@@ -155,7 +212,10 @@ describe('Beyond Identity simulator: binding a passkey and signing in', () => {
     const revoked = await fetchRaw(message!.link);
     expect(revoked.status).toBe(410);
     expect(revoked.text).toContain('revoked');
-    expect((await client.ok<{ total_size: number }>('GET', `/realms/${realm.id}/identities/${identity.id}/credentials`)).total_size).toBe(0);
+    expect(
+      (await client.ok<{ total_size: number }>('GET', `/realms/${realm.id}/identities/${identity.id}/credentials`))
+        .total_size,
+    ).toBe(0);
   });
 
   it('expires jobs after bindingLinkTtlSeconds: EXPIRED on read, an error page, nothing bound, and :revoke answers 409', async () => {
@@ -167,16 +227,25 @@ describe('Beyond Identity simulator: binding a passkey and signing in', () => {
       const sent = await quickClient.createIdentity(quickRealm.id, 'sent@example.com');
       const opened = await quickClient.createIdentity(quickRealm.id, 'opened@example.com');
       const sentJob = (await quickClient.createEmailJob(quickRealm.id, sent.id, quickConfig)).credential_binding_job;
-      const openedJob = (await quickClient.createEmailJob(quickRealm.id, opened.id, quickConfig)).credential_binding_job;
-      expect(Date.parse(sentJob.expire_time) - Date.parse((sentJob as Job & { create_time: string }).create_time)).toBe(300);
+      const openedJob = (await quickClient.createEmailJob(quickRealm.id, opened.id, quickConfig))
+        .credential_binding_job;
+      expect(Date.parse(sentJob.expire_time) - Date.parse((sentJob as Job & { create_time: string }).create_time)).toBe(
+        300,
+      );
       const [openedMessage] = await quickClient.outbox('opened@example.com');
       expect((await fetchRaw(openedMessage!.link)).status).toBe(200);
 
       // Waiting out the link lifetime is the behaviour under test: until both jobs' own expire_time has passed.
       const expiredAt = Math.max(Date.parse(sentJob.expire_time), Date.parse(openedJob.expire_time));
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiredAt - Date.now()) + 20));
-      for (const [identity, job] of [[sent, sentJob], [opened, openedJob]] as const) {
-        const read = await quickClient.ok<Job>('GET', `/realms/${quickRealm.id}/identities/${identity.id}/credential-binding-jobs/${job.id}`);
+      for (const [identity, job] of [
+        [sent, sentJob],
+        [opened, openedJob],
+      ] as const) {
+        const read = await quickClient.ok<Job>(
+          'GET',
+          `/realms/${quickRealm.id}/identities/${identity.id}/credential-binding-jobs/${job.id}`,
+        );
         expect(read.state).toBe('EXPIRED');
       }
       const page = await fetchRaw(openedMessage!.link);
@@ -184,9 +253,22 @@ describe('Beyond Identity simulator: binding a passkey and signing in', () => {
       expect(page.text).toContain('expired');
       const token = new URL(openedMessage!.link).searchParams.get('token')!;
       expect((await fetchRaw(openedMessage!.link, { form: { token } })).status).toBe(410);
-      expect((await quickClient.ok<{ total_size: number }>('GET', `/realms/${quickRealm.id}/identities/${opened.id}/credentials`)).total_size).toBe(0);
-      expect((await quickClient.ok<Identity>('GET', `/realms/${quickRealm.id}/identities/${opened.id}`)).enrollment_status).toBe('UNENROLLED');
-      const revoke = await quickClient.call('POST', `/realms/${quickRealm.id}/identities/${sent.id}/credential-binding-jobs/${sentJob.id}:revoke`, { body: {} });
+      expect(
+        (
+          await quickClient.ok<{ total_size: number }>(
+            'GET',
+            `/realms/${quickRealm.id}/identities/${opened.id}/credentials`,
+          )
+        ).total_size,
+      ).toBe(0);
+      expect(
+        (await quickClient.ok<Identity>('GET', `/realms/${quickRealm.id}/identities/${opened.id}`)).enrollment_status,
+      ).toBe('UNENROLLED');
+      const revoke = await quickClient.call(
+        'POST',
+        `/realms/${quickRealm.id}/identities/${sent.id}/credential-binding-jobs/${sentJob.id}:revoke`,
+        { body: {} },
+      );
       expect(revoke.status).toBe(409);
     } finally {
       await quick.stop();

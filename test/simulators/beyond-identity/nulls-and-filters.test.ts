@@ -20,7 +20,14 @@ describe('Beyond Identity simulator: nulls and filters', () => {
       identity: {
         display_name: 'Pat Null',
         status: null,
-        traits: { type: 'traits_v0', username: 'pat@example.com', primary_email_address: 'pat@example.com', external_id: null, given_name: null, family_name: null },
+        traits: {
+          type: 'traits_v0',
+          username: 'pat@example.com',
+          primary_email_address: 'pat@example.com',
+          external_id: null,
+          given_name: null,
+          family_name: null,
+        },
       },
     });
   });
@@ -30,7 +37,11 @@ describe('Beyond Identity simulator: nulls and filters', () => {
 
   it('creates an identity whose optional fields are null as the official CLI sends them, as if they were not given', () => {
     expect((identity as Identity & { status?: string }).status).toBe('active');
-    expect(identity.traits).toEqual({ type: 'traits_v0', username: 'pat@example.com', primary_email_address: 'pat@example.com' });
+    expect(identity.traits).toEqual({
+      type: 'traits_v0',
+      username: 'pat@example.com',
+      primary_email_address: 'pat@example.com',
+    });
   });
 
   it('takes null in an update as "not changed", and still refuses null where a field is required', async () => {
@@ -47,17 +58,30 @@ describe('Beyond Identity simulator: nulls and filters', () => {
   });
 
   it('creates a realm and an application with null optionals', async () => {
-    const other = await client.ok<Realm>('POST', '/realms', { realm: { display_name: 'Null class', classification: null } });
-    expect(other.classification).toBe('SECURE_CUSTOMER');
-    const application = await client.ok<{ id: string; display_name: string }>('POST', `/realms/${other.id}/applications`, {
-      application: {
-        display_name: 'Null app',
-        classification: null,
-        resource_server_id: null,
-        authenticator_config_id: null,
-        protocol_config: { type: 'oauth2', grant_type: ['client_credentials'], allowed_scopes: null, redirect_uris: null, pkce: null, token_configuration: { expires_after: 3600, subject_field: null } },
-      },
+    const other = await client.ok<Realm>('POST', '/realms', {
+      realm: { display_name: 'Null class', classification: null },
     });
+    expect(other.classification).toBe('SECURE_CUSTOMER');
+    const application = await client.ok<{ id: string; display_name: string }>(
+      'POST',
+      `/realms/${other.id}/applications`,
+      {
+        application: {
+          display_name: 'Null app',
+          classification: null,
+          resource_server_id: null,
+          authenticator_config_id: null,
+          protocol_config: {
+            type: 'oauth2',
+            grant_type: ['client_credentials'],
+            allowed_scopes: null,
+            redirect_uris: null,
+            pkce: null,
+            token_configuration: { expires_after: 3600, subject_field: null },
+          },
+        },
+      },
+    );
     expect(application.display_name).toBe('Null app');
   });
 
@@ -74,11 +98,18 @@ describe('Beyond Identity simulator: nulls and filters', () => {
     ];
     for (const list of lists) {
       const answer = await client.call('GET', `${list}?filter=${encodeURIComponent('state eq "ACTIVE"')}`);
-      expect([list, answer.status, JSON.stringify(answer.body)]).toEqual([list, 400, expect.stringContaining('"field":"filter"')]);
+      expect([list, answer.status, JSON.stringify(answer.body)]).toEqual([
+        list,
+        400,
+        expect.stringContaining('"field":"filter"'),
+      ]);
       // The same list without a filter (or with an empty one) answers.
       expect([list, (await client.call('GET', `${list}?filter=`)).status]).toEqual([list, 200]);
     }
-    const byUsername = await client.ok<{ identities: Identity[] }>('GET', `/realms/${realm.id}/identities?filter=${encodeURIComponent('traits.username eq "pat@example.com"')}`);
+    const byUsername = await client.ok<{ identities: Identity[] }>(
+      'GET',
+      `/realms/${realm.id}/identities?filter=${encodeURIComponent('traits.username eq "pat@example.com"')}`,
+    );
     expect(byUsername.identities.map((found) => found.id)).toEqual([identity.id]);
   });
 });

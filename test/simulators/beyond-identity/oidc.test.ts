@@ -64,8 +64,14 @@ describe('Beyond Identity simulator: OIDC', () => {
   }
 
   const token = (target: Application, form: Record<string, string>, headers: Record<string, string> = {}) =>
-    fetchRaw(`${applicationIssuer(sim, target)}/token`, { headers, form: { grant_type: 'authorization_code', redirect_uri: REDIRECT_URI, ...form } });
-  const postCredentials = (target: Application) => ({ client_id: target.protocol_config.client_id, client_secret: target.protocol_config.client_secret! });
+    fetchRaw(`${applicationIssuer(sim, target)}/token`, {
+      headers,
+      form: { grant_type: 'authorization_code', redirect_uri: REDIRECT_URI, ...form },
+    });
+  const postCredentials = (target: Application) => ({
+    client_id: target.protocol_config.client_id,
+    client_secret: target.protocol_config.client_secret!,
+  });
 
   it('serves discovery and a JWKS with the signing key; unknown tenant, realm or app answer 404 in the API shape', async () => {
     const discovery = (await fetchRaw(`${issuer}/.well-known/openid-configuration`)).json();
@@ -77,17 +83,38 @@ describe('Beyond Identity simulator: OIDC', () => {
       subject_types_supported: ['public'],
     });
     const jwks = (await fetchRaw(`${issuer}/.well-known/jwks.json`)).json() as { keys: Record<string, string>[] };
-    expect(jwks.keys).toEqual([{ kty: 'RSA', n: expect.any(String), e: 'AQAB', kid: expect.any(String), use: 'sig', alg: 'RS256' }]);
+    expect(jwks.keys).toEqual([
+      { kty: 'RSA', n: expect.any(String), e: 'AQAB', kid: expect.any(String), use: 'sig', alg: 'RS256' },
+    ]);
     const unknownTenant = await fetchRaw(issuer.replace(sim.tenantId, '0001000000000000') + '/.well-known/jwks.json');
-    expect([unknownTenant.status, unknownTenant.json()]).toEqual([404, expect.objectContaining({ code: 'not_found', message: 'tenant not found' })]);
-    const unknownRealm = await fetchRaw(issuer.replace(realm.id, '0000000000000000') + '/.well-known/openid-configuration');
-    expect([unknownRealm.status, (unknownRealm.json() as { message: string }).message]).toEqual([404, 'realm not found']);
-    const unknownApp = await fetchRaw(issuer.replace(application.id, '00000000-0000-4000-8000-000000000000') + '/token', { form: {} });
-    expect([unknownApp.status, (unknownApp.json() as { message: string }).message]).toEqual([404, 'application not found']);
+    expect([unknownTenant.status, unknownTenant.json()]).toEqual([
+      404,
+      expect.objectContaining({ code: 'not_found', message: 'tenant not found' }),
+    ]);
+    const unknownRealm = await fetchRaw(
+      issuer.replace(realm.id, '0000000000000000') + '/.well-known/openid-configuration',
+    );
+    expect([unknownRealm.status, (unknownRealm.json() as { message: string }).message]).toEqual([
+      404,
+      'realm not found',
+    ]);
+    const unknownApp = await fetchRaw(
+      issuer.replace(application.id, '00000000-0000-4000-8000-000000000000') + '/token',
+      { form: {} },
+    );
+    expect([unknownApp.status, (unknownApp.json() as { message: string }).message]).toEqual([
+      404,
+      'application not found',
+    ]);
   });
 
   it('shows a 400 page, never a redirect, for an unknown client_id or an unregistered redirect_uri', async () => {
-    const cases: Record<string, string>[] = [{ client_id: 'someone-else' }, { redirect_uri: 'https://evil.example/cb' }, { redirect_uri: `${REDIRECT_URI}/extra` }, { redirect_uri: '' }];
+    const cases: Record<string, string>[] = [
+      { client_id: 'someone-else' },
+      { redirect_uri: 'https://evil.example/cb' },
+      { redirect_uri: `${REDIRECT_URI}/extra` },
+      { redirect_uri: '' },
+    ];
     for (const params of cases) {
       const answer = await fetchRaw(authorizeUrl(application, params));
       expect(answer.status).toBe(400);
@@ -109,7 +136,10 @@ describe('Beyond Identity simulator: OIDC', () => {
     const [loginRequired, explanation] = await errorOf({ login_hint: '' });
     expect(loginRequired).toBe('login_required');
     expect(explanation).toContain('login_hint');
-    expect(await errorOf({ login_hint: 'nobody@example.com' })).toEqual(['access_denied', expect.stringContaining("'nobody@example.com'")]);
+    expect(await errorOf({ login_hint: 'nobody@example.com' })).toEqual([
+      'access_denied',
+      expect.stringContaining("'nobody@example.com'"),
+    ]);
   });
 
   it('refuses an identity without an ACTIVE credential with access_denied and a precise description, and a suspended one', async () => {
@@ -124,7 +154,10 @@ describe('Beyond Identity simulator: OIDC', () => {
     await bindThroughEmail(client, 'dave@example.com');
     await client.ok('PATCH', `/realms/${realm.id}/identities/${suspended.id}`, { identity: { status: 'suspended' } });
     const refused = await redirected(authorizeUrl(application, { login_hint: 'dave@example.com' }));
-    expect([refused.get('error'), refused.get('error_description')]).toEqual(['access_denied', expect.stringContaining('suspended')]);
+    expect([refused.get('error'), refused.get('error_description')]).toEqual([
+      'access_denied',
+      expect.stringContaining('suspended'),
+    ]);
   });
 
   it('finds the person by username as well as by email, case-insensitively', async () => {
@@ -134,13 +167,28 @@ describe('Beyond Identity simulator: OIDC', () => {
 
   it('answers 401 invalid_client for a wrong secret (post or basic) without consuming the code', async () => {
     const code = await codeFor(application);
-    const wrongPost = await token(application, { code, client_id: application.protocol_config.client_id, client_secret: 'wrong' });
-    expect([wrongPost.status, wrongPost.json()]).toEqual([401, { error: 'invalid_client', error_description: 'client authentication failed' }]);
-    const wrongBasic = await token(application, { code }, { authorization: basicAuth(application.protocol_config.client_id, 'wrong') });
+    const wrongPost = await token(application, {
+      code,
+      client_id: application.protocol_config.client_id,
+      client_secret: 'wrong',
+    });
+    expect([wrongPost.status, wrongPost.json()]).toEqual([
+      401,
+      { error: 'invalid_client', error_description: 'client authentication failed' },
+    ]);
+    const wrongBasic = await token(
+      application,
+      { code },
+      { authorization: basicAuth(application.protocol_config.client_id, 'wrong') },
+    );
     expect([wrongBasic.status, wrongBasic.headers['www-authenticate']]).toEqual([401, expect.stringMatching(/^Basic/)]);
     const noSecret = await token(application, { code, client_id: application.protocol_config.client_id });
     expect(noSecret.status).toBe(401);
-    const both = await token(application, { code, ...postCredentials(application) }, { authorization: basicAuth(application.protocol_config.client_id, application.protocol_config.client_secret!) });
+    const both = await token(
+      application,
+      { code, ...postCredentials(application) },
+      { authorization: basicAuth(application.protocol_config.client_id, application.protocol_config.client_secret!) },
+    );
     expect([both.status, (both.json() as { error: string }).error]).toEqual([400, 'invalid_request']);
     expect((await token(application, { code, ...postCredentials(application) })).status).toBe(200);
   });
@@ -152,10 +200,21 @@ describe('Beyond Identity simulator: OIDC', () => {
     };
     const code = await codeFor(application);
     expect((await token(application, { code, ...postCredentials(application) })).status).toBe(200);
-    expect(await grantError(token(application, { code, ...postCredentials(application) }))).toEqual([400, 'invalid_grant']);
+    expect(await grantError(token(application, { code, ...postCredentials(application) }))).toEqual([
+      400,
+      'invalid_grant',
+    ]);
 
     const wrongRedirect = await codeFor(application);
-    expect(await grantError(token(application, { code: wrongRedirect, ...postCredentials(application), redirect_uri: 'https://other.example/cb' }))).toEqual([400, 'invalid_grant']);
+    expect(
+      await grantError(
+        token(application, {
+          code: wrongRedirect,
+          ...postCredentials(application),
+          redirect_uri: 'https://other.example/cb',
+        }),
+      ),
+    ).toEqual([400, 'invalid_grant']);
 
     const other = await client.createOktaApplication(realm.id, configId);
     const stolen = await codeFor(application);
@@ -164,13 +223,21 @@ describe('Beyond Identity simulator: OIDC', () => {
     const slow = await codeFor(application);
     // Waiting out the code lifetime (authorizationCodeTtlSeconds 0.5) is the behaviour under test; the server does not show the code's expiry.
     await new Promise((resolve) => setTimeout(resolve, 600));
-    expect(await grantError(token(application, { code: slow, ...postCredentials(application) }))).toEqual([400, 'invalid_grant']);
+    expect(await grantError(token(application, { code: slow, ...postCredentials(application) }))).toEqual([
+      400,
+      'invalid_grant',
+    ]);
     expect(await grantError(token(application, { ...postCredentials(application) }))).toEqual([400, 'invalid_request']);
   });
 
   it('fills sub from token_configuration.subject_field (id, username) and keeps auth-code access tokens out of the management API', async () => {
-    for (const [subjectField, expected] of [['id', enrolled.id], ['username', 'Bob.Username']] as const) {
-      const app = await client.createOktaApplication(realm.id, configId, { token_configuration: { expires_after: 300, subject_field: subjectField } });
+    for (const [subjectField, expected] of [
+      ['id', enrolled.id],
+      ['username', 'Bob.Username'],
+    ] as const) {
+      const app = await client.createOktaApplication(realm.id, configId, {
+        token_configuration: { expires_after: 300, subject_field: subjectField },
+      });
       const answer = await token(app, { code: await codeFor(app), ...postCredentials(app) });
       const body = answer.json() as { id_token: string; access_token: string; expires_in: number };
       expect([jwtPayload(body.id_token).sub, body.expires_in]).toEqual([expected, 300]);

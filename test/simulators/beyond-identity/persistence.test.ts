@@ -40,14 +40,26 @@ describe('Beyond Identity simulator: persistence and /_sim/state', () => {
       `${applicationIssuer(first, application)}/authorize?${new URLSearchParams({ client_id: application.protocol_config.client_id, redirect_uri: REDIRECT_URI, response_type: 'code', scope: 'openid', login_hint: 'erin@example.com' })}`,
     );
     const code = new URL(String(authorize.headers.location)).searchParams.get('code')!;
-    const tokens = (await fetchRaw(`${applicationIssuer(first, application)}/token`, {
-      form: { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, client_id: application.protocol_config.client_id, client_secret: application.protocol_config.client_secret! },
-    })).json() as { id_token: string };
+    const tokens = (
+      await fetchRaw(`${applicationIssuer(first, application)}/token`, {
+        form: {
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: REDIRECT_URI,
+          client_id: application.protocol_config.client_id,
+          client_secret: application.protocol_config.client_secret!,
+        },
+      })
+    ).json() as { id_token: string };
     const managementTokenUrl = `${applicationIssuer(first, { realm_id: first.managementClient.realmId, id: first.managementClient.applicationId })}/token`;
-    const accessToken = ((await fetchRaw(managementTokenUrl, {
-      headers: { authorization: basicAuth(first.managementClient.clientId, first.managementClient.clientSecret) },
-      form: { grant_type: 'client_credentials' },
-    })).json() as { access_token: string }).access_token;
+    const accessToken = (
+      (
+        await fetchRaw(managementTokenUrl, {
+          headers: { authorization: basicAuth(first.managementClient.clientId, first.managementClient.clientSecret) },
+          form: { grant_type: 'client_credentials' },
+        })
+      ).json() as { access_token: string }
+    ).access_token;
     const jwksBefore = (await fetchRaw(`${applicationIssuer(first, application)}/.well-known/jwks.json`)).text;
     await first.stop();
 
@@ -56,13 +68,22 @@ describe('Beyond Identity simulator: persistence and /_sim/state', () => {
       const again = new ManagementClient(second);
       expect(second.managementClient).toEqual(first.managementClient);
       expect(await again.ok('GET', `/realms/${realm.id}`)).toMatchObject({ display_name: 'Persistent' });
-      expect(await again.ok<Application>('GET', `/realms/${realm.id}/applications/${application.id}`)).toEqual(application);
-      expect((await again.ok<Identity>('GET', `/realms/${realm.id}/identities/${identity.id}`)).enrollment_status).toBe('ENROLLED');
-      expect(await again.ok('GET', `/realms/${realm.id}/identities/${identity.id}/credential-binding-jobs/${job.id}`)).toMatchObject({ state: 'COMPLETE' });
+      expect(await again.ok<Application>('GET', `/realms/${realm.id}/applications/${application.id}`)).toEqual(
+        application,
+      );
+      expect((await again.ok<Identity>('GET', `/realms/${realm.id}/identities/${identity.id}`)).enrollment_status).toBe(
+        'ENROLLED',
+      );
+      expect(
+        await again.ok('GET', `/realms/${realm.id}/identities/${identity.id}/credential-binding-jobs/${job.id}`),
+      ).toMatchObject({ state: 'COMPLETE' });
       expect(await again.outbox('erin@example.com')).toHaveLength(1);
       // Same key: the JWKS is unchanged, tokens issued before the restart still verify and still work.
       expect((await fetchRaw(`${applicationIssuer(second, application)}/.well-known/jwks.json`)).text).toBe(jwksBefore);
-      const { payload } = await verifyWithJwks(tokens.id_token, `${applicationIssuer(second, application)}/.well-known/jwks.json`);
+      const { payload } = await verifyWithJwks(
+        tokens.id_token,
+        `${applicationIssuer(second, application)}/.well-known/jwks.json`,
+      );
       expect(payload.sub).toBe('erin@example.com');
       expect((await again.call('GET', '/realms', { token: accessToken })).status).toBe(200);
     } finally {
@@ -97,11 +118,25 @@ describe('Beyond Identity simulator: persistence and /_sim/state', () => {
       const text = await answer.body.text();
       const state = JSON.parse(text) as Record<string, unknown[]>;
       expect(state.realms).toEqual(expect.arrayContaining([expect.objectContaining({ id: realm.id })]));
-      expect(state.identities).toEqual(expect.arrayContaining([expect.objectContaining({ id: identity.id, enrollment_status: 'PENDING' })]));
-      expect(state.applications).toEqual(expect.arrayContaining([expect.objectContaining({ id: application.id, protocol_config: expect.objectContaining({ client_secret: '<masked>' }) })]));
+      expect(state.identities).toEqual(
+        expect.arrayContaining([expect.objectContaining({ id: identity.id, enrollment_status: 'PENDING' })]),
+      );
+      expect(state.applications).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            id: application.id,
+            protocol_config: expect.objectContaining({ client_secret: '<masked>' }),
+          }),
+        ]),
+      );
       expect(state.credential_binding_jobs).toHaveLength(1);
       expect(state.outbox).toHaveLength(1);
-      for (const secret of [application.protocol_config.client_secret!, sim.managementClient.clientSecret, sim.apiToken, linkToken]) {
+      for (const secret of [
+        application.protocol_config.client_secret!,
+        sim.managementClient.clientSecret,
+        sim.apiToken,
+        linkToken,
+      ]) {
         expect(text).not.toContain(secret);
       }
       expect(text).not.toMatch(/"d":/); // no private key material

@@ -65,7 +65,12 @@ export class ManagementClient {
     let body: string | undefined = options.raw;
     if (body === undefined && options.body !== undefined) body = JSON.stringify(options.body);
     if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
-    const response = await request(`${this.sim.managementUrl}${fullPath}`, { method: method as 'GET', headers, body, ...TIMEOUTS });
+    const response = await request(`${this.sim.managementUrl}${fullPath}`, {
+      method: method as 'GET',
+      headers,
+      body,
+      ...TIMEOUTS,
+    });
     const exchange: Exchange = {
       method,
       path: fullPath.split('?')[0]!,
@@ -80,18 +85,23 @@ export class ManagementClient {
   /** Calls and insists on 200, returning the body. */
   async ok<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
     const exchange = await this.call(method, path, { body });
-    if (exchange.status !== 200) throw new Error(`${method} ${path} answered ${exchange.status}: ${JSON.stringify(exchange.body)}`);
+    if (exchange.status !== 200)
+      throw new Error(`${method} ${path} answered ${exchange.status}: ${JSON.stringify(exchange.body)}`);
     return exchange.body as T;
   }
 
   createRealm(displayName = 'Okta Delegate IdP'): Promise<Realm> {
-    return this.ok<Realm>('POST', '/realms', { realm: { display_name: displayName, classification: 'SECURE_CUSTOMER' } });
+    return this.ok<Realm>('POST', '/realms', {
+      realm: { display_name: displayName, classification: 'SECURE_CUSTOMER' },
+    });
   }
 
   createIdentity(realmId: string, email: string | undefined, username = email ?? 'no-email-user'): Promise<Identity> {
     const traits: Record<string, string> = { type: 'traits_v0', username };
     if (email !== undefined) traits.primary_email_address = email;
-    return this.ok<Identity>('POST', `/realms/${realmId}/identities`, { identity: { display_name: username.split('@')[0], traits } });
+    return this.ok<Identity>('POST', `/realms/${realmId}/identities`, {
+      identity: { display_name: username.split('@')[0], traits },
+    });
   }
 
   createHostedWebConfig(realmId: string): Promise<{ id: string; config: Record<string, unknown> }> {
@@ -100,7 +110,11 @@ export class ManagementClient {
     });
   }
 
-  createOktaApplication(realmId: string, authenticatorConfigId: string, overrides: Record<string, unknown> = {}): Promise<Application> {
+  createOktaApplication(
+    realmId: string,
+    authenticatorConfigId: string,
+    overrides: Record<string, unknown> = {},
+  ): Promise<Application> {
     return this.ok<Application>('POST', `/realms/${realmId}/applications`, {
       application: {
         display_name: 'Okta',
@@ -121,7 +135,11 @@ export class ManagementClient {
     });
   }
 
-  createEmailJob(realmId: string, identityId: string, authenticatorConfigId: string): Promise<{ credential_binding_job: Job; credential_binding_link?: string }> {
+  createEmailJob(
+    realmId: string,
+    identityId: string,
+    authenticatorConfigId: string,
+  ): Promise<{ credential_binding_job: Job; credential_binding_link?: string }> {
     return this.ok('POST', `/realms/${realmId}/identities/${identityId}/credential-binding-jobs`, {
       job: { delivery_method: 'EMAIL', authenticator_config_id: authenticatorConfigId },
     });
@@ -182,19 +200,32 @@ export interface OutboxMessage {
 export async function fetchRaw(
   url: string,
   init: { method?: string; headers?: Record<string, string>; form?: Record<string, string>; body?: string } = {},
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string; json: () => unknown }> {
+): Promise<{
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json: () => unknown;
+}> {
   const headers = { ...init.headers };
   let body = init.body;
   if (init.form) {
     body = new URLSearchParams(init.form).toString();
     headers['content-type'] = 'application/x-www-form-urlencoded';
   }
-  const response = await request(url, { method: (init.method ?? (body === undefined ? 'GET' : 'POST')) as 'GET', headers, body, ...TIMEOUTS });
+  const response = await request(url, {
+    method: (init.method ?? (body === undefined ? 'GET' : 'POST')) as 'GET',
+    headers,
+    body,
+    ...TIMEOUTS,
+  });
   const text = await response.body.text();
   return { status: response.statusCode, headers: response.headers, text, json: () => JSON.parse(text) as unknown };
 }
 
-export function applicationIssuer(sim: RunningBeyondIdentitySimulator, application: Pick<Application, 'realm_id' | 'id'>): string {
+export function applicationIssuer(
+  sim: RunningBeyondIdentitySimulator,
+  application: Pick<Application, 'realm_id' | 'id'>,
+): string {
   return `${sim.authUrl}/v1/tenants/${sim.tenantId}/realms/${application.realm_id}/applications/${application.id}`;
 }
 
@@ -212,7 +243,8 @@ export async function bindThroughEmail(client: ManagementClient, email: string):
   const token = /name="token" value="([^"]+)"/.exec(page.text)?.[1];
   if (!action || !token) throw new Error('binding page has no form');
   const submitted = await fetchRaw(new URL(action, message.link).toString(), { form: { token } });
-  if (submitted.status !== 200 && submitted.status !== 303) throw new Error(`binding form answered ${submitted.status}`);
+  if (submitted.status !== 200 && submitted.status !== 303)
+    throw new Error(`binding form answered ${submitted.status}`);
 }
 
 /** Decodes a JWT's payload without checking it (tests check signatures separately). */
@@ -224,7 +256,10 @@ export function jwtPayload(token: string): Record<string, unknown> {
  * Verifies an RS256 JWT against a JWKS fetched over HTTP, with node:crypto only (jose is
  * ESM-only and this jest setup cannot load it). Independent of the simulator's own signing code.
  */
-export async function verifyWithJwks(token: string, jwksUrl: string): Promise<{ header: Record<string, unknown>; payload: Record<string, unknown> }> {
+export async function verifyWithJwks(
+  token: string,
+  jwksUrl: string,
+): Promise<{ header: Record<string, unknown>; payload: Record<string, unknown> }> {
   const [headerPart, payloadPart, signaturePart] = token.split('.');
   if (!headerPart || !payloadPart || !signaturePart) throw new Error('not a JWS compact token');
   const header = JSON.parse(Buffer.from(headerPart, 'base64url').toString('utf8')) as Record<string, unknown>;
@@ -233,6 +268,7 @@ export async function verifyWithJwks(token: string, jwksUrl: string): Promise<{ 
   const jwk = jwks.keys.find((key) => key.kid === header.kid);
   if (!jwk) throw new Error(`no key ${String(header.kid)} in the JWKS`);
   const key = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' });
-  if (!verify('sha256', Buffer.from(`${headerPart}.${payloadPart}`), key, Buffer.from(signaturePart, 'base64url'))) throw new Error('bad signature');
+  if (!verify('sha256', Buffer.from(`${headerPart}.${payloadPart}`), key, Buffer.from(signaturePart, 'base64url')))
+    throw new Error('bad signature');
   return { header, payload: jwtPayload(token) };
 }

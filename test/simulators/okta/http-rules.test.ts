@@ -6,12 +6,26 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expectOktaError, idpBody, OktaClient, rawStatus, ruleBody, sleep, startSimulator, userBody, useSimulator, type Exchange } from './support';
+import {
+  expectOktaError,
+  idpBody,
+  OktaClient,
+  rawStatus,
+  ruleBody,
+  sleep,
+  startSimulator,
+  userBody,
+  useSimulator,
+  type Exchange,
+} from './support';
 
 const header = (exchange: Exchange, name: string) => exchange.headers[name] as string | undefined;
 
 describe('Okta simulator: auth, headers, rate limits, faults and framework errors', () => {
-  const t = useSimulator({ apiTokens: ['first-token', 'second-token'], rateLimits: { usersCollection: 300, userById: 400, userMutations: 500, other: 600, windowSeconds: 3600 } });
+  const t = useSimulator({
+    apiTokens: ['first-token', 'second-token'],
+    rateLimits: { usersCollection: 300, userById: 400, userMutations: 500, other: 600, windowSeconds: 3600 },
+  });
   afterEach(async () => {
     await t.okta.call('DELETE', '/_sim/faults');
   });
@@ -21,17 +35,32 @@ describe('Okta simulator: auth, headers, rate limits, faults and framework error
     expect(t.sim.usingDevelopmentDefaults).toEqual({ apiToken: false });
     expect((await t.okta.call('GET', '/api/v1/users', { authorization: 'SSWS second-token' })).status).toBe(200);
     expect((await t.okta.call('GET', '/api/v1/users', { authorization: 'Bearer first-token' })).status).toBe(200);
-    for (const authorization of [null, 'SSWS wrong-token', 'Basic Zmlyc3QtdG9rZW46', 'SSWS', 'first-token', 'SSWS first-token extra']) {
+    for (const authorization of [
+      null,
+      'SSWS wrong-token',
+      'Basic Zmlyc3QtdG9rZW46',
+      'SSWS',
+      'first-token',
+      'SSWS first-token extra',
+    ]) {
       const error = expectOktaError(await t.okta.call('GET', '/api/v1/users', { authorization }), 401, 'E0000011');
       expect(error.errorSummary).toBe('Invalid token provided');
     }
     // Unauthenticated requests neither reach the route nor change anything.
-    expectOktaError(await t.okta.call('POST', '/api/v1/users', { authorization: null, body: userBody('sneaky@example.org') }), 401, 'E0000011');
+    expectOktaError(
+      await t.okta.call('POST', '/api/v1/users', { authorization: null, body: userBody('sneaky@example.org') }),
+      401,
+      'E0000011',
+    );
     expectOktaError(await t.okta.call('GET', '/api/v1/users/sneaky%40example.org'), 404, 'E0000007');
   });
 
   it('sends Date, a fresh X-Okta-Request-Id and the X-Rate-Limit-* headers of the right bucket on every kind of response', async () => {
-    const user = await t.okta.ok<{ id: string }>('POST', '/api/v1/users?activate=false', userBody('headers@example.org'));
+    const user = await t.okta.ok<{ id: string }>(
+      'POST',
+      '/api/v1/users?activate=false',
+      userBody('headers@example.org'),
+    );
     const cases: [string, string, number, string][] = [
       ['GET', '/api/v1/users', 200, '300'],
       ['GET', `/api/v1/users/${user.id}`, 200, '400'],
@@ -66,7 +95,10 @@ describe('Okta simulator: auth, headers, rate limits, faults and framework error
   });
 
   it('renders injected 5xx as E0000009 and injected 429 bursts as Okta 429s with X-Rate-Limit-* (no Retry-After)', async () => {
-    await t.okta.ok('POST', '/_sim/faults', { seed: 3, rules: [{ path: '^/api/v1/idps$', errorRate: 1, errorStatuses: [500] }] });
+    await t.okta.ok('POST', '/_sim/faults', {
+      seed: 3,
+      rules: [{ path: '^/api/v1/idps$', errorRate: 1, errorStatuses: [500] }],
+    });
     const internal = expectOktaError(await t.okta.call('GET', '/api/v1/idps'), 500, 'E0000009');
     expect(internal.errorSummary).toBe('Internal Server Error');
     expect((await t.okta.call('GET', '/api/v1/users')).status).toBe(200); // other paths untouched
@@ -75,7 +107,10 @@ describe('Okta simulator: auth, headers, rate limits, faults and framework error
     expect(unavailable.errorSummary).toBe('Service Unavailable');
     expect((await t.okta.call('GET', '/_sim/state')).status).toBe(200); // /_sim is never faulted
 
-    await t.okta.ok('POST', '/_sim/faults', { seed: 3, rules: [{ path: '^/api/v1/users', burst429: { count: 2, retryAfterSeconds: 7 } }] });
+    await t.okta.ok('POST', '/_sim/faults', {
+      seed: 3,
+      rules: [{ path: '^/api/v1/users', burst429: { count: 2, retryAfterSeconds: 7 } }],
+    });
     for (let i = 0; i < 2; i++) {
       const limited = await t.okta.call('GET', '/api/v1/users');
       const error = expectOktaError(limited, 429, 'E0000047');
@@ -93,17 +128,34 @@ describe('Okta simulator: auth, headers, rate limits, faults and framework error
   });
 
   it('keeps the effect of a request whose response was lost', async () => {
-    await t.okta.ok('POST', '/_sim/faults', { seed: 1, rules: [{ path: '^/api/v1/users$', methods: ['POST'], lostResponseRate: 1 }] });
-    await expect(t.okta.call('POST', '/api/v1/users?activate=false', { body: userBody('lost@example.org') })).rejects.toThrow();
+    await t.okta.ok('POST', '/_sim/faults', {
+      seed: 1,
+      rules: [{ path: '^/api/v1/users$', methods: ['POST'], lostResponseRate: 1 }],
+    });
+    await expect(
+      t.okta.call('POST', '/api/v1/users?activate=false', { body: userBody('lost@example.org') }),
+    ).rejects.toThrow();
     await t.okta.call('DELETE', '/_sim/faults');
     expect((await t.okta.ok<{ status: string }>('GET', '/api/v1/users/lost%40example.org')).status).toBe('STAGED');
   });
 
   it('answers malformed JSON, other media types, large bodies, unknown and undecodable paths in Okta error shape', async () => {
-    const malformed = expectOktaError(await t.okta.call('POST', '/api/v1/users', { raw: '{"profile":' }), 400, 'E0000003');
+    const malformed = expectOktaError(
+      await t.okta.call('POST', '/api/v1/users', { raw: '{"profile":' }),
+      400,
+      'E0000003',
+    );
     expect(malformed.errorSummary).toBe('The request body was not well-formed.');
-    expectOktaError(await t.okta.call('POST', '/api/v1/users', { raw: 'profile=x', contentType: 'text/plain' }), 415, 'E0000003');
-    expectOktaError(await t.okta.call('POST', '/api/v1/idps', { raw: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }) }), 413, 'E0000003');
+    expectOktaError(
+      await t.okta.call('POST', '/api/v1/users', { raw: 'profile=x', contentType: 'text/plain' }),
+      415,
+      'E0000003',
+    );
+    expectOktaError(
+      await t.okta.call('POST', '/api/v1/idps', { raw: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }) }),
+      413,
+      'E0000003',
+    );
     const unknown = expectOktaError(await t.okta.call('GET', '/api/v1/authorizationServers'), 404, 'E0000007');
     expect(unknown.errorSummary).toBe('Not found: Resource not found: GET /api/v1/authorizationServers (Path)');
     expectOktaError(await t.okta.call('GET', '/api/v1/users/%E0%A4%A'), 404, 'E0000007');
@@ -114,15 +166,33 @@ describe('Okta simulator: auth, headers, rate limits, faults and framework error
     const auth = 'Authorization: SSWS first-token\r\n';
     const [policy] = await t.okta.ok<{ id: string }[]>('GET', '/api/v1/policies?type=IDP_DISCOVERY');
     const idp = await t.okta.ok<{ id: string }>('POST', '/api/v1/idps', idpBody('For 411'));
-    const rule = await t.okta.ok<{ id: string }>('POST', `/api/v1/policies/${policy!.id}/rules`, ruleBody('For 411', idp.id, 'x@example.org'));
+    const rule = await t.okta.ok<{ id: string }>(
+      'POST',
+      `/api/v1/policies/${policy!.id}/rules`,
+      ruleBody('For 411', idp.id, 'x@example.org'),
+    );
     const lifecycle = `/api/v1/policies/${policy!.id}/rules/${rule.id}/lifecycle/deactivate`;
     expect(await rawStatus(t.sim.url, `POST ${lifecycle} HTTP/1.1\r\nHost: x\r\n${auth}\r\n`)).toBe(411);
-    expect(await rawStatus(t.sim.url, `POST ${lifecycle} HTTP/1.1\r\nHost: x\r\n${auth}Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n`)).toBe(411);
-    expect(await rawStatus(t.sim.url, `POST ${lifecycle} HTTP/1.1\r\nHost: x\r\n${auth}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`)).toBe(411);
+    expect(
+      await rawStatus(
+        t.sim.url,
+        `POST ${lifecycle} HTTP/1.1\r\nHost: x\r\n${auth}Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+      ),
+    ).toBe(411);
+    expect(
+      await rawStatus(
+        t.sim.url,
+        `POST ${lifecycle} HTTP/1.1\r\nHost: x\r\n${auth}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+      ),
+    ).toBe(411);
     expect(await rawStatus(t.sim.url, `PUT /api/v1/idps/${idp.id} HTTP/1.1\r\nHost: x\r\n${auth}\r\n`)).toBe(411);
-    expect((await t.okta.ok<{ status: string }>('GET', `/api/v1/policies/${policy!.id}/rules/${rule.id}`)).status).toBe('ACTIVE');
+    expect((await t.okta.ok<{ status: string }>('GET', `/api/v1/policies/${policy!.id}/rules/${rule.id}`)).status).toBe(
+      'ACTIVE',
+    );
     // With Content-Length: 0 (what undici sends for a body-less POST) it works.
-    expect(await rawStatus(t.sim.url, `POST ${lifecycle} HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: 0\r\n\r\n`)).toBe(204);
+    expect(
+      await rawStatus(t.sim.url, `POST ${lifecycle} HTTP/1.1\r\nHost: x\r\n${auth}Content-Length: 0\r\n\r\n`),
+    ).toBe(204);
     expect((await t.okta.call('POST', lifecycle.replace('deactivate', 'activate'))).status).toBe(204);
     // A chunked body that is not empty is fine.
     const chunk = JSON.stringify(userBody('chunked@example.org'));
@@ -142,7 +212,11 @@ describe('Okta simulator: rate-limit windows', () => {
       const second = await okta.call('GET', '/api/v1/idps');
       const third = await okta.call('GET', '/api/v1/idps');
       expect([first.status, second.status, third.status]).toEqual([200, 200, 429]);
-      expect([header(first, 'x-rate-limit-remaining'), header(second, 'x-rate-limit-remaining'), header(third, 'x-rate-limit-remaining')]).toEqual(['1', '0', '0']);
+      expect([
+        header(first, 'x-rate-limit-remaining'),
+        header(second, 'x-rate-limit-remaining'),
+        header(third, 'x-rate-limit-remaining'),
+      ]).toEqual(['1', '0', '0']);
       expectOktaError(third, 429, 'E0000047');
       expect(header(third, 'x-rate-limit-limit')).toBe('2');
       const reset = Number(header(third, 'x-rate-limit-reset'));
@@ -188,7 +262,11 @@ describe('Okta simulator: banner and persistence', () => {
       const user = await okta.ok<{ id: string }>('POST', '/api/v1/users?activate=false', userBody('kept@example.org'));
       const idp = await okta.ok<{ id: string }>('POST', '/api/v1/idps', idpBody('Kept IdP'));
       const [policy] = await okta.ok<{ id: string }[]>('GET', '/api/v1/policies?type=IDP_DISCOVERY');
-      const rule = await okta.ok<{ id: string }>('POST', `/api/v1/policies/${policy!.id}/rules`, ruleBody('Kept rule', idp.id, 'kept@example.org'));
+      const rule = await okta.ok<{ id: string }>(
+        'POST',
+        `/api/v1/policies/${policy!.id}/rules`,
+        ruleBody('Kept rule', idp.id, 'kept@example.org'),
+      );
       await first.stop();
       expect(JSON.parse(readFileSync(stateFile, 'utf8')).users).toHaveLength(1);
 
@@ -196,7 +274,10 @@ describe('Okta simulator: banner and persistence', () => {
       try {
         const again = new OktaClient(second);
         expect((await again.ok<{ id: string }>('GET', '/api/v1/users/kept%40example.org')).id).toBe(user.id);
-        const kept = await again.ok<{ _links: { clientRedirectUri: { href: string } }; protocol: { credentials: { client: { client_secret: string } } } }>('GET', `/api/v1/idps/${idp.id}`);
+        const kept = await again.ok<{
+          _links: { clientRedirectUri: { href: string } };
+          protocol: { credentials: { client: { client_secret: string } } };
+        }>('GET', `/api/v1/idps/${idp.id}`);
         expect(kept._links.clientRedirectUri.href).toBe(`${second.url}/oauth2/v1/authorize/callback`);
         expect(kept.protocol.credentials.client.client_secret).toBe('bi-client-secret');
         const rules = await again.ok<{ id: string; priority: number }[]>('GET', `/api/v1/policies/${policy!.id}/rules`);

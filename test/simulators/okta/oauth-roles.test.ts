@@ -13,9 +13,18 @@ const SCOPES = FAMILIES.flatMap((family) => [`okta.${family}.read`, `okta.${fami
 /** The decision, stated here independently of the simulator's code: [families it reads, families it writes]. */
 const MODEL: Record<string, [readonly Family[], readonly Family[]]> = {
   SUPER_ADMIN: [FAMILIES, FAMILIES],
-  ORG_ADMIN: [['users', 'groups', 'schemas', 'idps', 'policies'], ['users', 'groups', 'schemas', 'idps', 'policies']],
-  USER_ADMIN: [['users', 'groups'], ['users', 'groups']],
-  HELP_DESK_ADMIN: [['users', 'groups'], ['users', 'groups']],
+  ORG_ADMIN: [
+    ['users', 'groups', 'schemas', 'idps', 'policies'],
+    ['users', 'groups', 'schemas', 'idps', 'policies'],
+  ],
+  USER_ADMIN: [
+    ['users', 'groups'],
+    ['users', 'groups'],
+  ],
+  HELP_DESK_ADMIN: [
+    ['users', 'groups'],
+    ['users', 'groups'],
+  ],
   GROUP_MEMBERSHIP_ADMIN: [['groups'], ['groups']],
   APP_ADMIN: [['apps'], ['apps']],
   READ_ONLY_ADMIN: [FAMILIES, []],
@@ -35,7 +44,10 @@ function probes(family: Family, appId: string, clientId: string): [string, strin
     appGrants: [`/api/v1/apps/${appId}/grants`, `/api/v1/apps/${appId}/grants`],
     roles: [`/oauth2/v1/clients/${clientId}/roles`, `/oauth2/v1/clients/${clientId}/roles`],
   };
-  const invalid = family === 'schemas' ? { definitions: { custom: { properties: { 'bad-name': { title: 'x', type: 'string' } } } } } : {};
+  const invalid =
+    family === 'schemas'
+      ? { definitions: { custom: { properties: { 'bad-name': { title: 'x', type: 'string' } } } } }
+      : {};
   return [
     ['GET', paths[family][0], undefined],
     ['POST', paths[family][1], invalid],
@@ -50,7 +62,10 @@ describe('Okta simulator: what each admin role lets a client do', () => {
   });
 
   it.each(Object.keys(MODEL))('%s', async (role) => {
-    const app = await setUpServiceApp(t.okta, `role ${role}`, [key], { scopes: SCOPES, roles: role === 'NONE' ? [] : [role] });
+    const app = await setUpServiceApp(t.okta, `role ${role}`, [key], {
+      scopes: SCOPES,
+      roles: role === 'NONE' ? [] : [role],
+    });
     const token = await obtainToken(t.sim, app, key, SCOPES.join(' '));
     const [reads, writes] = MODEL[role]!;
     const seen: string[] = [];
@@ -58,11 +73,14 @@ describe('Okta simulator: what each admin role lets a client do', () => {
     for (const family of FAMILIES) {
       for (const [method, path, body] of probes(family, app.id, app.clientId)) {
         const answer = await callWith(t.okta, token, method, path, { body });
-        const refused = answer.status === 403 && (answer.body as { errorCode?: string } | undefined)?.errorCode === 'E0000006';
+        const refused =
+          answer.status === 403 && (answer.body as { errorCode?: string } | undefined)?.errorCode === 'E0000006';
         // Every scope is granted: a scope refusal (403 without body) would be a broken probe, not an allowed call.
         const outcome = refused ? 'refused' : answer.status === 403 ? 'scope refused' : 'allowed';
         seen.push(`${method} ${family}: ${outcome}`);
-        expected.push(`${method} ${family}: ${(method === 'GET' ? reads : writes).includes(family) ? 'allowed' : 'refused'}`);
+        expected.push(
+          `${method} ${family}: ${(method === 'GET' ? reads : writes).includes(family) ? 'allowed' : 'refused'}`,
+        );
       }
     }
     expect(seen).toEqual(expected);

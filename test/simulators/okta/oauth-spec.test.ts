@@ -25,7 +25,11 @@ describeWithSpec('okta-management', 'Okta simulator: service-app responses again
 
   it('validates every response kind', async () => {
     const [rsa, ec] = await Promise.all([makeKey('RS256', 'rsa-1'), makeKey('ES256', 'ec-1')]);
-    const app = await okta.ok<{ id: string; credentials: { oauthClient: { client_id: string } } }>('POST', '/api/v1/apps', serviceAppBody('Spec service app', [rsa.publicJwk]));
+    const app = await okta.ok<{ id: string; credentials: { oauthClient: { client_id: string } } }>(
+      'POST',
+      '/api/v1/apps',
+      serviceAppBody('Spec service app', [rsa.publicJwk]),
+    );
     await okta.call('POST', '/api/v1/apps', { body: serviceAppBody('Bad', []) }); // 400
     await okta.call('GET', '/api/v1/apps?q=spec&limit=1');
     await okta.call('GET', `/api/v1/apps/${app.id}`);
@@ -36,7 +40,10 @@ describeWithSpec('okta-management', 'Okta simulator: service-app responses again
     await okta.call('POST', `/api/v1/apps/${app.id}/credentials/jwks/${key.id}/lifecycle/deactivate`);
     await okta.call('POST', `/api/v1/apps/${app.id}/credentials/jwks/${key.id}/lifecycle/activate`);
     await okta.call('DELETE', `/api/v1/apps/${app.id}/credentials/jwks/${key.id}`); // 400 active
-    const grant = await okta.expect<{ id: string }>(201, 'POST', `/api/v1/apps/${app.id}/grants`, { scopeId: 'okta.users.read', issuer: sim.url });
+    const grant = await okta.expect<{ id: string }>(201, 'POST', `/api/v1/apps/${app.id}/grants`, {
+      scopeId: 'okta.users.read',
+      issuer: sim.url,
+    });
     await okta.call('POST', `/api/v1/apps/${app.id}/grants`, { body: { scopeId: 'okta.users.read', issuer: sim.url } }); // 400 already
     await okta.call('GET', `/api/v1/apps/${app.id}/grants`);
     await okta.call('GET', `/api/v1/apps/${app.id}/grants/${grant.id}`);
@@ -54,7 +61,9 @@ describeWithSpec('okta-management', 'Okta simulator: service-app responses again
     await okta.call('POST', `/api/v1/apps/${app.id}/lifecycle/deactivate`);
     await okta.call('DELETE', `/api/v1/apps/${app.id}`);
 
-    const exchanges = okta.exchanges.filter((exchange) => exchange.path.startsWith('/api/v1/apps') || exchange.path.startsWith('/oauth2/v1/clients/'));
+    const exchanges = okta.exchanges.filter(
+      (exchange) => exchange.path.startsWith('/api/v1/apps') || exchange.path.startsWith('/oauth2/v1/clients/'),
+    );
     expect([...new Set(exchanges.map((exchange) => exchange.status))].sort()).toEqual([200, 201, 204, 400, 403, 404]);
     const problems: string[] = [];
     for (const exchange of exchanges) {
@@ -65,8 +74,12 @@ describeWithSpec('okta-management', 'Okta simulator: service-app responses again
         problems.push(`UNCHECKABLE ${exchange.method} ${exchange.path} ${exchange.status}: ${String(error)}`);
         continue;
       }
-      if (check.response === '(none)' && exchange.status >= 400) check = validator.check('GET', '/api/v1/idps', 429, exchange.body);
-      if (check.errors.length > 0) problems.push(`${exchange.method} ${exchange.path} ${exchange.status} (${check.template} ${check.response}): ${check.errors.join('; ')}`);
+      if (check.response === '(none)' && exchange.status >= 400)
+        check = validator.check('GET', '/api/v1/idps', 429, exchange.body);
+      if (check.errors.length > 0)
+        problems.push(
+          `${exchange.method} ${exchange.path} ${exchange.status} (${check.template} ${check.response}): ${check.errors.join('; ')}`,
+        );
     }
     expect(problems).toEqual([]);
   });

@@ -63,9 +63,22 @@ export interface AssertionOptions {
 }
 
 /** A client assertion like okta-sdk-nodejs makes (contract §8.5): iss = sub = client id, aud = token URL, 5 minutes, uuid jti. */
-export async function clientAssertion(sim: RunningOktaSimulator, clientId: string, key: ClientKey, options: AssertionOptions = {}): Promise<string> {
+export async function clientAssertion(
+  sim: RunningOktaSimulator,
+  clientId: string,
+  key: ClientKey,
+  options: AssertionOptions = {},
+): Promise<string> {
   const now = nowSeconds();
-  const claims: Record<string, unknown> = { iss: clientId, sub: clientId, aud: tokenUrl(sim), iat: now, exp: now + 300, jti: randomUUID(), ...options.claims };
+  const claims: Record<string, unknown> = {
+    iss: clientId,
+    sub: clientId,
+    aud: tokenUrl(sim),
+    iat: now,
+    exp: now + 300,
+    jti: randomUUID(),
+    ...options.claims,
+  };
   for (const [name, value] of Object.entries(claims)) if (value === undefined) delete claims[name];
   const header: Record<string, unknown> = { typ: 'JWT', alg: key.alg, kid: key.kid, ...options.header };
   if (header.kid === undefined) delete header.kid;
@@ -96,11 +109,17 @@ export async function dpopProof(key: ClientKey, htm: string, htu: string, option
     ...(options.accessToken === undefined ? {} : { ath: ath(options.accessToken) }),
     ...options.claims,
   };
-  return new SignJWT(claims).setProtectedHeader({ typ: 'dpop+jwt', alg: key.alg, jwk: { ...key.publicJwk } }).sign(key.privateKey);
+  return new SignJWT(claims)
+    .setProtectedHeader({ typ: 'dpop+jwt', alg: key.alg, jwk: { ...key.publicJwk } })
+    .sign(key.privateKey);
 }
 
 /** POSTs the form to the token endpoint; the answer in the Exchange shape. */
-export async function tokenRequest(sim: RunningOktaSimulator, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Exchange> {
+export async function tokenRequest(
+  sim: RunningOktaSimulator,
+  form: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<Exchange> {
   const response = await request(tokenUrl(sim), {
     method: 'POST',
     headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded', ...headers },
@@ -108,7 +127,13 @@ export async function tokenRequest(sim: RunningOktaSimulator, form: Record<strin
     ...TIMEOUTS,
   });
   const text = await response.body.text();
-  return { method: 'POST', path: '/oauth2/v1/token', status: response.statusCode, headers: response.headers, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+  return {
+    method: 'POST',
+    path: '/oauth2/v1/token',
+    status: response.statusCode,
+    headers: response.headers,
+    body: text === '' ? undefined : (JSON.parse(text) as unknown),
+  };
 }
 
 export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -123,10 +148,25 @@ export interface ServiceApp {
 }
 
 /** Creates a service app (through the Apps API with the SSWS token), grants `scopes` and assigns `roles`. */
-export async function setUpServiceApp(okta: OktaClient, label: string, keys: ClientKey[], options: { scopes?: string[]; roles?: string[]; dpop?: boolean } = {}): Promise<ServiceApp> {
-  const app = await okta.ok<{ id: string; credentials: { oauthClient: { client_id: string } } }>('POST', '/api/v1/apps', serviceAppBody(label, keys.map((key) => key.publicJwk), { dpop: options.dpop }));
-  for (const scopeId of options.scopes ?? []) await okta.expect(201, 'POST', `/api/v1/apps/${app.id}/grants`, { scopeId, issuer: okta.sim.url });
-  for (const type of options.roles ?? []) await okta.ok('POST', `/oauth2/v1/clients/${app.credentials.oauthClient.client_id}/roles`, { type });
+export async function setUpServiceApp(
+  okta: OktaClient,
+  label: string,
+  keys: ClientKey[],
+  options: { scopes?: string[]; roles?: string[]; dpop?: boolean } = {},
+): Promise<ServiceApp> {
+  const app = await okta.ok<{ id: string; credentials: { oauthClient: { client_id: string } } }>(
+    'POST',
+    '/api/v1/apps',
+    serviceAppBody(
+      label,
+      keys.map((key) => key.publicJwk),
+      { dpop: options.dpop },
+    ),
+  );
+  for (const scopeId of options.scopes ?? [])
+    await okta.expect(201, 'POST', `/api/v1/apps/${app.id}/grants`, { scopeId, issuer: okta.sim.url });
+  for (const type of options.roles ?? [])
+    await okta.ok('POST', `/oauth2/v1/clients/${app.credentials.oauthClient.client_id}/roles`, { type });
   return { id: app.id, clientId: app.credentials.oauthClient.client_id };
 }
 
@@ -137,7 +177,13 @@ export interface Token {
 }
 
 /** A token for the app: Bearer, or (with `dpopKey`) through the nonce challenge, as the Node SDK does it. */
-export async function obtainToken(sim: RunningOktaSimulator, app: ServiceApp, key: ClientKey, scope: string, dpopKey?: ClientKey): Promise<Token> {
+export async function obtainToken(
+  sim: RunningOktaSimulator,
+  app: ServiceApp,
+  key: ClientKey,
+  scope: string,
+  dpopKey?: ClientKey,
+): Promise<Token> {
   let headers: Record<string, string> = dpopKey ? { dpop: await dpopProof(dpopKey, 'POST', tokenUrl(sim)) } : {};
   let answer = await tokenRequest(sim, credentialsForm(await clientAssertion(sim, app.clientId, key), scope), headers);
   const nonce = answer.headers['dpop-nonce'];
@@ -151,7 +197,13 @@ export async function obtainToken(sim: RunningOktaSimulator, app: ServiceApp, ke
 }
 
 /** Calls the API with the token (and a fresh proof for a DPoP token, htu = origin + decoded path). */
-export async function callWith(okta: OktaClient, token: Token, method: string, path: string, options: { body?: unknown; proofKey?: ClientKey; proof?: string } = {}): Promise<Exchange> {
+export async function callWith(
+  okta: OktaClient,
+  token: Token,
+  method: string,
+  path: string,
+  options: { body?: unknown; proofKey?: ClientKey; proof?: string } = {},
+): Promise<Exchange> {
   const headers: Record<string, string> = {};
   if (token.scheme === 'DPoP') {
     const htu = `${okta.sim.url}${decodeURIComponent(path.split('?')[0]!)}`;
@@ -164,7 +216,10 @@ export async function callWith(okta: OktaClient, token: Token, method: string, p
  * Runs `before` on a simulator with a fresh state file, stops it, runs `after` on a new one over
  * the same file (each stopped even when its step fails), and answers the file's final text.
  */
-export async function acrossRestart<T>(before: (sim: RunningOktaSimulator) => Promise<T>, after: (sim: RunningOktaSimulator, value: T) => Promise<void>): Promise<string> {
+export async function acrossRestart<T>(
+  before: (sim: RunningOktaSimulator) => Promise<T>,
+  after: (sim: RunningOktaSimulator, value: T) => Promise<void>,
+): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'okta-oauth-state-'));
   const stateFile = join(dir, 'okta.json');
   const run = async <R>(step: (sim: RunningOktaSimulator) => Promise<R>): Promise<R> => {

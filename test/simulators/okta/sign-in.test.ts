@@ -8,7 +8,10 @@
  */
 import { channel } from 'node:diagnostics_channel';
 import { request } from 'undici';
-import { startBeyondIdentitySimulator, type RunningBeyondIdentitySimulator } from '../../../dev/simulators/beyond-identity';
+import {
+  startBeyondIdentitySimulator,
+  type RunningBeyondIdentitySimulator,
+} from '../../../dev/simulators/beyond-identity';
 import type { RunningOktaSimulator } from '../../../dev/simulators/okta';
 import { idpBody, OktaClient, ruleBody, startSimulator, TIMEOUTS } from './support';
 
@@ -20,7 +23,11 @@ interface SignIn {
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- curl-style responses
 
 /** One HTTP call as curl makes it: JSON or form body, optional bearer token, no redirects followed. */
-async function curl(method: string, url: string, options: { bearer?: string; json?: unknown; form?: Record<string, string> } = {}): Promise<{ status: number; text: string; json: Json }> {
+async function curl(
+  method: string,
+  url: string,
+  options: { bearer?: string; json?: unknown; form?: Record<string, string> } = {},
+): Promise<{ status: number; text: string; json: Json }> {
   const headers: Record<string, string> = {};
   let body: string | undefined;
   if (options.bearer) headers.authorization = `Bearer ${options.bearer}`;
@@ -63,14 +70,24 @@ describe('Okta simulator: federated sign-in check against the Beyond Identity si
   /** The guide's IdP body for the BI application (client_secret_post, idpuser.externalId, USERNAME). */
   const guideIdp = (name = 'Beyond Identity', overrides: Record<string, unknown> = {}) => {
     const body = idpBody(name, issuer, overrides) as Json;
-    body.protocol.credentials.client = { client_id: application.protocol_config.client_id, client_secret: application.protocol_config.client_secret };
+    body.protocol.credentials.client = {
+      client_id: application.protocol_config.client_id,
+      client_secret: application.protocol_config.client_secret,
+    };
     return body;
   };
 
   /** A BI identity for `email`, optionally with its passkey bound through the emailed link, as the person does it. */
   async function person(email: string, bind: boolean): Promise<void> {
-    const identity = await bm('POST', '/identities', { identity: { display_name: email.split('@')[0], traits: { type: 'traits_v0', username: email, primary_email_address: email } } });
-    await bm('POST', `/identities/${identity.id}/credential-binding-jobs`, { job: { delivery_method: 'EMAIL', authenticator_config_id: configId } });
+    const identity = await bm('POST', '/identities', {
+      identity: {
+        display_name: email.split('@')[0],
+        traits: { type: 'traits_v0', username: email, primary_email_address: email },
+      },
+    });
+    await bm('POST', `/identities/${identity.id}/credential-binding-jobs`, {
+      job: { delivery_method: 'EMAIL', authenticator_config_id: configId },
+    });
     if (!bind) return;
     const outbox = await curl('GET', `${bi.managementUrl}/_sim/outbox?email=${encodeURIComponent(email)}`);
     const link = String(outbox.json.messages.at(-1).link);
@@ -88,9 +105,14 @@ describe('Okta simulator: federated sign-in check against the Beyond Identity si
     });
   }
 
-  async function route(name: string, email: string, identifier: 'ATTRIBUTE' | 'IDENTIFIER' = 'ATTRIBUTE'): Promise<void> {
+  async function route(
+    name: string,
+    email: string,
+    identifier: 'ATTRIBUTE' | 'IDENTIFIER' = 'ATTRIBUTE',
+  ): Promise<void> {
     const body = ruleBody(name, idpId, email, { priority: 1 }) as Json;
-    if (identifier === 'IDENTIFIER') body.conditions.userIdentifier = { type: 'IDENTIFIER', patterns: [{ matchType: 'EQUALS', value: email }] };
+    if (identifier === 'IDENTIFIER')
+      body.conditions.userIdentifier = { type: 'IDENTIFIER', patterns: [{ matchType: 'EQUALS', value: email }] };
     await okta.ok('POST', `/api/v1/policies/${policyId}/rules?activate=true`, body);
   }
 
@@ -126,7 +148,11 @@ describe('Okta simulator: federated sign-in check against the Beyond Identity si
       json: { realm: { display_name: 'Okta Delegate IdP', classification: 'SECURE_CUSTOMER' } },
     });
     realmUrl = `${bi.managementUrl}/v1/tenants/${bi.tenantId}/realms/${realm.json.id}`;
-    configId = (await bm('POST', '/authenticator-configs', { authenticator_config: { display_name: 'Okta hosted web', config: { type: 'hosted_web' } } })).id;
+    configId = (
+      await bm('POST', '/authenticator-configs', {
+        authenticator_config: { display_name: 'Okta hosted web', config: { type: 'hosted_web' } },
+      })
+    ).id;
     application = await bm('POST', '/applications', {
       application: {
         display_name: 'Okta',
@@ -171,7 +197,9 @@ describe('Okta simulator: federated sign-in check against the Beyond Identity si
       ['username', true],
       ['user', true],
     ]);
-    expect(result.steps[0]!.detail).toBe(`rule "Beyond Identity - alice@example.org" (priority 1) matches alice@example.org and routes to IdP ${idpId}`);
+    expect(result.steps[0]!.detail).toBe(
+      `rule "Beyond Identity - alice@example.org" (priority 1) matches alice@example.org and routes to IdP ${idpId}`,
+    );
     expect(result.steps[5]!.detail).toBe('"idpuser.externalId" gives the username "alice@example.org"');
     expect(result.steps[6]!.detail).toMatch(/^Okta user alice@example\.org \(00u\w+\) is ACTIVE and signed in$/);
     expect(JSON.stringify(result)).not.toContain(application.protocol_config.client_secret);
@@ -185,9 +213,14 @@ describe('Okta simulator: federated sign-in check against the Beyond Identity si
     const tokenRequests: { authorization?: string; body: string }[] = [];
     const created = channel('undici:request:create');
     const onCreate = (message: unknown) => {
-      const { request: sent } = message as { request: { method: string; path: string; headers: string[] | string; body?: unknown } };
-      if (sent.method !== 'POST' || !sent.path.startsWith(new URL(issuer).pathname) || !sent.path.endsWith('/token')) return;
-      const lines = Array.isArray(sent.headers) ? sent.headers : sent.headers.split('\r\n').flatMap((line) => line.split(/:\s*/, 2));
+      const { request: sent } = message as {
+        request: { method: string; path: string; headers: string[] | string; body?: unknown };
+      };
+      if (sent.method !== 'POST' || !sent.path.startsWith(new URL(issuer).pathname) || !sent.path.endsWith('/token'))
+        return;
+      const lines = Array.isArray(sent.headers)
+        ? sent.headers
+        : sent.headers.split('\r\n').flatMap((line) => line.split(/:\s*/, 2));
       const at = lines.findIndex((name, index) => index % 2 === 0 && name.toLowerCase() === 'authorization');
       tokenRequests.push({ authorization: at === -1 ? undefined : lines[at + 1], body: String(sent.body ?? '') });
     };
@@ -196,7 +229,9 @@ describe('Okta simulator: federated sign-in check against the Beyond Identity si
       await withIdp(body, async () => {
         const result = await signIn('alice@example.org');
         expect(result.reason).toBeNull();
-        expect(result.steps[3]!.detail).toBe('the token endpoint (client_secret_basic) exchanged the code for an id_token');
+        expect(result.steps[3]!.detail).toBe(
+          'the token endpoint (client_secret_basic) exchanged the code for an id_token',
+        );
       });
     } finally {
       created.unsubscribe(onCreate);
@@ -213,7 +248,11 @@ describe('Okta simulator: federated sign-in check against the Beyond Identity si
     body.protocol.credentials.client.client_secret = 'WrongSecretWrongSecretWrongSecret';
     await withIdp(body, async () => {
       const result = await signIn('alice@example.org');
-      expectFailure(result, 'token', /\/token \(client_secret_post\) answered 401: invalid_client: client authentication failed$/);
+      expectFailure(
+        result,
+        'token',
+        /\/token \(client_secret_post\) answered 401: invalid_client: client authentication failed$/,
+      );
       expect(JSON.stringify(result)).not.toContain('WrongSecret');
     });
   });
@@ -222,7 +261,11 @@ describe('Okta simulator: federated sign-in check against the Beyond Identity si
     const body = guideIdp();
     body.protocol.scopes = ['profile', 'email'];
     await withIdp(body, async () => {
-      expectFailure(await signIn('alice@example.org'), 'idp', /requests the scopes \[profile, email\] without "openid"/);
+      expectFailure(
+        await signIn('alice@example.org'),
+        'idp',
+        /requests the scopes \[profile, email\] without "openid"/,
+      );
     });
   });
 
@@ -230,37 +273,58 @@ describe('Okta simulator: federated sign-in check against the Beyond Identity si
     const body = guideIdp();
     body.policy.subject.userNameTemplate.template = 'idpuser.email';
     await withIdp(body, async () => {
-      expectFailure(await signIn('alice@example.org'), 'username', /the username template "idpuser\.email" needs the id_token claim "email", which it does not have \(its claims: .*\bsub\b/);
+      expectFailure(
+        await signIn('alice@example.org'),
+        'username',
+        /the username template "idpuser\.email" needs the id_token claim "email", which it does not have \(its claims: .*\bsub\b/,
+      );
     });
   });
 
   it('fails at routing when no rule matches the email (the default rule sends them to Okta)', async () => {
     await person('bob@example.org', true);
     await oktaUser('bob@example.org');
-    expectFailure(await signIn('bob@example.org'), 'route', /^route: no routing rule matches bob@example\.org: the "Default Rule" routes them to Okta, not to an IdP/);
+    expectFailure(
+      await signIn('bob@example.org'),
+      'route',
+      /^route: no routing rule matches bob@example\.org: the "Default Rule" routes them to Okta, not to an IdP/,
+    );
     // A rule on the email attribute needs the Okta user: without one it cannot apply.
     await person('frank@example.org', true);
     await route('Beyond Identity - frank@example.org', 'frank@example.org');
-    expectFailure(await signIn('frank@example.org'), 'route', /routes them to Okta, not to an IdP \(rules on a profile attribute did not apply: no Okta user has the login frank@example\.org\)$/);
+    expectFailure(
+      await signIn('frank@example.org'),
+      'route',
+      /routes them to Okta, not to an IdP \(rules on a profile attribute did not apply: no Okta user has the login frank@example\.org\)$/,
+    );
   });
 
   it('routes by a custom profile property only once the user has the value, and names the property when it does not', async () => {
     const attribute = 'beyondIdentityIntegration';
-    await okta.ok('POST', '/api/v1/meta/schemas/user/default', { definitions: { custom: { properties: { [attribute]: { title: 'Beyond Identity routing', type: 'string' } } } } });
+    await okta.ok('POST', '/api/v1/meta/schemas/user/default', {
+      definitions: { custom: { properties: { [attribute]: { title: 'Beyond Identity routing', type: 'string' } } } },
+    });
     const body = ruleBody('Beyond Identity - integration', idpId, '', { priority: 1 }) as Json;
-    body.conditions.userIdentifier = { type: 'ATTRIBUTE', attribute, patterns: [{ matchType: 'EQUALS', value: 'bi-integration-1' }] };
+    body.conditions.userIdentifier = {
+      type: 'ATTRIBUTE',
+      attribute,
+      patterns: [{ matchType: 'EQUALS', value: 'bi-integration-1' }],
+    };
     const rule = await okta.ok<Json>('POST', `/api/v1/policies/${policyId}/rules?activate=true`, body);
     try {
       await person('gina@example.org', true);
       await oktaUser('gina@example.org');
-      const notYet = /^route: no routing rule matches gina@example\.org: the "Default Rule" routes them to Okta, not to an IdP; rule "Beyond Identity - integration" matches on profile attribute beyondIdentityIntegration = "bi-integration-1"; user gina@example\.org has \(unset\)/;
+      const notYet =
+        /^route: no routing rule matches gina@example\.org: the "Default Rule" routes them to Okta, not to an IdP; rule "Beyond Identity - integration" matches on profile attribute beyondIdentityIntegration = "bi-integration-1"; user gina@example\.org has \(unset\)/;
       expectFailure(await signIn('gina@example.org'), 'route', notYet);
 
       const user = await okta.ok<Json>('GET', '/api/v1/users/gina%40example.org');
       await okta.ok('POST', `/api/v1/users/${user.id}`, { profile: { [attribute]: 'bi-integration-1' } });
       const routed = await signIn('gina@example.org');
       expect(routed.reason).toBeNull();
-      expect(routed.steps[0]!.detail).toBe(`rule "Beyond Identity - integration" (priority 1) matches gina@example.org and routes to IdP ${idpId}`);
+      expect(routed.steps[0]!.detail).toBe(
+        `rule "Beyond Identity - integration" (priority 1) matches gina@example.org and routes to IdP ${idpId}`,
+      );
 
       await okta.ok('POST', `/api/v1/users/${user.id}`, { profile: { [attribute]: null } });
       expectFailure(await signIn('gina@example.org'), 'route', notYet);
@@ -273,10 +337,14 @@ describe('Okta simulator: federated sign-in check against the Beyond Identity si
     await person('carol@example.org', false);
     await oktaUser('carol@example.org');
     await route('Beyond Identity - carol@example.org', 'carol@example.org');
-    expectFailure(await signIn('carol@example.org'), 'authorize', /the IdP refused the authorization request: access_denied: identity 'carol@example\.org' \(\w+\) has no active passkey/);
+    expectFailure(
+      await signIn('carol@example.org'),
+      'authorize',
+      /the IdP refused the authorization request: access_denied: identity 'carol@example\.org' \(\w+\) has no active passkey/,
+    );
   });
 
-  it('fails at the user match when the Okta user\'s login is not the IdP username', async () => {
+  it("fails at the user match when the Okta user's login is not the IdP username", async () => {
     await person('dave@example.org', true);
     await oktaUser('dave.smith@example.org', 'dave@example.org');
     await route('Beyond Identity - dave@example.org', 'dave@example.org', 'IDENTIFIER');
@@ -295,9 +363,15 @@ describe('Okta simulator: federated sign-in check against the Beyond Identity si
 
   it('fails at the user when the matching Okta user is not ACTIVE', async () => {
     await person('erin@example.org', true);
-    await okta.ok('POST', '/api/v1/users?activate=false', { profile: { firstName: 'E', lastName: 'Rin', email: 'erin@example.org', login: 'erin@example.org' } });
+    await okta.ok('POST', '/api/v1/users?activate=false', {
+      profile: { firstName: 'E', lastName: 'Rin', email: 'erin@example.org', login: 'erin@example.org' },
+    });
     await route('Beyond Identity - erin@example.org', 'erin@example.org');
-    expectFailure(await signIn('erin@example.org'), 'user', /Okta user erin@example\.org \(00u\w+\) matches but is STAGED, not ACTIVE/);
+    expectFailure(
+      await signIn('erin@example.org'),
+      'user',
+      /Okta user erin@example\.org \(00u\w+\) matches but is STAGED, not ACTIVE/,
+    );
   });
 
   it('fails at the IdP when it is INACTIVE, and routes past an INACTIVE rule saying so', async () => {
@@ -311,7 +385,11 @@ describe('Okta simulator: federated sign-in check against the Beyond Identity si
     const alice = rules.find((rule) => rule.name === 'Beyond Identity - alice@example.org')!;
     await okta.call('POST', `/api/v1/policies/${policyId}/rules/${alice.id}/lifecycle/deactivate`);
     try {
-      expectFailure(await signIn('alice@example.org'), 'route', /Default Rule.*\(rule "Beyond Identity - alice@example\.org" \(priority \d+\) would match but is INACTIVE\)/);
+      expectFailure(
+        await signIn('alice@example.org'),
+        'route',
+        /Default Rule.*\(rule "Beyond Identity - alice@example\.org" \(priority \d+\) would match but is INACTIVE\)/,
+      );
     } finally {
       await okta.call('POST', `/api/v1/policies/${policyId}/rules/${alice.id}/lifecycle/activate`);
     }
@@ -320,13 +398,18 @@ describe('Okta simulator: federated sign-in check against the Beyond Identity si
   it('refuses to call an IdP endpoint that is not on loopback', async () => {
     await withIdp(guideIdp('Beyond Identity', {}), async () => {
       const body = guideIdp();
-      body.protocol.endpoints.authorization.url = 'https://auth-us.beyondidentity.com/v1/tenants/T/realms/R/applications/A/authorize';
+      body.protocol.endpoints.authorization.url =
+        'https://auth-us.beyondidentity.com/v1/tenants/T/realms/R/applications/A/authorize';
       await okta.ok('PUT', `/api/v1/idps/${idpId}`, body);
-      expectFailure(await signIn('alice@example.org'), 'authorize', /is not on a loopback host \(127\.0\.0\.0\/8, ::1 or localhost\)/);
+      expectFailure(
+        await signIn('alice@example.org'),
+        'authorize',
+        /is not on a loopback host \(127\.0\.0\.0\/8, ::1 or localhost\)/,
+      );
     });
   });
 
-  it('fails at the id_token when the IdP\'s issuer is not the application URL', async () => {
+  it("fails at the id_token when the IdP's issuer is not the application URL", async () => {
     const body = guideIdp();
     body.protocol.issuer.url = `${bi.authUrl}/v1/tenants/${bi.tenantId}`;
     await withIdp(body, async () => {

@@ -1,9 +1,20 @@
 /** Directory-sourced users (contract §11): how Okta shows them, and the 403 E0000023 for what their source masters. */
 import { expectOktaError, userBody, useSimulator } from './support';
 
-type User = { id: string; status: string; profile: Record<string, unknown>; credentials: Record<string, unknown>; lastUpdated: string };
+type User = {
+  id: string;
+  status: string;
+  profile: Record<string, unknown>;
+  credentials: Record<string, unknown>;
+  lastUpdated: string;
+};
 
-const MASTERED = { errorCode: 'E0000023', errorSummary: 'Operation failed because user profile is mastered under another system', errorLink: 'E0000023', errorCauses: [] };
+const MASTERED = {
+  errorCode: 'E0000023',
+  errorSummary: 'Operation failed because user profile is mastered under another system',
+  errorLink: 'E0000023',
+  errorCauses: [],
+};
 
 describe('Okta simulator: directory-sourced users', () => {
   const t = useSimulator();
@@ -11,7 +22,9 @@ describe('Okta simulator: directory-sourced users', () => {
 
   async function property(name: string, master?: string): Promise<void> {
     const definition = { title: name, type: 'string', ...(master ? { master: { type: master } } : {}) };
-    await t.okta.ok('POST', '/api/v1/meta/schemas/user/default', { definitions: { custom: { id: '#custom', type: 'object', properties: { [name]: definition } } } });
+    await t.okta.ok('POST', '/api/v1/meta/schemas/user/default', {
+      definitions: { custom: { id: '#custom', type: 'object', properties: { [name]: definition } } },
+    });
   }
 
   async function sourced(login: string, extra: Record<string, unknown> = {}): Promise<User> {
@@ -27,39 +40,89 @@ describe('Okta simulator: directory-sourced users', () => {
   it('shows the directory as credentials.provider {type, name}, with a delegated password, ACTIVE by default', async () => {
     const user = await sourced('ad.user@example.org');
     expect(user.status).toBe('ACTIVE');
-    expect(user.credentials).toEqual({ password: {}, provider: { type: 'ACTIVE_DIRECTORY', name: 'corp.example.com' } });
+    expect(user.credentials).toEqual({
+      password: {},
+      provider: { type: 'ACTIVE_DIRECTORY', name: 'corp.example.com' },
+    });
     const read = await t.okta.ok<User>('GET', `/api/v1/users/${user.id}`);
     expect(read.credentials).toEqual(user.credentials);
     expect(read).not.toHaveProperty('profileSource');
     // Only transitions valid now: deactivating is the directory's.
     expect(Object.keys((read as unknown as { _links: Record<string, unknown> })._links)).toEqual(['self']);
-    const ldap = await t.okta.ok<User>('POST', '/_sim/users', { ...userBody('ldap.user@example.org'), source: { type: 'LDAP', name: 'ldap.example.org' }, status: 'SUSPENDED' });
-    expect(ldap).toMatchObject({ status: 'SUSPENDED', credentials: { provider: { type: 'LDAP', name: 'ldap.example.org' } } });
-    expectOktaError(await t.okta.call('POST', '/_sim/users', { body: { ...userBody('x.user@example.org'), source: { type: 'OKTA', name: 'x' } } }), 400, 'E0000001');
+    const ldap = await t.okta.ok<User>('POST', '/_sim/users', {
+      ...userBody('ldap.user@example.org'),
+      source: { type: 'LDAP', name: 'ldap.example.org' },
+      status: 'SUSPENDED',
+    });
+    expect(ldap).toMatchObject({
+      status: 'SUSPENDED',
+      credentials: { provider: { type: 'LDAP', name: 'ldap.example.org' } },
+    });
+    expectOktaError(
+      await t.okta.call('POST', '/_sim/users', {
+        body: { ...userBody('x.user@example.org'), source: { type: 'OKTA', name: 'x' } },
+      }),
+      400,
+      'E0000001',
+    );
   });
 
   it('refuses with 403 E0000023 a partial update containing a base attribute, even unchanged', async () => {
     const user = await sourced('base.user@example.org');
-    const changed = await t.okta.call('POST', `/api/v1/users/${user.id}`, { body: { profile: { firstName: 'Other' } } });
+    const changed = await t.okta.call('POST', `/api/v1/users/${user.id}`, {
+      body: { profile: { firstName: 'Other' } },
+    });
     expectOktaError(changed, 403, 'E0000023');
     expect(changed.body).toMatchObject(MASTERED);
-    expectOktaError(await t.okta.call('POST', `/api/v1/users/${user.id}`, { body: { profile: { firstName: user.profile.firstName } } }), 403, 'E0000023');
+    expectOktaError(
+      await t.okta.call('POST', `/api/v1/users/${user.id}`, {
+        body: { profile: { firstName: user.profile.firstName } },
+      }),
+      403,
+      'E0000023',
+    );
     // Together with an Okta-mastered attribute, too: the whole request is refused and nothing changes.
-    expectOktaError(await t.okta.call('POST', `/api/v1/users/${user.id}`, { body: { profile: { okta_owned: 'v', email: user.profile.email } } }), 403, 'E0000023');
+    expectOktaError(
+      await t.okta.call('POST', `/api/v1/users/${user.id}`, {
+        body: { profile: { okta_owned: 'v', email: user.profile.email } },
+      }),
+      403,
+      'E0000023',
+    );
     expect((await t.okta.ok<User>('GET', `/api/v1/users/${user.id}`)).profile).toEqual({ ...user.profile });
   });
 
   it('refuses a source-mastered custom attribute (PROFILE_MASTER by default, OVERRIDE), even unchanged', async () => {
     const user = await sourced('custom.user@example.org', { inherited: 'from AD' });
-    expectOktaError(await t.okta.call('POST', `/api/v1/users/${user.id}`, { body: { profile: { inherited: 'from AD' } } }), 403, 'E0000023');
-    expectOktaError(await t.okta.call('POST', `/api/v1/users/${user.id}`, { body: { profile: { inherited: null } } }), 403, 'E0000023');
-    expectOktaError(await t.okta.call('POST', `/api/v1/users/${user.id}`, { body: { profile: { overridden: 'x' } } }), 403, 'E0000023');
+    expectOktaError(
+      await t.okta.call('POST', `/api/v1/users/${user.id}`, { body: { profile: { inherited: 'from AD' } } }),
+      403,
+      'E0000023',
+    );
+    expectOktaError(
+      await t.okta.call('POST', `/api/v1/users/${user.id}`, { body: { profile: { inherited: null } } }),
+      403,
+      'E0000023',
+    );
+    expectOktaError(
+      await t.okta.call('POST', `/api/v1/users/${user.id}`, { body: { profile: { overridden: 'x' } } }),
+      403,
+      'E0000023',
+    );
   });
 
   it('refuses any full PUT of a sourced user', async () => {
     const user = await sourced('put.user@example.org');
-    expectOktaError(await t.okta.call('PUT', `/api/v1/users/${user.id}`, { body: { profile: user.profile } }), 403, 'E0000023');
-    expectOktaError(await t.okta.call('PUT', `/api/v1/users/${user.id}`, { body: { profile: { ...user.profile, okta_owned: 'v' } } }), 403, 'E0000023');
+    expectOktaError(
+      await t.okta.call('PUT', `/api/v1/users/${user.id}`, { body: { profile: user.profile } }),
+      403,
+      'E0000023',
+    );
+    expectOktaError(
+      await t.okta.call('PUT', `/api/v1/users/${user.id}`, { body: { profile: { ...user.profile, okta_owned: 'v' } } }),
+      403,
+      'E0000023',
+    );
   });
 
   it('updates an OKTA-mastered custom attribute, and clears it with null, the rest of the profile untouched', async () => {
@@ -72,9 +135,21 @@ describe('Okta simulator: directory-sourced users', () => {
   });
 
   it('keeps Okta-sourced users writable as before', async () => {
-    const federated = await t.okta.ok<User>('POST', '/api/v1/users?activate=true&provider=true', { ...userBody('fed.user@example.org'), credentials: { provider: { type: 'FEDERATION', name: 'FEDERATION' } } });
-    expect((await t.okta.ok<User>('POST', `/api/v1/users/${federated.id}`, { profile: { firstName: 'New', inherited: 'x' } })).profile).toMatchObject({ firstName: 'New', inherited: 'x' });
-    expect((await t.okta.ok<User>('PUT', `/api/v1/users/${federated.id}`, { profile: { ...federated.profile } })).profile.firstName).toBe(federated.profile.firstName);
+    const federated = await t.okta.ok<User>('POST', '/api/v1/users?activate=true&provider=true', {
+      ...userBody('fed.user@example.org'),
+      credentials: { provider: { type: 'FEDERATION', name: 'FEDERATION' } },
+    });
+    expect(
+      (
+        await t.okta.ok<User>('POST', `/api/v1/users/${federated.id}`, {
+          profile: { firstName: 'New', inherited: 'x' },
+        })
+      ).profile,
+    ).toMatchObject({ firstName: 'New', inherited: 'x' });
+    expect(
+      (await t.okta.ok<User>('PUT', `/api/v1/users/${federated.id}`, { profile: { ...federated.profile } })).profile
+        .firstName,
+    ).toBe(federated.profile.firstName);
   });
 
   it("refuses deactivate, suspend and DELETE of an active sourced user (the directory's to decide); deletes one the directory deprovisioned", async () => {
@@ -83,7 +158,11 @@ describe('Okta simulator: directory-sourced users', () => {
     expectOktaError(await t.okta.call('POST', `/api/v1/users/${user.id}/lifecycle/suspend`), 403, 'E0000023');
     expectOktaError(await t.okta.call('DELETE', `/api/v1/users/${user.id}`), 403, 'E0000023');
     expect((await t.okta.ok<User>('GET', `/api/v1/users/${user.id}`)).status).toBe('ACTIVE');
-    const gone = await t.okta.ok<User>('POST', '/_sim/users', { ...userBody('gone.user@example.org'), source, status: 'DEPROVISIONED' });
+    const gone = await t.okta.ok<User>('POST', '/_sim/users', {
+      ...userBody('gone.user@example.org'),
+      source,
+      status: 'DEPROVISIONED',
+    });
     expect((await t.okta.call('DELETE', `/api/v1/users/${gone.id}`)).status).toBe(204);
     expectOktaError(await t.okta.call('GET', `/api/v1/users/${gone.id}`), 404, 'E0000007');
   });

@@ -73,7 +73,10 @@ export class OktaClient {
   /** Calls and insists on `status` (default 200), returning the body. */
   async expect<T = Record<string, unknown>>(status: number, method: string, path: string, body?: unknown): Promise<T> {
     const exchange = await this.call(method, path, { body });
-    if (exchange.status !== status) throw new Error(`${method} ${path} answered ${exchange.status}, expected ${status}: ${JSON.stringify(exchange.body)}`);
+    if (exchange.status !== status)
+      throw new Error(
+        `${method} ${path} answered ${exchange.status}, expected ${status}: ${JSON.stringify(exchange.body)}`,
+      );
     return exchange.body as T;
   }
 
@@ -94,10 +97,23 @@ export function parseLinks(header: string | string[] | null | undefined): Record
 }
 
 /** Asserts the Okta error shape (contract §0.3) and returns the body. */
-export function expectOktaError(exchange: Exchange, status: number, code: string): { errorSummary: string; errorCauses: { errorSummary: string }[] } {
-  expect({ status: exchange.status, code: (exchange.body as { errorCode?: string })?.errorCode }).toEqual({ status, code });
+export function expectOktaError(
+  exchange: Exchange,
+  status: number,
+  code: string,
+): { errorSummary: string; errorCauses: { errorSummary: string }[] } {
+  expect({ status: exchange.status, code: (exchange.body as { errorCode?: string })?.errorCode }).toEqual({
+    status,
+    code,
+  });
   const body = exchange.body as Record<string, unknown>;
-  expect(body).toEqual({ errorCode: code, errorSummary: expect.any(String), errorLink: code, errorId: expect.stringMatching(/^oae[A-Za-z0-9]{22}$/), errorCauses: expect.any(Array) });
+  expect(body).toEqual({
+    errorCode: code,
+    errorSummary: expect.any(String),
+    errorLink: code,
+    errorId: expect.stringMatching(/^oae[A-Za-z0-9]{22}$/),
+    errorCauses: expect.any(Array),
+  });
   return body as unknown as { errorSummary: string; errorCauses: { errorSummary: string }[] };
 }
 
@@ -106,7 +122,11 @@ export function userBody(login: string, extra: Record<string, unknown> = {}): Re
 }
 
 /** An OIDC IdP body like the contract's §2.2 example, pointing at `authBase` (a Beyond Identity application URL). */
-export function idpBody(name: string, authBase = 'http://127.0.0.1:9/v1/tenants/T/realms/R/applications/A', overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function idpBody(
+  name: string,
+  authBase = 'http://127.0.0.1:9/v1/tenants/T/realms/R/applications/A',
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     type: 'OIDC',
     name,
@@ -125,7 +145,12 @@ export function idpBody(name: string, authBase = 'http://127.0.0.1:9/v1/tenants/
     },
     policy: {
       accountLink: { action: 'AUTO', filter: null },
-      provisioning: { action: 'DISABLED', profileMaster: false, groups: { action: 'NONE' }, conditions: { deprovisioned: { action: 'NONE' }, suspended: { action: 'NONE' } } },
+      provisioning: {
+        action: 'DISABLED',
+        profileMaster: false,
+        groups: { action: 'NONE' },
+        conditions: { deprovisioned: { action: 'NONE' }, suspended: { action: 'NONE' } },
+      },
       subject: { userNameTemplate: { template: 'idpuser.externalId' }, matchType: 'USERNAME', filter: null },
       maxClockSkew: 120000,
     },
@@ -134,7 +159,12 @@ export function idpBody(name: string, authBase = 'http://127.0.0.1:9/v1/tenants/
 }
 
 /** A routing rule like the contract's §3.3 example: this email (ATTRIBUTE email EQUALS) to this IdP. */
-export function ruleBody(name: string, idpId: string, email: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function ruleBody(
+  name: string,
+  idpId: string,
+  email: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     type: 'IDP_DISCOVERY',
     name,

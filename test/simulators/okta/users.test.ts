@@ -1,14 +1,25 @@
 /** Users (contract §1): lookups by id and encoded login, list queries, paging, create statuses, lifecycle, two-step delete. */
 import { expectOktaError, parseLinks, userBody, useSimulator } from './support';
 
-type User = { id: string; status: string; activated: string | null; profile: Record<string, unknown>; credentials: { provider: { type: string } }; _links: Record<string, { href: string }> };
+type User = {
+  id: string;
+  status: string;
+  activated: string | null;
+  profile: Record<string, unknown>;
+  credentials: { provider: { type: string } };
+  _links: Record<string, { href: string }>;
+};
 
 describe('Okta simulator: users', () => {
   const t = useSimulator();
 
   it('creates STAGED, PROVISIONED or ACTIVE users as activate, password and provider say', async () => {
     const staged = await t.okta.ok<User>('POST', '/api/v1/users?activate=false', userBody('staged@example.org'));
-    expect(staged).toMatchObject({ status: 'STAGED', activated: null, credentials: { provider: { type: 'OKTA', name: 'OKTA' } } });
+    expect(staged).toMatchObject({
+      status: 'STAGED',
+      activated: null,
+      credentials: { provider: { type: 'OKTA', name: 'OKTA' } },
+    });
     expect(staged.id).toMatch(/^00u[A-Za-z0-9]{17}$/);
     expect(staged._links.self!.href).toBe(`${t.sim.url}/api/v1/users/${staged.id}`);
     expect(staged._links.activate!.href).toBe(`${t.sim.url}/api/v1/users/${staged.id}/lifecycle/activate`);
@@ -16,7 +27,10 @@ describe('Okta simulator: users', () => {
     const provisioned = await t.okta.ok<User>('POST', '/api/v1/users', userBody('provisioned@example.org'));
     expect(provisioned.status).toBe('PROVISIONED');
 
-    const withPassword = await t.okta.ok<User>('POST', '/api/v1/users?activate=true', { ...userBody('password@example.org'), credentials: { password: { value: 'Tr0ub4dour&3' } } });
+    const withPassword = await t.okta.ok<User>('POST', '/api/v1/users?activate=true', {
+      ...userBody('password@example.org'),
+      credentials: { password: { value: 'Tr0ub4dour&3' } },
+    });
     expect(withPassword).toMatchObject({ status: 'ACTIVE', activated: expect.any(String) });
     expect(JSON.stringify(withPassword)).not.toContain('Tr0ub4dour');
 
@@ -24,7 +38,10 @@ describe('Okta simulator: users', () => {
       ...userBody('federated@example.org'),
       credentials: { provider: { type: 'FEDERATION', name: 'FEDERATION' } },
     });
-    expect(federated).toMatchObject({ status: 'ACTIVE', credentials: { provider: { type: 'FEDERATION', name: 'FEDERATION' } } });
+    expect(federated).toMatchObject({
+      status: 'ACTIVE',
+      credentials: { provider: { type: 'FEDERATION', name: 'FEDERATION' } },
+    });
   });
 
   it('finds a user by id, by URL-encoded login (+, %40, unicode, any case) and by shortname; never a login with / by login', async () => {
@@ -36,10 +53,16 @@ describe('Okta simulator: users', () => {
     expect((await t.okta.ok<User>('GET', '/api/v1/users/a+b%40example.com')).id).toBe(plus.id);
     expect((await t.okta.ok<User>('GET', '/api/v1/users/a%2Bb%40example.com')).id).toBe(plus.id);
     expect((await t.okta.ok<User>('GET', '/api/v1/users/A+B%40EXAMPLE.COM')).id).toBe(plus.id);
-    expect((await t.okta.ok<User>('GET', `/api/v1/users/${encodeURIComponent('zoë.åberg@exämple.org')}`)).id).toBe(unicode.id);
+    expect((await t.okta.ok<User>('GET', `/api/v1/users/${encodeURIComponent('zoë.åberg@exämple.org')}`)).id).toBe(
+      unicode.id,
+    );
     expect((await t.okta.ok<User>('GET', `/api/v1/users/${encodeURIComponent('zoë.åberg')}`)).id).toBe(unicode.id);
 
-    expectOktaError(await t.okta.call('GET', `/api/v1/users/${encodeURIComponent('dept/jo@example.org')}`), 404, 'E0000007');
+    expectOktaError(
+      await t.okta.call('GET', `/api/v1/users/${encodeURIComponent('dept/jo@example.org')}`),
+      404,
+      'E0000007',
+    );
     expect((await t.okta.ok<User>('GET', `/api/v1/users/${slash.id}`)).profile.login).toBe('dept/jo@example.org');
 
     const missing = expectOktaError(await t.okta.call('GET', '/api/v1/users/nobody%40example.org'), 404, 'E0000007');
@@ -48,48 +71,99 @@ describe('Okta simulator: users', () => {
 
   it('refuses a duplicate login, case-insensitively, with the login cause', async () => {
     await t.okta.ok('POST', '/api/v1/users?activate=false', userBody('dup@example.org'));
-    const error = expectOktaError(await t.okta.call('POST', '/api/v1/users', { body: userBody('DUP@example.org') }), 400, 'E0000001');
+    const error = expectOktaError(
+      await t.okta.call('POST', '/api/v1/users', { body: userBody('DUP@example.org') }),
+      400,
+      'E0000001',
+    );
     expect(error.errorSummary).toBe('Api validation failed: login');
-    expect(error.errorCauses).toEqual([{ errorSummary: 'login: An object with this field already exists in the current organization' }]);
+    expect(error.errorCauses).toEqual([
+      { errorSummary: 'login: An object with this field already exists in the current organization' },
+    ]);
   });
 
   it('validates the profile and the body', async () => {
-    const blank = expectOktaError(await t.okta.call('POST', '/api/v1/users', { body: { profile: { login: 'x@example.org' } } }), 400, 'E0000001');
+    const blank = expectOktaError(
+      await t.okta.call('POST', '/api/v1/users', { body: { profile: { login: 'x@example.org' } } }),
+      400,
+      'E0000001',
+    );
     expect(blank.errorCauses.map((cause) => cause.errorSummary)).toEqual([
       'firstName: The field cannot be left blank',
       'lastName: The field cannot be left blank',
       'email: The field cannot be left blank',
     ]);
-    const badEmail = expectOktaError(await t.okta.call('POST', '/api/v1/users', { body: userBody('ok@example.org', { email: 'not-an-email' }) }), 400, 'E0000001');
+    const badEmail = expectOktaError(
+      await t.okta.call('POST', '/api/v1/users', { body: userBody('ok@example.org', { email: 'not-an-email' }) }),
+      400,
+      'E0000001',
+    );
     expect(badEmail.errorCauses).toEqual([{ errorSummary: 'email: Does not match required pattern' }]);
-    const noProfile = expectOktaError(await t.okta.call('POST', '/api/v1/users', { body: { credentials: {} } }), 400, 'E0000001');
+    const noProfile = expectOktaError(
+      await t.okta.call('POST', '/api/v1/users', { body: { credentials: {} } }),
+      400,
+      'E0000001',
+    );
     expect(noProfile.errorCauses).toEqual([{ errorSummary: 'profile: The field is required.' }]);
-    const badProvider = expectOktaError(await t.okta.call('POST', '/api/v1/users?provider=true', { body: { ...userBody('p@example.org'), credentials: { provider: { type: 'MAGIC' } } } }), 400, 'E0000001');
+    const badProvider = expectOktaError(
+      await t.okta.call('POST', '/api/v1/users?provider=true', {
+        body: { ...userBody('p@example.org'), credentials: { provider: { type: 'MAGIC' } } },
+      }),
+      400,
+      'E0000001',
+    );
     expect(badProvider.errorSummary).toBe('Api validation failed: credentials.provider.type');
     expectOktaError(await t.okta.call('POST', '/api/v1/users', { body: [1, 2] }), 400, 'E0000001');
   });
 
   it('lists with filter (eq, and/or, case-sensitive, with DEPROVISIONED), search, q, and leaves DEPROVISIONED out of plain lists', async () => {
-    const alice = await t.okta.ok<User>('POST', '/api/v1/users?activate=false', userBody('alice@list.example', { firstName: 'Alice', lastName: 'Liddell' }));
-    const bob = await t.okta.ok<User>('POST', '/api/v1/users?activate=false', userBody('bob@list.example', { firstName: 'Bob', lastName: 'Builder' }));
+    const alice = await t.okta.ok<User>(
+      'POST',
+      '/api/v1/users?activate=false',
+      userBody('alice@list.example', { firstName: 'Alice', lastName: 'Liddell' }),
+    );
+    const bob = await t.okta.ok<User>(
+      'POST',
+      '/api/v1/users?activate=false',
+      userBody('bob@list.example', { firstName: 'Bob', lastName: 'Builder' }),
+    );
     await t.okta.ok('POST', `/api/v1/users/${bob.id}/lifecycle/deactivate`);
 
     const filter = async (expression: string) =>
-      (await t.okta.ok<User[]>('GET', `/api/v1/users?filter=${encodeURIComponent(expression)}`)).map((user) => user.profile.login).sort();
+      (await t.okta.ok<User[]>('GET', `/api/v1/users?filter=${encodeURIComponent(expression)}`))
+        .map((user) => user.profile.login)
+        .sort();
     expect(await filter('profile.login eq "alice@list.example"')).toEqual(['alice@list.example']);
     expect(await filter('profile.login eq "ALICE@list.example"')).toEqual([]);
     expect(await filter('profile.login eq "bob@list.example"')).toEqual(['bob@list.example']);
-    expect(await filter('profile.login eq "alice@list.example" or profile.login eq "bob@list.example"')).toEqual(['alice@list.example', 'bob@list.example']);
+    expect(await filter('profile.login eq "alice@list.example" or profile.login eq "bob@list.example"')).toEqual([
+      'alice@list.example',
+      'bob@list.example',
+    ]);
     expect(await filter('(profile.firstName eq "Bob") and status eq "DEPROVISIONED"')).toEqual(['bob@list.example']);
     expect(await filter(`id eq "${alice.id}"`)).toEqual(['alice@list.example']);
 
-    const unsupported = expectOktaError(await t.okta.call('GET', `/api/v1/users?filter=${encodeURIComponent('profile.login sw "a"')}`), 400, 'E0000031');
+    const unsupported = expectOktaError(
+      await t.okta.call('GET', `/api/v1/users?filter=${encodeURIComponent('profile.login sw "a"')}`),
+      400,
+      'E0000031',
+    );
     expect(unsupported.errorCauses[0]!.errorSummary).toContain('filter supports only eq');
-    expectOktaError(await t.okta.call('GET', `/api/v1/users?filter=${encodeURIComponent('profile.login eq "unterminated')}`), 400, 'E0000031');
-    expectOktaError(await t.okta.call('GET', `/api/v1/users?filter=${encodeURIComponent('profile.city eq "x"')}`), 400, 'E0000031');
+    expectOktaError(
+      await t.okta.call('GET', `/api/v1/users?filter=${encodeURIComponent('profile.login eq "unterminated')}`),
+      400,
+      'E0000031',
+    );
+    expectOktaError(
+      await t.okta.call('GET', `/api/v1/users?filter=${encodeURIComponent('profile.city eq "x"')}`),
+      400,
+      'E0000031',
+    );
 
     const search = async (expression: string) =>
-      (await t.okta.ok<User[]>('GET', `/api/v1/users?search=${encodeURIComponent(expression)}`)).map((user) => user.profile.login).sort();
+      (await t.okta.ok<User[]>('GET', `/api/v1/users?search=${encodeURIComponent(expression)}`))
+        .map((user) => user.profile.login)
+        .sort();
     expect(await search('profile.email eq "ALICE@LIST.EXAMPLE"')).toEqual(['alice@list.example']);
     expect(await search('profile.lastName sw "bu" and status eq "deprovisioned"')).toEqual(['bob@list.example']);
 
@@ -143,7 +217,11 @@ describe('Okta simulator: users', () => {
     const token = await t.okta.ok('POST', `/api/v1/users/${user.id}/lifecycle/activate?sendEmail=false`);
     expect(token).toEqual({ activationUrl: expect.stringContaining(t.sim.url), activationToken: expect.any(String) });
     expect((await t.okta.ok<User>('GET', `/api/v1/users/${user.id}`)).status).toBe('ACTIVE');
-    const again = expectOktaError(await t.okta.call('POST', `/api/v1/users/${user.id}/lifecycle/activate`), 403, 'E0000016');
+    const again = expectOktaError(
+      await t.okta.call('POST', `/api/v1/users/${user.id}/lifecycle/activate`),
+      403,
+      'E0000016',
+    );
     expect(again.errorSummary).toBe('Activation failed because the user is already active');
 
     expect(await t.okta.ok('POST', `/api/v1/users/${user.id}/lifecycle/deactivate`)).toEqual({});

@@ -24,10 +24,17 @@ function text(params: AuthorizeParams, name: string): string | undefined {
 }
 
 function errorPage(reply: FastifyReply, status: number, title: string, message: string): FastifyReply {
-  return reply.code(status).type('text/html; charset=utf-8').send(htmlPage(title, `<p>${escapeHtml(message)}</p>`));
+  return reply
+    .code(status)
+    .type('text/html; charset=utf-8')
+    .send(htmlPage(title, `<p>${escapeHtml(message)}</p>`));
 }
 
-function redirectTo(reply: FastifyReply, redirectUri: string, values: Record<string, string | undefined>): FastifyReply {
+function redirectTo(
+  reply: FastifyReply,
+  redirectUri: string,
+  values: Record<string, string | undefined>,
+): FastifyReply {
   const location = new URL(redirectUri);
   for (const [name, value] of Object.entries(values)) if (value !== undefined) location.searchParams.set(name, value);
   return reply.code(302).header('location', location.toString()).header('cache-control', 'no-store').send();
@@ -51,7 +58,8 @@ export function registerAuthorizeRoutes(app: FastifyInstance, context: SimContex
   const { store, settings } = context;
 
   async function authorize(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    const params: AuthorizeParams = request.method === 'POST' && isObject(request.body) ? request.body : (request.query as AuthorizeParams);
+    const params: AuthorizeParams =
+      request.method === 'POST' && isObject(request.body) ? request.body : (request.query as AuthorizeParams);
     let application: Application;
     try {
       application = resolveApplication(context, request.params as Params);
@@ -61,26 +69,39 @@ export function registerAuthorizeRoutes(app: FastifyInstance, context: SimContex
     }
     const config = application.protocol_config;
     const clientId = text(params, 'client_id');
-    if (clientId !== config.client_id) return errorPage(reply, 400, 'Sign-in error', 'client_id is missing or does not belong to this application.');
+    if (clientId !== config.client_id)
+      return errorPage(reply, 400, 'Sign-in error', 'client_id is missing or does not belong to this application.');
     const redirectUri = text(params, 'redirect_uri');
     if (redirectUri === undefined || !config.redirect_uris.includes(redirectUri)) {
-      return errorPage(reply, 400, 'Sign-in error', 'redirect_uri is missing or is not one of the redirect URIs registered for this application.');
+      return errorPage(
+        reply,
+        400,
+        'Sign-in error',
+        'redirect_uri is missing or is not one of the redirect URIs registered for this application.',
+      );
     }
 
     const state = text(params, 'state');
-    const fail = (error: string, description: string) => redirectTo(reply, redirectUri, { error, error_description: description, state });
-    if (text(params, 'response_type') !== 'code') return fail('unsupported_response_type', 'only response_type=code is supported');
-    if (!config.grant_type.includes('authorization_code')) return fail('unauthorized_client', 'this application does not allow the authorization_code grant');
+    const fail = (error: string, description: string) =>
+      redirectTo(reply, redirectUri, { error, error_description: description, state });
+    if (text(params, 'response_type') !== 'code')
+      return fail('unsupported_response_type', 'only response_type=code is supported');
+    if (!config.grant_type.includes('authorization_code'))
+      return fail('unauthorized_client', 'this application does not allow the authorization_code grant');
     const scopes = (text(params, 'scope') ?? '').split(' ').filter(Boolean);
     if (!scopes.includes('openid')) return fail('invalid_scope', 'the scope must include openid');
     const unknownScope = scopes.find((scope) => scope !== 'openid' && !config.allowed_scopes.includes(scope));
-    if (unknownScope !== undefined) return fail('invalid_scope', `scope '${unknownScope}' is not allowed for this application`);
+    if (unknownScope !== undefined)
+      return fail('invalid_scope', `scope '${unknownScope}' is not allowed for this application`);
 
     const codeChallenge = text(params, 'code_challenge');
     const method = text(params, 'code_challenge_method') ?? 'plain';
-    if (config.pkce !== 'disabled' && codeChallenge === undefined) return fail('invalid_request', 'this application requires PKCE: code_challenge is missing');
-    if (method !== 'plain' && method !== 'S256') return fail('invalid_request', 'code_challenge_method must be S256 or plain');
-    if (config.pkce === 's256' && method !== 'S256') return fail('invalid_request', 'this application requires code_challenge_method=S256');
+    if (config.pkce !== 'disabled' && codeChallenge === undefined)
+      return fail('invalid_request', 'this application requires PKCE: code_challenge is missing');
+    if (method !== 'plain' && method !== 'S256')
+      return fail('invalid_request', 'code_challenge_method must be S256 or plain');
+    if (config.pkce === 's256' && method !== 'S256')
+      return fail('invalid_request', 'this application requires code_challenge_method=S256');
 
     const hint = text(params, 'login_hint');
     if (hint === undefined) {
@@ -90,7 +111,11 @@ export function registerAuthorizeRoutes(app: FastifyInstance, context: SimContex
       );
     }
     const identity = store.findIdentityByLoginHint(application.realm_id, hint);
-    if (!identity) return fail('access_denied', `no identity in realm ${application.realm_id} has the username or primary email '${hint}'`);
+    if (!identity)
+      return fail(
+        'access_denied',
+        `no identity in realm ${application.realm_id} has the username or primary email '${hint}'`,
+      );
     const refused = refusal(context, application, identity);
     if (refused !== undefined) return fail('access_denied', refused);
 

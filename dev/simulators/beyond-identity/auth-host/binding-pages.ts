@@ -13,17 +13,36 @@ import { isObject } from '../validation';
 const LINK_ROUTE = '/v1/tenants/:tenantId/realms/:realmId/identities/:identityId/credential-binding-jobs/:jobRef';
 
 function send(reply: FastifyReply, status: number, title: string, bodyHtml: string): FastifyReply {
-  return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(htmlPage(title, bodyHtml));
+  return reply
+    .code(status)
+    .type('text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .send(htmlPage(title, bodyHtml));
 }
 
 function refusalPage(reply: FastifyReply, outcome: LinkOutcome): FastifyReply | undefined {
   switch (outcome.kind) {
     case 'unknown':
-      return send(reply, 404, 'Link not valid', '<p>This passkey link is not valid. Ask your administrator for a new one.</p>');
+      return send(
+        reply,
+        404,
+        'Link not valid',
+        '<p>This passkey link is not valid. Ask your administrator for a new one.</p>',
+      );
     case 'expired':
-      return send(reply, 410, 'Link expired', '<p>This passkey link has expired and can no longer be used. Ask your administrator for a new one.</p>');
+      return send(
+        reply,
+        410,
+        'Link expired',
+        '<p>This passkey link has expired and can no longer be used. Ask your administrator for a new one.</p>',
+      );
     case 'revoked':
-      return send(reply, 410, 'Link revoked', '<p>This passkey link was revoked. Ask your administrator for a new one.</p>');
+      return send(
+        reply,
+        410,
+        'Link revoked',
+        '<p>This passkey link was revoked. Ask your administrator for a new one.</p>',
+      );
     case 'unavailable':
       return send(reply, 409, 'Link not usable', '<p>This passkey link can no longer be used.</p>');
     default:
@@ -40,7 +59,11 @@ export function registerBindingPages(app: FastifyInstance, context: SimContext):
     const query = request.query as Query;
     const form = isObject(request.body) ? request.body : {};
     const token = typeof form.token === 'string' ? form.token : query.token;
-    const sameJob = job && job.tenant_id === params.tenantId && job.realm_id === params.realmId && job.identity_id === params.identityId;
+    const sameJob =
+      job &&
+      job.tenant_id === params.tenantId &&
+      job.realm_id === params.realmId &&
+      job.identity_id === params.identityId;
     return action === 'invokeAuthenticator' && sameJob && typeof token === 'string' ? { jobId: id, token } : undefined;
   }
 
@@ -49,7 +72,8 @@ export function registerBindingPages(app: FastifyInstance, context: SimContext):
     const outcome: LinkOutcome = link ? openBindingLink(context, link.jobId, link.token) : { kind: 'unknown' };
     const refused = refusalPage(reply, outcome);
     if (refused) return refused;
-    if (outcome.kind === 'bound') return send(reply, 200, 'Passkey already bound', '<p>A passkey is already bound with this link.</p>');
+    if (outcome.kind === 'bound')
+      return send(reply, 200, 'Passkey already bound', '<p>A passkey is already bound with this link.</p>');
     if (outcome.kind !== 'ready' || !link) return refusalPage(reply, { kind: 'unknown' });
     const { identity, job } = outcome;
     const action = `${bindingLinkPath(job)}?token=${encodeURIComponent(link.token)}`;
@@ -74,6 +98,11 @@ export function registerBindingPages(app: FastifyInstance, context: SimContext):
     if (outcome.kind !== 'bound') return refusalPage(reply, { kind: 'unknown' });
     const redirect = outcome.job.post_binding_redirect_uri;
     if (redirect !== undefined) return reply.code(303).header('location', redirect).send();
-    return send(reply, 200, 'Passkey bound', `<p>Your passkey is bound to ${escapeHtml(outcome.identity.traits.username)}. You can close this window.</p>`);
+    return send(
+      reply,
+      200,
+      'Passkey bound',
+      `<p>Your passkey is bound to ${escapeHtml(outcome.identity.traits.username)}. You can close this window.</p>`,
+    );
   });
 }

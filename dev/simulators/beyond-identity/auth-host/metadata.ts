@@ -19,7 +19,8 @@ export function registerMetadataRoutes(app: FastifyInstance, context: SimContext
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['RS256'],
       scopes_supported: ['openid', ...config.allowed_scopes],
-      token_endpoint_auth_methods_supported: config.confidentiality === 'confidential' ? ['client_secret_basic', 'client_secret_post'] : ['none'],
+      token_endpoint_auth_methods_supported:
+        config.confidentiality === 'confidential' ? ['client_secret_basic', 'client_secret_post'] : ['none'],
       code_challenge_methods_supported: ['S256', 'plain'],
       claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp'],
     };

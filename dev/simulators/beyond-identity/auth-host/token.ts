@@ -54,7 +54,8 @@ function basicCredentials(header: string | undefined): { clientId: string; secre
 function authenticateClient(request: FastifyRequest, form: Record<string, unknown>, application: Application): void {
   const basic = basicCredentials(request.headers.authorization);
   const postedSecret = field(form, 'client_secret');
-  if (basic && postedSecret !== undefined) throw invalidRequest('use one client authentication method, not both Basic and client_secret');
+  if (basic && postedSecret !== undefined)
+    throw invalidRequest('use one client authentication method, not both Basic and client_secret');
   const clientId = basic?.clientId ?? field(form, 'client_id');
   const secret = basic?.secret ?? postedSecret;
   const challenge = basic ? { 'www-authenticate': 'Basic realm="beyond-identity"' } : undefined;
@@ -62,7 +63,8 @@ function authenticateClient(request: FastifyRequest, form: Record<string, unknow
   const config = application.protocol_config;
   if (clientId === undefined || clientId !== config.client_id) throw failed();
   if (config.confidentiality === 'confidential') {
-    if (secret === undefined || config.client_secret === undefined || !sameSecret(config.client_secret, secret)) throw failed();
+    if (secret === undefined || config.client_secret === undefined || !sameSecret(config.client_secret, secret))
+      throw failed();
   } else if (secret !== undefined) {
     throw failed(); // public clients have no secret
   }
@@ -82,7 +84,8 @@ function subjectOf(application: Application, identity: Identity): string {
 function checkPkce(grant: CodeGrant, verifier: string | undefined): void {
   if (grant.codeChallenge === undefined) return;
   if (verifier === undefined) throw invalidGrant('code_verifier is missing');
-  const computed = grant.codeChallengeMethod === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier;
+  const computed =
+    grant.codeChallengeMethod === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier;
   if (computed !== grant.codeChallenge) throw invalidGrant('code_verifier does not match the code_challenge');
 }
 
@@ -117,7 +120,8 @@ export function registerTokenRoute(app: FastifyInstance, context: SimContext, co
     if (!grant || grant.applicationId !== application.id || grant.clientId !== application.protocol_config.client_id) {
       throw invalidGrant('the authorization code is invalid, expired, already used or was issued to another client');
     }
-    if (field(form, 'redirect_uri') !== grant.redirectUri) throw invalidGrant('redirect_uri does not match the one used at /authorize');
+    if (field(form, 'redirect_uri') !== grant.redirectUri)
+      throw invalidGrant('redirect_uri does not match the one used at /authorize');
     checkPkce(grant, field(form, 'code_verifier'));
     const identity = store.identities.get(grant.identityId);
     if (!identity) throw invalidGrant('the identity no longer exists');
@@ -139,18 +143,26 @@ export function registerTokenRoute(app: FastifyInstance, context: SimContext, co
       ...(grant.nonce !== undefined && { nonce: grant.nonce }),
     });
     const accessToken = signAccessToken(application, subject, grant.scope, lifetime);
-    return { access_token: accessToken, token_type: 'Bearer', expires_in: lifetime, id_token: idToken, scope: grant.scope };
+    return {
+      access_token: accessToken,
+      token_type: 'Bearer',
+      expires_in: lifetime,
+      id_token: idToken,
+      scope: grant.scope,
+    };
   }
 
   function clientCredentials(form: Record<string, unknown>, application: Application): Record<string, unknown> {
     const config = application.protocol_config;
     const requested = (field(form, 'scope') ?? '').split(' ').filter(Boolean);
     const unknownScope = requested.find((scope) => !config.allowed_scopes.includes(scope));
-    if (unknownScope !== undefined) throw new OAuthError(400, 'invalid_scope', `scope '${unknownScope}' is not allowed for this application`);
+    if (unknownScope !== undefined)
+      throw new OAuthError(400, 'invalid_scope', `scope '${unknownScope}' is not allowed for this application`);
     const scopes = requested.length > 0 ? requested : config.allowed_scopes;
     // `expiration_time` may only lower the configured lifetime (docs/api-tokens/expiration-time.md).
     const asked = field(form, 'expiration_time');
-    if (asked !== undefined && !/^\d{1,10}$/.test(asked)) throw invalidRequest('expiration_time must be a whole number of seconds');
+    if (asked !== undefined && !/^\d{1,10}$/.test(asked))
+      throw invalidRequest('expiration_time must be a whole number of seconds');
     const configured = config.token_configuration.expires_after;
     const lifetime = asked === undefined || Number(asked) === 0 ? configured : Math.min(Number(asked), configured);
     const accessToken = signAccessToken(application, application.id, scopes.join(' '), lifetime);
@@ -171,10 +183,15 @@ export function registerTokenRoute(app: FastifyInstance, context: SimContext, co
       if (!application.protocol_config.grant_type.includes(grantType)) {
         throw new OAuthError(400, 'unauthorized_client', `this application does not allow the ${grantType} grant`);
       }
-      return grantType === 'authorization_code' ? exchangeCode(form, application) : clientCredentials(form, application);
+      return grantType === 'authorization_code'
+        ? exchangeCode(form, application)
+        : clientCredentials(form, application);
     } catch (error) {
       if (!(error instanceof OAuthError)) throw error;
-      return reply.code(error.status).headers(error.headers).send({ error: error.error, error_description: error.message });
+      return reply
+        .code(error.status)
+        .headers(error.headers)
+        .send({ error: error.error, error_description: error.message });
     }
   });
 }

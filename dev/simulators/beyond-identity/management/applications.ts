@@ -50,7 +50,8 @@ const applicationInput = z
     // docs/how-to/add-an-application.mdx: required for authorization-code apps.
     if (authorizationCode && input.authenticator_config_id === undefined) fail(['authenticator_config_id'], 'missing');
     if (authorizationCode && config.redirect_uris.length === 0) fail(['protocol_config', 'redirect_uris'], 'missing');
-    if (config.confidentiality === 'public' && config.pkce === 'disabled') fail(['protocol_config', 'pkce'], 'public applications must use pkce');
+    if (config.confidentiality === 'public' && config.pkce === 'disabled')
+      fail(['protocol_config', 'pkce'], 'public applications must use pkce');
     if (config.confidentiality === 'public' && config.grant_type.includes('client_credentials')) {
       fail(['protocol_config', 'grant_type'], 'client_credentials needs a confidential application');
     }
@@ -69,10 +70,14 @@ function buildApplication(store: Store, realmId: string, input: ApplicationInput
     throw apiErrors.notFound('ResourceServer', input.resource_server_id, 'resource server');
   }
   const unknownScope = config.allowed_scopes.find((scope) => !(MANAGEMENT_SCOPES as readonly string[]).includes(scope));
-  if (unknownScope !== undefined) throw apiErrors.invalidParameters([{ field: 'application.protocol_config.allowed_scopes', description: 'invalid value' }]);
+  if (unknownScope !== undefined)
+    throw apiErrors.invalidParameters([
+      { field: 'application.protocol_config.allowed_scopes', description: 'invalid value' },
+    ]);
   const authorizationCode = config.grant_type.includes('authorization_code');
   // Unused for client-credentials-only apps (spec), so only checked and kept for authorization code.
-  if (authorizationCode && input.authenticator_config_id !== undefined) store.getAuthenticatorConfig(realmId, input.authenticator_config_id);
+  if (authorizationCode && input.authenticator_config_id !== undefined)
+    store.getAuthenticatorConfig(realmId, input.authenticator_config_id);
   const confidential = config.confidentiality === 'confidential';
   const application: Application = {
     id: existing?.id ?? newUuid(),
@@ -92,9 +97,11 @@ function buildApplication(store: Store, realmId: string, input: ApplicationInput
       token_format: config.token_format,
     },
   };
-  if (confidential) application.protocol_config.client_secret = existing?.protocol_config.client_secret ?? newClientSecret();
+  if (confidential)
+    application.protocol_config.client_secret = existing?.protocol_config.client_secret ?? newClientSecret();
   if (input.resource_server_id !== undefined) application.resource_server_id = input.resource_server_id;
-  if (authorizationCode && input.authenticator_config_id !== undefined) application.authenticator_config_id = input.authenticator_config_id;
+  if (authorizationCode && input.authenticator_config_id !== undefined)
+    application.authenticator_config_id = input.authenticator_config_id;
   if (input.classification !== undefined) application.classification = input.classification;
   return application;
 }
@@ -120,19 +127,29 @@ function mergePatch(existing: Application, patch: Record<string, unknown>): Reco
 export function registerApplicationRoutes(app: FastifyInstance, context: SimContext): void {
   const { store } = context;
 
-  app.post(`${REALM_PATH}/applications`, { preHandler: requireScope(context, 'applications:create') }, async (request) => {
-    const input = readWrapped(request.body, 'application', applicationInput);
-    const realm = store.getRealm((request.params as Params).realmId!);
-    const application = buildApplication(store, realm.id, input);
-    store.applications.set(application.id, application);
-    store.changed();
-    return store.presentApplication(application);
-  });
+  app.post(
+    `${REALM_PATH}/applications`,
+    { preHandler: requireScope(context, 'applications:create') },
+    async (request) => {
+      const input = readWrapped(request.body, 'application', applicationInput);
+      const realm = store.getRealm((request.params as Params).realmId!);
+      const application = buildApplication(store, realm.id, input);
+      store.applications.set(application.id, application);
+      store.changed();
+      return store.presentApplication(application);
+    },
+  );
 
   app.get(`${REALM_PATH}/applications`, { preHandler: requireScope(context, 'applications:read') }, async (request) => {
     const realm = store.getRealm((request.params as Params).realmId!);
-    const page = pageOf(store.inRealm(store.applications, realm.id), readPageRequest(request.query as Query, LARGE_PAGES, `applications:${realm.id}`));
-    return listBody('applications', { ...page, items: page.items.map((application) => store.presentApplication(application)) });
+    const page = pageOf(
+      store.inRealm(store.applications, realm.id),
+      readPageRequest(request.query as Query, LARGE_PAGES, `applications:${realm.id}`),
+    );
+    return listBody('applications', {
+      ...page,
+      items: page.items.map((application) => store.presentApplication(application)),
+    });
   });
 
   app.get(APPLICATION_PATH, { preHandler: requireScope(context, 'applications:read') }, async (request) => {
@@ -146,7 +163,11 @@ export function registerApplicationRoutes(app: FastifyInstance, context: SimCont
     const params = request.params as Params;
     const existing = store.getApplication(params.realmId!, params.applicationId!);
     if (existing.is_managed) throw apiErrors.forbidden(); // "Managed applications may not be modified by the user."
-    const input = readWrapped({ application: mergePatch(existing, withoutNulls(body.application)) }, 'application', applicationInput);
+    const input = readWrapped(
+      { application: mergePatch(existing, withoutNulls(body.application)) },
+      'application',
+      applicationInput,
+    );
     const updated = buildApplication(store, existing.realm_id, input, existing);
     store.applications.set(updated.id, updated);
     store.changed();

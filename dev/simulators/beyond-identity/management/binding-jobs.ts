@@ -19,7 +19,9 @@ const createJob = z
     delivery_method: z.enum(['RETURN', 'EMAIL']),
     authenticator_config_id: z.string().min(1).optional(),
     // Inline configs may only be embedded or platform; hosted_web must be referenced by id (spec).
-    authenticator_config: z.object({ config: z.discriminatedUnion('type', [embeddedConfig, platformConfig]) }).optional(),
+    authenticator_config: z
+      .object({ config: z.discriminatedUnion('type', [embeddedConfig, platformConfig]) })
+      .optional(),
     post_binding_redirect_uri: absoluteUrl().optional(),
   })
   .superRefine((job, issues) => {
@@ -37,7 +39,8 @@ export function registerBindingJobRoutes(app: FastifyInstance, context: SimConte
     const input = readWrapped(request.body, 'job', createJob);
     const params = request.params as Params;
     const identity = store.getIdentity(params.realmId!, params.identityId!);
-    if (input.authenticator_config_id !== undefined) store.getAuthenticatorConfig(identity.realm_id, input.authenticator_config_id);
+    if (input.authenticator_config_id !== undefined)
+      store.getAuthenticatorConfig(identity.realm_id, input.authenticator_config_id);
     // The email goes to the primary address; a RETURN job needs none (the caller delivers the link).
     if (input.delivery_method === 'EMAIL' && !identity.traits.primary_email_address) {
       throw apiErrors.unprocessable('Identity missing email address', 'Identity', identity.id);
@@ -57,24 +60,38 @@ export function registerBindingJobRoutes(app: FastifyInstance, context: SimConte
   });
 
   // The spec's `filter` on this single-object GET (§6) is ignored.
-  app.get(`${JOBS_PATH}/:jobRef`, { preHandler: requireScope(context, 'credential-binding-jobs:read') }, async (request) => {
-    const params = request.params as Params;
-    return store.presentJob(store.getJob(params.realmId!, params.identityId!, params.jobRef!));
-  });
+  app.get(
+    `${JOBS_PATH}/:jobRef`,
+    { preHandler: requireScope(context, 'credential-binding-jobs:read') },
+    async (request) => {
+      const params = request.params as Params;
+      return store.presentJob(store.getJob(params.realmId!, params.identityId!, params.jobRef!));
+    },
+  );
 
-  app.post(`${JOBS_PATH}/:jobRef`, { preHandler: requireScope(context, 'credential-binding-jobs:revoke') }, async (request) => {
-    const params = request.params as Params;
-    const { id, action } = splitAction(params.jobRef!);
-    if (action !== 'revoke') throw apiErrors.notFound('CredentialBindingJob', params.jobRef!, 'credential binding job');
-    const job = store.getJob(params.realmId!, params.identityId!, id);
-    if (!LIVE_JOB_STATES.includes(job.state)) {
-      throw apiErrors.conflict('credential binding job is no longer active', [
-        { type: 'ResourceInfo', resource_type: 'CredentialBindingJob', id: job.id, description: `credential binding job is ${job.state}` },
-      ]);
-    }
-    job.state = 'REVOKED';
-    job.update_time = store.now();
-    store.changed();
-    return store.presentJob(job);
-  });
+  app.post(
+    `${JOBS_PATH}/:jobRef`,
+    { preHandler: requireScope(context, 'credential-binding-jobs:revoke') },
+    async (request) => {
+      const params = request.params as Params;
+      const { id, action } = splitAction(params.jobRef!);
+      if (action !== 'revoke')
+        throw apiErrors.notFound('CredentialBindingJob', params.jobRef!, 'credential binding job');
+      const job = store.getJob(params.realmId!, params.identityId!, id);
+      if (!LIVE_JOB_STATES.includes(job.state)) {
+        throw apiErrors.conflict('credential binding job is no longer active', [
+          {
+            type: 'ResourceInfo',
+            resource_type: 'CredentialBindingJob',
+            id: job.id,
+            description: `credential binding job is ${job.state}`,
+          },
+        ]);
+      }
+      job.state = 'REVOKED';
+      job.update_time = store.now();
+      store.changed();
+      return store.presentJob(job);
+    },
+  );
 }

@@ -15,10 +15,37 @@ import { emptyOk, IDENTITY_PATH, listBody, REALM_PATH } from './common';
 
 // The optional string traits of Traits_v0 in the spec; others are ignored like any unknown field.
 const OPTIONAL_TRAITS = [
-  'secondary_email_address', 'external_id', 'family_name', 'given_name', 'formatted_name', 'middle_name', 'honorific_prefix',
-  'honorific_suffix', 'nick_name', 'title', 'primary_phone', 'secondary_phone', 'profile_url', 'photo', 'preferred_language',
-  'locale', 'timezone', 'formatted_address', 'street_address', 'locality', 'region', 'postal_code', 'country', 'user_type',
-  'employee_number', 'cost_center', 'organization', 'division', 'department', 'manager_id', 'manager_name',
+  'secondary_email_address',
+  'external_id',
+  'family_name',
+  'given_name',
+  'formatted_name',
+  'middle_name',
+  'honorific_prefix',
+  'honorific_suffix',
+  'nick_name',
+  'title',
+  'primary_phone',
+  'secondary_phone',
+  'profile_url',
+  'photo',
+  'preferred_language',
+  'locale',
+  'timezone',
+  'formatted_address',
+  'street_address',
+  'locality',
+  'region',
+  'postal_code',
+  'country',
+  'user_type',
+  'employee_number',
+  'cost_center',
+  'organization',
+  'division',
+  'department',
+  'manager_id',
+  'manager_name',
 ] as const;
 
 const email = z.string().refine((value) => value === '' || /^[^@\s]+@[^@\s]+$/.test(value), 'invalid value');
@@ -29,7 +56,11 @@ const traitsInput = z.object({ type: z.literal('traits_v0'), username: safeName(
 const traitsPatch = z.object({ type: z.literal('traits_v0'), username: safeName().optional(), ...traitsFields });
 const status = z.enum(['active', 'suspended']);
 const createIdentity = z.object({ display_name: safeName(), status: status.optional(), traits: traitsInput });
-const updateIdentity = z.object({ display_name: safeName().optional(), status: status.optional(), traits: traitsPatch.optional() });
+const updateIdentity = z.object({
+  display_name: safeName().optional(),
+  status: status.optional(),
+  traits: traitsPatch.optional(),
+});
 
 const USERNAME_FILTER = /^\s*traits\.username\s+eq\s+("(?:[^"\\]|\\.)*")\s*$/i;
 
@@ -43,12 +74,15 @@ function parseFilter(raw: unknown): { filter: string; username: string } | undef
   } catch {
     username = undefined;
   }
-  if (typeof username !== 'string') throw apiErrors.invalidParameters([{ field: 'filter', description: 'invalid filter' }]);
+  if (typeof username !== 'string')
+    throw apiErrors.invalidParameters([{ field: 'filter', description: 'invalid filter' }]);
   return { filter: `traits.username eq ${JSON.stringify(username)}`, username };
 }
 
 function compactTraits(traits: Record<string, string | undefined>): Traits {
-  const entries = Object.entries(traits).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== '');
+  const entries = Object.entries(traits).filter(
+    (entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== '',
+  );
   return Object.fromEntries(entries) as Traits;
 }
 
@@ -81,7 +115,9 @@ export function registerIdentityRoutes(app: FastifyInstance, context: SimContext
     const requested = parseFilter(query.filter);
     const paging = readPageRequest(query, SMALL_PAGES, `identities:${realm.id}`, requested?.filter);
     const wanted = paging.filter === '' ? undefined : parseFilter(paging.filter)?.username.toLowerCase();
-    const matches = store.inRealm(store.identities, realm.id).filter((identity) => wanted === undefined || identity.traits.username.toLowerCase() === wanted);
+    const matches = store
+      .inRealm(store.identities, realm.id)
+      .filter((identity) => wanted === undefined || identity.traits.username.toLowerCase() === wanted);
     const page = pageOf(matches, paging);
     return listBody('identities', { ...page, items: page.items.map((identity) => store.presentIdentity(identity)) });
   });
@@ -98,7 +134,8 @@ export function registerIdentityRoutes(app: FastifyInstance, context: SimContext
     // Absent traits stay as they are; an empty string clears one.
     const changes = Object.fromEntries(Object.entries(input.traits ?? {}).filter(([, value]) => value !== undefined));
     const traits = compactTraits({ ...identity.traits, ...changes });
-    if (store.usernameTaken(identity.realm_id, traits.username, identity.id)) throw apiErrors.conflict('username already exists');
+    if (store.usernameTaken(identity.realm_id, traits.username, identity.id))
+      throw apiErrors.conflict('username already exists');
     identity.traits = traits;
     if (input.display_name !== undefined) identity.display_name = input.display_name;
     if (input.status !== undefined) identity.status = input.status;
@@ -111,7 +148,8 @@ export function registerIdentityRoutes(app: FastifyInstance, context: SimContext
     const params = request.params as Params;
     const identity = store.getIdentity(params.realmId!, params.identityId!);
     for (const job of store.jobsOf(identity.id)) store.jobs.delete(job.id);
-    for (const credential of [...store.credentials.values()]) if (credential.identity_id === identity.id) store.credentials.delete(credential.id);
+    for (const credential of [...store.credentials.values()])
+      if (credential.identity_id === identity.id) store.credentials.delete(credential.id);
     store.identities.delete(identity.id);
     store.changed();
     return emptyOk(reply);

@@ -42,7 +42,9 @@ export function registerTenantAndRealmRoutes(app: FastifyInstance, context: SimC
     return listBody('realms', page);
   });
 
-  app.get(REALM_PATH, { preHandler: requireScope(context, 'realms:read') }, async (request) => store.getRealm((request.params as Params).realmId!));
+  app.get(REALM_PATH, { preHandler: requireScope(context, 'realms:read') }, async (request) =>
+    store.getRealm((request.params as Params).realmId!),
+  );
 
   app.patch(REALM_PATH, { preHandler: requireScope(context, 'realms:update') }, async (request) => {
     const input = readWrapped(request.body, 'realm', updateRealm);
@@ -57,10 +59,12 @@ export function registerTenantAndRealmRoutes(app: FastifyInstance, context: SimC
     const realm = store.getRealm((request.params as Params).realmId!);
     // Identities block deletion (the spec); so does a BI-managed application (the admin realm's).
     const hasChildren =
-      store.inRealm(store.identities, realm.id).length > 0 || store.inRealm(store.applications, realm.id).some((application) => application.is_managed);
+      store.inRealm(store.identities, realm.id).length > 0 ||
+      store.inRealm(store.applications, realm.id).some((application) => application.is_managed);
     if (hasChildren) throw apiErrors.conflict('realm has children');
     for (const application of store.inRealm(store.applications, realm.id)) store.applications.delete(application.id);
-    for (const config of store.inRealm(store.authenticatorConfigs, realm.id)) store.authenticatorConfigs.delete(config.id);
+    for (const config of store.inRealm(store.authenticatorConfigs, realm.id))
+      store.authenticatorConfigs.delete(config.id);
     store.realms.delete(realm.id);
     store.changed();
     return emptyOk(reply);

@@ -25,19 +25,29 @@ const createAppBody = z.object({
       token_endpoint_auth_method: z.literal('private_key_jwt'),
       autoKeyRotation: z.boolean().optional(),
       // Okta's rule: 6-100 of these characters; when absent the client_id is the app id.
-      client_id: z.string().regex(/^[A-Za-z0-9$\-_.+!*'(),]{6,100}$/, "6 to 100 letters, digits or $-_.+!*'(),").optional(),
+      client_id: z
+        .string()
+        .regex(/^[A-Za-z0-9$\-_.+!*'(),]{6,100}$/, "6 to 100 letters, digits or $-_.+!*'(),")
+        .optional(),
       client_secret: absent('A private_key_jwt client has no secret.'),
     }),
   }),
   settings: z.object({
     oauthClient: z.object({
       application_type: z.literal('service'),
-      grant_types: z.array(z.string()).refine((types) => types.length === 1 && types[0] === 'client_credentials', 'A service app takes exactly ["client_credentials"].'),
+      grant_types: z
+        .array(z.string())
+        .refine(
+          (types) => types.length === 1 && types[0] === 'client_credentials',
+          'A service app takes exactly ["client_credentials"].',
+        ),
       response_types: z.array(z.literal('token')).nullish(),
       redirect_uris: z.array(z.string()).max(0, 'A service app has no redirect URIs.').nullish(),
       dpop_bound_access_tokens: z.boolean().optional(),
       jwks_uri: absent('Not simulated: give the public keys in jwks.'),
-      jwks: z.object({ keys: z.array(z.unknown()).min(1, 'At least one public key.').max(MAX_KEYS, `At most ${MAX_KEYS} keys.`) }),
+      jwks: z.object({
+        keys: z.array(z.unknown()).min(1, 'At least one public key.').max(MAX_KEYS, `At most ${MAX_KEYS} keys.`),
+      }),
     }),
   }),
 });
@@ -56,8 +66,10 @@ export function keySetProblems(keys: { kid: string | null }[], field: string): F
   const problems: FieldProblem[] = [];
   const seen = new Set<string>();
   keys.forEach((key, index) => {
-    if (key.kid === null && keys.length > 1) problems.push({ field: `${field}.${index}.kid`, message: 'Each key needs a kid when the client has several.' });
-    if (key.kid !== null && seen.has(key.kid)) problems.push({ field: `${field}.${index}.kid`, message: `Another key already has the kid ${key.kid}.` });
+    if (key.kid === null && keys.length > 1)
+      problems.push({ field: `${field}.${index}.kid`, message: 'Each key needs a kid when the client has several.' });
+    if (key.kid !== null && seen.has(key.kid))
+      problems.push({ field: `${field}.${index}.kid`, message: `Another key already has the kid ${key.kid}.` });
     if (key.kid !== null) seen.add(key.kid);
   });
   return problems;

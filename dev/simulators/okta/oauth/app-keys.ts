@@ -39,12 +39,17 @@ export function registerAppKeyRoutes(app: FastifyInstance, context: OktaContext)
 
   app.post('/api/v1/apps/:appId/credentials/jwks', async (request, reply: FastifyReply) => {
     const record = appFromPath(context, request);
-    if (!isSuperAdmin(request) && store.state.appGrants.some((grant) => grant.appId === record.id)) throw accessDenied();
+    if (!isSuperAdmin(request) && store.state.appGrants.some((grant) => grant.appId === record.id))
+      throw accessDenied();
     const accepted = acceptPublicJwk(request.body ?? {}, 'body');
     if (Array.isArray(accepted)) throw validationFailed(accepted);
-    if (record.keys.length >= MAX_KEYS) throw validationFailed([{ field: 'jwks', message: `The client already has ${MAX_KEYS} keys, the most it can have.` }]);
+    if (record.keys.length >= MAX_KEYS)
+      throw validationFailed([
+        { field: 'jwks', message: `The client already has ${MAX_KEYS} keys, the most it can have.` },
+      ]);
     const problems = keySetProblems([...record.keys, accepted], 'jwks.keys');
-    if (problems.length > 0) throw validationFailed(problems.map((problem) => ({ field: 'kid', message: problem.message })));
+    if (problems.length > 0)
+      throw validationFailed(problems.map((problem) => ({ field: 'kid', message: problem.message })));
     const now = nowIso();
     const key: JwkRecord = { id: newJwkId(), ...accepted, created: now, lastUpdated: now };
     record.keys.push(key);
@@ -58,7 +63,10 @@ export function registerAppKeyRoutes(app: FastifyInstance, context: OktaContext)
     return renderJwk(context.orgUrl(), record, key);
   });
 
-  for (const [action, status] of [['activate', 'ACTIVE'], ['deactivate', 'INACTIVE']] as const) {
+  for (const [action, status] of [
+    ['activate', 'ACTIVE'],
+    ['deactivate', 'INACTIVE'],
+  ] as const) {
     app.post(`/api/v1/apps/:appId/credentials/jwks/:keyId/lifecycle/${action}`, async (request) => {
       const { record, key } = keyFromPath(request);
       if (key.status !== status) {
@@ -72,7 +80,8 @@ export function registerAppKeyRoutes(app: FastifyInstance, context: OktaContext)
 
   app.delete('/api/v1/apps/:appId/credentials/jwks/:keyId', async (request, reply: FastifyReply) => {
     const { record, key } = keyFromPath(request);
-    if (key.status === 'ACTIVE') throw validationFailed([{ field: 'status', message: 'Only an inactive key can be deleted.' }]);
+    if (key.status === 'ACTIVE')
+      throw validationFailed([{ field: 'status', message: 'Only an inactive key can be deleted.' }]);
     record.keys = record.keys.filter((candidate) => candidate.id !== key.id);
     store.changed();
     return reply.code(204).send();

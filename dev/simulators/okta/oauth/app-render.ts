@@ -14,13 +14,30 @@ export function appUrl(orgUrl: string, app: AppRecord): string {
 
 export function renderJwk(orgUrl: string, app: AppRecord, key: JwkRecord): Record<string, unknown> {
   const self = `${appUrl(orgUrl, app)}/credentials/jwks/${key.id}`;
-  const lifecycle = key.status === 'ACTIVE' ? { deactivate: { href: `${self}/lifecycle/deactivate`, hints: { allow: ['POST'] } } } : { activate: { href: `${self}/lifecycle/activate`, hints: { allow: ['POST'] } }, delete: { href: self, hints: { allow: ['DELETE'] } } };
-  return { id: key.id, ...(key.kid === null ? {} : { kid: key.kid }), ...key.jwk, status: key.status, created: key.created, lastUpdated: key.lastUpdated, _links: lifecycle };
+  const lifecycle =
+    key.status === 'ACTIVE'
+      ? { deactivate: { href: `${self}/lifecycle/deactivate`, hints: { allow: ['POST'] } } }
+      : {
+          activate: { href: `${self}/lifecycle/activate`, hints: { allow: ['POST'] } },
+          delete: { href: self, hints: { allow: ['DELETE'] } },
+        };
+  return {
+    id: key.id,
+    ...(key.kid === null ? {} : { kid: key.kid }),
+    ...key.jwk,
+    status: key.status,
+    created: key.created,
+    lastUpdated: key.lastUpdated,
+    _links: lifecycle,
+  };
 }
 
 export function renderApp(orgUrl: string, app: AppRecord): Record<string, unknown> {
   const self = appUrl(orgUrl, app);
-  const lifecycle = app.status === 'ACTIVE' ? { deactivate: { href: `${self}/lifecycle/deactivate` } } : { activate: { href: `${self}/lifecycle/activate` } };
+  const lifecycle =
+    app.status === 'ACTIVE'
+      ? { deactivate: { href: `${self}/lifecycle/deactivate` } }
+      : { activate: { href: `${self}/lifecycle/activate` } };
   return {
     id: app.id,
     name: 'oidc_client',
@@ -30,11 +47,21 @@ export function renderApp(orgUrl: string, app: AppRecord): Record<string, unknow
     lastUpdated: app.lastUpdated,
     signOnMode: 'OPENID_CONNECT',
     accessibility: { selfService: false },
-    visibility: { autoLaunch: false, autoSubmitToolbar: false, hide: { iOS: true, web: true }, appLinks: { oidc_client_link: true } },
+    visibility: {
+      autoLaunch: false,
+      autoSubmitToolbar: false,
+      hide: { iOS: true, web: true },
+      appLinks: { oidc_client_link: true },
+    },
     features: [],
     credentials: {
       userNameTemplate: { template: '${source.login}', type: 'BUILT_IN' },
-      oauthClient: { autoKeyRotation: app.autoKeyRotation, client_id: app.clientId, token_endpoint_auth_method: 'private_key_jwt', pkce_required: false },
+      oauthClient: {
+        autoKeyRotation: app.autoKeyRotation,
+        client_id: app.clientId,
+        token_endpoint_auth_method: 'private_key_jwt',
+        pkce_required: false,
+      },
     },
     settings: {
       app: {},

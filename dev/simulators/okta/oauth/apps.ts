@@ -25,7 +25,12 @@ export function registerAppRoutes(app: FastifyInstance, context: OktaContext): v
   app.post('/api/v1/apps', async (request) => {
     const body = parseServiceApp(request.body);
     if (body.clientId !== undefined && apps().some((candidate) => candidate.clientId === body.clientId)) {
-      throw validationFailed([{ field: 'credentials.oauthClient.client_id', message: 'An object with this field already exists in the current organization' }]);
+      throw validationFailed([
+        {
+          field: 'credentials.oauthClient.client_id',
+          message: 'An object with this field already exists in the current organization',
+        },
+      ]);
     }
     const now = nowIso();
     const id = newAppId();
@@ -50,7 +55,12 @@ export function registerAppRoutes(app: FastifyInstance, context: OktaContext): v
   app.get('/api/v1/apps', async (request, reply) => {
     const query = queryOf(request);
     const prefix = query.q?.toLowerCase();
-    const matching = prefix === undefined ? apps() : apps().filter((candidate) => candidate.label.toLowerCase().startsWith(prefix) || 'oidc_client'.startsWith(prefix));
+    const matching =
+      prefix === undefined
+        ? apps()
+        : apps().filter(
+            (candidate) => candidate.label.toLowerCase().startsWith(prefix) || 'oidc_client'.startsWith(prefix),
+          );
     const page = takePage(matching, pageRequest(query, APPS_LIMITS));
     setLinkHeaders(reply, context.orgUrl(), request, page.nextCursor);
     return page.items.map((candidate) => renderApp(context.orgUrl(), candidate));
@@ -58,7 +68,10 @@ export function registerAppRoutes(app: FastifyInstance, context: OktaContext): v
 
   app.get('/api/v1/apps/:appId', async (request) => renderApp(context.orgUrl(), appFromPath(context, request)));
 
-  for (const [action, status] of [['activate', 'ACTIVE'], ['deactivate', 'INACTIVE']] as const) {
+  for (const [action, status] of [
+    ['activate', 'ACTIVE'],
+    ['deactivate', 'INACTIVE'],
+  ] as const) {
     // 200 with no body (the spec declares none); a repeat is not an error.
     app.post(`/api/v1/apps/:appId/lifecycle/${action}`, async (request, reply: FastifyReply) => {
       const record = appFromPath(context, request);
@@ -74,7 +87,8 @@ export function registerAppRoutes(app: FastifyInstance, context: OktaContext): v
   app.delete('/api/v1/apps/:appId', async (request, reply: FastifyReply) => {
     const record = appFromPath(context, request);
     // "Deletes an inactive application" (spec); Okta's answer for an active one is unverified.
-    if (record.status === 'ACTIVE') throw validationFailed([{ field: 'status', message: 'Deactivate the application before deleting it.' }]);
+    if (record.status === 'ACTIVE')
+      throw validationFailed([{ field: 'status', message: 'Deactivate the application before deleting it.' }]);
     const { state } = store;
     state.apps = state.apps.filter((candidate) => candidate.id !== record.id);
     state.appGrants = state.appGrants.filter((grant) => grant.appId !== record.id);

@@ -47,9 +47,19 @@ export function registerClientRoleRoutes(app: FastifyInstance, context: OktaCont
     const client = clientFromPath(request);
     const { type } = parseBody(roleBody, request.body);
     // Unverified: the wording; E0000090 is Okta's "Duplicate role assignment" (409) in its error catalog.
-    if (rolesOf(context, client.clientId).includes(type)) throw new OktaApiError(409, 'E0000090', 'Duplicate role assignment exception.', [`The role ${type} is already assigned to the client.`]);
+    if (rolesOf(context, client.clientId).includes(type))
+      throw new OktaApiError(409, 'E0000090', 'Duplicate role assignment exception.', [
+        `The role ${type} is already assigned to the client.`,
+      ]);
     const now = nowIso();
-    const role: ClientRoleRecord = { seq: store.nextSeq(), id: newRoleAssignmentId(), clientId: client.clientId, type, created: now, lastUpdated: now };
+    const role: ClientRoleRecord = {
+      seq: store.nextSeq(),
+      id: newRoleAssignmentId(),
+      clientId: client.clientId,
+      type,
+      created: now,
+      lastUpdated: now,
+    };
     store.state.clientRoles.push(role);
     store.changed();
     return renderRole(context.orgUrl(), role);
@@ -57,18 +67,24 @@ export function registerClientRoleRoutes(app: FastifyInstance, context: OktaCont
 
   app.get('/oauth2/v1/clients/:clientId/roles', async (request) => {
     const client = clientFromPath(request);
-    return store.state.clientRoles.filter((role) => role.clientId === client.clientId).map((role) => renderRole(context.orgUrl(), role));
+    return store.state.clientRoles
+      .filter((role) => role.clientId === client.clientId)
+      .map((role) => renderRole(context.orgUrl(), role));
   });
 
   function roleFromPath(request: FastifyRequest): ClientRoleRecord {
     const client = clientFromPath(request);
     const { decoded, raw } = rawSegment(request, 5);
-    const role = store.state.clientRoles.find((candidate) => candidate.clientId === client.clientId && candidate.id === decoded);
+    const role = store.state.clientRoles.find(
+      (candidate) => candidate.clientId === client.clientId && candidate.id === decoded,
+    );
     if (!role) throw notFound(decoded ?? raw, 'RoleAssignment');
     return role;
   }
 
-  app.get('/oauth2/v1/clients/:clientId/roles/:roleAssignmentId', async (request) => renderRole(context.orgUrl(), roleFromPath(request)));
+  app.get('/oauth2/v1/clients/:clientId/roles/:roleAssignmentId', async (request) =>
+    renderRole(context.orgUrl(), roleFromPath(request)),
+  );
 
   app.delete('/oauth2/v1/clients/:clientId/roles/:roleAssignmentId', async (request, reply: FastifyReply) => {
     const role = roleFromPath(request);

@@ -37,7 +37,12 @@ const claimInvalid = (claim: string) => new ProofRejected(`'${claim}' claim in t
 const headerInvalid = (member: string) => new ProofRejected(`'${member}' header in the DPoP proof JWT is invalid.`);
 
 /** The proof's key thumbprint and nonce, or a thrown ProofRejected. Its jti is used up only once everything else holds. */
-export async function verifyDpopProof(proof: string, expected: ProofExpectations, replay: ReplayCache, nowMs: number): Promise<VerifiedProof> {
+export async function verifyDpopProof(
+  proof: string,
+  expected: ProofExpectations,
+  replay: ReplayCache,
+  nowMs: number,
+): Promise<VerifiedProof> {
   const jwt = readJwt(proof);
   if (!jwt) throw new ProofRejected('DPoP proof JWT cannot be parsed.');
   const { header, claims } = jwt;
@@ -45,16 +50,24 @@ export async function verifyDpopProof(proof: string, expected: ProofExpectations
   if (!isSigningAlg(header.alg)) throw headerInvalid('alg');
   const jwk = header.jwk;
   // A public key only: a proof that carries its private key proves nothing.
-  if (!jwk || typeof jwk !== 'object' || Array.isArray(jwk) || PRIVATE_MEMBERS.some((member) => member in jwk)) throw headerInvalid('jwk');
+  if (!jwk || typeof jwk !== 'object' || Array.isArray(jwk) || PRIVATE_MEMBERS.some((member) => member in jwk))
+    throw headerInvalid('jwk');
   const key = jwk as Record<string, unknown>;
-  if (!(await signatureVerifies(proof, key, header.alg))) throw new ProofRejected('The DPoP proof JWT signature is invalid.');
+  if (!(await signatureVerifies(proof, key, header.alg)))
+    throw new ProofRejected('The DPoP proof JWT signature is invalid.');
   if (claims.htm !== expected.htm) throw claimInvalid('htm');
   if (claims.htu !== expected.htu) throw claimInvalid('htu');
   const now = nowMs / 1000;
-  if (typeof claims.iat !== 'number' || claims.iat > now + CLOCK_SKEW_SECONDS || claims.iat < now - PROOF_MAX_AGE_SECONDS) throw claimInvalid('iat');
+  if (
+    typeof claims.iat !== 'number' ||
+    claims.iat > now + CLOCK_SKEW_SECONDS ||
+    claims.iat < now - PROOF_MAX_AGE_SECONDS
+  )
+    throw claimInvalid('iat');
   if (typeof claims.jti !== 'string' || claims.jti === '') throw claimInvalid('jti');
   if (expected.ath !== undefined && claims.ath !== expected.ath) throw claimInvalid('ath');
   const jkt = await thumbprint(key);
-  if (!replay.use(`${jkt}:${claims.jti}`, (claims.iat + PROOF_MAX_AGE_SECONDS + CLOCK_SKEW_SECONDS) * 1000)) throw new ProofRejected('The DPoP proof JWT has already been used.', true);
+  if (!replay.use(`${jkt}:${claims.jti}`, (claims.iat + PROOF_MAX_AGE_SECONDS + CLOCK_SKEW_SECONDS) * 1000))
+    throw new ProofRejected('The DPoP proof JWT has already been used.', true);
   return { jkt, nonce: claims.nonce };
 }

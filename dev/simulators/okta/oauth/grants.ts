@@ -64,10 +64,13 @@ export function registerGrantRoutes(app: FastifyInstance, context: OktaContext):
     const body = parseBody(grantBody, request.body);
     const problems = [];
     // The issuer of the org authorization server: the org URL (one trailing slash tolerated).
-    if (body.issuer.replace(/\/$/, '') !== context.orgUrl()) problems.push({ field: 'issuer', message: `The issuer must be the org URL, ${context.orgUrl()}.` });
-    if (!KNOWN_OKTA_SCOPES.has(body.scopeId)) problems.push({ field: 'scopeId', message: `${body.scopeId} is not an Okta scope.` });
+    if (body.issuer.replace(/\/$/, '') !== context.orgUrl())
+      problems.push({ field: 'issuer', message: `The issuer must be the org URL, ${context.orgUrl()}.` });
+    if (!KNOWN_OKTA_SCOPES.has(body.scopeId))
+      problems.push({ field: 'scopeId', message: `${body.scopeId} is not an Okta scope.` });
     // Unverified: Okta's answer to granting a scope twice. Refusing makes a client list first.
-    else if (grantedScopes(context, record.id).includes(body.scopeId)) problems.push({ field: 'scopeId', message: `The app already has a grant for ${body.scopeId}.` });
+    else if (grantedScopes(context, record.id).includes(body.scopeId))
+      problems.push({ field: 'scopeId', message: `The app already has a grant for ${body.scopeId}.` });
     if (problems.length > 0) throw validationFailed(problems);
     const now = nowIso();
     const grant: GrantRecord = {
@@ -88,7 +91,9 @@ export function registerGrantRoutes(app: FastifyInstance, context: OktaContext):
 
   app.get('/api/v1/apps/:appId/grants', async (request) => {
     const record = appFromPath(context, request);
-    return store.state.appGrants.filter((grant) => grant.appId === record.id).map((grant) => renderGrant(context.orgUrl(), record, grant));
+    return store.state.appGrants
+      .filter((grant) => grant.appId === record.id)
+      .map((grant) => renderGrant(context.orgUrl(), record, grant));
   });
 
   app.get('/api/v1/apps/:appId/grants/:grantId', async (request) => {

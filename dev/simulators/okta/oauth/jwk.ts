@@ -52,14 +52,29 @@ export function acceptPublicJwk(value: unknown, field: string): AcceptedJwk | Fi
   if ('problems' in parsed) return parsed.problems;
   const key = parsed.data;
   const privateMembers = PRIVATE_MEMBERS.filter((member) => member in key);
-  if (privateMembers.length > 0) return [{ field, message: `A client key must be a public key; remove its private members (${privateMembers.join(', ')}).` }];
+  if (privateMembers.length > 0)
+    return [
+      {
+        field,
+        message: `A client key must be a public key; remove its private members (${privateMembers.join(', ')}).`,
+      },
+    ];
   const jwk: Record<string, string> =
-    key.kty === 'RSA' ? { kty: 'RSA', n: key.n ?? '', e: key.e ?? '' } : { kty: 'EC', crv: key.crv ?? '', x: key.x ?? '', y: key.y ?? '' };
+    key.kty === 'RSA'
+      ? { kty: 'RSA', n: key.n ?? '', e: key.e ?? '' }
+      : { kty: 'EC', crv: key.crv ?? '', x: key.x ?? '', y: key.y ?? '' };
   const missing = Object.entries(jwk)
     .filter(([, member]) => member === '')
     .map(([name]) => name);
-  if (missing.length > 0) return missing.map((name) => ({ field: `${field}.${name}`, message: `An ${key.kty} key needs ${name}.` }));
-  if (key.alg !== undefined && !algFitsKey(key.alg, jwk)) return [{ field: `${field}.alg`, message: `${key.alg} does not fit an ${key.kty} key${key.crv ? ` on ${key.crv}` : ''}.` }];
+  if (missing.length > 0)
+    return missing.map((name) => ({ field: `${field}.${name}`, message: `An ${key.kty} key needs ${name}.` }));
+  if (key.alg !== undefined && !algFitsKey(key.alg, jwk))
+    return [
+      {
+        field: `${field}.alg`,
+        message: `${key.alg} does not fit an ${key.kty} key${key.crv ? ` on ${key.crv}` : ''}.`,
+      },
+    ];
   try {
     createPublicKey({ key: jwk, format: 'jwk' });
   } catch {

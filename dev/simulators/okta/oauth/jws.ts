@@ -39,11 +39,17 @@ export function isSigningAlg(alg: unknown): alg is SigningAlg {
 /** Only the members that make up the public key, whatever else the JWK carries (kid, use, alg, …). */
 function publicMembers(jwk: Record<string, unknown>): JWK {
   const member = (name: string) => (typeof jwk[name] === 'string' ? (jwk[name] as string) : undefined);
-  return jwk.kty === 'RSA' ? { kty: 'RSA', n: member('n'), e: member('e') } : { kty: String(jwk.kty), crv: member('crv'), x: member('x'), y: member('y') };
+  return jwk.kty === 'RSA'
+    ? { kty: 'RSA', n: member('n'), e: member('e') }
+    : { kty: String(jwk.kty), crv: member('crv'), x: member('x'), y: member('y') };
 }
 
 /** Whether `compact` is signed with `alg` by the private half of `jwk`. */
-export async function signatureVerifies(compact: string, jwk: Record<string, unknown>, alg: SigningAlg): Promise<boolean> {
+export async function signatureVerifies(
+  compact: string,
+  jwk: Record<string, unknown>,
+  alg: SigningAlg,
+): Promise<boolean> {
   if (!algFitsKey(alg, jwk)) return false;
   try {
     const key = await importJWK(publicMembers(jwk), alg);

@@ -5,7 +5,9 @@
  */
 export type TokenScheme = 'Bearer' | 'DPoP';
 
-export type Principal = { kind: 'apiToken' } | { kind: 'client'; clientId: string; appId: string; scheme: TokenScheme; scopes: readonly string[] };
+export type Principal =
+  | { kind: 'apiToken' }
+  | { kind: 'client'; clientId: string; appId: string; scheme: TokenScheme; scopes: readonly string[] };
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -16,7 +18,9 @@ declare module 'fastify' {
 
 /** What `createdBy` shows for an object a principal made (spec `OAuth2Actor`). */
 export function actorOf(principal: Principal | undefined): { id: string; type: string } {
-  return principal?.kind === 'client' ? { id: principal.clientId, type: 'PublicClientApp' } : { id: SIM_ADMIN_USER_ID, type: 'User' };
+  return principal?.kind === 'client'
+    ? { id: principal.clientId, type: 'PublicClientApp' }
+    : { id: SIM_ADMIN_USER_ID, type: 'User' };
 }
 
 /** The administrator every API token stands for (it is not one of the org's users). */

@@ -72,7 +72,16 @@ export type ClientRoleRecord = z.infer<typeof clientRoleRecordSchema>;
 
 /** Added after version 1 files were first written: a file without them loads with none. */
 export const oauthStateFields = {
-  apps: z.array(appRecordSchema).optional().transform((value) => value ?? []),
-  appGrants: z.array(grantRecordSchema).optional().transform((value) => value ?? []),
-  clientRoles: z.array(clientRoleRecordSchema).optional().transform((value) => value ?? []),
+  apps: z
+    .array(appRecordSchema)
+    .optional()
+    .transform((value) => value ?? []),
+  appGrants: z
+    .array(grantRecordSchema)
+    .optional()
+    .transform((value) => value ?? []),
+  clientRoles: z
+    .array(clientRoleRecordSchema)
+    .optional()
+    .transform((value) => value ?? []),
 };

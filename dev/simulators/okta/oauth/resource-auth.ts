@@ -45,39 +45,73 @@ export async function authenticate(request: FastifyRequest, deps: ResourceAuthDe
   return authenticateAccessToken(request, scheme === 'dpop' ? 'DPoP' : 'Bearer', presented, deps);
 }
 
-async function authenticateAccessToken(request: FastifyRequest, presentedAs: TokenScheme, value: string, deps: ResourceAuthDeps): Promise<Authentication> {
+async function authenticateAccessToken(
+  request: FastifyRequest,
+  presentedAs: TokenScheme,
+  value: string,
+  deps: ResourceAuthDeps,
+): Promise<Authentication> {
   const { context, oauth } = deps;
   const path = pathOf(request);
   const family = familyOf(path);
   const scope = family === undefined ? undefined : requiredScope(family, request.method);
-  const challenge = (scheme: TokenScheme, params: Omit<ChallengeParams, 'resource' | 'scope'>) => wwwAuthenticate(scheme, context.orgUrl(), { ...params, scope, resource: path });
+  const challenge = (scheme: TokenScheme, params: Omit<ChallengeParams, 'resource' | 'scope'>) =>
+    wwwAuthenticate(scheme, context.orgUrl(), { ...params, scope, resource: path });
   const refuse = (reason: RefusalReason, rendered: RenderedError): Authentication => {
     oauth.counters.refused(reason);
     return { refusal: rendered };
   };
   // Unverified: Okta's answer to an expired token; 401 E0000011 with an invalid_token challenge here.
   const invalid = (reason: RefusalReason, scheme: TokenScheme, description: string) =>
-    refuse(reason, new OktaApiError(401, 'E0000011', 'Invalid token provided', [], { 'www-authenticate': challenge(scheme, { error: 'invalid_token', description }) }).render());
+    refuse(
+      reason,
+      new OktaApiError(401, 'E0000011', 'Invalid token provided', [], {
+        'www-authenticate': challenge(scheme, { error: 'invalid_token', description }),
+      }).render(),
+    );
 
   const token = oauth.tokens.find(value);
   const app = token && context.store.state.apps.find((candidate) => candidate.id === token.appId);
-  if (!token || !app || app.status !== 'ACTIVE') return invalid('resource.invalid_token', presentedAs, 'The access token is invalid.');
+  if (!token || !app || app.status !== 'ACTIVE')
+    return invalid('resource.invalid_token', presentedAs, 'The access token is invalid.');
   if (token.scheme !== presentedAs) {
-    const description = token.scheme === 'DPoP' ? 'The access token is DPoP-bound: send it as DPoP with a DPoP proof.' : 'The access token is not DPoP-bound: send it as Bearer.';
+    const description =
+      token.scheme === 'DPoP'
+        ? 'The access token is DPoP-bound: send it as DPoP with a DPoP proof.'
+        : 'The access token is not DPoP-bound: send it as Bearer.';
     return invalid('resource.scheme_mismatch', token.scheme, description);
   }
   if (token.scheme === 'DPoP') {
     const proofRefusal = await checkResourceProof(request, value, token.jkt ?? '', deps);
     if (proofRefusal) {
-      const rendered: RenderedError = { status: 400, headers: { 'www-authenticate': challenge('DPoP', { error: 'invalid_dpop_proof', description: proofRefusal.description }) }, body: undefined };
+      const rendered: RenderedError = {
+        status: 400,
+        headers: {
+          'www-authenticate': challenge('DPoP', { error: 'invalid_dpop_proof', description: proofRefusal.description }),
+        },
+        body: undefined,
+      };
       return refuse(proofRefusal.replayed ? 'resource.dpop_proof_replayed' : 'resource.invalid_dpop_proof', rendered);
     }
   }
-  return { principal: { kind: 'client', clientId: token.clientId, appId: token.appId, scheme: token.scheme, scopes: token.scopes } };
+  return {
+    principal: {
+      kind: 'client',
+      clientId: token.clientId,
+      appId: token.appId,
+      scheme: token.scheme,
+      scopes: token.scopes,
+    },
+  };
 }
 
 /** The refusal of the request's DPoP proof, or undefined when it holds. */
-async function checkResourceProof(request: FastifyRequest, token: string, jkt: string, deps: ResourceAuthDeps): Promise<ProofRejected | undefined> {
+async function checkResourceProof(
+  request: FastifyRequest,
+  token: string,
+  jkt: string,
+  deps: ResourceAuthDeps,
+): Promise<ProofRejected | undefined> {
   const header = request.headers.dpop;
   if (header === undefined) return new ProofRejected('The DPoP proof JWT header is missing.');
   if (Array.isArray(header)) return new ProofRejected('Only one DPoP proof JWT header is allowed.');
@@ -88,10 +122,15 @@ async function checkResourceProof(request: FastifyRequest, token: string, jkt: s
   } catch {
     return new ProofRejected("'htu' claim in the DPoP proof JWT is invalid.");
   }
-  const expected = { htm: request.method.toUpperCase(), htu: `${new URL(deps.context.orgUrl()).origin}${decodedPath}`, ath: createHash('sha256').update(token).digest('base64url') };
+  const expected = {
+    htm: request.method.toUpperCase(),
+    htu: `${new URL(deps.context.orgUrl()).origin}${decodedPath}`,
+    ath: createHash('sha256').update(token).digest('base64url'),
+  };
   try {
     const proof = await verifyDpopProof(header, expected, deps.oauth.proofJtis, Date.now());
-    if (proof.jkt !== jkt) return new ProofRejected('The DPoP proof JWT key does not match the key the access token is bound to.');
+    if (proof.jkt !== jkt)
+      return new ProofRejected('The DPoP proof JWT key does not match the key the access token is bound to.');
     return undefined;
   } catch (error) {
     if (error instanceof ProofRejected) return error;

@@ -16,7 +16,11 @@ import { familyOf, requiredScope, scopesAllow } from './scopes';
 import { wwwAuthenticate } from './www-authenticate';
 
 /** The refusal for a principal that may not make this request, or undefined when it may. */
-export function authorize(request: FastifyRequest, principal: Principal, deps: ResourceAuthDeps): RenderedError | undefined {
+export function authorize(
+  request: FastifyRequest,
+  principal: Principal,
+  deps: ResourceAuthDeps,
+): RenderedError | undefined {
   if (principal.kind === 'apiToken') return undefined;
   const { context, oauth } = deps;
   const path = pathOf(request);

@@ -11,7 +11,17 @@
 import type { RoleType } from './records';
 import { isReadMethod, type EndpointFamily } from './scopes';
 
-const ALL: readonly EndpointFamily[] = ['users', 'schemas', 'idps', 'policies', 'groups', 'apps', 'appGrants', 'roles', 'logs'];
+const ALL: readonly EndpointFamily[] = [
+  'users',
+  'schemas',
+  'idps',
+  'policies',
+  'groups',
+  'apps',
+  'appGrants',
+  'roles',
+  'logs',
+];
 
 /** The families each role may act on with any method. */
 const MANAGES: Record<RoleType, readonly EndpointFamily[]> = {
@@ -36,7 +46,9 @@ const READS: Partial<Record<RoleType, readonly EndpointFamily[]>> = {
 };
 
 export function rolesPermit(roles: readonly RoleType[], family: EndpointFamily, method: string): boolean {
-  return roles.some((role) => MANAGES[role].includes(family) || (isReadMethod(method) && (READS[role] ?? []).includes(family)));
+  return roles.some(
+    (role) => MANAGES[role].includes(family) || (isReadMethod(method) && (READS[role] ?? []).includes(family)),
+  );
 }
 
 export const ROLE_LABELS: Record<RoleType, string> = {

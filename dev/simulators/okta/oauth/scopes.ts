@@ -3,7 +3,8 @@
  * to, and the one scope it needs: `okta.<family>.read` for GET, `okta.<family>.manage` for the
  * rest; a manage scope also allows what its read scope does.
  */
-export type EndpointFamily = 'users' | 'schemas' | 'idps' | 'policies' | 'groups' | 'apps' | 'appGrants' | 'roles' | 'logs';
+export type EndpointFamily =
+  'users' | 'schemas' | 'idps' | 'policies' | 'groups' | 'apps' | 'appGrants' | 'roles' | 'logs';
 
 /**
  * Every `okta.*` scope the published spec's `security` blocks name (plus the `okta.clients.*`
@@ -12,16 +13,68 @@ export type EndpointFamily = 'users' | 'schemas' | 'idps' | 'policies' | 'groups
  */
 export const KNOWN_OKTA_SCOPES: ReadonlySet<string> = new Set(
   [
-    'agentPools', 'apiTokens', 'appGrants', 'apps', 'apps.interclientTrust', 'authenticators', 'authorizationServers', 'behaviors',
-    'botProtection', 'brands', 'captchas', 'clients', 'customTelephonyProvider', 'deviceAssurance', 'deviceIntegrations',
-    'devicePostureChecks', 'devices', 'directories.groups', 'domains', 'dr', 'emailDomains', 'emailServers', 'eventHooks', 'features',
-    'groups', 'identitySources', 'idps', 'inlineHooks', 'linkedObjects', 'logStreams', 'networkZones', 'oauthIntegrations', 'orgs',
-    'personal.adminSettings', 'policies', 'principalRateLimits', 'profileMappings', 'pushProviders', 'rateLimits', 'realmAssignments',
-    'realms', 'roles', 'schemas', 'securityEventsProviders', 'serviceAccounts', 'serviceAccounts.okta', 'sessions', 'templates',
-    'threatInsights', 'trustedOrigins', 'uischemas', 'userRisk', 'userTypes', 'users',
+    'agentPools',
+    'apiTokens',
+    'appGrants',
+    'apps',
+    'apps.interclientTrust',
+    'authenticators',
+    'authorizationServers',
+    'behaviors',
+    'botProtection',
+    'brands',
+    'captchas',
+    'clients',
+    'customTelephonyProvider',
+    'deviceAssurance',
+    'deviceIntegrations',
+    'devicePostureChecks',
+    'devices',
+    'directories.groups',
+    'domains',
+    'dr',
+    'emailDomains',
+    'emailServers',
+    'eventHooks',
+    'features',
+    'groups',
+    'identitySources',
+    'idps',
+    'inlineHooks',
+    'linkedObjects',
+    'logStreams',
+    'networkZones',
+    'oauthIntegrations',
+    'orgs',
+    'personal.adminSettings',
+    'policies',
+    'principalRateLimits',
+    'profileMappings',
+    'pushProviders',
+    'rateLimits',
+    'realmAssignments',
+    'realms',
+    'roles',
+    'schemas',
+    'securityEventsProviders',
+    'serviceAccounts',
+    'serviceAccounts.okta',
+    'sessions',
+    'templates',
+    'threatInsights',
+    'trustedOrigins',
+    'uischemas',
+    'userRisk',
+    'userTypes',
+    'users',
   ]
     .flatMap((resource) => [`okta.${resource}.read`, `okta.${resource}.manage`])
-    .concat(['okta.logs.read', 'okta.clients.register', 'okta.support.cases.manage', 'okta.users.credentials.manageTemporaryAccessCode']),
+    .concat([
+      'okta.logs.read',
+      'okta.clients.register',
+      'okta.support.cases.manage',
+      'okta.users.credentials.manageTemporaryAccessCode',
+    ]),
 );
 
 /**
@@ -30,7 +83,8 @@ export const KNOWN_OKTA_SCOPES: ReadonlySet<string> = new Set(
  */
 export function familyOf(path: string): EndpointFamily | undefined {
   const segments = path.split('/').filter(Boolean);
-  if (segments[0] === 'oauth2' && segments[1] === 'v1') return segments[2] === 'clients' && segments[4] === 'roles' ? 'roles' : undefined;
+  if (segments[0] === 'oauth2' && segments[1] === 'v1')
+    return segments[2] === 'clients' && segments[4] === 'roles' ? 'roles' : undefined;
   if (segments[0] !== 'api' || segments[1] !== 'v1') return undefined;
   switch (segments[2]) {
     case 'users':

@@ -5,7 +5,13 @@
  */
 import type { RefusalReason } from './figures';
 
-export type TokenError = 'invalid_request' | 'invalid_client' | 'invalid_scope' | 'unsupported_grant_type' | 'invalid_dpop_proof' | 'use_dpop_nonce';
+export type TokenError =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_scope'
+  | 'unsupported_grant_type'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 export class TokenRefusal extends Error {
   constructor(
@@ -19,6 +25,9 @@ export class TokenRefusal extends Error {
   }
 }
 
-export const invalidClient = (description: string, reason: RefusalReason = 'token.invalid_client'): TokenRefusal => new TokenRefusal(401, 'invalid_client', description, reason);
-export const invalidRequest = (description: string): TokenRefusal => new TokenRefusal(400, 'invalid_request', description, 'token.invalid_request');
-export const invalidScope = (description: string): TokenRefusal => new TokenRefusal(400, 'invalid_scope', description, 'token.invalid_scope');
+export const invalidClient = (description: string, reason: RefusalReason = 'token.invalid_client'): TokenRefusal =>
+  new TokenRefusal(401, 'invalid_client', description, reason);
+export const invalidRequest = (description: string): TokenRefusal =>
+  new TokenRefusal(400, 'invalid_request', description, 'token.invalid_request');
+export const invalidScope = (description: string): TokenRefusal =>
+  new TokenRefusal(400, 'invalid_scope', description, 'token.invalid_scope');

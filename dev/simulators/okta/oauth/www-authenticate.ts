@@ -24,5 +24,7 @@ export function wwwAuthenticate(scheme: TokenScheme, orgUrl: string, params: Cha
     `error_description="${params.description.replace(/"/g, "'")}"`,
     `resource="${params.resource}"`,
   ];
-  return scheme === 'DPoP' ? `DPoP algs="${SIGNING_ALGS.join(' ')}", ${parts.join(', ')}` : `Bearer ${parts.join(', ')}`;
+  return scheme === 'DPoP'
+    ? `DPoP algs="${SIGNING_ALGS.join(' ')}", ${parts.join(', ')}`
+    : `Bearer ${parts.join(', ')}`;
 }
