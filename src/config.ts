@@ -211,7 +211,7 @@ const metricsAddress = z
     value.toLowerCase() === 'off' ? ('off' as const) : value.replace(/^localhost:/, '127.0.0.1:'),
   );
 
-/** The worker's logs and metrics (README, "Observability"). */
+/** The worker's logs and metrics (docs/operations.md, "Observability"). */
 export const observabilityConfigSchema = z.object({
   /** Prometheus /metrics (the SDK's `temporal_…` series and our `bi_okta_…`), or `off`. */
   METRICS_ADDRESS: metricsAddress.default('127.0.0.1:9464'),

@@ -171,8 +171,7 @@ if (require.main === module) {
     })
     .then(() => processLogger().info('Worker stopped.'))
     .catch((error: unknown) => {
-      const text =
-        error instanceof ConfigError ? `${error.message}\nSee README.md, "Configuration".` : errorMessage(error);
+      const text = error instanceof ConfigError ? `${error.message}\nSee docs/configuration.md.` : errorMessage(error);
       processLogger().error(`Worker stopped: ${text}`);
       process.exit(1);
     });

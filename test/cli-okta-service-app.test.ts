@@ -273,7 +273,7 @@ describe('bi-okta okta-service-app', () => {
     let org: Server;
     let url: string;
     beforeAll(async () => {
-      // Okta's answer to a non-super admin creating an app or granting scopes (contract §0.3, §9.2).
+      // Okta's answer to a non-super admin creating an app or granting scopes (docs/contracts/okta.md §0.3, §9.2).
       org = createServer((request, response) => {
         response.setHeader('content-type', 'application/json');
         if (request.method === 'GET') return response.end('[]');

@@ -235,7 +235,7 @@ export function createPreflightActivities(biApi: BeyondIdentityApi, oktaApi: Okt
   };
 }
 
-/** The routing property as the schema shows it: absent (it will be added), safe to adopt, or the fix (contract §11.3). */
+/** The routing property as the schema shows it: absent (it will be added), safe to adopt, or the fix (docs/contracts/okta.md §11.3). */
 function routingPropertyCheck(schema: OktaUserSchema | undefined, attribute: string): PreflightCheck {
   const name = 'Okta routing property';
   if (!schema)

@@ -9,7 +9,7 @@ import type { BeyondIdentitySetup } from '../clients/beyond-identity/ensure';
 import type { OktaSetup } from '../clients/okta/ensure';
 import type { TaskQueueClient } from '../temporal/people';
 import type { ObjectRecord, RoutingKey } from '../workflows/definitions';
-import type { BindingLook } from '../workflows/person-state';
+import type { BindingCheck } from '../workflows/person-state';
 import { DEAD_JOB_STATES } from '../workflows/person-state';
 import { heartbeatAndClassify, markCreateStarted, wasAdopted } from './context';
 import { asStep } from './failures';
@@ -67,7 +67,7 @@ export function createRoutingActivities(
      * the passkey, routes the person and answers `routed`; a dead link answers `link-dead`; the
      * time up, `waiting`. Only people with a passkey are ever routed.
      */
-    routeWhenBound: heartbeatAndClassify(async (input: RouteWhenBoundInput): Promise<BindingLook> => {
+    routeWhenBound: heartbeatAndClassify(async (input: RouteWhenBoundInput): Promise<BindingCheck> => {
       const { cancellationSignal } = Context.current();
       const until = Date.now() + input.waitUpToMs;
       for (;;) {

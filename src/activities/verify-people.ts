@@ -1,5 +1,5 @@
 /**
- * `verify`'s look at the routed people: each person whose newest onboarding left them routed
+ * `verify`'s check of the routed people: each person whose newest onboarding left them routed
  * must still have an active passkey in Beyond Identity and the routing property on their Okta
  * user. A cleared property of a person with a passkey is put back (routing is the service's); a
  * person without a passkey is reported with the fix, and their routing is left alone. People are

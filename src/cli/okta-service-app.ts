@@ -14,7 +14,7 @@ import { CliError, EXIT, type Output } from './session';
 
 export const DEFAULT_APP_NAME = 'bi-okta-federation';
 export const DEFAULT_KEY_FILE = './okta-service-app.pem';
-/** Standard roles a client can be given (contract §9.3). */
+/** Standard roles a client can be given (docs/contracts/okta.md §9.3). */
 export const CLIENT_ROLES = [
   'ORG_ADMIN',
   'SUPER_ADMIN',

@@ -1,5 +1,5 @@
 /**
- * Makes, or finds and completes, the worker's Okta OAuth service app (contract §8, §9): one app
+ * Makes, or finds and completes, the worker's Okta OAuth service app (docs/contracts/okta.md §8, §9): one app
  * by exact label, a key pair whose private half stays in a local file, exactly the scopes the
  * worker needs granted, and its admin role. Idempotent: each step first reads what is there and
  * writes only what is missing, so a second run, or a run after a failed one, creates nothing

@@ -12,7 +12,7 @@ export class MissingCodecKeyError extends Error {
   constructor(readonly keyId: string) {
     super(
       `payloads are encrypted with key id ${keyId}; set TEMPORAL_CODEC_KEYS (or TEMPORAL_CODEC_KEYS_FILE) to include key ${keyId} ` +
-        '(see README.md, "Payload encryption")',
+        '(see docs/operations.md, "Payload encryption")',
     );
   }
 }

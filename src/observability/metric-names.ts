@@ -1,4 +1,4 @@
-/** Our Prometheus series' names (no imports: the workflow bundle uses them too). README, "Observability". */
+/** Our Prometheus series' names (no imports: the workflow bundle uses them too). docs/operations.md, "Observability". */
 export const METRIC_NAMES = {
   /** Upstream HTTP attempts, by system, bucket and outcome. */
   requests: 'bi_okta_upstream_requests_total',

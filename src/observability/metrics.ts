@@ -1,7 +1,7 @@
 /**
  * Our own Prometheus series, on the SDK's metric meter so that they come out of the same
  * /metrics endpoint as the SDK's `temporal_…` series. The SDK's `metricPrefix` applies to its own
- * metrics only, so these names are exactly as written here. Documented in README, "Observability".
+ * metrics only, so these names are exactly as written here. Documented in docs/operations.md, "Observability".
  */
 import type { MetricMeter } from '@temporalio/common';
 import type { HttpObserver, PacerObserver } from '../clients/http/observer';

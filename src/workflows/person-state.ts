@@ -11,14 +11,14 @@ import { attentionView, markdown, recordValue, type Part, type Phrase, type View
 export const DEAD_JOB_STATES = ['EXPIRED', 'FAILED_TO_SEND', 'REVOKED'];
 
 /** How long one watch of Beyond Identity may run before the workflow looks again (deadline, continue-as-new). */
-export const WATCH_SLICE_MS = 60 * 60 * 1000;
+export const POLL_SLICE_MS = 60 * 60 * 1000;
 
 /**
  * The heartbeat timeout of the watch: each waiting person's watch heartbeats to Temporal for days,
  * so it scales with the poll interval (thousands of watches must not flood the server), between
  * 10 s and 60 s (how soon a watch lost with a dead worker is started again).
  */
-export function watchHeartbeatMs(pollIntervalMs: number): number {
+export function pollHeartbeatMs(pollIntervalMs: number): number {
   return Math.min(60_000, Math.max(10_000, 2 * pollIntervalMs));
 }
 
@@ -39,8 +39,8 @@ export function newPersonState(email: string, now: string, context?: PersonConte
 /** What a person's onboarding may end in, besides being cancelled. */
 export type WaitOutcome = 'Onboarded' | 'BindingExpired' | 'DeadlinePassed';
 
-/** What one look at the binding (and, once bound, the routing) found. */
-export type BindingLook =
+/** What one check of the binding (and, once bound, the routing) found. */
+export type BindingCheck =
   | { outcome: 'routed'; oktaUser: { id: string; adopted: boolean }; jobState?: string; routedAt: string }
   | { outcome: 'waiting'; jobState?: string }
   | { outcome: 'link-dead'; jobState?: string };
@@ -104,18 +104,18 @@ export function markBound(state: PersonState, via: 'signal' | 'update' | 'detect
   state.note = undefined;
 }
 
-/** A look at Beyond Identity that found the person routed: bound, with their Okta user carrying our value. */
+/** A check of Beyond Identity that found the person routed: bound, with their Okta user carrying our value. */
 export function markRouted(
   state: PersonState,
-  look: Extract<BindingLook, { outcome: 'routed' }>,
+  check: Extract<BindingCheck, { outcome: 'routed' }>,
   via: 'signal' | 'update' | 'detected',
   now: string,
 ): void {
   markBound(state, via, now);
-  state.bindingJobState = look.jobState ?? state.bindingJobState;
-  state.oktaUser = look.oktaUser;
+  state.bindingJobState = check.jobState ?? state.bindingJobState;
+  state.oktaUser = check.oktaUser;
   state.routed = true;
-  state.routedAt = look.routedAt;
+  state.routedAt = check.routedAt;
 }
 
 /** After a dead link: another email, or the end of the onboarding when the resends are used up. */
@@ -153,17 +153,17 @@ export function confirmBindingRefusal(state: PersonState): string | undefined {
 
 export function confirmBindingAnswer(
   state: PersonState,
-  look: { activeCredential: boolean; jobState?: string },
+  check: { activeCredential: boolean; jobState?: string },
 ): ConfirmBindingResult {
-  if (look.activeCredential || look.jobState === 'COMPLETE') {
+  if (check.activeCredential || check.jobState === 'COMPLETE') {
     return {
       accepted: true,
-      reason: `Beyond Identity shows ${look.activeCredential ? 'an active passkey' : 'the binding job COMPLETE'}`,
+      reason: `Beyond Identity shows ${check.activeCredential ? 'an active passkey' : 'the binding job COMPLETE'}`,
     };
   }
   return {
     accepted: false,
-    reason: `Beyond Identity shows no active passkey for ${state.email} yet (binding job ${look.jobState ?? state.bindingJobState ?? 'unknown'}); still waiting`,
+    reason: `Beyond Identity shows no active passkey for ${state.email} yet (binding job ${check.jobState ?? state.bindingJobState ?? 'unknown'}); still waiting`,
   };
 }
 

@@ -185,12 +185,12 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
       if (remaining <= 0) return 'DeadlinePassed';
       setStatus(rules.waitingStatus(state), 'WaitForBinding');
       state.routingAttempted = true;
-      const slice = Math.min(rules.WATCH_SLICE_MS, remaining);
-      let polled: rules.BindingLook | undefined;
+      const slice = Math.min(rules.POLL_SLICE_MS, remaining);
+      let polled: rules.BindingCheck | undefined;
       const poll = activities(
         `Wait for ${email} to bind a passkey, then route them`,
         slice + timeout(),
-        rules.watchHeartbeatMs(context.binding.pollIntervalMs),
+        rules.pollHeartbeatMs(context.binding.pollIntervalMs),
       );
       polling = runStep(operator, 'WaitForBinding', () => poll.routeWhenBound(routeInput(slice))).then(
         (result) => (polled = result),
@@ -221,7 +221,7 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
   }
 
   function routed(
-    result: Extract<rules.BindingLook, { outcome: 'routed' }>,
+    result: Extract<rules.BindingCheck, { outcome: 'routed' }>,
     via: 'signal' | 'update' | 'detected',
   ): 'Onboarded' {
     rules.markRouted(state, result, via, now());

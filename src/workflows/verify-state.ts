@@ -17,8 +17,8 @@ import {
 } from './definitions';
 import { MARK, markdown, type Line, type View } from './view';
 
-/** What one look at a routed person found. */
-export interface PersonLook {
+/** What one check of a routed person found. */
+export interface PersonCheck {
   email: string;
   /** Beyond Identity shows at least one ACTIVE passkey; undefined when the identity is gone. */
   activePasskey?: boolean;
@@ -39,32 +39,32 @@ export type PersonOutcome = { kind: 'ok' } | { kind: 'corrected'; detail: string
  * person without a passkey is only reported: clearing their routing would leave a federated user
  * with no way in at all, and a new passkey (`rebind`) is what they need.
  */
-export function personVerdict(look: PersonLook): PersonVerdict {
-  const { email } = look;
-  if (look.activePasskey === undefined) {
+export function personVerdict(check: PersonCheck): PersonVerdict {
+  const { email } = check;
+  if (check.activePasskey === undefined) {
     return {
       kind: 'problem',
       problem: 'their Beyond Identity identity no longer exists',
       fix: `bi-okta cancel ${email}, then bi-okta onboard ${email}`,
     };
   }
-  if (!look.oktaUser)
+  if (!check.oktaUser)
     return {
       kind: 'problem',
       problem: 'their Okta user no longer exists',
       fix: `bi-okta cancel ${email}, then bi-okta onboard ${email}`,
     };
-  if (look.oktaUser.status !== 'ACTIVE') {
+  if (check.oktaUser.status !== 'ACTIVE') {
     return {
       kind: 'problem',
-      problem: `their Okta user is ${look.oktaUser.status}`,
+      problem: `their Okta user is ${check.oktaUser.status}`,
       fix: `activate or unsuspend the user in Okta (the service does not decide about a user's status)`,
     };
   }
-  const value = look.oktaUser.routingValue;
-  const routed = value === look.routingValue;
+  const value = check.oktaUser.routingValue;
+  const routed = value === check.routingValue;
   const cleared = value === undefined || value === null || value === '';
-  if (!look.activePasskey) {
+  if (!check.activePasskey) {
     return {
       kind: 'problem',
       problem: `no active passkey in Beyond Identity (revoked or deleted)${routed ? '; still routed to Beyond Identity, so they cannot sign in' : ''}`,
@@ -118,7 +118,7 @@ export function verifyReport(at: string, checks: VerifyCheck[], people?: VerifyP
   };
 }
 
-/** Why verify cannot look at the objects: the integration is not Ready. */
+/** Why verify cannot check the objects: the integration is not Ready. */
 export function notReadyCheck(state: IntegrationState | undefined, integrationId: string): VerifyCheck | undefined {
   if (!state)
     return {

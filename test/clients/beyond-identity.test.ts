@@ -333,7 +333,7 @@ describe('Beyond Identity client against the simulator', () => {
         jobState: 'LINK_SENT',
         credentialId: undefined,
         activeCredential: false,
-        enrollmentStatus: 'PENDING', // a link is out, no passkey yet (contract §3.2)
+        enrollmentStatus: 'PENDING', // a link is out, no passkey yet (docs/contracts/beyond-identity.md §3.2)
       });
       await bindPasskeyFromOutbox(sim.managementUrl, 'bob@example.com');
       const progress = await setup.bindingProgress(realmId, identity.value.id, first.value.id);

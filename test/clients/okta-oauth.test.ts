@@ -1,6 +1,6 @@
 /**
  * OktaApi under an OAuth 2.0 service app, against the Okta simulator's token endpoint and its
- * scope, role and DPoP checks (contract §8–§10): Bearer and DPoP apps make real calls; the token
+ * scope, role and DPoP checks (docs/contracts/okta.md §8–§10): Bearer and DPoP apps make real calls; the token
  * is renewed before it expires and once on a 401; every retry carries a new proof; a missing
  * scope is refused naming it; and no assertion, proof, token or key shows in any error or log line.
  */

@@ -30,7 +30,7 @@ function serverCanBeHad(): boolean {
 const available = serverCanBeHad();
 if (!available)
   process.stderr.write(
-    'postgres-crash: SKIPPED: no temporal-server in .tools/temporal-server and no Go to build one (see README, PostgreSQL-backed Temporal).\n',
+    'postgres-crash: SKIPPED: no temporal-server in .tools/temporal-server and no Go to build one (see docs/testing.md, "The PostgreSQL-backed Temporal").\n',
   );
 const describeIfAvailable = available ? describe : describe.skip;
 

@@ -17,7 +17,7 @@ const DPOP_PROOF =
   'scope="okta.groups.read", error="invalid_dpop_proof", error_description="\'htu\' claim in the DPoP proof JWT is invalid.", resource="/api/v1/groups/00g1/users"';
 
 describe('WWW-Authenticate', () => {
-  it('reads the Bearer and DPoP challenges Okta sends (contract §8.4, §10)', () => {
+  it('reads the Bearer and DPoP challenges Okta sends (docs/contracts/okta.md §8.4, §10)', () => {
     expect(parseWwwAuthenticate(BEARER_SCOPE)).toEqual([
       {
         scheme: 'Bearer',

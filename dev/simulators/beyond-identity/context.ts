@@ -17,7 +17,7 @@ export interface SimContext {
   urls: { management: string; auth: string };
 }
 
-/** The application's URL on the auth host: its OIDC issuer and the base of its endpoints (contract §1.2). */
+/** The application's URL on the auth host: its OIDC issuer and the base of its endpoints (docs/contracts/beyond-identity.md §1.2). */
 export function applicationUrl(
   context: SimContext,
   application: Pick<Application, 'tenant_id' | 'realm_id' | 'id'>,

@@ -1,5 +1,5 @@
 /**
- * Beyond Identity's error shape, `{code, message, details?}` (contract §2.4): `code` is the HTTP
+ * Beyond Identity's error shape, `{code, message, details?}` (docs/contracts/beyond-identity.md §2.4): `code` is the HTTP
  * status name in snake_case, `details` carries FieldViolations or ResourceInfo. Both listeners
  * render framework failures (bad JSON, huge bodies, unknown paths, injected faults) this way.
  */

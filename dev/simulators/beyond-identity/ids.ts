@@ -1,5 +1,5 @@
 /**
- * Identifier generators shaped like the real service's (contract §2.1): 16 hex characters for
+ * Identifier generators shaped like the real service's (docs/contracts/beyond-identity.md §2.1): 16 hex characters for
  * realms, identities, jobs and credentials; UUIDs for applications and authenticator configs;
  * 24 alphanumerics for client ids and 48 for client secrets. Clients must treat all of them as
  * opaque; these shapes only make logs and demos look familiar.

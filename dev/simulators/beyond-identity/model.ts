@@ -72,7 +72,7 @@ const applicationSchema = z.object({
   authenticator_config_id: z.string().optional(),
   display_name: z.string(),
   is_managed: z.boolean(),
-  /** Not in the spec, but on real objects: `management_api` marks the Management API app (contract §1.3). */
+  /** Not in the spec, but on real objects: `management_api` marks the Management API app (docs/contracts/beyond-identity.md §1.3). */
   classification: z.string().optional(),
   protocol_config: protocolConfigSchema,
 });

@@ -1,5 +1,5 @@
 /**
- * List paging as contract §2.2 describes it: `page_size` (clamped to the method's maximum, never
+ * List paging as docs/contracts/beyond-identity.md §2.2 describes it: `page_size` (clamped to the method's maximum, never
  * rejected for being large), an opaque `page_token` that keeps the page size and the filter, and
  * `skip` where the method documents it (not kept in the token, applied on every request).
  */

@@ -1,4 +1,4 @@
-/** Management API scopes (contract §1.4), `<resource>:<action>`. Static tokens carry all of them. */
+/** Management API scopes (docs/contracts/beyond-identity.md §1.4), `<resource>:<action>`. Static tokens carry all of them. */
 export const MANAGEMENT_SCOPES = [
   'tenants:read',
   'realms:create',

@@ -212,7 +212,7 @@ export class Store {
     return credential;
   }
 
-  /** Records of one identity, or of every identity in the realm for `-` (contract §3.5, §3.6); 404 for an unknown parent. */
+  /** Records of one identity, or of every identity in the realm for `-` (docs/contracts/beyond-identity.md §3.5, §3.6); 404 for an unknown parent. */
   ofIdentityOrWildcard<T extends { realm_id: string; identity_id: string }>(
     records: Map<string, T>,
     realmId: string,

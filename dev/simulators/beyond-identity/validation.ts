@@ -1,7 +1,7 @@
 /**
  * Request bodies: the resource wrapped under its singular key, checked with zod, failures turned
  * into the API's FieldViolations with dotted paths (`identity.traits.username` / `empty string`).
- * A missing or non-object wrapper is "invalid request", as malformed JSON is (contract §5).
+ * A missing or non-object wrapper is "invalid request", as malformed JSON is (docs/contracts/beyond-identity.md §5).
  * Unknown fields are ignored (dropped), never rejected: the spec sets no additionalProperties
  * limit, the contract says to ignore them, and BI's own automation sends unlisted ones. A JSON
  * `null` is a field not given (proto3 JSON: null is the default value), which is how the official

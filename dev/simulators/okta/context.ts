@@ -9,7 +9,7 @@ export interface OktaContext {
   orgUrl(): string;
   /** The org's custom domain (an origin, never served: only what redirect URIs on it look like), if it has one. */
   customDomain?: string;
-  /** The cause of the 400 for a duplicate rule name (the real wording is not known; contract §0.3). */
+  /** The cause of the 400 for a duplicate rule name (the real wording is not known; docs/contracts/okta.md §0.3). */
   duplicateRuleNameCause: string;
 }
 

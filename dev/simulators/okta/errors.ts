@@ -1,5 +1,5 @@
 /**
- * Okta's error body (contract §0.3): every 4xx/5xx is `{errorCode, errorSummary, errorLink,
+ * Okta's error body (docs/contracts/okta.md §0.3): every 4xx/5xx is `{errorCode, errorSummary, errorLink,
  * errorId, errorCauses}`, with a fresh `errorId` and `errorLink` repeating `errorCode`.
  * Route handlers throw `OktaApiError`; the API scope's error handler renders it.
  */
@@ -63,7 +63,7 @@ export function notFound(id: string, type: string): OktaApiError {
   return new OktaApiError(404, 'E0000007', `Not found: Resource not found: ${id} (${type})`);
 }
 
-/** 403 E0000006: the caller is known but its admin roles do not allow the action (contract §10). */
+/** 403 E0000006: the caller is known but its admin roles do not allow the action (docs/contracts/okta.md §10). */
 export function accessDenied(): OktaApiError {
   return new OktaApiError(403, 'E0000006', 'You do not have permission to perform the requested action');
 }

@@ -1,5 +1,5 @@
 /**
- * How the framework's own failures read in Okta's words (contract §0.3): malformed JSON is
+ * How the framework's own failures read in Okta's words (docs/contracts/okta.md §0.3): malformed JSON is
  * E0000003, an unknown path E0000007, 5xx E0000009, and an injected 429 burst the same E0000047
  * with `X-Rate-Limit-*` headers as a real exhaustion (no Retry-After: Okta does not send one).
  */

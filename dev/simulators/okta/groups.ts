@@ -1,5 +1,5 @@
 /**
- * Groups (contract §7.4; spec `listGroups`, `addGroup`, `getGroup`, `listGroupUsers`,
+ * Groups (docs/contracts/okta.md §7.4; spec `listGroups`, `addGroup`, `getGroup`, `listGroupUsers`,
  * `assignUserToGroup`): list with a non-exact `q` (name prefix, not paged), `search`/`filter`
  * expressions and `Link` paging; create an OKTA_GROUP; get by id; list a group's members as User
  * objects with `Link` paging; add a member (204). `POST /_sim/groups` seeds an imported APP_GROUP,

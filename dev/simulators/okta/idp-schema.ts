@@ -1,5 +1,5 @@
 /**
- * What an OIDC identity provider must look like (contract §2.2 field rules and §4 checklist item 8):
+ * What an OIDC identity provider must look like (docs/contracts/okta.md §2.2 field rules and §4 checklist item 8):
  * type and protocol.type agree, bindings and policy enums are the spec's, scopes are an array,
  * the username template is 9–1024 characters, CUSTOM_ATTRIBUTE needs matchAttribute. Unknown
  * fields are dropped; absent policy parts get the defaults a console-made IdP has.

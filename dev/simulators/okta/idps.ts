@@ -1,5 +1,5 @@
 /**
- * OIDC identity providers (contract §2): create, get, list with a non-exact `q` and `type`,
+ * OIDC identity providers (docs/contracts/okta.md §2): create, get, list with a non-exact `q` and `type`,
  * replace, activate/deactivate (200 with the IdP), delete (204). The client secret is echoed
  * back, as the spec's examples show the real service doing.
  */
@@ -70,7 +70,7 @@ export function registerIdpRoutes(app: FastifyInstance, context: OktaContext): v
   function validated(body: unknown, self?: IdpRecord): IdpBody {
     const idp = parseBody(idpBodySchema, body);
     const problems = idpConsistencyProblems(idp);
-    // The spec calls the name unique; whether the real service enforces it is unverified (contract §2.1).
+    // The spec calls the name unique; whether the real service enforces it is unverified (docs/contracts/okta.md §2.1).
     const folded = idp.name.toLowerCase();
     if (idps().some((other) => other !== self && String(other.body.name).toLowerCase() === folded)) {
       problems.push({
@@ -106,7 +106,7 @@ export function registerIdpRoutes(app: FastifyInstance, context: OktaContext): v
   app.post('/api/v1/idps', async (request) => {
     const body = validated(request.body);
     const now = nowIso();
-    // There is no status on create: new IdPs are ACTIVE (contract §2.2).
+    // There is no status on create: new IdPs are ACTIVE (docs/contracts/okta.md §2.2).
     const idp: IdpRecord = {
       seq: store.nextSeq(),
       id: newIdpId(),

@@ -56,7 +56,7 @@ export interface OktaSimulatorOptions {
   stateFile?: string;
   /** With `stateFile`: each answer goes out only once what it changed is written, so it survives a SIGKILL (default false: writes coalesced for 50 ms). The rate-limit counters are not state: they start again. */
   durableState?: boolean;
-  /** The cause of the 400 for a duplicate rule name; the real wording is unverified (contract §0.3). */
+  /** The cause of the 400 for a duplicate rule name; the real wording is unverified (docs/contracts/okta.md §0.3). */
   duplicateRuleNameCause?: string;
   /** Lifetime of the access tokens `/oauth2/v1/token` issues (default 3600, Okta's fixed hour; tests use a few seconds). */
   accessTokenLifetimeSeconds?: number;

@@ -1,5 +1,5 @@
 /**
- * Cursor paging with RFC 8288 `Link` headers (contract §0.5): `limit` and an opaque `after`; the
+ * Cursor paging with RFC 8288 `Link` headers (docs/contracts/okta.md §0.5): `limit` and an opaque `after`; the
  * answer carries `rel="self"` and, while more remain, `rel="next"`, as separate header lines with
  * absolute URLs on the org URL (the Node SDK follows them exactly as given).
  */

@@ -1,5 +1,5 @@
 /**
- * The org's single system IDP_DISCOVERY policy and its rules (contract §3). Rules are kept in
+ * The org's single system IDP_DISCOVERY policy and its rules (docs/contracts/okta.md §3). Rules are kept in
  * priority order: priority 1 is evaluated first, the system "Default Rule" (routing to Okta) is
  * always last, inserting at a taken priority pushes later rules down, deleting closes the gap,
  * and a priority beyond the end lands just before the default rule. Rule lifecycle answers 204.
@@ -158,7 +158,7 @@ export function registerPolicyRoutes(app: FastifyInstance, context: OktaContext)
     const rule: RuleRecord = {
       id: newRuleId(),
       name: body.name,
-      // The `activate` query sets the status; a status in the body is ignored (contract §3.3).
+      // The `activate` query sets the status; a status in the body is ignored (docs/contracts/okta.md §3.3).
       status: queryBoolean(queryOf(request).activate, true) ? 'ACTIVE' : 'INACTIVE',
       system: false,
       created: now,

@@ -1,5 +1,5 @@
 /**
- * A user profile checked against the user schema (contract §1.2, §7.1): the required base
+ * A user profile checked against the user schema (docs/contracts/okta.md §1.2, §7.1): the required base
  * properties, Okta's login and email wording, and for every property given: that the schema
  * defines it (exact name), and its type, enum, length and pattern. `null` clears any property
  * that is not required.

@@ -1,5 +1,5 @@
 /**
- * Okta's per-org rate limits (contract §0.4): each request under /api/v1 counts against one
+ * Okta's per-org rate limits (docs/contracts/okta.md §0.4): each request under /api/v1 counts against one
  * bucket; each bucket has a ceiling per fixed window. Windows are aligned to multiples of
  * `windowSeconds` since the epoch, so `X-Rate-Limit-Reset` (epoch seconds of the window end) is
  * the same for every request in a window, as it is on a real org.
@@ -80,7 +80,7 @@ export class ConcurrencyLimiter {
 }
 
 /**
- * Shaped like a Workforce Identity org's per-minute limits (contract §0.4 table; the groups rows
+ * Shaped like a Workforce Identity org's per-minute limits (docs/contracts/okta.md §0.4 table; the groups rows
  * from developer.okta.com/docs/reference/rl-global-mgmt: 500 to create or list groups, 1,000 to
  * get, update or delete one by id).
  */

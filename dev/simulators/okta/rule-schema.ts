@@ -1,5 +1,5 @@
 /**
- * What an IdP-discovery rule must look like (contract §3.3 schema facts, §4 item 8, §7.3): the
+ * What an IdP-discovery rule must look like (docs/contracts/okta.md §3.3 schema facts, §4 item 8, §7.3): the
  * userIdentifier type/attribute combination (an ATTRIBUTE rule: one pattern, on a property of the
  * user schema), the pattern match types, at most 10 providers, and provider ids that name
  * existing IdPs of the stated type.
@@ -10,7 +10,7 @@ import { IDENTITY_PROVIDER_TYPES } from './idp-schema';
 import type { IdpRecord } from './state';
 
 const MATCH_TYPES = ['EQUALS', 'STARTS_WITH', 'CONTAINS', 'SUFFIX', 'EXPRESSION'] as const;
-/** Provider types that route without naming an IdP (contract §3.3). */
+/** Provider types that route without naming an IdP (docs/contracts/okta.md §3.3). */
 const PROVIDERS_WITHOUT_ID = new Set(['OKTA', 'AgentlessDSSO', 'IWA']);
 const MAX_PROVIDERS = 10;
 
@@ -105,7 +105,7 @@ export function ruleConsistencyProblems(
         message: `"${identifier.attribute}" is not a property of the user profile schema.`,
       });
     }
-    // Okta's policy docs: attribute matching, like regex matching, takes exactly one pattern (contract §7.3).
+    // Okta's policy docs: attribute matching, like regex matching, takes exactly one pattern (docs/contracts/okta.md §7.3).
     if (identifier.patterns.length !== 1) {
       problems.push({
         field: 'conditions.userIdentifier.patterns',

@@ -1,5 +1,5 @@
 /**
- * The default user profile schema (contract §7.1): `GET /api/v1/meta/schemas/user/{schemaId}`
+ * The default user profile schema (docs/contracts/okta.md §7.1): `GET /api/v1/meta/schemas/user/{schemaId}`
  * answers the whole schema (`definitions.base` and `definitions.custom`); `POST` is a partial
  * update of the custom properties (a property given as an object is added or replaced, `null`
  * removes it and its values from every profile, unnamed ones stay) and of base permissions.

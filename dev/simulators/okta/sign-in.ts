@@ -79,7 +79,7 @@ function randomValue(): string {
   return randomBytes(16).toString('base64url');
 }
 
-/** The IdP username per `policy.subject.userNameTemplate` (contract §2.2): `idpuser.<attribute>` only. */
+/** The IdP username per `policy.subject.userNameTemplate` (docs/contracts/okta.md §2.2): `idpuser.<attribute>` only. */
 function username(template: string, claims: Record<string, unknown>): string {
   const match = /^\s*idpuser\.([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(template);
   if (!match) {

@@ -1,5 +1,5 @@
 /**
- * Directory-sourced users (contract §11): `POST /_sim/users` makes a user as an Active Directory
+ * Directory-sourced users (docs/contracts/okta.md §11): `POST /_sim/users` makes a user as an Active Directory
  * or LDAP import would, and the rule users.ts applies to such a user's profile updates and
  * lifecycle. Okta refuses, with 403 E0000023, any update whose profile merely *contains* an
  * attribute the source masters (even with its current value): base attributes always, custom ones
@@ -24,7 +24,7 @@ const seedUserBody = z.object({
   status: z.enum(['ACTIVE', 'SUSPENDED', 'DEPROVISIONED', 'STAGED']).optional(),
 });
 
-/** Okta's words (contract §11.2); the same for a partial POST, a full PUT and a lifecycle call. */
+/** Okta's words (docs/contracts/okta.md §11.2); the same for a partial POST, a full PUT and a lifecycle call. */
 export function masteredElsewhere(): OktaApiError {
   return new OktaApiError(403, 'E0000023', 'Operation failed because user profile is mastered under another system');
 }
@@ -40,7 +40,7 @@ export function sourceMastered(user: UserRecord, given: Record<string, unknown>,
 
 /**
  * Deactivate and suspend (and DELETE's first, deactivating call) belong to the top profile source
- * (contract §11.1). Okta's answer is unverified: refused here with the same E0000023, so a client
+ * (docs/contracts/okta.md §11.1). Okta's answer is unverified: refused here with the same E0000023, so a client
  * that would deactivate a directory's user finds out in tests. A user the directory already
  * deprovisioned may still be deleted for good.
  */

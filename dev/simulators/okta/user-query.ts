@@ -1,5 +1,5 @@
 /**
- * The `filter` and `search` expressions of GET /api/v1/users (contract §1.1), parsed into a
+ * The `filter` and `search` expressions of GET /api/v1/users (docs/contracts/okta.md §1.1), parsed into a
  * predicate (the grammar is shared with the groups list's `search`: `parseQuery`). `filter`: `eq` on status, lastUpdated, id, profile.login/email/firstName/lastName
  * (plus gt/ge/lt/le on lastUpdated), values case-sensitive. `search`: any profile.* or top-level
  * property with eq, ne, sw, co, pr, gt, ge, lt, le, values case-insensitive. Both: quoted string

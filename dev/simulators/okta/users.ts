@@ -1,5 +1,5 @@
 /**
- * Users (contract §1, §7.2): get by id, login or login shortname; list with filter/search/q and
+ * Users (docs/contracts/okta.md §1, §7.2): get by id, login or login shortname; list with filter/search/q and
  * cursor paging; create with `activate`/`provider`; partial (POST) and full (PUT) profile
  * updates; lifecycle activate/deactivate/suspend; two-step delete. Profiles are checked against the
  * user schema (profile-validation.ts).
@@ -18,7 +18,7 @@ import { parseUserQuery } from './user-query';
 import { parseBody } from './validation';
 
 const PROVIDER_TYPES = ['OKTA', 'ACTIVE_DIRECTORY', 'LDAP', 'FEDERATION', 'SOCIAL', 'IMPORT'] as const;
-/** Providers whose users sign in elsewhere, so activation needs no password (contract §1.2). */
+/** Providers whose users sign in elsewhere, so activation needs no password (docs/contracts/okta.md §1.2). */
 const EXTERNAL_PROVIDERS = new Set(['FEDERATION', 'SOCIAL']);
 
 const createUserBody = z.object({
@@ -99,7 +99,7 @@ export function registerUserRoutes(app: FastifyInstance, context: OktaContext): 
 
   function userFromPath(request: FastifyRequest): UserRecord {
     const { raw, decoded } = rawSegment(request, 3);
-    // Logins containing "/" can only be fetched by id (contract §1.1).
+    // Logins containing "/" can only be fetched by id (docs/contracts/okta.md §1.1).
     const user = decoded === undefined || /%2f/i.test(raw) ? undefined : findUser(users(), decoded);
     if (!user) throw notFound(decoded ?? raw, 'User');
     return user;
@@ -156,7 +156,7 @@ export function registerUserRoutes(app: FastifyInstance, context: OktaContext): 
         ),
       );
     }
-    // Only filter and search show DEPROVISIONED users (contract §1.1).
+    // Only filter and search show DEPROVISIONED users (docs/contracts/okta.md §1.1).
     if (query.search === undefined && query.filter === undefined)
       predicates.push((user) => user.status !== 'DEPROVISIONED');
     const matching = users().filter((user) => predicates.every((predicate) => predicate(user)));
@@ -240,7 +240,7 @@ export function registerUserRoutes(app: FastifyInstance, context: OktaContext): 
   app.delete('/api/v1/users/:id', async (request, reply: FastifyReply) => {
     const user = userFromPath(request);
     refuseSourcedLifecycle(user);
-    // The first DELETE deactivates; only a DEPROVISIONED user is removed (contract §1.3).
+    // The first DELETE deactivates; only a DEPROVISIONED user is removed (docs/contracts/okta.md §1.3).
     if (user.status === 'DEPROVISIONED') store.state.users = users().filter((other) => other !== user);
     else setStatus(user, 'DEPROVISIONED');
     store.changed();

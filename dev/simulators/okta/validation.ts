@@ -50,7 +50,7 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.infe
   return parsed.data;
 }
 
-/** Drops null-valued properties, which Okta may omit (contract §0.1) and the spec does not allow on several fields. */
+/** Drops null-valued properties, which Okta may omit (docs/contracts/okta.md §0.1) and the spec does not allow on several fields. */
 export function withoutNulls<T>(value: T): T {
   if (Array.isArray(value)) return value.map((item) => withoutNulls(item)) as T;
   if (value === null || typeof value !== 'object') return value;

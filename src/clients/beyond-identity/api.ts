@@ -25,7 +25,7 @@ import {
   type Realm,
 } from './schemas';
 
-/** The largest page each list accepts (contract §2.2); the server clamps larger values anyway. */
+/** The largest page each list accepts (docs/contracts/beyond-identity.md §2.2); the server clamps larger values anyway. */
 const PAGE_SIZE = {
   realms: 200,
   identities: 200,
@@ -44,7 +44,7 @@ export interface OidcApplicationSettings {
   expiresAfterSeconds: number;
 }
 
-/** The guide's application (step 3), as the API wants it (contract §3.4). */
+/** The guide's application (step 3), as the API wants it (docs/contracts/beyond-identity.md §3.4). */
 function oidcApplicationBody(settings: OidcApplicationSettings) {
   return {
     display_name: settings.displayName,

@@ -1,7 +1,7 @@
 /**
  * Bearer tokens for the Management API: a static API token, or client credentials against the
  * Management API application's token endpoint, cached until shortly before expiry and refreshed
- * once when the API answers 401/403 (an expired token may come back as either, contract §2.4).
+ * once when the API answers 401/403 (an expired token may come back as either, docs/contracts/beyond-identity.md §2.4).
  */
 import {
   JsonClient,

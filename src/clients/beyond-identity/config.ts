@@ -2,7 +2,7 @@
 import type { ClientLogger, HttpTimeouts, RetryOptions } from '../http/json-client';
 import type { HttpObserver } from '../http/observer';
 
-/** The management API and the auth (OAuth/OIDC) host differ per region (contract §1.1). */
+/** The management API and the auth (OAuth/OIDC) host differ per region (docs/contracts/beyond-identity.md §1.1). */
 export const BEYOND_IDENTITY_REGIONS = {
   us: { managementUrl: 'https://api-us.beyondidentity.com', authUrl: 'https://auth-us.beyondidentity.com' },
   eu: { managementUrl: 'https://api-eu.beyondidentity.com', authUrl: 'https://auth-eu.beyondidentity.com' },

@@ -15,7 +15,7 @@ import type { NonRetryableType } from '../../workflows/failure-types';
 /** The realm every Beyond Identity tenant has for its own administrators; never ours to use. */
 const ADMIN_REALM_NAME = 'Beyond Identity Admin';
 
-/** Job states in which the emailed link can still be used (contract §4 step 7). */
+/** Job states in which the emailed link can still be used (docs/contracts/beyond-identity.md §4 step 7). */
 const LIVE_JOB_STATES = ['LINK_SENT', 'LINK_OPENED', 'REQUEST_DELIVERED'] as const;
 
 export class InvalidBeyondIdentityInputError extends Error {
@@ -52,7 +52,7 @@ export interface BindingProgress {
   enrollmentStatus?: string;
 }
 
-/** Characters Beyond Identity refuses in a username (contract §3.2); an email with one cannot be used as is. */
+/** Characters Beyond Identity refuses in a username (docs/contracts/beyond-identity.md §3.2); an email with one cannot be used as is. */
 const FORBIDDEN_USERNAME_CHARACTERS = /[{}[\]<>;:?\\/|*^%$#=~`!]/;
 
 /** Why this email cannot be a Beyond Identity username, or undefined when it can. */
@@ -65,7 +65,7 @@ export function usernameProblem(email: string): string | undefined {
   return undefined;
 }
 
-/** The OIDC endpoints of an application, on the auth host (contract §1.2): what Okta needs. */
+/** The OIDC endpoints of an application, on the auth host (docs/contracts/beyond-identity.md §1.2): what Okta needs. */
 export function oidcEndpoints(authUrl: string, tenantId: string, realmId: string, applicationId: string) {
   const issuer = `${authUrl.replace(/\/+$/, '')}/v1/tenants/${encodeURIComponent(tenantId)}/realms/${encodeURIComponent(realmId)}/applications/${encodeURIComponent(applicationId)}`;
   return {
@@ -218,7 +218,7 @@ export class BeyondIdentitySetup {
     return { outcome: result.outcome, value: summarizeJob(result.value) };
   }
 
-  /** Has the person bound a passkey? The job's state, and an ACTIVE credential, both count (contract §3.6). */
+  /** Has the person bound a passkey? The job's state, and an ACTIVE credential, both count (docs/contracts/beyond-identity.md §3.6). */
   async bindingProgress(
     realmId: string,
     identityId: string,

@@ -1,7 +1,7 @@
 /**
  * `WWW-Authenticate` challenges (RFC 9110 §11.6.1): Okta answers a token without a needed scope
  * with a 403 and no body, only `Bearer …, scope="okta.policies.manage", error="insufficient_scope"`
- * (or the `DPoP` scheme), and refuses a bad DPoP proof the same way (contract §8.4, §10).
+ * (or the `DPoP` scheme), and refuses a bad DPoP proof the same way (docs/contracts/okta.md §8.4, §10).
  */
 export interface AuthChallenge {
   /** As sent: `Bearer`, `DPoP`. */

@@ -76,13 +76,13 @@ export interface OktaUserInput {
   extraProfile?: Record<string, string>;
 }
 
-/** A custom property of the user profile schema, as we create it (contract §7.1). */
+/** A custom property of the user profile schema, as we create it (docs/contracts/okta.md §7.1). */
 export interface CustomPropertyDefinition {
   title: string;
   description?: string;
   type: 'string';
   maxLength?: number;
-  /** Always sent (contract §11.3: the API's defaults are unverified). */
+  /** Always sent (docs/contracts/okta.md §11.3: the API's defaults are unverified). */
   master: { type: 'OKTA' | 'PROFILE_MASTER' };
   permissions: readonly { principal: 'SELF'; action: 'READ_ONLY' | 'READ_WRITE' | 'HIDE' }[];
 }
@@ -218,9 +218,9 @@ export class OktaApi {
   }
 
   /**
-   * A partial profile update (`POST`, contract §7.2): only the properties given change; `null` clears one.
+   * A partial profile update (`POST`, docs/contracts/okta.md §7.2): only the properties given change; `null` clears one.
    * Callers send only what they mean to change (the routing property): Okta refuses the whole request
-   * with 403 E0000023 if it merely contains an attribute a directory masters (contract §11.2). Never `PUT`.
+   * with 403 E0000023 if it merely contains an attribute a directory masters (docs/contracts/okta.md §11.2). Never `PUT`.
    */
   updateUserProfile(
     userId: string,

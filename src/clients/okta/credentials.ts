@@ -1,6 +1,6 @@
 /**
  * How the worker authenticates to Okta: an API token (SSWS, the admin's own permissions) or an
- * OAuth 2.0 service app (client credentials with a `private_key_jwt` assertion, contract §8),
+ * OAuth 2.0 service app (client credentials with a `private_key_jwt` assertion, docs/contracts/okta.md §8),
  * whose access tokens carry only the scopes granted to it and whose admin role bounds the objects.
  */
 import type { KeyObject } from 'node:crypto';
@@ -25,7 +25,7 @@ export type OktaCredentials =
 export type OktaCredentialKind = OktaCredentials['kind'];
 
 /**
- * The least set of scopes the service needs (contract §10): users created and updated, groups
+ * The least set of scopes the service needs (docs/contracts/okta.md §10): users created and updated, groups
  * only read (`--okta-group`), the routing property added to the profile schema, the IdP made,
  * and the IdP-discovery rule made.
  */

@@ -1,5 +1,5 @@
 /**
- * DPoP proofs (RFC 9449, contract §8.4) signed with a key of this process's own: an ephemeral
+ * DPoP proofs (RFC 9449, docs/contracts/okta.md §8.4) signed with a key of this process's own: an ephemeral
  * ES256 pair made at first use and never stored. Not the client key: that one only signs client
  * assertions (what the app's JWKS vouches for) and may be RSA or EC, while a proof key is anything
  * the proof header carries; a token bound to it (`cnf.jkt`) is worthless to whoever copies it out

@@ -53,7 +53,7 @@ export function oidcIdpBody(desired: DesiredOidcIdp) {
         jwks: { url: desired.jwksUrl, binding: 'HTTP-REDIRECT' },
       },
       issuer: { url: desired.issuer },
-      // No token_endpoint_auth_method: its enum is private_key_jwt only; a secret means client-secret auth (contract §2.2).
+      // No token_endpoint_auth_method: its enum is private_key_jwt only; a secret means client-secret auth (docs/contracts/okta.md §2.2).
       credentials: { client: { client_id: desired.clientId, client_secret: desired.clientSecret } },
     },
     policy: {
@@ -94,7 +94,7 @@ export function idpDrift(idp: OktaIdp, desired: DesiredOidcIdp): string[] {
 }
 
 /**
- * How people are routed (contract §7.3): one rule matching a custom profile property against one
+ * How people are routed (docs/contracts/okta.md §7.3): one rule matching a custom profile property against one
  * value that names the integration; a person is routed by setting that property on their user.
  */
 export interface RoutingKey {

@@ -1,6 +1,6 @@
 /**
  * RFC 8288 `Link` headers as Okta sends them: separate header lines, which undici hands over
- * either as an array or joined into one value with ", " (contract §0.5). Both forms parse.
+ * either as an array or joined into one value with ", " (docs/contracts/okta.md §0.5). Both forms parse.
  */
 import type { ResponseHeaders } from '../http/headers';
 

@@ -1,5 +1,5 @@
 /**
- * Access tokens for the Okta Management API from an OAuth 2.0 service app (contract §8): client
+ * Access tokens for the Okta Management API from an OAuth 2.0 service app (docs/contracts/okta.md §8): client
  * credentials with a `private_key_jwt` assertion, a DPoP proof with every token request (ignored
  * for an app without DPoP), the `use_dpop_nonce` challenge answered, and a `token_type: DPoP`
  * answer switching every API call to `Authorization: DPoP` with a proof of its own.

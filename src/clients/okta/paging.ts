@@ -1,6 +1,6 @@
 /**
  * Every item of an Okta list, page by page along `rel="next"` links followed exactly as given
- * (contract §0.5), on the client's own origin only (JsonClient refuses another).
+ * (docs/contracts/okta.md §0.5), on the client's own origin only (JsonClient refuses another).
  */
 import type { z } from 'zod';
 import type { JsonClient } from '../http/json-client';

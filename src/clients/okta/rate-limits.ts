@@ -1,5 +1,5 @@
 /**
- * Okta's rate-limit buckets (contract §0.4) and how its headers feed the shared pacer.
+ * Okta's rate-limit buckets (docs/contracts/okta.md §0.4) and how its headers feed the shared pacer.
  * The bucket a request counts against decides which window the pacer must respect.
  */
 import type { HttpMethod, Pacing } from '../http/json-client';

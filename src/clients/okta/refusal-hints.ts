@@ -7,7 +7,7 @@ import type { UpstreamErrorParts } from '../http/json-client';
 import { REQUIRED_OKTA_SCOPES, scopeCovers, type OktaCredentials } from './credentials';
 
 const SERVICE_APP_COMMAND = 'bi-okta okta-service-app';
-/** The admin role the service app needs: the IdP, the discovery rule and the profile schema are beyond a User or App Administrator (contract §10). */
+/** The admin role the service app needs: the IdP, the discovery rule and the profile schema are beyond a User or App Administrator (docs/contracts/okta.md §10). */
 const SERVICE_APP_ROLE = 'ORG_ADMIN';
 
 export function grantScopeHint(clientId: string, scopes: readonly string[]): string {

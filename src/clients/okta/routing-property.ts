@@ -1,5 +1,5 @@
 /**
- * What makes the routing property safe to route by (contract §11.3), and the fix when it is not.
+ * What makes the routing property safe to route by (docs/contracts/okta.md §11.3), and the fix when it is not.
  * Okta-mastered (`master: {type: 'OKTA'}`): Okta accepts writes of it even on a user whose profile
  * a directory or HR system masters, where an inherited one is refused with 403 E0000023.
  * `SELF READ_ONLY`: a person cannot clear it on their profile page and sign in with a password again.
@@ -11,7 +11,7 @@ import type { NonRetryableType } from '../../workflows/failure-types';
 export const ROUTING_PROPERTY_MASTER = { type: 'OKTA' } as const;
 export const ROUTING_PROPERTY_PERMISSIONS = [{ principal: 'SELF', action: 'READ_ONLY' }] as const;
 
-/** Okta's code for an update of an attribute the profile source masters (contract §11.2). */
+/** Okta's code for an update of an attribute the profile source masters (docs/contracts/okta.md §11.2). */
 const MASTERED_ELSEWHERE = 'E0000023';
 const MASTERED_SUMMARY = 'Operation failed because user profile is mastered under another system';
 
@@ -20,7 +20,7 @@ export type RoutingPropertyProblem =
 
 /**
  * What SELF may do with the property. Several SELF entries: the most permissive counts. None: the
- * API's default is unverified (contract §11.3), so it is not taken for read-only.
+ * API's default is unverified (docs/contracts/okta.md §11.3), so it is not taken for read-only.
  */
 function selfAction(property: OktaSchemaProperty): string | undefined {
   const actions = (property.permissions ?? [])

@@ -87,7 +87,7 @@ export const oktaPolicySchema = z.object({
   system: z.boolean().optional(),
 });
 
-/** One profile property (spec `UserSchemaAttribute`): who masters it, and what the person may do with it (contract §11.3). */
+/** One profile property (spec `UserSchemaAttribute`): who masters it, and what the person may do with it (docs/contracts/okta.md §11.3). */
 const schemaPropertySchema = z
   .object({
     title: z.string().nullish(),
@@ -98,7 +98,7 @@ const schemaPropertySchema = z
   .passthrough();
 export type OktaSchemaProperty = z.infer<typeof schemaPropertySchema>;
 
-/** The default user profile schema (contract §7.1): the base properties and the org's own. */
+/** The default user profile schema (docs/contracts/okta.md §7.1): the base properties and the org's own. */
 export const oktaUserSchemaSchema = z.object({
   definitions: z.object({
     base: z
@@ -182,7 +182,7 @@ export function parseOktaError(body: unknown, headers: ResponseHeaders = {}): Up
   };
 }
 
-/** The org authorization server's token answer (contract §8.3); `token_type` is `Bearer` or, for a DPoP-bound app, `DPoP`. */
+/** The org authorization server's token answer (docs/contracts/okta.md §8.3); `token_type` is `Bearer` or, for a DPoP-bound app, `DPoP`. */
 export const oktaAccessTokenSchema = z.object({
   token_type: z.string().min(1),
   access_token: z.string().min(1),

@@ -1,6 +1,6 @@
 /**
  * Zod schemas for the Okta answers an admin reads while making the worker's OAuth service app
- * (contract §9): apps, their JSON Web Keys, scope grants and the client's admin roles. Unknown
+ * (docs/contracts/okta.md §9): apps, their JSON Web Keys, scope grants and the client's admin roles. Unknown
  * fields are tolerated; what we decide on must be there with the right type.
  */
 import { z } from 'zod';

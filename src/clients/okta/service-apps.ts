@@ -1,5 +1,5 @@
 /**
- * The Okta calls an admin makes once to give the worker an OAuth 2.0 service app (contract §9):
+ * The Okta calls an admin makes once to give the worker an OAuth 2.0 service app (docs/contracts/okta.md §9):
  * find apps by label, create the app, add a public key, grant Okta API scopes, assign the
  * client an admin role. On a JsonClient of its own with the admin's SSWS token, which is used
  * here only and never handed to the worker.
@@ -35,7 +35,7 @@ export type PublicSigningJwk = { kid: string; alg: string; use: 'sig' } & (
 export interface NewServiceApp {
   label: string;
   key: PublicSigningJwk;
-  /** Access tokens bound to the client's key (DPoP, contract §8.4). */
+  /** Access tokens bound to the client's key (DPoP, docs/contracts/okta.md §8.4). */
   dpop: boolean;
 }
 
@@ -77,7 +77,7 @@ export class OktaServiceApps {
     return apps.filter((app) => app.label === label);
   }
 
-  /** An ACTIVE OIDC service app: client credentials, `private_key_jwt` with `key`, no secret (contract §9.1). */
+  /** An ACTIVE OIDC service app: client credentials, `private_key_jwt` with `key`, no secret (docs/contracts/okta.md §9.1). */
   createServiceApp(app: NewServiceApp): Promise<OktaApp> {
     return this.call({
       operation: 'create the service app',
@@ -131,7 +131,7 @@ export class OktaServiceApps {
     });
   }
 
-  /** One Okta API scope for the app, issued by the org authorization server (contract §9.2; answers 201). */
+  /** One Okta API scope for the app, issued by the org authorization server (docs/contracts/okta.md §9.2; answers 201). */
   grantScope(appId: string, scopeId: string): Promise<OktaScopeGrant> {
     return this.call({
       operation: `grant ${scopeId}`,
@@ -151,7 +151,7 @@ export class OktaServiceApps {
     });
   }
 
-  /** A standard admin role for the client itself (contract §9.3). */
+  /** A standard admin role for the client itself (docs/contracts/okta.md §9.3). */
   assignClientRole(clientId: string, type: string): Promise<OktaRoleAssignment> {
     return this.call({
       operation: `assign the ${type} role`,

@@ -1,4 +1,4 @@
-/** Bearer authentication of the management API and the client-credentials token endpoint (contract §1.3, §2.4, §5). */
+/** Bearer authentication of the management API and the client-credentials token endpoint (docs/contracts/beyond-identity.md §1.3, §2.4, §5). */
 import type { RunningBeyondIdentitySimulator } from '../../../dev/simulators/beyond-identity';
 import {
   applicationIssuer,

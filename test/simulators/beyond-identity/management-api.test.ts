@@ -1,4 +1,4 @@
-/** Contract tests of the management API resources over real HTTP: shapes, statuses and error bodies (contract §2-§3, §5). */
+/** Contract tests of the management API resources over real HTTP: shapes, statuses and error bodies (docs/contracts/beyond-identity.md §2-§3, §5). */
 import type { RunningBeyondIdentitySimulator } from '../../../dev/simulators/beyond-identity';
 import { ManagementClient, startSimulator, type Application, type Identity, type Realm } from './support';
 

@@ -1,4 +1,4 @@
-/** List paging (contract §2.2): page_size with clamping, opaque page tokens that keep size and filter, skip. */
+/** List paging (docs/contracts/beyond-identity.md §2.2): page_size with clamping, opaque page tokens that keep size and filter, skip. */
 import type { RunningBeyondIdentitySimulator } from '../../../dev/simulators/beyond-identity';
 import { ManagementClient, startSimulator, type Realm } from './support';
 

@@ -1,4 +1,4 @@
-/** Groups (contract §7.4): create, get, list with q/search/filter and paging, members with paging, add member, rate-limit buckets, persistence, suspend. */
+/** Groups (docs/contracts/okta.md §7.4): create, get, list with q/search/filter and paging, members with paging, add member, rate-limit buckets, persistence, suspend. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * What every request and response follows (contract §0, §4 items 1-4 and 10): token auth, the
+ * What every request and response follows (docs/contracts/okta.md §0, §4 items 1-4 and 10): token auth, the
  * standard headers, per-bucket rate limits and 429, injected faults, framework errors in Okta's
  * shape, the 411 rule, the banner, and persistence across a restart.
  */

@@ -1,4 +1,4 @@
-/** OIDC identity providers (contract §2): create and its validation, get, non-exact list, paging, replace, lifecycle, delete. */
+/** OIDC identity providers (docs/contracts/okta.md §2): create and its validation, get, non-exact list, paging, replace, lifecycle, delete. */
 import { fetch } from 'undici';
 import { expectOktaError, idpBody, parseLinks, useSimulator } from './support';
 

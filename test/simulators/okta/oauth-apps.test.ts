@@ -1,5 +1,5 @@
 /**
- * OAuth 2.0 service apps through the Apps API (contract §9): create with RSA and EC public keys,
+ * OAuth 2.0 service apps through the Apps API (docs/contracts/okta.md §9): create with RSA and EC public keys,
  * validation, list/get/paging, keys, lifecycle and delete; scope grants; client admin roles;
  * persistence and what `/_sim/state` shows.
  */

@@ -1,5 +1,5 @@
 /**
- * API calls with OAuth access tokens (contract §8.4, §10): Bearer and DPoP (proof with ath, htu
+ * API calls with OAuth access tokens (docs/contracts/okta.md §8.4, §10): Bearer and DPoP (proof with ath, htu
  * on the decoded path, single-use jti), the scope check (403, empty body, WWW-Authenticate in the
  * contract's form), the admin-role check (403 E0000006), a revoked grant, scheme mismatches,
  * expiry with a short token lifetime, and the counters.
@@ -131,7 +131,7 @@ describe('Okta simulator: API calls with OAuth access tokens', () => {
       expect((await callWith(t.okta, token, 'GET', '/api/v1/users/dpop.user%40example.org', { proofKey })).status).toBe(
         200,
       );
-      // A proof whose htu keeps %40 does not match (contract §8.4: Okta compares the decoded path).
+      // A proof whose htu keeps %40 does not match (docs/contracts/okta.md §8.4: Okta compares the decoded path).
       const encodedHtu = await dpopProof(proofKey, 'GET', `${t.sim.url}/api/v1/users/dpop.user%40example.org`, {
         accessToken: token.value,
       });
@@ -221,7 +221,7 @@ describe('Okta simulator: API calls with OAuth access tokens', () => {
     const unknown = await t.okta.call('GET', '/api/v1/users', { authorization: 'Bearer not-a-token-it-issued' });
     expectOktaError(unknown, 401, 'E0000011');
     expect(challenge(unknown)).toMatch(/^Bearer .*error="invalid_token"/);
-    // What okta-sdk-nodejs sends after caching a token-endpoint error as its token (contract §8.5).
+    // What okta-sdk-nodejs sends after caching a token-endpoint error as its token (docs/contracts/okta.md §8.5).
     expectOktaError(await t.okta.call('GET', '/api/v1/users', { authorization: 'Bearer undefined' }), 401, 'E0000011');
     expect((await t.okta.call('GET', '/api/v1/apps')).status).toBe(200);
     expect((await t.okta.call('GET', '/api/v1/users', { authorization: `Bearer ${t.sim.apiToken}` })).status).toBe(200);

@@ -1,7 +1,7 @@
 /**
  * The service-app responses (apps, keys, grants, client roles, and the 403s of OAuth callers)
  * validated against the published Okta spec, as spec.test.ts does for the rest. The empty-bodied
- * 403 of a missing scope is Okta's observed behaviour (contract §10), not the spec's Error: it is
+ * 403 of a missing scope is Okta's observed behaviour (docs/contracts/okta.md §10), not the spec's Error: it is
  * left out here and tested in oauth-resource.test.ts.
  */
 import type { RunningOktaSimulator } from '../../../dev/simulators/okta';

@@ -62,7 +62,7 @@ export interface AssertionOptions {
   signWith?: ClientKey;
 }
 
-/** A client assertion like okta-sdk-nodejs makes (contract §8.5): iss = sub = client id, aud = token URL, 5 minutes, uuid jti. */
+/** A client assertion like okta-sdk-nodejs makes (docs/contracts/okta.md §8.5): iss = sub = client id, aud = token URL, 5 minutes, uuid jti. */
 export async function clientAssertion(
   sim: RunningOktaSimulator,
   clientId: string,

@@ -1,5 +1,5 @@
 /**
- * The token endpoint (contract §8.1–8.4): client credentials with a private_key_jwt assertion
+ * The token endpoint (docs/contracts/okta.md §8.1–8.4): client credentials with a private_key_jwt assertion
  * from an RSA or EC key, requested ∩ granted scopes, every assertion refusal with the contract's
  * answer, single-use jti, the DPoP nonce dance, and the counters.
  */

@@ -1,4 +1,4 @@
-/** The IdP-discovery policy and its rules (contract §3): the system policy and default rule, rule CRUD and lifecycle, priorities, validation. */
+/** The IdP-discovery policy and its rules (docs/contracts/okta.md §3): the system policy and default rule, rule CRUD and lifecycle, priorities, validation. */
 import { expectOktaError, idpBody, ruleBody, useSimulator } from './support';
 
 type Rule = {

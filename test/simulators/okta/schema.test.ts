@@ -1,5 +1,5 @@
 /**
- * The user profile schema (contract §7.1) and what it governs: the schema's shape, partial
+ * The user profile schema (docs/contracts/okta.md §7.1) and what it governs: the schema's shape, partial
  * updates of custom properties and base permissions, name/type/clash validation, user profiles
  * checked against it on create and update, partial (POST) and full (PUT) profile updates
  * (§7.2), ATTRIBUTE routing rules tied to its property names (§7.3), and persistence.

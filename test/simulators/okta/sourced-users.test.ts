@@ -1,4 +1,4 @@
-/** Directory-sourced users (contract §11): how Okta shows them, and the 403 E0000023 for what their source masters. */
+/** Directory-sourced users (docs/contracts/okta.md §11): how Okta shows them, and the 403 E0000023 for what their source masters. */
 import { expectOktaError, userBody, useSimulator } from './support';
 
 type User = {

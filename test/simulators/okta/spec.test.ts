@@ -9,7 +9,7 @@ import type { RunningOktaSimulator } from '../../../dev/simulators/okta';
 import { describeWithSpec, OpenApiValidator } from '../../support/openapi';
 import { idpBody, OktaClient, rawStatus, ruleBody, startSimulator, userBody, type Exchange } from './support';
 
-/** The spec's provider `type` enum lacks OKTA, yet its own example of the default rule (contract §3.2) routes to `{type: "OKTA"}`. */
+/** The spec's provider `type` enum lacks OKTA, yet its own example of the default rule (docs/contracts/okta.md §3.2) routes to `{type: "OKTA"}`. */
 function allowOktaProvider(exchange: Exchange, errors: string[]): string[] {
   if (!(JSON.stringify(exchange.body) ?? '').includes('"type":"OKTA"')) return errors;
   return errors.filter(

@@ -96,7 +96,7 @@ export function parseLinks(header: string | string[] | null | undefined): Record
   return links;
 }
 
-/** Asserts the Okta error shape (contract §0.3) and returns the body. */
+/** Asserts the Okta error shape (docs/contracts/okta.md §0.3) and returns the body. */
 export function expectOktaError(
   exchange: Exchange,
   status: number,

@@ -1,4 +1,4 @@
-/** Users (contract §1): lookups by id and encoded login, list queries, paging, create statuses, lifecycle, two-step delete. */
+/** Users (docs/contracts/okta.md §1): lookups by id and encoded login, list queries, paging, create statuses, lifecycle, two-step delete. */
 import { expectOktaError, parseLinks, userBody, useSimulator } from './support';
 
 type User = {

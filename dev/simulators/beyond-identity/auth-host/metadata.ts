@@ -1,4 +1,4 @@
-/** Per-application OIDC discovery and JWKS (contract §1.2). The discovery fields are the standard ones (its contents are undocumented). */
+/** Per-application OIDC discovery and JWKS (docs/contracts/beyond-identity.md §1.2). The discovery fields are the standard ones (its contents are undocumented). */
 import type { FastifyInstance } from 'fastify';
 import { applicationUrl, type Params, type SimContext } from '../context';
 import { APPLICATION_BASE, resolveApplication } from './application';

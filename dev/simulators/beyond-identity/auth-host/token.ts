@@ -2,7 +2,7 @@
  * `/token`: the authorization-code exchange (client_secret_post or client_secret_basic; public
  * clients with PKCE) and client credentials (how a Management API token is minted). Errors are
  * RFC 6749 §5.2 bodies, `{error, error_description}`, 401 for a failed client authentication
- * (contract §6 leaves the shape open; bi-mcp's parser reads these fields).
+ * (docs/contracts/beyond-identity.md §6 leaves the shape open; bi-mcp's parser reads these fields).
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';

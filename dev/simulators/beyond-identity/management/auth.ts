@@ -3,7 +3,7 @@
  * scopes, this tenant) and access tokens this simulator minted by client credentials for an
  * application of the Management API resource server (their `scope` claim limits them).
  * Missing/unknown token → 401; another tenant in the path, a missing scope or an expired access
- * token → 403 (contract §2.4: bi-cli refreshes its token on 403, the only evidence there is).
+ * token → 403 (docs/contracts/beyond-identity.md §2.4: bi-cli refreshes its token on 403, the only evidence there is).
  */
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Params, SimContext } from '../context';

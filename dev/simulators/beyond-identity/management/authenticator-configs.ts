@@ -1,6 +1,6 @@
 /**
  * Authenticator configs: create, list, get, delete. `hosted_web` is accepted without its
- * "required" arrays, as the older docs show the live server doing (contract §3.3); the arrays
+ * "required" arrays, as the older docs show the live server doing (docs/contracts/beyond-identity.md §3.3); the arrays
  * are filled with defaults so the stored object matches the published schema.
  */
 import type { FastifyInstance } from 'fastify';

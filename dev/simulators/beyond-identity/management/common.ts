@@ -13,7 +13,7 @@ export function listBody<T>(plural: string, page: Page<T>): Record<string, unkno
   return body;
 }
 
-/** Deletes answer 200 with an empty body (contract §2.1). */
+/** Deletes answer 200 with an empty body (docs/contracts/beyond-identity.md §2.1). */
 export function emptyOk(reply: FastifyReply): FastifyReply {
   return reply.code(200).send();
 }

@@ -64,7 +64,7 @@ const updateIdentity = z.object({
 
 const USERNAME_FILTER = /^\s*traits\.username\s+eq\s+("(?:[^"\\]|\\.)*")\s*$/i;
 
-/** The normalised filter and the username it asks for; anything else is a 400 (contract §5: only this filter). */
+/** The normalised filter and the username it asks for; anything else is a 400 (docs/contracts/beyond-identity.md §5: only this filter). */
 function parseFilter(raw: unknown): { filter: string; username: string } | undefined {
   if (raw === undefined || raw === '') return undefined;
   const quoted = typeof raw === 'string' ? USERNAME_FILTER.exec(raw)?.[1] : undefined;

@@ -1,6 +1,6 @@
 /**
  * Access tokens the token endpoint issued. Opaque random strings (clients must not parse them,
- * contract §8.3), kept in memory only: after a restart every token is unknown and clients renew
+ * docs/contracts/okta.md §8.3), kept in memory only: after a restart every token is unknown and clients renew
  * on the 401, as they must when a real token expires. A token names its client and app, its
  * scopes, when it expires, and for DPoP tokens the thumbprint of the key it is bound to.
  */

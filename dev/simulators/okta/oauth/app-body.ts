@@ -1,5 +1,5 @@
 /**
- * The body of `POST /api/v1/apps` for an OAuth 2.0 service app (contract §9.1): the only kind of
+ * The body of `POST /api/v1/apps` for an OAuth 2.0 service app (docs/contracts/okta.md §9.1): the only kind of
  * app simulated. Anything else (another signOnMode, a web app, a client secret, `jwks_uri`) is
  * refused with 400 E0000001 and one cause per problem, so a client finds out here rather than on
  * a real org.

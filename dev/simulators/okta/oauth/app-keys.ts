@@ -1,5 +1,5 @@
 /**
- * A service app's public keys (contract §9.1; spec `listJwk`, `addJwk`, `getJwk`, key lifecycle,
+ * A service app's public keys (docs/contracts/okta.md §9.1; spec `listJwk`, `addJwk`, `getJwk`, key lifecycle,
  * `deletejwk`): add (201; unique kid, at most 50, no key without a kid once there are several),
  * list, get, activate/deactivate (200 with the key), delete (inactive keys only, 204). Only ACTIVE
  * keys verify client assertions. Once the app holds Okta-scope grants, only a Super Administrator

@@ -1,5 +1,5 @@
 /**
- * OAuth 2.0 service apps through the Apps API (contract §9.1; spec `createApplication`,
+ * OAuth 2.0 service apps through the Apps API (docs/contracts/okta.md §9.1; spec `createApplication`,
  * `listApplications`, `getApplication`, `activateApplication`, `deactivateApplication`,
  * `deleteApplication`): create (200, ACTIVE unless `activate=false`), list with a non-exact `q`
  * (label or name prefix, any case) and `Link` paging, get, lifecycle, and delete (inactive apps

@@ -1,5 +1,5 @@
 /**
- * `private_key_jwt` client authentication (contract §8.2): the assertion names its client in
+ * `private_key_jwt` client authentication (docs/contracts/okta.md §8.2): the assertion names its client in
  * `iss` = `sub`, is signed with one of that client's ACTIVE keys (the one its `kid` names, or the
  * only one), is addressed to the token endpoint exactly, expires within the hour, was not issued
  * in the future, and its `jti` is used once. Every failure is 401 invalid_client.

@@ -1,5 +1,5 @@
 /**
- * Admin roles assigned to a service app's client (contract §9.3; spec `assignRoleToClient`,
+ * Admin roles assigned to a service app's client (docs/contracts/okta.md §9.3; spec `assignRoleToClient`,
  * `listRolesForClient`, `retrieveClientRole`, `deleteRoleFromClient`): standard role types only
  * (`CUSTOM` needs resource sets, not simulated). What each role allows: role-permissions.ts.
  */

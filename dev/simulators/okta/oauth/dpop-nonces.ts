@@ -1,5 +1,5 @@
 /**
- * The token endpoint's DPoP nonce (contract §8.4): one current value, renewed every 24 hours;
+ * The token endpoint's DPoP nonce (docs/contracts/okta.md §8.4): one current value, renewed every 24 hours;
  * the one before stays good too (Okta: a nonce "renews every 24 hours" and an old one works for
  * three days; here, until the next renewal after it).
  */

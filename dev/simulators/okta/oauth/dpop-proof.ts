@@ -1,5 +1,5 @@
 /**
- * DPoP proofs (RFC 9449; contract §8.4), at the token endpoint and on resource calls: `typ`
+ * DPoP proofs (RFC 9449; docs/contracts/okta.md §8.4), at the token endpoint and on resource calls: `typ`
  * dpop+jwt, an asymmetric `alg`, a public `jwk` in the header that verifies the signature, and
  * the claims `htm`, `htu`, a recent `iat`, a single-use `jti` and, on resource calls, `ath`.
  * The caller decides what a failure means (400 invalid_dpop_proof in both places).

@@ -6,7 +6,7 @@
 import type { TokenScheme } from './principal';
 
 const REFUSAL_REASONS = [
-  // Token endpoint (contract §8.3).
+  // Token endpoint (docs/contracts/okta.md §8.3).
   'token.invalid_request',
   'token.unsupported_grant_type',
   'token.invalid_client',
@@ -14,7 +14,7 @@ const REFUSAL_REASONS = [
   'token.invalid_scope',
   'token.invalid_dpop_proof',
   'token.dpop_proof_replayed',
-  // Resource calls with an access token (contract §8.4, §10).
+  // Resource calls with an access token (docs/contracts/okta.md §8.4, §10).
   'resource.invalid_token',
   'resource.scheme_mismatch',
   'resource.invalid_dpop_proof',

@@ -1,5 +1,5 @@
 /**
- * Okta-scope grants of a service app (contract §9.2; spec `grantConsentToScope`,
+ * Okta-scope grants of a service app (docs/contracts/okta.md §9.2; spec `grantConsentToScope`,
  * `listScopeConsentGrants`, `getScopeConsentGrant`, `revokeScopeConsentGrant`): one POST per scope
  * (201), `issuer` the org URL, `scopeId` a known `okta.*` scope; list, get, revoke (204: the grant
  * is gone, and tokens already issued lose the scope at once, see resource-auth.ts).

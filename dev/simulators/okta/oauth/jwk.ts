@@ -1,5 +1,5 @@
 /**
- * A client's public signing keys (contract §9.1, spec `OAuth2ClientJsonWebKey*Request`): RSA or
+ * A client's public signing keys (docs/contracts/okta.md §9.1, spec `OAuth2ClientJsonWebKey*Request`): RSA or
  * EC JWKs, `use: sig`, an `alg` that fits the key, no private members. What is kept is the public
  * part only, so nothing secret can ever reach the state file or `/_sim/state`.
  */
@@ -17,7 +17,7 @@ const CURVE_OF: Record<string, string> = { ES256: 'P-256', ES384: 'P-384', ES512
 /** Members that only a private (or symmetric) key has. */
 export const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
-/** The spec allows up to 50 keys per client (contract §8.2, Okta's service-app guide). */
+/** The spec allows up to 50 keys per client (docs/contracts/okta.md §8.2, Okta's service-app guide). */
 export const MAX_KEYS = 50;
 
 const jwkInput = z.looseObject({

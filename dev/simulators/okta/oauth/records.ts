@@ -1,5 +1,5 @@
 /**
- * What the org keeps for OAuth 2.0 service apps (contract §9): the apps with their public JWKs,
+ * What the org keeps for OAuth 2.0 service apps (docs/contracts/okta.md §9): the apps with their public JWKs,
  * their scope grants, and the admin roles assigned to their clients. Plain JSON, persisted with
  * the rest of the org's state; issued access tokens are not here (they live in memory only).
  */

@@ -1,5 +1,5 @@
 /**
- * Single-use `jti`s (contract §8.2 for client assertions, §8.4 for DPoP proofs): each is
+ * Single-use `jti`s (docs/contracts/okta.md §8.2 for client assertions, §8.4 for DPoP proofs): each is
  * remembered until the JWT carrying it could no longer be accepted anyway, so memory stays bounded
  * by the rate of requests, not by the simulator's lifetime.
  */

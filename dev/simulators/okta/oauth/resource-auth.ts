@@ -1,5 +1,5 @@
 /**
- * Who a call to the Management API comes from (contract §0.2, §8.4). API tokens (`SSWS <t>`,
+ * Who a call to the Management API comes from (docs/contracts/okta.md §0.2, §8.4). API tokens (`SSWS <t>`,
  * or a configured token as `Bearer <t>`) act as a Super Administrator. An access token acts as
  * its client: `Bearer <token>` for Bearer tokens, `DPoP <token>` with a `DPoP` proof (htm =
  * method, htu = org origin + percent-decoded path, ath, single-use jti, the key the token is bound
@@ -117,7 +117,7 @@ async function checkResourceProof(
   if (Array.isArray(header)) return new ProofRejected('Only one DPoP proof JWT header is allowed.');
   let decodedPath: string;
   try {
-    // Shared decision with the client: htu = the org's origin + the percent-decoded path, no query (contract §8.4).
+    // Shared decision with the client: htu = the org's origin + the percent-decoded path, no query (docs/contracts/okta.md §8.4).
     decodedPath = decodeURIComponent(pathOf(request));
   } catch {
     return new ProofRejected("'htu' claim in the DPoP proof JWT is invalid.");

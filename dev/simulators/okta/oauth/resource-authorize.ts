@@ -1,5 +1,5 @@
 /**
- * What an authenticated caller may do (contract §10): API tokens everything; an access token's
+ * What an authenticated caller may do (docs/contracts/okta.md §10): API tokens everything; an access token's
  * client needs the one scope the endpoint family asks for (403, no body, a `WWW-Authenticate`
  * naming it), then an admin role that allows the family and method (403 E0000006;
  * role-permissions.ts). Grants and roles are read at each call, so a change applies at once.

@@ -1,5 +1,5 @@
 /**
- * The simulator's model of what a client's admin roles let it do (contract §9.3: roles decide
+ * The simulator's model of what a client's admin roles let it do (docs/contracts/okta.md §9.3: roles decide
  * which resources, scopes which actions). Okta's real rules are finer (resource sets, targets);
  * this model is a choice, documented in the README:
  * SUPER_ADMIN everything; ORG_ADMIN everything but apps, app grants and admin roles (org admins

@@ -7,7 +7,7 @@ import { DpopNonces } from './dpop-nonces';
 import { OAuthCounters } from './figures';
 import { ReplayCache } from './replay';
 
-/** Okta's access tokens for its own APIs live one hour, fixed (contract §8.3). */
+/** Okta's access tokens for its own APIs live one hour, fixed (docs/contracts/okta.md §8.3). */
 export const DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS = 3600;
 
 export const TOKEN_PATH = '/oauth2/v1/token';

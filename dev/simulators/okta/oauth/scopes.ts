@@ -1,5 +1,5 @@
 /**
- * Okta's OAuth scopes for its own APIs (contract §10): which endpoint family a request belongs
+ * Okta's OAuth scopes for its own APIs (docs/contracts/okta.md §10): which endpoint family a request belongs
  * to, and the one scope it needs: `okta.<family>.read` for GET, `okta.<family>.manage` for the
  * rest; a manage scope also allows what its read scope does.
  */

@@ -1,5 +1,5 @@
 /**
- * `POST /oauth2/v1/token` of the org authorization server (contract §8.1–8.4): the client
+ * `POST /oauth2/v1/token` of the org authorization server (docs/contracts/okta.md §8.1–8.4): the client
  * credentials grant for service apps, authenticated by a `private_key_jwt` assertion. Apps with
  * `dpop_bound_access_tokens` must send a DPoP proof carrying the current nonce (first 400
  * use_dpop_nonce with a `dpop-nonce` header) and get a DPoP token bound to the proof key; other
@@ -36,7 +36,7 @@ function formOf(request: FastifyRequest): Record<string, string> {
   return (request.body ?? {}) as Record<string, string>;
 }
 
-/** The client the request authenticates (contract §8.1: only a client assertion; no secret beside it). */
+/** The client the request authenticates (docs/contracts/okta.md §8.1: only a client assertion; no secret beside it). */
 async function authenticateClient(
   request: FastifyRequest,
   form: Record<string, string>,
@@ -105,7 +105,7 @@ async function checkDpop(request: FastifyRequest, context: OktaContext, oauth: O
   }
 }
 
-/** Requested ∩ granted (contract §8.1). Unverified: the answers for no scope left and for names that are no Okta scope. */
+/** Requested ∩ granted (docs/contracts/okta.md §8.1). Unverified: the answers for no scope left and for names that are no Okta scope. */
 function tokenScopes(form: Record<string, string>, granted: string[]): string[] {
   const requested = (form.scope ?? '').split(' ').filter(Boolean);
   if (requested.length === 0) throw invalidScope('No scopes were requested.');

@@ -1,5 +1,5 @@
 /**
- * A refusal at the token endpoint, in OAuth's shape (contract §8.3): `{error, error_description}`
+ * A refusal at the token endpoint, in OAuth's shape (docs/contracts/okta.md §8.3): `{error, error_description}`
  * with the status of the contract's table, and the counter it goes to (none for a nonce
  * challenge, which is counted as such).
  */
