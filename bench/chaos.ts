@@ -8,6 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SimulatorChecks } from './checks';
 import type { PersonOutcome, Restartable } from './types';
+import { errorMessage } from '../src/util/errors';
 
 /** Seconds from the start: one moment at random in each of `count` equal slots of `spanSeconds`, so they spread over it and never bunch up. */
 export function chaosMoments(count: number, spanSeconds: number, random: () => number): number[] {
@@ -61,9 +62,7 @@ export async function chaosLoop(
         break;
       } catch (error) {
         if (attempt >= RESTART_ATTEMPTS)
-          throw new Error(
-            `the ${target.label} did not start again after ${attempt} attempts: ${error instanceof Error ? error.message : String(error)}`,
-          );
+          throw new Error(`the ${target.label} did not start again after ${attempt} attempts: ${errorMessage(error)}`);
         say(
           `  chaos: the ${target.label} did not start again (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); again in 2 s`,
         );

@@ -3,6 +3,7 @@
  * normal path, on an error and on SIGINT/SIGTERM. A synchronous last resort (SIGKILL of child
  * processes) runs if the process exits before the orderly stop finished.
  */
+import { errorMessage } from '../src/util/errors';
 export class Cleanup {
   private readonly steps: { name: string; stop: () => Promise<void> }[] = [];
   private readonly lastResorts: (() => void)[] = [];
@@ -31,7 +32,7 @@ export class Cleanup {
         try {
           await step.stop();
         } catch (error) {
-          this.say(`could not stop ${step.name} cleanly: ${error instanceof Error ? error.message : String(error)}`);
+          this.say(`could not stop ${step.name} cleanly: ${errorMessage(error)}`);
         }
       }
     })();

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { bindPasskeyFromOutbox, type OutboxEntry } from '../dev/simulators/beyond-identity/person-agent';
 import { request } from 'undici';
 import type { BenchConfig } from './options';
+import { errorMessage } from '../src/util/errors';
 
 export interface Person {
   email: string;
@@ -163,7 +164,7 @@ export class PeoplePlayer {
       progress.boundAt = Date.now();
       progress.retryAt = undefined;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       progress.lastError = message;
       if (/HTTP 410/.test(message)) {
         // The link expired (or was replaced): the person waits for the next email.
@@ -180,7 +181,7 @@ export class PeoplePlayer {
       await this.onBound(person);
       progress.signalledAt = Date.now();
     } catch (error) {
-      progress.signalError = error instanceof Error ? error.message : String(error);
+      progress.signalError = errorMessage(error);
     }
   }
 }

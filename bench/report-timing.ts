@@ -26,6 +26,7 @@ import { OptionsError, resolveOptions } from './options';
 import { PeoplePlayer, type Person } from './people';
 import { PROJECT_ROOT, startStack, type BenchStack } from './stack';
 import { percentile, round } from './stats';
+import { errorMessage } from '../src/util/errors';
 
 const silent: Output = { json: true, print: () => undefined, info: () => undefined };
 /** One CLI run may take this long before it is killed and the bench fails. */
@@ -240,6 +241,6 @@ async function main(): Promise<number> {
 main()
   .then((code) => process.exit(code))
   .catch((error: unknown) => {
-    process.stderr.write(`The report benchmark failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`The report benchmark failed: ${errorMessage(error)}\n`);
     process.exit(1);
   });

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { errorMessage } from '../src/util/errors';
 
 /** The pause before another try when a replacement worker did not start. */
 const REPLACE_RETRY_MS = 3_000;
@@ -146,9 +147,7 @@ export class WorkerPool {
         return await this.spawnOne();
       } catch (error) {
         if (this.stopping) return;
-        this.options.say(
-          `  ${error instanceof Error ? error.message : String(error)}; another in ${REPLACE_RETRY_MS / 1000} s`,
-        );
+        this.options.say(`  ${errorMessage(error)}; another in ${REPLACE_RETRY_MS / 1000} s`);
         await sleep(REPLACE_RETRY_MS);
       }
     }

@@ -9,6 +9,7 @@ import { ensurePostgres } from './postgres';
 import { ensureTemporalCli } from './provision';
 import { ensureTemporalServer } from './server-provision';
 import { ensureTemporalTestServer } from './test-server-provision';
+import { errorMessage } from '../../src/util/errors';
 
 async function main(): Promise<void> {
   const cli = await ensureTemporalCli();
@@ -29,6 +30,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`${errorMessage(error)}\n`);
   process.exit(1);
 });

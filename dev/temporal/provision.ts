@@ -11,6 +11,7 @@ import { constants as fsConstants } from 'node:fs';
 import { access, cp, mkdir, mkdtemp, rename, rm, stat, chmod } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { errorMessage } from '../../src/util/errors';
 
 export const execFileAsync = promisify(execFile);
 
@@ -250,6 +251,6 @@ export function run(
 }
 
 export function firstLines(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+  const text = errorMessage(error);
   return text.split('\n').slice(0, 4).join(' | ');
 }
