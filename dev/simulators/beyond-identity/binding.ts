@@ -3,7 +3,8 @@
  * with the link into the outbox (a RETURN job hands the link to the caller). Opening the link
  * moves it to LINK_OPENED; submitting the page's form binds a passkey: the job is COMPLETE with
  * `credential_id`, an ACTIVE credential exists, and the identity reads ENROLLED. Past
- * `expire_time` a job reads EXPIRED and its link binds nothing.
+ * `expire_time` a job reads EXPIRED and its link binds nothing; while the identity is suspended
+ * its link binds nothing either (and does not count as opened).
  */
 import { generateKeyPairSync } from 'node:crypto';
 import type { SimContext } from './context';
@@ -74,7 +75,7 @@ export function createBindingJob(
 
 export type LinkOutcome =
   | { kind: 'unknown' }
-  | { kind: 'expired' | 'revoked' | 'unavailable'; job: JobRecord }
+  | { kind: 'expired' | 'revoked' | 'unavailable' | 'suspended'; job: JobRecord }
   | { kind: 'ready'; job: JobRecord; identity: Identity }
   | { kind: 'bound'; job: JobRecord; identity: Identity; credential: Credential };
 
@@ -99,6 +100,8 @@ function resolveLink(context: SimContext, jobId: string, token: string): LinkOut
   if (!job || !identity) return { kind: 'unknown' };
   const refused = unusable(job);
   if (refused) return refused;
+  // A suspended identity "is unable to generate passkeys": the link waits, untouched, until it is unsuspended.
+  if (identity.status === 'suspended') return { kind: 'suspended', job };
   if (job.state === 'COMPLETE') return boundOutcome(context, job, identity);
   return { kind: 'ready', job, identity };
 }

@@ -13,7 +13,15 @@ export interface FieldViolation {
 }
 export type ErrorDetail =
   | { type: 'FieldViolations'; field_violations: FieldViolation[] }
-  | { type: 'ResourceInfo'; resource_type: string; id: string; description: string };
+  | { type: 'ResourceInfo'; resource_type: string; id: string; description: string }
+  // Capitalised inner keys, as the spec's BatchDeleteIdentities 404 example shows them.
+  | { type: 'BatchOperationErrors'; description: string; errors: BatchOperationError[] };
+
+interface BatchOperationError {
+  Description: string;
+  IDs: string[];
+  ResourceType: string;
+}
 
 export interface ErrorBody {
   code: string;
@@ -61,6 +69,15 @@ export const apiErrors = {
   notFound: (resourceType: string, id: string, noun: string) =>
     new BiError(404, `${noun} not found`, [
       { type: 'ResourceInfo', resource_type: resourceType, id, description: `${noun} not found` },
+    ]),
+  /** e.g. batchNotFound('Identity', ids, 'identities') → 404 "identities not found" with BatchOperationErrors. */
+  batchNotFound: (resourceType: string, ids: string[], noun: string) =>
+    new BiError(404, `${noun} not found`, [
+      {
+        type: 'BatchOperationErrors',
+        description: 'errors encountered performing batch operation',
+        errors: [{ Description: `${noun} not found`, IDs: ids, ResourceType: resourceType }],
+      },
     ]),
   conflict: (message: string, details?: ErrorDetail[]) => new BiError(409, message, details),
   unprocessable: (message: string, resourceType: string, id: string) =>

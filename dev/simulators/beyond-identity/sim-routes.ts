@@ -1,7 +1,9 @@
 /**
  * Test and demo affordances on the management listener, outside the API (never fault-injected):
  * `GET /_sim/state` (everything, secrets masked), `GET|DELETE /_sim/outbox` (the "sent" binding
- * emails, `?email=` to pick one person's), `POST /_sim/binding-jobs/{id}/expire`.
+ * emails, `?email=` to pick one person's), `GET /_sim/identities` (status at a glance, `?email=` or
+ * `?username=` across realms, so a test that knows only a person's email can see them suspended),
+ * `POST /_sim/binding-jobs/{id}/expire`.
  */
 import type { FastifyInstance } from 'fastify';
 import { expireJobNow } from './binding';
@@ -53,6 +55,25 @@ export function registerSimRoutes(app: FastifyInstance, context: SimContext): vo
     const removed = store.outbox.splice(0).length;
     store.changed();
     return { removed };
+  });
+
+  app.get('/_sim/identities', async (request) => {
+    const query = request.query as Query;
+    const wanted = (value: unknown) => (typeof value === 'string' && value !== '' ? value.toLowerCase() : undefined);
+    const email = wanted(query.email);
+    const username = wanted(query.username);
+    const identities = [...store.identities.values()]
+      .filter((identity) => email === undefined || identity.traits.primary_email_address?.toLowerCase() === email)
+      .filter((identity) => username === undefined || identity.traits.username.toLowerCase() === username)
+      .map((identity) => ({
+        id: identity.id,
+        realm_id: identity.realm_id,
+        username: identity.traits.username,
+        email: identity.traits.primary_email_address ?? null,
+        status: identity.status,
+        enrollment_status: store.enrollmentStatus(identity),
+      }));
+    return { identities };
   });
 
   app.post('/_sim/binding-jobs/:jobId/expire', async (request, reply) => {

@@ -43,6 +43,13 @@ function refusalPage(reply: FastifyReply, outcome: LinkOutcome): FastifyReply | 
         'Link revoked',
         '<p>This passkey link was revoked. Ask your administrator for a new one.</p>',
       );
+    case 'suspended':
+      return send(
+        reply,
+        403,
+        'Account suspended',
+        '<p>Your account is suspended, so no passkey can be bound to it. Ask your administrator.</p>',
+      );
     case 'unavailable':
       return send(reply, 409, 'Link not usable', '<p>This passkey link can no longer be used.</p>');
     default:

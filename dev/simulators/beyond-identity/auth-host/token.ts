@@ -125,6 +125,8 @@ export function registerTokenRoute(app: FastifyInstance, context: SimContext, co
     checkPkce(grant, field(form, 'code_verifier'));
     const identity = store.identities.get(grant.identityId);
     if (!identity) throw invalidGrant('the identity no longer exists');
+    // Suspension ends a person's sessions at once (BI's session-behavior doc), so a code issued just before is void.
+    if (identity.status === 'suspended') throw invalidGrant('the identity is suspended');
 
     const issuer = applicationUrl(context, application);
     const config = application.protocol_config;

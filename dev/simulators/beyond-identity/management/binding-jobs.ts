@@ -1,6 +1,7 @@
 /**
  * Credential binding jobs: create (EMAIL → outbox, RETURN → link in the response), list per
- * identity (`-` for the whole realm), get, and `:revoke` (409 once the job has finished).
+ * identity (`-` for the whole realm), get, and `:revoke` (409 once the job has finished). A suspended
+ * identity gets no new job (422).
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -39,6 +40,10 @@ export function registerBindingJobRoutes(app: FastifyInstance, context: SimConte
     const input = readWrapped(request.body, 'job', createJob);
     const params = request.params as Params;
     const identity = store.getIdentity(params.realmId!, params.identityId!);
+    // BI's code for this is unknown (docs/contracts/beyond-identity.md §8); 422 is the spec's own answer for an
+    // identity whose state refuses a job (missing email), so a caller treats both as "fix the identity first".
+    if (identity.status === 'suspended')
+      throw apiErrors.unprocessable('Identity is suspended', 'Identity', identity.id);
     if (input.authenticator_config_id !== undefined)
       store.getAuthenticatorConfig(identity.realm_id, input.authenticator_config_id);
     // The email goes to the primary address; a RETURN job needs none (the caller delivers the link).

@@ -1,6 +1,7 @@
 /**
  * Identities: create (409 on a username taken case-insensitively), list with the one documented
- * filter `traits.username eq "<v>"`, get, patch, delete (with the identity's jobs and credentials).
+ * filter `traits.username eq "<v>"`, get, patch (also `status`: active | suspended), delete (with the
+ * identity's jobs and credentials), and `identities:batchDelete` (all or nothing).
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -9,7 +10,7 @@ import { apiErrors } from '../flavour';
 import { newHexId } from '../ids';
 import type { Identity, Traits } from '../model';
 import { pageOf, readPageRequest, SMALL_PAGES } from '../paging';
-import { readWrapped, safeName } from '../validation';
+import { isObject, readWrapped, safeName, withoutNulls } from '../validation';
 import { requireScope } from './auth';
 import { emptyOk, IDENTITY_PATH, listBody, REALM_PATH } from './common';
 
@@ -62,6 +63,9 @@ const updateIdentity = z.object({
   traits: traitsPatch.optional(),
 });
 
+// Not wrapped under a singular key, unlike every other body (spec: BatchDeleteIdentities).
+const batchDelete = z.object({ ids: z.array(z.string().min(1)).min(1).max(1000) });
+
 const USERNAME_FILTER = /^\s*traits\.username\s+eq\s+("(?:[^"\\]|\\.)*")\s*$/i;
 
 /** The normalised filter and the username it asks for; anything else is a 400 (docs/contracts/beyond-identity.md §5: only this filter). */
@@ -84,6 +88,28 @@ function compactTraits(traits: Record<string, string | undefined>): Traits {
     (entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== '',
   );
   return Object.fromEntries(entries) as Traits;
+}
+
+function readBatchDelete(body: unknown): string[] {
+  if (!isObject(body)) throw apiErrors.invalidRequest();
+  const result = batchDelete.safeParse(withoutNulls(body));
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const description = body.ids === undefined || body.ids === null ? 'missing' : batchIssue(issue);
+    throw apiErrors.invalidParameters([{ field: ['ids', ...issue.path.slice(1).map(String)].join('.'), description }]);
+  }
+  const repeated = result.data.ids.filter((id, index, ids) => ids.indexOf(id) !== index);
+  if (repeated.length > 0)
+    throw apiErrors.invalidParameters([
+      { field: 'ids', description: `repeated ids: ${[...new Set(repeated)].join(', ')}` },
+    ]);
+  return result.data.ids;
+}
+
+function batchIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'too_small') return issue.origin === 'array' ? 'too few items' : 'empty string';
+  if (issue.code === 'too_big') return 'too many items';
+  return 'invalid type';
 }
 
 export function registerIdentityRoutes(app: FastifyInstance, context: SimContext): void {
@@ -144,14 +170,33 @@ export function registerIdentityRoutes(app: FastifyInstance, context: SimContext
     return store.presentIdentity(identity);
   });
 
-  app.delete(IDENTITY_PATH, { preHandler: requireScope(context, 'identities:delete') }, async (request, reply) => {
-    const params = request.params as Params;
-    const identity = store.getIdentity(params.realmId!, params.identityId!);
+  function deleteIdentity(identity: Identity): void {
     for (const job of store.jobsOf(identity.id)) store.jobs.delete(job.id);
     for (const credential of [...store.credentials.values()])
       if (credential.identity_id === identity.id) store.credentials.delete(credential.id);
     store.identities.delete(identity.id);
+  }
+
+  app.delete(IDENTITY_PATH, { preHandler: requireScope(context, 'identities:delete') }, async (request, reply) => {
+    const params = request.params as Params;
+    deleteIdentity(store.getIdentity(params.realmId!, params.identityId!));
     store.changed();
     return emptyOk(reply);
   });
+
+  // `::` is find-my-way's literal colon. Every id is checked before any is deleted: all or none.
+  app.post(
+    `${REALM_PATH}/identities::batchDelete`,
+    { preHandler: requireScope(context, 'identities:delete') },
+    async (request, reply) => {
+      const ids = readBatchDelete(request.body);
+      const realm = store.getRealm((request.params as Params).realmId!);
+      const found = ids.map((id) => store.identities.get(id));
+      const missing = ids.filter((id, index) => found[index]?.realm_id !== realm.id);
+      if (missing.length > 0) throw apiErrors.batchNotFound('Identity', missing, 'identities');
+      for (const identity of found) deleteIdentity(identity!);
+      store.changed();
+      return emptyOk(reply);
+    },
+  );
 }
