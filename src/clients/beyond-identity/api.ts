@@ -22,6 +22,7 @@ import {
   type BindingJob,
   type Credential,
   type Identity,
+  type IdentityStatus,
   type Realm,
 } from './schemas';
 
@@ -165,6 +166,28 @@ export class BeyondIdentityApi {
       identitySchema,
       signal,
     );
+  }
+
+  /**
+   * Suspends an identity (it can neither sign in nor bind a passkey) or makes it active again, its
+   * passkeys kept (docs/contracts/beyond-identity.md §8). Setting the status it has is harmless, so retries are safe.
+   */
+  setIdentityStatus(
+    realmId: string,
+    identityId: string,
+    status: IdentityStatus,
+    signal?: AbortSignal,
+  ): Promise<Identity> {
+    return this.call({
+      operation: status === 'suspended' ? 'suspend identity' : 'unsuspend identity',
+      method: 'PATCH',
+      path: this.path('realms', realmId, 'identities', identityId),
+      // bi-cli sends the traits type beside the status; the server accepts it either way.
+      json: { identity: { status, traits: { type: 'traits_v0' } } },
+      schema: identitySchema,
+      idempotent: true,
+      signal,
+    });
   }
 
   deleteIdentity(realmId: string, identityId: string, signal?: AbortSignal): Promise<boolean> {

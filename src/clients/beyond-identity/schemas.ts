@@ -26,6 +26,8 @@ export const identitySchema = z.object({
   }),
 });
 export type Identity = z.infer<typeof identitySchema>;
+/** What an identity may do: `suspended` can neither sign in nor bind a passkey (docs/contracts/beyond-identity.md §8). */
+export type IdentityStatus = 'active' | 'suspended';
 
 export const authenticatorConfigSchema = z.object({
   id: z.string().min(1),
