@@ -10,6 +10,10 @@ import { oauthStateFields } from './oauth/records';
 
 const json = z.record(z.string(), z.unknown());
 
+/** One System Log event: `seq` is its persistence order (the polling cursor), `event` the `LogEvent` as rendered. */
+const logEventRecordSchema = z.object({ seq: z.number().int(), event: json });
+export type LogEventRecord = z.infer<typeof logEventRecordSchema>;
+
 const userRecordSchema = z.object({
   /** Creation order, for stable paging cursors. */
   seq: z.number().int(),
@@ -110,6 +114,11 @@ const oktaStateSchema = z.object({
     .transform((value) => value ?? []),
   /** OAuth 2.0 service apps, their scope grants and their clients' admin roles (oauth/records.ts). */
   ...oauthStateFields,
+  /** The System Log (system-log.ts), oldest first; added after version 1 files were first written: a file without it loads with none. */
+  logEvents: z
+    .array(logEventRecordSchema)
+    .optional()
+    .transform((value) => value ?? []),
 });
 export type OktaState = z.infer<typeof oktaStateSchema>;
 
@@ -129,6 +138,7 @@ function emptyState(): OktaState {
     apps: [],
     appGrants: [],
     clientRoles: [],
+    logEvents: [],
     policy: { id: newPolicyId(), name: 'Idp Discovery Policy', created, lastUpdated: created },
     rules: [],
     userSchema: emptyUserSchema(),
