@@ -75,6 +75,12 @@ export function renderUser(user: UserRecord, orgUrl: string): Record<string, unk
   // Only the transitions valid now: a directory's user is the directory's to deactivate (sourced-users.ts).
   if (user.status !== 'DEPROVISIONED' && !user.profileSource)
     links.deactivate = { href: `${self}/lifecycle/deactivate`, method: 'POST' };
+  if (user.status === 'ACTIVE' && !user.profileSource)
+    links.suspend = { href: `${self}/lifecycle/suspend`, method: 'POST' };
+  if (user.status === 'SUSPENDED' && !user.profileSource)
+    links.unsuspend = { href: `${self}/lifecycle/unsuspend`, method: 'POST' };
+  if (user.status === 'PROVISIONED' || user.status === 'RECOVERY')
+    links.reactivate = { href: `${self}/lifecycle/reactivate`, method: 'POST' };
   return {
     id: user.id,
     status: user.status,

@@ -10,6 +10,7 @@ interface User {
   id: string;
   status: string;
   statusChanged: string | null;
+  _links: Record<string, { href: string }>;
 }
 
 describe('Okta simulator: user lifecycle operations', () => {
@@ -40,9 +41,18 @@ describe('Okta simulator: user lifecycle operations', () => {
     expectOktaError(await t.okta.call('POST', lifecycle(user.id, 'unsuspend')), 400, 'E0000001');
     expectOktaError(await t.okta.call('POST', lifecycle(user.id, 'reactivate')), 403, 'E0000038');
 
+    // An individual user's links offer only the transitions valid now.
+    const transitions = async () =>
+      Object.keys((await t.okta.ok<User>('GET', `/api/v1/users/${user.id}`))._links).sort();
+    expect(await transitions()).toEqual(['deactivate', 'self', 'suspend']);
+    await t.okta.ok('POST', lifecycle(user.id, 'suspend'));
+    expect(await transitions()).toEqual(['deactivate', 'self', 'unsuspend']);
+    await t.okta.ok('POST', lifecycle(user.id, 'unsuspend'));
+
     expect(await t.okta.ok('POST', lifecycle(user.id, 'deactivate'))).toEqual({});
     expect(await statusOf(user.id)).toBe('DEPROVISIONED');
     expectOktaError(await t.okta.call('POST', lifecycle(user.id, 'deactivate')), 403, 'E0000038');
+    expect(await transitions()).toEqual(['activate', 'self']);
     expectOktaError(await t.okta.call('POST', lifecycle(user.id, 'suspend')), 400, 'E0000001');
     expectOktaError(await t.okta.call('POST', lifecycle(user.id, 'unsuspend')), 400, 'E0000001');
 
@@ -66,7 +76,9 @@ describe('Okta simulator: user lifecycle operations', () => {
       activationUrl: expect.stringContaining(t.sim.url),
       activationToken: expect.any(String),
     });
-    expect(await statusOf(staged.id)).toBe('PROVISIONED');
+    const provisioned = await t.okta.ok<User>('GET', `/api/v1/users/${staged.id}`);
+    expect(provisioned.status).toBe('PROVISIONED');
+    expect(provisioned._links.reactivate!.href).toBe(`${t.sim.url}${lifecycle(staged.id, 'reactivate')}`);
     expectOktaError(await t.okta.call('POST', lifecycle(staged.id, 'activate')), 403, 'E0000038');
 
     const token = await t.okta.ok('POST', lifecycle(staged.id, 'reactivate'));
