@@ -14,7 +14,9 @@ import { newRequestId } from './ids';
 import { setLinkHeaders } from './links';
 import { parseLogFilter } from './log-filter';
 import { SIM_ADMIN_USER_ID } from './oauth/principal';
-import type { GroupRecord, LogEventRecord, UserRecord } from './state';
+import type { GroupRecord, OktaState, UserRecord } from './state';
+
+type LogEventRecord = OktaState['logEvents'][number];
 
 export type LogEventType =
   | 'group.user_membership.add'
@@ -93,8 +95,6 @@ const ADMIN_ACTOR = {
   displayName: 'Simulator Administrator',
 };
 
-/** Okta keeps 90 days; the simulator keeps the newest events up to this count, so the state file stays small. */
-const RETAINED_EVENTS = 100_000;
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -153,10 +153,7 @@ export function writeLogEvent(
     transaction: { type: 'WEB', id: newRequestId(), detail: {} },
     debugContext: { debugData: { requestUri: pathOf(request) } },
   };
-  store.state.logEvents.push({ seq: store.nextSeq(), event });
-  const excess = store.state.logEvents.length - RETAINED_EVENTS;
-  if (excess > 0) store.state.logEvents.splice(0, excess);
-  store.changed();
+  store.appendLogEvent(event);
 }
 
 function encodeCursor(seq: number): string {
