@@ -4,6 +4,9 @@
  * re-poll, nothing twice); filters; bounded queries; the errors; the scope and roles it needs;
  * its rate-limit bucket; persistence across a restart; responses against the published spec.
  */
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { RunningOktaSimulator } from '../../../dev/simulators/okta';
 import { describeWithSpec, OpenApiValidator } from '../../support/openapi';
 import { acrossRestart, callWith, makeKey, obtainToken, setUpServiceApp } from './oauth-support';
@@ -329,6 +332,37 @@ describe('Okta simulator: System Log across a restart', () => {
     );
     // The events live in a file of their own (appended), not in the state file rewritten on each change.
     expect(JSON.parse(text).logEvents).toEqual([]);
+  });
+});
+
+describe('Okta simulator: System Log file', () => {
+  it('skips a line cut short by a kill, and numbers new events past the newest kept one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'okta-log-'));
+    const stateFile = join(dir, 'okta.json');
+    try {
+      const before = await startSimulator({ stateFile });
+      const first = new OktaClient(before);
+      await first.ok('POST', '/api/v1/users?activate=false', userBody('torn.one@example.org'));
+      const { next } = await drain(first, '/api/v1/logs');
+      await before.stop();
+      // A kill mid-append leaves half a line; the state file's counter may lag the log's too.
+      appendFileSync(`${stateFile}.events.jsonl`, '{"seq":99,"event":{"uu');
+      const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { nextSeq: number };
+      writeFileSync(stateFile, JSON.stringify({ ...state, nextSeq: 1 }));
+
+      const after = await startSimulator({ stateFile });
+      try {
+        const okta = new OktaClient(after);
+        const user = await okta.ok<User>('POST', '/api/v1/users?activate=false', userBody('torn.two@example.org'));
+        const cursor = `/api/v1/logs${new URL(next).search}`;
+        expect((await drain(okta, cursor)).events.map(summary)).toEqual([['user.lifecycle.create', `User:${user.id}`]]);
+        expect((await okta.ok<LogEvent[]>('GET', '/api/v1/logs')).length).toBe(2);
+      } finally {
+        await after.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
