@@ -96,6 +96,7 @@ function scaledLimits(scale: number, windowSeconds: number): RateLimitConfig {
     groupById: per(DEFAULT_RATE_LIMITS.groupById),
     other: per(DEFAULT_RATE_LIMITS.other),
     oauthToken: per(DEFAULT_RATE_LIMITS.oauthToken),
+    logs: per(DEFAULT_RATE_LIMITS.logs),
     windowSeconds,
   };
 }

@@ -13,6 +13,7 @@ import { newGroupId } from './ids';
 import { pageRequest, setLinkHeaders, takePage } from './links';
 import { nowIso, type GroupRecord, type OktaState, type UserRecord } from './state';
 import { parseQuery, type QueryAttributes } from './user-query';
+import { groupTarget, userTarget, writeLogEvent } from './system-log';
 import { findUser, renderUser } from './users';
 import { parseBody } from './validation';
 
@@ -34,6 +35,8 @@ const seedGroupBody = groupProfileBody.extend({
   /** Users (id or login) who are members from the start, as an import would bring them. */
   members: z.array(z.string()).default([]),
 });
+
+const simMemberBody = z.object({ userId: z.string().min(1) });
 
 const FILTER_ATTRIBUTES = new Set(['id', 'type', 'lastUpdated', 'lastMembershipUpdated']);
 const SEARCH_TOP_LEVEL = new Set(['id', 'type', 'created', 'lastUpdated', 'lastMembershipUpdated']);
@@ -100,8 +103,9 @@ export function registerGroupRoutes(app: FastifyInstance, context: OktaContext):
   const { store } = context;
   const groups = () => store.state.groups;
 
-  function groupFromPath(request: FastifyRequest): GroupRecord {
-    const { decoded, raw } = rawSegment(request, 3);
+  /** The group the path names at `segment` (3 under /api/v1/groups, 2 under /_sim/groups). */
+  function groupFromPath(request: FastifyRequest, segment = 3): GroupRecord {
+    const { decoded, raw } = rawSegment(request, segment);
     const group = groups().find((candidate) => candidate.id === decoded);
     if (!group) throw notFound(decoded ?? raw, 'UserGroup');
     return group;
@@ -173,11 +177,15 @@ export function registerGroupRoutes(app: FastifyInstance, context: OktaContext):
     return page.items.map((user) => renderUser(user, context.orgUrl()));
   });
 
-  app.put('/api/v1/groups/:groupId/users/:userId', async (request, reply: FastifyReply) => {
-    const group = groupFromPath(request);
-    const { decoded, raw } = rawSegment(request, 5);
+  /** The user the path names at `segment` (by id only, as Okta's membership calls take). */
+  function memberFromPath(request: FastifyRequest, segment: number): UserRecord {
+    const { decoded, raw } = rawSegment(request, segment);
     const user = store.state.users.find((candidate) => candidate.id === decoded);
     if (!user) throw notFound(decoded ?? raw, 'User');
+    return user;
+  }
+
+  function refuseImported(group: GroupRecord): void {
     if (group.type !== 'OKTA_GROUP')
       throw validationFailed([
         {
@@ -185,19 +193,55 @@ export function registerGroupRoutes(app: FastifyInstance, context: OktaContext):
           message: `Memberships of a group of type ${group.type} are managed by the app that imported it.`,
         },
       ]);
-    if (!group.members.includes(user.id)) {
-      group.members.push(user.id);
-      group.lastMembershipUpdated = nowIso();
-      store.changed();
-    }
+  }
+
+  /** Adds or removes one member, with its System Log event; a change that changes nothing writes nothing. */
+  function setMembership(request: FastifyRequest, group: GroupRecord, user: UserRecord, member: boolean): void {
+    if (group.members.includes(user.id) === member) return;
+    group.members = member ? [...group.members, user.id] : group.members.filter((id) => id !== user.id);
+    group.lastMembershipUpdated = nowIso();
+    const eventType = member ? 'group.user_membership.add' : 'group.user_membership.remove';
+    writeLogEvent(context, request, eventType, [userTarget(user), groupTarget(group)]);
+  }
+
+  app.put('/api/v1/groups/:groupId/users/:userId', async (request, reply: FastifyReply) => {
+    const group = groupFromPath(request);
+    const user = memberFromPath(request, 5);
+    refuseImported(group);
+    setMembership(request, group, user, true);
+    return reply.code(204).send();
+  });
+
+  // spec `unassignUserFromGroup`: 204, also when the user was not a member.
+  app.delete('/api/v1/groups/:groupId/users/:userId', async (request, reply: FastifyReply) => {
+    const group = groupFromPath(request);
+    const user = memberFromPath(request, 5);
+    refuseImported(group);
+    setMembership(request, group, user, false);
+    return reply.code(204).send();
+  });
+
+  // Test affordances: a member added or removed in the Admin Console (or by the import that owns an APP_GROUP).
+  app.post('/_sim/groups/:groupId/members', async (request, reply: FastifyReply) => {
+    const group = groupFromPath(request, 2);
+    const { userId } = parseBody(simMemberBody, request.body);
+    setMembership(request, group, findUser(store.state.users, userId) ?? fail(userId), true);
+    return reply.code(204).send();
+  });
+
+  app.delete('/_sim/groups/:groupId/members/:userId', async (request, reply: FastifyReply) => {
+    const group = groupFromPath(request, 2);
+    setMembership(request, group, memberFromPath(request, 4), false);
     return reply.code(204).send();
   });
 
   // Test affordance: what an app import (Active Directory, say) would bring, duplicate names included.
   app.post('/_sim/groups', async (request) => {
     const body = parseBody(seedGroupBody, request.body);
-    const members = body.members.map((idOrLogin) => findUser(store.state.users, idOrLogin)?.id ?? fail(idOrLogin));
-    return renderGroup(newGroup('APP_GROUP', body.profile, members), context.orgUrl());
+    const members = body.members.map((idOrLogin) => findUser(store.state.users, idOrLogin) ?? fail(idOrLogin));
+    const group = newGroup('APP_GROUP', body.profile, []);
+    for (const user of members) setMembership(request, group, user, true);
+    return renderGroup(group, context.orgUrl());
   });
 }
 

@@ -36,6 +36,7 @@ import { registerSchemaRoutes } from './schema';
 import { registerSignIn } from './sign-in';
 import { registerSimState } from './sim-state';
 import { OktaStore } from './state';
+import { registerSystemLogRoutes } from './system-log';
 import { registerUserRoutes } from './users';
 
 export interface OktaSimulatorOptions {
@@ -45,7 +46,7 @@ export interface OktaSimulatorOptions {
   port?: number;
   /** Accepted `SSWS`/`Bearer` tokens; default one fixed development token. */
   apiTokens?: string[];
-  /** Per-bucket limits per window (default 600/2000/600/500/1000/1200 per 60 s, like a Workforce org). */
+  /** Per-bucket limits per window (default 600/2000/600/500/1000/1200/600/120 per 60 s, like a Workforce org). */
   rateLimits?: Partial<RateLimitConfig>;
   faults?: FaultConfigInput;
   /** The org's custom domain (an origin such as https://login.example.test; not served): what CUSTOM_URL and DYNAMIC IdPs build redirect URIs on. */
@@ -96,6 +97,7 @@ const rateLimitsSchema = z
     groupById: z.number().int().min(1),
     other: z.number().int().min(1),
     oauthToken: z.number().int().min(1),
+    logs: z.number().int().min(1),
     windowSeconds: z.number().int().min(1).max(3600),
   })
   .strict();
@@ -124,6 +126,7 @@ async function registerApiRoutes(app: FastifyInstance, context: OktaContext): Pr
     registerPolicyRoutes(api, context);
     registerSchemaRoutes(api, context);
     registerOAuthAppRoutes(api, context);
+    registerSystemLogRoutes(api, context);
   });
 }
 

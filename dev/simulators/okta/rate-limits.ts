@@ -5,7 +5,7 @@
  * the same for every request in a window, as it is on a real org.
  */
 export type RateLimitBucket =
-  'usersCollection' | 'userById' | 'userMutations' | 'groupsCollection' | 'groupById' | 'other' | 'oauthToken';
+  'usersCollection' | 'userById' | 'userMutations' | 'groupsCollection' | 'groupById' | 'other' | 'oauthToken' | 'logs';
 const RATE_LIMIT_BUCKETS: readonly RateLimitBucket[] = [
   'usersCollection',
   'userById',
@@ -14,6 +14,7 @@ const RATE_LIMIT_BUCKETS: readonly RateLimitBucket[] = [
   'groupById',
   'other',
   'oauthToken',
+  'logs',
 ];
 
 export interface RateLimitConfig {
@@ -25,6 +26,8 @@ export interface RateLimitConfig {
   other: number;
   /** `POST /oauth2/v1/token`: Okta counts the org authorization server's token endpoint in a bucket of its own. */
   oauthToken: number;
+  /** `GET /api/v1/logs`: a bucket of its own (docs/contracts/okta.md §13: 120 per minute on a Workforce org). */
+  logs: number;
   windowSeconds: number;
 }
 
@@ -92,6 +95,7 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
   groupById: 1000,
   other: 1200,
   oauthToken: 600,
+  logs: 120,
   windowSeconds: 60,
 };
 
@@ -117,7 +121,7 @@ const API_PREFIX = '/api/v1/';
  * GET/POST /api/v1/users → usersCollection; GET /api/v1/users/{idOrLogin} → userById;
  * POST/PUT/DELETE /api/v1/users/{id} and below → userMutations; /api/v1/groups/{id} exactly →
  * groupById; /api/v1/groups and everything else below it (members included: Okta's table says
- * "/api/v1/groups except /api/v1/groups/{id}") → groupsCollection; everything else → other.
+ * "/api/v1/groups except /api/v1/groups/{id}") → groupsCollection; /api/v1/logs → logs; everything else → other.
  * Outside /api/v1: the token endpoint → oauthToken; client role assignments
  * (/oauth2/v1/clients/…, a management API) → other.
  */
@@ -126,6 +130,7 @@ export function bucketFor(method: string, path: string): RateLimitBucket | undef
   if (path.startsWith('/oauth2/v1/clients/')) return 'other';
   if (!path.startsWith(API_PREFIX) && path !== '/api/v1') return undefined;
   const segments = path.split('/').filter(Boolean); // ['api', 'v1', 'users', ...]
+  if (segments[2] === 'logs') return 'logs';
   if (segments[2] === 'groups')
     return segments.length === 4 && segments[3] !== 'rules' ? 'groupById' : 'groupsCollection';
   if (segments[2] !== 'users') return 'other';

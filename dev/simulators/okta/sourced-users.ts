@@ -14,6 +14,7 @@ import { OktaApiError } from './errors';
 import { newUserId } from './ids';
 import { profileProperties } from './schema';
 import { nowIso, type OktaState, type UserRecord } from './state';
+import { userTarget, writeLogEvent } from './system-log';
 import { parseBody } from './validation';
 
 const SOURCE_TYPES = ['ACTIVE_DIRECTORY', 'LDAP'] as const;
@@ -81,7 +82,7 @@ export function registerSourcedUserRoutes(app: FastifyInstance, context: OktaCon
       profileSource: { ...body.source },
     };
     store.state.users.push(user);
-    store.changed();
+    writeLogEvent(context, request, 'user.lifecycle.create', [userTarget(user)]);
     return helpers.render(user);
   });
 }

@@ -3,12 +3,17 @@
  * Records hold what the API needs to render; renderers (users.ts, idps.ts, policies.ts, groups.ts) add
  * `_links` from the org URL at response time, so a persisted state works on any port.
  */
+import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { JsonStateFile } from '../shared/persistence';
 import { newPolicyId, newRuleId, newUserSchemaId } from './ids';
 import { oauthStateFields } from './oauth/records';
 
 const json = z.record(z.string(), z.unknown());
+
+/** One System Log event: `seq` is its persistence order (the polling cursor), `event` the `LogEvent` as rendered. */
+const logEventRecordSchema = z.object({ seq: z.number().int(), event: json });
+type LogEventRecord = z.infer<typeof logEventRecordSchema>;
 
 const userRecordSchema = z.object({
   /** Creation order, for stable paging cursors. */
@@ -110,6 +115,11 @@ const oktaStateSchema = z.object({
     .transform((value) => value ?? []),
   /** OAuth 2.0 service apps, their scope grants and their clients' admin roles (oauth/records.ts). */
   ...oauthStateFields,
+  /** The System Log (system-log.ts), oldest first. Kept in a file of its own (below), so this one is written empty. */
+  logEvents: z
+    .array(logEventRecordSchema)
+    .optional()
+    .transform((value) => value ?? []),
 });
 export type OktaState = z.infer<typeof oktaStateSchema>;
 
@@ -129,6 +139,7 @@ function emptyState(): OktaState {
     apps: [],
     appGrants: [],
     clientRoles: [],
+    logEvents: [],
     policy: { id: newPolicyId(), name: 'Idp Discovery Policy', created, lastUpdated: created },
     rules: [],
     userSchema: emptyUserSchema(),
@@ -151,15 +162,88 @@ function emptyState(): OktaState {
   };
 }
 
-/** The state plus its optional file; every mutation calls `changed()`. */
+/** Okta keeps 90 days of events; the simulator keeps the newest ones up to this count. */
+const RETAINED_LOG_EVENTS = 100_000;
+
+/**
+ * The System Log's file: one event per line, appended (synchronously, so durable at once) as each
+ * is written. Events outnumber everything else many times over, and rewriting them all with the
+ * state file on every change would make each change as slow as the log is long.
+ */
+class LogEventFile {
+  private lines = 0;
+  constructor(readonly path: string) {}
+
+  load(): LogEventRecord[] {
+    let text: string;
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    const records: LogEventRecord[] = [];
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      // A line cut short by a kill mid-write is the only one that may not parse: it was never answered.
+      const parsed = logEventRecordSchema.safeParse(safeJson(line));
+      if (parsed.success) records.push(parsed.data);
+    }
+    this.lines = records.length;
+    return records;
+  }
+
+  append(record: LogEventRecord): void {
+    appendFileSync(this.path, `${JSON.stringify(record)}\n`);
+    this.lines += 1;
+  }
+
+  /** Rewrites the file with only `records` once it holds twice the retained count. */
+  compact(records: LogEventRecord[]): void {
+    if (this.lines <= 2 * RETAINED_LOG_EVENTS) return;
+    const temporary = `${this.path}.${process.pid}.tmp`;
+    writeFileSync(temporary, records.map((record) => `${JSON.stringify(record)}\n`).join(''));
+    renameSync(temporary, this.path);
+    this.lines = records.length;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The state plus its optional files; every mutation calls `changed()`. */
 export class OktaStore {
   readonly state: OktaState;
   private readonly file: JsonStateFile<OktaState> | undefined;
+  private readonly logFile: LogEventFile | undefined;
 
   constructor(stateFile?: string) {
     this.file = stateFile === undefined ? undefined : new JsonStateFile(stateFile, oktaStateSchema);
+    this.logFile = stateFile === undefined ? undefined : new LogEventFile(`${stateFile}.events.jsonl`);
     this.state = this.file?.load() ?? emptyState();
+    const logged = this.logFile?.load() ?? [];
+    if (logged.length > 0) {
+      this.state.logEvents.push(...logged);
+      // An event appended just before a kill may be newer than the state file's counter.
+      this.state.nextSeq = Math.max(this.state.nextSeq, logged[logged.length - 1]!.seq + 1);
+    }
     if (this.file) this.changed();
+  }
+
+  /** Appends one System Log event (durably, when there is a file) and drops the oldest beyond retention. */
+  appendLogEvent(event: Record<string, unknown>): void {
+    const record = { seq: this.nextSeq(), event };
+    this.state.logEvents.push(record);
+    const excess = this.state.logEvents.length - RETAINED_LOG_EVENTS;
+    if (excess > 0) this.state.logEvents.splice(0, excess);
+    this.logFile?.append(record);
+    this.logFile?.compact(this.state.logEvents);
+    this.changed();
   }
 
   nextSeq(): number {
@@ -169,7 +253,7 @@ export class OktaStore {
   }
 
   changed(): void {
-    this.file?.scheduleSave(() => this.state);
+    this.file?.scheduleSave(() => ({ ...this.state, logEvents: [] }));
   }
 
   flush(): void {

@@ -6,12 +6,12 @@
  * values, `and`, `or`, parentheses. Anything else is refused with 400 E0000031.
  */
 import { invalidSearch } from './errors';
+import { describeToken, parseBoolean, tokenize, type TokenCursor } from './expression';
 import type { UserRecord } from './state';
 
 export type QueryMode = 'filter' | 'search';
 type Operator = 'eq' | 'ne' | 'sw' | 'co' | 'pr' | 'gt' | 'ge' | 'lt' | 'le';
 type Predicate<T = UserRecord> = (record: T) => boolean;
-type Token = { kind: 'open' } | { kind: 'close' } | { kind: 'word'; text: string } | { kind: 'string'; text: string };
 
 const FILTER_ATTRIBUTES = new Set([
   'status',
@@ -35,37 +35,6 @@ const SEARCH_TOP_LEVEL = new Set([
 ]);
 const OPERATORS = new Set<Operator>(['eq', 'ne', 'sw', 'co', 'pr', 'gt', 'ge', 'lt', 'le']);
 const MAX_EXPRESSION_LENGTH = 2000;
-
-function tokenize(text: string): Token[] {
-  const tokens: Token[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const char = text[i]!;
-    if (/\s/.test(char)) {
-      i += 1;
-    } else if (char === '(' || char === ')') {
-      tokens.push(char === '(' ? { kind: 'open' } : { kind: 'close' });
-      i += 1;
-    } else if (char === '"') {
-      let value = '';
-      i += 1;
-      while (i < text.length && text[i] !== '"') {
-        if (text[i] === '\\' && i + 1 < text.length) i += 1;
-        value += text[i];
-        i += 1;
-      }
-      if (i >= text.length) throw invalidSearch('An opening quote has no closing quote.');
-      i += 1;
-      tokens.push({ kind: 'string', text: value });
-    } else {
-      const match = /^[A-Za-z0-9_.$-]+/.exec(text.slice(i));
-      if (!match) throw invalidSearch(`Unexpected character '${char}' at position ${i + 1}.`);
-      tokens.push({ kind: 'word', text: match[0] });
-      i += match[0].length;
-    }
-  }
-  return tokens;
-}
 
 function userAttributeValue(user: UserRecord, attribute: string): unknown {
   if (attribute.startsWith('profile.')) return user.profile[attribute.slice('profile.'.length)];
@@ -108,69 +77,23 @@ export interface QueryAttributes<T> {
   caseInsensitive(mode: QueryMode): boolean;
 }
 
-class Parser<T> {
-  private position = 0;
-  constructor(
-    private readonly tokens: Token[],
-    private readonly mode: QueryMode,
-    private readonly attributes: QueryAttributes<T>,
-  ) {}
-
-  parse(): Predicate<T> {
-    const predicate = this.orExpression();
-    if (this.position < this.tokens.length)
-      throw invalidSearch(`Unexpected ${describe(this.tokens[this.position])} after a complete expression.`);
-    return predicate;
-  }
-
-  private keyword(word: 'and' | 'or'): boolean {
-    const token = this.tokens[this.position];
-    if (token?.kind === 'word' && token.text.toLowerCase() === word) {
-      this.position += 1;
-      return true;
-    }
-    return false;
-  }
-
-  private orExpression(): Predicate<T> {
-    const parts = [this.andExpression()];
-    while (this.keyword('or')) parts.push(this.andExpression());
-    return parts.length === 1 ? parts[0]! : (record) => parts.some((part) => part(record));
-  }
-
-  private andExpression(): Predicate<T> {
-    const parts = [this.primary()];
-    while (this.keyword('and')) parts.push(this.primary());
-    return parts.length === 1 ? parts[0]! : (record) => parts.every((part) => part(record));
-  }
-
-  private primary(): Predicate<T> {
-    const token = this.tokens[this.position];
-    if (token?.kind === 'open') {
-      this.position += 1;
-      const inner = this.orExpression();
-      if (this.tokens[this.position]?.kind !== 'close') throw invalidSearch('A parenthesis is not closed.');
-      this.position += 1;
-      return inner;
-    }
-    if (token?.kind !== 'word') throw invalidSearch(`Expected an attribute name, found ${describe(token)}.`);
-    const attribute = token.text;
-    this.position += 1;
-    const operatorToken = this.tokens[this.position];
-    const operator = (operatorToken?.kind === 'word' ? operatorToken.text.toLowerCase() : '') as Operator;
-    if (!OPERATORS.has(operator))
-      throw invalidSearch(`Expected an operator after ${attribute}, found ${describe(operatorToken)}.`);
-    this.position += 1;
-    this.attributes.checkAllowed(attribute, operator, this.mode);
-    const valueOf = this.attributes.valueOf;
-    if (operator === 'pr') return (record) => compare('pr', valueOf(record, attribute), '', false);
-    const valueToken = this.tokens[this.position];
-    if (valueToken?.kind !== 'string')
-      throw invalidSearch(`Expected a quoted value after ${attribute} ${operator}, found ${describe(valueToken)}.`);
-    this.position += 1;
-    const caseInsensitive = this.attributes.caseInsensitive(this.mode);
-    return (record) => compare(operator, valueOf(record, attribute), valueToken.text, caseInsensitive);
-  }
+/** One condition: `attribute operator "value"` or `attribute pr`. */
+function condition<T>(cursor: TokenCursor, mode: QueryMode, attributes: QueryAttributes<T>): Predicate<T> {
+  const token = cursor.take();
+  if (token?.kind !== 'word') throw invalidSearch(`Expected an attribute name, found ${describeToken(token)}.`);
+  const attribute = token.text;
+  const operatorToken = cursor.take();
+  const operator = (operatorToken?.kind === 'word' ? operatorToken.text.toLowerCase() : '') as Operator;
+  if (!OPERATORS.has(operator))
+    throw invalidSearch(`Expected an operator after ${attribute}, found ${describeToken(operatorToken)}.`);
+  attributes.checkAllowed(attribute, operator, mode);
+  const valueOf = attributes.valueOf;
+  if (operator === 'pr') return (record) => compare('pr', valueOf(record, attribute), '', false);
+  const valueToken = cursor.take();
+  if (valueToken?.kind !== 'string')
+    throw invalidSearch(`Expected a quoted value after ${attribute} ${operator}, found ${describeToken(valueToken)}.`);
+  const caseInsensitive = attributes.caseInsensitive(mode);
+  return (record) => compare(operator, valueOf(record, attribute), valueToken.text, caseInsensitive);
 }
 
 const USER_ATTRIBUTES: QueryAttributes<UserRecord> = {
@@ -190,20 +113,12 @@ const USER_ATTRIBUTES: QueryAttributes<UserRecord> = {
   },
 };
 
-function describe(token: Token | undefined): string {
-  if (!token) return 'the end of the expression';
-  if (token.kind === 'open') return "'('";
-  if (token.kind === 'close') return "')'";
-  if (token.kind === 'string') return `"${token.text}"`;
-  return `'${token.text}'`;
-}
-
 export function parseQuery<T>(expression: string, mode: QueryMode, attributes: QueryAttributes<T>): Predicate<T> {
   if (expression.length > MAX_EXPRESSION_LENGTH)
     throw invalidSearch(`The expression is longer than ${MAX_EXPRESSION_LENGTH} characters.`);
-  const tokens = tokenize(expression);
+  const tokens = tokenize(expression, invalidSearch);
   if (tokens.length === 0) throw invalidSearch('The expression is empty.');
-  return new Parser(tokens, mode, attributes).parse();
+  return parseBoolean(tokens, (cursor) => condition(cursor, mode, attributes), invalidSearch);
 }
 
 export function parseUserQuery(expression: string, mode: QueryMode): Predicate {

@@ -7,19 +7,19 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { queryBoolean, queryOf, rawSegment, type OktaContext } from './context';
-import { notFound, OktaApiError, validationFailed } from './errors';
-import { newUserId, randomToken } from './ids';
+import { notFound, validationFailed } from './errors';
+import { newUserId } from './ids';
+import { activatedStatus, registerLifecycleRoutes, setStatus } from './lifecycle';
 import { pageRequest, setLinkHeaders, takePage } from './links';
 import { nowIso, type UserRecord } from './state';
 import { profileProblems } from './profile-validation';
 import { profileProperties } from './schema';
 import { refuseSourcedLifecycle, registerSourcedUserRoutes, sourceMastered, masteredElsewhere } from './sourced-users';
+import { userTarget, writeLogEvent, type LogTarget } from './system-log';
 import { parseUserQuery } from './user-query';
 import { parseBody } from './validation';
 
 const PROVIDER_TYPES = ['OKTA', 'ACTIVE_DIRECTORY', 'LDAP', 'FEDERATION', 'SOCIAL', 'IMPORT'] as const;
-/** Providers whose users sign in elsewhere, so activation needs no password (docs/contracts/okta.md §1.2). */
-const EXTERNAL_PROVIDERS = new Set(['FEDERATION', 'SOCIAL']);
 
 const createUserBody = z.object({
   profile: z.record(z.string(), z.unknown()),
@@ -55,6 +55,18 @@ export function findUser(users: UserRecord[], idOrLogin: string): UserRecord | u
   return byShortname.length === 1 ? byShortname[0] : undefined;
 }
 
+/** The user as a log target, with the profile properties the update changed (`changeDetails`). */
+function profileChange(user: UserRecord, before: Record<string, unknown>): LogTarget {
+  const from: Record<string, unknown> = {};
+  const to: Record<string, unknown> = {};
+  for (const name of new Set([...Object.keys(before), ...Object.keys(user.profile)])) {
+    if (JSON.stringify(before[name]) === JSON.stringify(user.profile[name])) continue;
+    from[name] = before[name] ?? null;
+    to[name] = user.profile[name] ?? null;
+  }
+  return { ...userTarget(user), changeDetails: { from, to } };
+}
+
 export function renderUser(user: UserRecord, orgUrl: string): Record<string, unknown> {
   const self = `${orgUrl}/api/v1/users/${user.id}`;
   const links: Record<string, unknown> = { self: { href: self } };
@@ -63,6 +75,12 @@ export function renderUser(user: UserRecord, orgUrl: string): Record<string, unk
   // Only the transitions valid now: a directory's user is the directory's to deactivate (sourced-users.ts).
   if (user.status !== 'DEPROVISIONED' && !user.profileSource)
     links.deactivate = { href: `${self}/lifecycle/deactivate`, method: 'POST' };
+  if (user.status === 'ACTIVE' && !user.profileSource)
+    links.suspend = { href: `${self}/lifecycle/suspend`, method: 'POST' };
+  if (user.status === 'SUSPENDED' && !user.profileSource)
+    links.unsuspend = { href: `${self}/lifecycle/unsuspend`, method: 'POST' };
+  if (user.status === 'PROVISIONED' || user.status === 'RECOVERY')
+    links.reactivate = { href: `${self}/lifecycle/reactivate`, method: 'POST' };
   return {
     id: user.id,
     status: user.status,
@@ -79,26 +97,13 @@ export function renderUser(user: UserRecord, orgUrl: string): Record<string, unk
   };
 }
 
-function setStatus(user: UserRecord, status: UserRecord['status']): void {
-  if (user.status === status) return;
-  const now = nowIso();
-  user.status = status;
-  user.statusChanged = now;
-  user.lastUpdated = now;
-  if (status === 'ACTIVE') user.activated = now;
-}
-
-/** The status activation leads to: ACTIVE with a password or an external provider, else PROVISIONED (the person must finish activation). */
-function activatedStatus(user: UserRecord): UserRecord['status'] {
-  return user.hasPassword || EXTERNAL_PROVIDERS.has(user.provider.type) ? 'ACTIVE' : 'PROVISIONED';
-}
-
 export function registerUserRoutes(app: FastifyInstance, context: OktaContext): void {
   const { store } = context;
   const users = () => store.state.users;
 
-  function userFromPath(request: FastifyRequest): UserRecord {
-    const { raw, decoded } = rawSegment(request, 3);
+  /** The user the path names at segment `index` (3 under /api/v1/users, 2 under /_sim/users). */
+  function userFromPath(request: FastifyRequest, index = 3): UserRecord {
+    const { raw, decoded } = rawSegment(request, index);
     // Logins containing "/" can only be fetched by id (docs/contracts/okta.md §1.1).
     const user = decoded === undefined || /%2f/i.test(raw) ? undefined : findUser(users(), decoded);
     if (!user) throw notFound(decoded ?? raw, 'User');
@@ -131,7 +136,10 @@ export function registerUserRoutes(app: FastifyInstance, context: OktaContext): 
     const profile = partial ? { ...user.profile, ...given } : { ...given };
     checkProfile(profile, given, user);
     const now = nowIso();
+    const before = user.profile;
     user.profile = profile;
+    if (body.profile !== undefined)
+      writeLogEvent(context, request, 'user.account.update_profile', [profileChange(user, before)]);
     if (body.credentials?.password) {
       user.hasPassword = true;
       user.passwordChanged = now;
@@ -196,6 +204,9 @@ export function registerUserRoutes(app: FastifyInstance, context: OktaContext): 
       if (user.status === 'ACTIVE') user.activated = now;
     }
     users().push(user);
+    writeLogEvent(context, request, 'user.lifecycle.create', [userTarget(user)]);
+    if (user.status === 'ACTIVE' || user.status === 'PROVISIONED')
+      writeLogEvent(context, request, 'user.lifecycle.activate', [userTarget(user)]);
     store.changed();
     return renderUser(user, context.orgUrl());
   });
@@ -205,44 +216,20 @@ export function registerUserRoutes(app: FastifyInstance, context: OktaContext): 
   app.post('/api/v1/users/:idOrLogin', async (request) => update(request, true));
   app.put('/api/v1/users/:idOrLogin', async (request) => update(request, false));
 
-  app.post('/api/v1/users/:id/lifecycle/activate', async (request) => {
-    const user = userFromPath(request);
-    if (user.status === 'ACTIVE')
-      throw new OktaApiError(403, 'E0000016', 'Activation failed because the user is already active');
-    setStatus(user, activatedStatus(user));
-    store.changed();
-    if (queryBoolean(queryOf(request).sendEmail, true)) return {};
-    const token = randomToken(20);
-    return { activationUrl: `${context.orgUrl()}/welcome/${token}`, activationToken: token };
-  });
-
-  app.post('/api/v1/users/:id/lifecycle/deactivate', async (request) => {
-    const user = userFromPath(request);
-    refuseSourcedLifecycle(user);
-    setStatus(user, 'DEPROVISIONED');
-    store.changed();
-    return {};
-  });
-
-  // Only an ACTIVE user can be suspended (spec `suspendUser`); 200 with no body.
-  app.post('/api/v1/users/:id/lifecycle/suspend', async (request, reply: FastifyReply) => {
-    const user = userFromPath(request);
-    refuseSourcedLifecycle(user);
-    if (user.status !== 'ACTIVE')
-      throw validationFailed([
-        { field: 'status', message: `Only an ACTIVE user can be suspended; this one is ${user.status}.` },
-      ]);
-    setStatus(user, 'SUSPENDED');
-    store.changed();
-    return reply.code(200).send();
-  });
+  registerLifecycleRoutes(app, context, userFromPath);
 
   app.delete('/api/v1/users/:id', async (request, reply: FastifyReply) => {
     const user = userFromPath(request);
     refuseSourcedLifecycle(user);
     // The first DELETE deactivates; only a DEPROVISIONED user is removed (docs/contracts/okta.md §1.3).
-    if (user.status === 'DEPROVISIONED') store.state.users = users().filter((other) => other !== user);
-    else setStatus(user, 'DEPROVISIONED');
+    if (user.status === 'DEPROVISIONED') {
+      store.state.users = users().filter((other) => other !== user);
+      writeLogEvent(context, request, 'user.lifecycle.delete.initiated', [userTarget(user)]);
+      writeLogEvent(context, request, 'user.lifecycle.delete.completed', [userTarget(user)]);
+    } else {
+      setStatus(user, 'DEPROVISIONED');
+      writeLogEvent(context, request, 'user.lifecycle.deactivate', [userTarget(user)]);
+    }
     store.changed();
     return reply.code(204).send();
   });

@@ -24,4 +24,4 @@ export function actorOf(principal: Principal | undefined): { id: string; type: s
 }
 
 /** The administrator every API token stands for (it is not one of the org's users). */
-const SIM_ADMIN_USER_ID = '00usimulatoradmin000';
+export const SIM_ADMIN_USER_ID = '00usimulatoradmin000';
