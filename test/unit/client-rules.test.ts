@@ -61,6 +61,7 @@ describe('the wait a 429 asks for', () => {
 describe('Okta rate-limit buckets', () => {
   it('follow the contract', () => {
     expect(oktaBucket('GET', '/api/v1/users')).toBe('users-collection');
+    expect(oktaBucket('GET', '/api/v1/logs')).toBe('logs');
     expect(oktaBucket('POST', '/api/v1/users')).toBe('users-collection');
     expect(oktaBucket('GET', '/api/v1/users/a%40b.com')).toBe('user-by-id');
     expect(oktaBucket('DELETE', '/api/v1/users/00u1')).toBe('user-mutations');

@@ -11,6 +11,7 @@ import {
   type JsonRequest,
   type RetryOptions,
 } from '../http/json-client';
+import { MalformedUpstreamResponseError } from '../http/errors';
 import type { HttpObserver, PacerObserver } from '../http/observer';
 import type { RateLimitPacer } from '../http/rate-limit-pacer';
 import { registerSecret } from '../http/secrets';
@@ -22,6 +23,7 @@ import { oktaPacing, sharedOktaPacer } from './rate-limits';
 import {
   oktaGroupSchema,
   oktaIdpSchema,
+  oktaLogEventSchema,
   oktaPolicySchema,
   oktaRuleSchema,
   oktaUserSchema,
@@ -29,6 +31,7 @@ import {
   parseOktaError,
   type OktaGroup,
   type OktaIdp,
+  type OktaLogEvent,
   type OktaRule,
   type OktaUser,
   type OktaUserSchema,
@@ -57,6 +60,8 @@ export interface OktaClientSettings {
 
 const MAX_PAGES = 10_000;
 const PAGE_LIMIT = { users: 200, idps: 200, rules: 200, groups: 200 };
+/** System Log events a poll reads at most (Okta allows up to 1,000; 100 is its default). */
+const LOG_PAGE_LIMIT = 1_000;
 /** Okta recommends 200 members a page (`listGroupUsers`; its default, 1000, is "for historical reasons"). */
 export const DEFAULT_GROUP_MEMBERS_PAGE_SIZE = 200;
 /** `q` is never paged: this many groups whose names start with the one asked for are read (Okta's default for a query). */
@@ -320,6 +325,48 @@ export class OktaApi {
         return { complete: false, members: [], pages };
     }
     return { complete: true, members, pages };
+  }
+
+  // The System Log
+
+  /**
+   * One page of the System Log in polling mode (docs/contracts/okta.md §13): ascending, no `until`.
+   * `from` is either where to start (`since`, an optional SCIM `filter`) or the `next` link of the
+   * page before, followed exactly as given. Okta always sends a `next` link while polling, even on
+   * an empty page: it is the cursor to keep, durably, for the next poll.
+   */
+  async readLogPage(
+    from: { next: string } | { since: string; filter?: string },
+    options: { limit?: number; signal?: AbortSignal } = {},
+  ): Promise<{ events: OktaLogEvent[]; next: string }> {
+    const request =
+      'next' in from
+        ? { path: from.next }
+        : {
+            path: '/api/v1/logs',
+            query: {
+              since: from.since,
+              sortOrder: 'ASCENDING',
+              limit: options.limit ?? LOG_PAGE_LIMIT,
+              ...(from.filter ? { filter: from.filter } : {}),
+            },
+          };
+    const response = await this.http.request({
+      operation: 'read the System Log',
+      method: 'GET',
+      ...request,
+      schema: oktaLogEventSchema.array(),
+      signal: options.signal,
+    });
+    const next = nextLink(response.headers);
+    if (!next)
+      throw new MalformedUpstreamResponseError({
+        service: 'okta',
+        operation: 'read the System Log',
+        status: response.status,
+        problems: ['no rel="next" Link while polling: the cursor cannot advance'],
+      });
+    return { events: response.data, next };
   }
 
   // The user profile schema

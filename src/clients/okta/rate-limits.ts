@@ -8,7 +8,7 @@ import type { PacerObserver } from '../http/observer';
 import { headerValue, serverNow, type ResponseHeaders } from '../http/headers';
 
 export type OktaBucket =
-  'users-collection' | 'user-by-id' | 'user-mutations' | 'groups-collection' | 'group-by-id' | 'other';
+  'users-collection' | 'user-by-id' | 'user-mutations' | 'groups-collection' | 'group-by-id' | 'logs' | 'other';
 
 /** Okta's table: `/api/v1/groups/{id}` alone has a bucket; the rest of `/api/v1/groups` (members included) shares one. */
 function groupsBucket(path: string): OktaBucket | undefined {
@@ -22,6 +22,8 @@ export function oktaBucket(method: HttpMethod, path: string): OktaBucket {
   const groups = groupsBucket(usersPath);
   if (groups) return groups;
   if (usersPath === '/api/v1/users') return 'users-collection';
+  // The System Log has a bucket of its own (docs/contracts/okta.md §13).
+  if (usersPath === '/api/v1/logs') return 'logs';
   if (usersPath.startsWith('/api/v1/users/')) {
     const rest = usersPath.slice('/api/v1/users/'.length);
     if (method === 'GET') return rest.includes('/') ? 'other' : 'user-by-id';

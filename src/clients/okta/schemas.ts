@@ -189,3 +189,22 @@ export const oktaAccessTokenSchema = z.object({
   expires_in: z.number().positive().optional(),
   scope: z.string().optional(),
 });
+
+/** One System Log event, the fields a sync reads (docs/contracts/okta.md §13); match targets by `type`, never by index. */
+export const oktaLogEventSchema = z.object({
+  uuid: z.string().min(1),
+  published: z.string(),
+  eventType: z.string(),
+  outcome: z.object({ result: z.string() }).partial().nullish(),
+  target: z
+    .array(
+      z.object({
+        id: z.string(),
+        type: z.string(),
+        alternateId: z.string().nullish(),
+        displayName: z.string().nullish(),
+      }),
+    )
+    .nullish(),
+});
+export type OktaLogEvent = z.infer<typeof oktaLogEventSchema>;
