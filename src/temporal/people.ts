@@ -14,10 +14,12 @@ import {
   emailKey,
   integrationKey,
   normalizeEmail,
+  onboardedByKey,
   onboardingStatusKey,
   onboardingStepKey,
   personStatusQuery,
   personWorkflowId,
+  type OnboardedBy,
   type PersonContext,
   type PersonInput,
   type PersonState,
@@ -67,6 +69,7 @@ function start(
   status: PersonStatus,
   summary: string,
   reuse: 'ALLOW_DUPLICATE' | 'REJECT_DUPLICATE',
+  options: StartOptions = {},
 ) {
   return temporal.client.workflow.start<PersonOnboardingWorkflow>('personOnboarding', {
     workflowId: personWorkflowId(integrationId, email),
@@ -79,10 +82,18 @@ function start(
       { key: emailKey, value: email },
       { key: onboardingStatusKey, value: status },
       { key: onboardingStepKey, value: 'Start' },
+      ...(options.onboardedBy ? [{ key: onboardedByKey, value: options.onboardedBy }] : []),
     ],
+    ...(options.priority ? { priority: { priorityKey: options.priority } } : {}),
     staticSummary: summary,
     staticDetails: `Integration \`${integrationId}\`: identity, binding email, wait for the passkey, Okta user routed by its profile property.`,
   });
+}
+
+/** Stub of the "person" engineer's contract (issue 25): who starts the onboarding, at which task-queue priority. */
+interface StartOptions {
+  onboardedBy?: OnboardedBy;
+  priority?: number;
 }
 
 /** The newest run of a person's workflow, or undefined when there has never been one. */
@@ -108,12 +119,13 @@ export async function startOnboarding(
   temporal: TaskQueueClient,
   person: PersonInput,
   context: PersonContext | undefined,
+  options: StartOptions = {},
 ): Promise<StartOutcome> {
   const email = normalizeEmail(person.email);
   const args: PersonWorkflowInput = { person: { ...person, email }, context };
   const summary = `Onboard ${email} to Beyond Identity passkeys`;
   try {
-    await start(temporal, person.integrationId, email, args, 'Running', summary, 'REJECT_DUPLICATE');
+    await start(temporal, person.integrationId, email, args, 'Running', summary, 'REJECT_DUPLICATE', options);
     return 'started';
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
@@ -129,7 +141,7 @@ export async function startOnboarding(
     if (ended.routed) return 'stillRouted';
   }
   try {
-    await start(temporal, person.integrationId, email, args, 'Running', summary, 'ALLOW_DUPLICATE');
+    await start(temporal, person.integrationId, email, args, 'Running', summary, 'ALLOW_DUPLICATE', options);
     return 'started';
   } catch (error) {
     // Another operator started the same person a moment ago.
@@ -174,6 +186,30 @@ export async function offboardPerson(
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
   return 'undoing';
+}
+
+// Stubs of the "person" engineer's contract (issue 25), same names and signatures: theirs (a `leave` run that
+// suspends the identity, and the `returned` signal) replaces them at the merge. Until then a leaver is offboarded.
+export type LeaveOutcome = 'leaving' | 'alreadyLeft' | 'cancelled' | 'notOnboarded' | 'notFound';
+
+export async function leavePerson(
+  temporal: TaskQueueClient,
+  integrationId: string,
+  email: string,
+  _options: { reason: string; deleteAfterMs: number },
+): Promise<LeaveOutcome> {
+  const outcome = await offboardPerson(temporal, integrationId, email);
+  return outcome === 'undoing' ? 'leaving' : outcome === 'alreadyCancelled' ? 'alreadyLeft' : outcome;
+}
+
+export type ReturnOutcome = 'returning' | 'notSuspended' | 'notFound';
+
+export async function returnPerson(
+  temporal: TaskQueueClient,
+  integrationId: string,
+  email: string,
+): Promise<ReturnOutcome> {
+  return (await latestRun(temporal, integrationId, normalizeEmail(email))) ? 'notSuspended' : 'notFound';
 }
 
 export type RebindOutcome = 'started' | 'alreadyRebinding' | 'running' | 'notRouted' | 'notFound';
@@ -226,6 +262,8 @@ export interface PersonRun {
   step: string;
   execution: string;
   startedAt: string;
+  /** 'hand' when the attribute is unset: runs from before it existed. (Optional in this stub only.) */
+  onboardedBy?: OnboardedBy;
 }
 
 /** How a long listing goes: the page size asked of visibility, and a count of the runs read so far. */
@@ -274,5 +312,6 @@ export function personRun(
     step: attributes.get(onboardingStepKey) ?? '?',
     execution: info.status.name,
     startedAt: info.startTime.toISOString(),
+    onboardedBy: (attributes.get(onboardedByKey) as OnboardedBy | undefined) ?? 'hand',
   };
 }

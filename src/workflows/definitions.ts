@@ -6,6 +6,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { normalizeEmail } from '../util/email';
+import type { SyncDigest } from './sync-definitions';
 
 // Search attributes
 
@@ -13,9 +14,27 @@ export const integrationKey = defineSearchAttributeKey('Integration', SearchAttr
 export const emailKey = defineSearchAttributeKey('Email', SearchAttributeType.KEYWORD);
 export const onboardingStepKey = defineSearchAttributeKey('OnboardingStep', SearchAttributeType.KEYWORD);
 export const onboardingStatusKey = defineSearchAttributeKey('OnboardingStatus', SearchAttributeType.KEYWORD);
+// Stub of the "person" engineer's contract (issue 25), same names and shapes: theirs replaces it at the merge.
+/** Who started a person's onboarding: `hand` (an operator) or `sync:<groupId>`; unset on runs from before it existed (= hand). */
+export const onboardedByKey = defineSearchAttributeKey('OnboardedBy', SearchAttributeType.KEYWORD);
 
 /** Every custom search attribute the service uses, as the server must register them. */
-export const SEARCH_ATTRIBUTE_KEYS = [integrationKey, emailKey, onboardingStepKey, onboardingStatusKey] as const;
+export const SEARCH_ATTRIBUTE_KEYS = [
+  integrationKey,
+  emailKey,
+  onboardingStepKey,
+  onboardingStatusKey,
+  onboardedByKey,
+] as const;
+
+export type OnboardedBy = 'hand' | `sync:${string}`;
+
+export function syncOnboardedBy(groupId: string): OnboardedBy {
+  return `sync:${groupId}`;
+}
+
+/** Temporal task-queue priority keys (1 is first): one person an operator waits for before a sync's bulk. */
+export const TASK_PRIORITY = { interactive: 2, bulk: 4 } as const;
 
 // Statuses and steps (the OnboardingStatus and OnboardingStep search attributes)
 
@@ -31,6 +50,8 @@ const PERSON_STATUSES = [
   'DeadlinePassed',
   /** Cancelled while running, or offboarded after it ended: routing cleared, what we created removed. */
   'Cancelled',
+  /** Left a synced group (stub of the "person" engineer's contract): out of routing, identity suspended. */
+  'Suspended',
 ] as const;
 export type PersonStatus = (typeof PERSON_STATUSES)[number];
 
@@ -345,6 +366,10 @@ export const integrationStatusQuery = defineQuery<IntegrationState>('status');
 
 /** Integration: the latest verify's result (from the verify workflow). */
 export const verifiedSignal = defineSignal<[VerifySummary]>('verified');
+
+// Stub of the "operator" engineer's contract (issue 25), same name and shape: theirs replaces it at the merge.
+/** Integration: a sync of one of its groups ran (from the sync workflow). */
+export const syncRanSignal = defineSignal<[SyncDigest]>('syncRan');
 
 // Ids
 
