@@ -20,11 +20,11 @@ import { planSync, removalLimit, type SyncMember, type SyncPlan, type SyncedPers
 import { markdown, type Line, type View } from './view';
 
 /** Event uuids are remembered this long: Okta may hand an event out again, the sync applies it once. */
-export const SEEN_WINDOW_MS = 24 * 60 * 60 * 1000;
+const SEEN_WINDOW_MS = 24 * 60 * 60 * 1000;
 /** Removals applied this long ago still count against the guard. */
-export const GUARD_WINDOW_MS = 60 * 60 * 1000;
+const GUARD_WINDOW_MS = 60 * 60 * 1000;
 /** People a run summary names, at most (its counts stay exact). */
-export const LISTED_CHANGES = 50;
+const LISTED_CHANGES = 50;
 
 /** The System Log events a sync reads (the activity asks Okta for these only). */
 export const SYNC_EVENT_FILTER =
@@ -412,7 +412,7 @@ export class GroupSync {
 }
 
 /** One line of a run: when, what kind, the counts. */
-export function runLine(run: SyncRunSummary): string {
+function runLine(run: SyncRunSummary): string {
   const { counts } = run;
   return `${run.finishedAt} (${run.kind}): ${counts.joiners} joined, ${counts.leavers} left, ${counts.returning} returned, ${counts.movers} movers, ${counts.excluded} excluded, ${counts.unchanged} unchanged${run.guard ? `; guard held ${run.guard.removals} removals (limit ${run.guard.limit})` : ''}`;
 }

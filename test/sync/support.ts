@@ -7,6 +7,8 @@ import { request } from 'undici';
 import { TASK_PRIORITY, integrationKey, onboardedByKey } from '../../src/workflows/definitions';
 import {
   DEFAULT_SYNC_DELETE_AFTER_MS,
+  DEFAULT_SYNC_EVERY_MS,
+  DEFAULT_SYNC_POLL_MS,
   syncId,
   syncStatusQuery,
   type SyncSpec,
@@ -40,7 +42,7 @@ export async function oktaGroup(harness: ServiceHarness, name: string, memberIds
 }
 
 /** A change made in the Okta Admin Console (the simulator's test affordances). */
-export async function adminConsole(harness: ServiceHarness, method: 'POST' | 'DELETE', path: string, body?: unknown) {
+async function adminConsole(harness: ServiceHarness, method: 'POST' | 'DELETE', path: string, body?: unknown) {
   const response = await request(`${harness.okta.url}${path}`, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -61,8 +63,9 @@ export function syncSpec(harness: ServiceHarness, group: { id: string; name: str
   return {
     integrationId: harness.spec.integrationId,
     group,
-    everyMs: 3_600_000,
-    pollIntervalMs: 1_000,
+    everyMs: DEFAULT_SYNC_EVERY_MS,
+    // Every second, not every 30 s (DEFAULT_SYNC_POLL_MS): "within one poll" is then a short wait.
+    pollIntervalMs: Math.min(1_000, DEFAULT_SYNC_POLL_MS),
     exclude: { logins: [], groups: [] },
     deleteAfterMs: DEFAULT_SYNC_DELETE_AFTER_MS,
     activityTimeoutMs: 10_000,
