@@ -7,7 +7,13 @@
  * group) are never onboarded; people onboarded by hand, in the group or not, are never touched.
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { approveRemovalsUpdate, configureSyncUpdate, reconcileNowSignal } from '../../src/workflows/sync-definitions';
+import { integrationKey } from '../../src/workflows/definitions';
+import {
+  approveRemovalsUpdate,
+  configureSyncUpdate,
+  reconcileNowSignal,
+  type SyncPlanView,
+} from '../../src/workflows/sync-definitions';
 import { ServiceHarness } from '../support/service';
 import { waitFor } from '../support/wait';
 import { personState, routedByOkta, waitForPerson } from '../support/workflow-checks';
@@ -72,6 +78,20 @@ describe('an Okta group kept in sync', () => {
       .terminate('test over')
       .catch(() => undefined);
     await harness?.stop();
+  });
+
+  it('plans a dry run that writes nothing', async () => {
+    const plan = (await harness.client.workflow.execute('oktaGroupSyncPlan', {
+      workflowId: `${spec.integrationId}/sync/${spec.group.id}/plan`,
+      taskQueue: harness.taskQueue,
+      args: [{ spec }],
+    })) as SyncPlanView;
+    expect(plan.group).toEqual({ id: spec.group.id, name: 'Passkeys', members: 33 });
+    expect(plan.joiners.map((joiner) => joiner.email).sort()).toEqual(SYNCED);
+    expect(plan.excluded.sort()).toEqual([EXCLUDED_BY_GROUP, EXCLUDED_LOGIN]);
+    expect(plan.unchanged).toEqual([HAND_INSIDE]);
+    expect(plan.leavers).toEqual([]);
+    expect(await personRuns(harness, SYNCED[0]!)).toEqual([]);
   });
 
   it('onboards the 30 members, each with one run started by the sync and one binding email', async () => {
@@ -196,5 +216,18 @@ describe('an Okta group kept in sync', () => {
       2_000,
     );
     expect((await personState(harness, HAND_INSIDE)).status).toBe('WaitingForBinding');
+  });
+
+  it("comes back at the schedule's next tick after its workflow was terminated", async () => {
+    await syncHandle(harness, spec).terminate('an operator terminated it');
+    await harness.client.workflow.execute('oktaGroupSyncTick', {
+      workflowId: `${spec.integrationId}/sync/${spec.group.id}/tick`,
+      taskQueue: harness.taskQueue,
+      args: [{ spec }],
+    });
+    const back = await waitForSync(harness, spec, (s) => s.lastFullRun !== undefined);
+    expect(back.lastFullRun!.counts).toMatchObject({ joiners: 0, leavers: 0 });
+    const description = await syncHandle(harness, spec).describe();
+    expect(description.typedSearchAttributes.get(integrationKey)).toBe(spec.integrationId);
   });
 });
