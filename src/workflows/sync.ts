@@ -131,7 +131,14 @@ export async function oktaGroupSync(input: SyncWorkflowInput): Promise<SyncState
     }
   }
 
+  /** Shown as Reconciling while a run changes something (a poll that finds nothing of ours is not one). */
+  function reconciling(): void {
+    sync.setReconciling(true);
+    setCurrentDetails(sync.details());
+  }
+
   async function fullReconcile(): Promise<void> {
+    reconciling();
     const startedAt = now();
     const { spec } = sync;
     const reads = syncActivities(spec, 'Read the group, the excluded people and who this sync onboarded', true);
@@ -162,6 +169,7 @@ export async function oktaGroupSync(input: SyncWorkflowInput): Promise<SyncState
       sync.eventsApplied(events, page.next, now());
       return;
     }
+    reconciling();
     const named = await syncActivities(
       spec,
       `Ask Okta about ${userIds.length} people the events name`,
@@ -187,6 +195,7 @@ export async function oktaGroupSync(input: SyncWorkflowInput): Promise<SyncState
   }
 
   async function applyApproved(): Promise<void> {
+    reconciling();
     const leavers = approved ?? [];
     approved = undefined;
     const startedAt = now();
@@ -199,8 +208,6 @@ export async function oktaGroupSync(input: SyncWorkflowInput): Promise<SyncState
 
   /** Runs one reconcile; a failure becomes the sync's problem (the run is tried again, nothing is lost). */
   async function attempt(run: () => Promise<void>, step: string): Promise<void> {
-    sync.setReconciling(true);
-    setCurrentDetails(sync.details());
     try {
       await run();
       if (!sync.state.problem?.message.startsWith('Okta users changed')) sync.setProblem(undefined, now());
