@@ -6,6 +6,7 @@
 import {
   WorkflowNotFoundError,
   type Client,
+  type WorkflowHandle,
   type WorkflowExecutionDescription,
   type WorkflowExecutionInfo,
 } from '@temporalio/client';
@@ -28,6 +29,7 @@ import {
   type PersonStatus,
   type PersonWorkflowInput,
 } from '../workflows/definitions';
+import { isLeaving, mayReturn } from '../workflows/person-state';
 
 /** The person workflow's signature (src/workflows/person.ts), named here: importing the workflow's type would close an import cycle through the activities. */
 type PersonOnboardingWorkflow = (input: PersonWorkflowInput) => Promise<PersonState>;
@@ -225,7 +227,8 @@ export async function leavePerson(
   if (!run) return 'notFound';
   const handle = temporal.client.workflow.getHandle(personWorkflowId(integrationId, normalized), run.runId);
   if (run.status.name === 'RUNNING') {
-    if (run.typedSearchAttributes.get(onboardingStatusKey) === 'Suspended') return 'alreadyLeft';
+    // A leave run waiting for a retry must not be cancelled: its undo would skip the grace period.
+    if (await isLeaveRun(handle, run)) return 'alreadyLeft';
     await handle.cancel();
     return 'cancelled';
   }
@@ -269,12 +272,25 @@ export async function returnPerson(
   const normalized = normalizeEmail(email);
   const run = await latestRun(temporal, integrationId, normalized);
   if (!run) return 'notFound';
-  if (run.status.name !== 'RUNNING' || run.typedSearchAttributes.get(onboardingStatusKey) !== 'Suspended')
-    return 'notSuspended';
-  await temporal.client.workflow
-    .getHandle(personWorkflowId(integrationId, normalized), run.runId)
-    .signal(returnedSignal);
+  const handle = temporal.client.workflow.getHandle(personWorkflowId(integrationId, normalized), run.runId);
+  if (run.status.name !== 'RUNNING' || !(await isLeaveRun(handle, run, mayReturn))) return 'notSuspended';
+  await handle.signal(returnedSignal);
   return 'returning';
+}
+
+/**
+ * A running leave run (`rule`: isLeaving, or mayReturn): status Suspended; or, when its search
+ * attributes cannot say (NeedsAttention, or the Cancelled of its undo), its state does (a query: the worker answers).
+ */
+async function isLeaveRun(
+  handle: WorkflowHandle,
+  run: Pick<WorkflowExecutionDescription, 'typedSearchAttributes'>,
+  rule: (state: PersonState) => boolean = isLeaving,
+): Promise<boolean> {
+  const status = run.typedSearchAttributes.get(onboardingStatusKey);
+  if (status === 'Suspended') return true;
+  if (status !== 'NeedsAttention' && status !== 'Cancelled') return false;
+  return rule(await handle.query(personStatusQuery));
 }
 
 export type RebindOutcome = 'started' | 'alreadyRebinding' | 'running' | 'notRouted' | 'notFound';

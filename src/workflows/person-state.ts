@@ -128,6 +128,7 @@ export function leaveState(ended: PersonState, reason: string, now: string): Per
     status: 'Suspended',
     step: 'ClearRouting',
     leaveReason: reason,
+    returnedAt: undefined,
     suspendedAt: undefined,
     deleteAt: undefined,
     finishedAt: undefined,
@@ -147,6 +148,20 @@ export function deletedAfterLeaveNote(state: PersonState, identityAdopted: boole
     ...(oktaUserAdopted ? ['their Okta user, which was there before this service, is kept, out of routing'] : []),
   ];
   return `Left (${state.leaveReason ?? 'no reason given'}) and did not come back by ${state.deleteAt}: what this service created is removed.${kept.length ? ` ${kept.join('; ')}.` : ''}`;
+}
+
+/**
+ * A leave run that has not ended in a return: Suspended, or NeedsAttention on one of its steps, or
+ * removing what was made once the grace period ran out. Another leave has nothing to do; a return may be signalled.
+ */
+export function isLeaving(state: PersonState): boolean {
+  return state.leaveReason !== undefined && state.returnedAt === undefined;
+}
+
+/** A leave run a `returned` signal still brings back: before its undo (which begins at ClearRouting once `deleteAt` is set). */
+export function mayReturn(state: PersonState): boolean {
+  if (!isLeaving(state) || state.status === 'Cancelled') return false;
+  return LEAVE_STEPS.includes(state.step) || (state.step === 'ClearRouting' && state.deleteAt === undefined);
 }
 
 /**

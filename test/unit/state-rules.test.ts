@@ -37,6 +37,24 @@ describe('person rules', () => {
     expect(person.statusAfterAttention(leaving, false, false)).toBe('Cancelled');
   });
 
+  it('a leave run is leaving until a return; a return is taken until its undo begins', () => {
+    const routed = someone({ routed: true, status: 'Onboarded', step: 'Done', returnedAt: 'T0' });
+    const leaving = person.leaveState(routed, 'deactivated', 'T1');
+    // A second leave after an earlier return: the earlier return does not count.
+    expect(person.isLeaving(leaving)).toBe(true);
+    expect(person.isLeaving(routed)).toBe(false);
+    expect(person.mayReturn({ ...leaving, status: 'NeedsAttention' })).toBe(true);
+    expect(person.mayReturn({ ...leaving, step: 'WaitForReturn', deleteAt: 'T30' })).toBe(true);
+    expect(person.mayReturn({ ...leaving, status: 'NeedsAttention', step: 'SuspendIdentity' })).toBe(true);
+    // The grace period's undo, or an offboard's cancel: too late to come back.
+    expect(person.mayReturn({ ...leaving, status: 'NeedsAttention', step: 'ClearRouting', deleteAt: 'T30' })).toBe(
+      false,
+    );
+    expect(person.mayReturn({ ...leaving, status: 'Cancelled', step: 'WaitForReturn' })).toBe(false);
+    expect(person.mayReturn({ ...leaving, step: 'DeleteIdentity', deleteAt: 'T30' })).toBe(false);
+    expect(person.isLeaving({ ...leaving, status: 'Cancelled', step: 'DeleteIdentity' })).toBe(true);
+  });
+
   it('a leaver back without a passkey binds from scratch: a new link, its own resends and deadline, not a rebind', () => {
     const state = someone({
       bindingJobId: 'j1',
