@@ -177,8 +177,7 @@ export function createSyncActivities(oktaApi: OktaApi, temporal: TaskQueueClient
         const onboardedElsewhere: string[] = [];
         for (const run of await listPersonRuns(temporal, input.integrationId)) {
           if (isUndone(run)) continue;
-          if (run.onboardedBy === ours)
-            synced.push({ email: run.email, suspended: run.status === 'Suspended' });
+          if (run.onboardedBy === ours) synced.push({ email: run.email, suspended: run.status === 'Suspended' });
           else onboardedElsewhere.push(run.email);
         }
         return { synced, onboardedElsewhere };
