@@ -37,7 +37,7 @@ import type { SyncMember, SyncedPerson } from '../workflows/sync-plan';
 import { SYNC_EVENT_FILTER, type AppliedChange } from '../workflows/sync-state';
 import { earlierProgress, heartbeatAndClassify, recordProgress } from './context';
 import { InvalidInputError } from './failures';
-import { isOktaGroupId } from './okta-group';
+import { isOktaGroupId, memberEmail, unusableMemberReason } from './okta-group';
 
 /** Okta calls one activity keeps in flight (the pacer also holds the org's rate limits). */
 const PARALLEL_READS = 8;
@@ -47,14 +47,15 @@ const PARALLEL_CHANGES = 20;
 const MAX_LOG_PAGES = 10;
 const LOG_PAGE_SIZE = 1_000;
 
-/** A member as the sync sees them: the email as `onboard --okta-group` derives it (profile.email, else the login). */
+/** A member as the sync sees them: the email, and whether onboarding can take them, as `onboard --okta-group` says. */
 function syncMember(user: OktaUser): SyncMember {
-  const login = user.profile.login;
+  const unusable = user.status === 'ACTIVE' ? unusableMemberReason(user) : undefined;
   return {
     oktaId: user.id,
-    email: normalizeEmail(user.profile.email?.trim() || login.trim()),
-    login,
+    email: memberEmail(user).email,
+    login: user.profile.login,
     status: user.status,
+    ...(unusable ? { unusable } : {}),
   };
 }
 

@@ -284,6 +284,7 @@ export class GroupSync {
         returning: count('returned'),
         movers: plan.movers.length,
         excluded: plan.excluded.length,
+        skipped: plan.skipped.length,
         unchanged: plan.unchanged.length + applied.length - changed.length,
       },
       changed: changed.slice(0, LISTED_CHANGES),
@@ -414,5 +415,5 @@ export class GroupSync {
 /** One line of a run: when, what kind, the counts. */
 function runLine(run: SyncRunSummary): string {
   const { counts } = run;
-  return `${run.finishedAt} (${run.kind}): ${counts.joiners} joined, ${counts.leavers} left, ${counts.returning} returned, ${counts.movers} movers, ${counts.excluded} excluded, ${counts.unchanged} unchanged${run.guard ? `; guard held ${run.guard.removals} removals (limit ${run.guard.limit})` : ''}`;
+  return `${run.finishedAt} (${run.kind}): ${counts.joiners} joined, ${counts.leavers} left, ${counts.returning} returned, ${counts.movers} movers, ${counts.excluded} excluded, ${counts.skipped ?? 0} skipped, ${counts.unchanged} unchanged${run.guard ? `; guard held ${run.guard.removals} removals (limit ${run.guard.limit})` : ''}`;
 }

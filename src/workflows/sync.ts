@@ -36,7 +36,7 @@ import {
   type SyncState,
   type SyncWorkflowInput,
 } from './sync-definitions';
-import type { SyncPlan } from './sync-plan';
+import { emptyPlan } from './sync-plan';
 import { GroupSync, initialSyncState, type AppliedChange, type Decision } from './sync-state';
 
 /** Reading a large group, or applying a large plan, takes a while; the heartbeat says the activity is alive. */
@@ -200,8 +200,7 @@ export async function oktaGroupSync(input: SyncWorkflowInput): Promise<SyncState
     approved = undefined;
     const startedAt = now();
     const applied = await apply({ joiners: [], leavers, returning: [] });
-    const plan: SyncPlan = { joiners: [], leavers: [], returning: [], movers: [], excluded: [], unchanged: [] };
-    sync.finishRun('events', startedAt, now(), plan, applied);
+    sync.finishRun('events', startedAt, now(), emptyPlan(), applied);
     approvalsApplied += 1;
     await ranWith(applied, undefined);
   }

@@ -1,6 +1,6 @@
 /** An Okta group sync's state rules (src/workflows/sync-state.ts): pure, no server. */
 import type { SyncEvent, SyncSpec } from '../../src/workflows/sync-definitions';
-import type { SyncMember, SyncPlan } from '../../src/workflows/sync-plan';
+import { emptyPlan, type SyncMember } from '../../src/workflows/sync-plan';
 import { GroupSync, initialSyncState, type AppliedChange } from '../../src/workflows/sync-state';
 
 const GROUP = '00gPasskeys';
@@ -27,14 +27,6 @@ const event = (uuid: string, eventType: string, userIds: string[], groupIds: str
   eventType,
   userIds,
   groupIds,
-});
-const emptyPlan = (): SyncPlan => ({
-  joiners: [],
-  leavers: [],
-  returning: [],
-  movers: [],
-  excluded: [],
-  unchanged: [],
 });
 const leavers = (count: number, from = 1) =>
   Array.from({ length: count }, (_, i) => ({ email: `p${from + i}@example.com`, reason: 'leftGroup' as const }));
@@ -202,8 +194,17 @@ describe('GroupSync: summaries, status and configure', () => {
       { email: 'gone@x.com', action: 'leave', outcome: 'alreadyLeft' },
       { email: 'r@x.com', action: 'return', outcome: 'returning' },
     ];
-    const summary = sync.finishRun('full', at(0), at(1), { ...emptyPlan(), unchanged: ['u@x.com'] }, applied);
-    expect(summary.counts).toEqual({ joiners: 60, leavers: 2, returning: 1, movers: 0, excluded: 0, unchanged: 3 });
+    const skipped = [{ email: 's@x.com', login: 's', reason: 'no usable email' }];
+    const summary = sync.finishRun('full', at(0), at(1), { ...emptyPlan(), skipped, unchanged: ['u@x.com'] }, applied);
+    expect(summary.counts).toEqual({
+      joiners: 60,
+      leavers: 2,
+      returning: 1,
+      movers: 0,
+      excluded: 0,
+      skipped: 1,
+      unchanged: 3,
+    });
     expect(summary.changed).toHaveLength(50);
     expect(sync.state.totals).toMatchObject({ joined: 60, left: 2, returned: 1 });
     expect(sync.state.lastFullRun).toBe(summary);
