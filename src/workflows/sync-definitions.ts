@@ -87,6 +87,8 @@ export interface SyncEvent {
   eventType: string;
   userIds: string[];
   groupIds: string[];
+  /** A profile update's changed properties (its User targets' `changeDetails`), when the event shows them. */
+  profileChanges?: string[];
 }
 
 export interface SyncWorkflowInput {

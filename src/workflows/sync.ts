@@ -174,10 +174,17 @@ export async function oktaGroupSync(input: SyncWorkflowInput): Promise<SyncState
       spec,
       `Ask Okta about ${userIds.length} people the events name`,
     ).readNamedMembers({ spec, oktaIds: userIds });
-    const people = await reads.readSyncedPeople({ integrationId: spec.integrationId, groupId: spec.group.id });
+    // Only the people named: reading every person of the integration at each poll would be a full visibility scan.
+    const people = await reads.readSyncedPeople({
+      integrationId: spec.integrationId,
+      groupId: spec.group.id,
+      emails: sync.namedEmails(userIds, named.members),
+    });
     const plan = sync.planNamed({ userIds, members: named.members, ...people, excluded: named.excluded });
+    // The limit from the group before these events (the member index), as a full reconcile takes it: removals must not shrink it.
+    const limit = sync.removalLimit(people.synced.length);
     sync.indexNamed(userIds, named.members, plan);
-    const decision = sync.decide(plan, sync.removalLimit(people.synced.length), now());
+    const decision = sync.decide(plan, limit, now());
     const applied = await apply(decision);
     const finishedAt = now();
     sync.finishRun('events', startedAt, finishedAt, plan, applied, decision.held);

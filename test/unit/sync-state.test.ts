@@ -1,5 +1,6 @@
 /** An Okta group sync's state rules (src/workflows/sync-state.ts): pure, no server. */
 import type { SyncEvent, SyncSpec } from '../../src/workflows/sync-definitions';
+import { namedPeopleQueries } from '../../src/temporal/people';
 import { emptyPlan, type SyncMember } from '../../src/workflows/sync-plan';
 import { GroupSync, initialSyncState, type AppliedChange } from '../../src/workflows/sync-state';
 
@@ -56,6 +57,23 @@ describe('GroupSync: events', () => {
     expect(userIds.sort()).toEqual(['00u1', '00u9']);
   });
 
+  it("drops a member's profile update that shows it changed nothing the sync reads (our routing property), keeps the others", () => {
+    const sync = withMembers(4);
+    const profile = (uuid: string, userId: string, profileChanges?: string[]): SyncEvent => ({
+      ...event(uuid, 'user.account.update_profile', [userId]),
+      ...(profileChanges ? { profileChanges } : {}),
+    });
+    const { events, userIds } = sync.eventsToApply([
+      profile('routed', '00u1', ['biRouting']), // set by this service when they bound: changes nothing
+      profile('named', '00u2', ['firstName', 'department']),
+      profile('email', '00u3', ['email', 'biRouting']), // a new email: a mover, or unusable
+      profile('login', '00u4', ['login']),
+      profile('unknown', '00u1'), // what changed is not shown: kept
+    ]);
+    expect(events.map((e) => e.uuid)).toEqual(['email', 'login', 'unknown']);
+    expect(userIds.sort()).toEqual(['00u1', '00u3', '00u4']);
+  });
+
   it('applies an event once within 24 hours, and forgets it after', () => {
     const sync = withMembers(1);
     const page = [event('a', 'user.lifecycle.deactivate', ['00u1'])];
@@ -87,6 +105,31 @@ describe('GroupSync: the fast path plans only the people the events named', () =
     sync.indexNamed(['00u3', '00u41'], [member(41)], plan);
     expect(sync.state.memberIndex['00u3']).toBeUndefined();
     expect(sync.state.memberIndex['00u41']).toBe('p41@example.com');
+  });
+
+  it('reads only the named people: their indexed email, and their email now if still members', () => {
+    const sync = withMembers(40);
+    const moved = { ...member(7), email: 'new7@example.com', login: 'new7@example.com' };
+    expect(sync.namedEmails(['00u3', '00u7', '00u41', '00uUnknown'], [member(41), moved])).toEqual([
+      'new7@example.com',
+      'p3@example.com',
+      'p41@example.com',
+      'p7@example.com',
+    ]);
+  });
+
+  it("asks visibility for the named people only, 100 to a query, literals escaped as people.ts's", () => {
+    const emails = Array.from({ length: 250 }, (_, i) => `p${i}@example.com`);
+    const queries = namedPeopleQueries("it's", [...emails, 'p0@example.com']);
+    expect(queries).toHaveLength(3);
+    expect(queries[0]).toMatch(
+      /^WorkflowType = 'personOnboarding' AND Integration = 'it\\'s' AND Email IN \('p0@example\.com', 'p1@example\.com', /,
+    );
+    expect(queries.map((query) => query.split("@example.com'").length - 1)).toEqual([100, 100, 50]);
+    expect(namedPeopleQueries('int', ["o'brien@example.com"])).toEqual([
+      "WorkflowType = 'personOnboarding' AND Integration = 'int' AND Email IN ('o\\'brien@example.com')",
+    ]);
+    expect(namedPeopleQueries('int', [])).toEqual([]);
   });
 
   it('never re-keys a mover: the index keeps the email they were onboarded as', () => {
