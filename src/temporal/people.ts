@@ -23,6 +23,7 @@ import {
   type PersonState,
   type PersonStatus,
   type PersonWorkflowInput,
+  type OnboardedBy,
 } from '../workflows/definitions';
 
 /** The person workflow's signature (src/workflows/person.ts), named here: importing the workflow's type would close an import cycle through the activities. */
@@ -67,6 +68,7 @@ function start(
   status: PersonStatus,
   summary: string,
   reuse: 'ALLOW_DUPLICATE' | 'REJECT_DUPLICATE',
+  priority?: number,
 ) {
   return temporal.client.workflow.start<PersonOnboardingWorkflow>('personOnboarding', {
     workflowId: personWorkflowId(integrationId, email),
@@ -81,6 +83,7 @@ function start(
       { key: onboardingStepKey, value: 'Start' },
     ],
     staticSummary: summary,
+    ...(priority !== undefined && { priority: { priorityKey: priority } }),
     staticDetails: `Integration \`${integrationId}\`: identity, binding email, wait for the passkey, Okta user routed by its profile property.`,
   });
 }
@@ -108,12 +111,14 @@ export async function startOnboarding(
   temporal: TaskQueueClient,
   person: PersonInput,
   context: PersonContext | undefined,
+  // STUB (issue 25, engineer "churn") until engineer "person" lands it: onboardedBy is not recorded yet.
+  options: { onboardedBy?: OnboardedBy; priority?: number } = {},
 ): Promise<StartOutcome> {
   const email = normalizeEmail(person.email);
   const args: PersonWorkflowInput = { person: { ...person, email }, context };
   const summary = `Onboard ${email} to Beyond Identity passkeys`;
   try {
-    await start(temporal, person.integrationId, email, args, 'Running', summary, 'REJECT_DUPLICATE');
+    await start(temporal, person.integrationId, email, args, 'Running', summary, 'REJECT_DUPLICATE', options.priority);
     return 'started';
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;

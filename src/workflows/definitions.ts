@@ -17,6 +17,10 @@ export const onboardingStatusKey = defineSearchAttributeKey('OnboardingStatus', 
 /** Every custom search attribute the service uses, as the server must register them. */
 export const SEARCH_ATTRIBUTE_KEYS = [integrationKey, emailKey, onboardingStepKey, onboardingStatusKey] as const;
 
+// STUB (issue 25, engineer "churn") until engineer "person" lands these: same names and signatures.
+export type OnboardedBy = 'hand' | `sync:${string}`;
+export const TASK_PRIORITY = { interactive: 2, bulk: 4 } as const;
+
 // Statuses and steps (the OnboardingStatus and OnboardingStep search attributes)
 
 /** A person's onboarding. */
@@ -209,6 +213,8 @@ export interface PersonState {
   deadlineAt?: string;
   boundAt?: string;
   routedAt?: string;
+  /** STUB (issue 25, engineer "churn") until engineer "person" lands it: when a leaver's identity was suspended. */
+  suspendedAt?: string;
   finishedAt?: string;
   /** When the running (or last) rebind began: a completed binding job from before it does not count. */
   rebindStartedAt?: string;
