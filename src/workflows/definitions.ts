@@ -17,8 +17,13 @@ export const onboardingStatusKey = defineSearchAttributeKey('OnboardingStatus', 
 /** Every custom search attribute the service uses, as the server must register them. */
 export const SEARCH_ATTRIBUTE_KEYS = [integrationKey, emailKey, onboardingStepKey, onboardingStatusKey] as const;
 
-// STUB (issue 25, engineer "churn") until engineer "person" lands these: same names and signatures.
+/** Who onboarded a person: by hand, or the sync of one Okta group (which offboards only its own people). */
 export type OnboardedBy = 'hand' | `sync:${string}`;
+
+/**
+ * Temporal task-queue priority keys (1 = first, 5 = last; 3 when unset): one person an operator
+ * onboards or rebinds is never stuck behind a group's thousands of starts.
+ */
 export const TASK_PRIORITY = { interactive: 2, bulk: 4 } as const;
 
 // Statuses and steps (the OnboardingStatus and OnboardingStep search attributes)
@@ -213,13 +218,13 @@ export interface PersonState {
   deadlineAt?: string;
   boundAt?: string;
   routedAt?: string;
-  /** STUB (issue 25, engineer "churn") until engineer "person" lands it: when a leaver's identity was suspended. */
-  suspendedAt?: string;
   finishedAt?: string;
   /** When the running (or last) rebind began: a completed binding job from before it does not count. */
   rebindStartedAt?: string;
   attention?: Attention;
   note?: string;
+  /** A leave run: when the identity was suspended, why the person left, and when what we created goes. */
+  suspendedAt?: string;
 }
 
 export interface IntegrationState {
