@@ -327,7 +327,10 @@ export async function runChurn(
       });
       const left = pending.filter((change) => observed.get(change.email)?.doneAt === undefined).length;
       if (left === 0 || Date.now() >= settleBy || stopped()) break;
-      say(`  waiting for ${left} of ${changes.length} changes to be done ...`);
+      if (Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
+        lastProgress = Date.now();
+        say(`  waiting for ${left} of ${changes.length} changes to be done ...`);
+      }
       await pause(SAMPLE_MS);
     }
     for (const person of joiners) {
