@@ -25,7 +25,7 @@ export function churnPlan(churn: ChurnConfig): { joins: number; leaves: number; 
 
 /** What became of one changed person, read from their workflow and the people player. */
 export interface ChangeObservation {
-  /** Joiner: the person workflow's `routedAt`; leaver: the leave run's `suspendedAt` (routing is cleared and read back before it). */
+  /** Joiner: the person workflow's `routedAt`; leaver: when their leave run's routing was cleared and read back. */
   doneAt?: number;
   /** Joiner: how long the simulated person took from their binding email to bound (subtracted for the net lag). */
   bindWaitMs?: number;

@@ -42,6 +42,7 @@ import {
 import { removalLimit } from '../src/workflows/sync-plan';
 import { interruptible, sourceOf, stampNow, startRunStack } from './bench';
 import { checkSimulators } from './checks';
+import { decodeResults, historyFacts } from './history';
 import {
   churnFailures,
   churnPlan,
@@ -124,17 +125,32 @@ function shuffled<T>(items: readonly T[], random: () => number): T[] {
   return copy;
 }
 
-/** A joiner is done when routed (their onboarding completed with `routedAt`); a leaver when their leave run suspended them. */
+/** The activity a leave run takes the person out of routing with (routing cleared and read back). */
+const CLEAR_ROUTING_ACTIVITY = 'clearOktaRouting';
+
+/**
+ * When a change was done: a joiner's `routedAt` (their onboarding completed routed); a leaver's
+ * routing cleared and read back (the leave run's `clearOktaRouting` completed, from its history),
+ * else their `suspendedAt`, which comes after it.
+ */
 async function observe(client: Client, integrationId: string, change: ChurnChange): Promise<number | undefined> {
   const handle = client.workflow.getHandle(personWorkflowId(integrationId, change.email));
   const described = await handle.describe().catch(() => undefined);
   if (!described) return undefined;
-  let state: PersonState | undefined;
-  if (described.status.name === 'COMPLETED') state = (await handle.result().catch(() => undefined)) as PersonState;
-  else if (described.status.name === 'RUNNING' && change.kind === 'leave')
-    state = await Promise.race([handle.query(personStatusQuery).catch(() => undefined), sleep(10_000, undefined)]);
-  const at = change.kind === 'join' ? state?.routedAt : state?.suspendedAt;
-  return at === undefined ? undefined : Date.parse(at);
+  if (change.kind === 'join') {
+    if (described.status.name !== 'COMPLETED') return undefined;
+    const routedAt = ((await handle.result().catch(() => undefined)) as PersonState | undefined)?.routedAt;
+    return routedAt === undefined ? undefined : Date.parse(routedAt);
+  }
+  if (described.status.name !== 'RUNNING') return undefined; // still the onboarding run that ended routed
+  const history = await handle.fetchHistory();
+  const facts = historyFacts(history, await decodeResults(history, client.options.loadedDataConverter.payloadCodecs));
+  const cleared = facts.activities.find(
+    (activity) => activity.type === CLEAR_ROUTING_ACTIVITY && activity.outcome === 'completed',
+  );
+  if (cleared?.closedAt !== undefined) return cleared.closedAt;
+  const state = await Promise.race([handle.query(personStatusQuery).catch(() => undefined), sleep(10_000, undefined)]);
+  return state?.suspendedAt === undefined ? undefined : Date.parse(state.suspendedAt);
 }
 
 export async function runChurn(
