@@ -56,6 +56,7 @@ import {
   type ChurnChange,
   type ChurnFigures,
 } from './churn-figures';
+import { changeMembership, createGroup, createOktaUsers, membershipEvents } from './churn-okta';
 import { Cleanup } from './cleanup';
 import type { BenchConfig } from './options';
 import { makeRoster, PeoplePlayer, type Person } from './people';
@@ -71,39 +72,12 @@ const PROGRESS_EVERY_MS = 10_000;
 const HAND_AFTER_SHARE = 0.1;
 /** After the last change, wait at most this long beyond one poll interval for the last people. */
 const SETTLE_EXTRA_MS = 60_000;
-const SIM_CONCURRENCY = 8;
-const BENCH_DIRECTORY = { type: 'ACTIVE_DIRECTORY', name: 'corp.bench.example' } as const;
+const CONCURRENCY = 8;
 
 export interface ChurnOutcome {
   table: string;
   json: string;
   failures: string[];
-}
-
-async function simCall(url: string, method: 'POST' | 'DELETE', body?: unknown): Promise<unknown> {
-  const response = await request(url, {
-    method,
-    ...(body !== undefined && { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  const text = await response.body.text();
-  if (response.statusCode >= 300)
-    throw new Error(
-      `the Okta simulator refused ${method} ${new URL(url).pathname}: HTTP ${response.statusCode} ${text.slice(0, 200)}`,
-    );
-  return text ? JSON.parse(text) : undefined;
-}
-
-/** Okta users as a directory import brings them (`/_sim/users`: no rate limit), their ids by email. */
-async function createOktaUsers(oktaUrl: string, emails: readonly string[]): Promise<Map<string, string>> {
-  const ids = await mapLimit(emails, SIM_CONCURRENCY, async (email) => {
-    const [local = email] = email.split('@');
-    const user = (await simCall(`${oktaUrl}/_sim/users`, 'POST', {
-      profile: { login: email, email, firstName: local, lastName: 'Churn' },
-      source: BENCH_DIRECTORY,
-    })) as { id: string };
-    return user.id;
-  });
-  return new Map(emails.map((email, index) => [email, ids[index]!]));
 }
 
 /** Waits until the integration's shared objects exist (`startIntegration` starts it the first time). */
@@ -202,10 +176,13 @@ export async function runChurn(
       [...members, ...joiners].map((person) => person.email),
     );
     const groupName = `Bench churn ${base}`;
-    const group = (await simCall(`${sims.okta.url}/_sim/groups`, 'POST', {
-      profile: { name: groupName, description: 'the churn run' },
-      members: members.map((person) => ids.get(person.email)),
-    })) as { id: string };
+    const group = {
+      id: await createGroup(
+        sims.okta.url,
+        groupName,
+        members.map((person) => ids.get(person.email)!),
+      ),
+    };
 
     const context = await readyIntegration(stack, deadline, interrupted.signal);
     const defaultLimit = removalLimit(members.length);
@@ -236,7 +213,7 @@ export async function runChurn(
       ),
     );
     ownWorkflows.add("leavers' leave runs", async () => {
-      await mapLimit(leavers, SIM_CONCURRENCY, (person) =>
+      await mapLimit(leavers, CONCURRENCY, (person) =>
         client.workflow
           .getHandle(personWorkflowId(spec.integrationId, person.email))
           .terminate('the churn run is over')
@@ -310,12 +287,12 @@ export async function runChurn(
 
     // The churn: joins and leaves in turn at a steady rate.
     const changes: ChurnChange[] = [];
+    const churnStart = Date.now();
     if (!stopped()) {
       say(
         `Churn: ${plan.joins} joins and ${plan.leaves} leaves, one every ${Math.round(plan.intervalMs / 100) / 10} s ...`,
       );
       joinerPlayer.start(playing.signal);
-      const churnStart = Date.now();
       let joined = 0;
       let left = 0;
       for (let index = 0; index < plan.joins + plan.leaves && !stopped(); index++) {
@@ -326,8 +303,7 @@ export async function runChurn(
         const person = join ? joiners[joined++]! : leavers[left++]!;
         const userId = ids.get(person.email)!;
         const at = Date.now();
-        if (join) await simCall(`${sims.okta.url}/_sim/groups/${group.id}/members`, 'POST', { userId });
-        else await simCall(`${sims.okta.url}/_sim/groups/${group.id}/members/${userId}`, 'DELETE');
+        await changeMembership(sims.okta.url, group.id, userId, join ? 'join' : 'leave');
         changes.push({ kind: join ? 'join' : 'leave', email: person.email, at });
       }
     }
@@ -337,7 +313,7 @@ export async function runChurn(
     const settleBy = (changes.at(-1)?.at ?? Date.now()) + churn.syncPollSeconds * 1000 + SETTLE_EXTRA_MS;
     for (;;) {
       const pending = changes.filter((change) => observed.get(change.email)?.doneAt === undefined);
-      await mapLimit(pending, SIM_CONCURRENCY, async (change) => {
+      await mapLimit(pending, CONCURRENCY, async (change) => {
         const doneAt = await observe(client, spec.integrationId, change).catch(() => undefined);
         if (doneAt !== undefined) observed.set(change.email, { doneAt });
       });
@@ -348,6 +324,18 @@ export async function runChurn(
         say(`  waiting for ${left} of ${changes.length} changes to be done ...`);
       }
       await pause(SAMPLE_MS);
+    }
+    // Each change's lag runs from the event's `published`; from when the bench sent it if the log cannot be read.
+    let fromLog = 0;
+    const published = await membershipEvents(sims.okta, group.id, churnStart - 1_000).catch((error: unknown) => {
+      say(`  the System Log was not read (${errorMessage(error)}): lags run from when the bench sent each change`);
+      return new Map<string, number>();
+    });
+    for (const change of changes) {
+      const at = published.get(`${change.kind}:${ids.get(change.email)}`);
+      if (at === undefined) continue;
+      change.at = at;
+      fromLog += 1;
     }
     for (const person of joiners) {
       const progress = joinerPlayer.progress.get(person.email);
@@ -411,6 +399,7 @@ export async function runChurn(
         perMinute: churn.perMinute,
         joins: changes.length - gone.size,
         leaves: gone.size,
+        publishedFromLog: fromLog,
         limitSeconds: churn.syncPollSeconds + LAG_SLACK_SECONDS,
       },
       joiners: lagFigures(changes, observed, 'join'),

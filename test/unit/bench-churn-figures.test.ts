@@ -122,7 +122,7 @@ describe('churn figures', () => {
     'joiners' | 'leavers' | 'history' | 'duplicates' | 'hand' | 'churn' | 'group'
   > => ({
     group: { id: 'g', name: 'G', members: 30, onboarded: 30, onboardSeconds: 50 },
-    churn: { seconds: 60, perMinute: 10, joins: 1, leaves: 1, limitSeconds: 40 },
+    churn: { seconds: 60, perMinute: 10, joins: 1, leaves: 1, publishedFromLog: 2, limitSeconds: 40 },
     joiners: lagFigures([changes[0]!], observed, 'join'),
     leavers: lagFigures([changes[1]!], observed, 'leave'),
     history: syncHistoryFigures([{ events: 100 }]),
@@ -135,7 +135,7 @@ describe('churn figures', () => {
     const failing = {
       ...passing(),
       group: { id: 'g', name: 'G', members: 30, onboarded: 29, onboardSeconds: null },
-      churn: { seconds: 60, perMinute: 10, joins: 1, leaves: 1, limitSeconds: 15 },
+      churn: { seconds: 60, perMinute: 10, joins: 1, leaves: 1, publishedFromLog: 2, limitSeconds: 15 },
       leavers: lagFigures(changes, observed, 'leave'),
       history: syncHistoryFigures([{ events: HISTORY_EVENTS_BOUND + 5 }]),
       duplicates: duplicateFigures(new Map([['p/a', 2]]), new Set(), new Map(), 0),
