@@ -6,6 +6,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { normalizeEmail } from '../util/email';
+import type { SyncDigest } from './sync-definitions';
 
 // Search attributes
 
@@ -390,6 +391,10 @@ export const integrationStatusQuery = defineQuery<IntegrationState>('status');
 
 /** Integration: the latest verify's result (from the verify workflow). */
 export const verifiedSignal = defineSignal<[VerifySummary]>('verified');
+
+// Stub of the "operator" engineer's contract (issue 25), same name and shape: theirs replaces it at the merge.
+/** Integration: a sync of one of its groups ran (from the sync workflow). */
+export const syncRanSignal = defineSignal<[SyncDigest]>('syncRan');
 
 // Ids
 
