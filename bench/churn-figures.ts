@@ -217,7 +217,7 @@ export function renderChurnTable(figures: ChurnFigures): string {
     ],
     [
       'leavers: event → out of routing',
-      `${summary(leavers.lagSeconds, ' s')}: ${within(leavers)}; ${leavers.done}/${leavers.changes} suspended`,
+      `${summary(leavers.lagSeconds, ' s')}: ${within(leavers)}; ${leavers.done}/${leavers.changes} out of routing`,
     ],
     ...[...joiners.unfinished, ...leavers.unfinished]
       .slice(0, 5)
