@@ -6,6 +6,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { normalizeEmail } from '../util/email';
+import type { SyncDigest } from './sync-definitions';
 
 // Search attributes
 
@@ -16,6 +17,9 @@ export const onboardingStatusKey = defineSearchAttributeKey('OnboardingStatus', 
 
 /** Every custom search attribute the service uses, as the server must register them. */
 export const SEARCH_ATTRIBUTE_KEYS = [integrationKey, emailKey, onboardingStepKey, onboardingStatusKey] as const;
+
+/** Temporal task-queue priority keys (1 runs first): one person's `onboard`/`rebind` before a sync's bulk work. */
+export const TASK_PRIORITY = { interactive: 2, bulk: 4 } as const;
 
 // Statuses and steps (the OnboardingStatus and OnboardingStep search attributes)
 
@@ -68,6 +72,8 @@ export type IntegrationStep =
   /** The Temporal Schedule that runs `verify` (created once Ready, removed first on teardown). */
   | 'ScheduleVerify'
   | 'RemoveVerifySchedule'
+  /** Every Okta group sync of the integration: its schedule deleted, its workflow cancelled (before the people go). */
+  | 'RemoveSyncs'
   | 'RemoveRouting'
   | 'OffboardPeople'
   | 'RemoveRoutingAttribute'
@@ -236,6 +242,8 @@ export interface IntegrationState {
   kept: string[];
   /** The latest `verify` of this integration (its `verified` signal). */
   lastVerify?: VerifySummary;
+  /** Each Okta group sync's latest run, by group id (its `syncRan` signal). */
+  syncs?: Record<string, SyncDigest>;
 }
 
 // Verify (federation health)
@@ -345,6 +353,9 @@ export const integrationStatusQuery = defineQuery<IntegrationState>('status');
 
 /** Integration: the latest verify's result (from the verify workflow). */
 export const verifiedSignal = defineSignal<[VerifySummary]>('verified');
+
+/** Integration: an Okta group sync ran a reconcile (from the sync workflow); kept per group for `status` and the UI. */
+export const syncRanSignal = defineSignal<[SyncDigest]>('syncRan');
 
 // Ids
 

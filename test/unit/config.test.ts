@@ -3,7 +3,7 @@ import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REQUIRED_OKTA_SCOPES } from '../../src/clients/okta/credentials';
+import { DEFAULT_OKTA_SCOPES } from '../../src/clients/okta/credentials';
 import {
   ConfigError,
   integrationConfigSchema,
@@ -153,7 +153,7 @@ describe('the Okta credentials: an API token or an OAuth service app', () => {
       clientId: '0oaclient',
       keyId: 'kid-1',
       alg: 'RS256',
-      scopes: [...REQUIRED_OKTA_SCOPES],
+      scopes: [...DEFAULT_OKTA_SCOPES],
     });
     expect(oauth({ OKTA_PRIVATE_KEY: pkcs1 }).alg).toBe('RS256');
     // The key's text is not kept beside the credentials.
