@@ -333,10 +333,17 @@ async function list(session: Session, out: Output): Promise<number> {
       ...(description.info.nextActionTimes[0] ? { nextRun: description.info.nextActionTimes[0].toISOString() } : {}),
     };
     try {
-      const { spec: _spec, ...state } = await session.client.workflow.getHandle(id).query(syncStatusQuery);
-      row.state = state;
+      const handle = session.client.workflow.getHandle(id);
+      const execution = (await handle.describe()).status.name;
+      if (execution === 'RUNNING') {
+        const { spec: _spec, ...state } = await handle.query(syncStatusQuery);
+        row.state = state;
+      } else
+        row.unread = `its workflow is ${execution} (the next tick, or \`sync --okta-group ${row.group.id}\`, starts it again)`;
     } catch (error) {
-      row.unread = isNotFound(error) ? 'its workflow is not running (the next tick starts it)' : errorMessage(error);
+      row.unread = isNotFound(error)
+        ? `its workflow is not there (the next tick, or \`sync --okta-group ${row.group.id}\`, starts it)`
+        : errorMessage(error);
     }
     rows.push(row);
   }

@@ -154,22 +154,22 @@ function syncDigestLine(digest: SyncDigest): Line {
     ]);
   }
   for (const move of run?.movers ?? [])
-    items.push(
-      `mover: ${move.onboardedAs} is now ${move.nowEmail} in Okta (offboard the old one; the next run onboards the new)`,
-    );
+    items.push([
+      `mover: ${move.onboardedAs} is now ${move.nowEmail} in Okta: `,
+      { code: `bi-okta cancel ${move.onboardedAs}` },
+      ', then the next run onboards the new one',
+    ]);
   const changed = run?.changed ?? [];
   for (const person of changed.slice(0, SYNC_PEOPLE_SHOWN)) items.push(`${person.change}: ${person.email}`);
   if (changed.length > SYNC_PEOPLE_SHOWN) items.push(`and ${changed.length - SYNC_PEOPLE_SHOWN} more`);
   return {
-    label: `Sync of Okta group "${digest.group.name}"`,
+    label: 'Okta group sync',
     value: [
-      `${digest.status}; `,
+      { quoted: digest.group.name },
+      ` (${digest.group.id}): ${digest.status}; `,
       run
         ? `last ${run.kind === 'full' ? 'full reconcile' : 'event run'} ${run.finishedAt}: ${syncCountsText(run)}`
         : 'no run yet',
-      ' (',
-      { code: digest.syncId },
-      ')',
     ],
     items,
   };
