@@ -134,6 +134,12 @@ describe('sync', () => {
     expect((await client.workflow.getHandle(id).describe()).status.name).toBe('RUNNING');
   });
 
+  it('preflight, with a sync configured, checks the System Log too', async () => {
+    const run = await cli(['preflight']);
+    expect(run.stdout).toContain('ok   Okta System Log: readable');
+    expect(run.code).toBe(0);
+  });
+
   withEngine(
     '--every off pauses the schedule and the workflow; --list shows it; running it again resumes it',
     async () => {

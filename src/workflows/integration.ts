@@ -88,6 +88,8 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
   });
   // Each Okta group sync's latest reconcile (from its workflow), for `status` and the UI.
   setHandler(syncRanSignal, (digest) => {
+    // Teardown removes every sync: a last digest from one on its way out is not kept.
+    if (tearingDown) return;
     state.syncs = { ...state.syncs, [digest.group.id]: digest };
     setCurrentDetails(rules.integrationDetails(state, spec));
   });
