@@ -179,6 +179,52 @@ describe('sync', () => {
     expect(await personWorkflows()).toEqual(before);
   });
 
+  withEngine(
+    'a guard holds removals: --list and status name it, a wrong --approve count is refused, the right one lets them go',
+    async () => {
+      const { harness } = ctx;
+      // sales3 is excluded (SYNC_EXCLUDE above): the sync onboarded the other two.
+      await waitFor(
+        personWorkflows,
+        (ids) => ids.filter((workflowId) => /sales[12]@/.test(workflowId)).length === 2,
+        30_000,
+      );
+      expect((await cli(['sync', '--okta-group', GROUP, '--max-removals', '0'])).code).toBe(0);
+      const user = (await oktaApi(harness, 'GET', '/api/v1/users/sales1%40example.com')) as { id: string };
+      await oktaApi(harness, 'DELETE', `/api/v1/groups/${groupId}/users/${user.id}`);
+      expect((await cli(['sync', '--okta-group', GROUP])).code).toBe(0);
+      await waitFor(
+        () => harness.client.workflow.getHandle(id).query(syncStatusQuery),
+        (state) => state.pendingGuard?.removals === 1,
+        30_000,
+      );
+
+      const listed = await cli(['sync', '--list']);
+      expect(listed.stdout).toContain(`bi-okta sync --okta-group ${groupId} --approve 1`);
+      await waitFor(
+        () => harness.integrationHandle().query(integrationStatusQuery),
+        (state) => state.syncs?.[groupId]?.pendingGuard?.removals === 1,
+        30_000,
+      );
+      const status = await cli(['status']);
+      expect(status.stdout).toContain(`Okta group sync`);
+      expect(status.stdout).toContain(`"${GROUP}" (${groupId})`);
+      expect(status.stdout).toContain(`bi-okta sync --okta-group ${groupId} --approve 1`);
+
+      const wrong = await cli(['sync', '--okta-group', GROUP, '--approve', '2']);
+      expect(wrong.code).toBe(1);
+      expect(wrong.output).toContain('Not approved:');
+      const right = await cli(['--json', 'sync', '--okta-group', groupId, '--approve', '1']);
+      expect(right.code).toBe(0);
+      expect(JSON.parse(right.stdout)).toMatchObject({ syncId: id, approved: 1 });
+      await waitFor(
+        () => harness.client.workflow.getHandle(id).query(syncStatusQuery),
+        (state) => state.pendingGuard === undefined,
+        30_000,
+      );
+    },
+  );
+
   it('teardown deletes the schedule and closes the sync workflow before the people go', async () => {
     expect(await tearDown(ctx.harness, ctx.harness.session, silent, 120_000)).toBe(0);
     await expect(ctx.harness.client.schedule.getHandle(id).describe()).rejects.toThrow(ScheduleNotFoundError);
