@@ -5,7 +5,7 @@
  * names start nobody (exit 2); --dry-run starts nobody; the 25 are onboarded by name, their
  * existing Okta users adopted, and after teardown every member's Okta user is still there.
  */
-import { integrationStatusQuery, type PersonState } from '../src/workflows/definitions';
+import { integrationStatusQuery, onboardedByKey, TASK_PRIORITY, type PersonState } from '../src/workflows/definitions';
 import { CliRunner, type CliRun } from './support/cli';
 import { recordRequests } from './support/requests';
 import { ServiceHarness } from './support/service';
@@ -151,6 +151,12 @@ describe('onboard --okta-group', () => {
       MEMBERS.map((email) => [email, 'started']),
     );
     expect(answer.skipped.map((member) => member.email)).toEqual([SUSPENDED]);
+    // A group's starts queue behind one person's onboard or rebind; a one-time migration is by hand.
+    const runs = await Promise.all(MEMBERS.map((email) => harness.personHandle(email).describe()));
+    expect(new Set(runs.map((run) => run.raw.workflowExecutionInfo?.priority?.priorityKey))).toEqual(
+      new Set([TASK_PRIORITY.bulk]),
+    );
+    expect(new Set(runs.map((run) => run.typedSearchAttributes.get(onboardedByKey)))).toEqual(new Set(['hand']));
 
     await Promise.all(MEMBERS.map((email) => harness.bind(email)));
     const done = await Promise.all(

@@ -138,6 +138,7 @@ describe('report: one row per person, for audits', () => {
       workflow_id: id(email),
       started_at: known(email).startedAt,
       note: '',
+      onboarded_by: 'hand',
       ...cells,
     });
 
@@ -185,6 +186,7 @@ describe('report: one row per person, for audits', () => {
       workflow_id: id(CANCELLED),
       started_at: cancelled.started_at,
       note: 'workflow CANCELLED, no final state recorded: status and step from search attributes',
+      onboarded_by: 'hand',
     });
     expect(Date.parse(cancelled.started_at!)).toBeGreaterThan(0);
     // Offboarded after it was onboarded: the offboarding run's result, its created Okta user removed.

@@ -29,6 +29,8 @@ export const DYNAMIC_CONFIG = [
   // landing in a partition with no poller waited up to 20 s under a 500-person start.
   'matching.numTaskqueueReadPartitions=1',
   'matching.numTaskqueueWritePartitions=1',
+  // Task-queue priority (priorityKey): an operator's one-person onboard ahead of a group's bulk starts.
+  'matching.useNewMatcher=true',
 ];
 
 /** How `--search-attribute` and the operator service spell each type. */

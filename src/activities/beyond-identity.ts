@@ -109,6 +109,27 @@ export function createBeyondIdentityActivities(setup: BeyondIdentitySetup, conte
         setup.bindingProgress(input.realmId, input.identityId, input.jobId, cancellationSignal()),
     ),
 
+    /**
+     * A leaver's identity suspended (it can neither sign in nor bind a passkey; its passkeys kept),
+     * or made active again when they return. Idempotent: the status it has already is fine. An
+     * identity that is gone (deleted in Beyond Identity) answers `found: false`, for the workflow to record.
+     */
+    setIdentityStatus: heartbeatAndClassify(
+      async (input: {
+        realmId: string;
+        identityId: string;
+        status: 'active' | 'suspended';
+      }): Promise<{ found: boolean }> => {
+        try {
+          await setup.api.setIdentityStatus(input.realmId, input.identityId, input.status, cancellationSignal());
+          return { found: true };
+        } catch (error) {
+          if (error instanceof RejectedUpstreamError && error.status === 404) return { found: false };
+          throw error;
+        }
+      },
+    ),
+
     deleteIdentity: heartbeatAndClassify(
       async (input: { realmId: string; identityId: string }): Promise<DeleteResult> => {
         return { deleted: await setup.api.deleteIdentity(input.realmId, input.identityId, cancellationSignal()) };

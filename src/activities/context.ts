@@ -9,6 +9,8 @@ import { toApplicationFailure } from './failures';
 
 interface HeartbeatDetails {
   createStarted?: boolean;
+  /** What a long activity has done so far (recordProgress): a retry after a crash picks it up. */
+  progress?: unknown;
 }
 
 /** What this attempt heartbeats: the earlier attempts' details, plus what it has recorded itself. */
@@ -45,6 +47,19 @@ export function markCreateStarted(): void {
   const details = { ...heartbeatDetails.get(context), createStarted: true };
   heartbeatDetails.set(context, details);
   context.heartbeat(details);
+}
+
+/** Records, in the heartbeat, what this activity has done so far: survives a crash of the worker. */
+export function recordProgress(progress: unknown): void {
+  const context = Context.current();
+  const details = { ...heartbeatDetails.get(context), progress };
+  heartbeatDetails.set(context, details);
+  context.heartbeat(details);
+}
+
+/** What the attempts before this one recorded with recordProgress, if any. */
+export function earlierProgress<T>(): T | undefined {
+  return (activityInfo().heartbeatDetails as HeartbeatDetails | undefined)?.progress as T | undefined;
 }
 
 /**

@@ -14,6 +14,7 @@ import { createOktaGroupActivities } from './okta-group';
 import { createPreflightActivities } from './preflight';
 import { createRoutingActivities } from './routing';
 import { createScheduleActivities } from './schedule';
+import { createSyncActivities } from './sync';
 import { createTemporalActivities, IntegrationContexts } from './temporal';
 import { createTargetActivities } from './target';
 import { createVerifyObjectActivities } from './verify-objects';
@@ -46,6 +47,7 @@ export function createActivities(dependencies: ActivityDependencies) {
       ...createTemporalActivities(dependencies.temporal),
       ...createOktaGroupActivities(oktaApi),
       ...createScheduleActivities(dependencies.temporal),
+      ...createSyncActivities(oktaApi, dependencies.temporal),
       ...createVerifyObjectActivities(beyondIdentity, okta, dependencies.temporal),
       ...createVerifyPeopleActivities(beyondIdentity, okta, dependencies.temporal),
       ...createPreflightActivities(biApi, oktaApi, {

@@ -20,7 +20,11 @@ import { syncId } from '../workflows/sync-definitions';
 import { CliError, EXIT, isNotFound, workerRunError, type Session } from './session';
 
 /** A row of `list`: a person's newest run, or the integration's own (email empty): when it needs attention, everyone waits on it. */
-export type ListRow = Omit<PersonRun, 'runId'> & { kind: 'person' | 'integration' };
+export type ListRow = Omit<PersonRun, 'runId' | 'onboardedBy'> & {
+  kind: 'person' | 'integration';
+  /** A person's (the integration's own row has none). */
+  onboardedBy?: PersonRun['onboardedBy'];
+};
 
 /**
  * Starts the integration if it is not running (one workflow however many operators run this at
@@ -65,9 +69,11 @@ export async function integrationState(session: Session): Promise<IntegrationSta
 export async function integrationRow(session: Session, statusFilter?: string): Promise<ListRow | undefined> {
   let row: ListRow;
   try {
-    const { runId: _runId, ...run } = personRun(
-      await session.client.workflow.getHandle(session.spec.integrationId).describe(),
-    );
+    const {
+      runId: _runId,
+      onboardedBy: _onboardedBy,
+      ...run
+    } = personRun(await session.client.workflow.getHandle(session.spec.integrationId).describe());
     row = { ...run, kind: 'integration', email: '' };
   } catch (error) {
     if (isNotFound(error)) return undefined;

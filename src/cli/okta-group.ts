@@ -6,7 +6,7 @@
  * prints who would be onboarded and starts nothing but the resolving workflow.
  */
 import type { OktaGroupMember, OktaGroupResolution, OktaGroupSummary, SkippedMember } from '../activities/okta-group';
-import type { PersonInput } from '../workflows/definitions';
+import { TASK_PRIORITY, type PersonInput } from '../workflows/definitions';
 import type { oktaGroup as oktaGroupWorkflow } from '../workflows/okta-group';
 import { onboard, type OnboardAnswer } from './people-commands';
 import { PeopleInputError, validatePeople } from './people';
@@ -143,7 +143,7 @@ function toPeople(session: Session, members: OktaGroupMember[], skipped: Skipped
 async function onboardInBatches(session: Session, out: Output, people: PersonInput[]): Promise<OnboardAnswer> {
   const answer: OnboardAnswer = { integrationId: session.spec.integrationId, people: [] };
   for (let start = 0; start < people.length; start += BATCH) {
-    const batch = await onboard(session, people.slice(start, start + BATCH));
+    const batch = await onboard(session, people.slice(start, start + BATCH), TASK_PRIORITY.bulk);
     answer.people.push(...batch.people);
     answer.warning = batch.warning;
     if (people.length > BATCH) out.info(`Started ${Math.min(start + BATCH, people.length)} of ${people.length} …`);

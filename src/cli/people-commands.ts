@@ -20,6 +20,7 @@ import {
   personStatusQuery,
   personWorkflowId,
   retrySignal,
+  TASK_PRIORITY,
   type ConfirmBindingResult,
   type PersonInput,
   type PersonState,
@@ -37,12 +38,18 @@ export interface OnboardAnswer {
   warning?: string;
 }
 
-/** Starts the integration if need be, then each person's onboarding directly: nobody waits for the integration. */
-export async function onboard(session: Session, people: PersonInput[]): Promise<OnboardAnswer> {
+/**
+ * Starts the integration if need be, then each person's onboarding directly: nobody waits for the
+ * integration. One person starts at interactive priority, more (a file, a group) at bulk, unless `priority` says.
+ */
+export async function onboard(session: Session, people: PersonInput[], priority?: number): Promise<OnboardAnswer> {
   const { spec } = session;
   const context = await startIntegration(session);
   const temporal = { client: session.client, taskQueue: session.taskQueue };
-  const outcomes = await mapLimit(people, PARALLEL_STARTS, (person) => startOnboarding(temporal, person, context));
+  const startPriority = priority ?? (people.length === 1 ? TASK_PRIORITY.interactive : TASK_PRIORITY.bulk);
+  const outcomes = await mapLimit(people, PARALLEL_STARTS, (person) =>
+    startOnboarding(temporal, person, context, { priority: startPriority }),
+  );
   return {
     integrationId: spec.integrationId,
     people: people.map((person, index) => ({

@@ -30,6 +30,8 @@ export interface ReportRow {
   /** When the person's onboarding started (kept across continue-as-new and offboarding); the run's start when the state is not known. */
   started_at: string;
   note: string | null;
+  /** Who onboarded the person: `hand` or `sync:<Okta group id>` (runs from before it was recorded: `hand`). */
+  onboarded_by: string;
 }
 
 export const REPORT_COLUMNS = [
@@ -44,6 +46,7 @@ export const REPORT_COLUMNS = [
   'workflow_id',
   'started_at',
   'note',
+  'onboarded_by',
 ] as const satisfies readonly (keyof ReportRow)[];
 
 /** The attention as one cell: where it stopped, the failure type, then the message. */
@@ -64,6 +67,7 @@ export function reportRow({ run, state, note }: PersonStateRead): ReportRow {
     workflow_id: run.workflowId,
     started_at: state?.startedAt ?? run.startedAt,
     note: note ?? null,
+    onboarded_by: state?.onboardedBy ?? run.onboardedBy,
   };
 }
 

@@ -10,4 +10,12 @@ export const METRIC_NAMES = {
   pacerWait: 'bi_okta_pacer_wait_ms',
   /** Person workflows entering a status, by status (emitted by the workflow, replay-safe). */
   personTransitions: 'bi_okta_person_transitions_total',
+  /** People an Okta group sync onboarded (started), by the sync workflow, replay-safe. */
+  syncJoiners: 'bi_okta_sync_joiners_total',
+  /** People an Okta group sync took out (leave runs started, onboardings cancelled). */
+  syncLeavers: 'bi_okta_sync_leavers_total',
+  /** Times a sync's removal guard stopped removals. */
+  syncGuardStops: 'bi_okta_sync_guard_stops_total',
+  /** Histogram: an Okta System Log event's `published` → the sync applied it (seconds). */
+  syncEventLag: 'bi_okta_sync_event_lag_seconds',
 } as const;

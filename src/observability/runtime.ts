@@ -8,6 +8,7 @@ import { parseConfig, observabilityConfigSchema } from '../config';
 import { registerKnownSecrets } from './known-secrets';
 import { WorkerLogger } from './logger';
 import { assertPortFree } from './port-check';
+import { METRIC_NAMES } from './metric-names';
 import { workerMetrics, type WorkerMetrics } from './metrics';
 
 export interface Observability {
@@ -32,7 +33,17 @@ export async function installObservability(env: NodeJS.ProcessEnv): Promise<Obse
   const telemetryOptions: TelemetryOptions = {
     // The SDK core's own lines (Rust) through our logger too, so every line is JSON and redacted.
     logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
-    ...(metricsAddress ? { metrics: { prometheus: { bindAddress: metricsAddress } } } : {}),
+    ...(metricsAddress
+      ? {
+          metrics: {
+            prometheus: {
+              bindAddress: metricsAddress,
+              // Seconds, around the sync's poll interval (30 s): the core's defaults are for milliseconds.
+              histogramBucketOverrides: { [METRIC_NAMES.syncEventLag]: [1, 5, 10, 20, 30, 40, 60, 120, 300, 900] },
+            },
+          },
+        }
+      : {}),
   };
   let ours = true;
   try {

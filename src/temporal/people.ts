@@ -6,6 +6,7 @@
 import {
   WorkflowNotFoundError,
   type Client,
+  type WorkflowHandle,
   type WorkflowExecutionDescription,
   type WorkflowExecutionInfo,
 } from '@temporalio/client';
@@ -14,16 +15,21 @@ import {
   emailKey,
   integrationKey,
   normalizeEmail,
+  onboardedByKey,
   onboardingStatusKey,
   onboardingStepKey,
   personStatusQuery,
   personWorkflowId,
+  returnedSignal,
+  TASK_PRIORITY,
+  type OnboardedBy,
   type PersonContext,
   type PersonInput,
   type PersonState,
   type PersonStatus,
   type PersonWorkflowInput,
 } from '../workflows/definitions';
+import { isLeaving, mayReturn } from '../workflows/person-state';
 
 /** The person workflow's signature (src/workflows/person.ts), named here: importing the workflow's type would close an import cycle through the activities. */
 type PersonOnboardingWorkflow = (input: PersonWorkflowInput) => Promise<PersonState>;
@@ -59,6 +65,11 @@ export function isUndone(run: Pick<PersonRun, 'status' | 'execution'>): boolean 
   return run.status === 'Cancelled' && run.execution !== 'RUNNING';
 }
 
+/** Who onboarded the person of an ended run: runs from before it was recorded were started by hand. */
+function onboardedByOf(ended: PersonState): OnboardedBy {
+  return ended.onboardedBy ?? 'hand';
+}
+
 function start(
   temporal: TaskQueueClient,
   integrationId: string,
@@ -67,6 +78,7 @@ function start(
   status: PersonStatus,
   summary: string,
   reuse: 'ALLOW_DUPLICATE' | 'REJECT_DUPLICATE',
+  priorityKey?: number,
 ) {
   return temporal.client.workflow.start<PersonOnboardingWorkflow>('personOnboarding', {
     workflowId: personWorkflowId(integrationId, email),
@@ -74,11 +86,13 @@ function start(
     args: [args],
     workflowIdReusePolicy: reuse,
     workflowIdConflictPolicy: 'FAIL',
+    ...(priorityKey === undefined ? {} : { priority: { priorityKey } }),
     typedSearchAttributes: [
       { key: integrationKey, value: integrationId },
       { key: emailKey, value: email },
       { key: onboardingStatusKey, value: status },
       { key: onboardingStepKey, value: 'Start' },
+      { key: onboardedByKey, value: args.onboardedBy ?? 'hand' },
     ],
     staticSummary: summary,
     staticDetails: `Integration \`${integrationId}\`: identity, binding email, wait for the passkey, Okta user routed by its profile property.`,
@@ -103,17 +117,25 @@ async function latestRun(
  * Starts a person's onboarding, unless one is running or they are onboarded. A person whose
  * onboarding ended otherwise (expired, deadline passed, cancelled) starts afresh. A person never
  * seen before, the common case, costs one request: the start itself, refused if any run exists.
+ * `onboardedBy` (default `hand`) is recorded on the run; `priority` is its task-queue priority key
+ * (TASK_PRIORITY: one person interactive, a group's starts bulk).
  */
 export async function startOnboarding(
   temporal: TaskQueueClient,
   person: PersonInput,
   context: PersonContext | undefined,
+  options: { onboardedBy?: OnboardedBy; priority?: number } = {},
 ): Promise<StartOutcome> {
   const email = normalizeEmail(person.email);
-  const args: PersonWorkflowInput = { person: { ...person, email }, context };
+  const args: PersonWorkflowInput = {
+    person: { ...person, email },
+    context,
+    onboardedBy: options.onboardedBy ?? 'hand',
+  };
   const summary = `Onboard ${email} to Beyond Identity passkeys`;
+  const { priority } = options;
   try {
-    await start(temporal, person.integrationId, email, args, 'Running', summary, 'REJECT_DUPLICATE');
+    await start(temporal, person.integrationId, email, args, 'Running', summary, 'REJECT_DUPLICATE', priority);
     return 'started';
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
@@ -129,7 +151,7 @@ export async function startOnboarding(
     if (ended.routed) return 'stillRouted';
   }
   try {
-    await start(temporal, person.integrationId, email, args, 'Running', summary, 'ALLOW_DUPLICATE');
+    await start(temporal, person.integrationId, email, args, 'Running', summary, 'ALLOW_DUPLICATE', priority);
     return 'started';
   } catch (error) {
     // Another operator started the same person a moment ago.
@@ -160,20 +182,115 @@ export async function offboardPerson(
   }
   const ended: PersonState = await handle.query(personStatusQuery);
   if (ended.status === 'Cancelled' && ended.step === 'Undone') return 'alreadyCancelled';
+  await startOffboard(temporal, integrationId, normalized, ended);
+  return 'undoing';
+}
+
+/** A new run of the person's workflow that undoes what the ended run left. */
+async function startOffboard(
+  temporal: TaskQueueClient,
+  integrationId: string,
+  email: string,
+  ended: PersonState,
+): Promise<void> {
   try {
     await start(
       temporal,
       integrationId,
-      normalized,
-      { person: { integrationId, email: normalized }, offboard: ended },
+      email,
+      { person: { integrationId, email }, offboard: ended, onboardedBy: onboardedByOf(ended) },
       ended.status,
-      `Offboard ${normalized}`,
+      `Offboard ${email}`,
       'ALLOW_DUPLICATE',
     );
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
   }
-  return 'undoing';
+}
+
+export type LeaveOutcome = 'leaving' | 'alreadyLeft' | 'cancelled' | 'notOnboarded' | 'notFound';
+
+/**
+ * A person who left (an Okta group sync's leaver). Routed: a leave run of the same workflow id,
+ * from the ended run's state, takes them out of routing (read back), suspends their identity and
+ * waits `deleteAfterMs` for a `returnPerson` before it removes what we created. Still onboarding:
+ * cancelled as `offboard` does (never routed, nothing to keep). Ended without routing: offboarded.
+ */
+export async function leavePerson(
+  temporal: TaskQueueClient,
+  integrationId: string,
+  email: string,
+  options: { reason: string; deleteAfterMs: number },
+): Promise<LeaveOutcome> {
+  const normalized = normalizeEmail(email);
+  const run = await latestRun(temporal, integrationId, normalized);
+  if (!run) return 'notFound';
+  const handle = temporal.client.workflow.getHandle(personWorkflowId(integrationId, normalized), run.runId);
+  if (run.status.name === 'RUNNING') {
+    // A leave run waiting for a retry must not be cancelled: its undo would skip the grace period.
+    if (await isLeaveRun(handle, run)) return 'alreadyLeft';
+    await handle.cancel();
+    return 'cancelled';
+  }
+  const ended: PersonState = await handle.query(personStatusQuery);
+  if (ended.status === 'Cancelled' && ended.step === 'Undone') return 'alreadyLeft';
+  if (!ended.routed) {
+    await startOffboard(temporal, integrationId, normalized, ended);
+    return 'notOnboarded';
+  }
+  try {
+    await start(
+      temporal,
+      integrationId,
+      normalized,
+      {
+        person: { integrationId, email: normalized },
+        leave: { state: ended, reason: options.reason, deleteAfterMs: options.deleteAfterMs },
+        onboardedBy: onboardedByOf(ended),
+      },
+      'Suspended',
+      `${normalized} left: out of routing, identity suspended`,
+      'ALLOW_DUPLICATE',
+      TASK_PRIORITY.bulk,
+    );
+  } catch (error) {
+    // Another leave of the same person started a moment ago.
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    return 'alreadyLeft';
+  }
+  return 'leaving';
+}
+
+export type ReturnOutcome = 'returning' | 'notSuspended' | 'notFound';
+
+/** A leaver is back: their running leave run (status Suspended) unsuspends and routes them again. */
+export async function returnPerson(
+  temporal: TaskQueueClient,
+  integrationId: string,
+  email: string,
+): Promise<ReturnOutcome> {
+  const normalized = normalizeEmail(email);
+  const run = await latestRun(temporal, integrationId, normalized);
+  if (!run) return 'notFound';
+  const handle = temporal.client.workflow.getHandle(personWorkflowId(integrationId, normalized), run.runId);
+  if (run.status.name !== 'RUNNING' || !(await isLeaveRun(handle, run, mayReturn))) return 'notSuspended';
+  await handle.signal(returnedSignal);
+  return 'returning';
+}
+
+/**
+ * A running leave run (`rule`: isLeaving, or mayReturn): status Suspended; or, when its search
+ * attributes cannot say (NeedsAttention, or the Cancelled of its undo), its state does (a query: the worker answers).
+ */
+async function isLeaveRun(
+  handle: WorkflowHandle,
+  run: Pick<WorkflowExecutionDescription, 'typedSearchAttributes'>,
+  rule: (state: PersonState) => boolean = isLeaving,
+): Promise<boolean> {
+  const status = run.typedSearchAttributes.get(onboardingStatusKey);
+  if (status === 'Suspended') return true;
+  if (status !== 'NeedsAttention' && status !== 'Cancelled') return false;
+  return rule(await handle.query(personStatusQuery));
 }
 
 export type RebindOutcome = 'started' | 'alreadyRebinding' | 'running' | 'notRouted' | 'notFound';
@@ -204,10 +321,11 @@ export async function rebindPerson(
       temporal,
       integrationId,
       normalized,
-      { person: { integrationId, email: normalized }, rebind: ended },
+      { person: { integrationId, email: normalized }, rebind: ended, onboardedBy: onboardedByOf(ended) },
       'Rebinding',
       `Rebind ${normalized}: a new passkey binding email`,
       'ALLOW_DUPLICATE',
+      TASK_PRIORITY.interactive,
     );
   } catch (error) {
     // Another operator started the same rebind a moment ago.
@@ -226,6 +344,8 @@ export interface PersonRun {
   step: string;
   execution: string;
   startedAt: string;
+  /** Who onboarded the person (`hand` for runs from before it was recorded). */
+  onboardedBy: OnboardedBy;
 }
 
 /** How a long listing goes: the page size asked of visibility, and a count of the runs read so far. */
@@ -274,5 +394,6 @@ export function personRun(
     step: attributes.get(onboardingStepKey) ?? '?',
     execution: info.status.name,
     startedAt: info.startTime.toISOString(),
+    onboardedBy: (attributes.get(onboardedByKey) as OnboardedBy | undefined) ?? 'hand',
   };
 }

@@ -14,11 +14,29 @@ export const integrationKey = defineSearchAttributeKey('Integration', SearchAttr
 export const emailKey = defineSearchAttributeKey('Email', SearchAttributeType.KEYWORD);
 export const onboardingStepKey = defineSearchAttributeKey('OnboardingStep', SearchAttributeType.KEYWORD);
 export const onboardingStatusKey = defineSearchAttributeKey('OnboardingStatus', SearchAttributeType.KEYWORD);
+/** Who onboarded a person: `hand` (an operator's `onboard`) or `sync:<groupId>` (an Okta group sync). */
+export const onboardedByKey = defineSearchAttributeKey('OnboardedBy', SearchAttributeType.KEYWORD);
 
 /** Every custom search attribute the service uses, as the server must register them. */
-export const SEARCH_ATTRIBUTE_KEYS = [integrationKey, emailKey, onboardingStepKey, onboardingStatusKey] as const;
+export const SEARCH_ATTRIBUTE_KEYS = [
+  integrationKey,
+  emailKey,
+  onboardingStepKey,
+  onboardingStatusKey,
+  onboardedByKey,
+] as const;
 
-/** Temporal task-queue priority keys (1 runs first): one person's `onboard`/`rebind` before a sync's bulk work. */
+/** Who onboarded a person: by hand, or the sync of one Okta group (which offboards only its own people). */
+export type OnboardedBy = 'hand' | `sync:${string}`;
+
+export function syncOnboardedBy(groupId: string): OnboardedBy {
+  return `sync:${groupId}`;
+}
+
+/**
+ * Temporal task-queue priority keys (1 = first, 5 = last; 3 when unset): one person an operator
+ * onboards or rebinds is never stuck behind a group's thousands of starts.
+ */
 export const TASK_PRIORITY = { interactive: 2, bulk: 4 } as const;
 
 // Statuses and steps (the OnboardingStatus and OnboardingStep search attributes)
@@ -35,6 +53,8 @@ const PERSON_STATUSES = [
   'DeadlinePassed',
   /** Cancelled while running, or offboarded after it ended: routing cleared, what we created removed. */
   'Cancelled',
+  /** Left (an Okta group sync's leaver): out of routing, identity suspended, deleted after a grace period unless they return. */
+  'Suspended',
 ] as const;
 export type PersonStatus = (typeof PERSON_STATUSES)[number];
 
@@ -53,7 +73,11 @@ export type PersonStep =
   | 'ClearRouting'
   | 'RemoveOktaUser'
   | 'DeleteIdentity'
-  | 'Undone';
+  | 'Undone'
+  /** A leave run: the identity suspended, then the wait for a return until the grace period ends. */
+  | 'SuspendIdentity'
+  | 'WaitForReturn'
+  | 'UnsuspendIdentity';
 
 /** The integration (the shared objects). */
 const INTEGRATION_STATUSES = ['SettingUp', 'Ready', 'NeedsAttention', 'TearingDown', 'TornDown'] as const;
@@ -165,6 +189,13 @@ export interface PersonWorkflowInput {
   rebind?: PersonState;
   /** Carried across continue-as-new. */
   resume?: PersonState;
+  /**
+   * Leave: a person whose earlier run ended routed has left (an Okta group sync's leaver): routing
+   * cleared, identity suspended, and after `deleteAfterMs` without a `returned` signal, what we created removed.
+   */
+  leave?: { state: PersonState; reason: string; deleteAfterMs: number };
+  /** Who started this onboarding (absent: `hand`); runs after the first carry the first's. */
+  onboardedBy?: OnboardedBy;
 }
 
 export interface IntegrationWorkflowInput {
@@ -220,6 +251,14 @@ export interface PersonState {
   rebindStartedAt?: string;
   attention?: Attention;
   note?: string;
+  /** Who onboarded the person (absent in runs from before it was recorded: by hand). */
+  onboardedBy?: OnboardedBy;
+  /** A leave run: when the identity was suspended, why the person left, and when what we created goes. */
+  suspendedAt?: string;
+  leaveReason?: string;
+  deleteAt?: string;
+  /** When a leaver came back without an active passkey: a binding completed before then does not count. */
+  returnedAt?: string;
 }
 
 export interface IntegrationState {
@@ -344,6 +383,9 @@ export const teardownSignal = defineSignal('teardown');
 export const credentialBoundSignal = defineSignal('credentialBound');
 /** Person: check with Beyond Identity now, and answer whether the binding is done. */
 export const confirmBindingUpdate = defineUpdate<ConfirmBindingResult>('confirmBinding');
+
+/** Person: a leaver (status Suspended) is back: unsuspend and route them again. */
+export const returnedSignal = defineSignal('returned');
 
 /** Both: after fixing what NeedsAttention named (credentials, input), try the failed step again. On a Ready integration: check every shared object again and correct drift. */
 export const retrySignal = defineSignal('retry');

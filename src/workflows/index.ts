@@ -3,4 +3,5 @@ export { integration } from './integration';
 export { oktaGroup } from './okta-group';
 export { personOnboarding } from './person';
 export { preflight } from './preflight';
+export { oktaGroupSync, oktaGroupSyncPlan, oktaGroupSyncTick } from './sync';
 export { verify } from './verify';

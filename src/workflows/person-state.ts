@@ -4,7 +4,14 @@
  * No workflow API is called here (person.ts applies the results), so every rule is unit-tested
  * without a server.
  */
-import type { ConfirmBindingResult, PersonContext, PersonState, PersonStatus, PersonStep } from './definitions';
+import type {
+  ConfirmBindingResult,
+  OnboardedBy,
+  PersonContext,
+  PersonState,
+  PersonStatus,
+  PersonStep,
+} from './definitions';
 import { attentionView, markdown, recordValue, type Part, type Phrase, type View } from './view';
 
 /** Job states after which the link can no longer be used: a new email is due. */
@@ -22,12 +29,18 @@ export function pollHeartbeatMs(pollIntervalMs: number): number {
   return Math.min(60_000, Math.max(10_000, 2 * pollIntervalMs));
 }
 
-export function newPersonState(email: string, now: string, context?: PersonContext): PersonState {
+export function newPersonState(
+  email: string,
+  now: string,
+  context?: PersonContext,
+  onboardedBy?: OnboardedBy,
+): PersonState {
   return {
     email,
     status: 'Running',
     step: 'Start',
     context,
+    ...(onboardedBy ? { onboardedBy } : {}),
     emailsSent: 0,
     resends: 0,
     bound: false,
@@ -52,9 +65,13 @@ function isUndoing(state: PersonState): boolean {
   );
 }
 
-/** The status once a NeedsAttention is cleared (or set: then NeedsAttention). */
-export function statusAfterAttention(state: PersonState, attention: boolean): PersonStatus {
+/** The steps of a leave run before the person is deleted or comes back: its status stays Suspended. */
+const LEAVE_STEPS: PersonStep[] = ['SuspendIdentity', 'WaitForReturn', 'UnsuspendIdentity'];
+
+/** The status once a NeedsAttention is cleared (or set: then NeedsAttention). `leaving`: a leave run before its undo. */
+export function statusAfterAttention(state: PersonState, attention: boolean, leaving = false): PersonStatus {
   if (attention) return 'NeedsAttention';
+  if (leaving || LEAVE_STEPS.includes(state.step)) return 'Suspended';
   if (isUndoing(state)) return 'Cancelled';
   if (isRebinding(state)) return 'Rebinding';
   if (state.bindingJobId && !state.bound) return 'WaitingForBinding';
@@ -71,6 +88,18 @@ export function waitingStatus(state: PersonState): PersonStatus {
   return isRebinding(state) ? 'Rebinding' : 'WaitingForBinding';
 }
 
+/** A binding from scratch: no passkey known, a new link with its own resends and deadline. */
+const BINDING_STARTS_OVER = {
+  bound: false,
+  boundVia: undefined,
+  boundAt: undefined,
+  operatorSaidBound: false,
+  bindingJobId: undefined,
+  bindingJobState: undefined,
+  resends: 0,
+  deadlineAt: undefined,
+} satisfies Partial<PersonState>;
+
 /**
  * A rebind's starting state, from the person's ended onboarding: their identity, Okta user and
  * routing are kept (routing is never touched: a federated user has no other way in), the binding
@@ -81,19 +110,72 @@ export function rebindState(ended: PersonState, now: string): PersonState {
     ...ended,
     status: 'Rebinding',
     step: 'Rebind',
-    bound: false,
-    boundVia: undefined,
-    boundAt: undefined,
-    operatorSaidBound: false,
-    bindingJobId: undefined,
-    bindingJobState: undefined,
-    resends: 0,
-    deadlineAt: undefined,
+    ...BINDING_STARTS_OVER,
     finishedAt: undefined,
     attention: undefined,
     note: `Rebind began at ${now}: a new binding email; ${ended.email} stays routed while they bind a new passkey.`,
     rebindStartedAt: now,
   };
+}
+
+/**
+ * A leave run's starting state, from the person's ended (routed) onboarding: everything it made is
+ * kept for now; routing is cleared and the identity suspended, then kept until `deleteAt`.
+ */
+export function leaveState(ended: PersonState, reason: string, now: string): PersonState {
+  return {
+    ...ended,
+    status: 'Suspended',
+    step: 'ClearRouting',
+    leaveReason: reason,
+    returnedAt: undefined,
+    suspendedAt: undefined,
+    deleteAt: undefined,
+    finishedAt: undefined,
+    attention: undefined,
+    note: `Left at ${now} (${reason}): taken out of routing, their Beyond Identity identity suspended.`,
+  };
+}
+
+/** The note of a leaver whose grace period ran out: what went, and what was kept (adopted objects, never deleted). */
+export function deletedAfterLeaveNote(state: PersonState, identityAdopted: boolean, oktaUserAdopted: boolean): string {
+  const kept = [
+    ...(identityAdopted
+      ? [
+          'their Beyond Identity identity, which was there before this service, is kept and left suspended (unsuspend or delete it in Beyond Identity)',
+        ]
+      : []),
+    ...(oktaUserAdopted ? ['their Okta user, which was there before this service, is kept, out of routing'] : []),
+  ];
+  return `Left (${state.leaveReason ?? 'no reason given'}) and did not come back by ${state.deleteAt}: what this service created is removed.${kept.length ? ` ${kept.join('; ')}.` : ''}`;
+}
+
+/**
+ * A leave run that has not ended in a return: Suspended, or NeedsAttention on one of its steps, or
+ * removing what was made once the grace period ran out. Another leave has nothing to do; a return may be signalled.
+ */
+export function isLeaving(state: PersonState): boolean {
+  return state.leaveReason !== undefined && state.returnedAt === undefined;
+}
+
+/** A leave run a `returned` signal still brings back: before its undo (which begins at ClearRouting once `deleteAt` is set). */
+export function mayReturn(state: PersonState): boolean {
+  if (!isLeaving(state) || state.status === 'Cancelled') return false;
+  return LEAVE_STEPS.includes(state.step) || (state.step === 'ClearRouting' && state.deleteAt === undefined);
+}
+
+/**
+ * A leaver back without an active passkey: onboarding starts over from their kept identity, with a
+ * new binding email (one completed before now does not count), its own resends and deadline. The
+ * status follows from the next step (person.ts sets it, so the search attributes show it too).
+ */
+export function returnWithoutPasskeyState(state: PersonState, now: string): void {
+  Object.assign(state, {
+    ...BINDING_STARTS_OVER,
+    rebindStartedAt: undefined,
+    returnedAt: now,
+    note: `Came back at ${now} without an active passkey: a new binding email; routed again once they bind one.`,
+  } satisfies Partial<PersonState>);
 }
 
 export function markBound(state: PersonState, via: 'signal' | 'update' | 'detected', now: string): void {
@@ -201,6 +283,18 @@ export function personView(state: PersonState): View {
       ...(state.rebindStartedAt
         ? [{ label: 'Rebind', value: `began at ${state.rebindStartedAt}${state.bound ? ', new passkey bound' : ''}` }]
         : []),
+      ...(state.leaveReason
+        ? [
+            { label: 'Left', value: state.leaveReason },
+            {
+              label: 'Identity suspended',
+              value: state.suspendedAt ?? (state.status === 'Suspended' ? 'not yet' : '—'),
+            },
+            { label: 'Deleted after', value: state.deleteAt ?? '—' },
+          ]
+        : []),
+      ...(state.returnedAt ? [{ label: 'Came back', value: state.returnedAt }] : []),
+      ...(state.onboardedBy ? [{ label: 'Onboarded by', value: state.onboardedBy }] : []),
       ...(state.note ? [{ paragraph: state.note }] : []),
       ...(state.attention ? [{ view: attentionView(state.attention) }] : []),
     ],

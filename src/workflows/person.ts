@@ -5,7 +5,10 @@
  * back, and only then removes, newest first, what this onboarding created. An `offboard` run does
  * the same for an onboarding that has already ended. A `rebind` run sends an onboarded person who
  * lost their passkey a new binding email and waits for the new passkey, their routing left as it
- * is. The rules live in person-state.ts.
+ * is. A `leave` run (an Okta group sync's leaver) takes a routed person out of routing (read back),
+ * suspends their identity and waits, durably, for their return: back in time, they are unsuspended
+ * and routed again (a new binding email only when no passkey is active); not back by `deleteAt`,
+ * what this onboarding created is removed as cancelling does. The rules live in person-state.ts.
  */
 import {
   CancellationScope,
@@ -23,6 +26,7 @@ import {
   credentialBoundSignal,
   normalizeEmail,
   personStatusQuery,
+  returnedSignal,
   type PersonContext,
   type PersonState,
   type PersonStatus,
@@ -40,7 +44,15 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
   const state: PersonState =
     input.resume ??
     input.offboard ??
-    (input.rebind ? rules.rebindState(input.rebind, now()) : rules.newPersonState(email, now(), input.context));
+    (input.leave ? rules.leaveState(input.leave.state, input.leave.reason, now()) : undefined) ??
+    (input.rebind
+      ? rules.rebindState(input.rebind, now())
+      : rules.newPersonState(email, now(), input.context, input.onboardedBy));
+  // Runs from before OnboardedBy was recorded carry none: the first run after them records who started it.
+  if (input.onboardedBy && !state.onboardedBy) state.onboardedBy = input.onboardedBy;
+  /** A leave run before its undo or the person's return: NeedsAttention clears back to Suspended. */
+  let leaving = input.leave !== undefined;
+  let returned = false;
   const personTransitions = metricMeter.createCounter(
     METRIC_NAMES.personTransitions,
     'transitions',
@@ -55,7 +67,7 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
   const act = (summary: string, startToCloseMs = timeout()) => activities(summary, startToCloseMs);
 
   const operator = createOperator(state, (needsAttention) =>
-    setStatus(rules.statusAfterAttention(state, needsAttention), state.step),
+    setStatus(rules.statusAfterAttention(state, needsAttention, leaving), state.step),
   );
 
   /** `announceStep`: the search attributes show this step too (a last one), not only status changes. */
@@ -67,6 +79,10 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
   }
 
   setHandler(personStatusQuery, () => state);
+  // Only a leave run waits for it; any other run has nothing to do with it.
+  setHandler(returnedSignal, () => {
+    returned = true;
+  });
   // Trusted as a hint, verified with Beyond Identity before anything is routed: routing a person
   // without a passkey would lock them out of Okta.
   setHandler(credentialBoundSignal, () => {
@@ -102,6 +118,16 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
     if (input.offboard) {
       await CancellationScope.nonCancellable(() => undo());
       return state;
+    }
+    if (input.leave) {
+      if (!(await leave(input.leave.deleteAfterMs))) return state;
+      if (state.identity && (await routedAgain(state.context!))) {
+        setStatus('Onboarded', 'Done', true);
+        await condition(allHandlersFinished);
+        return state;
+      }
+      // No active passkey (or no identity left): onboarding again from what is kept, with a new email.
+      rules.returnWithoutPasskeyState(state, now());
     }
     // Step 2 of the guide: the identity (username = email). The realm comes from the integration,
     // which the activity waits for when it was not Ready at onboard time.
@@ -154,7 +180,11 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
         identityId: state.identity!.id,
         authenticatorConfigId: context.authenticatorConfigId,
         // The completed job of the passkey that was lost must not pass for the new binding.
-        ...(rebinding ? { completedSince: state.rebindStartedAt } : {}),
+        ...(rebinding
+          ? { completedSince: state.rebindStartedAt }
+          : state.returnedAt
+            ? { completedSince: state.returnedAt }
+            : {}),
       }),
     );
     if (step === 'ResendBindingEmail') state.resends += 1;
@@ -168,18 +198,22 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
    * which routes the person as soon as it sees the passkey. The operator's signal or update makes
    * a second, immediate check; whichever routes first ends the wait. Both are idempotent.
    */
-  async function waitThenRoute(context: PersonContext): Promise<rules.WaitOutcome> {
-    const deadline = Date.parse(state.deadlineAt!);
-    const routeInput = (waitUpToMs: number) => ({
+  function routeInputFor(context: PersonContext, waitUpToMs: number, jobId: string | undefined) {
+    return {
       realmId: context.realmId,
       identityId: state.identity!.id,
-      jobId: state.bindingJobId,
+      jobId,
       person: { email, ...rules.personNames(email, person.firstName, person.lastName) },
       routing: context.routing,
       since: state.startedAt,
       waitUpToMs,
       pollIntervalMs: context.binding.pollIntervalMs,
-    });
+    };
+  }
+
+  async function waitThenRoute(context: PersonContext): Promise<rules.WaitOutcome> {
+    const deadline = Date.parse(state.deadlineAt!);
+    const routeInput = (waitUpToMs: number) => routeInputFor(context, waitUpToMs, state.bindingJobId);
     for (;;) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) return 'DeadlinePassed';
@@ -224,12 +258,97 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
     result: Extract<rules.BindingCheck, { outcome: 'routed' }>,
     via: 'signal' | 'update' | 'detected',
   ): 'Onboarded' {
+    const known = state.oktaUser;
     rules.markRouted(state, result, via, now());
+    // A returning leaver's Okta user no longer carries our value, so it reads as found: it is still the one we made.
+    if (state.returnedAt && known?.id === state.oktaUser?.id) state.oktaUser = known;
     return 'Onboarded';
+  }
+
+  /**
+   * A leave run: out of routing (read back), the identity suspended, then the wait for `returned`
+   * until `deleteAt`. True when the person came back (unsuspended); false when the time ran out and
+   * what this onboarding created was removed.
+   */
+  async function leave(deleteAfterMs: number): Promise<boolean> {
+    const context = state.context!;
+    setStatus('Suspended', 'ClearRouting');
+    await clearRouting(context);
+    state.routed = false;
+    if (state.identity) {
+      setStatus('Suspended', 'SuspendIdentity');
+      const identityId = state.identity.id;
+      if (await setIdentityStatus(context, 'suspended')) state.suspendedAt = now();
+      else {
+        state.identity = undefined;
+        state.note = `${state.note ?? ''} Their identity ${identityId} was already gone from Beyond Identity: nothing to suspend.`;
+      }
+    }
+    state.deleteAt = new Date(Date.now() + deleteAfterMs).toISOString();
+    setStatus('Suspended', 'WaitForReturn', true);
+    if (!(await condition(() => returned, deleteAfterMs))) {
+      leaving = false;
+      const adopted = { identity: state.identity?.adopted === true, oktaUser: state.oktaUser?.adopted === true };
+      await CancellationScope.nonCancellable(() => undo());
+      state.note = rules.deletedAfterLeaveNote(state, adopted.identity, adopted.oktaUser);
+      setCurrentDetails(rules.personDetails(state));
+      return false;
+    }
+    setStatus('Suspended', 'UnsuspendIdentity', true);
+    if (state.identity && !(await setIdentityStatus(context, 'active'))) state.identity = undefined;
+    leaving = false;
+    state.deleteAt = undefined;
+    return true;
+  }
+
+  /**
+   * A returning leaver, checked once: with an active passkey (however long ago it was bound: the
+   * check asks for the identity's passkeys, never an old binding job) they are routed again (read
+   * back), and no email is sent.
+   */
+  async function routedAgain(context: PersonContext): Promise<boolean> {
+    setStatus('Running', 'RouteOktaUser');
+    state.routingAttempted = true;
+    const check = await runStep(operator, 'RouteOktaUser', () =>
+      act(`Check the passkey of returning ${email} and route them again`).routeWhenBound(
+        routeInputFor(context, 0, undefined),
+      ),
+    );
+    if (check.outcome !== 'routed') return false;
+    state.returnedAt = now();
+    routed(check, 'detected');
+    state.finishedAt = now();
+    state.note = `Came back at ${state.returnedAt} with an active passkey: routed again, no email sent.`;
+    return true;
+  }
+
+  /** Suspends or unsuspends the person's identity; false when it is gone from Beyond Identity. */
+  async function setIdentityStatus(context: PersonContext, status: 'active' | 'suspended'): Promise<boolean> {
+    const identityId = state.identity!.id;
+    const result = await runStep(operator, status === 'suspended' ? 'SuspendIdentity' : 'UnsuspendIdentity', () =>
+      act(
+        `${status === 'suspended' ? 'Suspend' : 'Unsuspend'} the Beyond Identity identity of ${email}`,
+      ).setIdentityStatus({ realmId: context.realmId, identityId, status }),
+    );
+    return result.found;
+  }
+
+  /** Takes the person out of routing (only our value), read back. */
+  function clearRouting(context: PersonContext) {
+    const known = state.oktaUser;
+    return runStep(operator, 'ClearRouting', () =>
+      act(`Take ${email} out of Beyond Identity routing`).clearOktaRouting({
+        userId: known?.id,
+        login: email,
+        routing: context.routing,
+        since: state.startedAt,
+      }),
+    );
   }
 
   /** Out of routing first (read back), then what we created, newest first. Failures wait for `retry`. */
   async function undo(): Promise<void> {
+    leaving = false;
     const context = state.context;
     state.finishedAt = undefined;
     setStatus('Cancelled', 'ClearRouting');
@@ -241,14 +360,7 @@ export async function personOnboarding(input: PersonWorkflowInput): Promise<Pers
       setStatus('Cancelled', step);
       if (step === 'ClearRouting') {
         const known = state.oktaUser;
-        const result = await runStep(operator, step, () =>
-          act(`Take ${email} out of Beyond Identity routing`).clearOktaRouting({
-            userId: known?.id,
-            login: email,
-            routing: context.routing,
-            since: state.startedAt,
-          }),
-        );
+        const result = await clearRouting(context);
         state.routed = false;
         // A user an abandoned check created, unknown to this state until now, is ours to remove.
         if (!known && result.user) state.oktaUser = result.user;

@@ -12,6 +12,9 @@
  * Retry-After one hour, the activity hands that wait to Temporal's retry (src/activities/failures.ts),
  * and the server skips each hour. The server never suggests continue-as-new (temporal-test-server
  * 1.31.0 has no such rule), so that branch is not reached here.
+ *
+ * A leaver's grace period passes the same way: the leave run's wait for a return is a durable
+ * timer, with no activity scheduled, so thirty days pass at once.
  */
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
@@ -25,8 +28,17 @@ import { startOktaSimulator, type RunningOktaSimulator } from '../../dev/simulat
 import { createActivities } from '../../src/activities';
 import { BeyondIdentityApi } from '../../src/clients/beyond-identity/api';
 import { BeyondIdentitySetup } from '../../src/clients/beyond-identity/ensure';
+import { OktaApi } from '../../src/clients/okta/api';
+import { OktaSetup } from '../../src/clients/okta/ensure';
+import { leavePerson } from '../../src/temporal/people';
+import { bindPasskeyFromOutbox } from '../../dev/simulators/beyond-identity/person-agent';
 import { integrationConfigSchema } from '../../src/config';
-import { personStatusQuery, type PersonContext, type PersonState } from '../../src/workflows/definitions';
+import {
+  personStatusQuery,
+  personWorkflowId,
+  type PersonContext,
+  type PersonState,
+} from '../../src/workflows/definitions';
 import type { personOnboarding } from '../../src/workflows/person';
 import { startTimeSkipping, testServerChildren, type TimeSkipping } from '../support/time-skipping';
 import { waitFor } from '../support/wait';
@@ -82,6 +94,10 @@ describe("a person's wait on the time-skipping server", () => {
     const realm = await setup.ensureRealm('Time-skipping realm');
     const config = await setup.ensureHostedWebAuthenticatorConfig(realm.value.id, 'Time-skipping config');
     await setupApi.close();
+    // The routing property people are routed by (the integration makes it; here, the test).
+    const oktaApi = new OktaApi({ orgUrl: okta.url, credentials: { kind: 'api-token', token: okta.apiToken } });
+    await new OktaSetup(oktaApi).ensureRoutingAttribute('biRouting');
+    await oktaApi.close();
     // The defaults every deployment starts from (BINDING_MAX_RESENDS, BINDING_DEADLINE_SECONDS); only the poll is
     // quick, since the watch polls on the wall clock.
     const defaults = integrationConfigSchema.parse({});
@@ -181,6 +197,42 @@ describe("a person's wait on the time-skipping server", () => {
     expect(Date.parse(final.finishedAt!)).toBeGreaterThanOrEqual(Date.parse(waiting.deadlineAt!));
     expect(Date.parse(final.finishedAt!) - Date.parse(final.startedAt)).toBeGreaterThan(week);
     // A week of the server's time, in seconds of ours.
+    expect(Date.now() - started).toBeLessThan(60_000);
+  });
+
+  it('a leaver who does not come back within the 30-day grace period: their identity and Okta user are deleted', async () => {
+    const email = 'leaves.for.good@example.com';
+    const integrationId = 'time-skipping';
+    const onboarded = await skipping.env.client.workflow.start('personOnboarding', {
+      taskQueue,
+      workflowId: personWorkflowId(integrationId, email),
+      args: [{ person: { email, integrationId }, context }],
+    });
+    await waitingWithEmails(onboarded, 1);
+    await bindPasskeyFromOutbox(bi.managementUrl, email);
+    const routed = (await onboarded.result()) as PersonState;
+    expect(routed).toMatchObject({ status: 'Onboarded', routed: true, oktaUser: { adopted: false } });
+
+    const days30 = 30 * 24 * 3600 * 1000;
+    const temporal = { client: skipping.env.client, taskQueue };
+    const reason = 'removed from the group';
+    expect(await leavePerson(temporal, integrationId, email, { reason, deleteAfterMs: days30 })).toBe('leaving');
+    const started = Date.now();
+    const final = (await skipping.env.client.workflow
+      .getHandle(personWorkflowId(integrationId, email))
+      .result()) as PersonState;
+    expect(final).toMatchObject({ status: 'Cancelled', step: 'Undone', routed: false, leaveReason: reason });
+    expect(final.identity).toBeUndefined();
+    expect(final.oktaUser).toBeUndefined();
+    expect(final.note).toMatch(/did not come back by .*: what this service created is removed\.$/);
+    expect(Date.parse(final.finishedAt!) - Date.parse(final.suspendedAt!)).toBeGreaterThanOrEqual(days30);
+    const identities = await request(`${bi.managementUrl}/_sim/identities?email=${encodeURIComponent(email)}`);
+    expect(((await identities.body.json()) as { identities: unknown[] }).identities).toEqual([]);
+    const users = (await (await request(`${okta.url}/_sim/state`)).body.json()) as {
+      users: { profile: { login: string } }[];
+    };
+    expect(users.users.map((user) => user.profile.login)).not.toContain(email);
+    // Thirty days of the server's time, in seconds of ours.
     expect(Date.now() - started).toBeLessThan(60_000);
   });
 });

@@ -62,12 +62,14 @@ describe('a report row', () => {
     step: 'WaitForBinding',
     execution: 'RUNNING',
     startedAt: '2026-01-02T00:00:00.000Z',
+    onboardedBy: 'hand',
   };
   const state: PersonState = {
     email: 'ann@example.com',
     status: 'NeedsAttention',
     step: 'WaitForBinding',
     emailsSent: 2,
+    onboardedBy: 'sync:00g1',
     resends: 1,
     bound: true,
     boundAt: '2026-01-01T10:00:00.000Z',
@@ -95,6 +97,7 @@ describe('a report row', () => {
       workflow_id: 'integration-1/person/ann@example.com',
       started_at: '2026-01-01T00:00:00.000Z',
       note: null,
+      onboarded_by: 'sync:00g1',
     });
     expect(
       reportRow({ run, state: { ...state, oktaUser: { id: 'u2', adopted: false } }, source: 'result' }).okta_user,
@@ -122,6 +125,7 @@ describe('a report row', () => {
       workflow_id: run.workflowId,
       started_at: run.startedAt,
       note: 'workflow CANCELLED',
+      onboarded_by: 'hand',
     });
     const [header, line] = parse(renderReport([row], 'csv')) as string[][] as [string[], string[]];
     expect(header).toEqual([...REPORT_COLUMNS]);
@@ -137,6 +141,7 @@ describe('a report row', () => {
       run.workflowId,
       run.startedAt,
       'workflow CANCELLED',
+      'hand',
     ]);
     expect(JSON.parse(renderReport([row], 'json'))).toEqual([row]);
   });

@@ -26,6 +26,63 @@ describe('person rules', () => {
     expect(person.statusAfterAttention(someone({ bindingJobId: 'j1', step: 'ClearRouting' }), false)).toBe('Cancelled');
   });
 
+  it('a leave run stays Suspended after a retry until its undo or the return; a cancelled one stays Cancelled', () => {
+    const routed = someone({ bindingJobId: 'j1', bound: true, routed: true, status: 'Onboarded', step: 'Done' });
+    const leaving = person.leaveState(routed, 'removed from group', '2026-02-01T00:00:00.000Z');
+    expect(leaving).toMatchObject({ status: 'Suspended', step: 'ClearRouting', leaveReason: 'removed from group' });
+    expect(person.statusAfterAttention(leaving, false, true)).toBe('Suspended');
+    expect(person.statusAfterAttention({ ...leaving, step: 'WaitForReturn' }, false)).toBe('Suspended');
+    expect(person.statusAfterAttention({ ...leaving, step: 'UnsuspendIdentity' }, true)).toBe('NeedsAttention');
+    // Its undo (the grace period over, or an offboard) is a cancel's.
+    expect(person.statusAfterAttention(leaving, false, false)).toBe('Cancelled');
+  });
+
+  it('a leave run is leaving until a return; a return is taken until its undo begins', () => {
+    const routed = someone({ routed: true, status: 'Onboarded', step: 'Done', returnedAt: 'T0' });
+    const leaving = person.leaveState(routed, 'deactivated', 'T1');
+    // A second leave after an earlier return: the earlier return does not count.
+    expect(person.isLeaving(leaving)).toBe(true);
+    expect(person.isLeaving(routed)).toBe(false);
+    expect(person.mayReturn({ ...leaving, status: 'NeedsAttention' })).toBe(true);
+    expect(person.mayReturn({ ...leaving, step: 'WaitForReturn', deleteAt: 'T30' })).toBe(true);
+    expect(person.mayReturn({ ...leaving, status: 'NeedsAttention', step: 'SuspendIdentity' })).toBe(true);
+    // The grace period's undo, or an offboard's cancel: too late to come back.
+    expect(person.mayReturn({ ...leaving, status: 'NeedsAttention', step: 'ClearRouting', deleteAt: 'T30' })).toBe(
+      false,
+    );
+    expect(person.mayReturn({ ...leaving, status: 'Cancelled', step: 'WaitForReturn' })).toBe(false);
+    expect(person.mayReturn({ ...leaving, step: 'DeleteIdentity', deleteAt: 'T30' })).toBe(false);
+    expect(person.isLeaving({ ...leaving, status: 'Cancelled', step: 'DeleteIdentity' })).toBe(true);
+  });
+
+  it('a leaver back without a passkey binds from scratch: a new link, its own resends and deadline, not a rebind', () => {
+    const state = someone({
+      bindingJobId: 'j1',
+      bindingJobState: 'COMPLETE',
+      bound: true,
+      boundVia: 'detected',
+      resends: 2,
+      deadlineAt: '2026-01-08T00:00:00.000Z',
+      rebindStartedAt: '2026-01-05T00:00:00.000Z',
+      identity: { id: 'i1', adopted: false },
+    });
+    person.returnWithoutPasskeyState(state, '2026-03-01T00:00:00.000Z');
+    expect(state).toMatchObject({ bound: false, resends: 0, returnedAt: '2026-03-01T00:00:00.000Z' });
+    expect(state.bindingJobId ?? state.deadlineAt ?? state.rebindStartedAt ?? state.boundVia).toBeUndefined();
+    expect(person.waitingStatus(state)).toBe('WaitingForBinding');
+    expect(state.identity).toEqual({ id: 'i1', adopted: false });
+  });
+
+  it('the note of a leaver whose grace period ran out says what was kept of what was there before', () => {
+    const state = { ...someone(), leaveReason: 'deactivated in Okta', deleteAt: 'T30' };
+    expect(person.deletedAfterLeaveNote(state, false, false)).toBe(
+      'Left (deactivated in Okta) and did not come back by T30: what this service created is removed.',
+    );
+    expect(person.deletedAfterLeaveNote(state, true, true)).toMatch(
+      /identity, which was there before this service, is kept and left suspended .*; their Okta user, which was there before this service, is kept, out of routing\.$/,
+    );
+  });
+
   it('routing records the user, the time and how the binding was learnt, once', () => {
     const state = someone({ bindingJobId: 'j1', note: 'old note' });
     person.markRouted(

@@ -192,6 +192,27 @@ describe('a person', () => {
     expect(shown).toMatch(/Needs attention at RouteOktaUser.*DEPROVISIONED/s);
   });
 
+  it('a leaver shows why they left, when the identity was suspended and when it goes; and who onboarded them', () => {
+    const left: PersonState = {
+      ...state,
+      status: 'Suspended',
+      step: 'WaitForReturn',
+      routed: false,
+      attention: undefined,
+      leaveReason: 'removed from group Engineering',
+      suspendedAt: 'T5',
+      deleteAt: 'T35',
+      onboardedBy: 'sync:00g1',
+    };
+    const shown = text(personView(left));
+    expect(shown).toMatch(/^ann@example\.com: Suspended \(step WaitForReturn\)$/m);
+    expect(shown).toMatch(/Left +removed from group Engineering/);
+    expect(shown).toMatch(/Identity suspended +T5/);
+    expect(shown).toMatch(/Deleted after +T35/);
+    expect(shown).toMatch(/Onboarded by +sync:00g1/);
+    expect(personDetails({ ...left, returnedAt: 'T9' })).toContain('- Came back: T9');
+  });
+
   it('a binding under way shows its job; a rebind its start', () => {
     const waiting = {
       ...state,

@@ -177,6 +177,16 @@ export function registerGroupRoutes(app: FastifyInstance, context: OktaContext):
     return page.items.map((user) => renderUser(user, context.orgUrl()));
   });
 
+  // spec `listUserGroups`: the user's groups (path id: an id or a login), unpaged as the spec describes; 404 for no such user.
+  app.get('/api/v1/users/:userId/groups', async (request) => {
+    const { decoded, raw } = rawSegment(request, 3);
+    const user = findUser(store.state.users, decoded ?? raw);
+    if (!user) throw notFound(decoded ?? raw, 'User');
+    return groups()
+      .filter((group) => group.members.includes(user.id))
+      .map((group) => renderGroup(group, context.orgUrl()));
+  });
+
   /** The user the path names at `segment` (by id only, as Okta's membership calls take). */
   function memberFromPath(request: FastifyRequest, segment: number): UserRecord {
     const { decoded, raw } = rawSegment(request, segment);

@@ -327,6 +327,26 @@ export class OktaApi {
     return { complete: true, members, pages };
   }
 
+  /**
+   * Every group the user is a member of (`listUserGroups`, docs/contracts/okta.md §14; scope
+   * okta.users.read), following `rel="next"` should Okta page it. undefined when the user does not exist.
+   */
+  async listUserGroups(userId: string, signal?: AbortSignal): Promise<OktaGroup[] | undefined> {
+    const path = `/api/v1/users/${encodeURIComponent(userId)}/groups`;
+    const first = await this.http.request({
+      operation: 'list user groups',
+      method: 'GET',
+      path,
+      schema: oktaGroupSchema.array(),
+      acceptStatuses: [404],
+      signal,
+    });
+    if (first.status === 404) return undefined;
+    const next = nextLink(first.headers);
+    if (!next) return first.data;
+    return [...first.data, ...(await this.listAll('list user groups', next, {}, oktaGroupSchema, signal))];
+  }
+
   // The System Log
 
   /**
