@@ -1,5 +1,5 @@
 /**
- * The rules of an Okta group sync (docs/design/okta-group-sync.md): who joins, who leaves, who moved,
+ * The rules of an Okta group sync (docs/sync.md): who joins, who leaves, who moved,
  * who is excluded, and whether the removals stay under the guard. Pure: no workflow API, no I/O, so
  * every rule is unit-tested without a server (test/unit/sync-plan.test.ts).
  */
