@@ -30,7 +30,7 @@ import { runOnboarding } from './onboarding';
 import type { BenchConfig } from './options';
 import { directoryCount } from './people';
 import { renderTable, writeReport, type Figures } from './report';
-import { PROJECT_ROOT, startStack } from './stack';
+import { PROJECT_ROOT, startStack, type BenchStack } from './stack';
 import { summarize } from './stats';
 import { scanWorkerLog, workerTotals } from './workers';
 
@@ -57,7 +57,7 @@ function chaosSpanSeconds(config: BenchConfig): number {
 }
 
 /** The code measured: the commit, and whether src/ differs from it. */
-function sourceOf(root: string): { commit: string; srcChanged: boolean } | null {
+export function sourceOf(root: string): { commit: string; srcChanged: boolean } | null {
   try {
     const commit = execFileSync('git', ['-C', root, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
     const changed = execFileSync('git', ['-C', root, 'status', '--porcelain', '--', 'src'], {
@@ -74,16 +74,14 @@ export function stampNow(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
 }
 
-export async function runBench(
-  config: BenchConfig,
-  command: string,
+/**
+ * SIGINT/SIGTERM during a run: the first aborts `interrupted` (the run stops waiting, measures what
+ * is there and stops everything), a second stops everything at once. `detach` when the run is over.
+ */
+export function interruptible(
+  cleanup: Cleanup,
   say: (line: string) => void,
-): Promise<BenchOutcome> {
-  const startedAt = Date.now();
-  const deadline = startedAt + config.timeoutSeconds * 1000;
-  const outDir = resolve(PROJECT_ROOT, config.outDir);
-  const base = `${stampNow()}-${config.preset}`;
-  const cleanup = new Cleanup(say);
+): { interrupted: AbortController; detach: () => void } {
   const interrupted = new AbortController();
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -97,22 +95,53 @@ export async function runBench(
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  return {
+    interrupted,
+    detach: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+/** The run's work directory and stack (logs `<outDir>/<base>.*.log`), stopped by `cleanup`; `stackCleanup` stops the stack alone, sooner. */
+export async function startRunStack(
+  config: BenchConfig,
+  outDir: string,
+  base: string,
+  cleanup: Cleanup,
+  say: (line: string) => void,
+): Promise<{ stack: BenchStack; stackCleanup: Cleanup }> {
+  const workDir = await mkdtemp(join(tmpdir(), 'bi-okta-bench-'));
+  cleanup.add('work directory', () => rm(workDir, { recursive: true, force: true }));
+  const stackCleanup = new Cleanup(say);
+  cleanup.add('stack', () => stackCleanup.run());
+  say(`Starting the stack (logs: ${join(config.outDir, base)}.*.log) ...`);
+  await mkdir(outDir, { recursive: true });
+  const stack = await startStack(
+    config,
+    { workDir, logPrefix: join(outDir, base) },
+    stackCleanup,
+    seededRandom(config.seed + 1),
+    say,
+  );
+  return { stack, stackCleanup };
+}
+
+export async function runBench(
+  config: BenchConfig,
+  command: string,
+  say: (line: string) => void,
+): Promise<BenchOutcome> {
+  const startedAt = Date.now();
+  const deadline = startedAt + config.timeoutSeconds * 1000;
+  const outDir = resolve(PROJECT_ROOT, config.outDir);
+  const base = `${stampNow()}-${config.preset}`;
+  const cleanup = new Cleanup(say);
+  const { interrupted, detach } = interruptible(cleanup, say);
 
   try {
-    const workDir = await mkdtemp(join(tmpdir(), 'bi-okta-bench-'));
-    cleanup.add('work directory', () => rm(workDir, { recursive: true, force: true }));
-    const stackCleanup = new Cleanup(say);
-    cleanup.add('stack', () => stackCleanup.run());
-
-    say(`Starting the stack (logs: ${join(config.outDir, base)}.*.log) ...`);
-    await mkdir(outDir, { recursive: true });
-    const stack = await startStack(
-      config,
-      { workDir, logPrefix: join(outDir, base) },
-      stackCleanup,
-      seededRandom(config.seed + 1),
-      say,
-    );
+    const { stack, stackCleanup } = await startRunStack(config, outDir, base, cleanup, say);
 
     const background = new AbortController();
     cleanup.add('background loops', async () => background.abort());
@@ -361,8 +390,7 @@ export async function runBench(
     const files = await writeReport(outDir, base, figures, svg);
     return { figures, table: renderTable(figures), files, failures: chaos.enforced ? chaos.failures : [] };
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    detach();
     await cleanup.run();
   }
 }

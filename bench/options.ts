@@ -27,8 +27,19 @@ export interface FaultMix {
   burstSeconds: number;
 }
 
+/**
+ * `--preset churn` (issue 25): a group of `n` synced by one Okta group sync (its fast path polls
+ * the System Log every `syncPollSeconds`), then members joining and leaving at `perMinute`
+ * changes a minute (joins and leaves alternating) for `seconds`.
+ */
+export interface ChurnConfig {
+  seconds: number;
+  perMinute: number;
+  syncPollSeconds: number;
+}
+
 export interface BenchConfig {
-  preset: 'default' | 'soak';
+  preset: 'default' | 'soak' | 'churn';
   /** People per wave. */
   n: number;
   workers: number;
@@ -78,6 +89,8 @@ export interface BenchConfig {
   oktaAuth: OktaAuth;
   /** An external server (host:port), reused and never stopped; no server of the run's own then. */
   temporalAddress?: string;
+  /** `--preset churn` only. */
+  churn?: ChurnConfig;
 }
 
 type TemporalBackend = 'dev' | 'postgres';
@@ -148,7 +161,22 @@ const PRESETS = {
     bindDelay: '2-75',
     poll: 5,
   },
+  churn: {
+    n: 2_000,
+    workers: 2,
+    faults: 'none',
+    killEvery: 0,
+    duration: 0,
+    timeout: 3_600,
+    baseline: 'none',
+    linkTtl: 86_400,
+    bindDelay: '2-40',
+    poll: 5,
+  },
 } as const;
+
+type PresetName = keyof typeof PRESETS;
+const isPreset = (name: string): name is PresetName => Object.hasOwn(PRESETS, name);
 
 /** At most this many chaos kills of each kind in one run, and at most this pause before each restart. */
 const MAX_CHAOS_KILLS = 20;
@@ -191,6 +219,9 @@ export interface RawOptions {
   temporalBackend?: string;
   temporalAddress?: string;
   oktaAuth?: string;
+  churnSeconds?: string;
+  churnPerMinute?: string;
+  syncPoll?: string;
 }
 
 export class OptionsError extends Error {
@@ -200,9 +231,9 @@ export class OptionsError extends Error {
 /** Every problem at once, or the run's configuration. */
 export function resolveOptions(raw: RawOptions): BenchConfig {
   const problems: string[] = [];
-  if (raw.preset !== 'default' && raw.preset !== 'soak')
-    problems.push(`--preset: default or soak, not "${raw.preset}"`);
-  const preset = raw.preset === 'soak' ? PRESETS.soak : PRESETS.default;
+  const presetName: PresetName = isPreset(raw.preset) ? raw.preset : 'default';
+  if (!isPreset(raw.preset)) problems.push(`--preset: default, soak or churn, not "${raw.preset}"`);
+  const preset = PRESETS[presetName];
   const number = (
     name: string,
     value: string | undefined,
@@ -252,7 +283,7 @@ export function resolveOptions(raw: RawOptions): BenchConfig {
     problems.push(`--baseline: both, sequential, concurrent or none, not "${baseline}"`);
 
   const config: BenchConfig = {
-    preset: raw.preset === 'soak' ? 'soak' : 'default',
+    preset: presetName,
     n: number('n', raw.n, preset.n, 1, 5_000, true),
     workers: number('workers', raw.workers, preset.workers, 1, 8, true),
     seed: number('seed', raw.seed, 1, 0, 2 ** 31, true),
@@ -282,6 +313,20 @@ export function resolveOptions(raw: RawOptions): BenchConfig {
     oktaAuth: raw.oktaAuth === 'ssws' ? 'ssws' : 'oauth',
     ...(raw.temporalAddress ? { temporalAddress: raw.temporalAddress } : {}),
   };
+  if (presetName === 'churn') {
+    config.churn = {
+      seconds: number('churn-seconds', raw.churnSeconds, 600, 0, 86_400),
+      perMinute: number('churn-per-minute', raw.churnPerMinute, 10, 0.1, 600),
+      syncPollSeconds: number('sync-poll', raw.syncPoll, 30, 1, 3600),
+    };
+  } else {
+    for (const [name, value] of [
+      ['churn-seconds', raw.churnSeconds],
+      ['churn-per-minute', raw.churnPerMinute],
+      ['sync-poll', raw.syncPoll],
+    ] as const)
+      if (value !== undefined) problems.push(`--${name}: only with --preset churn`);
+  }
   if (raw.temporalBackend !== undefined && raw.temporalBackend !== 'dev' && raw.temporalBackend !== 'postgres')
     problems.push(`--temporal-backend: dev or postgres, not "${raw.temporalBackend}"`);
   if (raw.oktaAuth !== undefined && !(OKTA_AUTHS as readonly string[]).includes(raw.oktaAuth))
@@ -293,10 +338,12 @@ export function resolveOptions(raw: RawOptions): BenchConfig {
   config.timeoutSeconds = number(
     'timeout',
     raw.timeout,
-    Math.max(preset.timeout, config.durationSeconds + 600),
+    Math.max(preset.timeout, config.durationSeconds + 600, (config.churn?.seconds ?? 0) + 3_000),
     10,
     8 * 86_400,
   );
+  if (presetName === 'churn' && config.killEverySeconds + config.killServerCount + config.killSimulatorsCount > 0)
+    problems.push('--preset churn takes no kills (--kill-every, --kill-server, --kill-simulators)');
   if (config.killEverySeconds > 0 && config.workers < 2)
     problems.push('--kill-every needs --workers 2 or more (someone must keep working while one is down)');
   if (config.killServerCount + config.killSimulatorsCount > 0 && config.restartAfterSeconds > MAX_CHAOS_PAUSE_SECONDS) {

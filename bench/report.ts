@@ -12,16 +12,19 @@ import type { BenchConfig } from './options';
 import { round, type Summary } from './stats';
 import type { WorkerLogSummary } from './workers';
 
+/** What was run, where, on which code: the head of every run's figures. */
+export interface RunInfo {
+  preset: string;
+  command: string;
+  startedAt: string;
+  stoppedBy: string;
+  machine: { cpus: number; node: string; temporal: string };
+  source: { commit: string; srcChanged: boolean } | null;
+  config: BenchConfig;
+}
+
 export interface Figures {
-  run: {
-    preset: string;
-    command: string;
-    startedAt: string;
-    stoppedBy: string;
-    machine: { cpus: number; node: string; temporal: string };
-    source: { commit: string; srcChanged: boolean } | null;
-    config: BenchConfig;
-  };
+  run: RunInfo;
   /** The first wave (one fresh org): the headline. */
   headline: WaveFigures;
   waves: Omit<WaveFigures, 'routedAtSeconds'>[];
@@ -268,12 +271,19 @@ export async function writeReport(
   figures: Figures,
   svg: string,
 ): Promise<{ json: string; svg: string }> {
-  await mkdir(outDir, { recursive: true });
-  const files = { json: join(outDir, `${base}.json`), svg: join(outDir, `${base}.svg`) };
-  await writeFile(
-    files.json,
-    `${JSON.stringify(figures, (_key, value: unknown) => (typeof value === 'number' ? round(value) : value), 2)}\n`,
-  );
+  const json = await writeFigures(outDir, base, figures);
+  const files = { json, svg: join(outDir, `${base}.svg`) };
   await writeFile(files.svg, svg);
   return files;
+}
+
+/** The figures as `<outDir>/<base>.json`, numbers rounded as the table shows them (the churn run's too). */
+export async function writeFigures(outDir: string, base: string, figures: object): Promise<string> {
+  await mkdir(outDir, { recursive: true });
+  const json = join(outDir, `${base}.json`);
+  await writeFile(
+    json,
+    `${JSON.stringify(figures, (_key, value: unknown) => (typeof value === 'number' ? round(value) : value), 2)}\n`,
+  );
+  return json;
 }

@@ -17,11 +17,12 @@ import {
   type ServiceAppOptions,
 } from './cli/okta-service-app';
 import { KEY_TYPES } from './cli/service-app-key';
-import { REQUIRED_OKTA_SCOPES } from './clients/okta/credentials';
+import { DEFAULT_OKTA_SCOPES } from './clients/okta/credentials';
 import { readPeopleFile, validatePeople, PeopleInputError } from './cli/people';
 import { report, REPORT_FORMATS, type ReportFormat } from './cli/report';
 import { CliError, EXIT, openSession, output, type Output, type Session } from './cli/session';
 import { rebind } from './cli/rebind';
+import { sync, type SyncOptions } from './cli/sync';
 import { verify } from './cli/verify';
 import { temporalTarget } from './temporal/connection';
 import { ALL_STATUSES, SEARCH_ATTRIBUTE_KEYS } from './workflows/definitions';
@@ -94,6 +95,14 @@ function positiveSeconds(value: string): number {
   const parsed = Number(value);
   if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('must be a positive number of seconds');
   return parsed;
+}
+
+function count(what: string, min: number) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!/^\d+$/.test(value.trim()) || parsed < min) throw new InvalidArgumentError(`must be a whole number ${what}`);
+    return parsed;
+  };
 }
 
 function pageSize(value: string): number {
@@ -253,6 +262,27 @@ export function buildProgram(): Command {
     .action(withSession(async (session, out, options: { schedule?: string }) => verify(session, out, options)));
 
   program
+    .command('sync')
+    .description(
+      'keep an Okta group in sync on a Temporal Schedule: joiners onboarded, leavers out of routing and suspended, with a guard on removals',
+    )
+    .option('--okta-group <name or id>', "the group's exact name or its id (00g…), resolved once by the worker")
+    .option('--every <interval|off>', 'full reconcile interval (30m, 1h, 1d; default 1h), or off to pause the sync')
+    .option(
+      '--max-removals <n>',
+      'people one run may take out without approval (default 5 % of the group or 10, whichever is larger)',
+      count('(0 or more)', 0),
+    )
+    .option('--dry-run', 'print the plan (joiners, leavers, returning, movers, excluded, unchanged); change nothing')
+    .option('--list', 'every sync of this integration: interval, status, last run, a guard holding removals')
+    .option(
+      '--approve <count>',
+      'let the removals a guard held go: exactly the count it named',
+      count('of 1 or more', 1),
+    )
+    .action(withSession(async (session, out, options: SyncOptions) => sync(session, out, options)));
+
+  program
     .command('rebind')
     .description(
       'a person who lost their passkey: send a new binding email (a live link is reused); their routing is not changed',
@@ -282,7 +312,7 @@ export function buildProgram(): Command {
       '--no-dpop',
       "a new app's access tokens are not bound to its key (DPoP is required by default, as in the Admin Console)",
     )
-    .option('--scopes <scopes>', 'Okta API scopes to grant, space- or comma-separated', REQUIRED_OKTA_SCOPES.join(' '))
+    .option('--scopes <scopes>', 'Okta API scopes to grant, space- or comma-separated', DEFAULT_OKTA_SCOPES.join(' '))
     .addOption(
       new Option('--role <type>', "the client's admin role").choices(CLIENT_ROLES).default(DEFAULT_CLIENT_ROLE),
     )

@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { OKTA_ISSUER_MODES, type IntegrationSpec } from './workflows/definitions';
+import { DEFAULT_SYNC_DELETE_AFTER_MS, DEFAULT_SYNC_POLL_MS } from './workflows/sync-definitions';
 import { BEYOND_IDENTITY_REGIONS, type BeyondIdentityRegion } from './clients/beyond-identity/config';
 import { DEFAULT_OKTA_MAX_IN_FLIGHT } from './clients/okta/rate-limits';
 import { oktaCredentialsFromEnv } from './clients/okta/credentials-env';
@@ -232,14 +233,19 @@ const MIN_INTERVAL_MS = 60_000;
 const MAX_INTERVAL_MS = 365 * INTERVAL_UNITS_MS.d;
 export const INTERVAL_FORMAT = 'an interval like 30m, 6h, 1d or 1h30m (from 1m to 365d)';
 
-/** `30m`, `6h`, `1d`, `1h30m` → milliseconds; undefined when it is not such an interval (or out of range). */
-export function parseInterval(text: string): number | undefined {
+/** `30s`, `30m`, `6h`, `1d`, `1h30m` → milliseconds; undefined when it is not such a duration or is outside min–max. */
+function parseDuration(text: string, minMs: number, maxMs: number): number | undefined {
   const value = text.trim().toLowerCase();
   if (!INTERVAL_PATTERN.test(value)) return undefined;
   let ms = 0;
   for (const [, amount, unit] of value.matchAll(/(\d+)([smhd])/g))
     ms += Number(amount) * INTERVAL_UNITS_MS[unit as keyof typeof INTERVAL_UNITS_MS];
-  return ms >= MIN_INTERVAL_MS && ms <= MAX_INTERVAL_MS ? ms : undefined;
+  return ms >= minMs && ms <= maxMs ? ms : undefined;
+}
+
+/** `30m`, `6h`, `1d`, `1h30m` → milliseconds; undefined when it is not such an interval (or out of range). */
+export function parseInterval(text: string): number | undefined {
+  return parseDuration(text, MIN_INTERVAL_MS, MAX_INTERVAL_MS);
 }
 
 /** Milliseconds as the largest units that divide them exactly: 21600000 → 6h, 5400000 → 1h30m. */
@@ -256,13 +262,55 @@ export function formatInterval(ms: number): string {
   return parts.join('') || `${ms}ms`;
 }
 
-const interval = z.string().transform((text, context) => {
-  const ms = parseInterval(text);
-  if (ms === undefined) {
-    context.addIssue({ code: 'custom', message: INTERVAL_FORMAT });
-    return z.NEVER;
+const duration = (minMs: number, maxMs: number, format: string) =>
+  z.string().transform((text, context) => {
+    const ms = parseDuration(text, minMs, maxMs);
+    if (ms === undefined) {
+      context.addIssue({ code: 'custom', message: format });
+      return z.NEVER;
+    }
+    return ms;
+  });
+const interval = duration(MIN_INTERVAL_MS, MAX_INTERVAL_MS, INTERVAL_FORMAT);
+
+/** One SYNC_EXCLUDE entry: `group:<name or id>`, else a login. */
+const EXCLUDE_GROUP_PREFIX = 'group:';
+
+/**
+ * `SYNC_EXCLUDE`: comma-separated logins and `group:<name or id>` entries → logins (normalized as
+ * onboarding keys people) and groups (as written: ids, or exact names, which are case-sensitive in Okta).
+ */
+function parseSyncExclude(text: string): { logins: string[]; groups: string[] } {
+  const logins = new Set<string>();
+  const groups = new Set<string>();
+  for (const raw of text.split(',')) {
+    const entry = raw.trim();
+    if (entry.toLowerCase().startsWith(EXCLUDE_GROUP_PREFIX)) {
+      const group = entry.slice(EXCLUDE_GROUP_PREFIX.length).trim();
+      if (group) groups.add(group);
+    } else if (entry) logins.add(entry.toLowerCase());
   }
-  return ms;
+  return { logins: [...logins], groups: [...groups] };
+}
+
+/** What `sync` puts in a new sync's spec, besides the group and the interval (docs/sync.md). */
+export const syncConfigSchema = z.object({
+  /** Logins and `group:<name or id>` entries never onboarded by a sync (break-glass administrators). */
+  SYNC_EXCLUDE: z
+    .string()
+    .refine((text) => !/(^|,)\s*group:\s*(,|$)/i.test(text), 'group: needs an Okta group name or id (group:Admins)')
+    .transform(parseSyncExclude)
+    .default({ logins: [], groups: [] }),
+  /** A leaver's suspended Beyond Identity identity is deleted after this long unless they come back. */
+  SYNC_DELETE_AFTER: duration(
+    MIN_INTERVAL_MS,
+    MAX_INTERVAL_MS,
+    'a duration like 30d, 12h or 1d12h (from 1m to 365d)',
+  ).default(DEFAULT_SYNC_DELETE_AFTER_MS),
+  /** How often a sync reads Okta's System Log between full reconciles (its fast path). */
+  SYNC_POLL_INTERVAL: duration(5_000, 3_600_000, 'a duration like 30s, 1m or 2m30s (from 5s to 1h)').default(
+    DEFAULT_SYNC_POLL_MS,
+  ),
 });
 
 /**

@@ -21,6 +21,8 @@ const WORKER_SCOPES = [
   'okta.schemas.manage',
   'okta.idps.manage',
   'okta.policies.manage',
+  // An Okta group sync's System Log (required only where a sync is configured; granted up front).
+  'okta.logs.read',
 ];
 
 interface Answer {

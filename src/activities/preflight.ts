@@ -6,7 +6,12 @@
 import type { BeyondIdentityApi } from '../clients/beyond-identity/api';
 import { RejectedUpstreamError, TransientUpstreamError } from '../clients/http/errors';
 import type { OktaApi } from '../clients/okta/api';
-import { missingScopes, REQUIRED_OKTA_SCOPES, type OktaCredentials } from '../clients/okta/credentials';
+import {
+  missingScopes,
+  REQUIRED_OKTA_SCOPES,
+  SYNC_OKTA_SCOPES,
+  type OktaCredentials,
+} from '../clients/okta/credentials';
 import { assignRoleHint, grantScopeHint, scopeToGrant } from '../clients/okta/refusal-hints';
 import { describeProblems, routingPropertyFix, routingPropertyProblems } from '../clients/okta/routing-property';
 import type { OktaUserSchema } from '../clients/okta/schemas';
@@ -26,6 +31,8 @@ export interface PreflightInput {
   customDomain?: string;
   /** The callbacks the Beyond Identity application will list. */
   redirectUris: string[];
+  /** An Okta group sync is configured (or about to be): its scope is required and the System Log read. */
+  sync?: boolean;
 }
 
 export const PREFLIGHT_CHECKS = [
@@ -39,7 +46,9 @@ export const PREFLIGHT_CHECKS = [
   'Okta domain and issuer mode',
   'Okta routing property',
 ] as const;
-type PreflightCheckName = (typeof PREFLIGHT_CHECKS)[number];
+/** Run besides those when a sync is configured (`sync` runs them before it makes one). */
+type SyncPreflightCheckName = 'Okta System Log';
+type PreflightCheckName = (typeof PREFLIGHT_CHECKS)[number] | SyncPreflightCheckName;
 
 export interface PreflightCheck {
   name: PreflightCheckName;
@@ -151,7 +160,15 @@ export function createPreflightActivities(biApi: BeyondIdentityApi, oktaApi: Okt
           fix: oktaFix(error, target.oktaOrgUrl, oktaApi.credentials),
         });
       }
-      add(await scopesCheck(oktaApi, target.oktaOrgUrl));
+      add(
+        await scopesCheck(
+          oktaApi,
+          target.oktaOrgUrl,
+          input.sync ? [...REQUIRED_OKTA_SCOPES, ...SYNC_OKTA_SCOPES] : REQUIRED_OKTA_SCOPES,
+        ),
+      );
+      if (input.sync)
+        add(oktaReadable ? await systemLogCheck(oktaApi, target.oktaOrgUrl) : notChecked('Okta System Log'));
 
       if (oktaReadable) {
         try {
@@ -288,7 +305,34 @@ function biFix(error: unknown, target: PreflightTarget, where: string): string {
  * Under OAuth: gets a token and names every scope the service needs that Okta did not grant (it
  * drops them silently, §8.1), before anything is written. An API token has its admin's permissions.
  */
-async function scopesCheck(oktaApi: OktaApi, orgUrl: string): Promise<PreflightCheck> {
+/** A check that could not run because the Okta token check failed. */
+function notChecked(name: PreflightCheckName): PreflightCheck {
+  return { name, ok: false, detail: 'not checked: the Okta token check failed', fix: 'fix the Okta token first' };
+}
+
+/** A sync's fast path reads the System Log: one event of the last minute, read-only. */
+async function systemLogCheck(oktaApi: OktaApi, orgUrl: string): Promise<PreflightCheck> {
+  try {
+    const { events } = await oktaApi.readLogPage({ since: new Date(Date.now() - 60_000).toISOString() }, { limit: 1 });
+    return {
+      name: 'Okta System Log',
+      ok: true,
+      detail: `readable (an Okta group sync polls it between full reconciles; ${events.length} event${events.length === 1 ? '' : 's'} in the last minute read)`,
+    };
+  } catch (error) {
+    return {
+      name: 'Okta System Log',
+      ok: false,
+      detail: errorMessage(error),
+      fix:
+        error instanceof RejectedUpstreamError && error.status === 403 && oktaApi.credentials.kind === 'api-token'
+          ? "the token's admin cannot read the System Log: use a token of a Super, Org or Read-only Administrator"
+          : oktaFix(error, orgUrl, oktaApi.credentials),
+    };
+  }
+}
+
+async function scopesCheck(oktaApi: OktaApi, orgUrl: string, required: readonly string[]): Promise<PreflightCheck> {
   const credentials = oktaApi.credentials;
   if (credentials.kind !== 'oauth')
     return {
@@ -304,7 +348,7 @@ async function scopesCheck(oktaApi: OktaApi, orgUrl: string): Promise<PreflightC
         ok: true,
         detail: `the service app ${credentials.clientId} got a token; Okta did not say which scopes it granted`,
       };
-    const missing = missingScopes(REQUIRED_OKTA_SCOPES, granted);
+    const missing = missingScopes(required, granted);
     return missing.length === 0
       ? {
           name: 'Okta scopes',

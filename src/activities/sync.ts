@@ -1,5 +1,5 @@
 /**
- * An Okta group sync's activities (docs/design/okta-group-sync.md): read the group's members and
+ * An Okta group sync's activities (docs/sync.md): read the group's members and
  * the excluded people, read System Log events from the kept cursor, ask Okta the current truth
  * about the people events name, read who this sync onboarded (visibility), apply a plan's changes
  * through the person workflows, and signal-with-start the sync (the schedule's tick). Each is

@@ -16,6 +16,7 @@ import {
 import type { integration } from '../workflows/integration';
 import { oktaRedirectUris } from '../workflows/integration-state';
 import type { preflight as preflightWorkflow } from '../workflows/preflight';
+import { syncId } from '../workflows/sync-definitions';
 import { CliError, EXIT, isNotFound, workerRunError, type Session } from './session';
 
 /** A row of `list`: a person's newest run, or the integration's own (email empty): when it needs attention, everyone waits on it. */
@@ -96,9 +97,23 @@ export async function teardown(session: Session): Promise<{ finished: () => Prom
 /** How long `preflight` waits for the worker to run its checks. */
 const PREFLIGHT_TIMEOUT = '2 minutes';
 
-/** Read-only checks of the configured upstreams, run by the worker (where the credentials are), each with a fix when it fails. */
-export async function preflight(session: Session): Promise<PreflightCheck[]> {
+/** The schedules of the integration's Okta group syncs (one per group; the id is the sync's). */
+export async function syncScheduleIds(session: Session): Promise<string[]> {
+  const prefix = syncId(session.spec.integrationId, '');
+  const ids: string[] = [];
+  for await (const schedule of session.client.schedule.list())
+    if (schedule.scheduleId.startsWith(prefix)) ids.push(schedule.scheduleId);
+  return ids.sort();
+}
+
+/**
+ * Read-only checks of the configured upstreams, run by the worker (where the credentials are), each
+ * with a fix when it fails. With `sync` (a sync is configured, or `sync` is about to make one) the
+ * System Log's scope and a read of it are checked too.
+ */
+export async function preflight(session: Session, options: { sync?: boolean } = {}): Promise<PreflightCheck[]> {
   const { spec } = session;
+  const sync = options.sync ?? (await syncScheduleIds(session)).length > 0;
   try {
     return await session.client.workflow.execute<typeof preflightWorkflow>('preflight', {
       taskQueue: session.taskQueue,
@@ -115,6 +130,7 @@ export async function preflight(session: Session): Promise<PreflightCheck[]> {
           issuerMode: spec.oktaIssuerMode ?? 'ORG_URL',
           ...(spec.oktaCustomDomain ? { customDomain: spec.oktaCustomDomain } : {}),
           redirectUris: oktaRedirectUris(spec),
+          ...(sync ? { sync } : {}),
         },
       ],
     });

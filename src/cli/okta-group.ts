@@ -46,7 +46,12 @@ function groupLine(group: OktaGroupSummary): string {
   return `"${group.name}" (${group.id}${group.type === 'OKTA_GROUP' ? '' : `, ${group.type}`})`;
 }
 
-async function resolve(session: Session, out: Output, options: OktaGroupOptions): Promise<OktaGroupResolution> {
+/** Finds the group and reads its members on the worker (the `oktaGroup` workflow); `sync` resolves its group here too. */
+export async function resolveOktaGroup(
+  session: Session,
+  out: Output,
+  options: OktaGroupOptions,
+): Promise<OktaGroupResolution> {
   const warning = await workerWarning(session);
   if (warning) out.info(`Warning: ${warning}`);
   try {
@@ -82,7 +87,7 @@ function causes(error: unknown): string[] {
 }
 
 /** The error for a group that cannot be used; in JSON mode its data goes to stdout too. */
-function refuse(out: Output, resolution: Exclude<OktaGroupResolution, { outcome: 'found' }>): never {
+export function refuseOktaGroup(out: Output, resolution: Exclude<OktaGroupResolution, { outcome: 'found' }>): never {
   if (out.json) out.print(resolution, () => '');
   switch (resolution.outcome) {
     case 'notFound': {
@@ -157,8 +162,8 @@ function skippedLines(skipped: SkippedMember[]): string[] {
 }
 
 export async function onboardOktaGroup(session: Session, out: Output, options: OktaGroupOptions): Promise<number> {
-  const resolution = await resolve(session, out, options);
-  if (resolution.outcome !== 'found') refuse(out, resolution);
+  const resolution = await resolveOktaGroup(session, out, options);
+  if (resolution.outcome !== 'found') refuseOktaGroup(out, resolution);
   const { group, pages } = resolution;
   const skipped = [...resolution.skipped];
   const people = toPeople(session, resolution.members, skipped);

@@ -6,7 +6,8 @@
 import type { PreflightCheck } from '../activities/preflight';
 import { NOT_STARTED_TEXT, type OffboardOutcome } from '../temporal/people';
 import type { IntegrationSpec, IntegrationState, PersonState } from '../workflows/definitions';
-import { integrationView } from '../workflows/integration-state';
+import { approveCommand, integrationView, syncCountsText } from '../workflows/integration-state';
+import type { SyncPlanView, SyncState } from '../workflows/sync-definitions';
 import { personView } from '../workflows/person-state';
 import { text } from '../workflows/view';
 import type { ListRow } from './integration-commands';
@@ -122,5 +123,108 @@ export function preflightText(checks: PreflightCheck[]): string {
     failed === 0
       ? 'All checks passed: nothing was written.'
       : `${failed} of ${checks.length} checks failed: nothing was written.`,
+  );
+}
+
+/** People a `sync` answer names in one list, at most: the rest are counted. */
+const SYNC_NAMES_SHOWN = 20;
+
+/** `a, b, c and 7 more`. */
+function someOf(names: readonly string[]): string {
+  if (names.length === 0) return '—';
+  const shown = names.slice(0, SYNC_NAMES_SHOWN).join(', ');
+  return names.length > SYNC_NAMES_SHOWN ? `${shown} and ${names.length - SYNC_NAMES_SHOWN} more` : shown;
+}
+
+/** What `sync --okta-group` made or changed. */
+export interface SyncAnswer {
+  syncId: string;
+  created: boolean;
+  group: { id: string; name: string };
+  every: string;
+  paused: boolean;
+  nextRuns: string[];
+  maxRemovals?: number;
+  exclude: { logins: string[]; groups: string[] };
+  deleteAfter: string;
+  pollInterval: string;
+  status?: string;
+}
+
+export function syncText(answer: SyncAnswer): string {
+  const excluded = [...answer.exclude.logins, ...answer.exclude.groups.map((group) => `group:${group}`)];
+  return lines(
+    `${answer.created ? 'Created' : 'Updated'} sync ${answer.syncId} of Okta group "${answer.group.name}" (${answer.group.id}).`,
+    answer.paused
+      ? 'Paused: no full reconcile and no System Log polling until `sync --okta-group … --every <interval>` resumes it.'
+      : `Full reconcile every ${answer.every} (next: ${answer.nextRuns[0] ?? '?'}); between them the System Log is read every ${answer.pollInterval}. A reconcile runs now.`,
+    `Removals per run without approval: ${answer.maxRemovals ?? 'the default (5 % of the group or 10, whichever is larger)'}; excluded: ${someOf(excluded)}; a leaver's suspended identity is deleted after ${answer.deleteAfter}.`,
+    answer.status && `Status: ${answer.status}.`,
+    '',
+    'Its runs: `bi-okta sync --list` and `bi-okta status`; the schedule and the workflow are in Temporal UI under this id.',
+  );
+}
+
+/** One sync of `sync --list`: the schedule's interval, the workflow's state (absent when it is not running). */
+export interface SyncListRow {
+  syncId: string;
+  group: { id: string; name: string };
+  every: string;
+  paused: boolean;
+  nextRun?: string;
+  state?: Omit<SyncState, 'spec'>;
+  /** Why the state could not be read (the workflow is not running). */
+  unread?: string;
+}
+
+export function syncListText(integrationId: string, rows: SyncListRow[]): string {
+  if (rows.length === 0)
+    return `No Okta group syncs in ${integrationId}: \`bi-okta sync --okta-group <name or id>\` makes one.`;
+  return rows
+    .map((row) => {
+      const run = row.state?.lastRun;
+      const guard = row.state?.pendingGuard;
+      return lines(
+        `Okta group "${row.group.name}" (${row.group.id}): ${row.paused ? 'paused' : `every ${row.every}${row.nextRun ? `, next ${row.nextRun}` : ''}`}; ${row.state ? row.state.status : `? (${row.unread})`}`,
+        run &&
+          `  last run (${run.kind === 'full' ? 'full reconcile' : 'events'}) ${run.finishedAt}: ${syncCountsText(run)}`,
+        guard &&
+          `  guard: ${guard.removals} removals held (limit ${guard.limit}) since ${guard.since}: check the group, then \`${approveCommand(row.group.id, guard.removals)}\``,
+        row.state?.problem &&
+          `  needs attention: ${row.state.problem.message}
+    fix: ${row.state.problem.fix}`,
+        `  ${row.syncId}`,
+      );
+    })
+    .join('\n\n');
+}
+
+export function syncPlanText(plan: SyncPlanView): string {
+  const list = (label: string, names: readonly string[]) => `${label} ${names.length}: ${someOf(names)}`;
+  return lines(
+    `Okta group "${plan.group.name}" (${plan.group.id}), ${plan.group.members} members. A sync run now would:`,
+    list(
+      '  onboard (joiners)',
+      plan.joiners.map((member) => member.email),
+    ),
+    list(
+      '  take out (leavers)',
+      plan.leavers.map((leaver) => `${leaver.email} (${leaver.reason})`),
+    ),
+    list('  route again (returning)', plan.returning),
+    list(
+      '  hold (movers: login or email changed)',
+      plan.movers.map((move) => `${move.onboardedAs} → ${move.nowEmail}`),
+    ),
+    list('  leave out (excluded)', plan.excluded),
+    list(
+      '  skip (onboarding cannot take them; never started)',
+      plan.skipped.map((skip) => `${skip.email}: ${skip.reason}`),
+    ),
+    `  leave as they are (unchanged) ${plan.unchanged.length}`,
+    plan.guard &&
+      `Guard: ${plan.guard.removals} removals are over the limit of ${plan.guard.limit}: the run would take out nobody and wait for \`${approveCommand(plan.group.id, plan.guard.removals)}\`.`,
+    '',
+    'Dry run: nothing was started or changed.',
   );
 }

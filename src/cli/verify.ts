@@ -22,12 +22,12 @@ import { CliError, EXIT, workerRunError, workerWarning, type Output, type Sessio
 const VERIFY_TIMEOUT = '30 minutes';
 const NEXT_RUNS_SHOWN = 3;
 
-/** The integration must be Ready: before that its objects are still being made, after it they are gone. */
-async function readyIntegration(session: Session): Promise<void> {
+/** The integration must be Ready: before that its objects are still being made, after it they are gone (`sync` too). */
+export async function readyIntegration(session: Session, command = 'verify'): Promise<void> {
   const state = await integrationState(session);
   if (state.status !== 'Ready') {
     throw new CliError(
-      `Integration ${session.spec.integrationId} is ${state.status} (step ${state.step}), not Ready: verify checks a Ready integration. \`status\` shows what it is doing.`,
+      `Integration ${session.spec.integrationId} is ${state.status} (step ${state.step}), not Ready: ${command} ${command === 'verify' ? 'checks' : 'needs'} a Ready integration. \`status\` shows what it is doing.`,
       EXIT.failed,
     );
   }

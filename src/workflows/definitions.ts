@@ -96,6 +96,8 @@ export type IntegrationStep =
   /** The Temporal Schedule that runs `verify` (created once Ready, removed first on teardown). */
   | 'ScheduleVerify'
   | 'RemoveVerifySchedule'
+  /** Every Okta group sync of the integration: its schedule deleted, its workflow cancelled (before the people go). */
+  | 'RemoveSyncs'
   | 'RemoveRouting'
   | 'OffboardPeople'
   | 'RemoveRoutingAttribute'
@@ -279,6 +281,8 @@ export interface IntegrationState {
   kept: string[];
   /** The latest `verify` of this integration (its `verified` signal). */
   lastVerify?: VerifySummary;
+  /** Each Okta group sync's latest run, by group id (its `syncRan` signal). */
+  syncs?: Record<string, SyncDigest>;
 }
 
 // Verify (federation health)
@@ -392,8 +396,7 @@ export const integrationStatusQuery = defineQuery<IntegrationState>('status');
 /** Integration: the latest verify's result (from the verify workflow). */
 export const verifiedSignal = defineSignal<[VerifySummary]>('verified');
 
-// Stub of the "operator" engineer's contract (issue 25), same name and shape: theirs replaces it at the merge.
-/** Integration: a sync of one of its groups ran (from the sync workflow). */
+/** Integration: an Okta group sync ran a reconcile (from the sync workflow); kept per group for `status` and the UI. */
 export const syncRanSignal = defineSignal<[SyncDigest]>('syncRan');
 
 // Ids

@@ -5,8 +5,9 @@
  * Pure: integration.ts applies the results, and the rules are unit-tested without a server.
  */
 import type { IntegrationSpec, IntegrationState, IntegrationStatus, ObjectRecord, PersonContext } from './definitions';
+import type { SyncDigest, SyncRunSummary } from './sync-definitions';
 import { findingLine, verifySummaryLine } from './verify-state';
-import { attentionView, markdown, recordValue, type Line, type View } from './view';
+import { attentionView, markdown, recordValue, type Line, type Phrase, type View } from './view';
 
 export function newIntegrationState(): IntegrationState {
   return { status: 'SettingUp', step: 'Start', kept: [] };
@@ -108,6 +109,7 @@ export function integrationView(
       items: (state.lastVerify?.findings ?? []).map(findingLine),
     },
   ];
+  for (const digest of Object.values(state.syncs ?? {})) lines.push(syncDigestLine(digest));
   if (state.offboarded) {
     const { cancelled, undone, alreadyEnded } = state.offboarded;
     lines.push({
@@ -124,4 +126,51 @@ export function integrationView(
 /** The markdown Temporal UI shows as the integration's current details. */
 export function integrationDetails(state: IntegrationState, spec: IntegrationSpec): string {
   return markdown(integrationView(state, spec));
+}
+
+/** People a sync's line names, at most (its counts stay exact). */
+const SYNC_PEOPLE_SHOWN = 10;
+
+/** A sync run's counts: `joined 3, left 2, returned 0, movers 0, excluded 1, skipped 0, unchanged 25`. */
+export function syncCountsText(run: SyncRunSummary): string {
+  const { counts } = run;
+  return `joined ${counts.joiners}, left ${counts.leavers}, returned ${counts.returning}, movers ${counts.movers}, excluded ${counts.excluded}, skipped ${counts.skipped ?? 0}, unchanged ${counts.unchanged}`;
+}
+
+/** How an operator lets a held guard's removals go. */
+export function approveCommand(groupId: string, removals: number): string {
+  return `bi-okta sync --okta-group ${groupId} --approve ${removals}`;
+}
+
+/** One sync on the integration's view: its status and last run, the people it changed, a guard that holds removals. */
+function syncDigestLine(digest: SyncDigest): Line {
+  const run = digest.lastRun;
+  const items: Phrase[] = [];
+  if (digest.pendingGuard) {
+    const { removals, limit } = digest.pendingGuard;
+    items.push([
+      `guard: ${removals} removals are over the limit of ${limit}; nobody was taken out. Check the group, then `,
+      { code: approveCommand(digest.group.id, removals) },
+    ]);
+  }
+  for (const move of run?.movers ?? [])
+    items.push([
+      `mover: ${move.onboardedAs} is now ${move.nowEmail} in Okta: `,
+      { code: `bi-okta cancel ${move.onboardedAs}` },
+      ', then the next run onboards the new one',
+    ]);
+  const changed = run?.changed ?? [];
+  for (const person of changed.slice(0, SYNC_PEOPLE_SHOWN)) items.push(`${person.change}: ${person.email}`);
+  if (changed.length > SYNC_PEOPLE_SHOWN) items.push(`and ${changed.length - SYNC_PEOPLE_SHOWN} more`);
+  return {
+    label: 'Okta group sync',
+    value: [
+      { quoted: digest.group.name },
+      ` (${digest.group.id}): ${digest.status}; `,
+      run
+        ? `last ${run.kind === 'full' ? 'full reconcile' : 'event run'} ${run.finishedAt}: ${syncCountsText(run)}`
+        : 'no run yet',
+    ],
+    items,
+  };
 }

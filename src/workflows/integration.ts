@@ -21,6 +21,7 @@ import {
   integrationStatusQuery,
   onboardingStatusKey,
   onboardingStepKey,
+  syncRanSignal,
   teardownSignal,
   verifiedSignal,
   type IntegrationState,
@@ -50,6 +51,10 @@ const OFFBOARD_SLICE_MS = 10 * 60 * 1000;
  */
 const VERIFY_SCHEDULE_PATCH = 'verify-schedule';
 const VERIFY_SCHEDULE_REMOVAL_PATCH = 'verify-schedule-removal';
+/** Runs torn down on code from before Okta group syncs existed have no RemoveSyncs step in their histories. */
+const SYNC_REMOVAL_PATCH = 'sync-removal';
+/** How long one RemoveSyncs activity waits for cancelled sync workflows to close before it terminates them. */
+const SYNC_CLOSE_WAIT_MS = 60 * 1000;
 
 export async function integration(input: IntegrationWorkflowInput): Promise<IntegrationState> {
   const { spec } = input;
@@ -79,6 +84,13 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
   // The latest verify's result, for `status` and the UI; it changes nothing else here.
   setHandler(verifiedSignal, (summary) => {
     state.lastVerify = summary;
+    setCurrentDetails(rules.integrationDetails(state, spec));
+  });
+  // Each Okta group sync's latest reconcile (from its workflow), for `status` and the UI.
+  setHandler(syncRanSignal, (digest) => {
+    // Teardown removes every sync: a last digest from one on its way out is not kept.
+    if (tearingDown) return;
+    state.syncs = { ...state.syncs, [digest.group.id]: digest };
     setCurrentDetails(rules.integrationDetails(state, spec));
   });
 
@@ -214,6 +226,21 @@ export async function integration(input: IntegrationWorkflowInput): Promise<Inte
       await runStep(operator, 'RemoveVerifySchedule', () =>
         act('Remove the verify schedule').removeVerifySchedule({ integrationId: spec.integrationId }),
       );
+    }
+
+    // Before routing and people go: a sync would onboard joiners into a half-removed integration, or offboard twice.
+    if (patched(SYNC_REMOVAL_PATCH)) {
+      step('RemoveSyncs');
+      await runStep(operator, 'RemoveSyncs', () =>
+        act(
+          'Remove every Okta group sync (schedules and workflows)',
+          SYNC_CLOSE_WAIT_MS + spec.activityTimeoutMs,
+        ).removeSyncs({
+          integrationId: spec.integrationId,
+          waitUpToMs: SYNC_CLOSE_WAIT_MS,
+        }),
+      );
+      state.syncs = undefined;
     }
 
     step('RemoveRouting');

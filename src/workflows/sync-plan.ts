@@ -1,6 +1,6 @@
 /**
- * The rules of an Okta group sync (docs/design/okta-group-sync.md): who joins, who leaves, who moved,
- * who is excluded, who cannot be onboarded (skipped), and whether the removals stay under the guard. Pure: no workflow API, no I/O, so
+ * The rules of an Okta group sync (docs/sync.md): who joins, who leaves, who moved, who is
+ * excluded, who cannot be onboarded (skipped), and whether the removals stay under the guard. Pure: no workflow API, no I/O, so
  * every rule is unit-tested without a server (test/unit/sync-plan.test.ts).
  */
 import { normalizeEmail } from '../util/email';

@@ -1,5 +1,5 @@
 /**
- * An Okta group sync (docs/design/okta-group-sync.md). `oktaGroupSync` is one long-running
+ * An Okta group sync (docs/sync.md). `oktaGroupSync` is one long-running
  * workflow per sync (id = the sync id) that runs every reconcile of it, one at a time: a full
  * reconcile when it starts and on `reconcileNow` (the schedule's tick), and between them a fast
  * path that reads the System Log from the kept cursor every `pollIntervalMs` and reconciles only

@@ -4,7 +4,7 @@
  * scope grants one by one, and an admin role for its client. Answers what the worker is configured with.
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { REQUIRED_OKTA_SCOPES, type OktaCredentials } from '../../src/clients/okta/credentials';
+import { DEFAULT_OKTA_SCOPES, type OktaCredentials } from '../../src/clients/okta/credentials';
 import { OktaServiceApps, type PublicSigningJwk } from '../../src/clients/okta/service-apps';
 
 export interface ServiceApp {
@@ -30,7 +30,7 @@ export interface ServiceAppOptions {
   keyType?: 'rsa' | 'ec';
 }
 
-const SERVICE_SCOPES: readonly string[] = REQUIRED_OKTA_SCOPES;
+const SERVICE_SCOPES: readonly string[] = DEFAULT_OKTA_SCOPES;
 
 /** The admin calls on a client of their own, closed after `work`. */
 async function asAdmin<T>(orgUrl: string, apiToken: string, work: (admin: OktaServiceApps) => Promise<T>): Promise<T> {

@@ -3,13 +3,14 @@ import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REQUIRED_OKTA_SCOPES } from '../../src/clients/okta/credentials';
+import { DEFAULT_OKTA_SCOPES } from '../../src/clients/okta/credentials';
 import {
   ConfigError,
   integrationConfigSchema,
   integrationId,
   integrationSpecFrom,
   parseConfig,
+  syncConfigSchema,
   upstreamConfigSchema,
   usesEmbeddedUpstreams,
 } from '../../src/config';
@@ -153,7 +154,7 @@ describe('the Okta credentials: an API token or an OAuth service app', () => {
       clientId: '0oaclient',
       keyId: 'kid-1',
       alg: 'RS256',
-      scopes: [...REQUIRED_OKTA_SCOPES],
+      scopes: [...DEFAULT_OKTA_SCOPES],
     });
     expect(oauth({ OKTA_PRIVATE_KEY: pkcs1 }).alg).toBe('RS256');
     // The key's text is not kept beside the credentials.
@@ -249,5 +250,48 @@ describe('the Okta credentials: an API token or an OAuth service app', () => {
       ...ed.split('\n').filter((line) => line.length > 20),
     ])
       expect(all).not.toContain(secret);
+  });
+});
+
+describe('the Okta group sync settings', () => {
+  it('defaults: nobody excluded, a 30-day grace period, the System Log read every 30 s', () => {
+    expect(parseConfig(syncConfigSchema, {})).toEqual({
+      SYNC_EXCLUDE: { logins: [], groups: [] },
+      SYNC_DELETE_AFTER: 30 * 86_400_000,
+      SYNC_POLL_INTERVAL: 30_000,
+    });
+  });
+
+  it('SYNC_EXCLUDE: logins (lower-cased, de-duplicated) and group:<name or id> entries (as written), blanks ignored', () => {
+    const config = parseConfig(syncConfigSchema, {
+      SYNC_EXCLUDE:
+        ' Admin@Example.com, group:Okta Admins ,,admin@example.com, GROUP:00g1abc, break.glass@example.com ',
+    });
+    expect(config.SYNC_EXCLUDE).toEqual({
+      logins: ['admin@example.com', 'break.glass@example.com'],
+      groups: ['Okta Admins', '00g1abc'],
+    });
+  });
+
+  it('durations like 7d, 12h or 1d12h; out of range or malformed values are named with the expected form', () => {
+    expect(parseConfig(syncConfigSchema, { SYNC_DELETE_AFTER: '1d12h', SYNC_POLL_INTERVAL: '10s' })).toMatchObject({
+      SYNC_DELETE_AFTER: 36 * 3_600_000,
+      SYNC_POLL_INTERVAL: 10_000,
+    });
+    const message = (() => {
+      try {
+        parseConfig(syncConfigSchema, {
+          SYNC_DELETE_AFTER: '30 days',
+          SYNC_POLL_INTERVAL: '1s',
+          SYNC_EXCLUDE: 'a@example.com,group:',
+        });
+        return '';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    expect(message).toContain('SYNC_DELETE_AFTER: a duration like 30d, 12h or 1d12h (from 1m to 365d)');
+    expect(message).toContain('SYNC_POLL_INTERVAL: a duration like 30s, 1m or 2m30s (from 5s to 1h)');
+    expect(message).toContain('SYNC_EXCLUDE: group: needs an Okta group name or id (group:Admins)');
   });
 });

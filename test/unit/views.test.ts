@@ -14,6 +14,12 @@ const context = {
   binding: { pollIntervalMs: 1000, maxResends: 2, deadlineMs: 60_000 },
   activityTimeoutMs: 10_000,
 };
+const integrationSpec = {
+  integrationId: 'int-1',
+  realmName: 'Realm',
+  oktaOrgUrl: 'https://okta.example',
+  routing,
+} as IntegrationSpec;
 const attention = {
   step: 'RouteOktaUser',
   type: 'RejectedUpstreamError',
@@ -225,12 +231,7 @@ describe('a person', () => {
 });
 
 describe('an integration', () => {
-  const spec = {
-    integrationId: 'int-1',
-    realmName: 'Realm',
-    oktaOrgUrl: 'https://okta.example',
-    routing,
-  } as IntegrationSpec;
+  const spec = integrationSpec;
   const state: IntegrationState = {
     status: 'Ready',
     step: 'Done',
@@ -369,5 +370,50 @@ describe('a verify report', () => {
         fix: 'onboard',
       }),
     ).toBe('ATTENTION people: a@example.com: gone (fix: onboard)');
+  });
+});
+
+describe("an integration's Okta group syncs", () => {
+  const spec = integrationSpec;
+  const changed = Array.from({ length: 12 }, (_, index) => ({
+    email: `p${index}@example.com`,
+    change: 'joined' as const,
+  }));
+  const state: IntegrationState = {
+    status: 'Ready',
+    step: 'Ready',
+    kept: [],
+    syncs: {
+      '00gSales': {
+        syncId: 'int-1/sync/00gSales',
+        group: { id: '00gSales', name: 'Sales' },
+        status: 'NeedsAttention',
+        lastRun: {
+          kind: 'full',
+          startedAt: 'T1',
+          finishedAt: 'T2',
+          counts: { joiners: 12, leavers: 0, returning: 1, movers: 1, excluded: 2, skipped: 3, unchanged: 30 },
+          changed,
+          movers: [{ oktaId: '00u1', onboardedAs: 'old@example.com', nowEmail: 'new@example.com' }],
+          guard: { removals: 20, limit: 10 },
+        },
+        pendingGuard: { removals: 20, limit: 10 },
+      },
+    },
+  };
+
+  it("each sync's last run: when, the counts, the people it changed (10, then a count), a mover's fix, a guard's approve command", () => {
+    const shown = text(integrationView(state, spec));
+    expect(shown).toMatch(
+      /Okta group sync +"Sales" \(00gSales\): NeedsAttention; last full reconcile T2: joined 12, left 0, returned 1, movers 1, excluded 2, skipped 3, unchanged 30/,
+    );
+    expect(shown).toContain(
+      'guard: 20 removals are over the limit of 10; nobody was taken out. Check the group, then bi-okta sync --okta-group 00gSales --approve 20',
+    );
+    expect(shown).toContain('mover: old@example.com is now new@example.com in Okta: bi-okta cancel old@example.com');
+    expect(shown).toContain('joined: p9@example.com');
+    expect(shown).not.toContain('joined: p10@example.com');
+    expect(shown).toContain('and 2 more');
+    expect(integrationDetails(state, spec)).toContain('`bi-okta sync --okta-group 00gSales --approve 20`');
   });
 });

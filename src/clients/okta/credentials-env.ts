@@ -4,7 +4,7 @@
  * OKTA_SCOPES). Every problem is named by variable; no message quotes a token or a key.
  */
 import { readFileSync } from 'node:fs';
-import { REQUIRED_OKTA_SCOPES, type OktaCredentials } from './credentials';
+import { DEFAULT_OKTA_SCOPES, type OktaCredentials } from './credentials';
 import { parsePrivateKey } from './private-key';
 
 export const OKTA_CREDENTIAL_VARIABLES = [
@@ -60,10 +60,10 @@ export function oktaCredentialsFromEnv(env: OktaCredentialEnv): {
       "required with OKTA_CLIENT_ID: the service app's private key (or OKTA_PRIVATE_KEY_FILE, a path to it)",
     );
 
-  const scopes = (env.OKTA_SCOPES ?? REQUIRED_OKTA_SCOPES.join(' ')).split(/\s+/).filter(Boolean);
+  const scopes = (env.OKTA_SCOPES ?? DEFAULT_OKTA_SCOPES.join(' ')).split(/\s+/).filter(Boolean);
   const odd = scopes.filter((scope) => !SCOPE_SHAPE.test(scope));
   if (scopes.length === 0)
-    problem('OKTA_SCOPES', `space-separated Okta API scopes (default: ${REQUIRED_OKTA_SCOPES.join(' ')})`);
+    problem('OKTA_SCOPES', `space-separated Okta API scopes (default: ${DEFAULT_OKTA_SCOPES.join(' ')})`);
   if (odd.length > 0)
     problem(
       'OKTA_SCOPES',

@@ -37,6 +37,16 @@ export const REQUIRED_OKTA_SCOPES = [
   'okta.policies.manage',
 ] as const;
 
+/**
+ * What an Okta group sync needs besides (docs/sync.md): the System Log, its fast path. Requested by
+ * default and granted by `okta-service-app`, but only required where a sync is configured: the
+ * `sync` command and `preflight` check it then (Okta leaves an ungranted scope out of the token).
+ */
+export const SYNC_OKTA_SCOPES = ['okta.logs.read'] as const;
+
+/** What the worker requests (OKTA_SCOPES' default) and `okta-service-app` grants. */
+export const DEFAULT_OKTA_SCOPES = [...REQUIRED_OKTA_SCOPES, ...SYNC_OKTA_SCOPES] as const;
+
 /** What a granted scope allows: `manage` includes `read` (docs: "manage scopes can do everything that the read scopes do"). */
 export function scopeCovers(granted: string, wanted: string): boolean {
   return granted === wanted || (wanted.endsWith('.read') && granted === `${wanted.slice(0, -'.read'.length)}.manage`);

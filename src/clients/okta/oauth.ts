@@ -22,7 +22,7 @@ import {
 import { headerValue } from '../http/headers';
 import type { HttpObserver } from '../http/observer';
 import { registerSecret } from '../http/secrets';
-import type { OktaCredentials } from './credentials';
+import { SYNC_OKTA_SCOPES, type OktaCredentials } from './credentials';
 import { DpopProver } from './dpop';
 import { grantScopeHint, oktaRefusalHint } from './refusal-hints';
 import { oktaAccessTokenSchema, parseOktaError } from './schemas';
@@ -166,7 +166,12 @@ export class OktaOAuthAuthorization implements Authorization {
     const type = data.token_type.toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer';
     const lifetimeMs = (data.expires_in ?? 3600) * 1000;
     this.granted = data.scope?.split(/\s+/).filter(Boolean);
-    const missing = this.granted ? this.credentials.scopes.filter((scope) => !this.granted!.includes(scope)) : [];
+    // The sync's scope is checked where a sync is configured (`sync`, preflight): an org without one is not warned.
+    const missing = this.granted
+      ? this.credentials.scopes.filter(
+          (scope) => !this.granted!.includes(scope) && !(SYNC_OKTA_SCOPES as readonly string[]).includes(scope),
+        )
+      : [];
     if (missing.join(' ') !== this.warnedMissing && missing.length > 0) {
       // Okta drops an ungranted scope silently (§8.1): the calls that need it will get 403 insufficient_scope.
       this.logger?.warn(
