@@ -74,45 +74,49 @@ function summary(group: OktaGroup): OktaGroupSummary {
   return { id: group.id, name: group.profile.name, type: group.type };
 }
 
+/** The email onboarding keys a member by: profile.email, else the login (as given, and normalized). */
+export function memberEmail(user: OktaUser): { given: string; email: string } {
+  const given = user.profile.email?.trim() || user.profile.login.trim();
+  return { given, email: normalizeEmail(given) };
+}
+
 /**
- * ACTIVE members with a usable email are onboarded; everyone else is skipped with the reason.
- * A person's Okta user is found by login = email (ensureRoutedUser; the IdP matches the Beyond
- * Identity username against the Okta username), so a member whose login is not their email
- * would get a second Okta user: skipped too.
+ * Why an ACTIVE member cannot be onboarded, if they cannot: no usable email, a username Beyond
+ * Identity refuses, or an Okta login that is not their email (a person's Okta user is found by
+ * login = email — ensureRoutedUser; the IdP matches the Beyond Identity username against the Okta
+ * username — so they would get a second Okta user). `onboard --okta-group` and the group sync
+ * (src/activities/sync.ts) skip them with this reason.
  */
+export function unusableMemberReason(user: OktaUser): string | undefined {
+  const login = user.profile.login;
+  const { given, email } = memberEmail(user);
+  if (!emailShape.safeParse(given).success)
+    return `no usable email (profile.email ${JSON.stringify(user.profile.email ?? null)}, login "${login}"): give the user an email address in Okta`;
+  const refused = usernameProblem(given);
+  if (refused) return `${given}: ${refused}`;
+  if (normalizeEmail(login) !== email)
+    return `Okta login "${login}" is not their email ${email}: onboarding finds a person's Okta user by login = email, so it would create a second Okta user; make the login the email in Okta, or onboard them apart`;
+  return undefined;
+}
+
+/** ACTIVE members with a usable email are onboarded; everyone else is skipped with the reason. */
 export function sortMembers(users: OktaUser[]): { members: OktaGroupMember[]; skipped: SkippedMember[] } {
   const members: OktaGroupMember[] = [];
   const skipped: SkippedMember[] = [];
   for (const user of users) {
-    const login = user.profile.login;
-    const given = user.profile.email?.trim() || login.trim();
     const member: OktaGroupMember = {
-      email: normalizeEmail(given),
-      login,
+      email: memberEmail(user).email,
+      login: user.profile.login,
       ...(user.profile.firstName ? { firstName: user.profile.firstName } : {}),
       ...(user.profile.lastName ? { lastName: user.profile.lastName } : {}),
       status: user.status,
     };
-    if (user.status !== 'ACTIVE') {
-      skipped.push({
-        ...member,
-        reason: NOT_ACTIVE[user.status] ?? `status ${user.status}: only ACTIVE users are onboarded`,
-      });
-    } else if (!emailShape.safeParse(given).success) {
-      skipped.push({
-        ...member,
-        reason: `no usable email (profile.email ${JSON.stringify(user.profile.email ?? null)}, login "${login}"): give the user an email address in Okta`,
-      });
-    } else if (usernameProblem(given)) {
-      skipped.push({ ...member, reason: `${given}: ${usernameProblem(given)}` });
-    } else if (normalizeEmail(login) !== member.email) {
-      skipped.push({
-        ...member,
-        reason: `Okta login "${login}" is not their email ${member.email}: onboarding finds a person's Okta user by login = email, so it would create a second Okta user; make the login the email in Okta, or onboard them apart`,
-      });
-    } else {
-      members.push(member);
-    }
+    const reason =
+      user.status !== 'ACTIVE'
+        ? (NOT_ACTIVE[user.status] ?? `status ${user.status}: only ACTIVE users are onboarded`)
+        : unusableMemberReason(user);
+    if (reason) skipped.push({ ...member, reason });
+    else members.push(member);
   }
   return { members, skipped };
 }

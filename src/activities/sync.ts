@@ -11,6 +11,7 @@ import type { OktaGroup, OktaLogEvent, OktaUser } from '../clients/okta/schemas'
 import {
   isUndone,
   leavePerson,
+  listNamedPersonRuns,
   listPersonRuns,
   returnPerson,
   startOnboarding,
@@ -34,10 +35,10 @@ import {
   type SyncWorkflowInput,
 } from '../workflows/sync-definitions';
 import type { SyncMember, SyncedPerson } from '../workflows/sync-plan';
-import { SYNC_EVENT_FILTER, type AppliedChange } from '../workflows/sync-state';
+import { PROFILE_UPDATE, SYNC_EVENT_FILTER, type AppliedChange } from '../workflows/sync-state';
 import { earlierProgress, heartbeatAndClassify, recordProgress } from './context';
 import { InvalidInputError } from './failures';
-import { isOktaGroupId } from './okta-group';
+import { isOktaGroupId, memberEmail, unusableMemberReason } from './okta-group';
 
 /** Okta calls one activity keeps in flight (the pacer also holds the org's rate limits). */
 const PARALLEL_READS = 8;
@@ -47,26 +48,34 @@ const PARALLEL_CHANGES = 20;
 const MAX_LOG_PAGES = 10;
 const LOG_PAGE_SIZE = 1_000;
 
-/** A member as the sync sees them: the email as `onboard --okta-group` derives it (profile.email, else the login). */
+/** A member as the sync sees them: the email, and whether onboarding can take them, as `onboard --okta-group` says. */
 function syncMember(user: OktaUser): SyncMember {
-  const login = user.profile.login;
+  const unusable = user.status === 'ACTIVE' ? unusableMemberReason(user) : undefined;
   return {
     oktaId: user.id,
-    email: normalizeEmail(user.profile.email?.trim() || login.trim()),
-    login,
+    email: memberEmail(user).email,
+    login: user.profile.login,
     status: user.status,
+    ...(unusable ? { unusable } : {}),
   };
 }
 
 /** A log event's people and groups, by target type (never by index: docs/contracts/okta.md §13). */
 function compactEvent(event: OktaLogEvent): SyncEvent {
   const targets = event.target ?? [];
+  const users = targets.filter((target) => target.type === 'User');
+  const details = users.map((user) => user.changeDetails);
+  // Only when every User target shows what changed: without it, the event is kept (it may be a change of email).
+  const profileChanges = details.every((detail) => detail)
+    ? [...new Set(details.flatMap((detail) => [...Object.keys(detail?.from ?? {}), ...Object.keys(detail?.to ?? {})]))]
+    : undefined;
   return {
     uuid: event.uuid,
     published: event.published,
     eventType: event.eventType,
-    userIds: targets.filter((target) => target.type === 'User').map((target) => target.id),
+    userIds: users.map((target) => target.id),
     groupIds: targets.filter((target) => target.type === 'UserGroup').map((target) => target.id),
+    ...(event.eventType === PROFILE_UPDATE && users.length > 0 && profileChanges ? { profileChanges } : {}),
   };
 }
 
@@ -165,17 +174,22 @@ export function createSyncActivities(oktaApi: OktaApi, temporal: TaskQueueClient
     /**
      * From visibility: the people this sync onboarded (newest run each; a run undone is not synced
      * any more; status Suspended = taken out, waiting to return), and everyone onboarded by anyone else.
+     * With `emails` (the fast path), only those people are read: never every person of the integration.
      * Their Okta ids come from the sync's own member index (sync-state.ts), not from here.
      */
     readSyncedPeople: heartbeatAndClassify(
       async (input: {
         integrationId: string;
         groupId: string;
+        emails?: string[];
       }): Promise<{ synced: SyncedPerson[]; onboardedElsewhere: string[] }> => {
         const ours = syncOnboardedBy(input.groupId);
         const synced: SyncedPerson[] = [];
         const onboardedElsewhere: string[] = [];
-        for (const run of await listPersonRuns(temporal, input.integrationId)) {
+        const runs = input.emails
+          ? await listNamedPersonRuns(temporal, input.integrationId, input.emails)
+          : await listPersonRuns(temporal, input.integrationId);
+        for (const run of runs) {
           if (isUndone(run)) continue;
           if (run.onboardedBy === ours) synced.push({ email: run.email, suspended: run.status === 'Suspended' });
           else onboardedElsewhere.push(run.email);

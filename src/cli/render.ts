@@ -217,6 +217,10 @@ export function syncPlanText(plan: SyncPlanView): string {
       plan.movers.map((move) => `${move.onboardedAs} → ${move.nowEmail}`),
     ),
     list('  leave out (excluded)', plan.excluded),
+    list(
+      '  skip (onboarding cannot take them; never started)',
+      plan.skipped.map((skip) => `${skip.email}: ${skip.reason}`),
+    ),
     `  leave as they are (unchanged) ${plan.unchanged.length}`,
     plan.guard &&
       `Guard: ${plan.guard.removals} removals are over the limit of ${plan.guard.limit}: the run would take out nobody and wait for \`${approveCommand(plan.group.id, plan.guard.removals)}\`.`,

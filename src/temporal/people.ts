@@ -365,20 +365,53 @@ export async function listPersonRuns(
   status?: string,
   listing: ListingOptions = {},
 ): Promise<PersonRun[]> {
+  const runs = await newestRuns(temporal, [peopleQuery(integrationId)], listing);
+  return runs.filter((row) => !status || row.status === status);
+}
+
+/** Emails named in one visibility query: keeps each query short, however many people are named. */
+const EMAILS_PER_QUERY = 100;
+
+/** The visibility queries for the runs of the people named (normalized emails), at most EMAILS_PER_QUERY each. */
+export function namedPeopleQueries(integrationId: string, emails: readonly string[]): string[] {
+  const unique = [...new Set(emails)];
+  const queries: string[] = [];
+  for (let from = 0; from < unique.length; from += EMAILS_PER_QUERY) {
+    const names = unique.slice(from, from + EMAILS_PER_QUERY).map(visibilityLiteral);
+    queries.push(`${peopleQuery(integrationId)} AND Email IN (${names.join(', ')})`);
+  }
+  return queries;
+}
+
+/**
+ * The people named (normalized emails) of an integration, newest run each: what listPersonRuns
+ * answers for them, without reading everyone else's runs (the sync's fast path at every poll).
+ */
+export async function listNamedPersonRuns(
+  temporal: Pick<TaskQueueClient, 'client'>,
+  integrationId: string,
+  emails: readonly string[],
+  listing: ListingOptions = {},
+): Promise<PersonRun[]> {
+  return newestRuns(temporal, namedPeopleQueries(integrationId, emails), listing);
+}
+
+/** The newest run of each person the queries find, by email. */
+async function newestRuns(
+  temporal: Pick<TaskQueueClient, 'client'>,
+  queries: readonly string[],
+  listing: ListingOptions,
+): Promise<PersonRun[]> {
   const newest = new Map<string, PersonRun>();
   let runsRead = 0;
-  for await (const info of temporal.client.workflow.list({
-    query: peopleQuery(integrationId),
-    pageSize: listing.pageSize,
-  })) {
-    listing.onRun?.(++runsRead);
-    const row = personRun(info);
-    const previous = newest.get(row.email);
-    if (!previous || row.startedAt > previous.startedAt) newest.set(row.email, row);
-  }
-  return [...newest.values()]
-    .filter((row) => !status || row.status === status)
-    .sort((a, b) => a.email.localeCompare(b.email));
+  for (const query of queries)
+    for await (const info of temporal.client.workflow.list({ query, pageSize: listing.pageSize })) {
+      listing.onRun?.(++runsRead);
+      const row = personRun(info);
+      const previous = newest.get(row.email);
+      if (!previous || row.startedAt > previous.startedAt) newest.set(row.email, row);
+    }
+  return [...newest.values()].sort((a, b) => a.email.localeCompare(b.email));
 }
 
 /** A run as its search attributes describe it (`?` for one not yet set); the integration's own run reads the same way. */

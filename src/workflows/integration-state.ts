@@ -131,10 +131,10 @@ export function integrationDetails(state: IntegrationState, spec: IntegrationSpe
 /** People a sync's line names, at most (its counts stay exact). */
 const SYNC_PEOPLE_SHOWN = 10;
 
-/** A sync run's counts: `joined 3, left 2, returned 0, movers 0, excluded 1, unchanged 25`. */
+/** A sync run's counts: `joined 3, left 2, returned 0, movers 0, excluded 1, skipped 0, unchanged 25`. */
 export function syncCountsText(run: SyncRunSummary): string {
   const { counts } = run;
-  return `joined ${counts.joiners}, left ${counts.leavers}, returned ${counts.returning}, movers ${counts.movers}, excluded ${counts.excluded}, unchanged ${counts.unchanged}`;
+  return `joined ${counts.joiners}, left ${counts.leavers}, returned ${counts.returning}, movers ${counts.movers}, excluded ${counts.excluded}, skipped ${counts.skipped ?? 0}, unchanged ${counts.unchanged}`;
 }
 
 /** How an operator lets a held guard's removals go. */

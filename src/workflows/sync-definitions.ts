@@ -39,7 +39,16 @@ export interface SyncRunSummary {
   kind: 'full' | 'events';
   startedAt: string;
   finishedAt: string;
-  counts: { joiners: number; leavers: number; returning: number; movers: number; excluded: number; unchanged: number };
+  counts: {
+    joiners: number;
+    leavers: number;
+    returning: number;
+    movers: number;
+    excluded: number;
+    /** Members onboarding cannot take (SyncPlan.skipped): never started. */
+    skipped: number;
+    unchanged: number;
+  };
   /** The people this run changed (at most 50; counts stay exact). */
   changed: { email: string; change: SyncChange }[];
   movers: { oktaId: string; onboardedAs: string; nowEmail: string }[];
@@ -78,6 +87,8 @@ export interface SyncEvent {
   eventType: string;
   userIds: string[];
   groupIds: string[];
+  /** A profile update's changed properties (its User targets' `changeDetails`), when the event shows them. */
+  profileChanges?: string[];
 }
 
 export interface SyncWorkflowInput {

@@ -1,6 +1,6 @@
 /**
- * The rules of an Okta group sync (docs/sync.md): who joins, who leaves, who moved,
- * who is excluded, and whether the removals stay under the guard. Pure: no workflow API, no I/O, so
+ * The rules of an Okta group sync (docs/sync.md): who joins, who leaves, who moved, who is
+ * excluded, who cannot be onboarded (skipped), and whether the removals stay under the guard. Pure: no workflow API, no I/O, so
  * every rule is unit-tested without a server (test/unit/sync-plan.test.ts).
  */
 import { normalizeEmail } from '../util/email';
@@ -16,6 +16,12 @@ export interface SyncMember {
   email: string;
   login: string;
   status: string;
+  /**
+   * Why onboarding cannot take this member (no usable email, a username Beyond Identity refuses, a
+   * login that is not their email), as `onboard --okta-group` says it: set by the activity that read
+   * them (src/activities/okta-group.ts, unusableMemberReason), so the rule stays out of the workflow.
+   */
+  unusable?: string;
 }
 
 /** A person this sync onboarded, as the last run left them. */
@@ -49,6 +55,8 @@ export interface SyncPlan {
   /** Same Okta user, another email than the one onboarded: never re-keyed silently. */
   movers: { oktaId: string; onboardedAs: string; nowEmail: string }[];
   excluded: string[];
+  /** ACTIVE members onboarding cannot take (never started), and why: the same reasons `onboard --okta-group` gives. */
+  skipped: { email: string; login: string; reason: string }[];
   unchanged: string[];
   /** Set when the plan would take out more people than allowed: the run removes nobody and waits for approval. */
   guard?: { removals: number; limit: number };
@@ -63,8 +71,15 @@ function isGone(status: string): status is GoneStatus {
   return (GONE_STATUSES as readonly string[]).includes(status);
 }
 
+/** A plan that changes nothing (an approval's run; a start). */
+export function emptyPlan(): SyncPlan {
+  return { joiners: [], leavers: [], returning: [], movers: [], excluded: [], skipped: [], unchanged: [] };
+}
+
 export function planSync(input: SyncInput): SyncPlan {
-  const plan: SyncPlan = { joiners: [], leavers: [], returning: [], movers: [], excluded: [], unchanged: [] };
+  const plan = emptyPlan();
+  const skip = (member: SyncMember, reason: string) =>
+    plan.skipped.push({ email: normalizeEmail(member.email), login: member.login, reason });
   const byEmail = new Map(input.members.map((member) => [normalizeEmail(member.email), member]));
   const byOktaId = new Map(input.members.map((member) => [member.oktaId, member]));
   const synced = new Map(input.synced.map((person) => [normalizeEmail(person.email), person]));
@@ -81,8 +96,11 @@ export function planSync(input: SyncInput): SyncPlan {
       if (!person.suspended) plan.leavers.push({ email: person.email, reason: member.status });
       else plan.unchanged.push(person.email);
     } else if (person.suspended && member.status === 'ACTIVE') {
-      plan.returning.push(person.email);
+      // Routing them again would look their Okta user up by an email that no longer fits: not brought back, said why.
+      if (member.unusable) skip(member, member.unusable);
+      else plan.returning.push(person.email);
     } else {
+      // A synced person whose record became unusable is not a leaver for that alone.
       plan.unchanged.push(person.email);
     }
   }
@@ -92,6 +110,7 @@ export function planSync(input: SyncInput): SyncPlan {
     if (synced.has(email) || movedTo.has(email)) continue;
     if (input.excluded.has(normalizeEmail(member.login)) || input.excluded.has(email)) plan.excluded.push(email);
     else if (input.onboardedElsewhere.has(email)) plan.unchanged.push(email);
+    else if (member.status === 'ACTIVE' && member.unusable) skip(member, member.unusable);
     else if (member.status === 'ACTIVE') plan.joiners.push(member);
   }
 

@@ -26,11 +26,28 @@ const GUARD_WINDOW_MS = 60 * 60 * 1000;
 /** People a run summary names, at most (its counts stay exact). */
 const LISTED_CHANGES = 50;
 
+/** A profile update's event type. */
+export const PROFILE_UPDATE = 'user.account.update_profile';
+
 /** The System Log events a sync reads (the activity asks Okta for these only). */
-export const SYNC_EVENT_FILTER =
-  'eventType eq "group.user_membership.add" or eventType eq "group.user_membership.remove" or eventType sw "user.lifecycle." or eventType eq "user.account.update_profile"';
+export const SYNC_EVENT_FILTER = `eventType eq "group.user_membership.add" or eventType eq "group.user_membership.remove" or eventType sw "user.lifecycle." or eventType eq "${PROFILE_UPDATE}"`;
 
 const MEMBERSHIP_EVENTS = new Set(['group.user_membership.add', 'group.user_membership.remove']);
+/** The profile properties a sync reads (its members' email and login): a profile update changing none of them changes nothing. */
+const PROFILE_PROPERTIES_READ = ['email', 'login'];
+
+/**
+ * A profile update that shows it changed nothing the sync reads: most often our own (a person's
+ * routing property set when they bind, cleared when they leave), which would otherwise make one more
+ * fast-path run that changes nothing. One that does not show what changed is kept.
+ */
+function changesNothingRead(event: SyncEvent): boolean {
+  return (
+    event.eventType === PROFILE_UPDATE &&
+    event.profileChanges !== undefined &&
+    !event.profileChanges.some((name) => PROFILE_PROPERTIES_READ.includes(name))
+  );
+}
 
 /** What one person's change came to (applySyncChanges' answer, one per person). */
 export interface AppliedChange {
@@ -97,7 +114,7 @@ export class GroupSync {
   eventsToApply(events: readonly SyncEvent[]): { events: SyncEvent[]; userIds: string[] } {
     const groupId = this.spec.group.id;
     const fresh = events.filter((event, index) => {
-      if (this.state.seen[event.uuid]) return false;
+      if (this.state.seen[event.uuid] || changesNothingRead(event)) return false;
       return events.findIndex((other) => other.uuid === event.uuid) === index;
     });
     const ours = fresh.filter((event) => MEMBERSHIP_EVENTS.has(event.eventType) && event.groupIds.includes(groupId));
@@ -171,10 +188,7 @@ export class GroupSync {
     onboardedElsewhere: string[];
     excluded: string[];
   }): SyncPlan {
-    const emails = new Set([
-      ...input.userIds.flatMap((id) => this.state.memberIndex[id] ?? []),
-      ...input.members.map((member) => normalizeEmail(member.email)),
-    ]);
+    const emails = new Set(this.namedEmails(input.userIds, input.members));
     const synced = this.withOktaIds(input.synced);
     return planSync({
       members: input.members,
@@ -183,6 +197,19 @@ export class GroupSync {
       excluded: new Set(input.excluded.map(normalizeEmail)),
       maxRemovals: this.removalLimit(synced.length),
     });
+  }
+
+  /**
+   * The emails of the people events named: as the member index knows them (their email when they
+   * were onboarded), and as they are now if still members. The fast path reads only these people's runs.
+   */
+  namedEmails(userIds: readonly string[], members: readonly SyncMember[]): string[] {
+    return [
+      ...new Set([
+        ...userIds.flatMap((id) => this.state.memberIndex[id] ?? []),
+        ...members.map((member) => normalizeEmail(member.email)),
+      ]),
+    ].sort();
   }
 
   /** A full read replaces the member index; a mover keeps the email they were onboarded as (never re-keyed). */
@@ -284,6 +311,7 @@ export class GroupSync {
         returning: count('returned'),
         movers: plan.movers.length,
         excluded: plan.excluded.length,
+        skipped: plan.skipped.length,
         unchanged: plan.unchanged.length + applied.length - changed.length,
       },
       changed: changed.slice(0, LISTED_CHANGES),
@@ -414,5 +442,5 @@ export class GroupSync {
 /** One line of a run: when, what kind, the counts. */
 function runLine(run: SyncRunSummary): string {
   const { counts } = run;
-  return `${run.finishedAt} (${run.kind}): ${counts.joiners} joined, ${counts.leavers} left, ${counts.returning} returned, ${counts.movers} movers, ${counts.excluded} excluded, ${counts.unchanged} unchanged${run.guard ? `; guard held ${run.guard.removals} removals (limit ${run.guard.limit})` : ''}`;
+  return `${run.finishedAt} (${run.kind}): ${counts.joiners} joined, ${counts.leavers} left, ${counts.returning} returned, ${counts.movers} movers, ${counts.excluded} excluded, ${counts.skipped ?? 0} skipped, ${counts.unchanged} unchanged${run.guard ? `; guard held ${run.guard.removals} removals (limit ${run.guard.limit})` : ''}`;
 }

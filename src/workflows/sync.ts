@@ -36,7 +36,7 @@ import {
   type SyncState,
   type SyncWorkflowInput,
 } from './sync-definitions';
-import type { SyncPlan } from './sync-plan';
+import { emptyPlan } from './sync-plan';
 import { GroupSync, initialSyncState, type AppliedChange, type Decision } from './sync-state';
 
 /** Reading a large group, or applying a large plan, takes a while; the heartbeat says the activity is alive. */
@@ -174,10 +174,17 @@ export async function oktaGroupSync(input: SyncWorkflowInput): Promise<SyncState
       spec,
       `Ask Okta about ${userIds.length} people the events name`,
     ).readNamedMembers({ spec, oktaIds: userIds });
-    const people = await reads.readSyncedPeople({ integrationId: spec.integrationId, groupId: spec.group.id });
+    // Only the people named: reading every person of the integration at each poll would be a full visibility scan.
+    const people = await reads.readSyncedPeople({
+      integrationId: spec.integrationId,
+      groupId: spec.group.id,
+      emails: sync.namedEmails(userIds, named.members),
+    });
     const plan = sync.planNamed({ userIds, members: named.members, ...people, excluded: named.excluded });
+    // The limit from the group before these events (the member index), as a full reconcile takes it: removals must not shrink it.
+    const limit = sync.removalLimit(people.synced.length);
     sync.indexNamed(userIds, named.members, plan);
-    const decision = sync.decide(plan, sync.removalLimit(people.synced.length), now());
+    const decision = sync.decide(plan, limit, now());
     const applied = await apply(decision);
     const finishedAt = now();
     sync.finishRun('events', startedAt, finishedAt, plan, applied, decision.held);
@@ -200,8 +207,7 @@ export async function oktaGroupSync(input: SyncWorkflowInput): Promise<SyncState
     approved = undefined;
     const startedAt = now();
     const applied = await apply({ joiners: [], leavers, returning: [] });
-    const plan: SyncPlan = { joiners: [], leavers: [], returning: [], movers: [], excluded: [], unchanged: [] };
-    sync.finishRun('events', startedAt, now(), plan, applied);
+    sync.finishRun('events', startedAt, now(), emptyPlan(), applied);
     approvalsApplied += 1;
     await ranWith(applied, undefined);
   }

@@ -1,7 +1,8 @@
 /**
  * The worker as an OS process, observed from outside: its Prometheus endpoint serves the SDK's
  * `temporal_…` series and our `bi_okta_…` ones, and every line it writes is a JSON record with
- * the SDK's context and no secret, including the HTTP client's retry line after a 429.
+ * the SDK's context and no secret, including the HTTP client's retry line after a 429. An Okta
+ * group sync's counters and its event-lag histogram (seconds buckets) are there after a fast-path run.
  */
 import { randomBytes } from 'node:crypto';
 import { request } from 'undici';
@@ -10,6 +11,8 @@ import type { RunningCommand } from '../support/processes';
 import { ServiceHarness } from '../support/service';
 import { waitFor } from '../support/wait';
 import type { PersonState } from '../../src/workflows/definitions';
+import { METRIC_NAMES } from '../../src/observability/metric-names';
+import { addMember, oktaGroup, oktaUsers, startSync, syncHandle, syncSpec, waitForSync } from '../sync/support';
 
 /** The sum of a series' samples whose labels include all of `labels`. */
 function sample(metrics: string, name: string, labels: Record<string, string> = {}): number {
@@ -64,6 +67,42 @@ describe('worker observability', () => {
     expect(text).toMatch(
       /^bi_okta_upstream_requests_total\{[^}]*bucket="(users-collection|user-by-id|user-mutations|other)"/m,
     );
+  });
+
+  it("serves a sync's counters and its event lag in seconds buckets after a fast-path run", async () => {
+    const [first, joiner] = ['obs.sync.first@example.com', 'obs.sync.joiner@example.com'];
+    const ids = await oktaUsers(harness, [first, joiner]);
+    const spec = syncSpec(harness, { id: await oktaGroup(harness, 'Observed', [ids[first]!]), name: 'Observed' });
+    try {
+      await startSync(harness, spec);
+      await waitForSync(harness, spec, (state) => state.status === 'Watching' && state.totals.joined === 1, 60_000);
+      await addMember(harness, spec.group.id, ids[joiner]!);
+      await waitForSync(harness, spec, (state) => state.totals.joined === 2 && state.totals.eventsApplied >= 1);
+    } finally {
+      await syncHandle(harness, spec)
+        .terminate('test over')
+        .catch(() => undefined);
+    }
+    const lag = METRIC_NAMES.syncEventLag;
+    const text = await waitFor(metrics, (body) => sample(body, `${lag}_count`) >= 1, 30_000);
+    expect(sample(text, METRIC_NAMES.syncJoiners, { workflowType: 'oktaGroupSync' })).toBe(2);
+    expect(text).toMatch(
+      new RegExp(`^${METRIC_NAMES.syncLeavers}\\{[^}]*workflowType="oktaGroupSync"[^}]*\\} 0$`, 'm'),
+    );
+    expect(text).toMatch(new RegExp(`^# TYPE ${lag} histogram$`, 'm'));
+    // The buckets runtime.ts sets, in seconds around the 30 s poll (the core's defaults are for milliseconds).
+    const bounds = [
+      ...new Set(
+        text
+          .split('\n')
+          .filter((line) => line.startsWith(`${lag}_bucket{`))
+          .map((line) => /le="([^"]+)"/.exec(line)![1]),
+      ),
+    ];
+    expect(bounds).toEqual(['1', '5', '10', '20', '30', '40', '60', '120', '300', '900', '+Inf']);
+    expect(sample(text, `${lag}_bucket`, { le: '+Inf' })).toBe(sample(text, `${lag}_count`));
+    // A lag read in a second or so, not in milliseconds: well under the 900 s bucket.
+    expect(sample(text, `${lag}_bucket`, { le: '900' })).toBe(sample(text, `${lag}_count`));
   });
 
   it('refuses a metrics port in use, naming the variable', async () => {

@@ -4,9 +4,12 @@
  * removed and deactivated in Okta, applied by the fast path within a poll; a full reconcile after
  * that changes nothing; a leaver added back is routed again without a new email; 20 of 30 removed
  * at once stop at the guard until exactly that count is approved; excluded people (by login and by
- * group) are never onboarded; people onboarded by hand, in the group or not, are never touched.
+ * group) are never onboarded; people onboarded by hand, in the group or not, are never touched; a
+ * member whose login is not their email is skipped, never started. The fast path reads only the people
+ * events name, and never runs for our own profile updates (routing set or cleared).
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { integrationKey } from '../../src/workflows/definitions';
 import {
   approveRemovalsUpdate,
@@ -16,7 +19,7 @@ import {
 } from '../../src/workflows/sync-definitions';
 import { ServiceHarness } from '../support/service';
 import { waitFor } from '../support/wait';
-import { personState, routedByOkta, waitForPerson } from '../support/workflow-checks';
+import { oktaApi, personState, routedByOkta, waitForPerson } from '../support/workflow-checks';
 import {
   addMember,
   emailOf,
@@ -38,6 +41,8 @@ const EXCLUDED_LOGIN = emailOf('breakglass');
 const EXCLUDED_BY_GROUP = emailOf('admin');
 const HAND_INSIDE = emailOf('hand-inside');
 const HAND_OUTSIDE = emailOf('hand-outside');
+/** Okta login ≠ email: onboarding would create a second Okta user, so the sync skips them. */
+const MISFIT = { login: emailOf('jdoe.login'), email: emailOf('jane.doe') };
 /** Bound, so routed: two leave the group, one is deactivated. */
 const [REMOVED_1, REMOVED_2, DEACTIVATED] = [SYNCED[0]!, SYNCED[1]!, SYNCED[2]!];
 
@@ -57,11 +62,14 @@ describe('an Okta group kept in sync', () => {
       HAND_INSIDE,
       HAND_OUTSIDE,
     ]);
-    const groupId = await oktaGroup(
-      harness,
-      'Passkeys',
-      [...SYNCED, EXCLUDED_LOGIN, EXCLUDED_BY_GROUP, HAND_INSIDE].map((email) => ids[email]!),
-    );
+    const misfit = (await oktaApi(harness, 'POST', '/api/v1/users?activate=true&provider=true', {
+      profile: { ...MISFIT, firstName: 'Jane', lastName: 'Doe' },
+      credentials: { provider: { type: 'FEDERATION', name: 'FEDERATION' } },
+    })) as { id: string };
+    const groupId = await oktaGroup(harness, 'Passkeys', [
+      ...[...SYNCED, EXCLUDED_LOGIN, EXCLUDED_BY_GROUP, HAND_INSIDE].map((email) => ids[email]!),
+      misfit.id,
+    ]);
     await oktaGroup(harness, 'Administrators', [ids[EXCLUDED_BY_GROUP]!]);
     // Onboarded by hand before the sync: one in the group, one not.
     await harness.onboard([HAND_INSIDE, HAND_OUTSIDE]);
@@ -80,14 +88,39 @@ describe('an Okta group kept in sync', () => {
     await harness?.stop();
   });
 
+  /** Each call of an activity in the sync's current run: its input and result (the harness has no codec: plain JSON). */
+  async function activityCalls<I, R>(type: string): Promise<{ input: I; result?: R }[]> {
+    const history = await syncHandle(harness, spec).fetchHistory();
+    const decode = (payloads?: Payload[] | null) =>
+      payloads?.[0] ? defaultPayloadConverter.fromPayload(payloads[0]) : undefined;
+    const results = new Map(
+      (history.events ?? []).flatMap((event) => {
+        const done = event.activityTaskCompletedEventAttributes;
+        return done ? [[String(done.scheduledEventId), decode(done.result?.payloads) as R]] : [];
+      }),
+    );
+    return (history.events ?? []).flatMap((event) => {
+      const scheduled = event.activityTaskScheduledEventAttributes;
+      if (scheduled?.activityType?.name !== type) return [];
+      return [{ input: decode(scheduled.input?.payloads) as I, result: results.get(String(event.eventId)) }];
+    });
+  }
+
   it('plans a dry run that writes nothing', async () => {
     const plan = (await harness.client.workflow.execute('oktaGroupSyncPlan', {
       workflowId: `${spec.integrationId}/sync/${spec.group.id}/plan`,
       taskQueue: harness.taskQueue,
       args: [{ spec }],
     })) as SyncPlanView;
-    expect(plan.group).toEqual({ id: spec.group.id, name: 'Passkeys', members: 33 });
+    expect(plan.group).toEqual({ id: spec.group.id, name: 'Passkeys', members: 34 });
     expect(plan.joiners.map((joiner) => joiner.email).sort()).toEqual(SYNCED);
+    expect(plan.skipped).toEqual([
+      {
+        email: MISFIT.email,
+        login: MISFIT.login,
+        reason: expect.stringMatching(/^Okta login "jdoe\.login@example\.com" is not their email .*second Okta user/),
+      },
+    ]);
     expect(plan.excluded.sort()).toEqual([EXCLUDED_BY_GROUP, EXCLUDED_LOGIN]);
     expect(plan.unchanged).toEqual([HAND_INSIDE]);
     expect(plan.leavers).toEqual([]);
@@ -102,7 +135,7 @@ describe('an Okta group kept in sync', () => {
       (s) => s.status === 'Watching' && s.lastFullRun !== undefined,
       60_000,
     );
-    expect(state.lastFullRun!.counts).toMatchObject({ joiners: 30, leavers: 0, excluded: 2, unchanged: 1 });
+    expect(state.lastFullRun!.counts).toMatchObject({ joiners: 30, leavers: 0, excluded: 2, skipped: 1, unchanged: 1 });
     await Promise.all(
       SYNCED.map((email) => waitForPerson(harness, email, (person) => person.status === 'WaitingForBinding', 60_000)),
     );
@@ -134,6 +167,19 @@ describe('an Okta group kept in sync', () => {
       await waitForPerson(harness, email, (person) => person.status === 'WaitingForBinding', 30_000);
       expect((await personRuns(harness, email)).map((run) => run.onboardedBy)).toEqual([`sync:${spec.group.id}`]);
     }
+    // The fast path read visibility for the people the events named only, never every person of the integration.
+    const named = new Set([...JOINING, REMOVED_1, REMOVED_2, DEACTIVATED]);
+    const reads = await activityCalls<
+      { emails?: string[] },
+      { synced: { email: string }[]; onboardedElsewhere: string[] }
+    >('readSyncedPeople');
+    expect(reads.length).toBeGreaterThan(0);
+    for (const { input, result } of reads) {
+      expect(input.emails?.filter((email) => !named.has(email))).toEqual([]);
+      const read = [...(result?.synced.map((person) => person.email) ?? []), ...(result?.onboardedElsewhere ?? [])];
+      expect(read.filter((email) => !input.emails!.includes(email))).toEqual([]);
+    }
+    expect(new Set(reads.flatMap(({ input }) => input.emails ?? []))).toEqual(named);
     const routed = await routedByOkta(harness);
     for (const email of [REMOVED_1, REMOVED_2, DEACTIVATED]) {
       expect([email, routed.includes(email)]).toEqual([email, false]);
@@ -164,6 +210,23 @@ describe('an Okta group kept in sync', () => {
     expect(await routedByOkta(harness)).toContain(REMOVED_1);
     expect(await identityStatus(harness, REMOVED_1)).toBe('active');
     expect((await harness.outbox(REMOVED_1)).length).toBe(emailsBefore);
+    // Read after the leave runs cleared routing, so the cursor is past their profile updates: none was a run.
+    const { seen } = await waitForSync(harness, spec, () => true);
+    const events = (await oktaApi(
+      harness,
+      'GET',
+      `/api/v1/logs?limit=1000&filter=${encodeURIComponent('eventType eq "user.account.update_profile" or eventType eq "group.user_membership.remove"')}`,
+    )) as { uuid: string; eventType: string; target: { id: string; changeDetails?: { to: object } }[] }[];
+    const about = (email: string) => events.filter((event) => event.target.some((target) => target.id === ids[email]));
+    for (const email of [REMOVED_2, DEACTIVATED]) {
+      const ours = about(email).filter((event) => event.eventType === 'user.account.update_profile');
+      // Set when they bound, cleared when they left: changeDetails name only the routing property.
+      expect(ours.length).toBeGreaterThanOrEqual(2);
+      for (const event of ours) expect(Object.keys(event.target[0]!.changeDetails!.to)).not.toContain('email');
+      expect(ours.filter((event) => seen[event.uuid])).toEqual([]);
+    }
+    const removal = about(REMOVED_2).find((event) => event.eventType === 'group.user_membership.remove');
+    expect(seen[removal!.uuid]).toBeDefined();
   });
 
   it('stops 20 of 30 removed at once at the guard, refuses a wrong count, lets exactly the approved count go', async () => {
@@ -203,7 +266,9 @@ describe('an Okta group kept in sync', () => {
     );
   });
 
-  it('never onboards the excluded, and never touches people onboarded by hand', async () => {
+  it('never onboards the excluded or the skipped, and never touches people onboarded by hand', async () => {
+    expect(await personRuns(harness, MISFIT.email)).toEqual([]);
+    expect(await personRuns(harness, MISFIT.login)).toEqual([]);
     expect(await personRuns(harness, EXCLUDED_LOGIN)).toEqual([]);
     expect(await personRuns(harness, EXCLUDED_BY_GROUP)).toEqual([]);
     for (const email of [HAND_INSIDE, HAND_OUTSIDE]) {

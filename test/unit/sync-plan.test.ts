@@ -1,4 +1,6 @@
 /** The Okta group sync's rules (src/workflows/sync-plan.ts): pure, no server. */
+import { sortMembers, unusableMemberReason } from '../../src/activities/okta-group';
+import type { OktaUser } from '../../src/clients/okta/schemas';
 import { planSync, removalLimit, type SyncMember, type SyncedPerson } from '../../src/workflows/sync-plan';
 
 const member = (n: number, status = 'ACTIVE'): SyncMember => ({
@@ -73,6 +75,85 @@ describe('planSync', () => {
     expect(plan.excluded).toEqual(['p1@example.com']);
     expect(plan.unchanged).toEqual(['p2@example.com']);
     expect(plan.joiners.map((m) => m.email)).toEqual(['p3@example.com']);
+  });
+
+  describe('members onboarding cannot take', () => {
+    const oktaUser = (login: string, email: string | null = login): OktaUser => ({
+      id: `00u${login}`,
+      status: 'ACTIVE',
+      profile: { login, email },
+    });
+    /** A member as the sync's activity reads one (src/activities/sync.ts). */
+    const read = (user: OktaUser, n: number): SyncMember => {
+      const unusable = unusableMemberReason(user);
+      return {
+        ...member(n),
+        email: (user.profile.email ?? user.profile.login).toLowerCase(),
+        login: user.profile.login,
+        ...(unusable ? { unusable } : {}),
+      };
+    };
+    const users = [
+      oktaUser('jdoe', 'jane.doe@example.com'), // login ≠ email: a second Okta user
+      oktaUser('shortname', null), // no usable email
+      oktaUser(`${'x'.repeat(70)}@example.com`), // a username Beyond Identity refuses
+    ];
+
+    it('are skipped with the reasons `onboard --okta-group` gives, never started, and counted apart', () => {
+      const plan = planSync({
+        members: [member(1), ...users.map((user, index) => read(user, 10 + index))],
+        synced: [],
+        onboardedElsewhere: none,
+        excluded: none,
+      });
+      expect(plan.joiners.map((m) => m.email)).toEqual(['p1@example.com']);
+      expect(plan.skipped.map((skip) => skip.login)).toEqual(users.map((user) => user.profile.login));
+      // One helper for both: the texts are the ones `onboard --okta-group` shows.
+      expect(plan.skipped.map((skip) => skip.reason)).toEqual(sortMembers(users).skipped.map((skip) => skip.reason));
+      expect(plan.skipped[0]!.reason).toMatch(
+        /^Okta login "jdoe" is not their email jane\.doe@example\.com: .*second Okta user/,
+      );
+      expect(plan.unchanged).toEqual([]);
+    });
+
+    it('an excluded or hand-onboarded one stays excluded or unchanged; an inactive one is not skipped', () => {
+      const [jdoe, shortname] = [read(users[0]!, 10), read(users[1]!, 11)];
+      const plan = planSync({
+        members: [jdoe, shortname, { ...read(oktaUser('staged', null), 12), status: 'STAGED' }],
+        synced: [],
+        onboardedElsewhere: new Set([shortname.email]),
+        excluded: new Set(['jdoe']),
+      });
+      expect(plan.excluded).toEqual(['jane.doe@example.com']);
+      expect(plan.unchanged).toEqual(['shortname']);
+      expect(plan.skipped).toEqual([]);
+      expect(plan.joiners).toEqual([]);
+    });
+
+    it('a synced person whose record became unusable is not a leaver for that alone; a suspended one is not brought back', () => {
+      const unusable = 'Okta login "x" is not their email p1@example.com';
+      const plan = planSync({
+        members: [
+          { ...member(1), unusable },
+          { ...member(2), unusable },
+        ],
+        synced: [synced(1), synced(2, true)],
+        onboardedElsewhere: none,
+        excluded: none,
+      });
+      expect(plan.leavers).toEqual([]);
+      expect(plan.unchanged).toEqual(['p1@example.com']);
+      expect(plan.returning).toEqual([]);
+      expect(plan.skipped).toEqual([{ email: 'p2@example.com', login: 'p2@example.com', reason: unusable }]);
+      // Gone from the group or deactivated, they still leave.
+      const gone = planSync({
+        members: [{ ...member(1, 'DEPROVISIONED'), unusable }],
+        synced: [synced(1), synced(2)],
+        onboardedElsewhere: none,
+        excluded: none,
+      });
+      expect(gone.leavers.map((l) => l.reason)).toEqual(['DEPROVISIONED', 'leftGroup']);
+    });
   });
 
   it('stops when more would leave than allowed: 20 of 30 removed at once', () => {

@@ -1,6 +1,7 @@
 /** An Okta group sync's state rules (src/workflows/sync-state.ts): pure, no server. */
 import type { SyncEvent, SyncSpec } from '../../src/workflows/sync-definitions';
-import type { SyncMember, SyncPlan } from '../../src/workflows/sync-plan';
+import { namedPeopleQueries } from '../../src/temporal/people';
+import { emptyPlan, type SyncMember } from '../../src/workflows/sync-plan';
 import { GroupSync, initialSyncState, type AppliedChange } from '../../src/workflows/sync-state';
 
 const GROUP = '00gPasskeys';
@@ -28,14 +29,6 @@ const event = (uuid: string, eventType: string, userIds: string[], groupIds: str
   userIds,
   groupIds,
 });
-const emptyPlan = (): SyncPlan => ({
-  joiners: [],
-  leavers: [],
-  returning: [],
-  movers: [],
-  excluded: [],
-  unchanged: [],
-});
 const leavers = (count: number, from = 1) =>
   Array.from({ length: count }, (_, i) => ({ email: `p${from + i}@example.com`, reason: 'leftGroup' as const }));
 
@@ -62,6 +55,23 @@ describe('GroupSync: events', () => {
     const { events, userIds } = sync.eventsToApply(page);
     expect(events.map((e) => e.uuid)).toEqual(['a', 'c', 'e']);
     expect(userIds.sort()).toEqual(['00u1', '00u9']);
+  });
+
+  it("drops a member's profile update that shows it changed nothing the sync reads (our routing property), keeps the others", () => {
+    const sync = withMembers(4);
+    const profile = (uuid: string, userId: string, profileChanges?: string[]): SyncEvent => ({
+      ...event(uuid, 'user.account.update_profile', [userId]),
+      ...(profileChanges ? { profileChanges } : {}),
+    });
+    const { events, userIds } = sync.eventsToApply([
+      profile('routed', '00u1', ['biRouting']), // set by this service when they bound: changes nothing
+      profile('named', '00u2', ['firstName', 'department']),
+      profile('email', '00u3', ['email', 'biRouting']), // a new email: a mover, or unusable
+      profile('login', '00u4', ['login']),
+      profile('unknown', '00u1'), // what changed is not shown: kept
+    ]);
+    expect(events.map((e) => e.uuid)).toEqual(['email', 'login', 'unknown']);
+    expect(userIds.sort()).toEqual(['00u1', '00u3', '00u4']);
   });
 
   it('applies an event once within 24 hours, and forgets it after', () => {
@@ -95,6 +105,31 @@ describe('GroupSync: the fast path plans only the people the events named', () =
     sync.indexNamed(['00u3', '00u41'], [member(41)], plan);
     expect(sync.state.memberIndex['00u3']).toBeUndefined();
     expect(sync.state.memberIndex['00u41']).toBe('p41@example.com');
+  });
+
+  it('reads only the named people: their indexed email, and their email now if still members', () => {
+    const sync = withMembers(40);
+    const moved = { ...member(7), email: 'new7@example.com', login: 'new7@example.com' };
+    expect(sync.namedEmails(['00u3', '00u7', '00u41', '00uUnknown'], [member(41), moved])).toEqual([
+      'new7@example.com',
+      'p3@example.com',
+      'p41@example.com',
+      'p7@example.com',
+    ]);
+  });
+
+  it("asks visibility for the named people only, 100 to a query, literals escaped as people.ts's", () => {
+    const emails = Array.from({ length: 250 }, (_, i) => `p${i}@example.com`);
+    const queries = namedPeopleQueries("it's", [...emails, 'p0@example.com']);
+    expect(queries).toHaveLength(3);
+    expect(queries[0]).toMatch(
+      /^WorkflowType = 'personOnboarding' AND Integration = 'it\\'s' AND Email IN \('p0@example\.com', 'p1@example\.com', /,
+    );
+    expect(queries.map((query) => query.split("@example.com'").length - 1)).toEqual([100, 100, 50]);
+    expect(namedPeopleQueries('int', ["o'brien@example.com"])).toEqual([
+      "WorkflowType = 'personOnboarding' AND Integration = 'int' AND Email IN ('o\\'brien@example.com')",
+    ]);
+    expect(namedPeopleQueries('int', [])).toEqual([]);
   });
 
   it('never re-keys a mover: the index keeps the email they were onboarded as', () => {
@@ -202,8 +237,17 @@ describe('GroupSync: summaries, status and configure', () => {
       { email: 'gone@x.com', action: 'leave', outcome: 'alreadyLeft' },
       { email: 'r@x.com', action: 'return', outcome: 'returning' },
     ];
-    const summary = sync.finishRun('full', at(0), at(1), { ...emptyPlan(), unchanged: ['u@x.com'] }, applied);
-    expect(summary.counts).toEqual({ joiners: 60, leavers: 2, returning: 1, movers: 0, excluded: 0, unchanged: 3 });
+    const skipped = [{ email: 's@x.com', login: 's', reason: 'no usable email' }];
+    const summary = sync.finishRun('full', at(0), at(1), { ...emptyPlan(), skipped, unchanged: ['u@x.com'] }, applied);
+    expect(summary.counts).toEqual({
+      joiners: 60,
+      leavers: 2,
+      returning: 1,
+      movers: 0,
+      excluded: 0,
+      skipped: 1,
+      unchanged: 3,
+    });
     expect(summary.changed).toHaveLength(50);
     expect(sync.state.totals).toMatchObject({ joined: 60, left: 2, returned: 1 });
     expect(sync.state.lastFullRun).toBe(summary);

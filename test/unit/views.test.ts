@@ -392,7 +392,7 @@ describe("an integration's Okta group syncs", () => {
           kind: 'full',
           startedAt: 'T1',
           finishedAt: 'T2',
-          counts: { joiners: 12, leavers: 0, returning: 1, movers: 1, excluded: 2, unchanged: 30 },
+          counts: { joiners: 12, leavers: 0, returning: 1, movers: 1, excluded: 2, skipped: 3, unchanged: 30 },
           changed,
           movers: [{ oktaId: '00u1', onboardedAs: 'old@example.com', nowEmail: 'new@example.com' }],
           guard: { removals: 20, limit: 10 },
@@ -405,7 +405,7 @@ describe("an integration's Okta group syncs", () => {
   it("each sync's last run: when, the counts, the people it changed (10, then a count), a mover's fix, a guard's approve command", () => {
     const shown = text(integrationView(state, spec));
     expect(shown).toMatch(
-      /Okta group sync +"Sales" \(00gSales\): NeedsAttention; last full reconcile T2: joined 12, left 0, returned 1, movers 1, excluded 2, unchanged 30/,
+      /Okta group sync +"Sales" \(00gSales\): NeedsAttention; last full reconcile T2: joined 12, left 0, returned 1, movers 1, excluded 2, skipped 3, unchanged 30/,
     );
     expect(shown).toContain(
       'guard: 20 removals are over the limit of 10; nobody was taken out. Check the group, then bi-okta sync --okta-group 00gSales --approve 20',

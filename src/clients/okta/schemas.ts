@@ -203,6 +203,13 @@ export const oktaLogEventSchema = z.object({
         type: z.string(),
         alternateId: z.string().nullish(),
         displayName: z.string().nullish(),
+        /** A profile update's changed properties, before and after (`user.account.update_profile`). */
+        changeDetails: z
+          .object({
+            from: z.record(z.string(), z.unknown()).nullish(),
+            to: z.record(z.string(), z.unknown()).nullish(),
+          })
+          .nullish(),
       }),
     )
     .nullish(),
