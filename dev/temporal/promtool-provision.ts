@@ -6,7 +6,7 @@
  * first time; seconds with a warm Go build cache).
  */
 import { constants as fsConstants } from 'node:fs';
-import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { access, chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { execFileAsync, firstLines, placeStaged, PROJECT_ROOT, run } from './provision';
 import { findGo } from './server-provision';
@@ -19,7 +19,7 @@ type PromtoolSource = 'PROMTOOL_PATH' | 'project';
 
 export interface Promtool {
   path: string;
-  /** The first line of `promtool --version`. */
+  /** The pinned version for the project's copy (a `go install` build prints none), else `promtool --version`'s first line. */
   version: string;
   source: PromtoolSource;
 }
@@ -52,8 +52,8 @@ export async function ensurePromtool(options: PromtoolProvisionOptions = {}): Pr
   }
   const dir = join(options.toolsDir ?? DEFAULT_PROMTOOL_TOOLS_DIR, PROMTOOL_VERSION);
   const path = join(dir, 'promtool');
-  const existing = await probe(path);
-  if (existing) return { path, version: existing, source: 'project' };
+  const pinned = `promtool v${PROMTOOL_VERSION}`;
+  if (await probe(path)) return { path, version: pinned, source: 'project' };
 
   const go = await findGo(env);
   if (!go) {
@@ -71,6 +71,7 @@ export async function ensurePromtool(options: PromtoolProvisionOptions = {}): Pr
   const staging = await mkdtemp(join(dirname(dir), `${PROMTOOL_VERSION}-staging-`));
   try {
     await run(go, ['install', PROMTOOL_GO_PACKAGE], { ...env, GOBIN: staging }, undefined, options.signal);
+    await chmod(staging, 0o755);
     await placeStaged(staging, dir);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
