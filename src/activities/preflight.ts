@@ -160,15 +160,25 @@ export function createPreflightActivities(biApi: BeyondIdentityApi, oktaApi: Okt
           fix: oktaFix(error, target.oktaOrgUrl, oktaApi.credentials),
         });
       }
-      add(
-        await scopesCheck(
-          oktaApi,
-          target.oktaOrgUrl,
-          input.sync ? [...REQUIRED_OKTA_SCOPES, ...SYNC_OKTA_SCOPES] : REQUIRED_OKTA_SCOPES,
-        ),
+      const scopes = await scopesCheck(
+        oktaApi,
+        target.oktaOrgUrl,
+        input.sync ? [...REQUIRED_OKTA_SCOPES, ...SYNC_OKTA_SCOPES] : REQUIRED_OKTA_SCOPES,
       );
+      add(scopes.check);
       if (input.sync)
-        add(oktaReadable ? await systemLogCheck(oktaApi, target.oktaOrgUrl) : notChecked('Okta System Log'));
+        add(
+          !oktaReadable
+            ? notChecked('Okta System Log')
+            : scopes.missing.some((scope) => (SYNC_OKTA_SCOPES as readonly string[]).includes(scope))
+              ? {
+                  name: 'Okta System Log',
+                  ok: false,
+                  detail: `not read: the service app lacks ${SYNC_OKTA_SCOPES.join(', ')} (Okta scopes)`,
+                  fix: 'grant the scope (Okta scopes)',
+                }
+              : await systemLogCheck(oktaApi, target.oktaOrgUrl),
+        );
 
       if (oktaReadable) {
         try {
@@ -332,37 +342,54 @@ async function systemLogCheck(oktaApi: OktaApi, orgUrl: string): Promise<Preflig
   }
 }
 
-async function scopesCheck(oktaApi: OktaApi, orgUrl: string, required: readonly string[]): Promise<PreflightCheck> {
+/** The scopes check, and the scopes it found missing (none when it could not tell). */
+async function scopesCheck(
+  oktaApi: OktaApi,
+  orgUrl: string,
+  required: readonly string[],
+): Promise<{ check: PreflightCheck; missing: string[] }> {
   const credentials = oktaApi.credentials;
   if (credentials.kind !== 'oauth')
     return {
-      name: 'Okta scopes',
-      ok: true,
-      detail: "an API token (SSWS) acts with its admin's permissions: OAuth scopes do not apply",
-    };
-  try {
-    const granted = await oktaApi.grantedScopes();
-    if (granted === undefined)
-      return {
+      missing: [],
+      check: {
         name: 'Okta scopes',
         ok: true,
-        detail: `the service app ${credentials.clientId} got a token; Okta did not say which scopes it granted`,
-      };
-    const missing = missingScopes(required, granted);
-    return missing.length === 0
-      ? {
+        detail: "an API token (SSWS) acts with its admin's permissions: OAuth scopes do not apply",
+      },
+    };
+  try {
+    // A new token: one issued before the operator granted a scope does not carry it.
+    const granted = await oktaApi.grantedScopes(undefined, { fresh: true });
+    if (granted === undefined)
+      return {
+        missing: [],
+        check: {
           name: 'Okta scopes',
           ok: true,
-          detail: `the service app ${credentials.clientId} got a token with ${granted.join(' ')}`,
-        }
-      : {
-          name: 'Okta scopes',
-          ok: false,
-          detail: `the token of the service app ${credentials.clientId} lacks ${missing.join(', ')} (granted: ${granted.join(' ') || 'none'})`,
-          fix: `${grantScopeHint(credentials.clientId, missing)}${missing.some((scope) => !credentials.scopes.includes(scope)) ? ', and keep them in OKTA_SCOPES' : ''}; then run preflight again`,
-        };
+          detail: `the service app ${credentials.clientId} got a token; Okta did not say which scopes it granted`,
+        },
+      };
+    const missing = missingScopes(required, granted);
+    const check: PreflightCheck =
+      missing.length === 0
+        ? {
+            name: 'Okta scopes',
+            ok: true,
+            detail: `the service app ${credentials.clientId} got a token with ${granted.join(' ')}`,
+          }
+        : {
+            name: 'Okta scopes',
+            ok: false,
+            detail: `the token of the service app ${credentials.clientId} lacks ${missing.join(', ')} (granted: ${granted.join(' ') || 'none'})`,
+            fix: `${grantScopeHint(credentials.clientId, missing)}${missing.some((scope) => !credentials.scopes.includes(scope)) ? ', and keep them in OKTA_SCOPES' : ''}; then run preflight again`,
+          };
+    return { missing, check };
   } catch (error) {
-    return { name: 'Okta scopes', ok: false, detail: errorMessage(error), fix: oktaFix(error, orgUrl, credentials) };
+    return {
+      missing: [],
+      check: { name: 'Okta scopes', ok: false, detail: errorMessage(error), fix: oktaFix(error, orgUrl, credentials) },
+    };
   }
 }
 

@@ -145,7 +145,7 @@ export async function sync(session: Session, out: Output, options: SyncOptions):
   // A plan needs no integration: it reads the group and who is onboarded, and writes nothing.
   if (options.dryRun) return dryRun(session, out, spec);
   await untilIntegrationReady(session, out);
-  if (!existing) await checkUpstreams(session, out);
+  if (!existing) await checkUpstreams(session, out, group.id);
 
   out.info(existing ? `Updating sync ${id} …` : `Creating sync ${id} …`);
   if (existing) await updateSchedule(session, id, spec);
@@ -198,7 +198,7 @@ function intervalOf(description: ScheduleDescription | undefined): number | unde
 }
 
 /** A new sync needs the group's and the System Log's reads: checked on the worker first, as `preflight` does. */
-async function checkUpstreams(session: Session, out: Output): Promise<void> {
+async function checkUpstreams(session: Session, out: Output, groupId: string): Promise<void> {
   out.info('Checking that the worker can read the group and the System Log (preflight) …');
   const failed = (await preflight(session, { sync: true })).filter(
     (check) => !check.ok && SYNC_CHECKS.includes(check.name),
@@ -208,6 +208,8 @@ async function checkUpstreams(session: Session, out: Output): Promise<void> {
       [
         'The sync was not made: the worker cannot do what a sync needs.',
         ...failed.map((check) => `  ${check.name}: ${check.detail}${check.fix ? `\n    fix: ${check.fix}` : ''}`),
+        // What to do after the fix: this command again (it checks first); scopes and roles in depth in the doc.
+        `Once fixed, run \`bi-okta sync --okta-group ${groupId}\` again. The service app's scopes and roles, and how to grant them: docs/okta-credentials.md.`,
       ].join('\n'),
       EXIT.failed,
     );

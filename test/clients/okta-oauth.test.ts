@@ -193,6 +193,18 @@ describe('OktaApi with an OAuth service app', () => {
     }
   });
 
+  it('a scope granted after the token was issued shows in a fresh token only (what preflight reads)', async () => {
+    const grants = ['okta.users.manage', 'okta.groups.read', 'okta.schemas.manage', 'okta.idps.manage'];
+    const { app, api } = await service({ grants });
+    expect(await api.grantedScopes()).not.toContain('okta.policies.manage');
+    await grantScope(sim.url, OKTA_TOKEN, app.appId, 'okta.policies.manage');
+    // The token still held was issued without it: Okta never adds a scope to a token.
+    expect(await api.grantedScopes()).not.toContain('okta.policies.manage');
+    expect(await api.grantedScopes(undefined, { fresh: true })).toContain('okta.policies.manage');
+    // The new token is the one the calls after it use.
+    expect(await api.idpDiscoveryPolicyId()).toMatch(/^00p/);
+  });
+
   it('a scope granted but no admin role: E0000006 names the role to assign', async () => {
     const { app, api } = await service({ role: null });
     const error = await failure(api.getUserSchema());

@@ -35,8 +35,13 @@ describe('committed workflow histories', () => {
     const recorded: RecordedHistory[] = [];
     for (const file of files)
       recorded.push(...(JSON.parse(await readFile(join(HISTORIES, file), 'utf8')) as RecordedHistory[]));
-    // Both workflow types, and enough of them to mean something.
-    expect(new Set(recorded.map((entry) => entry.workflowType))).toEqual(new Set(['integration', 'personOnboarding']));
+    // Every long-running workflow type, and enough of them to mean something.
+    expect(new Set(recorded.map((entry) => entry.workflowType))).toEqual(
+      new Set(['integration', 'personOnboarding', 'oktaGroupSync']),
+    );
+    // The sync's paths (sync-v1.json): a continue-as-new, and a person's leave runs.
+    expect(recorded.filter((entry) => entry.workflowType === 'oktaGroupSync').length).toBeGreaterThan(1);
+    expect(recorded.filter((entry) => entry.scenario.endsWith('(leave)')).length).toBeGreaterThan(1);
 
     const failures: string[] = [];
     const results = Worker.runReplayHistories(

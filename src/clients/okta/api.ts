@@ -135,9 +135,12 @@ export class OktaApi {
     await Promise.all([this.http.close(), this.oauth?.close()]);
   }
 
-  /** Under OAuth, the scopes Okta granted the access token (one is fetched if needed); undefined under an API token, which has no scopes. */
-  grantedScopes(signal?: AbortSignal): Promise<string[] | undefined> {
-    return this.oauth ? this.oauth.grantedScopes(signal) : Promise.resolve(undefined);
+  /**
+   * Under OAuth, the scopes Okta granted the access token (one is fetched if needed; `fresh`: a new
+   * one, which the calls after it use); undefined under an API token, which has no scopes.
+   */
+  grantedScopes(signal?: AbortSignal, options: { fresh?: boolean } = {}): Promise<string[] | undefined> {
+    return this.oauth ? this.oauth.grantedScopes(signal, options) : Promise.resolve(undefined);
   }
 
   // Users

@@ -110,9 +110,14 @@ export class OktaOAuthAuthorization implements Authorization {
     return true;
   }
 
-  /** The scopes Okta granted the current token (fetching one if there is none): what preflight compares with what the service needs. */
-  async grantedScopes(signal?: AbortSignal): Promise<string[] | undefined> {
-    if (!this.current || Date.now() >= this.current.renewAtMs) await this.fetchToken(signal);
+  /**
+   * The scopes Okta granted the current token (fetching one if there is none): what preflight compares
+   * with what the service needs. `fresh` fetches a new token first: a token keeps the scopes it was
+   * issued with, so a scope granted since (the fix preflight names) shows only in a new one.
+   */
+  async grantedScopes(signal?: AbortSignal, options: { fresh?: boolean } = {}): Promise<string[] | undefined> {
+    if (options.fresh) await this.refresh(this.current?.authorization);
+    else if (!this.current || Date.now() >= this.current.renewAtMs) await this.fetchToken(signal);
     return this.granted;
   }
 
