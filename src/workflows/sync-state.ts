@@ -328,7 +328,7 @@ export class GroupSync {
   private noteMovers(kind: SyncRunSummary['kind'], plan: SyncPlan, now: string): void {
     if (plan.movers.length > 0) {
       const moves = plan.movers.map((move) => `${move.onboardedAs} is now ${move.nowEmail}`).join('; ');
-      const fixes = plan.movers.map((move) => `bi-okta offboard ${move.onboardedAs}`).join('; ');
+      const fixes = plan.movers.map((move) => `bi-okta cancel ${move.onboardedAs}`).join('; ');
       this.state.problem = {
         message: `Okta users changed their email since they were onboarded (${moves}); the sync does not re-key anyone`,
         fix: `${fixes}; the next run onboards the new email`,

@@ -146,7 +146,7 @@ describe('GroupSync: the fast path plans only the people the events named', () =
     sync.indexMembers([member(1), moved, member(3)], plan);
     expect(sync.state.memberIndex['00u2']).toBe('p2@example.com');
     sync.finishRun('full', at(0), at(0), plan, []);
-    expect(sync.state.problem?.fix).toMatch(/bi-okta offboard p2@example.com/);
+    expect(sync.state.problem?.fix).toMatch(/bi-okta cancel p2@example.com/);
     expect(sync.refreshStatus()).toBe('NeedsAttention');
     sync.finishRun('full', at(1), at(1), emptyPlan(), []);
     expect(sync.state.problem).toBeUndefined();
