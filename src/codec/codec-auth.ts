@@ -14,7 +14,7 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 /** Clock skew tolerated on `exp` and `nbf`. */
 const CLOCK_TOLERANCE_SECONDS = 30;
-export const MIN_CODEC_AUTH_TOKEN_LENGTH = 32;
+const MIN_CODEC_AUTH_TOKEN_LENGTH = 32;
 
 const codecAuthConfigObject = z.object({
   CODEC_AUTH_TOKEN: z
