@@ -6,7 +6,7 @@
  * issuer, audience, expiry. Anything else is refused; the caller learns only "unauthorized".
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
 import { z } from 'zod';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -72,7 +72,12 @@ export interface CodecAuthOptions {
    * (`/<token>/decode`), since the dev server's Temporal UI can be given an endpoint URL but no header.
    */
   tokenInPath?: boolean;
+  /** Where a JWKS that cannot be read is reported (default stderr): every JWT is refused until it can. */
+  warn?: (line: string) => void;
 }
+
+/** The issuer's side failing, not the caller's token: worth an operator's attention. */
+const JWKS_UNREADABLE = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID']);
 
 export function codecAuthOptions(config: CodecAuthConfig): CodecAuthOptions {
   return {
@@ -135,7 +140,13 @@ export function createCodecAuthenticator(options: CodecAuthOptions): CodecAuthen
         requiredClaims: ['exp'],
       });
       return true;
-    } catch {
+    } catch (error) {
+      if (!(error instanceof errors.JOSEError) || JWKS_UNREADABLE.has(error.code)) {
+        const reason = error instanceof Error ? error.message : String(error);
+        (options.warn ?? ((line) => void process.stderr.write(`${line}\n`)))(
+          `Codec server: the JWKS at ${options.jwt.jwksUrl} could not be read (${reason}); access tokens are refused until it can.`,
+        );
+      }
       return false;
     }
   };

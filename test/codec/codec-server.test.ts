@@ -12,6 +12,7 @@ import { AesGcmPayloadCodec } from '../../src/codec/aes-gcm-codec';
 import { codecAuthConfigSchema } from '../../src/codec/codec-auth';
 import { startCodecServer, type RunningCodecServer } from '../../src/codec/codec-server';
 import { ConfigError, parseConfig } from '../../src/config';
+import { findFreePorts } from '../../dev/net/ports';
 import { parseCodecKeys } from '../../src/codec/keys';
 import { fromRemote, toRemote, type RemoteCodecBody } from '../../src/codec/remote-codec';
 
@@ -161,6 +162,37 @@ describe('the codec server', () => {
       expect((await call('/decode')).status).toBe(401);
     } finally {
       await stackServer.stop();
+    }
+  });
+
+  it("refuses a JWT while the issuer's JWKS cannot be read, and says so to the operator", async () => {
+    const [closedPort] = await findFreePorts(1);
+    const warnings: string[] = [];
+    const unreachable = await startCodecServer({
+      codec: new AesGcmPayloadCodec(parseCodecKeys(`srv-1:${key}`, 'TEMPORAL_CODEC_KEYS')),
+      host: '127.0.0.1',
+      port: 0,
+      corsOrigins: ['http://127.0.0.1:8233'],
+      auth: {
+        jwt: { issuer: ISSUER, audience: AUDIENCE, jwksUrl: `http://127.0.0.1:${closedPort}/keys` },
+        warn: (line) => void warnings.push(line),
+      },
+    });
+    try {
+      const token = await sign(jwks.privateKey);
+      const response = await request(`${unreachable.url}/decode`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: await encrypted('x'),
+      });
+      await response.body.dump();
+      expect(response.statusCode).toBe(401);
+      expect(warnings).toEqual([
+        expect.stringContaining(`the JWKS at http://127.0.0.1:${closedPort}/keys could not be read`),
+      ]);
+      expect(warnings.join('\n')).not.toContain(token);
+    } finally {
+      await unreachable.stop();
     }
   });
 
