@@ -7,8 +7,7 @@
  * the workflow. The plan and the workflow's own runs are the engine's (src/workflows/sync.ts): the
  * tests that need them run once it is there.
  */
-import { existsSync } from 'node:fs';
-import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { integrationStatusQuery } from '../src/workflows/definitions';
 import { syncId, syncStatusQuery } from '../src/workflows/sync-definitions';
 import { useHarnessWithCli } from './support/cli';
@@ -18,8 +17,6 @@ import { activityOrder, oktaApi, tearDown } from './support/workflow-checks';
 const GROUP = 'Sales';
 const MEMBERS = ['sales1@example.com', 'sales2@example.com', 'sales3@example.com'];
 const silent = { json: true, print: () => undefined, info: () => undefined };
-/** The engine's workflows (oktaGroupSync, oktaGroupSyncTick, oktaGroupSyncPlan) are in the bundle. */
-const withEngine = existsSync('src/workflows/sync.ts') ? it : it.skip;
 
 describe('sync', () => {
   const ctx = useHarnessWithCli();
@@ -62,28 +59,27 @@ describe('sync', () => {
     await expect(ctx.harness.client.schedule.getHandle(id).describe()).rejects.toThrow(ScheduleNotFoundError);
   });
 
-  it('refuses an integration that has not been set up (exit 4), and an unknown group as onboard does (exit 2)', async () => {
-    const notStarted = await cli(['sync', '--okta-group', GROUP]);
-    expect(notStarted.code).toBe(4);
-    expect(notStarted.output).toContain('has not been started');
-
-    expect((await cli(['onboard', 'hand@example.com'])).code).toBe(0);
-    await waitFor(
-      () => ctx.harness.integrationHandle().query(integrationStatusQuery),
-      (state) => state.status === 'Ready',
-      60_000,
-    );
+  it('an unknown group starts nothing, not even the integration (exit 2, as onboard does); a dry run needs no integration', async () => {
     const unknown = await cli(['sync', '--okta-group', 'Sails']);
     expect(unknown.code).toBe(2);
     expect(unknown.output).toContain('No Okta group named exactly "Sails"');
+    await expect(ctx.harness.integrationHandle().describe()).rejects.toThrow(WorkflowNotFoundError);
+
+    const plan = await cli(['--json', 'sync', '--okta-group', GROUP, '--dry-run']);
+    expect(plan.code).toBe(0);
+    expect((JSON.parse(plan.stdout) as { joiners: unknown[] }).joiners).toHaveLength(MEMBERS.length);
+    await expect(ctx.harness.integrationHandle().describe()).rejects.toThrow(WorkflowNotFoundError);
+    await expect(ctx.harness.client.schedule.getHandle(id).describe()).rejects.toThrow(ScheduleNotFoundError);
   });
 
-  it('makes the schedule (interval, overlap SKIP, the tick) and the long workflow', async () => {
+  it('starts the integration when it is not running, then makes the schedule (interval, overlap SKIP, the tick) and the long workflow', async () => {
     const made = await cli(['--json', 'sync', '--okta-group', GROUP, '--every', '2h', '--max-removals', '4'], {
       SYNC_EXCLUDE: 'sales3@example.com, group:Admins',
       SYNC_DELETE_AFTER: '7d',
     });
     expect(made.code).toBe(0);
+    expect(made.output).toContain('Setting up the integration');
+    expect((await ctx.harness.integrationHandle().query(integrationStatusQuery)).status).toBe('Ready');
     const answer = JSON.parse(made.stdout) as { syncId: string; created: boolean; every: string };
     expect(answer).toMatchObject({ syncId: id, created: true, every: '2h', paused: false });
 
@@ -140,37 +136,34 @@ describe('sync', () => {
     expect(run.code).toBe(0);
   });
 
-  withEngine(
-    '--every off pauses the schedule and the workflow; --list shows it; running it again resumes it',
-    async () => {
-      const paused = await cli(['sync', '--okta-group', GROUP, '--every', 'off']);
-      expect(paused.code).toBe(0);
-      expect(paused.stdout).toContain('Paused');
-      const schedule = await ctx.harness.client.schedule.getHandle(id).describe();
-      expect(schedule.state.paused).toBe(true);
-      // The interval is kept for when it is resumed.
-      expect(schedule.spec.intervals?.[0]?.every).toBe(45 * 60_000);
-      await waitFor(
-        () => ctx.harness.client.workflow.getHandle(id).query(syncStatusQuery),
-        (state) => state.status === 'Paused' && state.spec.everyMs === null,
-        30_000,
-      );
+  it('--every off pauses the schedule and the workflow; --list shows it; running it again resumes it', async () => {
+    const paused = await cli(['sync', '--okta-group', GROUP, '--every', 'off']);
+    expect(paused.code).toBe(0);
+    expect(paused.stdout).toContain('Paused');
+    const schedule = await ctx.harness.client.schedule.getHandle(id).describe();
+    expect(schedule.state.paused).toBe(true);
+    // The interval is kept for when it is resumed.
+    expect(schedule.spec.intervals?.[0]?.every).toBe(45 * 60_000);
+    await waitFor(
+      () => ctx.harness.client.workflow.getHandle(id).query(syncStatusQuery),
+      (state) => state.status === 'Paused' && state.spec.everyMs === null,
+      30_000,
+    );
 
-      const listed = await cli(['sync', '--list']);
-      expect(listed.code).toBe(0);
-      expect(listed.stdout).toContain(`Okta group "${GROUP}" (${groupId}): paused; Paused`);
-      const json = JSON.parse((await cli(['--json', 'sync', '--list'])).stdout) as {
-        syncId: string;
-        paused: boolean;
-      }[];
-      expect(json).toEqual([expect.objectContaining({ syncId: id, paused: true, every: '45m' })]);
+    const listed = await cli(['sync', '--list']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain(`Okta group "${GROUP}" (${groupId}): paused; Paused`);
+    const json = JSON.parse((await cli(['--json', 'sync', '--list'])).stdout) as {
+      syncId: string;
+      paused: boolean;
+    }[];
+    expect(json).toEqual([expect.objectContaining({ syncId: id, paused: true, every: '45m' })]);
 
-      expect((await cli(['sync', '--okta-group', GROUP])).code).toBe(0);
-      expect((await ctx.harness.client.schedule.getHandle(id).describe()).state.paused).toBe(false);
-    },
-  );
+    expect((await cli(['sync', '--okta-group', GROUP])).code).toBe(0);
+    expect((await ctx.harness.client.schedule.getHandle(id).describe()).state.paused).toBe(false);
+  });
 
-  withEngine('--dry-run prints the plan and starts nobody', async () => {
+  it('--dry-run prints the plan and starts nobody', async () => {
     const before = await personWorkflows();
     const run = await cli(['sync', '--okta-group', GROUP, '--dry-run']);
     expect(run.code).toBe(0);
@@ -179,51 +172,48 @@ describe('sync', () => {
     expect(await personWorkflows()).toEqual(before);
   });
 
-  withEngine(
-    'a guard holds removals: --list and status name it, a wrong --approve count is refused, the right one lets them go',
-    async () => {
-      const { harness } = ctx;
-      // sales3 is excluded (SYNC_EXCLUDE above): the sync onboarded the other two.
-      await waitFor(
-        personWorkflows,
-        (ids) => ids.filter((workflowId) => /sales[12]@/.test(workflowId)).length === 2,
-        30_000,
-      );
-      expect((await cli(['sync', '--okta-group', GROUP, '--max-removals', '0'])).code).toBe(0);
-      const user = (await oktaApi(harness, 'GET', '/api/v1/users/sales1%40example.com')) as { id: string };
-      await oktaApi(harness, 'DELETE', `/api/v1/groups/${groupId}/users/${user.id}`);
-      expect((await cli(['sync', '--okta-group', GROUP])).code).toBe(0);
-      await waitFor(
-        () => harness.client.workflow.getHandle(id).query(syncStatusQuery),
-        (state) => state.pendingGuard?.removals === 1,
-        30_000,
-      );
+  it('a guard holds removals: --list and status name it, a wrong --approve count is refused, the right one lets them go', async () => {
+    const { harness } = ctx;
+    // sales3 is excluded (SYNC_EXCLUDE above): the sync onboarded the other two.
+    await waitFor(
+      personWorkflows,
+      (ids) => ids.filter((workflowId) => /sales[12]@/.test(workflowId)).length === 2,
+      30_000,
+    );
+    expect((await cli(['sync', '--okta-group', GROUP, '--max-removals', '0'])).code).toBe(0);
+    const user = (await oktaApi(harness, 'GET', '/api/v1/users/sales1%40example.com')) as { id: string };
+    await oktaApi(harness, 'DELETE', `/api/v1/groups/${groupId}/users/${user.id}`);
+    expect((await cli(['sync', '--okta-group', GROUP])).code).toBe(0);
+    await waitFor(
+      () => harness.client.workflow.getHandle(id).query(syncStatusQuery),
+      (state) => state.pendingGuard?.removals === 1,
+      30_000,
+    );
 
-      const listed = await cli(['sync', '--list']);
-      expect(listed.stdout).toContain(`bi-okta sync --okta-group ${groupId} --approve 1`);
-      await waitFor(
-        () => harness.integrationHandle().query(integrationStatusQuery),
-        (state) => state.syncs?.[groupId]?.pendingGuard?.removals === 1,
-        30_000,
-      );
-      const status = await cli(['status']);
-      expect(status.stdout).toContain(`Okta group sync`);
-      expect(status.stdout).toContain(`"${GROUP}" (${groupId})`);
-      expect(status.stdout).toContain(`bi-okta sync --okta-group ${groupId} --approve 1`);
+    const listed = await cli(['sync', '--list']);
+    expect(listed.stdout).toContain(`bi-okta sync --okta-group ${groupId} --approve 1`);
+    await waitFor(
+      () => harness.integrationHandle().query(integrationStatusQuery),
+      (state) => state.syncs?.[groupId]?.pendingGuard?.removals === 1,
+      30_000,
+    );
+    const status = await cli(['status']);
+    expect(status.stdout).toContain(`Okta group sync`);
+    expect(status.stdout).toContain(`"${GROUP}" (${groupId})`);
+    expect(status.stdout).toContain(`bi-okta sync --okta-group ${groupId} --approve 1`);
 
-      const wrong = await cli(['sync', '--okta-group', GROUP, '--approve', '2']);
-      expect(wrong.code).toBe(1);
-      expect(wrong.output).toContain('Not approved:');
-      const right = await cli(['--json', 'sync', '--okta-group', groupId, '--approve', '1']);
-      expect(right.code).toBe(0);
-      expect(JSON.parse(right.stdout)).toMatchObject({ syncId: id, approved: 1 });
-      await waitFor(
-        () => harness.client.workflow.getHandle(id).query(syncStatusQuery),
-        (state) => state.pendingGuard === undefined,
-        30_000,
-      );
-    },
-  );
+    const wrong = await cli(['sync', '--okta-group', GROUP, '--approve', '2']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.output).toContain('Not approved:');
+    const right = await cli(['--json', 'sync', '--okta-group', groupId, '--approve', '1']);
+    expect(right.code).toBe(0);
+    expect(JSON.parse(right.stdout)).toMatchObject({ syncId: id, approved: 1 });
+    await waitFor(
+      () => harness.client.workflow.getHandle(id).query(syncStatusQuery),
+      (state) => state.pendingGuard === undefined,
+      30_000,
+    );
+  });
 
   it('teardown deletes the schedule and closes the sync workflow before the people go', async () => {
     expect(await tearDown(ctx.harness, ctx.harness.session, silent, 120_000)).toBe(0);

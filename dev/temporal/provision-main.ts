@@ -3,9 +3,11 @@
  * also provides what the PostgreSQL-backed server needs: temporal-server and its sql tool (built
  * from the Go module proxy when the project has no copy yet) and PostgreSQL. `--test-server`:
  * also Temporal's time-skipping test server (Maven Central; the time-skipping tests install it on
- * first use otherwise). Prints what it found and how long it took.
+ * first use otherwise). `--promtool`: also Prometheus's promtool, for the alert rules' tests (built
+ * from the Go module proxy when the project has no copy yet). Prints what it found and how long it took.
  */
 import { ensurePostgres } from './postgres';
+import { ensurePromtool } from './promtool-provision';
 import { ensureTemporalCli } from './provision';
 import { ensureTemporalServer } from './server-provision';
 import { ensureTemporalTestServer } from './test-server-provision';
@@ -18,6 +20,13 @@ async function main(): Promise<void> {
   if (flags.includes('--test-server')) {
     const testServer = await ensureTemporalTestServer({ log: (line) => process.stdout.write(`${line}\n`) });
     process.stdout.write(`${testServer.path} (from ${testServer.source})\n`);
+  }
+  if (flags.includes('--promtool')) {
+    const started = Date.now();
+    const promtool = await ensurePromtool({ log: (line) => process.stdout.write(`${line}\n`) });
+    process.stdout.write(
+      `${promtool.path}\n${promtool.version} (from ${promtool.source}; ${Math.round((Date.now() - started) / 1000)} s)\n`,
+    );
   }
   if (!flags.includes('--postgres')) return;
   const started = Date.now();

@@ -149,7 +149,7 @@ async function isDir(path: string): Promise<boolean> {
   );
 }
 
-async function findGo(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+export async function findGo(env: NodeJS.ProcessEnv): Promise<string | undefined> {
   for (const candidate of [env.GO, 'go', '/usr/local/go/bin/go'].filter((value): value is string => Boolean(value))) {
     try {
       await execFileAsync(candidate, ['version'], { env, timeout: 15_000 });

@@ -50,7 +50,11 @@ const LOG_PAGE_SIZE = 1_000;
 
 /** A member as the sync sees them: the email, and whether onboarding can take them, as `onboard --okta-group` says. */
 function syncMember(user: OktaUser): SyncMember {
-  const unusable = user.status === 'ACTIVE' ? unusableMemberReason(user) : undefined;
+  // Not ACTIVE yet (STAGED, PROVISIONED, ...): shown in the plan, and taken by the first run that finds them ACTIVE.
+  const unusable =
+    user.status === 'ACTIVE'
+      ? unusableMemberReason(user)
+      : `not ACTIVE in Okta (${user.status}): the sync onboards them once they are`;
   return {
     oktaId: user.id,
     email: memberEmail(user).email,

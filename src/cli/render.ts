@@ -199,6 +199,13 @@ export function syncListText(integrationId: string, rows: SyncListRow[]): string
     .join('\n\n');
 }
 
+/** One line per reason (many members share one: not ACTIVE yet, say), its people after it. */
+function skippedByReason(skipped: SyncPlanView['skipped']): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const skip of skipped) byReason.set(skip.reason, [...(byReason.get(skip.reason) ?? []), skip.email]);
+  return [...byReason].map(([reason, emails]) => `    ${reason}: ${someOf(emails)}`);
+}
+
 export function syncPlanText(plan: SyncPlanView): string {
   const list = (label: string, names: readonly string[]) => `${label} ${names.length}: ${someOf(names)}`;
   return lines(
@@ -217,10 +224,8 @@ export function syncPlanText(plan: SyncPlanView): string {
       plan.movers.map((move) => `${move.onboardedAs} → ${move.nowEmail}`),
     ),
     list('  leave out (excluded)', plan.excluded),
-    list(
-      '  skip (onboarding cannot take them; never started)',
-      plan.skipped.map((skip) => `${skip.email}: ${skip.reason}`),
-    ),
+    `  skip (onboarding cannot take them; never started) ${plan.skipped.length}${plan.skipped.length ? ':' : ': —'}`,
+    ...skippedByReason(plan.skipped),
     `  leave as they are (unchanged) ${plan.unchanged.length}`,
     plan.guard &&
       `Guard: ${plan.guard.removals} removals are over the limit of ${plan.guard.limit}: the run would take out nobody and wait for \`${approveCommand(plan.group.id, plan.guard.removals)}\`.`,

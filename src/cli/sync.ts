@@ -12,6 +12,7 @@ import {
   type ScheduleDescription,
   type ScheduleOptionsAction,
 } from '@temporalio/client';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isOktaGroupId } from '../activities/okta-group';
 import { formatInterval, INTERVAL_FORMAT, parseConfig, parseInterval, syncConfigSchema } from '../config';
 import { errorMessage } from '../util/errors';
@@ -28,7 +29,7 @@ import {
   type SyncState,
   type SyncWorkflowInput,
 } from '../workflows/sync-definitions';
-import { preflight, syncScheduleIds } from './integration-commands';
+import { integrationState, preflight, startIntegration, syncScheduleIds } from './integration-commands';
 import { refuseOktaGroup, resolveOktaGroup } from './okta-group';
 import { syncListText, syncPlanText, syncText, type SyncListRow } from './render';
 import { CliError, EXIT, isNotFound, workerRunError, workerWarning, type Output, type Session } from './session';
@@ -82,6 +83,32 @@ function checkSyncUsage(options: SyncOptions): void {
   if (options.every !== undefined) parseEvery(options.every);
 }
 
+/** How long `sync` waits for an integration it started (or found setting up) to be Ready. */
+const READY_TIMEOUT_MS = 5 * 60 * 1000;
+
+/**
+ * A sync needs a Ready integration: started here when it is not running (as `onboard` starts it),
+ * then waited for, its steps shown. One that needs attention or is being torn down is refused.
+ */
+async function untilIntegrationReady(session: Session, out: Output): Promise<void> {
+  await startIntegration(session);
+  const giveUpAt = Date.now() + READY_TIMEOUT_MS;
+  let shown = '';
+  for (;;) {
+    const state = await integrationState(session);
+    if (state.status === 'Ready') return;
+    if (state.status !== 'SettingUp') return readyIntegration(session, 'sync');
+    if (state.step !== shown) out.info(`Setting up the integration: ${state.step} …`);
+    shown = state.step;
+    if (Date.now() > giveUpAt)
+      throw new CliError(
+        `Integration ${session.spec.integrationId} is still setting up (step ${state.step}) after ${READY_TIMEOUT_MS / 60_000} minutes: is a worker running on task queue "${session.taskQueue}"? \`status\` shows what it is doing. No sync was made.`,
+        EXIT.unreachable,
+      );
+    await sleep(1_000);
+  }
+}
+
 /** `off` → null (paused); an interval → ms; anything else is a usage error. */
 function parseEvery(setting: string): number | null {
   if (setting.trim().toLowerCase() === 'off') return null;
@@ -95,7 +122,7 @@ export async function sync(session: Session, out: Output, options: SyncOptions):
   if (options.list) return list(session, out);
   if (options.approve !== undefined) return approve(session, out, options.oktaGroup!, options.approve);
   const settings = parseConfig(syncConfigSchema);
-  await readyIntegration(session, 'sync');
+  // The group first: an unknown one starts nothing, not even the integration.
   const group = await resolveGroup(session, out, options.oktaGroup!);
   const id = syncId(session.spec.integrationId, group.id);
   const existing = await describeSchedule(session, id);
@@ -115,7 +142,9 @@ export async function sync(session: Session, out: Output, options: SyncOptions):
     activityTimeoutMs: session.spec.activityTimeoutMs,
   };
 
+  // A plan needs no integration: it reads the group and who is onboarded, and writes nothing.
   if (options.dryRun) return dryRun(session, out, spec);
+  await untilIntegrationReady(session, out);
   if (!existing) await checkUpstreams(session, out);
 
   out.info(existing ? `Updating sync ${id} …` : `Creating sync ${id} …`);

@@ -110,7 +110,7 @@ export function planSync(input: SyncInput): SyncPlan {
     if (synced.has(email) || movedTo.has(email)) continue;
     if (input.excluded.has(normalizeEmail(member.login)) || input.excluded.has(email)) plan.excluded.push(email);
     else if (input.onboardedElsewhere.has(email)) plan.unchanged.push(email);
-    else if (member.status === 'ACTIVE' && member.unusable) skip(member, member.unusable);
+    else if (member.unusable) skip(member, member.unusable);
     else if (member.status === 'ACTIVE') plan.joiners.push(member);
   }
 

@@ -8,6 +8,7 @@
 import {
   ActivityFailure,
   getExternalWorkflowHandle,
+  metricMeter,
   proxyActivities,
   setCurrentDetails,
   workflowInfo,
@@ -23,6 +24,7 @@ import {
 } from './definitions';
 import { describeFailure, RETRY_BASE } from './steps';
 import * as rules from './verify-state';
+import { METRIC_NAMES } from '../observability/metric-names';
 
 /** The people's check pages through every routed person; its heartbeat says it is alive. */
 const PEOPLE_TIMEOUT_MS = 60 * 60 * 1000;
@@ -73,6 +75,13 @@ export async function verify(input: VerifyWorkflowInput): Promise<VerifyReport> 
     report = rules.verifyReport(at, checks, people);
   }
   setCurrentDetails(rules.verifyDetails(report));
+  // Replay-safe: the SDK records nothing while replaying. The alert rules read these (deploy/prometheus/).
+  metricMeter
+    .createCounter(METRIC_NAMES.verifyRuns, 'runs', 'Verify runs by result')
+    .add(1, { result: report.ok ? 'ok' : 'needs_attention' });
+  metricMeter
+    .createGauge(METRIC_NAMES.verifyOk, 'int', '', 'The latest verify found nothing needing attention')
+    .set(report.ok ? 1 : 0);
   if (state) {
     try {
       await getExternalWorkflowHandle(spec.integrationId).signal(

@@ -7,11 +7,12 @@
 import { randomBytes } from 'node:crypto';
 import { request } from 'undici';
 import { findFreePort } from '../../dev/net/ports';
+import { CliRunner } from '../support/cli';
 import type { RunningCommand } from '../support/processes';
 import { ServiceHarness } from '../support/service';
 import { waitFor } from '../support/wait';
 import type { PersonState } from '../../src/workflows/definitions';
-import { METRIC_NAMES } from '../../src/observability/metric-names';
+import { METRIC_NAMES, SDK_METRIC_NAMES } from '../../src/observability/metric-names';
 import { addMember, oktaGroup, oktaUsers, startSync, syncHandle, syncSpec, waitForSync } from '../sync/support';
 
 /** The sum of a series' samples whose labels include all of `labels`. */
@@ -67,6 +68,32 @@ describe('worker observability', () => {
     expect(text).toMatch(
       /^bi_okta_upstream_requests_total\{[^}]*bucket="(users-collection|user-by-id|user-mutations|other)"/m,
     );
+    // The SDK's series the dashboard and the alert rules read, under the names and labels they use (a
+    // healthy run has no failed activity or workflow, so those two counters are not there yet).
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    const { activityExecutionFailed, workflowFailed, workflowTaskExecutionFailed, ...served } = SDK_METRIC_NAMES;
+    const types = Object.fromEntries(
+      Object.values(served).map((name) => [name, new RegExp(`^# TYPE ${name} (\\w+)$`, 'm').exec(text)?.[1]]),
+    );
+    expect(types).toEqual({
+      [served.workflowTaskScheduleToStart]: 'histogram',
+      [served.activityScheduleToStart]: 'histogram',
+      [served.activityExecutionLatency]: 'histogram',
+      [served.workflowCompleted]: 'counter',
+      [served.taskSlotsAvailable]: 'gauge',
+    });
+    expect(text).toMatch(
+      new RegExp(`^${served.workflowTaskScheduleToStart}_bucket\\{[^}]*task_queue="[^"]+"[^}]*le="5000"\\}`, 'm'),
+    );
+  });
+
+  it("serves the latest verify's result and a count of runs by result", async () => {
+    const cli = new CliRunner((env) => harness.env(env));
+    const run = await cli.run(['verify']);
+    expect({ code: run.code, output: run.output }).toEqual({ code: 0, output: expect.any(String) });
+    const text = await waitFor(metrics, (body) => sample(body, METRIC_NAMES.verifyRuns) >= 1, 30_000);
+    expect(sample(text, METRIC_NAMES.verifyRuns, { result: 'ok', workflowType: 'verify' })).toBe(1);
+    expect(text).toMatch(new RegExp(`^${METRIC_NAMES.verifyOk}\\{[^}]*workflowType="verify"[^}]*\\} 1$`, 'm'));
   });
 
   it("serves a sync's counters and its event lag in seconds buckets after a fast-path run", async () => {

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/definitions';
@@ -6,6 +6,7 @@ import { PROJECT_ROOT } from '../support/processes';
 
 interface Service {
   image?: string;
+  profiles?: string[];
   build?: string;
   command?: string[];
   entrypoint?: string[];
@@ -65,6 +66,41 @@ describe('docker-compose.yml, the production layout', () => {
     }
     const temporal = (await compose()).temporal!;
     expect(temporal.volumes?.some((volume) => volume.startsWith('./deploy/temporal/dynamicconfig.yaml:'))).toBe(true);
+  });
+
+  it('starts Prometheus and Grafana only with --profile monitoring, mounting the rules, the dashboard and their provisioning', async () => {
+    const services = await compose();
+    const always = Object.entries(services).filter(([, service]) => !service.profiles);
+    expect(always.map(([name]) => name)).not.toEqual(expect.arrayContaining(['prometheus']));
+    expect(services.prometheus!.profiles).toEqual(['monitoring']);
+    expect(services.grafana!.profiles).toEqual(['monitoring']);
+    expect(services.prometheus!.image).toMatch(/^prom\/prometheus:/);
+    expect(services.grafana!.image).toMatch(/^grafana\/grafana:/);
+    const mounts = (name: string) =>
+      (services[name]!.volumes ?? []).filter((volume) => volume.startsWith('./')).map((volume) => volume.split(':'));
+    for (const [source] of [...mounts('prometheus'), ...mounts('grafana')])
+      await expect(stat(join(PROJECT_ROOT, source!))).resolves.toBeDefined();
+    expect(mounts('prometheus').map(([source, target]) => `${source} ${target}`)).toEqual([
+      './deploy/prometheus/prometheus.yml /etc/prometheus/prometheus.yml',
+      './deploy/prometheus/alerts.yml /etc/prometheus/alerts.yml',
+    ]);
+    expect(mounts('grafana').map(([source]) => source)).toEqual([
+      './deploy/grafana/provisioning',
+      './deploy/grafana/bi-okta.json',
+    ]);
+    // Prometheus scrapes the worker's metrics port and loads the rules where they are mounted.
+    const prometheus = parse(await readFile(join(PROJECT_ROOT, 'deploy', 'prometheus', 'prometheus.yml'), 'utf8')) as {
+      rule_files: string[];
+      scrape_configs: { static_configs: { targets: string[] }[] }[];
+    };
+    expect(prometheus.rule_files).toEqual(['/etc/prometheus/alerts.yml']);
+    const workerPort = /:(\d+)$/.exec(services.worker!.environment!.METRICS_ADDRESS!)![1];
+    expect(prometheus.scrape_configs[0]!.static_configs[0]!.targets).toEqual([`worker:${workerPort}`]);
+    // Grafana's dashboard provider reads the folder the dashboard is mounted into.
+    const provider = parse(
+      await readFile(join(PROJECT_ROOT, 'deploy', 'grafana', 'provisioning', 'dashboards', 'bi-okta.yml'), 'utf8'),
+    ) as { providers: { options: { path: string } }[] };
+    expect(mounts('grafana')[1]![1]!.startsWith(`${provider.providers[0]!.options.path}/`)).toBe(true);
   });
 
   it('takes secrets from the environment and never defaults them', async () => {

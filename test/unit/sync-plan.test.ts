@@ -116,17 +116,18 @@ describe('planSync', () => {
       expect(plan.unchanged).toEqual([]);
     });
 
-    it('an excluded or hand-onboarded one stays excluded or unchanged; an inactive one is not skipped', () => {
+    it('an excluded or hand-onboarded one stays excluded or unchanged; one not ACTIVE yet is skipped with why', () => {
       const [jdoe, shortname] = [read(users[0]!, 10), read(users[1]!, 11)];
+      const notActive = 'not ACTIVE in Okta (PROVISIONED): the sync onboards them once they are';
       const plan = planSync({
-        members: [jdoe, shortname, { ...read(oktaUser('staged', null), 12), status: 'STAGED' }],
+        members: [jdoe, shortname, { ...member(12), status: 'PROVISIONED', unusable: notActive }],
         synced: [],
         onboardedElsewhere: new Set([shortname.email]),
         excluded: new Set(['jdoe']),
       });
       expect(plan.excluded).toEqual(['jane.doe@example.com']);
       expect(plan.unchanged).toEqual(['shortname']);
-      expect(plan.skipped).toEqual([]);
+      expect(plan.skipped).toEqual([{ email: 'p12@example.com', login: member(12).login, reason: notActive }]);
       expect(plan.joiners).toEqual([]);
     });
 
