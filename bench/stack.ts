@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { Session } from '../src/cli/session';
-import { dataConverterFromEnv } from '../src/codec/data-converter';
+import { dataConverterFromEnv, FAILURE_CONVERTER_PATH } from '../src/codec/data-converter';
 import { integrationConfigSchema, integrationSpecFrom, parseConfig } from '../src/config';
 import { findFreePorts } from '../dev/net/ports';
 import { startBeyondIdentitySimulator } from '../dev/simulators/beyond-identity';
@@ -193,7 +193,11 @@ export async function startStack(
   });
 
   say('  bundling the workflows once for every worker ...');
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: quietBundler });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../src/workflows'),
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+    logger: quietBundler,
+  });
   const bundlePath = join(files.workDir, 'workflow-bundle.js');
   await writeFile(bundlePath, bundle.code);
 

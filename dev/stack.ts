@@ -169,7 +169,7 @@ export async function startStack(
     checkpoint();
     const temporal = await startTemporal(config, log, {
       signal,
-      uiCodecEndpoint: codec.url,
+      uiCodecEndpoint: codec.uiEndpoint,
       onSpawn: (pid, commandLine, name) => lock.record(name ?? 'Temporal dev server', pid, commandLine),
     });
     running.push(temporal);

@@ -20,6 +20,8 @@ const quiet = {
 };
 const { code } = await bundleWorkflowCode({
   workflowsPath: join(root, 'dist', 'workflows', 'index.js'),
+  // Failures raised in workflow code encode their message and stack, as the worker's own (src/codec/failure-converter.ts).
+  failureConverterPath: join(root, 'dist', 'codec', 'failure-converter.js'),
   logger: quiet,
 });
 await writeFile(join(root, 'dist', 'workflow-bundle.js'), code);

@@ -45,19 +45,28 @@ describe('npm run build', () => {
 
   it("gives the compose file's codec server under plain Node", async () => {
     const [port] = await findFreePorts(1);
-    const server = startCommand(process.execPath, ['dist/codec-server.js'], {
+    const env = {
       PATH: process.env.PATH,
       TEMPORAL_CODEC_KEYS: `build-1:${randomBytes(32).toString('base64')}`,
       CODEC_SERVER_ADDRESS: `127.0.0.1:${port}`,
-    });
+    };
+    // No credential configured: it does not start, and says what to set.
+    const open = startCommand(process.execPath, ['dist/codec-server.js'], env);
+    expect((await open.exited).code).toBe(1);
+    expect(open.output()).toMatch(/CODEC_AUTH_TOKEN: the codec server decrypts for whoever calls it/);
+    const token = randomBytes(32).toString('base64url');
+    const server = startCommand(process.execPath, ['dist/codec-server.js'], { ...env, CODEC_AUTH_TOKEN: token });
     try {
-      await server.waitFor(/Codec server http:\/\/127\.0\.0\.1:\d+ \(key ids build-1;/, 20_000);
-      const answer = await fetch(`http://127.0.0.1:${port}/decode`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: '{}',
-      });
-      expect(await answer.json()).toEqual({ payloads: [] });
+      await server.waitFor(/Codec server http:\/\/127\.0\.0\.1:\d+ \(key ids build-1;.*static bearer token/, 20_000);
+      const decode = (headers: Record<string, string>) =>
+        fetch(`http://127.0.0.1:${port}/decode`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: '{}',
+        });
+      expect((await decode({})).status).toBe(401);
+      expect(await (await decode({ authorization: `Bearer ${token}` })).json()).toEqual({ payloads: [] });
+      expect(server.output()).not.toContain(token);
     } finally {
       server.child.kill('SIGTERM');
       expect((await server.exited).code).toBe(0);

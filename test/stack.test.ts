@@ -116,7 +116,15 @@ describe('npm start', () => {
     const settings = (await (await fetch(`http://127.0.0.1:${ports.ui}/api/v1/settings`)).json()) as {
       Codec?: { Endpoint?: string };
     };
-    expect(settings.Codec?.Endpoint).toBe(`http://127.0.0.1:${ports.codec}`);
+    // The dev server's UI sends no header: its endpoint carries the stack's codec token (made now, this user only).
+    const codecToken = (await readFile(join(dataDir, 'codec-auth-token'), 'utf8')).trim();
+    expect((await stat(join(dataDir, 'codec-auth-token'))).mode & 0o777).toBe(0o600);
+    expect(settings.Codec?.Endpoint).toBe(`http://127.0.0.1:${ports.codec}/${codecToken}`);
+    expect(banner).not.toContain(codecToken);
+    const decode = async (url: string) =>
+      (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status;
+    expect(await decode(`${settings.Codec!.Endpoint!}/decode`)).toBe(200);
+    expect(await decode(`http://127.0.0.1:${ports.codec}/decode`)).toBe(401);
     const preflight = await fetch(`http://127.0.0.1:${ports.codec}/decode`, {
       method: 'OPTIONS',
       headers: { origin: `http://127.0.0.1:${ports.ui}`, 'access-control-request-method': 'POST' },

@@ -2,12 +2,14 @@
  * The codec server: POST /encode and /decode in Temporal's remote-codec JSON, so the Temporal UI
  * (and `temporal --codec-endpoint`) show payloads decoded with the same keys as the worker. CORS
  * only for the configured origins; bodies are limited and validated; errors are 400 with a reason
- * (a missing key id, bad JSON), never with key material.
+ * (a missing key id, bad JSON), never with key material. Every /encode and /decode must carry a
+ * credential (./codec-auth.ts), else 401 before the body is read; the CORS preflight needs none.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
+import { createCodecAuthenticator, type CodecAuthOptions } from './codec-auth';
 import { CodecDecryptError, MissingCodecKeyError } from './errors';
 import { fromRemote, remoteCodecBodySchema, toRemote } from './remote-codec';
 
@@ -39,6 +41,8 @@ export interface CodecServerOptions {
   /** 0: a free port. */
   port: number;
   corsOrigins: string[];
+  /** Required: who may call /encode and /decode. */
+  auth: CodecAuthOptions;
   maxBodyBytes?: number;
 }
 
@@ -71,6 +75,7 @@ async function readBody(request: IncomingMessage, limit: number): Promise<string
 export async function startCodecServer(options: CodecServerOptions): Promise<RunningCodecServer> {
   const origins = new Set(options.corsOrigins);
   const limit = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  const authenticator = createCodecAuthenticator(options.auth);
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const origin = request.headers.origin;
@@ -85,7 +90,9 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
       response.writeHead(204).end();
       return;
     }
-    const path = (request.url ?? '').split('?')[0];
+    const path = await authenticator.authorize(request.headers.authorization, (request.url ?? '').split('?')[0]!);
+    // Nothing about the payloads or the credential: the same answer for a missing, wrong or expired one.
+    if (path === undefined) throw new BadRequest('unauthorized', 401);
     const operation = path === '/encode' ? 'encode' : path === '/decode' ? 'decode' : undefined;
     if (!operation) throw new BadRequest('not found: POST /encode or /decode', 404);
     if (request.method !== 'POST') throw new BadRequest('method not allowed: POST', 405);
@@ -117,7 +124,11 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
       const status = error instanceof BadRequest ? error.status : 500;
       const message = error instanceof BadRequest ? error.message : 'internal error';
       if (!response.headersSent)
-        response.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
+        response.writeHead(status, {
+          'content-type': 'application/json',
+          connection: 'close',
+          ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}),
+        });
       response.end(JSON.stringify({ error: message }));
     });
   });

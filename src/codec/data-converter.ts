@@ -9,17 +9,28 @@ export interface CodecSetup {
   keyring?: CodecKeyring;
 }
 
+/**
+ * Failure messages and stack traces encoded as a payload (src/codec/failure-converter.ts), so they
+ * are encrypted with the rest; bundles of the workflow code are built with the same path.
+ */
+export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
+
+const encrypting = (keyring: CodecKeyring): DataConverter => ({
+  payloadCodecs: [new AesGcmPayloadCodec(keyring)],
+  failureConverterPath: FAILURE_CONVERTER_PATH,
+});
+
 export function codecSetupFromEnv(env: NodeJS.ProcessEnv = process.env): CodecSetup {
   const keyring = codecKeysFromEnv(env);
   return keyring
-    ? { dataConverter: { payloadCodecs: [new AesGcmPayloadCodec(keyring)] }, keyring }
+    ? { dataConverter: encrypting(keyring), keyring }
     : { dataConverter: { payloadCodecs: [new NoKeyPayloadCodec()] } };
 }
 
 /** The encrypting DataConverter, or undefined when no key is configured. */
 export function dataConverterFromEnv(env: NodeJS.ProcessEnv = process.env): DataConverter | undefined {
   const keyring = codecKeysFromEnv(env);
-  return keyring ? { payloadCodecs: [new AesGcmPayloadCodec(keyring)] } : undefined;
+  return keyring ? encrypting(keyring) : undefined;
 }
 
 export const NOT_ENCRYPTED_WARNING =

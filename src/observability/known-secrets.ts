@@ -4,9 +4,15 @@
  */
 import { registerSecret } from '../clients/http/secrets';
 
-const SECRET_VARIABLES = ['BI_API_TOKEN', 'BI_CLIENT_SECRET', 'OKTA_API_TOKEN', 'OKTA_PRIVATE_KEY'] as const;
+const SECRET_VARIABLES = [
+  'BI_API_TOKEN',
+  'BI_CLIENT_SECRET',
+  'OKTA_API_TOKEN',
+  'OKTA_PRIVATE_KEY',
+  'CODEC_AUTH_TOKEN',
+] as const;
 
-/** Every secret value in `env`: the API tokens, the client secret, and TEMPORAL_CODEC_KEYS (`keyId:base64key,...`) whole and each key. */
+/** Every secret value in `env`: the API tokens, the client secret, the codec server's static token, and TEMPORAL_CODEC_KEYS (`keyId:base64key,...`) whole and each key. */
 export function knownSecrets(env: NodeJS.ProcessEnv): string[] {
   const found: string[] = [];
   for (const name of SECRET_VARIABLES) if (env[name]) found.push(env[name]);

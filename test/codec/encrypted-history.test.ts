@@ -2,7 +2,9 @@
  * One person onboarded by a worker with a codec key, on the real Temporal server: every payload
  * of every workflow the integration ran is encrypted as stored (read back with a client that has
  * no codec), no email is in any payload in clear, the CLI's status and the codec server show it
- * decoded, and the search attributes stay readable (they are not payloads).
+ * decoded, and the search attributes stay readable (they are not payloads). A failure's message
+ * and stack (a person in NeedsAttention, named in it by email) are encrypted too, and decode
+ * through the codec server for a caller with its credential.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -19,6 +21,7 @@ import { fromRemote, toRemote, type RemoteCodecBody } from '../../src/codec/remo
 import type { PersonState } from '../../src/workflows/definitions';
 import { ServiceHarness } from '../support/service';
 import { testTemporal } from '../support/temporal';
+import { oktaApi, waitForPerson } from '../support/workflow-checks';
 
 const execFileAsync = promisify(execFile);
 
@@ -53,6 +56,8 @@ const clearText = (payload: Payload): string =>
 describe('payload encryption, end to end', () => {
   const keys = `e2e-1:${randomBytes(32).toString('base64')}`;
   const email = 'carol.codec@example.com';
+  const codecToken = randomBytes(32).toString('base64url');
+  const authorization = `Bearer ${codecToken}`;
   let harness: ServiceHarness;
   let codecServer: RunningCodecServer;
   beforeAll(async () => {
@@ -63,6 +68,7 @@ describe('payload encryption, end to end', () => {
       host: '127.0.0.1',
       port: 0,
       corsOrigins: ['http://127.0.0.1:8233'],
+      auth: { token: codecToken },
     });
   });
   afterAll(async () => {
@@ -126,7 +132,12 @@ describe('payload encryption, end to end', () => {
     const sample = payloads.slice(0, 50).map((entry) => entry.payload);
     const response = await request(`${codecServer.url}/decode`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-namespace': 'default', origin: 'http://127.0.0.1:8233' },
+      headers: {
+        'content-type': 'application/json',
+        'x-namespace': 'default',
+        origin: 'http://127.0.0.1:8233',
+        authorization,
+      },
       body: JSON.stringify(toRemote(sample)),
     });
     expect(response.statusCode).toBe(200);
@@ -150,6 +161,8 @@ describe('payload encryption, end to end', () => {
         `${harness.spec.integrationId}/person/${email}`,
         '--codec-endpoint',
         codecServer.url,
+        '--codec-auth',
+        authorization,
         '--output',
         'json',
       ],
@@ -168,6 +181,77 @@ describe('payload encryption, end to end', () => {
     expect(shownPayloads.length).toBeGreaterThan(5);
     expect(shownPayloads.filter((entry) => encodingOf(entry.payload) === 'binary/encrypted')).toEqual([]);
     expect(shownPayloads.some((entry) => clearText(entry.payload).includes(email))).toBe(true);
+  });
+
+  it("encrypts a failure's message and stack: a person in NeedsAttention, named in it, is not in history in clear", async () => {
+    const stuck = 'dora.deactivated@example.com';
+    // An Okta user that exists but is deactivated: NeedsAttention at RouteOktaUser, the failure naming the login.
+    await oktaApi(harness, 'POST', '/api/v1/users?activate=true&provider=true', {
+      profile: { firstName: 'Dora', lastName: 'Deactivated', email: stuck, login: stuck },
+      credentials: { provider: { type: 'FEDERATION', name: 'FEDERATION' } },
+    });
+    const user = (await oktaApi(harness, 'GET', `/api/v1/users/${encodeURIComponent(stuck)}`)) as { id: string };
+    await oktaApi(harness, 'POST', `/api/v1/users/${user.id}/lifecycle/deactivate`, {});
+    await harness.onboard([stuck]);
+    await harness.bind(stuck);
+    await waitForPerson(harness, stuck, (state) => state.status === 'NeedsAttention', 60_000);
+
+    // The history as stored, read with no codec: the failures are there, their words are not.
+    const raw = new Client({ connection: harness.connection, namespace: harness.client.options.namespace });
+    const history = await raw.workflow.getHandle(`${harness.spec.integrationId}/person/${stuck}`).fetchHistory();
+    const failures = (history.events ?? [])
+      .map((event) => event.activityTaskFailedEventAttributes?.failure)
+      .filter((failure) => failure !== undefined && failure !== null);
+    expect(failures.length).toBeGreaterThan(0);
+    for (const failure of failures) {
+      expect(failure.message).toBe('Encoded failure');
+      expect(failure.stackTrace ?? '').toBe('');
+      expect(encodingOf(failure.encodedAttributes!)).toBe('binary/encrypted');
+    }
+    const stored = JSON.stringify(history, (_key, value: unknown) =>
+      value instanceof Uint8Array ? Buffer.from(value).toString('latin1') : value,
+    );
+    expect(stored).not.toContain('exists with status DEPROVISIONED');
+    // The search attributes (indexed by the server, not payloads) name the person; nothing else may.
+    const withoutSearchAttributes = JSON.stringify(
+      payloadsIn(history.events)
+        .filter((entry) => !/searchAttributes/.test(entry.path))
+        .map((entry) => clearText(entry.payload)),
+    );
+    expect(withoutSearchAttributes).not.toContain(stuck);
+    expect(
+      (history.events ?? [])
+        .map((event) => JSON.stringify(event.activityTaskFailedEventAttributes?.failure ?? null))
+        .join('\n'),
+    ).not.toContain(stuck);
+
+    // What the UI does: the failure's encoded attributes through the codec server, with a credential.
+    const attributes = failures.map((failure) => failure.encodedAttributes!);
+    const refused = await request(`${codecServer.url}/decode`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(toRemote(attributes)),
+    });
+    expect(refused.statusCode).toBe(401);
+    expect(await refused.body.text()).not.toContain(stuck);
+    const response = await request(`${codecServer.url}/decode`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization },
+      body: JSON.stringify(toRemote(attributes)),
+    });
+    expect(response.statusCode).toBe(200);
+    const decoded = fromRemote((await response.body.json()) as RemoteCodecBody).map(
+      (payload) => defaultPayloadConverter.fromPayload(payload) as { message: string; stack_trace: string },
+    );
+    expect(decoded.some((entry) => entry.message.includes(`Okta user ${stuck}`))).toBe(true);
+    expect(decoded.every((entry) => typeof entry.stack_trace === 'string')).toBe(true);
+
+    // The CLI (same data converter) still reads the reason in clear.
+    const printed: unknown[] = [];
+    const output: Output = { json: true, print: (value) => void printed.push(value), info: () => undefined };
+    await commands.status(harness.session, output, stuck);
+    expect(JSON.stringify(printed)).toContain('NeedsAttention');
+    expect(JSON.stringify(printed)).toContain('exists with status DEPROVISIONED');
   });
 
   it('a CLI without the key says which key id it needs, and never shows ciphertext as data', async () => {

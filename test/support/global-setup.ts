@@ -14,6 +14,7 @@ import { ensurePostgres } from '../../dev/temporal/postgres';
 import { startPostgresTemporal } from '../../dev/temporal/postgres-server';
 import { ensureTemporalServer } from '../../dev/temporal/server-provision';
 import { ensureTemporalCli } from '../../dev/temporal/provision';
+import { FAILURE_CONVERTER_PATH } from '../../src/codec/data-converter';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../src/workflows/definitions';
 import { freeServicePorts } from '../../dev/temporal/server-config';
 
@@ -58,6 +59,7 @@ export default async function globalSetup(): Promise<void> {
   // The workflow bundle is built once per run; every worker in the suite loads it.
   const bundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../src/workflows'),
+    failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: quietBundlerLogger,
   });
   const bundlePath = join(dir, 'workflow-bundle.js');

@@ -107,7 +107,7 @@ describe('docker-compose.yml, the production layout', () => {
     const text = await readFile(join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8');
     for (const secret of ['POSTGRES_PASSWORD', 'TEMPORAL_CODEC_KEYS'])
       expect(text).toMatch(new RegExp(`\\$\\{${secret}:\\?`));
-    for (const secret of ['BI_API_TOKEN', 'BI_CLIENT_SECRET', 'OKTA_API_TOKEN', 'OKTA_PRIVATE_KEY'])
+    for (const secret of ['BI_API_TOKEN', 'BI_CLIENT_SECRET', 'OKTA_API_TOKEN', 'OKTA_PRIVATE_KEY', 'CODEC_AUTH_TOKEN'])
       expect(text).toContain(`\${${secret}:-}`);
   });
 });

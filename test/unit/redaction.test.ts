@@ -15,6 +15,7 @@ describe('redaction', () => {
       OKTA_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----',
       OKTA_CLIENT_ID: 'not-a-secret-either',
       TEMPORAL_CODEC_KEYS: 'k1:AAAAbase64keyone=, k2:BBBBbase64keytwo=',
+      CODEC_AUTH_TOKEN: 'codec-auth-token-0123456789abcdefghij',
       BI_TENANT_ID: 'not-a-secret',
     };
     expect(knownSecrets(env)).toEqual(
@@ -26,6 +27,7 @@ describe('redaction', () => {
         env.TEMPORAL_CODEC_KEYS,
         'AAAAbase64keyone=',
         'BBBBbase64keytwo=',
+        'codec-auth-token-0123456789abcdefghij',
       ]),
     );
     expect(knownSecrets(env)).not.toContain('not-a-secret');
