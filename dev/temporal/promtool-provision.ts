@@ -85,11 +85,11 @@ export async function ensurePromtool(options: PromtoolProvisionOptions = {}): Pr
     if (options.signal?.aborted) throw error;
     throw new PromtoolUnavailableError(`Building ${PROMTOOL_GO_PACKAGE} failed: ${firstLines(error)}`);
   }
-  const version = await probe(path);
-  if (!version)
+  if (!(await probe(path)))
     throw new PromtoolUnavailableError(`The build of ${PROMTOOL_GO_PACKAGE} finished, but ${path} does not run.`);
-  log(`promtool ready: ${version} (built in ${Math.round((Date.now() - started) / 1000)} s)`);
-  return { path, version, source: 'project' };
+  // Its own `--version` is blank in a `go install` build: the pinned version is the one to show.
+  log(`promtool ready: ${pinned} (built in ${Math.round((Date.now() - started) / 1000)} s)`);
+  return { path, version: pinned, source: 'project' };
 }
 
 async function probe(path: string): Promise<string | undefined> {
